@@ -1,0 +1,25 @@
+# Two commands on a fresh clone: `make demo` and `make test`.
+# Both create the local virtualenv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test screenshots bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/cca-tui --demo
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+screenshots: $(VENV)/.installed
+	$(BIN)/python scripts/export_screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,3 @@
+from cca_tui.cli import main
+
+raise SystemExit(main())

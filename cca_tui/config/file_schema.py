@@ -1,0 +1,94 @@
+"""What a config file may contain: pydantic models mirroring the TOML layout.
+
+The models are strict (TOML values are typed, so "5" is not a number and
+"yes" is not a boolean) and forbid unknown keys, so a typo is reported
+instead of silently ignored.
+
+Each field's ``description`` is written as the "expected ..." part of an error
+message (see validation_messages.py), which keeps the documentation of a key
+and the error about it in one place.
+"""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+
+from .environment_ref import parse_environment_ref
+from .value_checks import check_api_url, check_env_var_name, check_refresh_interval
+
+DEFAULT_API_URL = "https://api.cloud.ca/v1"
+DEFAULT_REFRESH_INTERVAL = 5.0
+DEFAULT_PROFILE_NAME = "default"
+
+
+def _environment_ref(value: str) -> str:
+    parse_environment_ref(value)
+    return value
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+class ProfileConfig(_FileModel):
+    """One ``[profiles.NAME]`` table."""
+
+    api_url: Annotated[str, AfterValidator(check_api_url)] = Field(
+        DEFAULT_API_URL,
+        description='an http(s) URL, e.g. api_url = "https://api.cloud.ca/v1"',
+    )
+    # SecretStr so the key never shows up in a repr, a log line or a traceback.
+    api_key: SecretStr | None = Field(
+        None,
+        min_length=1,
+        description='the API key as a string (better: use api_key_command or api_key_env)',
+    )
+    api_key_command: str | None = Field(
+        None,
+        min_length=1,
+        description='a shell command printing the key, e.g. api_key_command = "pass show cloudca/prod"',
+    )
+    api_key_env: Annotated[str, AfterValidator(check_env_var_name)] | None = Field(
+        None,
+        description=(
+            'the name of an environment variable holding the key, e.g. api_key_env = "CLOUDCA_PROD_KEY"'
+        ),
+    )
+    default_environment: Annotated[str, AfterValidator(_environment_ref)] | None = Field(
+        None,
+        description='"SERVICE_CODE/ENV_NAME", e.g. default_environment = "compute-on/test_area"',
+    )
+    refresh_interval: Annotated[float, AfterValidator(check_refresh_interval)] = Field(
+        DEFAULT_REFRESH_INTERVAL,
+        description="a number of seconds, at least 1, e.g. refresh_interval = 5",
+    )
+    read_only: bool = Field(False, description="true or false, e.g. read_only = true")
+    verify_tls: bool = Field(True, description="true or false, e.g. verify_tls = true")
+    org_id: str | None = Field(
+        None,
+        min_length=1,
+        description='the organization id as a string, e.g. org_id = "a1b2c3"',
+    )
+
+
+class ConfigFile(_FileModel):
+    """The whole file: a few top-level keys plus the ``[profiles.*]`` tables."""
+
+    default_profile: str | None = Field(
+        None,
+        min_length=1,
+        description='the name of a [profiles.NAME] table, e.g. default_profile = "prod"',
+    )
+    profiles: dict[str, ProfileConfig] = Field(
+        default_factory=dict,
+        description="tables named like [profiles.prod], each holding one profile's keys",
+    )
+
+    def profile_names(self) -> list[str]:
+        """Profiles an operator can choose; a file without any has an implicit "default"."""
+        return sorted(self.profiles) or [DEFAULT_PROFILE_NAME]
+
+    def profile(self, name: str) -> ProfileConfig | None:
+        if not self.profiles and name == DEFAULT_PROFILE_NAME:
+            return ProfileConfig()
+        return self.profiles.get(name)

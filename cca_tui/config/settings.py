@@ -1,0 +1,105 @@
+"""The resolved settings for one run, and how they are assembled.
+
+Precedence, highest first: command-line flags (the keyword arguments of
+load_settings), environment variables (CCA_PROFILE, CCA_API_URL,
+CCA_API_KEY), the selected profile of the config file, built-in defaults.
+"""
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from .api_key import resolve_api_key
+from .errors import ConfigError
+from .file_loader import load_config_file
+from .file_schema import DEFAULT_API_URL, DEFAULT_PROFILE_NAME, DEFAULT_REFRESH_INTERVAL
+from .profile_selection import select_profile
+from .value_checks import check_api_url, check_refresh_interval
+
+ENV_PROFILE = "CCA_PROFILE"
+ENV_API_URL = "CCA_API_URL"
+
+T = TypeVar("T")
+
+
+class Settings(BaseModel):
+    """Everything the app needs to know about the chosen profile.
+
+    Frozen so no screen can change settings behind another's back. The
+    defaults let tests and the demo build one with just the fields they need.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    profile_name: str = DEFAULT_PROFILE_NAME
+    config_path: Path | None = None  # the file read; None when none existed
+    api_url: str = DEFAULT_API_URL
+    api_key: SecretStr | None = None  # SecretStr: repr/str show '**********'
+    api_key_problem: str | None = None  # why api_key is None, for the UI to show
+    api_key_source: str | None = None  # e.g. "CCA_API_KEY"; never the key itself
+    default_environment: str | None = None
+    refresh_interval: float = DEFAULT_REFRESH_INTERVAL
+    read_only: bool = False
+    verify_tls: bool = True
+    org_id: str | None = None
+
+
+def load_settings(
+    *,
+    config_path: Path | None = None,
+    profile: str | None = None,
+    api_url: str | None = None,
+    refresh_interval: float | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the config file and environment, apply the flags, return Settings.
+
+    Raises ConfigError for anything the operator must fix before starting.
+    A missing API key is not one of those: see Settings.api_key_problem.
+    """
+    env = os.environ if environ is None else environ
+    loaded = load_config_file(config_path)
+    name, chosen = select_profile(loaded, flag=profile, env_value=_env(env, ENV_PROFILE))
+
+    key = resolve_api_key(profile_name=name, profile=chosen, config_path=loaded.path, environ=env)
+    return Settings(
+        profile_name=name,
+        config_path=loaded.path,
+        api_url=_override(
+            chosen.api_url,
+            (api_url, "--api-url"),
+            (_env(env, ENV_API_URL), ENV_API_URL),
+            check=check_api_url,
+        ),
+        api_key=key.key,
+        api_key_problem=key.problem,
+        api_key_source=key.source,
+        default_environment=chosen.default_environment,
+        refresh_interval=_override(
+            chosen.refresh_interval,
+            (refresh_interval, "--refresh-interval"),
+            check=check_refresh_interval,
+        ),
+        read_only=chosen.read_only,
+        verify_tls=chosen.verify_tls,
+        org_id=chosen.org_id,
+    )
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    # An empty variable counts as unset: `CCA_PROFILE= cca-tui` should mean "no override".
+    return environ.get(name, "").strip() or None
+
+
+def _override(file_value: T, *candidates: tuple[T | None, str], check: Callable[[T], T]) -> T:
+    """The first candidate that is set, checked like the file's value; else the file's."""
+    for value, origin in candidates:
+        if value is not None:
+            try:
+                return check(value)
+            except ValueError as e:
+                raise ConfigError(f"{origin}: {e}.") from None
+    return file_value

@@ -1,0 +1,80 @@
+"""Remembered state between runs: the last environment used per profile.
+
+State is a convenience, so it must never stop the app: a missing, corrupt
+or unreadable file reads as empty, and a failed write is logged and dropped.
+Writes go to a temporary file that replaces the old one, so a crash mid-write
+leaves either the old state or the new, never half of each.
+"""
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .environment_ref import parse_environment_ref
+from .paths import default_state_path
+
+log = logging.getLogger(__name__)
+
+_LAST_ENVIRONMENT = "last_environment"  # {"last_environment": {"prod": "compute-on/test_area"}}
+
+
+class StateStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_state_path()
+
+    def last_environment(self, profile: str) -> str | None:
+        """The environment last used with ``profile``, if one was remembered and still parses."""
+        value = self._read().get(_LAST_ENVIRONMENT, {}).get(profile)
+        try:
+            parse_environment_ref(value)
+        except ValueError:
+            return None
+        return value
+
+    def remember_environment(self, profile: str, environment: str) -> None:
+        """Remember ``environment`` ("SERVICE_CODE/ENV_NAME") for ``profile``.
+
+        Raises ValueError for a malformed reference: that is a caller bug,
+        not a state-file problem.
+        """
+        parse_environment_ref(environment)
+        state = self._read()
+        state.setdefault(_LAST_ENVIRONMENT, {})[profile] = environment
+        self._write(state)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as e:  # ValueError covers bad JSON and bad UTF-8
+            log.warning("ignoring unreadable state file %s: %s", self.path, e)
+            return {}
+        # Only keep the shape we understand; anything else is treated as no state.
+        if not isinstance(data, dict) or not isinstance(data.get(_LAST_ENVIRONMENT, {}), dict):
+            log.warning("ignoring state file %s with unexpected content", self.path)
+            return {}
+        return data
+
+    def _write(self, state: dict[str, Any]) -> None:
+        tmp_name = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=self.path.parent, prefix=".state-", suffix=".tmp", delete=False
+            ) as tmp:
+                tmp_name = tmp.name
+                json.dump(state, tmp, indent=2, sort_keys=True)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.replace(tmp_name, self.path)
+        except OSError as e:
+            log.warning("could not save state to %s: %s", self.path, e)
+            if tmp_name is not None:
+                try:
+                    os.unlink(tmp_name)
+                except OSError:
+                    pass

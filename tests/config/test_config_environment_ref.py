@@ -1,0 +1,14 @@
+import pytest
+
+from cca_tui.config import parse_environment_ref
+
+
+def test_parses_service_and_environment():
+    assert parse_environment_ref("compute-on/test_area") == ("compute-on", "test_area")
+
+
+@pytest.mark.parametrize("text", ["", "compute-on", "/env", "svc/", "a/b/c", "svc/my env", " svc/env"])
+def test_rejects_malformed(text):
+    with pytest.raises(ValueError) as exc:
+        parse_environment_ref(text)
+    assert "SERVICE_CODE/ENV_NAME" in str(exc.value)
