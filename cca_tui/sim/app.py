@@ -1,0 +1,179 @@
+"""The HTTP face of the world: routes, request bodies, and error replies.
+
+Handlers are plain functions run under the world's session (lock held, due task
+steps applied). Anything they raise becomes an `errors` body: a SimError with its
+own status, anything else a 500 that never leaks a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from . import instance_ops, listing, sshkey_ops
+from .auth import ApiKeyGate
+from .environment import Environment
+from .errors import (
+    INTERNAL_ERROR,
+    MALFORMED_BODY,
+    METHOD_NOT_ALLOWED,
+    UNKNOWN_ENDPOINT,
+    SimError,
+    error_body,
+)
+from .faults import FaultInjector
+from .tasks import Task
+from .views import DETAIL_VIEWS, LIST_VIEWS, connection_view, environment_view
+from .world import World
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[World, Request, dict[str, Any]], Any]
+
+# Which verbs each compute entity answers beyond GET; the rest get a 405.
+COLLECTION_POST = {"instances", "sshkeys"}
+ITEM_VERBS = {"instances": {"GET", "PUT", "DELETE", "POST"}, "sshkeys": {"GET", "DELETE"}}
+
+
+def build_app(world: World, is_offline: Callable[[], bool]) -> ASGIApp:
+    def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def respond(request: Request) -> Response:
+            try:
+                body = await _json_body(request)
+                with world.session():
+                    return JSONResponse(handler(world, request, body))
+            except SimError as exc:
+                return JSONResponse(exc.body(), status_code=exc.status)
+            except Exception:
+                log.exception("simulator bug while answering %s %s", request.method, request.url.path)
+                return JSONResponse(error_body(INTERNAL_ERROR, "Unexpected server error."), status_code=500)
+
+        return respond
+
+    routes = [
+        Route("/v1/environments", endpoint(list_environments), methods=["GET"]),
+        Route("/v1/environments/{id}", endpoint(get_environment), methods=["GET"]),
+        Route("/v1/services/connections", endpoint(list_connections), methods=["GET"]),
+        Route("/v1/services/connections/{id}", endpoint(get_connection), methods=["GET"]),
+        Route("/v1/tasks/{id}", endpoint(get_task), methods=["GET"]),
+        Route("/v1/services/tasks/{id}", endpoint(get_task), methods=["GET"]),
+        Route("/v1/services/{code}/{env}/{entity}", endpoint(collection), methods=["GET", "POST"]),
+        Route("/v1/services/{code}/{env}/{entity}/{id}", endpoint(item), methods=["GET", "POST", "PUT", "DELETE"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    return FaultInjector(ApiKeyGate(app, world.options.api_key), world.options, is_offline)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404 (no route) and 405 (wrong verb), in the API's error shape."""
+    assert isinstance(exc, HTTPException)
+    code = METHOD_NOT_ALLOWED if exc.status_code == 405 else UNKNOWN_ENDPOINT
+    message = f"{request.method} is not allowed here." if exc.status_code == 405 else f"No endpoint {request.url.path}."
+    return JSONResponse(error_body(code, message, {"path": request.url.path}), exc.status_code, headers=exc.headers)
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    if request.method not in ("POST", "PUT", "DELETE"):
+        return {}
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise SimError(400, MALFORMED_BODY, "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise SimError(400, MALFORMED_BODY, "The request body must be a JSON object.")
+    return body
+
+
+def _listing(
+    records: list[Any], request: Request, render: Callable[[Any], dict[str, Any]], world: World
+) -> dict[str, Any]:
+    rows = listing.page(records, request.query_params, world.options.page_cap)
+    return {"data": [render(r) for r in rows], "metadata": {"recordCount": len(records)}}
+
+
+def _task_reply(task: Task) -> dict[str, Any]:
+    return {"taskId": task.id, "taskStatus": task.status}
+
+
+# -- administration ------------------------------------------------------------------------
+
+
+def list_environments(world: World, request: Request, body: dict[str, Any]) -> Any:
+    return _listing(world.environments, request, environment_view, world)
+
+
+def get_environment(world: World, request: Request, body: dict[str, Any]) -> Any:
+    return {"data": environment_view(world.environment_by_id(request.path_params["id"]))}
+
+
+def list_connections(world: World, request: Request, body: dict[str, Any]) -> Any:
+    return _listing(world.connections, request, connection_view, world)
+
+
+def get_connection(world: World, request: Request, body: dict[str, Any]) -> Any:
+    return {"data": connection_view(world.connection(request.path_params["id"]))}
+
+
+def get_task(world: World, request: Request, body: dict[str, Any]) -> Any:
+    return world.task(request.path_params["id"]).to_json()
+
+
+# -- compute -------------------------------------------------------------------------------
+
+
+def _compute_target(world: World, request: Request, verbs_allowed: bool) -> tuple[Environment, str]:
+    entity = request.path_params["entity"]
+    if entity not in LIST_VIEWS:
+        raise SimError(404, UNKNOWN_ENDPOINT, f"No endpoint {request.url.path}.", {"path": request.url.path})
+    if not verbs_allowed:
+        raise SimError(
+            405, METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {entity}.", {"path": request.url.path}
+        )
+    return world.environment(request.path_params["code"], request.path_params["env"]), entity
+
+
+def collection(world: World, request: Request, body: dict[str, Any]) -> Any:
+    entity = request.path_params["entity"]
+    env, entity = _compute_target(world, request, request.method == "GET" or entity in COLLECTION_POST)
+    if request.method == "POST":
+        if entity == "instances":
+            return _task_reply(instance_ops.create(world, env, body))
+        return _task_reply(sshkey_ops.register(world, env, body))
+    records = listing.filtered(env, entity, list(env.collection(entity).values()), request.query_params)
+    render = LIST_VIEWS[entity]
+    return _listing(records, request, lambda r: render(env, r), world)
+
+
+def item(world: World, request: Request, body: dict[str, Any]) -> Any:
+    entity, method = request.path_params["entity"], request.method
+    env, entity = _compute_target(world, request, method == "GET" or method in ITEM_VERBS.get(entity, set()))
+    record = env.get(entity, request.path_params["id"])
+    if method == "GET":
+        return {"data": DETAIL_VIEWS[entity](env, record)}
+    if entity == "sshkeys":
+        return _task_reply(sshkey_ops.delete(world, env, record))
+    if method == "PUT":
+        return _task_reply(instance_ops.update(world, env, record, body))
+    if method == "DELETE":
+        return _task_reply(instance_ops.destroy(world, env, record, body))
+    operation = request.query_params.get("operation")
+    if not operation:
+        raise SimError(
+            400,
+            instance_ops.UNKNOWN_OPERATION,
+            "POST on an instance needs ?operation=NAME.",
+            {"operation": None, "type": "instances"},
+        )
+    return _task_reply(instance_ops.operate(world, env, record, operation, body))

@@ -1,0 +1,26 @@
+"""Deterministic identifiers: every id, MAC and password comes from one seeded RNG,
+so a given seed always yields the same world (and the same ids in screenshots)."""
+
+from __future__ import annotations
+
+import random
+import string
+import uuid
+
+_PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+class IdSource:
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def mac(self) -> str:
+        # 02:00 marks a locally administered unicast address, as CloudStack uses.
+        tail = self.rng.getrandbits(32).to_bytes(4, "big")
+        return "02:00:" + ":".join(f"{b:02x}" for b in tail)
+
+    def password(self, length: int = 12) -> str:
+        return "".join(self.rng.choice(_PASSWORD_ALPHABET) for _ in range(length))

@@ -1,0 +1,113 @@
+"""The Textual application: holds the settings and the API client, switches screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from cca_tui.api.client import CloudCAClient
+from cca_tui.config import Settings, StateStore
+from cca_tui.ui.errors import describe_error
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.screens.key_problem import KeyProblemScreen
+from cca_tui.ui.screens.picker import PickerScreen
+
+
+class CcaApp(App):
+    TITLE = "cca-tui"
+    CSS_PATH = "app.tcss"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        state: StateStore | None = None,
+        environment: str | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        ssh_dir: Path | None = None,
+        task_poll_interval: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.state = state if state is not None else StateStore()
+        self.initial_environment = environment or settings.default_environment
+        self.clock = clock
+        self.ssh_dir = ssh_dir if ssh_dir is not None else Path.home() / ".ssh"
+        self.client: CloudCAClient | None = None
+        if settings.api_key is not None:
+            self.client = CloudCAClient(
+                settings.api_url,
+                settings.api_key.get_secret_value(),
+                verify=settings.verify_tls,
+                org_id=settings.org_id,
+                task_poll_interval=task_poll_interval,
+            )
+        self._environment: tuple[str, str] | None = None
+
+    def on_mount(self) -> None:
+        if self.client is None:
+            self.show_key_problem(self.settings.api_key_problem or "No API key is set.")
+        elif self.initial_environment and "/" in self.initial_environment:
+            code, _, name = self.initial_environment.partition("/")
+            self.open_environment(code, name)
+        else:
+            self.show_picker()
+
+    async def on_unmount(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+    # --- navigation -------------------------------------------------------------------
+
+    def _show(self, screen: Screen) -> None:
+        # One main screen at a time: the default screen stays underneath, empty.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    def show_picker(self) -> None:
+        preselect = None
+        if self._environment is not None:
+            preselect = "/".join(self._environment)
+        else:
+            preselect = self.state.last_environment(self.settings.profile_name)
+        self._show(PickerScreen(preselect=preselect))
+
+    @property
+    def has_environment(self) -> bool:
+        return self._environment is not None
+
+    def open_environment(self, service_code: str, environment_name: str) -> None:
+        self._environment = (service_code, environment_name)
+        self.state.remember_environment(self.settings.profile_name, f"{service_code}/{environment_name}")
+        self._show(InstanceScreen(service_code, environment_name))
+
+    def reopen_environment(self) -> None:
+        if self._environment is not None:
+            self.open_environment(*self._environment)
+
+    def show_key_problem(self, problem: str) -> None:
+        path = str(self.settings.config_path) if self.settings.config_path else "~/.config/cca-tui/config.toml"
+        self._show(KeyProblemScreen(problem, profile=self.settings.profile_name, config_path=path))
+
+    # --- palette ----------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.client is not None:
+            yield SystemCommand("Switch environment", "Choose another environment", self.show_picker)
+        if isinstance(screen, InstanceScreen):
+            yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
+            yield SystemCommand("New instance", "Open the create-instance form", screen.action_new_instance)
+
+    # --- last line of defence -----------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers catch the errors they expect; anything else is shown here, not raised."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.notify(describe_error(event.worker.error), title="Error", severity="error", timeout=10)

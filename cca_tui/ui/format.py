@@ -1,0 +1,61 @@
+"""Pure functions that turn API models into what the operator reads. No Textual here."""
+
+from __future__ import annotations
+
+from cca_tui.api.gates import TRANSITIONAL_STATES
+from cca_tui.api.models import Instance, InstancePublicIp, PortForwardingRule
+
+# One style per kind of state, so that a glance at the table tells what needs attention.
+STATE_STYLES = {
+    "Running": "bold green",
+    "Stopped": "bright_black",
+    "Destroyed": "red",
+    "Expunging": "red",
+    "Error": "bold white on red",
+}
+TRANSITIONAL_STYLE = "bold yellow"
+
+
+def state_style(state: str) -> str:
+    if state in STATE_STYLES:
+        return STATE_STYLES[state]
+    if state in TRANSITIONAL_STATES:
+        return TRANSITIONAL_STYLE
+    return "magenta"
+
+
+def memory_text(memory_in_mb: int | None) -> str:
+    if memory_in_mb is None:
+        return "?"
+    if memory_in_mb >= 1024 and memory_in_mb % 1024 == 0:
+        return f"{memory_in_mb // 1024} GB"
+    if memory_in_mb >= 1024:
+        return f"{memory_in_mb / 1024:.1f} GB"
+    return f"{memory_in_mb} MB"
+
+
+def size_text(instance: Instance) -> str:
+    """'2/4 GB': vCPUs and memory, short enough for a table column."""
+    if instance.cpu_count is None and instance.memory_in_mb is None:
+        return ""
+    cpus = instance.cpu_count if instance.cpu_count is not None else "?"
+    return f"{cpus}/{memory_text(instance.memory_in_mb)}"
+
+
+def public_ips_text(public_ips: list[InstancePublicIp] | None) -> str:
+    if not public_ips:
+        return ""
+    return ", ".join(ip.ip_address or "?" for ip in public_ips)
+
+
+def ssh_commands(instance: Instance, rules: list[PortForwardingRule]) -> list[str]:
+    """Ready-to-paste ssh commands for each rule forwarding to port 22 of this instance."""
+    user = instance.username or "root"
+    commands = []
+    for rule in rules:
+        if rule.instance_id not in (None, instance.id):
+            continue
+        if rule.private_port_start != "22" or not rule.ip_address:
+            continue
+        commands.append(f"ssh {user}@{rule.ip_address} -p {rule.public_port_start or '22'}")
+    return commands

@@ -1,0 +1,146 @@
+"""Associate an SSH key with an instance, recognising the operator's own key by fingerprint.
+
+The operator's `~/.ssh/*.pub` are fingerprinted locally (MD5, as cloud.ca shows them): the
+environment key that matches is marked "yours" and preselected. When none matches, the form
+offers to register the local key first, then associates it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Input, Select
+
+from cca_tui.api.client import ComputeScope
+from cca_tui.api.models import Instance, SSHKey, Task
+
+from .base import FormScreen
+from .fingerprint import LocalKey, local_public_keys, same_fingerprint
+from .layout import field_row
+
+# Select values for "register this local key" are the file path behind this prefix, so they
+# can never collide with an environment key's name.
+_REGISTER = "register:"
+
+
+@dataclass(frozen=True)
+class KeyLists:
+    environment: list[SSHKey]
+    local: list[LocalKey]
+
+
+def yours(key: SSHKey, local: list[LocalKey]) -> LocalKey | None:
+    return next((mine for mine in local if same_fingerprint(key.fingerprint, mine.fingerprint)), None)
+
+
+def default_key_name(local: LocalKey) -> str:
+    return local.path.stem
+
+
+class AssociateKeyForm(FormScreen):
+    DEFAULT_CSS = """
+    AssociateKeyForm > #dialog {
+        width: 112;
+    }
+    /* Short labels here, so a key's name, mark and fingerprint fit on one line. */
+    AssociateKeyForm .field-label {
+        width: 13;
+    }
+    AssociateKeyForm .field-hint, AssociateKeyForm .field-error {
+        padding-left: 13;
+    }
+    AssociateKeyForm #name-row {
+        display: none;
+    }
+    """
+
+    ACTION_LABEL = "Associate"
+    BUSY_LABEL = "Associating…"
+
+    def __init__(self, compute: ComputeScope, instance: Instance, ssh_dir: Path = Path.home() / ".ssh") -> None:
+        super().__init__()
+        self.compute = compute
+        self.instance = instance
+        self.ssh_dir = ssh_dir
+        self.local: dict[str, LocalKey] = {}
+        # Keys this form registered already: a retry after a failed association must not
+        # register them a second time (the server would refuse the duplicate name).
+        self._registered: dict[str, str] = {}
+
+    def form_title(self) -> str:
+        now = f" (now {self.instance.ssh_key_name})" if self.instance.ssh_key_name else ""
+        return f"SSH key of {self.instance.name}'s default user{now}"
+
+    def compose_fields(self) -> ComposeResult:
+        yield field_row("Key", Select[str]([], id="sshKeyName", prompt="Choose a key"),
+                        hint="replaces the key of the default user")
+        yield field_row("Register as", Input(id="name", placeholder="name of the key in cloud.ca"))
+
+    async def fetch(self) -> KeyLists:
+        # Reading ~/.ssh is disk I/O: keep it off the event loop alongside the API call.
+        keys, local = await asyncio.gather(
+            self.compute.list_ssh_keys(), asyncio.to_thread(local_public_keys, self.ssh_dir),
+        )
+        return KeyLists(keys, local)
+
+    def populate(self, lists: KeyLists) -> None:
+        options: list[tuple[str, str]] = []
+        preselect: str | None = None
+        for key in lists.environment:
+            mine = yours(key, lists.local)
+            label = f"{key.name}  {key.fingerprint or '(no fingerprint)'}"
+            if mine:
+                label = f"{key.name}  ← yours: {mine.file_name}  {key.fingerprint}"
+                preselect = preselect or key.name
+            options.append((label, key.name))
+        self.local = {}
+        if preselect is None:
+            for mine in lists.local:
+                value = f"{_REGISTER}{mine.path}"
+                self.local[value] = mine
+                options.append((f"Register my key {mine.file_name} ({mine.fingerprint})", value))
+            if self.local:
+                preselect = next(iter(self.local))
+                self.query_one("#name", Input).value = default_key_name(next(iter(self.local.values())))
+        select = self.query_one("#sshKeyName", Select)
+        select.set_options(options)
+        if preselect is not None:
+            select.value = preselect
+
+    def _local_choice(self) -> LocalKey | None:
+        return self.local.get(self.query_one("#sshKeyName", Select).selection or "")
+
+    def on_fields_changed(self) -> None:
+        self.query_one("#name-row").display = self._local_choice() is not None
+
+    @on(Select.Changed, "#sshKeyName")
+    def _key_changed(self) -> None:
+        self.on_fields_changed()
+
+    def validate(self) -> dict[str, str]:
+        if self.query_one("#sshKeyName", Select).selection is None:
+            return {"sshKeyName": "Choose a key"}
+        if self._local_choice() is not None:
+            name = self.query_one("#name", Input).value.strip()
+            if not name:
+                return {"name": "Name the key to register it"}
+            if any(ch.isspace() for ch in name):
+                return {"name": "A key name has no spaces"}
+        return {}
+
+    async def send(self) -> Task:
+        local = self._local_choice()
+        if local is None:
+            key_name = self.query_one("#sshKeyName", Select).selection
+            assert key_name is not None
+        else:
+            key_name = self.query_one("#name", Input).value.strip()
+            if self._registered.get(str(local.path)) != key_name:
+                task = await self.compute.register_ssh_key(key_name, local.public_key)
+                await self.compute.client.wait_for_task(task)
+                self._registered[str(local.path)] = key_name
+        return await self.compute.associate_ssh_key(self.instance.id, key_name)

@@ -1,0 +1,120 @@
+"""Destroy an instance, choosing what goes with it: snapshots, public IPs, data volumes.
+
+The focus opens on Cancel: a stray Enter must never destroy anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Button, Checkbox, Label, Static
+
+from cca_tui.api.client import ComputeScope
+from cca_tui.api.models import Instance, PublicIp, Task, Volume
+
+from .base import FormScreen
+
+
+@dataclass(frozen=True)
+class Attached:
+    public_ips: list[PublicIp]
+    data_volumes: list[Volume]
+
+
+class DestroyForm(FormScreen):
+    DEFAULT_CSS = """
+    DestroyForm > #dialog {
+        width: 80;
+        border: thick $error;
+    }
+    DestroyForm .section {
+        text-style: bold;
+        padding: 1 0 0 0;
+    }
+    DestroyForm #ips, DestroyForm #volumes {
+        height: auto;
+    }
+    DestroyForm .empty {
+        color: $text-muted;
+        padding-left: 4;
+    }
+    DestroyForm Checkbox {
+        border: none;
+        padding: 0;
+    }
+    """
+
+    AUTO_FOCUS = "#cancel"
+    ACTION_LABEL = "Destroy"
+    ACTION_VARIANT = "error"
+    BUSY_LABEL = "Destroying…"
+
+    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
+        super().__init__()
+        self.compute = compute
+        self.instance = instance
+
+    def form_title(self) -> str:
+        return f"Destroy {self.instance.name} ({self.instance.state})?"
+
+    def compose_fields(self) -> ComposeResult:
+        yield Checkbox("Purge immediately (cannot be recovered)", id="purgeImmediately")
+        yield Checkbox("Delete snapshots", id="deleteSnapshots")
+        yield Label("Public IPs", classes="section")
+        yield Vertical(id="ips")
+        yield Label("Data volumes", classes="section")
+        yield Vertical(id="volumes")
+
+    async def fetch(self) -> Attached:
+        ips, volumes = await asyncio.gather(
+            self.compute.list_public_ips(instance_id=self.instance.id),
+            self.compute.list_volumes(),
+        )
+        # A server may ignore the instance_id filter: keep only the IPs that name this instance
+        # when the reply says which instances an IP serves.
+        ips = [ip for ip in ips if not ip.instances or any(r.id == self.instance.id for r in ip.instances)]
+        data = [v for v in volumes if v.instance_id == self.instance.id and (v.type or "").upper() == "DATA"]
+        return Attached(ips, data)
+
+    async def populate(self, attached: Attached) -> None:
+        ips = self.query_one("#ips", Vertical)
+        await ips.remove_children()
+        if attached.public_ips:
+            await ips.mount_all(
+                Checkbox(f"release {ip.ip_address or ip.id}", name=ip.id, classes="release-ip")
+                for ip in attached.public_ips
+            )
+        else:
+            await ips.mount(Static("none", classes="empty"))
+        volumes = self.query_one("#volumes", Vertical)
+        await volumes.remove_children()
+        if attached.data_volumes:
+            await volumes.mount_all(
+                Checkbox(f"delete {v.name or v.id} ({v.size_in_gb} GB)", name=v.id, classes="delete-volume")
+                for v in attached.data_volumes
+            )
+        else:
+            await volumes.mount(Static("none", classes="empty"))
+
+    @on(Checkbox.Changed, "#purgeImmediately")
+    def _purge_toggled(self, event: Checkbox.Changed) -> None:
+        # Say on the button itself that this one cannot be undone.
+        self.action_label = "Destroy and purge" if event.value else self.ACTION_LABEL
+        if not self.sending:
+            self.query_one("#submit", Button).label = self.action_label
+
+    def _checked(self, selector: str) -> list[str]:
+        return [box.name for box in self.query(selector).results(Checkbox) if box.value and box.name]
+
+    async def send(self) -> Task:
+        return await self.compute.destroy_instance(
+            self.instance.id,
+            purge=self.query_one("#purgeImmediately", Checkbox).value,
+            delete_snapshots=self.query_one("#deleteSnapshots", Checkbox).value,
+            public_ip_ids=self._checked(".release-ip"),
+            volume_ids=self._checked(".delete-volume"),
+        )

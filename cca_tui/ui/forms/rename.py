@@ -1,0 +1,70 @@
+"""Rename an instance and/or change its hostname; only what changed is sent."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Static
+
+from cca_tui.api.client import ComputeScope
+from cca_tui.api.models import Instance, Task
+
+from .base import FormScreen
+from .layout import field_row
+from .validation import FieldInvalid, check_name
+
+
+class RenameForm(FormScreen):
+    DEFAULT_CSS = """
+    RenameForm > #dialog {
+        width: 80;
+    }
+    RenameForm #hostname-warning {
+        display: none;
+    }
+    """
+
+    ACTION_LABEL = "Save"
+    BUSY_LABEL = "Saving…"
+
+    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
+        super().__init__()
+        self.compute = compute
+        self.instance = instance
+
+    def form_title(self) -> str:
+        return f"Rename {self.instance.name}"
+
+    def compose_fields(self) -> ComposeResult:
+        yield field_row("Name", Input(self.instance.name, id="name"))
+        yield field_row("Hostname", Input(self.instance.hostname or "", id="hostname"))
+        yield Static(f"Changing the hostname reboots {self.instance.name}.", id="hostname-warning",
+                     classes="warning", markup=False)
+
+    def _changes(self) -> dict[str, str]:
+        name = self.query_one("#name", Input).value.strip()
+        hostname = self.query_one("#hostname", Input).value.strip()
+        changes = {}
+        if name != self.instance.name:
+            changes["name"] = name
+        if hostname != (self.instance.hostname or ""):
+            changes["hostname"] = hostname
+        return changes
+
+    def on_fields_changed(self) -> None:
+        self.query_one("#hostname-warning").display = "hostname" in self._changes()
+
+    def validate(self) -> dict[str, str]:
+        changes = self._changes()
+        if not changes:
+            return {"name": "Nothing changed: edit the name or the hostname"}
+        errors = {}
+        for field, what in (("name", "Name"), ("hostname", "Hostname")):
+            if field in changes:
+                try:
+                    check_name(changes[field], what)
+                except FieldInvalid as exc:
+                    errors[field] = str(exc)
+        return errors
+
+    async def send(self) -> Task:
+        return await self.compute.update_instance(self.instance.id, **self._changes())

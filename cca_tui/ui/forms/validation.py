@@ -1,0 +1,86 @@
+"""Checks of what an operator types into a form, with messages written for them.
+
+No Textual here: the forms call these on every keystroke and on submit, and the unit tests
+call them directly. Each parser returns the clean value or raises `FieldInvalid` with the
+sentence to show under the field.
+"""
+
+from __future__ import annotations
+
+import re
+
+NAME_MAX = 63
+# cloud.ca accepts letters, digits, '-' and '_' in instance names; a leading symbol is refused.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+DISK_SIZE_GB = (1, 2048)
+DISK_IOPS = (100, 20000)
+ROOT_SIZE_GB = (1, 2048)
+PORT = (1, 65535)
+
+
+class FieldInvalid(ValueError):
+    """What is wrong with one field, worded for the operator."""
+
+
+def check_name(text: str, what: str = "Name") -> str:
+    """An instance name (or hostname): 1-63 letters, digits, '-' or '_', starting alphanumeric."""
+    name = text.strip()
+    if not name:
+        raise FieldInvalid(f"{what} is required")
+    if len(name) > NAME_MAX:
+        raise FieldInvalid(f"{what} is {len(name)} characters long: {NAME_MAX} at most")
+    if not name[0].isascii() or not name[0].isalnum():
+        raise FieldInvalid(f"{what} must start with a letter or a digit")
+    if not _NAME.fullmatch(name):
+        bad = sorted({ch for ch in name if not (ch.isascii() and (ch.isalnum() or ch in "-_"))})
+        raise FieldInvalid(f"{what} may only hold letters, digits, '-' and '_' (not {' '.join(map(repr, bad))})")
+    return name
+
+
+def parse_int_in_range(text: str, low: int, high: int, what: str, unit: str = "") -> int:
+    raw = text.strip()
+    suffix = f" {unit}" if unit else ""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise FieldInvalid(f"{what} must be a whole number from {low} to {high}{suffix}") from None
+    if not low <= value <= high:
+        raise FieldInvalid(f"{what} must be from {low} to {high}{suffix}, not {value}")
+    return value
+
+
+def parse_optional_int(text: str, low: int, high: int, what: str, unit: str = "") -> int | None:
+    """Blank means 'not given'; anything else must be a number in range."""
+    return None if not text.strip() else parse_int_in_range(text, low, high, what, unit)
+
+
+def parse_ports(text: str) -> list[int]:
+    """Comma-separated ports such as '22, 80,443'; blank gives no ports. Duplicates are dropped."""
+    ports: list[int] = []
+    for piece in text.split(","):
+        raw = piece.strip()
+        if not raw:
+            if text.strip():
+                # "22,,80" or a trailing comma: almost surely a slip, say so rather than guess.
+                raise FieldInvalid("Ports are numbers separated by commas, e.g. 22, 80, 443")
+            continue
+        try:
+            port = int(raw)
+        except ValueError:
+            raise FieldInvalid(f"'{raw}' is not a port: use numbers separated by commas, e.g. 22, 80") from None
+        if not PORT[0] <= port <= PORT[1]:
+            raise FieldInvalid(f"Port {port} is out of range: {PORT[0]}-{PORT[1]}")
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
+def check_custom_size(cpu_count: int | None, memory_in_mb: int | None, max_ratio: int | None) -> None:
+    """A custom offering's vCPU/memory pair must respect its memory-per-vCPU ceiling."""
+    if cpu_count is None:
+        raise FieldInvalid("Pick a number of vCPUs")
+    if memory_in_mb is None:
+        raise FieldInvalid("Pick an amount of memory")
+    if max_ratio and memory_in_mb > max_ratio * cpu_count:
+        raise FieldInvalid(f"{max_ratio} MB per vCPU at most: pick more vCPUs or less memory")

@@ -1,0 +1,44 @@
+"""Shown instead of a blank table when the API key is missing or rejected."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+HOW_TO = """\
+How to give cca-tui an API key (it is never shown, printed or logged):
+
+  • for one session:         export CCA_API_KEY=...   then run cca-tui again
+  • from a password manager: in {config}
+                               [profiles.{profile}]
+                               api_key_command = "pass show cloudca/api-key"
+  • inline, in a file only you can read (chmod 600 {config}):
+                               api_key = "..."
+
+Create a key in the cloud.ca portal under your user's API keys.
+To try cca-tui without an account:  cca-tui --demo
+"""
+
+
+class KeyProblemScreen(Screen):
+    BINDINGS = [Binding("q", "app.quit", "Quit")]
+    DEFAULT_CSS = """
+    KeyProblemScreen { align: center middle; }
+    KeyProblemScreen > Vertical { width: auto; max-width: 100; height: auto; border: heavy $error; padding: 1 2; }
+    KeyProblemScreen #problem { color: $error; text-style: bold; margin-bottom: 1; }
+    """
+
+    def __init__(self, problem: str, *, profile: str, config_path: str) -> None:
+        super().__init__()
+        self.problem = problem
+        self.profile = profile
+        self.config_path = config_path
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.problem, id="problem", markup=False)
+            yield Static(HOW_TO.format(config=self.config_path, profile=self.profile), markup=False)
+        yield Footer()

@@ -1,0 +1,160 @@
+"""The detail pane: every attribute of the selected instance, its public IPs, NICs and rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from cca_tui.api.models import Instance, Nic, PortForwardingRule
+from cca_tui.ui.format import memory_text, ssh_commands, state_style
+
+
+@dataclass
+class InstanceDetail:
+    """What the pane shows; `complete` once the full retrieve and the side lists are in."""
+
+    instance: Instance
+    nics: list[Nic] = field(default_factory=list)
+    rules: list[PortForwardingRule] = field(default_factory=list)
+    complete: bool = False
+    error: str | None = None
+
+
+def _attributes(instance: Instance) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(overflow="fold")
+    rows: list[tuple[str, RenderableType | str | None]] = [
+        ("Name", instance.name),
+        ("State", Text(instance.state, style=state_style(instance.state))),
+        ("ID", instance.id),
+        ("Hostname", instance.hostname),
+        ("Username", instance.username),
+        ("Private IP", instance.ip_address),
+        ("MAC", instance.mac_address),
+        ("Offering", instance.compute_offering_name),
+        ("vCPU / RAM", f"{instance.cpu_count if instance.cpu_count is not None else '?'} / {memory_text(instance.memory_in_mb)}"),
+        ("Template", instance.template_name),
+        ("Zone", instance.zone_name),
+        ("Network", instance.network_name),
+        ("VPC", instance.vpc_name),
+        ("Password", {True: "enabled", False: "disabled", None: None}[instance.is_password_enabled]),
+        ("SSH key", instance.ssh_key_name),
+        ("Affinity", ", ".join(instance.affinity_group_ids) or "none"),
+    ]
+    for label, value in rows:
+        if value is not None and value != "":
+            table.add_row(label, value)
+    if instance.user_data:
+        shown = instance.user_data if len(instance.user_data) <= 200 else instance.user_data[:200] + "…"
+        table.add_row("User data", Text(shown, style="dim"))
+    return table
+
+
+def _identifiers(instance: Instance) -> Table:
+    """The ids an operator pastes into scripts: last, they are long and rarely read."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in (
+        ("Template", instance.template_id),
+        ("Offering", instance.compute_offering_id),
+        ("Network", instance.network_id),
+        ("VPC", instance.vpc_id),
+        ("Zone", instance.zone_id),
+    ):
+        if value:
+            table.add_row(label, value)
+    return table
+
+
+def _section(title: str) -> Text:
+    return Text(f"\n{title}", style="bold underline")
+
+
+def render_detail(detail: InstanceDetail) -> RenderableType:
+    instance = detail.instance
+    parts: list[RenderableType] = [_attributes(instance)]
+    commands = ssh_commands(instance, detail.rules)
+    if commands:
+        parts.append(_section("SSH"))
+        for command in commands:
+            parts.append(Text(command, style="bold green"))
+
+    parts.append(_section("Public IPs"))
+    if instance.public_ips is None:
+        parts.append(Text("loading…" if not detail.error else "unknown", style="dim"))
+    elif not instance.public_ips:
+        parts.append(Text("none", style="dim"))
+    else:
+        ips = Table("IP", "Purposes", "Ports", box=None, padding=(0, 1), header_style="bold")
+        for ip in instance.public_ips:
+            ips.add_row(ip.ip_address or "?", ", ".join(ip.purposes) or "-", ", ".join(ip.ports) or "-")
+        parts.append(ips)
+
+    parts.append(_section("NICs"))
+    if not detail.complete and not detail.nics:
+        parts.append(Text("loading…" if not detail.error else "unknown", style="dim"))
+    elif not detail.nics:
+        parts.append(Text("none", style="dim"))
+    else:
+        nics = Table("", "IP", "Network", "Secondary IPs", box=None, padding=(0, 1), header_style="bold")
+        for nic in detail.nics:
+            secondary = ", ".join(s.ip_address or "?" for s in nic.secondary_ips) or "-"
+            nics.add_row("*" if nic.is_default else "", nic.ip_address or "?", nic.network_name or nic.network_id or "?", secondary)
+        parts.append(nics)
+        parts.append(Text("* default NIC", style="dim"))
+
+    parts.append(_section("Port forwarding"))
+    if not detail.complete and not detail.rules:
+        parts.append(Text("loading…" if not detail.error else "unknown", style="dim"))
+    elif not detail.rules:
+        parts.append(Text("none", style="dim"))
+    else:
+        rules = Table("Public", "", "Private", "Proto", box=None, padding=(0, 1), header_style="bold")
+        for rule in detail.rules:
+            public = f"{rule.ip_address}:{_ports(rule.public_port_start, rule.public_port_end)}"
+            private = f"{rule.private_ip or instance.ip_address or '?'}:{_ports(rule.private_port_start, rule.private_port_end)}"
+            rules.add_row(public, "→", private, (rule.protocol or "").upper())
+        parts.append(rules)
+    parts.append(_section("IDs"))
+    parts.append(_identifiers(instance))
+    if detail.error:
+        parts.append(Text(f"\n{detail.error}", style="bold red"))
+    return Group(*parts)
+
+
+def _ports(start: str | None, end: str | None) -> str:
+    if start and end and start != end:
+        return f"{start}-{end}"
+    return start or end or "?"
+
+
+class DetailPane(VerticalScroll):
+    DEFAULT_CSS = """
+    DetailPane { border: round $primary-darken-1; border-title-color: $text; padding: 0 1; }
+    DetailPane > #detail-body { width: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = "Details"
+        self.detail: InstanceDetail | None = None
+
+    def compose(self):
+        yield Static(Text("No instance selected", style="dim"), id="detail-body")
+
+    def show(self, detail: InstanceDetail | None) -> None:
+        self.detail = detail
+        body = self.query_one("#detail-body", Static)
+        if detail is None:
+            body.update(Text("No instance selected", style="dim"))
+            self.border_title = "Details"
+            return
+        self.border_title = detail.instance.name
+        body.update(render_detail(detail))

@@ -1,0 +1,73 @@
+"""The screens shown in the README, reached the way an operator reaches them.
+
+Used by `export_screenshots.py` (README images) and by the SVG snapshot tests, so both show
+the same thing. Everything is deterministic: a seeded simulator, a frozen clock, no task in
+flight.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from cca_tui.config import Settings, StateStore
+from cca_tui.ui.app import CcaApp
+
+SIZE = (120, 40)
+FROZEN_NOW = datetime(2026, 11, 27, 9, 30, 0)
+ENVIRONMENT = "compute-on/production"
+
+
+def scene_app(sim, *, environment: str | None = ENVIRONMENT) -> CcaApp:
+    state_dir = Path(tempfile.mkdtemp(prefix="cca-tui-scenes-"))
+    settings = Settings(profile_name="demo", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=3600)
+    return CcaApp(
+        settings,
+        state=StateStore(state_dir / "state.json"),
+        environment=environment,
+        clock=lambda: FROZEN_NOW,
+        ssh_dir=state_dir / "ssh",
+        task_poll_interval=0.01,
+    )
+
+
+async def settle(pilot) -> None:
+    for delay in (0.35, 0.1, 0.1):
+        await pilot.pause(delay)
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def show_picker(pilot) -> None:
+    await settle(pilot)
+
+
+async def show_instances(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("down", "down")  # bastion: public IP, port 22 forwarded
+    await settle(pilot)
+
+
+async def show_create_form(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+
+
+async def show_destroy_confirm(pilot) -> None:
+    await show_instances(pilot)
+    await pilot.press("d")
+    await settle(pilot)
+
+
+# name -> (environment to open at launch, how to get there)
+SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
+    "picker": (None, show_picker),
+    "instances": (ENVIRONMENT, show_instances),
+    "create_form": (ENVIRONMENT, show_create_form),
+    "destroy_confirm": (ENVIRONMENT, show_destroy_confirm),
+}

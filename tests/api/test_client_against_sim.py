@@ -1,0 +1,232 @@
+"""The client drives instances through their whole life against the simulator, over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from cca_tui.api.client import CloudCAClient
+from cca_tui.api.errors import ApiError, AuthError, NotFoundError, TaskFailed, TransportError
+from cca_tui.api.gates import ALLOWED_STATES, Action
+from cca_tui.sim.options import SimOptions
+
+CODE, ENV = "compute-on", "test_area"
+
+
+@pytest.fixture
+async def api(sim):
+    async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01, backoff=0.01) as client:
+        yield client
+
+
+async def create_running(api, name="life-1", **extra):
+    compute = api.compute(CODE, ENV)
+    templates = [t for t in await compute.list_templates() if t.is_ready]
+    offerings = [o for o in await compute.list_compute_offerings() if not o.custom]
+    networks = await compute.list_networks()
+    network = networks[0]
+    template = next(t for t in templates if not t.available_in_zones or network.zone_id in t.available_in_zones)
+    body = {"name": name, "templateId": template.id, "computeOfferingId": offerings[0].id, "networkId": network.id, **extra}
+    task = await compute.create_instance(body)
+    assert task.status == "PENDING" and task.id
+    done = await api.wait_for_task(task)
+    instance = await compute.get_instance(done.result["id"])
+    return compute, instance
+
+
+async def test_environments_carry_service_codes(api):
+    environments = await api.list_environments()
+    connections = await api.list_service_connections()
+    assert {e.service_connection.service_code for e in environments} == {"compute-on", "compute-qc"}
+    assert {c.service_code for c in connections} >= {"compute-on", "compute-qc"}
+    one = await api.get_environment(environments[0].id)
+    assert one.id == environments[0].id
+
+
+async def test_whole_life_of_an_instance(api):
+    compute, instance = await create_running(api, portsToForward=["22", "8080"])
+    assert instance.state == "Running"
+    assert instance.public_ips and {"22", "8080"} <= set(instance.public_ips[0].ports)
+    rules = await compute.list_port_forwarding_rules(instance_id=instance.id)
+    assert {r.private_port_start for r in rules} == {"22", "8080"}
+    nics = await compute.list_nics(instance_id=instance.id)
+    assert [n.is_default for n in nics] == [True]
+
+    await api.wait_for_task(await compute.stop_instance(instance.id))
+    assert (await compute.get_instance(instance.id)).state == "Stopped"
+    await api.wait_for_task(await compute.start_instance(instance.id))
+    await api.wait_for_task(await compute.reboot_instance(instance.id))
+    assert (await compute.get_instance(instance.id)).state == "Running"
+
+    offerings = await compute.list_compute_offerings()
+    custom = next(o for o in offerings if o.custom)
+    await api.wait_for_task(await compute.change_compute_offering(instance.id, custom.id, cpu_count=2, memory_in_mb=4096))
+    resized = await compute.get_instance(instance.id)
+    assert (resized.compute_offering_id, resized.cpu_count, resized.memory_in_mb) == (custom.id, 2, 4096)
+
+    password_task = await api.wait_for_task(await compute.reset_password(instance.id))
+    assert len(password_task.result["password"]) >= 8
+
+    same_zone = [n for n in await compute.list_networks() if n.zone_id == resized.zone_id and n.id != resized.network_id]
+    await api.wait_for_task(await compute.change_network(instance.id, same_zone[0].id))
+    moved = await compute.get_instance(instance.id)
+    assert moved.network_id == same_zone[0].id
+    assert await compute.list_port_forwarding_rules(instance_id=instance.id) == []
+
+    key = (await compute.list_ssh_keys())[0]
+    await api.wait_for_task(await compute.associate_ssh_key(instance.id, key.name))
+
+    await api.wait_for_task(await compute.update_instance(instance.id, name="life-renamed", hostname="life-host"))
+    renamed = await compute.get_instance(instance.id)
+    assert (renamed.name, renamed.hostname) == ("life-renamed", "life-host")
+
+    ips = [ip.id for ip in renamed.public_ips or []]
+    await api.wait_for_task(await compute.destroy_instance(instance.id, public_ip_ids=ips))
+    assert (await compute.get_instance(instance.id)).state == "Destroyed"
+    remaining = {ip.id for ip in await compute.list_public_ips()}
+    assert not set(ips) & remaining
+
+    await api.wait_for_task(await compute.recover_instance(instance.id))
+    assert (await compute.get_instance(instance.id)).state == "Stopped"
+    await api.wait_for_task(await compute.destroy_instance(instance.id))
+    await api.wait_for_task(await compute.purge_instance(instance.id))
+    with pytest.raises(NotFoundError):
+        await compute.get_instance(instance.id)
+
+
+async def test_destroy_with_purge_removes_at_once(api):
+    compute, instance = await create_running(api, name="gone-1")
+    await api.wait_for_task(await compute.destroy_instance(instance.id, purge=True))
+    assert instance.id not in {i.id for i in await compute.list_instances()}
+
+
+OPERATIONS = {
+    Action.START: lambda c, i: c.start_instance(i),
+    Action.STOP: lambda c, i: c.stop_instance(i),
+    Action.REBOOT: lambda c, i: c.reboot_instance(i),
+    Action.DESTROY: lambda c, i: c.destroy_instance(i),
+    Action.PURGE: lambda c, i: c.purge_instance(i),
+    Action.RECOVER: lambda c, i: c.recover_instance(i),
+}
+
+
+@pytest.mark.parametrize("action", list(OPERATIONS))
+async def test_every_refused_state_gate(api, action):
+    """Each gated operation, from each seeded state it does not allow, answers 400 2012 with
+    the state context of the reference's example, and changes nothing."""
+    compute = api.compute(CODE, ENV)
+    instances = await compute.list_instances()
+    refused_from = {i.state: i for i in instances if i.state not in ALLOWED_STATES[action]}
+    assert refused_from, "the seed should hold instances in refused states"
+    for state, instance in refused_from.items():
+        with pytest.raises(ApiError) as caught:
+            await OPERATIONS[action](compute, instance.id)
+        error = caught.value
+        assert error.status == 400
+        detail = error.first
+        assert detail.code == 2012
+        assert detail.context["currentState"] == state
+        assert sorted(detail.context["expectedStates"]) == sorted(ALLOWED_STATES[action])
+        assert detail.context["id"] == instance.id
+        assert (await compute.get_instance(instance.id)).state == state
+
+
+async def test_create_validation_names_the_field(api):
+    compute = api.compute(CODE, ENV)
+    templates = await compute.list_templates()
+    not_ready = next(t for t in templates if not t.is_ready)
+    offering = next(o for o in await compute.list_compute_offerings() if not o.custom)
+    network = (await compute.list_networks())[0]
+    with pytest.raises(ApiError) as caught:
+        await compute.create_instance({"name": "x1", "templateId": not_ready.id, "computeOfferingId": offering.id, "networkId": network.id})
+    assert caught.value.status == 400 and caught.value.first.context.get("field") == "templateId"
+    with pytest.raises(ApiError) as caught:
+        await compute.create_instance({"templateId": not_ready.id})
+    assert caught.value.first.context.get("field") == "name"
+
+
+async def test_custom_offering_ratio_is_enforced(api):
+    compute = api.compute(CODE, ENV)
+    custom = next(o for o in await compute.list_compute_offerings() if o.custom)
+    template = next(t for t in await compute.list_templates() if t.is_ready)
+    network = next(n for n in await compute.list_networks() if not template.available_in_zones or n.zone_id in template.available_in_zones)
+    too_much = max(custom.available_memory_in_mb_values)
+    body = {"name": "ratio", "templateId": template.id, "computeOfferingId": custom.id, "networkId": network.id,
+            "cpuCount": min(custom.available_cpu_count_values), "memoryInMB": too_much}
+    with pytest.raises(ApiError) as caught:
+        await compute.create_instance(body)
+    assert caught.value.first.context.get("field") == "memoryInMB"
+
+
+async def test_failed_task_raises_with_message(api, sim):
+    compute = api.compute(CODE, ENV)
+    stopped = next(i for i in await compute.list_instances() if i.state == "Stopped")
+    sim.world.fail_next_task("host capacity exhausted")
+    with pytest.raises(TaskFailed) as caught:
+        await api.wait_for_task(await compute.start_instance(stopped.id))
+    assert "host capacity exhausted" in str(caught.value)
+    assert (await compute.get_instance(stopped.id)).state == "Stopped"
+
+
+async def test_ssh_key_register_get_delete(api):
+    compute = api.compute(CODE, ENV)
+    existing = (await compute.list_ssh_keys())[0]
+    fetched = await compute.get_ssh_key(existing.name)
+    assert fetched.fingerprint == existing.fingerprint and len(fetched.fingerprint.split(":")) == 16
+
+
+async def test_paging_follows_the_server_cap(sim_factory):
+    sim = sim_factory(SimOptions(task_delay=0, instances=1234, page_cap=100))
+    async with CloudCAClient(sim.url, sim.api_key) as api:
+        instances = await api.compute("compute-on", "production").list_instances()
+    assert len(instances) == 1234
+    assert len({i.id for i in instances}) == 1234
+
+
+async def test_wrong_key_is_auth_error_without_the_key(sim):
+    async with CloudCAClient(sim.url, "not-the-key-123") as api:
+        with pytest.raises(AuthError) as caught:
+            await api.list_environments()
+    assert caught.value.status == 401
+    assert "not-the-key-123" not in str(caught.value) and "not-the-key-123" not in repr(caught.value)
+
+
+async def test_dropped_connections_are_transport_errors_and_gets_retry(sim):
+    sim.offline = True
+    async with CloudCAClient(sim.url, sim.api_key, max_retries=2, backoff=0.01) as api:
+        with pytest.raises(TransportError):
+            await api.list_environments()
+        sim.offline = False
+        assert await api.list_environments()
+
+
+async def test_gets_ride_out_injected_5xx_and_throttling(sim_factory):
+    sim = sim_factory(SimOptions(task_delay=0, error_rate=0.3, throttle_rate=0.2, seed=7))
+    sleeps: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    async with CloudCAClient(sim.url, sim.api_key, max_retries=8, sleep=no_sleep) as api:
+        for _ in range(10):
+            assert len(await api.list_environments()) == 4
+    assert sleeps, "faults were injected, so the client must have waited and retried"
+    assert 1.0 in sleeps  # the simulator's Retry-After: 1 was honoured
+
+
+async def test_mutations_are_never_retried(sim_factory):
+    sim = sim_factory(SimOptions(task_delay=0, error_rate=1.0))
+    sent: list[str] = []
+
+    async def count(request) -> None:
+        sent.append(request.method)
+
+    async with CloudCAClient(sim.url, sim.api_key, max_retries=5, backoff=0.0) as api:
+        api.http._http.event_hooks["request"].append(count)
+        compute = api.compute(CODE, ENV)
+        with pytest.raises(ApiError) as caught:
+            await compute.start_instance("whatever")
+        assert sent == ["POST"]
+        with pytest.raises(ApiError):
+            await compute.list_instances()
+        assert sent == ["POST"] + ["GET"] * 6  # a GET is tried 1 + max_retries times
+    assert caught.value.status == 503

@@ -1,0 +1,48 @@
+"""Fixtures shared by every test: hermetic environment and simulator servers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(tmp_path_factory, monkeypatch) -> None:
+    """No test may read or write the user's config, state or cache, nor pick up their key."""
+    # A directory of its own, not tmp_path: tests may assert what their tmp_path holds.
+    root = tmp_path_factory.mktemp("hermetic")
+    for variable in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        directory = root / variable.lower()
+        directory.mkdir()
+        monkeypatch.setenv(variable, str(directory))
+    home = root / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for variable in ("CCA_API_KEY", "CCA_API_URL", "CCA_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def sim_factory() -> Iterator[Callable[..., SimServer]]:
+    """Start simulators with chosen options (`sim_factory(SimOptions(...), clock=...)`);
+    all of them are stopped when the test ends."""
+    started: list[SimServer] = []
+
+    def start(options: SimOptions | None = None, **kwargs) -> SimServer:
+        server = SimServer(options or SimOptions(task_delay=0), **kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def sim(sim_factory) -> SimServer:
+    """A started simulator whose tasks finish on the next request."""
+    return sim_factory(SimOptions(task_delay=0))

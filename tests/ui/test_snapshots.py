@@ -1,0 +1,23 @@
+"""SVG snapshots of the README's screens (pytest-textual-snapshot).
+
+The scenes are shared with scripts/export_screenshots.py. After an intended change of the
+layout: `.venv/bin/python -m pytest tests/ui/test_snapshots.py --snapshot-update`, look at the
+report, then `make screenshots`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from scenes import SCENES, SIZE, scene_app  # noqa: E402
+
+
+@pytest.mark.parametrize("name", list(SCENES))
+def test_scene_snapshot(name, sim, snap_compare):
+    environment, reach = SCENES[name]
+    assert snap_compare(scene_app(sim, environment=environment), run_before=reach, terminal_size=SIZE)
