@@ -65,7 +65,3 @@ class TaskBook:
             except Exception as exc:  # a bug in a step must not wedge the world
                 log.exception("simulated task %s failed", task.id)
                 task.status, task.result = FAILED, {"code": INTERNAL_ERROR, "message": str(exc)}
-
-    @property
-    def has_pending_steps(self) -> bool:
-        return bool(self._due)

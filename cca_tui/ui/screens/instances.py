@@ -59,7 +59,12 @@ class InstanceScreen(Screen):
         Binding("z", "toggle_detail", "Detail"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
+    # Narrow terminals get the action bar on two rows; short ones a smaller task log.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (118, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     DEFAULT_CSS = """
+    InstanceScreen.-narrow ActionBar { layout: grid; grid-size: 6; grid-gutter: 0; height: 2; }
+    InstanceScreen.-short TaskLog { height: 4; }
     InstanceScreen #status { height: 1; background: $primary; color: $text; padding: 0 1; }
     InstanceScreen #status.stale { background: $error; }
     InstanceScreen #main { height: 1fr; }
@@ -179,7 +184,7 @@ class InstanceScreen(Screen):
         total = len(table.instances)
         shown = table.visible_count
         parts = [
-            f"profile {self.app.settings.profile_name}",
+            self.app.settings.profile_name,
             self.environment_ref,
             f"{total} instances" + (f" ({shown} shown)" if shown != total else ""),
         ]
