@@ -239,3 +239,45 @@ async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim, tmp_path):
         console.print(render_detail(pane.detail))
         rendered = console.export_text()
         assert f"ssh {owner.username}@" in rendered and f"-p {rule.public_port_start}" in rendered
+
+
+async def test_read_only_profile_disables_every_mutation(sim, tmp_path):
+    stopped = next(i for i in env_instances(sim) if i.state == "Stopped")
+    app = make_app(sim, tmp_path, environment=ENV, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        select(screen, stopped.id)
+        await settle(app, pilot)
+        counter = RequestCounter(app)
+        for spec in INSTANCE_ACTIONS:
+            assert screen.query_one(f"#action-{spec.action.value}", Button).disabled
+        assert screen.query_one("#action-new", Button).disabled
+        await pilot.press("s", "n", "d")
+        await settle(app, pilot, rounds=1)
+        assert counter.mutations() == []
+        assert isinstance(app.screen, InstanceScreen)  # no form opened
+        assert "READ-ONLY" in str(screen.query_one("#status").render())
+
+
+async def test_stale_data_recovers_by_itself(sim, tmp_path):
+    """No key press: the scheduled refresh marks the data stale, then clears the mark."""
+    from cca_tui.config import Settings
+
+    app = make_app(sim, tmp_path, environment=ENV)
+    app.settings = Settings(**{**app.settings.model_dump(), "refresh_interval": 1.0})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        status = app.screen.query_one("#status")
+        sim.offline = True
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if status.has_class("stale"):
+                break
+        assert status.has_class("stale")
+        sim.offline = False
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if not status.has_class("stale"):
+                break
+        assert not status.has_class("stale")

@@ -187,7 +187,7 @@ async def test_tab_walks_the_fields(sim_compute: ComputeScope, form_host, settle
 async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(
     sim_factory, form_host, settle_form
 ) -> None:
-    slow = sim_factory(SimOptions(task_delay=0, latency=0.4))
+    slow = sim_factory(SimOptions(task_delay=0, latency=1.0))  # slow enough to act while it works
     client = CloudCAClient(slow.url, slow.api_key, max_retries=0)
     try:
         form = CreateInstanceForm(client.compute("compute-on", "test_area"))

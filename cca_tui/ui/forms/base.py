@@ -250,7 +250,11 @@ class FormScreen(ModalScreen["Task | None"]):
     def _input_submitted(self, event: Input.Submitted) -> None:
         """Enter moves on to the next field; in the last input it submits."""
         event.stop()
-        inputs = [i for i in self.query(Input) if i.display and i.visible and not i.disabled]
+        # Rows hide whole (e.g. the disk size of a fixed-size offering): look at the ancestors too.
+        inputs = [
+            i for i in self.query(Input)
+            if not i.disabled and all(getattr(node, "display", True) for node in i.ancestors_with_self)
+        ]
         if inputs and event.input is inputs[-1]:
             self.action_submit()
         else:

@@ -1,0 +1,140 @@
+"""The whole life of an instance driven from the instance screen, as an operator would:
+keys open the forms, the forms send, the task log follows, the table shows the result."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select, Static
+
+from app_harness import SIZE, make_app, settle
+from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.instance_table import InstanceTable
+
+ENV = "compute-on/production"
+
+
+def world_env(sim):
+    return sim.world.environment("compute-on", "production")
+
+
+def select(screen: InstanceScreen, instance_id: str) -> None:
+    table = screen.query_one(InstanceTable)
+    table.move_cursor(row=table.get_row_index(instance_id))
+
+
+def task_rows(screen: InstanceScreen) -> list[tuple[str, str, str]]:
+    return [(e.action, e.instance, e.status) for e in screen.task_log.entries.values()]
+
+
+async def fill_create_form(form: CreateInstanceForm, pilot, name: str) -> None:
+    form.query_one("#name", Input).value = name
+    network = next(n for n in form.networks.values() if n.name.startswith("Web"))
+    template = next(t for t in form.templates.values() if network.zone_id in t.available_in_zones)
+    form.query_one("#templateId", Select).value = template.id
+    form.query_one("#networkId", Select).value = network.id
+    offering = form.query_one("#computeOfferingId", Select)
+    offering.value = next(value for _, value in offering._options if isinstance(value, str) and value)
+    await pilot.pause()
+
+
+async def test_create_then_destroy_recover_purge(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one(InstanceTable)
+        before = len(table.instances)
+
+        # create: a name the server refuses (already taken) keeps the form open with the error
+        await pilot.press("n")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CreateInstanceForm)
+        await fill_create_form(form, pilot, "web-1")
+        await pilot.click("#submit")
+        await settle(app, pilot)
+        assert app.screen is form
+        assert "2003" in str(form.query_one("#form-error", Static).render())
+        assert form.query_one("#name", Input).value == "web-1"  # nothing typed is lost
+
+        form.query_one("#name", Input).value = "ops-new-1"
+        await pilot.click("#submit")
+        await settle(app, pilot, rounds=6)
+        assert isinstance(app.screen, InstanceScreen)
+        created = next(i for i in table.instances.values() if i.name == "ops-new-1")
+        assert created.state == "Running"
+        assert len(table.instances) == before + 1
+        assert ("Create", "ops-new-1", "SUCCESS") in task_rows(screen)
+
+        # destroy (no purge): Destroyed, recoverable
+        select(screen, created.id)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DestroyForm)
+        await pilot.click("#submit")
+        await settle(app, pilot, rounds=6)
+        assert table.instances[created.id].state == "Destroyed"
+
+        # recover: back to Stopped
+        await pilot.press("v")
+        await settle(app, pilot, rounds=6)
+        assert table.instances[created.id].state == "Stopped"
+
+        # destroy again, then purge with the name typed
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.click("#submit")
+        await settle(app, pilot, rounds=6)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PurgeForm)
+        app.screen.query_one("#confirm-name", Input).value = "ops-new-1"
+        await pilot.pause()
+        await pilot.click("#submit")
+        await settle(app, pilot, rounds=6)
+        assert created.id not in table.instances
+        assert sim.world.instance(created.id) is None
+        actions = [a for a, name, status in task_rows(screen) if name == "ops-new-1" and status == "SUCCESS"]
+        assert actions == ["Create", "Destroy", "Recover", "Destroy", "Purge"]
+
+
+async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim, tmp_path):
+    env = world_env(sim)
+    with sim.world.session():
+        key = next(iter(env.ssh_keys.values()))
+        target = next(i for i in env.instances.values() if i.state == "Running")
+    ssh_dir = tmp_path / "ssh"
+    ssh_dir.mkdir()
+    (ssh_dir / "id_ed25519.pub").write_text(key.public_key + "\n")
+    app = make_app(sim, tmp_path, environment=ENV, ssh_dir=ssh_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app.screen, target.id)
+        await pilot.press("k")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, AssociateKeyForm)
+        assert form.query_one("#sshKeyName", Select).value == key.name
+        await pilot.click("#submit")
+        await settle(app, pilot, rounds=6)
+        assert isinstance(app.screen, InstanceScreen)
+        assert ("Associate SSH key", target.name, "SUCCESS") in task_rows(app.screen)
+    assert sim.world.instance(target.id).ssh_key_name == key.name
+
+
+async def test_failed_task_is_reported_and_state_kept(sim, tmp_path):
+    env = world_env(sim)
+    with sim.world.session():
+        stopped = next(i for i in env.instances.values() if i.state == "Stopped")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app.screen, stopped.id)
+        sim.world.fail_next_task("no capacity on host")
+        await pilot.press("s")
+        await settle(app, pilot, rounds=6)
+        screen = app.screen
+        entry = next(iter(screen.task_log.entries.values()))
+        assert entry.status == "FAILED" and "no capacity on host" in entry.outcome
+        assert any("no capacity on host" in n.message for n in app._notifications)
+        assert screen.query_one(InstanceTable).instances[stopped.id].state == "Stopped"
