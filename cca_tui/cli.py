@@ -44,6 +44,32 @@ def main(argv: list[str] | None = None) -> int:
     return run_app(args)
 
 
+def _demo_state_path() -> Path:
+    import platformdirs
+
+    return platformdirs.user_state_path("cca-tui") / "demo-state.json"
+
+
+def _send_simulator_logs_to_file() -> None:
+    """The embedded simulator's log lines would be drawn over the TUI: write them to a file.
+
+    uvicorn bound its handlers to the real stderr before the app started, out of reach of
+    Textual's capture of print output.
+    """
+    import logging
+
+    import platformdirs
+
+    log_dir = platformdirs.user_log_path("cca-tui")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_dir / "demo-simulator.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "cca_tui.sim"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = False
+
+
 def run_app(args: argparse.Namespace) -> int:
     from cca_tui.config import ConfigError, Settings, StateStore, load_settings, parse_environment_ref
 
@@ -65,6 +91,7 @@ def run_app(args: argparse.Namespace) -> int:
         from cca_tui.sim.server import SimServer
 
         server = SimServer(SimOptions(task_delay=DEMO_TASK_DELAY)).start()
+        _send_simulator_logs_to_file()
         settings = Settings(
             profile_name="demo",
             api_url=server.url,
@@ -83,7 +110,9 @@ def run_app(args: argparse.Namespace) -> int:
 
     from cca_tui.ui.app import CcaApp
 
-    app = CcaApp(settings, state=StateStore(), environment=args.env, task_poll_interval=0.5 if args.demo else 1.0)
+    # The demo remembers its environment in a state file of its own, not the operator's.
+    state = StateStore(_demo_state_path()) if args.demo else StateStore()
+    app = CcaApp(settings, state=state, environment=args.env, task_poll_interval=0.5 if args.demo else 1.0)
     try:
         app.run()
     finally:

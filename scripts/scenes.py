@@ -39,6 +39,9 @@ async def settle(pilot) -> None:
     for delay in (0.35, 0.1, 0.1):
         await pilot.pause(delay)
         await pilot.app.workers.wait_for_complete()
+    # A blinking cursor is on or off depending on when the picture is taken: hold it still.
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
     await pilot.pause()
 
 

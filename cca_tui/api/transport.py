@@ -80,7 +80,8 @@ class HttpTransport:
                     method,
                     path,
                     params=params,
-                    json=body if body is not None else None,
+                    # POST and PUT always carry a JSON body, as the reference's examples do.
+                    json=body if body is not None or method not in ("POST", "PUT") else {},
                 )
             except httpx.TransportError as exc:
                 if last_try:
@@ -88,6 +89,8 @@ class HttpTransport:
                     raise TransportError(self._describe(exc), method=method, path=path) from None
                 await self._sleep(self._backoff_delay(attempt))
                 continue
+            except httpx.HTTPError as exc:  # redirects, bad encodings: an answer we can't use
+                raise ProtocolError(type(exc).__name__, status=0, method=method, path=path) from None
             if response.status_code in RETRYABLE_STATUSES and not last_try:
                 await self._sleep(self._retry_delay(response, attempt))
                 continue
@@ -154,11 +157,14 @@ class HttpTransport:
         elif isinstance(exc, httpx.TimeoutException):
             text = "no reply in time"
         elif isinstance(exc, httpx.ConnectError):
+            # The OS's words ("Connection refused", a TLS verification failure) help the
+            # operator; they never hold request headers.
             text = f"cannot connect: {exc}" if str(exc) else "cannot connect"
         elif isinstance(exc, httpx.RemoteProtocolError):
             text = "connection dropped by the server"
         else:
-            text = f"{type(exc).__name__}: {exc}"
+            # Only the type: the text of some (LocalProtocolError) quotes header values.
+            text = type(exc).__name__
         return text.replace(self._api_key, "***") if self._api_key else text
 
 

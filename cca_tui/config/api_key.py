@@ -61,12 +61,23 @@ def resolve_api_key(
             )
 
     if profile.api_key is not None:
-        return ApiKeyResult(key=profile.api_key, source="inline api_key", problem=None)
+        return _found(profile.api_key.get_secret_value().strip(), "inline api_key")
 
     return ApiKeyResult(key=None, source=None, problem=_no_key_message(profile_name, config_path, tried))
 
 
 def _found(value: str, source: str) -> ApiKeyResult:
+    # A key with a space or a control character inside cannot go into an HTTP header; the
+    # HTTP library's complaint would quote it, so refuse it here, naming only its source.
+    if any(character.isspace() or not character.isprintable() for character in value):
+        return ApiKeyResult(
+            key=None,
+            source=None,
+            problem=(
+                f"The API key from {source} contains spaces, line breaks or control characters, "
+                "so it cannot be sent. Check what it holds (without pasting it anywhere)."
+            ),
+        )
     return ApiKeyResult(key=SecretStr(value), source=source, problem=None)
 
 

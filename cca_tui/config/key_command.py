@@ -21,7 +21,7 @@ def run_key_command(
     environ: Mapping[str, str],
     timeout: float | None = None,
 ) -> str:
-    """Run ``command`` through the shell; return its stdout, stripped.
+    """Run ``command`` through the shell; return the first non-empty line it prints.
 
     ``environ`` is the whole environment for the command, so callers (and
     tests) decide exactly what it sees. stdin is /dev/null so a command that
@@ -48,7 +48,9 @@ def run_key_command(
         _abandon(proc)
         raise KeyCommandError(f"timed out after {timeout:g} s") from None
 
-    key = stdout.strip()
+    # Password managers print the secret on the first line and metadata after it
+    # (`pass show` does): the key is the first non-empty line.
+    key = next((line.strip() for line in stdout.splitlines() if line.strip()), "")
     if proc.returncode != 0:
         detail = _first_line(stderr, scrub=key)
         raise KeyCommandError(

@@ -63,37 +63,71 @@ class CcaApp(App):
             await self.client.aclose()
 
     # --- navigation -------------------------------------------------------------------
+    #
+    # Each environment's screen is installed once and kept: switching away and back keeps
+    # its filter, sort, cursor and task log, and the tasks it follows go on in the meantime
+    # (a password reset finishing while the picker is open still shows its password).
 
-    def _show(self, screen: Screen) -> None:
-        # One main screen at a time: the default screen stays underneath, empty.
+    def _clear_stack(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(screen)
 
     def show_picker(self) -> None:
-        preselect = None
+        if isinstance(self.screen, PickerScreen):
+            return
         if self._environment is not None:
-            preselect = "/".join(self._environment)
+            preselect: str | None = "/".join(self._environment)
         else:
             preselect = self.state.last_environment(self.settings.profile_name)
-        self._show(PickerScreen(preselect=preselect))
+        self.push_screen(PickerScreen(preselect=preselect))
 
     @property
     def has_environment(self) -> bool:
         return self._environment is not None
 
     def open_environment(self, service_code: str, environment_name: str) -> None:
+        ref = f"{service_code}/{environment_name}"
         self._environment = (service_code, environment_name)
-        self.state.remember_environment(self.settings.profile_name, f"{service_code}/{environment_name}")
-        self._show(InstanceScreen(service_code, environment_name))
+        self.state.remember_environment(self.settings.profile_name, ref)
+        name = f"environment:{ref}"
+        if not self.is_screen_installed(name):
+            self.install_screen(InstanceScreen(service_code, environment_name), name=name)
+        self._clear_stack()
+        self.push_screen(name)
 
     def reopen_environment(self) -> None:
         if self._environment is not None:
             self.open_environment(*self._environment)
 
+    def environment_screens(self) -> list[InstanceScreen]:
+        return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]
+
     def show_key_problem(self, problem: str) -> None:
         path = str(self.settings.config_path) if self.settings.config_path else "~/.config/cca-tui/config.toml"
-        self._show(KeyProblemScreen(problem, profile=self.settings.profile_name, config_path=path))
+        self._clear_stack()
+        self.push_screen(KeyProblemScreen(problem, profile=self.settings.profile_name, config_path=path))
+
+    async def action_quit(self) -> None:
+        """Quitting leaves server-side tasks running; say so when some are still followed."""
+        pending = sum(screen.task_log.pending for screen in self.environment_screens() if screen.is_mounted)
+        if not pending:
+            self.exit()
+            return
+        from cca_tui.ui.forms import ConfirmModal
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(
+            ConfirmModal(
+                "Quit?",
+                f"{pending} task(s) are still running. They go on in cloud.ca, but cca-tui stops "
+                "following them (a new password would not be shown).",
+                "Quit",
+            ),
+            answered,
+        )
 
     # --- palette ----------------------------------------------------------------------
 

@@ -230,3 +230,28 @@ async def test_mutations_are_never_retried(sim_factory):
             await compute.list_instances()
         assert sent == ["POST"] + ["GET"] * 6  # a GET is tried 1 + max_retries times
     assert caught.value.status == 503
+
+
+async def test_transport_errors_never_quote_the_key(sim):
+    """A key httpx refuses to put in a header: its complaint quotes the header; ours must not."""
+    secret = "SECRETKEY123\nurl: example.com"
+    async with CloudCAClient(sim.url, secret, max_retries=0) as api:
+        with pytest.raises(Exception) as caught:
+            await api.list_environments()
+    text = f"{caught.value} {caught.value!r}"
+    assert "SECRETKEY123" not in text
+
+
+async def test_post_operations_send_a_json_body(sim):
+    seen: list[tuple[str, str | None, bytes]] = []
+
+    async def record(request) -> None:
+        seen.append((request.method, request.headers.get("content-type"), request.content))
+
+    async with CloudCAClient(sim.url, sim.api_key) as api:
+        api.http._http.event_hooks["request"].append(record)
+        compute = api.compute(CODE, ENV)
+        stopped = next(i for i in await compute.list_instances() if i.state == "Stopped")
+        await compute.start_instance(stopped.id)
+    method, content_type, body = seen[-1]
+    assert (method, content_type, body) == ("POST", "application/json", b"{}")

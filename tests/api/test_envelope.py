@@ -120,3 +120,8 @@ def test_environment_with_and_without_service_code():
 def test_port_forwarding_ports_as_numbers_or_strings():
     rule = PortForwardingRule.model_validate({"id": "r", "publicPortStart": 2222, "privatePortStart": "22"})
     assert (rule.public_port_start, rule.private_port_start) == ("2222", "22")
+
+
+def test_null_fields_take_their_defaults():
+    instance = Instance.model_validate({"id": "1", "name": "a", "affinityGroupIds": None, "publicIps": None, "nics": None, "state": None})
+    assert instance.affinity_group_ids == [] and instance.public_ips is None and instance.state == "Unknown"

@@ -128,3 +128,18 @@ def test_no_key_problem_says_what_was_tried_and_how_to_fix(write_config):
     assert settings.api_key is None
     assert "CCA_API_KEY" in problem and "PROD_KEY" in problem
     assert "api_key_command" in problem and "'prod'" in problem and str(path) in problem
+
+
+def test_api_key_command_key_is_its_first_line(write_config, fake_key, shell_environ):
+    """`pass show` prints the secret, then metadata lines: only the first line is the key."""
+    path = write_config(profile(f"api_key_command = \"printf '{fake_key}\\\\nurl: example.com\\\\n'\"\n"))
+    settings = load_settings(config_path=path, environ=shell_environ)
+    assert settings.api_key.get_secret_value() == fake_key
+
+
+@pytest.mark.parametrize("bad", ["two words", "tab\there", "bell\x07"])
+def test_key_with_inner_whitespace_or_control_is_refused_without_quoting_it(bad):
+    settings = load_settings(environ={"CCA_API_KEY": bad})
+    assert settings.api_key is None
+    assert "CCA_API_KEY" in settings.api_key_problem
+    assert bad not in settings.api_key_problem

@@ -182,6 +182,8 @@ INVALID = [
     ("portsToForward", errors.INVALID_FIELD, lambda c: {"portsToForward": ["65536"]}),
     ("portsToForward", errors.INVALID_FIELD, lambda c: {"portsToForward": ["http"]}),
     ("portsToForward", errors.INVALID_FIELD, lambda c: {"portsToForward": "22"}),
+    ("portsToForward", errors.INVALID_FIELD, lambda c: {"portsToForward": [22]}),  # array[string]: no ints
+    ("portsToForward", errors.INVALID_FIELD, lambda c: {"portsToForward": ["22", 80]}),
     ("userData", errors.INVALID_FIELD, lambda c: {"userData": "x" * 32769}),
 ]
 
@@ -222,3 +224,18 @@ def test_failed_create_leaves_an_error_instance(sim, api):
     task = api.finish(api.post(f"{PROD}/instances", minimal(catalog(api))))
     assert task["taskStatus"] == "FAILED" and task["result"]["message"] == "no capacity"
     assert api.instance("jarvis")["state"] == "Error"
+
+
+def test_ports_must_be_strings(api):
+    """portsToForward is array[string]: a number, even a valid port, is refused and nothing is made."""
+    c = catalog(api)
+    before = len(api.data(f"{PROD}/instances"))
+    for ports in ([80], ["22", 443], [True]):
+        reply = api.post(f"{PROD}/instances", minimal(c, portsToForward=ports))
+        error = the_error(reply, 400, errors.INVALID_FIELD)
+        assert error["code"] == 2001
+        assert error["context"] == {"field": "portsToForward"}
+        assert "portsToForward" in error["message"]
+    assert len(api.data(f"{PROD}/instances")) == before
+    created = api.succeed(api.post(f"{PROD}/instances", minimal(c, portsToForward=["80", "9999"])))
+    assert created["publicIps"][0]["ports"] == ["80", "9999"]

@@ -61,7 +61,9 @@ async def test_missing_key_shows_key_screen(sim, tmp_path):
     from cca_tui.config import Settings
     from cca_tui.ui.app import CcaApp
 
-    app = CcaApp(Settings(api_url=sim.url, api_key_problem="No API key: set CCA_API_KEY"), state=None)
+    from cca_tui.config import StateStore
+
+    app = CcaApp(Settings(api_url=sim.url, api_key_problem="No API key: set CCA_API_KEY"), state=StateStore(tmp_path / "s.json"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, KeyProblemScreen)
@@ -281,3 +283,161 @@ async def test_stale_data_recovers_by_itself(sim, tmp_path):
             if not status.has_class("stale"):
                 break
         assert not status.has_class("stale")
+
+
+def screen_text(app) -> str:
+    """The text actually drawn on the terminal (what an operator sees)."""
+    return app.export_screenshot().replace("&#160;", " ")
+
+
+async def test_help_screen_shows_every_key(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        drawn = screen_text(app)
+        for label in ("Start", "Reset password", "Associate SSH key", "Destroyed", "Recover"):
+            assert label in drawn, label
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, InstanceScreen)
+
+
+async def test_key_problem_screen_shows_how_to_fix(sim, tmp_path):
+    from cca_tui.config import Settings, StateStore
+    from cca_tui.ui.app import CcaApp
+
+    app = CcaApp(Settings(api_url=sim.url, api_key_problem="No API key for profile 'default'"), state=StateStore(tmp_path / "s.json"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        drawn = screen_text(app)
+        assert "No API key for profile" in drawn
+        assert "CCA_API_KEY" in drawn and "--demo" in drawn
+
+
+async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory, tmp_path):
+    from cca_tui.sim.options import SimOptions
+
+    sim = sim_factory(SimOptions(task_delay=30))  # the stop stays in flight
+    running = next(i for i in env_instances(sim) if i.state == "Running")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app.screen, running.id)
+        counter = RequestCounter(app)
+        await pilot.press("x")
+        await pilot.pause(0.2)
+        await pilot.press("x", "r")
+        await pilot.pause(0.2)
+        assert len(counter.mutations()) == 1
+        assert any(f"{running.name} is busy: Stop in progress" in n.message for n in app._notifications)
+
+
+async def test_quit_with_a_task_in_flight_asks_first(sim_factory, tmp_path):
+    from cca_tui.sim.options import SimOptions
+    from cca_tui.ui.forms import ConfirmModal
+
+    sim = sim_factory(SimOptions(task_delay=30))
+    running = next(i for i in env_instances(sim) if i.state == "Running")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app.screen, running.id)
+        await pilot.press("x")
+        await pilot.pause(0.2)
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")  # focus is on Cancel: a stray Enter keeps the app
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, InstanceScreen)
+
+
+async def test_password_still_shown_after_switching_environment(sim_factory, tmp_path):
+    from cca_tui.sim.options import SimOptions
+    from cca_tui.ui.forms import PasswordModal
+
+    sim = sim_factory(SimOptions(task_delay=2.0))
+    target = next(i for i in env_instances(sim) if i.state == "Running" and i.is_password_enabled)
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app.screen, target.id)
+        await pilot.press("w")
+        await pilot.pause(0.1)
+        await pilot.click("#confirm")
+        await pilot.pause(0.1)
+        await pilot.press("ctrl+e")  # to the picker while the reset is in flight
+        await pilot.pause(0.1)
+        assert any(isinstance(s, PickerScreen) for s in app.screen_stack)
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if isinstance(app.screen, PasswordModal):
+                break
+        assert isinstance(app.screen, PasswordModal)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)  # the password came over the picker
+        await pilot.press("escape")  # picker: back to the environment, as it was
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        assert [(e.action, e.status) for e in screen.task_log.entries.values()] == [("Reset password", "SUCCESS")]
+        assert screen.query_one(InstanceTable).selected_id == target.id
+
+
+async def test_detail_follows_the_selection_after_filtering(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one(InstanceTable)
+        await pilot.press("slash", *"web", "enter")
+        await settle(app, pilot)
+        pane = screen.query_one(DetailPane)
+        assert table.selected is not None and table.selected.name.startswith("web")
+        assert pane.detail.instance.id == table.selected_id
+
+
+async def test_sort_orders_rows_and_reverses(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(InstanceTable)
+
+        def names_in_row_order():
+            keys = sorted(table.rows, key=lambda k: table.get_row_index(k))
+            return [table.instances[k.value].name for k in keys]
+
+        assert names_in_row_order() == sorted(names_in_row_order(), key=str.lower)
+        await pilot.press("exclamation_mark")
+        await settle(app, pilot)
+        assert names_in_row_order() == sorted(names_in_row_order(), key=str.lower, reverse=True)
+        await pilot.press("greater_than_sign")  # by state
+        await settle(app, pilot)
+        states = [table.instances[k.value].state for k in sorted(table.rows, key=lambda k: table.get_row_index(k))]
+        assert states == sorted(states, key=str.lower)
+
+
+async def test_switching_environments_keeps_each_screen_as_it_was(sim, tmp_path):
+    running = next(i for i in env_instances(sim) if i.state == "Running")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        production = app.screen
+        select(production, running.id)
+        await pilot.press("x")
+        await settle(app, pilot, rounds=4)
+        await pilot.press("ctrl+e")
+        await settle(app, pilot)
+        await pilot.press(*"dev", "enter")
+        await settle(app, pilot)
+        assert app.screen.environment_ref == "compute-qc/dev"
+        await pilot.press("ctrl+e")
+        await settle(app, pilot)
+        await pilot.press(*"production", "enter")
+        await settle(app, pilot)
+        assert app.screen is production
+        assert production.query_one(InstanceTable).selected_id == running.id
+        assert [(e.action, e.status) for e in production.task_log.entries.values()] == [("Stop", "SUCCESS")]

@@ -63,6 +63,8 @@ async def test_destroy_releases_the_chosen_ip_and_deletes_the_chosen_volume(
         form.query_one("#purgeImmediately", Checkbox).value = True
         await pilot.pause()
         assert str(form.query_one("#submit", Button).label) == "Destroy and purge"
+        form.query_one("#confirm-name", Input).value = "db-primary"  # purging asks for the name
+        await pilot.pause()
         await pilot.click("#submit")
         await settle_form(pilot)
         assert len(app.results) == 1
@@ -71,6 +73,85 @@ async def test_destroy_releases_the_chosen_ip_and_deletes_the_chosen_volume(
     await sim_compute.client.wait_for_task(app.results[0])
     assert db.id not in sim_env.instances
     assert volumes[0].name not in sim_env.volumes
+
+
+async def test_destroy_with_purge_needs_the_exact_name(
+    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+) -> None:
+    web1 = await instance_named(sim_compute, "web-1")
+    form = DestroyForm(sim_compute, web1)
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        destroy = form.query_one("#submit", Button)
+        row = form.query_one("#confirm-name-row")
+        name = form.query_one("#confirm-name", Input)
+        assert app.focused is form.query_one("#cancel", Button)
+        assert not destroy.disabled and not row.display  # no purge: no name asked
+
+        form.query_one("#purgeImmediately", Checkbox).value = True
+        await pilot.pause()
+        assert row.display and destroy.disabled
+        assert app.focused is form.query_one("#cancel", Button)  # ticking does not move the focus
+        await pilot.press("ctrl+s")  # refused while the name is missing
+        await settle_form(pilot)
+        assert app.results == [] and http_log.mutations() == []
+
+        name.focus()
+        for typed in ("web-", "WEB-1", "Web-1", " web-1", "web-1 "):  # exact: case and spaces count
+            name.value = typed
+            await pilot.press("enter")  # Enter in the only input: refused while the name is wrong
+            await settle_form(pilot)
+            assert destroy.disabled and app.results == []
+        assert http_log.mutations() == []
+
+        name.value = ""
+        await pilot.press(*"web-1")
+        await pilot.pause()
+        assert not destroy.disabled
+        await pilot.click("#submit")
+        await settle_form(pilot)
+        assert len(app.results) == 1 and isinstance(app.results[0], Task)
+    assert [method for method, _ in http_log.mutations()] == ["DELETE"]
+    assert http_log.bodies[-1]["purgeImmediately"] is True
+    await sim_compute.client.wait_for_task(app.results[0])
+    assert web1.id not in sim_env.instances
+
+
+async def test_unticking_purge_hides_the_name_and_unlocks_destroy(
+    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+) -> None:
+    web1 = await instance_named(sim_compute, "web-1")
+    form = DestroyForm(sim_compute, web1)
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        destroy = form.query_one("#submit", Button)
+        purge = form.query_one("#purgeImmediately", Checkbox)
+        name = form.query_one("#confirm-name", Input)
+        purge.value = True
+        await pilot.pause()
+        name.value = "wrong"
+        await pilot.pause()
+        assert destroy.disabled
+
+        purge.value = False
+        await pilot.pause()
+        assert not form.query_one("#confirm-name-row").display
+        assert not destroy.disabled and str(destroy.label) == "Destroy"
+        assert name.value == ""  # ticking again asks for the name anew
+
+        purge.value = True
+        await pilot.pause()
+        assert destroy.disabled
+        purge.value = False
+        await pilot.pause()
+        await pilot.click("#submit")
+        await settle_form(pilot)
+        assert len(app.results) == 1 and isinstance(app.results[0], Task)
+    assert http_log.bodies[-1]["purgeImmediately"] is False
+    await sim_compute.client.wait_for_task(app.results[0])
+    assert sim_env.instances[web1.id].state == "Destroyed"
 
 
 async def test_destroy_refused_by_the_server_stays_open(

@@ -41,8 +41,9 @@ def test_bad_names(name: str, says: str) -> None:
 
 def test_ports() -> None:
     assert parse_ports("") == []
-    assert parse_ports(" 22, 80,443 ") == [22, 80, 443]
-    assert parse_ports("22,22") == [22]
+    assert parse_ports(" 22, 80,443 ") == ["22", "80", "443"]
+    assert parse_ports("22,22") == ["22"]
+    assert parse_ports("022, 22") == ["22"]  # the same port, sent once, as plain text
     for bad, says in [("0", "out of range"), ("65536", "out of range"), ("ssh", "'ssh' is not a port"),
                       ("22,,80", "separated by commas"), ("22,", "separated by commas")]:
         with pytest.raises(FieldInvalid, match=says):
@@ -95,7 +96,7 @@ def test_full_request() -> None:
     assert body == {
         "name": "web-9", "templateId": "t1", "computeOfferingId": "o2", "networkId": "n1", "cpuCount": 2,
         "memoryInMB": 8192, "sshKeyName": "ops", "diskOfferingId": "d1", "additionalDiskSizeInGb": 100,
-        "additionalDiskIops": 3000, "rootVolumeSizeInGb": 30, "portsToForward": [22, 80],
+        "additionalDiskIops": 3000, "rootVolumeSizeInGb": 30, "portsToForward": ["22", "80"],
         "userData": "#cloud-config", "affinityGroupId": "g1",
     }
 

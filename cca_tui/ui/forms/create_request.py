@@ -108,7 +108,7 @@ def build_create_request(form: CreateInstanceInput) -> tuple[dict[str, Any], dic
 
     ports = check("portsToForward", lambda: parse_ports(form.ports))
     if ports:
-        body["portsToForward"] = ports
+        body["portsToForward"] = ports  # array[string] in the API: ["22", "80"]
 
     if form.user_data.strip():
         body["userData"] = form.user_data

@@ -1,6 +1,8 @@
 """Destroy an instance, choosing what goes with it: snapshots, public IPs, data volumes.
 
-The focus opens on Cancel: a stray Enter must never destroy anything.
+The focus opens on Cancel: a stray Enter must never destroy anything. Ticking "Purge
+immediately" makes it irreversible, so it then asks for the instance's exact name, as the
+purge form does, before the button unlocks.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Button, Checkbox, Label, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, PublicIp, Task, Volume
 
-from .base import FormScreen
+from .confirm_name import CONFIRM_ID, NameConfirmedForm
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Attached:
     data_volumes: list[Volume]
 
 
-class DestroyForm(FormScreen):
+class DestroyForm(NameConfirmedForm):
     DEFAULT_CSS = """
     DestroyForm > #dialog {
         width: 80;
@@ -63,6 +65,9 @@ class DestroyForm(FormScreen):
 
     def compose_fields(self) -> ComposeResult:
         yield Checkbox("Purge immediately (cannot be recovered)", id="purgeImmediately")
+        confirm = self.confirm_name_row()
+        confirm.display = False  # shown only while purge is ticked
+        yield confirm
         yield Checkbox("Delete snapshots", id="deleteSnapshots")
         yield Label("Public IPs", classes="section")
         yield Vertical(id="ips")
@@ -100,12 +105,20 @@ class DestroyForm(FormScreen):
         else:
             await volumes.mount(Static("none", classes="empty"))
 
+    def needs_name(self) -> bool:
+        return self.query_one("#purgeImmediately", Checkbox).value
+
     @on(Checkbox.Changed, "#purgeImmediately")
     def _purge_toggled(self, event: Checkbox.Changed) -> None:
         # Say on the button itself that this one cannot be undone.
         self.action_label = "Destroy and purge" if event.value else self.ACTION_LABEL
         if not self.sending:
             self.query_one("#submit", Button).label = self.action_label
+        # Purging asks for the name; unticking forgets what was typed, so ticking again asks anew.
+        self.query_one(f"#{CONFIRM_ID}-row").display = event.value
+        if not event.value:
+            self.query_one(f"#{CONFIRM_ID}", Input).value = ""
+        self.refresh_submit_button()
 
     def _checked(self, selector: str) -> list[str]:
         return [box.name for box in self.query(selector).results(Checkbox) if box.value and box.name]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, Task
 
-from .base import FormScreen
-from .layout import field_row
+from .confirm_name import NameConfirmedForm
 
 
-class PurgeForm(FormScreen):
+class PurgeForm(NameConfirmedForm):
     DEFAULT_CSS = """
     PurgeForm > #dialog {
         width: 80;
@@ -37,18 +35,7 @@ class PurgeForm(FormScreen):
     def compose_fields(self) -> ComposeResult:
         yield Static(f"{self.instance.name} is removed for good: it cannot be recovered.",
                      classes="warning", markup=False)
-        yield field_row("Type its name", Input(id="confirm-name", placeholder=self.instance.name))
-
-    def submit_allowed(self) -> bool:
-        return super().submit_allowed() and self._name_matches()
-
-    def _name_matches(self) -> bool:
-        # Exact: no trimming, no case folding. The point is that the operator reads the name.
-        return self.query_one("#confirm-name", Input).value == self.instance.name
-
-    @on(Input.Changed, "#confirm-name")
-    def _typed(self) -> None:
-        self.refresh_submit_button()
+        yield self.confirm_name_row()
 
     async def send(self) -> Task:
         return await self.compute.purge_instance(self.instance.id)

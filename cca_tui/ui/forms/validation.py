@@ -55,9 +55,13 @@ def parse_optional_int(text: str, low: int, high: int, what: str, unit: str = ""
     return None if not text.strip() else parse_int_in_range(text, low, high, what, unit)
 
 
-def parse_ports(text: str) -> list[int]:
-    """Comma-separated ports such as '22, 80,443'; blank gives no ports. Duplicates are dropped."""
-    ports: list[int] = []
+def parse_ports(text: str) -> list[str]:
+    """Comma-separated ports such as '22, 80,443'; blank gives no ports. Duplicates are dropped.
+
+    The API takes `portsToForward` as an array of strings (["80", "9999"]), so the ports come
+    back as their plain decimal text ('080' becomes '80'), each checked to be in 1-65535.
+    """
+    ports: list[str] = []
     for piece in text.split(","):
         raw = piece.strip()
         if not raw:
@@ -71,8 +75,8 @@ def parse_ports(text: str) -> list[int]:
             raise FieldInvalid(f"'{raw}' is not a port: use numbers separated by commas, e.g. 22, 80") from None
         if not PORT[0] <= port <= PORT[1]:
             raise FieldInvalid(f"Port {port} is out of range: {PORT[0]}-{PORT[1]}")
-        if port not in ports:
-            ports.append(port)
+        if str(port) not in ports:
+            ports.append(str(port))
     return ports
 
 

@@ -15,7 +15,8 @@ from cca_tui.ui.actions import INSTANCE_ACTIONS
 OTHER_KEYS = (
     ("n", "New instance"),
     ("/", "Filter by name, state or IP (Esc clears)"),
-    ("< >", "Sort by previous / next column (again to reverse: !)"),
+    ("< >", "Sort by the previous / next column"),
+    ("!", "Reverse the sort order (or click a column header)"),
     ("ctrl+r", "Refresh now"),
     ("ctrl+e", "Switch environment"),
     ("t", "Show / hide the task log"),
@@ -39,7 +40,8 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: auto; max-width: 96; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
+    HelpScreen > VerticalScroll { width: 80; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
+    HelpScreen Static { width: 100%; height: auto; }
     """
 
     def compose(self) -> ComposeResult:

@@ -87,6 +87,9 @@ class InstanceScreen(Screen):
         self._refresh_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self._task_counter = 0
+        # Instances with a request or task of ours in flight, and which: a second action on
+        # them would only be refused by the server (code 2013), so it is refused here.
+        self.busy: dict[str, str] = {}
 
     @property
     def environment_ref(self) -> str:
@@ -108,7 +111,17 @@ class InstanceScreen(Screen):
         self._update_status()
         self._update_gates()
         self.query_one(InstanceTable).focus()
+
+    def on_screen_resume(self) -> None:
+        # First shown, back from a form, or back from another environment: fresh data now.
         self.action_refresh()
+
+    def on_screen_suspend(self) -> None:
+        # Not on top (a form, the picker, another environment): no polling meanwhile. Tasks
+        # being followed go on; their completion refreshes once.
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
 
     @property
     def table(self) -> InstanceTable:
@@ -129,6 +142,9 @@ class InstanceScreen(Screen):
     def _schedule_refresh(self) -> None:
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
+            self._refresh_timer = None
+        if not self.is_current:
+            return  # on_screen_resume refreshes when the screen is back
         busy = self.task_log.pending > 0 or any(
             i.state in TRANSITIONAL_STATES for i in self.table.instances.values()
         )
@@ -143,32 +159,31 @@ class InstanceScreen(Screen):
                 self.compute.list_instances(), self._public_ips_or_none()
             )
         except AuthError as exc:
-            self.app.show_key_problem(describe_error(exc))
+            if exc.status == 401:
+                self.app.show_key_problem(describe_error(exc))
+                return
+            # 403: the key is fine but not allowed here; other environments may work.
+            self._mark_stale(f"not authorised in {self.environment_ref}: {describe_error(exc)}")
             return
-        except CloudCAError as exc:
-            # Keep the last good rows on screen, say they are stale, and try again later.
-            self.stale_reason = describe_error(exc)
-            self._update_status()
-            self._schedule_refresh()
+        except Exception as exc:  # noqa: BLE001 - whatever it was, keep the rows and retry later
+            self._mark_stale(describe_error(exc))
             return
         if public_ips is not None:
             grouped = public_ips_by_instance(public_ips)
             instances = [i.model_copy(update={"public_ips": grouped.get(i.id, [])}) for i in instances]
-        previous = self.table.selected
         self.table.set_instances(instances)
         self.loaded = True
         self.stale_reason = None
         self.last_refresh = self.app.clock().strftime("%H:%M:%S")
         self._update_status()
         self._update_gates()
-        current = self.table.selected
-        detail = self.query_one(DetailPane).detail
-        if current is not None and (
-            detail is None or detail.instance.id != current.id or detail.instance.state != current.state or previous is None
-        ):
-            self._show_detail_soon(current)
-        elif current is None:
-            self.query_one(DetailPane).show(None)
+        self._sync_detail(refetch_if_changed=True)
+        self._schedule_refresh()
+
+    def _mark_stale(self, reason: str) -> None:
+        """Keep the last good rows on screen, say they are stale, and try again later."""
+        self.stale_reason = reason
+        self._update_status()
         self._schedule_refresh()
 
     async def _public_ips_or_none(self) -> list[PublicIp] | None:
@@ -213,6 +228,19 @@ class InstanceScreen(Screen):
         if instance is not None:
             self._show_detail_soon(instance)
 
+    def _sync_detail(self, *, refetch_if_changed: bool = False) -> None:
+        """Make the pane describe the selected row (after a refresh, a filter or a sort)."""
+        pane = self.query_one(DetailPane)
+        current = self.table.selected
+        if current is None:
+            pane.show(None)
+            return
+        shown = pane.detail
+        if shown is None or shown.instance.id != current.id:
+            self._show_detail_soon(current)
+        elif refetch_if_changed and shown.instance.state != current.state:
+            self._show_detail_soon(current)
+
     def _show_detail_soon(self, instance: Instance) -> None:
         """Show what the list knows at once; fetch the rest when the cursor rests."""
         pane = self.query_one(DetailPane)
@@ -245,6 +273,8 @@ class InstanceScreen(Screen):
 
     def refusal_for(self, action: Action) -> str | None:
         instance = self.table.selected
+        if instance is not None and instance.id in self.busy and not self.app.settings.read_only:
+            return f"{instance.name} is busy: {self.busy[instance.id]} in progress"
         return why_not(
             action,
             instance.state if instance else None,
@@ -324,6 +354,7 @@ class InstanceScreen(Screen):
         def submitted(task: Task | None) -> None:
             if task is not None:
                 entry = self._new_entry(label, instance_name)
+                self._mark_busy(instance_id, label)
                 self.follow(task, entry, instance_id)
 
         self.app.push_screen(form, submitted)
@@ -337,35 +368,48 @@ class InstanceScreen(Screen):
     def send(self, action: Action, instance: Instance, call: Callable[[], Awaitable[Task]]) -> None:
         """Send a one-click action and follow its task."""
         entry = self._new_entry(action.label, instance.name)
+        self._mark_busy(instance.id, action.label)
         self._send_worker(action, instance.id, entry, call)
+
+    def _mark_busy(self, instance_id: str | None, label: str) -> None:
+        if instance_id is not None:
+            self.busy[instance_id] = label
+            self._update_gates()
+
+    def _mark_free(self, instance_id: str | None) -> None:
+        if instance_id is not None and self.busy.pop(instance_id, None) is not None:
+            self._update_gates()
 
     @work(group="send", exit_on_error=False)
     async def _send_worker(self, action: Action, instance_id: str, entry: TaskEntry, call: Callable[[], Awaitable[Task]]) -> None:
         try:
             task = await call()
-        except CloudCAError as exc:
-            entry.status, entry.outcome = "FAILED", describe_error(exc)
-            self.task_log.record(entry)
-            self.notify(entry.outcome, title=f"{entry.action} {entry.instance}", severity="error")
+        except Exception as exc:  # noqa: BLE001 - shown in the log and a notification
+            self._task_failed(entry, exc, instance_id)
             return
         self.follow(task, entry, instance_id, reveal_password=action is Action.RESET_PASSWORD)
+
+    def _task_failed(self, entry: TaskEntry, exc: BaseException, instance_id: str | None) -> None:
+        entry.status, entry.outcome = "FAILED", describe_error(exc)
+        self.task_log.record(entry)
+        self.notify(entry.outcome, title=f"{entry.action} {entry.instance}", severity="error", timeout=10)
+        self._mark_free(instance_id)
+        self.action_refresh()
 
     def follow(self, task: Task, entry: TaskEntry, instance_id: str | None, *, reveal_password: bool = False) -> None:
         entry.status = "PENDING"
         self.task_log.record(entry)
         self.action_refresh()  # the instance shows its transitional state now, not in 5 s
-        self._follow_worker(task, entry, reveal_password)
+        self._follow_worker(task, entry, instance_id, reveal_password)
 
     @work(group="tasks", exit_on_error=False)
-    async def _follow_worker(self, task: Task, entry: TaskEntry, reveal_password: bool) -> None:
+    async def _follow_worker(self, task: Task, entry: TaskEntry, instance_id: str | None, reveal_password: bool) -> None:
         try:
             done = await self.app.client.wait_for_task(task, timeout=1800)
-        except CloudCAError as exc:
-            entry.status, entry.outcome = "FAILED", describe_error(exc)
-            self.task_log.record(entry)
-            self.notify(entry.outcome, title=f"{entry.action} {entry.instance}", severity="error")
-            self.action_refresh()
+        except Exception as exc:  # noqa: BLE001 - a task we cannot follow is reported, never raised
+            self._task_failed(entry, exc, instance_id)
             return
+        self._mark_free(instance_id)
         entry.status = "SUCCESS"
         if isinstance(done.result, dict) and done.result.get("name") and entry.instance == "new instance":
             entry.instance = str(done.result["name"])
@@ -373,6 +417,9 @@ class InstanceScreen(Screen):
         self.task_log.record(entry)
         self.notify(f"{entry.action} {entry.instance}: done", title="Task finished")
         self.action_refresh()
+        selected = self.table.selected
+        if selected is not None and selected.id == instance_id:
+            self._show_detail_soon(selected)  # renamed, re-keyed, resized: show it as it is now
         if reveal_password:
             password = done.result.get("password") if isinstance(done.result, dict) else None
             if password:
@@ -394,6 +441,7 @@ class InstanceScreen(Screen):
         self.table.set_filter(event.value.strip())
         self._update_status()
         self._update_gates()
+        self._sync_detail()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
@@ -409,20 +457,27 @@ class InstanceScreen(Screen):
         self.table.set_filter("")
         self.table.focus()
         self._update_status()
+        self._update_gates()
+        self._sync_detail()
 
     def action_sort(self, step: int) -> None:
         index = COLUMN_KEYS.index(self.table.sort_column)
         self.table.sort_by(COLUMN_KEYS[(index + step) % len(COLUMN_KEYS)])
-        self._update_status()
+        self._after_sort()
 
     def action_reverse_sort(self) -> None:
         self.table.sort_by(self.table.sort_column)
+        self._after_sort()
+
+    def _after_sort(self) -> None:
         self._update_status()
+        self._update_gates()
+        self._sync_detail()
 
     @on(DataTable.HeaderSelected, "#instances")
     def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
         self.table.sort_by(str(event.column_key.value))
-        self._update_status()
+        self._after_sort()
 
     def action_toggle_detail(self) -> None:
         """Give the table the whole width (narrow terminals) or bring the pane back."""

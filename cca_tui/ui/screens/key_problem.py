@@ -27,7 +27,8 @@ class KeyProblemScreen(Screen):
     BINDINGS = [Binding("q", "app.quit", "Quit")]
     DEFAULT_CSS = """
     KeyProblemScreen { align: center middle; }
-    KeyProblemScreen > Vertical { width: auto; max-width: 100; height: auto; border: heavy $error; padding: 1 2; }
+    KeyProblemScreen > Vertical { width: 90; max-width: 100%; height: auto; border: heavy $error; padding: 1 2; }
+    KeyProblemScreen Static { width: 100%; height: auto; }
     KeyProblemScreen #problem { color: $error; text-style: bold; margin-bottom: 1; }
     """
 

@@ -70,7 +70,10 @@ class PickerScreen(Screen):
                 client.list_environments(), client.list_service_connections()
             )
         except AuthError as exc:
-            self.app.show_key_problem(describe_error(exc))
+            if exc.status == 401:
+                self.app.show_key_problem(describe_error(exc))
+                return
+            status.update(Text(f"{describe_error(exc)}  (ctrl+r to retry)", style="bold red"))
             return
         except Exception as exc:  # shown, never raised: the operator can retry with ctrl+r
             status.update(Text(f"{describe_error(exc)}  (ctrl+r to retry)", style="bold red"))
@@ -94,6 +97,7 @@ class PickerScreen(Screen):
             table.add_row(choice.name, choice.description, choice.organization, choice.connection_name, choice.service_code, status, key=choice.ref)
         if self.preselect and self.preselect in table.rows:
             table.move_cursor(row=table.get_row_index(self.preselect))
+            self.preselect = None  # once: typing a filter must not pull the cursor back
         shown = f"{len(visible)} of {len(self.choices)} environments"
         self.query_one("#picker-status", Static).update(f"{shown} · Enter opens · type to filter")
 
@@ -133,4 +137,4 @@ class PickerScreen(Screen):
         if filter_input.value:
             filter_input.value = ""
         elif self.app.has_environment:
-            self.app.reopen_environment()
+            self.app.pop_screen()  # back to the environment underneath, as it was

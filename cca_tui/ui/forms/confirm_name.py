@@ -1,0 +1,43 @@
+"""Typing the instance's exact name to unlock an action that cannot be undone.
+
+Shared by the purge form (always) and the destroy form (when "Purge immediately" is ticked):
+the row is an Input `#confirm-name`, and while `needs_name()` the action button stays
+disabled until the Input holds the instance's name exactly.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.widget import Widget
+from textual.widgets import Input
+
+from cca_tui.api.models import Instance
+
+from .base import FormScreen
+from .layout import field_row
+
+CONFIRM_ID = "confirm-name"
+
+
+class NameConfirmedForm(FormScreen):
+    """A form on one instance whose action is gated on typing that instance's name."""
+
+    instance: Instance
+
+    def confirm_name_row(self) -> Widget:
+        return field_row("Type its name", Input(id=CONFIRM_ID, placeholder=self.instance.name))
+
+    def needs_name(self) -> bool:
+        """Whether the name must be typed now; always, unless a subclass says otherwise."""
+        return True
+
+    def name_matches(self) -> bool:
+        # Exact: no trimming, no case folding. The point is that the operator reads the name.
+        return self.query_one(f"#{CONFIRM_ID}", Input).value == self.instance.name
+
+    def submit_allowed(self) -> bool:
+        return super().submit_allowed() and (not self.needs_name() or self.name_matches())
+
+    @on(Input.Changed, f"#{CONFIRM_ID}")
+    def _confirm_name_typed(self) -> None:
+        self.refresh_submit_button()
