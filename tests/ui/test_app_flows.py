@@ -52,7 +52,7 @@ async def test_picker_marks_unreachable_connection(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         table = app.screen.query_one(DataTable)
-        statuses = {k.value: str(table.get_row(k)[-1]) for k in table.rows}
+        statuses = {k.value: str(table.get_cell(k, "status")) for k in table.rows}
         assert statuses["compute-qc/dev"] == "unreachable"
         assert statuses["compute-on/production"] == "ok"
 

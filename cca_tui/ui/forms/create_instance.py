@@ -46,6 +46,8 @@ class CreateInstanceForm(FormScreen):
     def __init__(self, compute: ComputeScope) -> None:
         super().__init__()
         self.compute = compute
+        # The name sent, for the task log to show while the create is in flight.
+        self.sent_name: str | None = None
         self.disks: dict[str, DiskOffering] = {}
         self.templates: dict[str, Template] = {}
         self.networks: dict[str, Network] = {}
@@ -136,4 +138,5 @@ class CreateInstanceForm(FormScreen):
     async def send(self) -> Task:
         body, errors = build_create_request(self.read_input())
         assert not errors, "validate() runs before send()"
+        self.sent_name = body.get("name")
         return await self.compute.create_instance(body)

@@ -65,7 +65,7 @@ class InstanceScreen(Screen):
     DEFAULT_CSS = """
     InstanceScreen.-narrow ActionBar { layout: grid; grid-size: 6; grid-gutter: 0; height: 2; }
     InstanceScreen.-short TaskLog { height: 4; }
-    InstanceScreen #status { height: 1; background: $primary; color: $text; padding: 0 1; }
+    InstanceScreen #status { height: auto; max-height: 3; background: $primary; color: $text; padding: 0 1; }
     InstanceScreen #status.stale { background: $error; }
     InstanceScreen #main { height: 1fr; }
     InstanceScreen InstanceTable { width: 1fr; }
@@ -194,6 +194,7 @@ class InstanceScreen(Screen):
             return None
 
     def _update_status(self) -> None:
+        """Profile, environment, counts, sort, freshness: short enough for 80 columns."""
         status = self.query_one("#status", Static)
         table = self.table
         total = len(table.instances)
@@ -201,12 +202,9 @@ class InstanceScreen(Screen):
         parts = [
             self.app.settings.profile_name,
             self.environment_ref,
-            f"{total} instances" + (f" ({shown} shown)" if shown != total else ""),
+            f"{shown}/{total} instances" if table.filter_text else f"{total} instances",
+            f"{table.sort_column}{'▼' if table.sort_reverse else '▲'}",
         ]
-        if table.filter_text:
-            parts.append(f"filter “{table.filter_text}”")
-        arrow = "▼" if table.sort_reverse else "▲"
-        parts.append(f"sort {table.sort_column}{arrow}")
         if self.app.settings.read_only:
             parts.append("READ-ONLY")
         if self.last_refresh:
@@ -353,7 +351,7 @@ class InstanceScreen(Screen):
     def _open_form(self, form: Any, label: str, instance_name: str, instance_id: str | None) -> None:
         def submitted(task: Task | None) -> None:
             if task is not None:
-                entry = self._new_entry(label, instance_name)
+                entry = self._new_entry(label, getattr(form, "sent_name", None) or instance_name)
                 self._mark_busy(instance_id, label)
                 self.follow(task, entry, instance_id)
 
@@ -411,8 +409,6 @@ class InstanceScreen(Screen):
             return
         self._mark_free(instance_id)
         entry.status = "SUCCESS"
-        if isinstance(done.result, dict) and done.result.get("name") and entry.instance == "new instance":
-            entry.instance = str(done.result["name"])
         entry.outcome = "password shown once" if reveal_password else "done"
         self.task_log.record(entry)
         self.notify(f"{entry.action} {entry.instance}: done", title="Task finished")

@@ -51,12 +51,13 @@ class PickerScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
+        # Longest last: on 80 columns the reachability stays in view, the description scrolls.
         table.add_column("Environment", key="name")
-        table.add_column("Description", key="description")
-        table.add_column("Organization", key="organization")
-        table.add_column("Service connection", key="connection")
         table.add_column("Code", key="code")
         table.add_column("Status", key="status")
+        table.add_column("Service connection", key="connection")
+        table.add_column("Organization", key="organization")
+        table.add_column("Description", key="description")
         self.query_one(Input).focus()
         self.load()
 
@@ -94,7 +95,10 @@ class PickerScreen(Screen):
                 status = Text("unreachable", style="bold red")
             else:
                 status = Text("ok", style="green") if choice.reachable else Text("?", style="dim")
-            table.add_row(choice.name, choice.description, choice.organization, choice.connection_name, choice.service_code, status, key=choice.ref)
+            table.add_row(
+                choice.name, choice.service_code, status, choice.connection_name, choice.organization,
+                choice.description, key=choice.ref,
+            )
         if self.preselect and self.preselect in table.rows:
             table.move_cursor(row=table.get_row_index(self.preselect))
             self.preselect = None  # once: typing a filter must not pull the cursor back
