@@ -255,3 +255,27 @@ async def test_post_operations_send_a_json_body(sim):
         await compute.start_instance(stopped.id)
     method, content_type, body = seen[-1]
     assert (method, content_type, body) == ("POST", "application/json", b"{}")
+
+
+async def test_wait_for_task_times_out_and_can_be_cancelled(sim_factory):
+    import asyncio
+
+    from cca_tui.api.errors import TaskTimeout
+
+    sim = sim_factory(SimOptions(task_delay=60))
+    async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01) as api:
+        compute = api.compute(CODE, ENV)
+        stopped = [i for i in await compute.list_instances() if i.state == "Stopped"]
+        task = await compute.start_instance(stopped[0].id)
+        with pytest.raises(TaskTimeout):
+            await api.wait_for_task(task, timeout=0.2)
+        polls: list[str] = []
+        waiter = asyncio.create_task(api.wait_for_task(task, on_poll=lambda t: polls.append(t.status)))
+        while not polls:
+            await asyncio.sleep(0.01)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert set(polls) == {"PENDING"}
+        # the server's task goes on: the instance is still on its way up
+        assert (await compute.get_instance(stopped[0].id)).state == "Starting"

@@ -8,7 +8,6 @@ import sys
 import time
 
 import httpx
-import pytest
 
 from cca_tui.cli import main
 

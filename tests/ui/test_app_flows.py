@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, DataTable, Input
+from textual.widgets import Button, DataTable
 
 from app_harness import SIZE, RequestCounter, make_app, settle
-from cca_tui.api.gates import ALLOWED_STATES, Action
+from cca_tui.api.gates import ALLOWED_STATES
 from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
@@ -70,8 +70,6 @@ async def test_missing_key_shows_key_screen(sim, tmp_path):
 
 
 async def test_rejected_key_shows_key_screen(sim, tmp_path):
-    from pydantic import SecretStr
-
     app = make_app(sim, tmp_path)
     app.client.http._http.headers["MC-Api-Key"] = "wrong-key"
     async with app.run_test(size=SIZE) as pilot:

@@ -18,7 +18,7 @@ from textual.widgets import Input, Select
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, SSHKey, Task
 
-from .base import FormScreen
+from .base import InstanceFormScreen
 from .fingerprint import LocalKey, local_public_keys, same_fingerprint
 from .layout import field_row
 
@@ -41,7 +41,7 @@ def default_key_name(local: LocalKey) -> str:
     return local.path.stem
 
 
-class AssociateKeyForm(FormScreen):
+class AssociateKeyForm(InstanceFormScreen):
     DEFAULT_CSS = """
     AssociateKeyForm > #dialog {
         width: 112;
@@ -62,9 +62,7 @@ class AssociateKeyForm(FormScreen):
     BUSY_LABEL = "Associating…"
 
     def __init__(self, compute: ComputeScope, instance: Instance, ssh_dir: Path = Path.home() / ".ssh") -> None:
-        super().__init__()
-        self.compute = compute
-        self.instance = instance
+        super().__init__(compute, instance)
         self.ssh_dir = ssh_dir
         self.local: dict[str, LocalKey] = {}
         # Keys this form registered already: a retry after a failed association must not

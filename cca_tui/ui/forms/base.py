@@ -23,7 +23,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, LoadingIndicator, Select, Static, TextArea
 
-from cca_tui.api.models import Task
+from cca_tui.api.client import ComputeScope
+from cca_tui.api.models import Instance, Task
 from cca_tui.ui.errors import describe_error, field_errors
 
 
@@ -325,3 +326,12 @@ class FormScreen(ModalScreen["Task | None"]):
             self.show_form_error("Waiting for the server… press Escape again to close without waiting.")
             return
         self.dismiss(None)
+
+
+class InstanceFormScreen(FormScreen):
+    """A form about one instance of one environment."""
+
+    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
+        super().__init__()
+        self.compute = compute
+        self.instance = instance

@@ -5,15 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Select, Static
 
-from cca_tui.api.client import ComputeScope
-from cca_tui.api.models import Instance, Network, Task
+from cca_tui.api.models import Network, Task
 
-from .base import FormScreen
+from .base import InstanceFormScreen
 from .labels import network_label
 from .layout import field_row
 
 
-class ChangeNetworkForm(FormScreen):
+class ChangeNetworkForm(InstanceFormScreen):
     DEFAULT_CSS = """
     ChangeNetworkForm > #dialog {
         width: 90;
@@ -23,11 +22,6 @@ class ChangeNetworkForm(FormScreen):
     ACTION_LABEL = "Change network"
     ACTION_VARIANT = "warning"
     BUSY_LABEL = "Changing…"
-
-    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
-        super().__init__()
-        self.compute = compute
-        self.instance = instance
 
     def form_title(self) -> str:
         return f"Network of {self.instance.name} (now {self.instance.network_name or '?'})"

@@ -5,14 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from cca_tui.api.client import ComputeScope
-from cca_tui.api.models import ComputeOffering, Instance, Task
+from cca_tui.api.models import ComputeOffering, Task
 
-from .base import FormScreen
+from .base import InstanceFormScreen
 from .offering_picker import OfferingPicker
 
 
-class ChangeOfferingForm(FormScreen):
+class ChangeOfferingForm(InstanceFormScreen):
     DEFAULT_CSS = """
     ChangeOfferingForm > #dialog {
         width: 90;
@@ -22,11 +21,6 @@ class ChangeOfferingForm(FormScreen):
     ACTION_LABEL = "Change offering"
     ACTION_VARIANT = "warning"
     BUSY_LABEL = "Changing…"
-
-    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
-        super().__init__()
-        self.compute = compute
-        self.instance = instance
 
     def form_title(self) -> str:
         i = self.instance

@@ -11,18 +11,14 @@ from textual import on
 from textual.widget import Widget
 from textual.widgets import Input
 
-from cca_tui.api.models import Instance
-
-from .base import FormScreen
+from .base import InstanceFormScreen
 from .layout import field_row
 
 CONFIRM_ID = "confirm-name"
 
 
-class NameConfirmedForm(FormScreen):
+class NameConfirmedForm(InstanceFormScreen):
     """A form on one instance whose action is gated on typing that instance's name."""
-
-    instance: Instance
 
     def confirm_name_row(self) -> Widget:
         return field_row("Type its name", Input(id=CONFIRM_ID, placeholder=self.instance.name))

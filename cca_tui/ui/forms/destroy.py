@@ -15,8 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from cca_tui.api.client import ComputeScope
-from cca_tui.api.models import Instance, PublicIp, Task, Volume
+from cca_tui.api.models import PublicIp, Task, Volume
 
 from .confirm_name import CONFIRM_ID, NameConfirmedForm
 
@@ -54,11 +53,6 @@ class DestroyForm(NameConfirmedForm):
     ACTION_LABEL = "Destroy"
     ACTION_VARIANT = "error"
     BUSY_LABEL = "Destroying…"
-
-    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
-        super().__init__()
-        self.compute = compute
-        self.instance = instance
 
     def form_title(self) -> str:
         return f"Destroy {self.instance.name} ({self.instance.state})?"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from cca_tui.api.client import ComputeScope
-from cca_tui.api.models import Instance, Task
+from cca_tui.api.models import Task
 
 from .confirm_name import NameConfirmedForm
 
@@ -23,11 +22,6 @@ class PurgeForm(NameConfirmedForm):
     ACTION_LABEL = "Purge"
     ACTION_VARIANT = "error"
     BUSY_LABEL = "Purging…"
-
-    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
-        super().__init__()
-        self.compute = compute
-        self.instance = instance
 
     def form_title(self) -> str:
         return f"Purge {self.instance.name}?"

@@ -5,15 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
-from cca_tui.api.client import ComputeScope
-from cca_tui.api.models import Instance, Task
+from cca_tui.api.models import Task
 
-from .base import FormScreen
+from .base import InstanceFormScreen
 from .layout import field_row
 from .validation import FieldInvalid, check_name
 
 
-class RenameForm(FormScreen):
+class RenameForm(InstanceFormScreen):
     DEFAULT_CSS = """
     RenameForm > #dialog {
         width: 80;
@@ -25,11 +24,6 @@ class RenameForm(FormScreen):
 
     ACTION_LABEL = "Save"
     BUSY_LABEL = "Saving…"
-
-    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
-        super().__init__()
-        self.compute = compute
-        self.instance = instance
 
     def form_title(self) -> str:
         return f"Rename {self.instance.name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.console import Group, RenderableType
@@ -10,7 +11,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from cca_tui.api.models import Instance, Nic, PortForwardingRule
+from cca_tui.api.models import Instance, InstancePublicIp, Nic, PortForwardingRule
 from cca_tui.ui.format import memory_text, ssh_commands, state_style
 
 
@@ -77,51 +78,58 @@ def _section(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
+def _listing(title: str, rows: list | None, *, known: bool, error: str | None, table: Callable[[list], list[RenderableType]]) -> list[RenderableType]:
+    """A titled section: 'loading…' until known, 'none' when empty, else its table."""
+    parts: list[RenderableType] = [_section(title)]
+    if not known:
+        parts.append(Text("unknown" if error else "loading…", style="dim"))
+    elif not rows:
+        parts.append(Text("none", style="dim"))
+    else:
+        parts.extend(table(rows))
+    return parts
+
+
+def _public_ips_table(public_ips: list[InstancePublicIp]) -> list[RenderableType]:
+    ips = Table("IP", "Purposes", "Ports", box=None, padding=(0, 1), header_style="bold")
+    for ip in public_ips:
+        ips.add_row(ip.ip_address or "?", ", ".join(ip.purposes) or "-", ", ".join(ip.ports) or "-")
+    return [ips]
+
+
+def _nics_table(nics: list[Nic]) -> list[RenderableType]:
+    table = Table("", "IP", "Network", "Secondary IPs", box=None, padding=(0, 1), header_style="bold")
+    for nic in nics:
+        secondary = ", ".join(s.ip_address or "?" for s in nic.secondary_ips) or "-"
+        table.add_row("*" if nic.is_default else "", nic.ip_address or "?", nic.network_name or nic.network_id or "?", secondary)
+    return [table, Text("* default NIC", style="dim")]
+
+
+def _rules_table(instance: Instance) -> Callable[[list[PortForwardingRule]], list[RenderableType]]:
+    def build(rules: list[PortForwardingRule]) -> list[RenderableType]:
+        table = Table("Public", "", "Private", "Proto", box=None, padding=(0, 1), header_style="bold")
+        for rule in rules:
+            public = f"{rule.ip_address}:{_ports(rule.public_port_start, rule.public_port_end)}"
+            private = f"{rule.private_ip or instance.ip_address or '?'}:{_ports(rule.private_port_start, rule.private_port_end)}"
+            table.add_row(public, "→", private, (rule.protocol or "").upper())
+        return [table]
+
+    return build
+
+
 def render_detail(detail: InstanceDetail) -> RenderableType:
     instance = detail.instance
     parts: list[RenderableType] = [_attributes(instance)]
     commands = ssh_commands(instance, detail.rules)
     if commands:
         parts.append(_section("SSH"))
-        for command in commands:
-            parts.append(Text(command, style="bold green"))
-
-    parts.append(_section("Public IPs"))
-    if instance.public_ips is None:
-        parts.append(Text("loading…" if not detail.error else "unknown", style="dim"))
-    elif not instance.public_ips:
-        parts.append(Text("none", style="dim"))
-    else:
-        ips = Table("IP", "Purposes", "Ports", box=None, padding=(0, 1), header_style="bold")
-        for ip in instance.public_ips:
-            ips.add_row(ip.ip_address or "?", ", ".join(ip.purposes) or "-", ", ".join(ip.ports) or "-")
-        parts.append(ips)
-
-    parts.append(_section("NICs"))
-    if not detail.complete and not detail.nics:
-        parts.append(Text("loading…" if not detail.error else "unknown", style="dim"))
-    elif not detail.nics:
-        parts.append(Text("none", style="dim"))
-    else:
-        nics = Table("", "IP", "Network", "Secondary IPs", box=None, padding=(0, 1), header_style="bold")
-        for nic in detail.nics:
-            secondary = ", ".join(s.ip_address or "?" for s in nic.secondary_ips) or "-"
-            nics.add_row("*" if nic.is_default else "", nic.ip_address or "?", nic.network_name or nic.network_id or "?", secondary)
-        parts.append(nics)
-        parts.append(Text("* default NIC", style="dim"))
-
-    parts.append(_section("Port forwarding"))
-    if not detail.complete and not detail.rules:
-        parts.append(Text("loading…" if not detail.error else "unknown", style="dim"))
-    elif not detail.rules:
-        parts.append(Text("none", style="dim"))
-    else:
-        rules = Table("Public", "", "Private", "Proto", box=None, padding=(0, 1), header_style="bold")
-        for rule in detail.rules:
-            public = f"{rule.ip_address}:{_ports(rule.public_port_start, rule.public_port_end)}"
-            private = f"{rule.private_ip or instance.ip_address or '?'}:{_ports(rule.private_port_start, rule.private_port_end)}"
-            rules.add_row(public, "→", private, (rule.protocol or "").upper())
-        parts.append(rules)
+        parts.extend(Text(command, style="bold green") for command in commands)
+    parts += _listing("Public IPs", instance.public_ips, known=instance.public_ips is not None,
+                      error=detail.error, table=_public_ips_table)
+    parts += _listing("NICs", detail.nics, known=detail.complete or bool(detail.nics),
+                      error=detail.error, table=_nics_table)
+    parts += _listing("Port forwarding", detail.rules, known=detail.complete or bool(detail.rules),
+                      error=detail.error, table=_rules_table(instance))
     parts.append(_section("IDs"))
     parts.append(_identifiers(instance))
     if detail.error:
