@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
+import platformdirs
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -16,6 +19,10 @@ from cca_tui.ui.errors import describe_error
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+
+
+def crash_log_path() -> Path:
+    return platformdirs.user_log_path("cca-tui") / "crash.log"
 
 
 class CcaApp(App):
@@ -140,6 +147,25 @@ class CcaApp(App):
             yield SystemCommand("New instance", "Open the create-instance form", screen.action_new_instance)
 
     # --- last line of defence -----------------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """Replace Textual's crash report, a traceback *with local variables* (which can hold
+        the API key), by one line on the terminal and a scrubbed traceback in a private file."""
+        error = self._exception
+        path = crash_log_path()
+        details = "".join(traceback.format_exception(error)) if error is not None else "unknown error\n"
+        if self.settings.api_key is not None:
+            details = details.replace(self.settings.api_key.get_secret_value(), "***")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600, exist_ok=True)
+            path.write_text(details)
+            where = f"details in {path}"
+        except OSError:
+            where = "no details could be written"
+        kind = type(error).__name__ if error is not None else "error"
+        self._exit_renderables.append(Text(f"cca-tui stopped on an unexpected {kind}; {where}.", style="bold red"))
+        self._close_messages_no_wait()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Workers catch the errors they expect; anything else is shown here, not raised."""

@@ -439,3 +439,24 @@ async def test_switching_environments_keeps_each_screen_as_it_was(sim, tmp_path)
         assert app.screen is production
         assert production.query_one(InstanceTable).selected_id == running.id
         assert [(e.action, e.status) for e in production.task_log.entries.values()] == [("Stop", "SUCCESS")]
+
+
+async def test_a_crash_shows_one_line_and_no_key(sim, tmp_path, capsys):
+    """Textual's own crash report prints local variables; ours must not show the key."""
+    from cca_tui.ui.app import crash_log_path
+
+    app = make_app(sim, tmp_path, environment=ENV)
+    key = app.settings.api_key.get_secret_value()
+
+    def explode() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.call_later(explode)
+            await pilot.pause(0.2)
+    shown = capsys.readouterr().err
+    assert "unexpected RuntimeError" in shown and "Traceback" not in shown and key not in shown
+    logged = crash_log_path().read_text()
+    assert "boom" in logged and key not in logged
