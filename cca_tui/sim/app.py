@@ -26,6 +26,7 @@ from .errors import (
     INTERNAL_ERROR,
     MALFORMED_BODY,
     METHOD_NOT_ALLOWED,
+    NOT_AUTHORISED,
     UNKNOWN_ENDPOINT,
     SimError,
     error_body,
@@ -141,7 +142,10 @@ def _compute_target(world: World, request: Request, verbs_allowed: bool) -> tupl
         raise SimError(
             405, METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {entity}.", {"path": request.url.path}
         )
-    return world.environment(request.path_params["code"], request.path_params["env"]), entity
+    code, name = request.path_params["code"], request.path_params["env"]
+    if (code, name) in world.forbidden:
+        raise SimError(403, NOT_AUTHORISED, f"Not authorised in environment {code}/{name}.", {"environment": f"{code}/{name}"})
+    return world.environment(code, name), entity
 
 
 def collection(world: World, request: Request, body: dict[str, Any]) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 INVALID_API_KEY = 1001
+NOT_AUTHORISED = 1003
 MALFORMED_BODY = 2000
 INVALID_FIELD = 2001
 MISSING_FIELD = 2002

@@ -34,6 +34,8 @@ class World:
         self.connections, self.environments = build_world(self.ids, self.options.instances)
         self.tasks = TaskBook()
         self._fail_next: str | None = None
+        # (service code, environment name) pairs where the key has no rights: 403.
+        self.forbidden: set[tuple[str, str]] = set()
 
     # -- access ---------------------------------------------------------------------
 
@@ -90,6 +92,14 @@ class World:
         """Make the next task that starts end FAILED, its instance back in its prior state."""
         with self.lock:
             self._fail_next = message
+
+    def forbid_environment(self, service_code: str, name: str, forbidden: bool = True) -> None:
+        """Make the key lack rights in one environment: its compute calls answer 403."""
+        with self.lock:
+            if forbidden:
+                self.forbidden.add((service_code, name))
+            else:
+                self.forbidden.discard((service_code, name))
 
     def set_connection_reachable(self, service_code: str, reachable: bool) -> None:
         with self.lock:

@@ -117,5 +117,7 @@ def test_default_profile_naming_missing_profile_is_an_error(write_config):
 
 def test_settings_is_frozen():
     settings = load_settings(environ={})
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="frozen"):
         settings.read_only = True

@@ -71,3 +71,14 @@ def test_cli_prints_url_and_key_and_exits_0_on_ctrl_c():
     out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_forbidden_environment_answers_403(sim):
+    import httpx
+
+    sim.world.forbid_environment("compute-on", "test_area")
+    reply = httpx.get(f"{sim.url}/services/compute-on/test_area/instances", headers={"MC-Api-Key": sim.api_key})
+    assert reply.status_code == 403
+    assert reply.json()["errors"][0]["code"] == 1003
+    other = httpx.get(f"{sim.url}/services/compute-on/production/instances", headers={"MC-Api-Key": sim.api_key})
+    assert other.status_code == 200

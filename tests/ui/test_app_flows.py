@@ -460,3 +460,19 @@ async def test_a_crash_shows_one_line_and_no_key(sim, tmp_path, capsys):
     assert "unexpected RuntimeError" in shown and "Traceback" not in shown and key not in shown
     logged = crash_log_path().read_text()
     assert "boom" in logged and key not in logged
+
+
+async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim, tmp_path):
+    """A 403 means this environment is off limits, not that the key is wrong."""
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        rows = screen.query_one(InstanceTable).row_count
+        sim.world.forbid_environment("compute-on", "production")
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert app.screen is screen
+        status = str(screen.query_one("#status").render())
+        assert "not authorised in compute-on/production" in status and "403" in status
+        assert screen.query_one(InstanceTable).row_count == rows
