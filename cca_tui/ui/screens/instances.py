@@ -430,7 +430,9 @@ class InstanceScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("visible")
-        box.focus()
+        # Focus now, not on the next idle (Widget.focus defers): the keys typed right after
+        # `/` belong to the filter. Deferred, "/web" typed fast would press `w` (password).
+        self.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
