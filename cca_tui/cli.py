@@ -79,7 +79,7 @@ def run_app(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"cca-tui: --env: {exc}", file=sys.stderr)
             return 2
-    if args.refresh is not None and args.refresh < 1:
+    if args.refresh is not None and not args.refresh >= 1:  # also refuses nan
         print("cca-tui: --refresh must be at least 1 second", file=sys.stderr)
         return 2
 
@@ -97,7 +97,7 @@ def run_app(args: argparse.Namespace) -> int:
             api_url=server.url,
             api_key=SecretStr(server.api_key),
             api_key_source="demo simulator",
-            refresh_interval=args.refresh or 5.0,
+            refresh_interval=args.refresh if args.refresh is not None else 5.0,
         )
     else:
         try:

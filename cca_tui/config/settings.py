@@ -80,7 +80,7 @@ def load_settings(
         default_environment=chosen.default_environment,
         refresh_interval=_override(
             chosen.refresh_interval,
-            (refresh_interval, "--refresh-interval"),
+            (refresh_interval, "--refresh"),
             check=check_refresh_interval,
         ),
         read_only=chosen.read_only,

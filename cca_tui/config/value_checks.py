@@ -1,7 +1,7 @@
 """Checks for values that can come from the file, the environment or a flag.
 
 They live apart from the file schema so an override such as ``CCA_API_URL``
-or ``--refresh-interval`` is held to exactly the same rules as the file.
+or ``--refresh`` is held to exactly the same rules as the file.
 Each raises ValueError whose message completes "KEY: ...".
 """
 

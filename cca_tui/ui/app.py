@@ -10,11 +10,12 @@ from pathlib import Path
 import platformdirs
 from rich.text import Text
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from cca_tui.api.client import CloudCAClient
-from cca_tui.config import Settings, StateStore
+from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
@@ -28,6 +29,8 @@ def crash_log_path() -> Path:
 class CcaApp(App):
     TITLE = "cca-tui"
     CSS_PATH = "app.tcss"
+    # Shown in every footer: the picker's filter takes `q`, so say how to leave.
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(
         self,
@@ -110,7 +113,7 @@ class CcaApp(App):
         return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]
 
     def show_key_problem(self, problem: str) -> None:
-        path = str(self.settings.config_path) if self.settings.config_path else "~/.config/cca-tui/config.toml"
+        path = str(self.settings.config_path or default_config_path())
         self._clear_stack()
         self.push_screen(KeyProblemScreen(problem, profile=self.settings.profile_name, config_path=path))
 

@@ -52,8 +52,8 @@ def test_cca_api_key_beats_every_file_source(write_config, fake_key, shell_envir
 @pytest.mark.parametrize(
     "kwargs, environ, named",
     [
-        ({"refresh_interval": 0.5}, {}, "--refresh-interval"),
-        ({"refresh_interval": float("nan")}, {}, "--refresh-interval"),
+        ({"refresh_interval": 0.5}, {}, "--refresh"),
+        ({"refresh_interval": float("nan")}, {}, "--refresh"),
         ({"api_url": "api.cloud.ca"}, {}, "--api-url"),
         ({}, {"CCA_API_URL": "ftp://x"}, "CCA_API_URL"),
     ],

@@ -476,3 +476,15 @@ async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim, tmp_
         status = str(screen.query_one("#status").render())
         assert "not authorised in compute-on/production" in status and "403" in status
         assert screen.query_one(InstanceTable).row_count == rows
+
+
+async def test_columns_grow_when_a_cell_gets_longer(sim, tmp_path):
+    target = env_instances(sim)[0]
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        with sim.world.session():
+            target.name = "a-much-longer-instance-name-than-before"
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert "a-much-longer-instance-name-than-before" in screen_text(app)

@@ -166,7 +166,10 @@ async def test_escape_cancels(sim_compute: ComputeScope, http_log, form_host, se
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
-        await pilot.press(*"abc", "escape")
+        await pilot.press(*"abc", "escape")  # typed into: the first Escape only warns
+        await settle_form(pilot)
+        assert app.results == []
+        await pilot.press("escape")
         await settle_form(pilot)
         assert app.results == [None]
     assert http_log.mutations() == []
@@ -214,3 +217,21 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(
             assert app.results == [None]
     finally:
         await client.aclose()
+
+
+async def test_escape_on_a_filled_form_asks_before_discarding(sim_compute, form_host, settle_form) -> None:
+    from textual.widgets import Input
+
+    form = CreateInstanceForm(sim_compute)
+    host = form_host(form)
+    async with host.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        form.query_one("#name", Input).focus()
+        await pilot.press(*"keep-me")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert host.screen is form and "discard" in form_error(form)
+        assert form.query_one("#name", Input).value == "keep-me"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert host.results == [None]

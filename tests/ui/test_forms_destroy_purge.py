@@ -214,3 +214,20 @@ async def test_stray_enter_on_purge_does_nothing(
         assert app.results == [None]
     assert http_log.mutations() == []
     assert gone.id in sim_env.instances
+
+
+async def test_typing_on_cancel_goes_into_the_name(sim_compute, sim_env, form_host, settle_form) -> None:
+    """Focus opens on Cancel (a stray Enter does nothing), yet typed letters are not lost."""
+    from textual.widgets import Button, Input
+
+    from cca_tui.ui.forms import PurgeForm
+
+    destroyed = next(i for i in await sim_compute.list_instances() if i.state == "Destroyed")
+    form = PurgeForm(sim_compute, destroyed)
+    async with form_host(form).run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        assert isinstance(form.focused, Button) and form.focused.id == "cancel"
+        await pilot.press(*destroyed.name)
+        await pilot.pause()
+        assert form.query_one("#confirm-name", Input).value == destroyed.name
+        assert not form.query_one("#submit", Button).disabled

@@ -97,6 +97,7 @@ class FormScreen(ModalScreen["Task | None"]):
     }
     FormScreen #buttons Button {
         margin-left: 2;
+        width: auto;  /* labels change ("Destroy and purge"): never cut them */
     }
     """
 

@@ -28,8 +28,9 @@ class ChangeNetworkForm(InstanceFormScreen):
 
     def compose_fields(self) -> ComposeResult:
         name = self.instance.name
+        reboot = "; it reboots" if self.instance.state == "Running" else ""
         yield Static(
-            f"Port forwarding rules of {name} are deleted and it is removed from load balancers; it reboots.",
+            f"Port forwarding rules of {name} are deleted and it is removed from load balancers{reboot}.",
             classes="warning", markup=False,
         )
         yield field_row("New network", Select[str]([], id="networkId", prompt="Choose a network"))

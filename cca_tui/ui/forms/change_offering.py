@@ -28,7 +28,12 @@ class ChangeOfferingForm(InstanceFormScreen):
         return f"Compute offering of {i.name} (now {now}: {i.cpu_count} vCPU, {i.memory_in_mb} MB)"
 
     def compose_fields(self) -> ComposeResult:
-        yield Static(f"This reboots {self.instance.name}.", classes="warning", markup=False)
+        # The seed: "This will force a reboot of your instance" - only a running one reboots.
+        if self.instance.state == "Running":
+            warning = f"This reboots {self.instance.name}."
+        else:
+            warning = f"{self.instance.name} is {self.instance.state}: it takes the new offering when it starts."
+        yield Static(warning, classes="warning", markup=False)
         yield OfferingPicker()
 
     async def fetch(self) -> list[ComputeOffering]:

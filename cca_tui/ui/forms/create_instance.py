@@ -48,6 +48,7 @@ class CreateInstanceForm(FormScreen):
         self.compute = compute
         # The name sent, for the task log to show while the create is in flight.
         self.sent_name: str | None = None
+        self._discard_armed = False
         self.disks: dict[str, DiskOffering] = {}
         self.templates: dict[str, Template] = {}
         self.networks: dict[str, Network] = {}
@@ -134,6 +135,14 @@ class CreateInstanceForm(FormScreen):
 
     def validate(self) -> dict[str, str]:
         return build_create_request(self.read_input())[1]
+
+    def action_cancel(self) -> None:
+        # A filled-in create form is minutes of work: the first Escape (or Cancel) warns.
+        if self._touched and not self.sending and not self._discard_armed:
+            self._discard_armed = True
+            self.show_form_error("Press Escape (or Cancel) again to discard what you typed.")
+            return
+        super().action_cancel()
 
     async def send(self) -> Task:
         body, errors = build_create_request(self.read_input())

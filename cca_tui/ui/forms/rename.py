@@ -29,8 +29,9 @@ class RenameForm(InstanceFormScreen):
         return f"Rename {self.instance.name}"
 
     def compose_fields(self) -> ComposeResult:
-        yield field_row("Name", Input(self.instance.name, id="name"))
-        yield field_row("Hostname", Input(self.instance.hostname or "", id="hostname"))
+        # The cursor lands after the current value: typing "-2" appends, it does not replace.
+        yield field_row("Name", Input(self.instance.name, id="name", select_on_focus=False))
+        yield field_row("Hostname", Input(self.instance.hostname or "", id="hostname", select_on_focus=False))
         yield Static(f"Changing the hostname reboots {self.instance.name}.", id="hostname-warning",
                      classes="warning", markup=False)
 

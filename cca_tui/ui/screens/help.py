@@ -15,6 +15,7 @@ from cca_tui.ui.actions import INSTANCE_ACTIONS
 OTHER_KEYS = (
     ("n", "New instance"),
     ("/", "Filter by name, state or IP (Esc clears)"),
+    ("Tab", "Table <-> detail pane (Esc: back to the table)"),
     ("< >", "Sort by the previous / next column"),
     ("!", "Reverse the sort order (or click a column header)"),
     ("ctrl+r", "Refresh now"),
@@ -40,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 80; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
+    HelpScreen > VerticalScroll { width: 92; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
     HelpScreen Static { width: 100%; height: auto; }
     """
 

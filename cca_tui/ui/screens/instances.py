@@ -51,26 +51,30 @@ class InstanceScreen(Screen):
         Binding("ctrl+r", "refresh", "Refresh"),
         Binding("ctrl+e", "environments", "Envs"),
         Binding("question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", show=False),  # the footer shows ^q, which works everywhere
         Binding("less_than_sign", "sort(-1)", "Sort ◀", show=False),
         Binding("greater_than_sign", "sort(1)", "Sort ▶", show=False),
         Binding("exclamation_mark", "reverse_sort", "Reverse", show=False),
         Binding("t", "toggle_tasks", "Tasks"),
         Binding("z", "toggle_detail", "Detail"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("escape", "clear_filter", "Clear filter / back to table", show=False),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (118, "-wide")]
+    # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
+    # toggles it at any width.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (118, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     DEFAULT_CSS = """
-    InstanceScreen.-narrow ActionBar { layout: grid; grid-size: 6; grid-gutter: 0; height: 2; }
+    InstanceScreen.-narrow ActionBar, InstanceScreen.-medium ActionBar { layout: grid; grid-size: 6; grid-gutter: 0; height: 2; }
+    InstanceScreen.-narrow DetailPane { display: none; }
+    InstanceScreen.-narrow DetailPane.toggled { display: block; }
+    InstanceScreen.-medium DetailPane.toggled, InstanceScreen.-wide DetailPane.toggled { display: none; }
     InstanceScreen.-short TaskLog { height: 4; }
     InstanceScreen #status { height: auto; max-height: 3; background: $primary; color: $text; padding: 0 1; }
     InstanceScreen #status.stale { background: $error; }
     InstanceScreen #main { height: 1fr; }
     InstanceScreen InstanceTable { width: 1fr; }
     InstanceScreen DetailPane { width: 40%; min-width: 30; max-width: 60; }
-    InstanceScreen DetailPane.hidden { display: none; }
     InstanceScreen #filter { display: none; height: 1; border: none; padding: 0 1; }
     InstanceScreen #filter.visible { display: block; }
     InstanceScreen TaskLog.hidden { display: none; }
@@ -479,7 +483,7 @@ class InstanceScreen(Screen):
 
     def action_toggle_detail(self) -> None:
         """Give the table the whole width (narrow terminals) or bring the pane back."""
-        self.query_one(DetailPane).toggle_class("hidden")
+        self.query_one(DetailPane).toggle_class("toggled")
 
     def action_toggle_tasks(self) -> None:
         self.task_log.toggle_class("hidden")

@@ -9,17 +9,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 HOW_TO = """\
-How to give cca-tui an API key (it is never shown, printed or logged):
+Give cca-tui an API key (it is never shown, printed or logged):
 
-  • for one session:         export CCA_API_KEY=...   then run cca-tui again
-  • from a password manager: in {config}
-                               [profiles.{profile}]
-                               api_key_command = "pass show cloudca/api-key"
-  • inline, in a file only you can read (chmod 600 {config}):
-                               api_key = "..."
+• for this shell:  export CCA_API_KEY=...  then run cca-tui again
+• from a password manager, in {config}:
+      [profiles.{profile}]
+      api_key_command = "pass show cloudca/api-key"
+• inline, as api_key = "...", in a file only you can read:
+      chmod 600 {config}
 
-Create a key in the cloud.ca portal under your user's API keys.
-To try cca-tui without an account:  cca-tui --demo
+Create a key in the cloud.ca portal, under your user's API keys.
+To try cca-tui without an account: cca-tui --demo\
 """
 
 
@@ -27,7 +27,7 @@ class KeyProblemScreen(Screen):
     BINDINGS = [Binding("q", "app.quit", "Quit")]
     DEFAULT_CSS = """
     KeyProblemScreen { align: center middle; }
-    KeyProblemScreen > Vertical { width: 90; max-width: 100%; height: auto; border: heavy $error; padding: 1 2; }
+    KeyProblemScreen > Vertical { width: 100%; max-width: 90; height: auto; max-height: 100%; border: heavy $error; padding: 0 1; overflow-y: auto; }
     KeyProblemScreen Static { width: 100%; height: auto; }
     KeyProblemScreen #problem { color: $error; text-style: bold; margin-bottom: 1; }
     """

@@ -27,8 +27,7 @@ class PickerScreen(Screen):
         Binding("up", "cursor(-1)", "Up", show=False),
         Binding("enter", "open", "Open"),
         Binding("ctrl+r", "reload", "Reload"),
-        Binding("escape", "back", "Back", show=False),
-        Binding("ctrl+q", "app.quit", "Quit"),
+        Binding("escape", "back", "Back"),
     ]
     DEFAULT_CSS = """
     PickerScreen #picker-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }

@@ -22,9 +22,16 @@ class ActionBar(HorizontalScroll):
             super().__init__()
 
     def compose(self):
-        yield Button("n New", id="action-new", compact=True, variant="success")
+        yield self._button("n New", "action-new", variant="success")
         for spec in INSTANCE_ACTIONS:
-            yield Button(f"{spec.key} {spec.label}", id=f"action-{spec.action.value}", compact=True)
+            yield self._button(f"{spec.key} {spec.label}", f"action-{spec.action.value}")
+
+    @staticmethod
+    def _button(label: str, button_id: str, variant: str = "default") -> Button:
+        # Out of the Tab order: each has its key, and Tab should go table <-> detail pane.
+        button = Button(label, id=button_id, compact=True, variant=variant)  # type: ignore[arg-type]
+        button.can_focus = False
+        return button
 
     def update_gates(self, reasons: dict[Action, str | None], *, new_allowed: str | None) -> None:
         """`reasons[action]` is None when allowed, else why not (shown as the tooltip)."""

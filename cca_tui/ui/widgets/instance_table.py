@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.widgets import DataTable
 
 from cca_tui.api.models import Instance
@@ -75,6 +76,12 @@ class InstanceTable(DataTable):
     def on_mount(self) -> None:
         for column in COLUMNS:
             self.add_column(column.label, key=column.key)
+
+    def watch_virtual_size(self, old: Size, new: Size) -> None:
+        # Column widths are measured when the table is idle. Rows drawn before that were
+        # cached at the old widths and would stay squeezed: drop them when widths change.
+        if old.width != new.width:
+            self.notify_style_update()
 
     # --- what the screen calls ------------------------------------------------------
 
@@ -153,7 +160,7 @@ class InstanceTable(DataTable):
             if shown is not None:
                 for column, old, new in zip(COLUMN_KEYS, self.get_row(instance.id), cells):
                     if str(old) != str(new):  # styles follow from the text
-                        self.update_cell(instance.id, column, new)
+                        self.update_cell(instance.id, column, new, update_width=True)
             else:
                 self.add_row(*cells, key=instance.id)
             self._shown[instance.id] = instance

@@ -28,6 +28,7 @@ class TaskLog(DataTable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", show_cursor=False, **kwargs)
+        self.can_focus = False  # read-only: Tab should not stop here
         self.entries: dict[str, TaskEntry] = {}
         self.border_title = "Tasks"
 
@@ -43,7 +44,7 @@ class TaskLog(DataTable):
         cells = self._cells(entry)
         if entry.key in self.rows:
             for column, value in zip(("started", "action", "instance", "status", "outcome"), cells):
-                self.update_cell(entry.key, column, value)
+                self.update_cell(entry.key, column, value, update_width=True)
         else:
             self.add_row(*cells, key=entry.key)
             self.move_cursor(row=self.row_count - 1, scroll=True)
