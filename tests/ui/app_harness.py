@@ -55,3 +55,16 @@ async def settle(app: CcaApp, pilot, *, rounds: int = 3) -> None:
         await pilot.pause(DETAIL_DEBOUNCE + 0.05 if round_ == 0 else 0.05)
         await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def env_instances(sim, code: str = "compute-on", name: str = "production") -> list:
+    """The simulator's live instances of one environment."""
+    return list(sim.world.environment(code, name).instances.values())
+
+
+def select(screen, instance_id: str) -> None:
+    """Put the table's cursor on an instance, as arrow keys would."""
+    from cca_tui.ui.widgets.instance_table import InstanceTable
+
+    table = screen.query_one(InstanceTable)
+    table.move_cursor(row=table.get_row_index(instance_id))

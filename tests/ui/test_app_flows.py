@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, DataTable
 
-from app_harness import SIZE, RequestCounter, make_app, settle
+from app_harness import SIZE, RequestCounter, env_instances, make_app, select, settle
 from cca_tui.api.gates import ALLOWED_STATES
 from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.screens.instances import InstanceScreen
@@ -15,15 +15,6 @@ from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
 
 ENV = "compute-on/production"
-
-
-def env_instances(sim, code="compute-on", name="production"):
-    return list(sim.world.environment(code, name).instances.values())
-
-
-def select(screen: InstanceScreen, instance_id: str) -> None:
-    table = screen.query_one(InstanceTable)
-    table.move_cursor(row=table.get_row_index(instance_id))
 
 
 async def test_picker_lists_filters_and_opens(sim, tmp_path):

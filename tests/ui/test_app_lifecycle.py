@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, Static
 
-from app_harness import SIZE, make_app, settle
+from app_harness import SIZE, make_app, select, settle
 from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import InstanceTable
@@ -15,11 +15,6 @@ ENV = "compute-on/production"
 
 def world_env(sim):
     return sim.world.environment("compute-on", "production")
-
-
-def select(screen: InstanceScreen, instance_id: str) -> None:
-    table = screen.query_one(InstanceTable)
-    table.move_cursor(row=table.get_row_index(instance_id))
 
 
 def task_rows(screen: InstanceScreen) -> list[tuple[str, str, str]]:

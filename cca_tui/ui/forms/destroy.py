@@ -80,24 +80,23 @@ class DestroyForm(NameConfirmedForm):
         return Attached(ips, data)
 
     async def populate(self, attached: Attached) -> None:
-        ips = self.query_one("#ips", Vertical)
-        await ips.remove_children()
-        if attached.public_ips:
-            await ips.mount_all(
-                Checkbox(f"release {ip.ip_address or ip.id}", name=ip.id, classes="release-ip")
-                for ip in attached.public_ips
-            )
+        await self._fill("#ips", [
+            Checkbox(f"release {ip.ip_address or ip.id}", name=ip.id, classes="release-ip")
+            for ip in attached.public_ips
+        ])
+        await self._fill("#volumes", [
+            Checkbox(f"delete {v.name or v.id} ({v.size_in_gb} GB)", name=v.id, classes="delete-volume")
+            for v in attached.data_volumes
+        ])
+
+    async def _fill(self, selector: str, checkboxes: list[Checkbox]) -> None:
+        """Replace a list's checkboxes; an empty list says "none"."""
+        box = self.query_one(selector, Vertical)
+        await box.remove_children()
+        if checkboxes:
+            await box.mount_all(checkboxes)
         else:
-            await ips.mount(Static("none", classes="empty"))
-        volumes = self.query_one("#volumes", Vertical)
-        await volumes.remove_children()
-        if attached.data_volumes:
-            await volumes.mount_all(
-                Checkbox(f"delete {v.name or v.id} ({v.size_in_gb} GB)", name=v.id, classes="delete-volume")
-                for v in attached.data_volumes
-            )
-        else:
-            await volumes.mount(Static("none", classes="empty"))
+            await box.mount(Static("none", classes="empty"))
 
     def needs_name(self) -> bool:
         return self.query_one("#purgeImmediately", Checkbox).value
