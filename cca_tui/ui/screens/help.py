@@ -18,6 +18,7 @@ OTHER_KEYS = (
     ("Tab", "Table <-> detail pane (Esc: back to the table)"),
     ("< >", "Sort by the previous / next column"),
     ("!", "Reverse the sort order (or click a column header)"),
+    ("c", "Copy the ssh command of the selected instance"),
     ("ctrl+r", "Refresh now"),
     ("ctrl+e", "Switch environment"),
     ("t", "Show / hide the task log"),

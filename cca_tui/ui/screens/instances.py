@@ -20,6 +20,7 @@ from cca_tui.api.gates import TRANSITIONAL_STATES, Action
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp, Task
 from cca_tui.ui.actions import INSTANCE_ACTIONS, why_not
 from cca_tui.ui.errors import describe_error
+from cca_tui.ui.format import ssh_commands
 from cca_tui.ui.screens.help import HelpScreen
 from cca_tui.ui.widgets.action_bar import ActionBar
 from cca_tui.ui.widgets.detail_pane import DetailPane, InstanceDetail
@@ -57,6 +58,7 @@ class InstanceScreen(Screen):
         Binding("exclamation_mark", "reverse_sort", "Reverse", show=False),
         Binding("t", "toggle_tasks", "Tasks"),
         Binding("z", "toggle_detail", "Detail"),
+        Binding("c", "copy_ssh", "Copy ssh", show=False),
         Binding("escape", "clear_filter", "Clear filter / back to table", show=False),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
@@ -480,6 +482,20 @@ class InstanceScreen(Screen):
     def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
         self.table.sort_by(str(event.column_key.value))
         self._after_sort()
+
+    def action_copy_ssh(self) -> None:
+        """Copy the selected instance's ssh command (OSC 52: works over ssh in most terminals)."""
+        detail = self.query_one(DetailPane).detail
+        selected = self.table.selected
+        if selected is None or detail is None or detail.instance.id != selected.id or not detail.complete:
+            self.notify("Its details are still loading; try again in a moment", severity="warning")
+            return
+        commands = ssh_commands(detail.instance, detail.rules)
+        if not commands:
+            self.notify(f"{selected.name} has no port forwarded to 22", severity="warning")
+            return
+        self.app.copy_to_clipboard(commands[0])
+        self.notify(commands[0], title="Copied")
 
     def action_toggle_detail(self) -> None:
         """Give the table the whole width (narrow terminals) or bring the pane back."""
