@@ -105,10 +105,6 @@ class CcaApp(App):
         self._clear_stack()
         self.push_screen(name)
 
-    def reopen_environment(self) -> None:
-        if self._environment is not None:
-            self.open_environment(*self._environment)
-
     def environment_screens(self) -> list[InstanceScreen]:
         return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]
 

@@ -15,10 +15,12 @@ from cca_tui.api.errors import (
 
 def describe_error(exc: BaseException) -> str:
     """One or two lines an operator can act on."""
+    if isinstance(exc, AuthError) and exc.status == 401:
+        return f"API key rejected: {exc.summary}"
     if isinstance(exc, AuthError):
-        return f"API key rejected (HTTP {exc.status}): {_details(exc)}"
+        return f"Not authorised: {exc.summary}"
     if isinstance(exc, ApiError):
-        return f"HTTP {exc.status}: {_details(exc)}"
+        return exc.summary
     if isinstance(exc, TransportError):
         return f"Cannot reach the API: {exc}"
     if isinstance(exc, ProtocolError):
@@ -30,12 +32,6 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, CloudCAError):
         return str(exc)
     return f"Unexpected error: {type(exc).__name__}: {exc}"
-
-
-def _details(exc: ApiError) -> str:
-    if not exc.errors:
-        return f"no details ({exc.method} {exc.path})"
-    return "; ".join(str(e) for e in exc.errors)
 
 
 def field_errors(exc: BaseException) -> dict[str, str]:

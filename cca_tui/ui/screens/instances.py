@@ -89,7 +89,6 @@ class InstanceScreen(Screen):
         self.compute = self.app.client.compute(service_code, environment_name)
         self.last_refresh: str | None = None
         self.stale_reason: str | None = None
-        self.loaded = False
         self._refresh_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self._task_counter = 0
@@ -169,7 +168,7 @@ class InstanceScreen(Screen):
                 self.app.show_key_problem(describe_error(exc))
                 return
             # 403: the key is fine but not allowed here; other environments may work.
-            self._mark_stale(f"not authorised in {self.environment_ref}: {describe_error(exc)}")
+            self._mark_stale(f"not authorised in {self.environment_ref}: {exc.summary}")
             return
         except Exception as exc:  # noqa: BLE001 - whatever it was, keep the rows and retry later
             self._mark_stale(describe_error(exc))
@@ -178,7 +177,6 @@ class InstanceScreen(Screen):
             grouped = public_ips_by_instance(public_ips)
             instances = [i.model_copy(update={"public_ips": grouped.get(i.id, [])}) for i in instances]
         self.table.set_instances(instances)
-        self.loaded = True
         self.stale_reason = None
         self.last_refresh = self.app.clock().strftime("%H:%M:%S")
         self._update_status()
