@@ -1,9 +1,9 @@
 """`cca-tui`: the command line. Loads settings, starts the demo simulator if asked, runs the app.
 
-    cca-tui                      the configured profile
-    cca-tui --demo               an embedded simulator on a free loopback port
-    cca-tui --env compute-on/test_area
-    cca-tui sim --port 8080      the simulator alone, for scripts and other clients
+cca-tui                      the configured profile
+cca-tui --demo               an embedded simulator on a free loopback port
+cca-tui --env compute-on/test_area
+cca-tui sim --port 8080      the simulator alone, for scripts and other clients
 """
 
 from __future__ import annotations

@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from scenes import scene_app  # noqa: E402
+from scenes import scene_app
 
-from cca_tui.api.client import CloudCAClient  # noqa: E402
-from cca_tui.sim.options import SimOptions  # noqa: E402
-from cca_tui.sim.server import SimServer  # noqa: E402
-from cca_tui.ui.widgets.instance_table import InstanceTable  # noqa: E402
+from cca_tui.api.client import CloudCAClient
+from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
+from cca_tui.ui.widgets.instance_table import InstanceTable
 
 ENVIRONMENT = ("compute-on", "production")
 
@@ -37,8 +37,10 @@ async def bench_list(sim, repeats: int) -> list:
             started = time.perf_counter()
             instances = await compute.list_instances()
             timings.append(time.perf_counter() - started)
-    print(f"list     {len(instances)} instances, page cap {sim.world.options.page_cap}: "
-          f"median {statistics.median(timings) * 1000:.0f} ms, min {min(timings) * 1000:.0f} ms over {repeats}")
+    print(
+        f"list     {len(instances)} instances, page cap {sim.world.options.page_cap}: "
+        f"median {statistics.median(timings) * 1000:.0f} ms, min {min(timings) * 1000:.0f} ms over {repeats}"
+    )
     return instances
 
 
@@ -73,7 +75,9 @@ async def bench_table(sim, instances: list, repeats: int, *, trace_memory: bool 
         if trace_memory:
             current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-            print(f"memory   traced heap with {len(instances)} rows loaded: {current / 2**20:.1f} MiB (peak {peak / 2**20:.1f} MiB)")
+            print(
+                f"memory   traced heap with {len(instances)} rows loaded: {current / 2**20:.1f} MiB (peak {peak / 2**20:.1f} MiB)"
+            )
             return
     print(f"table    first load of {len(instances)} rows: {first * 1000:.0f} ms")
     print(f"table    refresh with 1% of rows changed: median {statistics.median(changed) * 1000:.0f} ms")

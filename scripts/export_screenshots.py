@@ -1,6 +1,6 @@
 """Write the README's screenshots (screenshots/*.svg) from the real app on the simulator.
 
-    make screenshots      # or: .venv/bin/python scripts/export_screenshots.py
+make screenshots      # or: .venv/bin/python scripts/export_screenshots.py
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from scenes import SCENES, SIZE, scene_app  # noqa: E402
+from scenes import SCENES, SIZE, scene_app
 
-from cca_tui.sim.options import SimOptions  # noqa: E402
-from cca_tui.sim.server import SimServer  # noqa: E402
+from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 

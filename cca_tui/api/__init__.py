@@ -14,6 +14,15 @@ from cca_tui.api.errors import (
 )
 
 __all__ = [
-    "ApiError", "AuthError", "CloudCAClient", "CloudCAError", "ComputeScope", "ErrorDetail",
-    "NotFoundError", "ProtocolError", "TaskFailed", "TaskTimeout", "TransportError",
+    "ApiError",
+    "AuthError",
+    "CloudCAClient",
+    "CloudCAError",
+    "ComputeScope",
+    "ErrorDetail",
+    "NotFoundError",
+    "ProtocolError",
+    "TaskFailed",
+    "TaskTimeout",
+    "TransportError",
 ]

@@ -1,10 +1,10 @@
 """The async cloud.ca client: administration endpoints, tasks, and one environment's compute.
 
-    async with CloudCAClient(url, key) as api:
-        envs = await api.list_environments()
-        compute = api.compute("compute-on", "test_area")
-        task = await compute.stop_instance(instance_id)
-        await api.wait_for_task(task)
+async with CloudCAClient(url, key) as api:
+    envs = await api.list_environments()
+    compute = api.compute("compute-on", "test_area")
+    task = await compute.stop_instance(instance_id)
+    await api.wait_for_task(task)
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ def _parse(model: type[M], raw: Any, path: str) -> M:
         where = ".".join(str(p) for p in first["loc"]) or "reply"
         raise ProtocolError(
             f"unexpected {model.__name__} in reply: {where}: {first['msg']}",
-            status=200, method="GET", path=path,
+            status=200,
+            method="GET",
+            path=path,
         ) from None
 
 
@@ -74,14 +76,21 @@ class CloudCAClient:
         self.task_poll_interval = task_poll_interval
         self._sleep = sleep
         self.http = HttpTransport(
-            base_url, api_key, timeout=timeout, verify=verify, max_retries=max_retries,
-            backoff=backoff, page_size=page_size, transport=transport, sleep=sleep,
+            base_url,
+            api_key,
+            timeout=timeout,
+            verify=verify,
+            max_retries=max_retries,
+            backoff=backoff,
+            page_size=page_size,
+            transport=transport,
+            sleep=sleep,
         )
 
     def __repr__(self) -> str:
         return f"CloudCAClient(base_url={self.base_url!r})"
 
-    async def __aenter__(self) -> "CloudCAClient":
+    async def __aenter__(self) -> CloudCAClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -149,7 +158,7 @@ class CloudCAClient:
 
     # --- compute --------------------------------------------------------------------
 
-    def compute(self, service_code: str, environment_name: str) -> "ComputeScope":
+    def compute(self, service_code: str, environment_name: str) -> ComputeScope:
         return ComputeScope(self, service_code, environment_name)
 
     def _org_params(self, params: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -32,12 +32,12 @@ def decode_reply(response: httpx.Response, *, method: str, path: str) -> dict[st
         payload = json.loads(body)
     except ValueError:
         if 200 <= status < 300:
-            raise ProtocolError("reply is not JSON", status=status, method=method, path=path)
+            raise ProtocolError("reply is not JSON", status=status, method=method, path=path) from None
         # A proxy's HTML error page, say: still an error of that status.
         raise _error_for(status, [], method=method, path=path) from None
     if not isinstance(payload, dict):
         raise ProtocolError("reply is not a JSON object", status=status, method=method, path=path)
-    if not 200 <= status < 300 or "errors" in payload and payload.get("errors"):
+    if not 200 <= status < 300 or ("errors" in payload and payload.get("errors")):
         raise _error_for(status, parse_errors(payload.get("errors")), method=method, path=path)
     return payload
 

@@ -7,10 +7,10 @@ instances and let the server judge; its error is shown as it comes.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     START = "start"
     STOP = "stop"
     REBOOT = "reboot"

@@ -216,7 +216,10 @@ class PortForwardingRule(ApiModel):
     private_ip: str | None = None
 
     @field_validator(
-        "public_port_start", "public_port_end", "private_port_start", "private_port_end",
+        "public_port_start",
+        "public_port_end",
+        "private_port_start",
+        "private_port_end",
         mode="before",
     )
     @classmethod

@@ -138,7 +138,9 @@ class HttpTransport:
                 # rather than hand back a silently truncated list.
                 raise ProtocolError(
                     f"server repeated a page: {len(rows)} of {total} rows received",
-                    status=status, method="GET", path=path,
+                    status=status,
+                    method="GET",
+                    path=path,
                 )
             page += 1
 

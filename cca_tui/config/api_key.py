@@ -88,8 +88,5 @@ def _no_key_message(profile_name: str, config_path: Path | None, tried: list[str
             f"holding api_key_command, api_key_env or api_key (see config.example.toml)"
         )
     else:
-        where = (
-            f"or add api_key_command, api_key_env or api_key to profile {profile_name!r} "
-            f"of {config_path}"
-        )
+        where = f"or add api_key_command, api_key_env or api_key to profile {profile_name!r} of {config_path}"
     return f"No API key for profile {profile_name!r} ({'; '.join(tried)}). Set {ENV_API_KEY}, {where}."

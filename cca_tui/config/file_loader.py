@@ -55,9 +55,7 @@ def _parse(path: Path, raw: bytes) -> ConfigFile:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
-        raise ConfigError(
-            f"Config file {path} is not valid UTF-8 (byte {e.start}); save it as UTF-8."
-        ) from None
+        raise ConfigError(f"Config file {path} is not valid UTF-8 (byte {e.start}); save it as UTF-8.") from None
     except tomllib.TOMLDecodeError as e:
         # tomllib's message carries "(at line L, column C)"; it never quotes values.
         raise ConfigError(

@@ -41,7 +41,7 @@ class ProfileConfig(_FileModel):
     api_key: SecretStr | None = Field(
         None,
         min_length=1,
-        description='the API key as a string (better: use api_key_command or api_key_env)',
+        description="the API key as a string (better: use api_key_command or api_key_env)",
     )
     api_key_command: str | None = Field(
         None,
@@ -50,9 +50,7 @@ class ProfileConfig(_FileModel):
     )
     api_key_env: Annotated[str, AfterValidator(check_env_var_name)] | None = Field(
         None,
-        description=(
-            'the name of an environment variable holding the key, e.g. api_key_env = "CLOUDCA_PROD_KEY"'
-        ),
+        description=('the name of an environment variable holding the key, e.g. api_key_env = "CLOUDCA_PROD_KEY"'),
     )
     default_environment: Annotated[str, AfterValidator(_environment_ref)] | None = Field(
         None,

@@ -4,6 +4,7 @@ Errors describe the exit code and the first line of stderr, never stdout:
 stdout is where the key is, even when the command fails half-way.
 """
 
+import contextlib
 import subprocess
 from collections.abc import Mapping
 
@@ -68,17 +69,15 @@ def _abandon(proc: subprocess.Popen) -> None:
     the shell dies; waiting for EOF would then block past the timeout.
     """
     proc.kill()
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=1)
-    except subprocess.TimeoutExpired:
-        pass
     for pipe in (proc.stdout, proc.stderr):
         if pipe is not None:
             pipe.close()
 
 
 def _first_line(stderr: str, *, scrub: str) -> str:
-    line = next((l.strip() for l in stderr.splitlines() if l.strip()), "")
+    line = next((text.strip() for text in stderr.splitlines() if text.strip()), "")
     if scrub and scrub in line:  # a chatty tool might echo what it printed
         line = line.replace(scrub, "***")
     if len(line) > _MAX_STDERR_CHARS:

@@ -6,9 +6,7 @@ from .file_schema import DEFAULT_PROFILE_NAME, ProfileConfig
 from .paths import default_config_path
 
 
-def select_profile(
-    loaded: LoadedConfig, *, flag: str | None, env_value: str | None
-) -> tuple[str, ProfileConfig]:
+def select_profile(loaded: LoadedConfig, *, flag: str | None, env_value: str | None) -> tuple[str, ProfileConfig]:
     """Return the chosen profile's name and settings, or raise ConfigError.
 
     Without any choice the file's default_profile wins, then a profile named

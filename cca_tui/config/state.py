@@ -6,6 +6,7 @@ Writes go to a temporary file that replaces the old one, so a crash mid-write
 leaves either the old state or the new, never half of each.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -74,7 +75,5 @@ class StateStore:
         except OSError as e:
             log.warning("could not save state to %s: %s", self.path, e)
             if tmp_name is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.unlink(tmp_name)
-                except OSError:
-                    pass

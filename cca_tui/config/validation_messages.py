@@ -29,8 +29,7 @@ def describe_validation_error(path: Path, error: ValidationError) -> str:
 def dotted_key(loc: tuple[Any, ...]) -> str:
     """("profiles", "my prod", "api_url") -> 'profiles."my prod".api_url', as TOML spells it."""
     return ".".join(
-        part if _BARE_KEY.fullmatch(str(part)) else '"' + str(part).replace('"', '\\"') + '"'
-        for part in loc
+        part if _BARE_KEY.fullmatch(str(part)) else '"' + str(part).replace('"', '\\"') + '"' for part in loc
     )
 
 
@@ -73,10 +72,7 @@ def _locate(loc: tuple[Any, ...]) -> tuple[type[BaseModel] | None, str]:
 
 def _unknown_key_fix(model: type[BaseModel], key: str) -> str:
     if model is ConfigFile and key in ProfileConfig.model_fields:
-        return (
-            f" {key} is a profile setting: move it under a [profiles.NAME] header, "
-            f"e.g. [profiles.default]."
-        )
+        return f" {key} is a profile setting: move it under a [profiles.NAME] header, e.g. [profiles.default]."
     known = list(model.model_fields)
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else " Remove it or fix its spelling."
@@ -85,8 +81,7 @@ def _unknown_key_fix(model: type[BaseModel], key: str) -> str:
 
 def _toml_type(value: Any) -> str:
     """Name a parsed TOML value's type the way the TOML spec does."""
-    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
-             list: "an array", dict: "a table"}
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array", dict: "a table"}
     for python_type, name in names.items():
         if type(value) is python_type:
             return name

@@ -22,9 +22,7 @@ def check_api_url(value: str) -> str:
     """
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(
-            f"must be an http(s) URL such as \"https://api.cloud.ca/v1\", got {value!r}"
-        )
+        raise ValueError(f'must be an http(s) URL such as "https://api.cloud.ca/v1", got {value!r}')
     return value.rstrip("/")
 
 

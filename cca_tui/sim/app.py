@@ -144,7 +144,9 @@ def _compute_target(world: World, request: Request, verbs_allowed: bool) -> tupl
         )
     code, name = request.path_params["code"], request.path_params["env"]
     if (code, name) in world.forbidden:
-        raise SimError(403, NOT_AUTHORISED, f"Not authorised in environment {code}/{name}.", {"environment": f"{code}/{name}"})
+        raise SimError(
+            403, NOT_AUTHORISED, f"Not authorised in environment {code}/{name}.", {"environment": f"{code}/{name}"}
+        )
     return world.environment(code, name), entity
 
 

@@ -174,10 +174,10 @@ def create_request(env: Environment, body: dict[str, Any]) -> CreateRequest:
         raw = body["portsToForward"]
         # The API types it array[string] (["80", "9999"]): a bare number is refused, not coerced.
         if not isinstance(raw, list):
-            raise invalid_field("portsToForward", "expected a list of ports as strings, e.g. [\"80\"]")
+            raise invalid_field("portsToForward", 'expected a list of ports as strings, e.g. ["80"]')
         for port in raw:
             if not isinstance(port, str):
-                raise invalid_field("portsToForward", f"each port must be a string, e.g. \"80\", not {port!r}")
+                raise invalid_field("portsToForward", f'each port must be a string, e.g. "80", not {port!r}')
         ports = [integer(p, "portsToForward", 1, 65535) for p in raw]
         if len(set(ports)) != len(ports):
             raise invalid_field("portsToForward", "a port is listed twice")

@@ -43,7 +43,9 @@ def join_environments(environments: list[Environment], connections: list[Service
                 name=env.name,
                 description=env.description or "",
                 organization=(env.organization.name or "") if env.organization else "",
-                connection_name=(ref.name if ref and ref.name else None) or (connection.name if connection else "") or "",
+                connection_name=(ref.name if ref and ref.name else None)
+                or (connection.name if connection else "")
+                or "",
                 service_code=code,
                 reachable=connection.status.reachable if connection and connection.status else None,
             )

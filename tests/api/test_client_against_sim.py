@@ -25,7 +25,13 @@ async def create_running(api, name="life-1", **extra):
     networks = await compute.list_networks()
     network = networks[0]
     template = next(t for t in templates if not t.available_in_zones or network.zone_id in t.available_in_zones)
-    body = {"name": name, "templateId": template.id, "computeOfferingId": offerings[0].id, "networkId": network.id, **extra}
+    body = {
+        "name": name,
+        "templateId": template.id,
+        "computeOfferingId": offerings[0].id,
+        "networkId": network.id,
+        **extra,
+    }
     task = await compute.create_instance(body)
     assert task.status == "PENDING" and task.id
     done = await api.wait_for_task(task)
@@ -59,14 +65,18 @@ async def test_whole_life_of_an_instance(api):
 
     offerings = await compute.list_compute_offerings()
     custom = next(o for o in offerings if o.custom)
-    await api.wait_for_task(await compute.change_compute_offering(instance.id, custom.id, cpu_count=2, memory_in_mb=4096))
+    await api.wait_for_task(
+        await compute.change_compute_offering(instance.id, custom.id, cpu_count=2, memory_in_mb=4096)
+    )
     resized = await compute.get_instance(instance.id)
     assert (resized.compute_offering_id, resized.cpu_count, resized.memory_in_mb) == (custom.id, 2, 4096)
 
     password_task = await api.wait_for_task(await compute.reset_password(instance.id))
     assert len(password_task.result["password"]) >= 8
 
-    same_zone = [n for n in await compute.list_networks() if n.zone_id == resized.zone_id and n.id != resized.network_id]
+    same_zone = [
+        n for n in await compute.list_networks() if n.zone_id == resized.zone_id and n.id != resized.network_id
+    ]
     await api.wait_for_task(await compute.change_network(instance.id, same_zone[0].id))
     moved = await compute.get_instance(instance.id)
     assert moved.network_id == same_zone[0].id
@@ -137,7 +147,9 @@ async def test_create_validation_names_the_field(api):
     offering = next(o for o in await compute.list_compute_offerings() if not o.custom)
     network = (await compute.list_networks())[0]
     with pytest.raises(ApiError) as caught:
-        await compute.create_instance({"name": "x1", "templateId": not_ready.id, "computeOfferingId": offering.id, "networkId": network.id})
+        await compute.create_instance(
+            {"name": "x1", "templateId": not_ready.id, "computeOfferingId": offering.id, "networkId": network.id}
+        )
     assert caught.value.status == 400 and caught.value.first.context.get("field") == "templateId"
     with pytest.raises(ApiError) as caught:
         await compute.create_instance({"templateId": not_ready.id})
@@ -148,10 +160,20 @@ async def test_custom_offering_ratio_is_enforced(api):
     compute = api.compute(CODE, ENV)
     custom = next(o for o in await compute.list_compute_offerings() if o.custom)
     template = next(t for t in await compute.list_templates() if t.is_ready)
-    network = next(n for n in await compute.list_networks() if not template.available_in_zones or n.zone_id in template.available_in_zones)
+    network = next(
+        n
+        for n in await compute.list_networks()
+        if not template.available_in_zones or n.zone_id in template.available_in_zones
+    )
     too_much = max(custom.available_memory_in_mb_values)
-    body = {"name": "ratio", "templateId": template.id, "computeOfferingId": custom.id, "networkId": network.id,
-            "cpuCount": min(custom.available_cpu_count_values), "memoryInMB": too_much}
+    body = {
+        "name": "ratio",
+        "templateId": template.id,
+        "computeOfferingId": custom.id,
+        "networkId": network.id,
+        "cpuCount": min(custom.available_cpu_count_values),
+        "memoryInMB": too_much,
+    }
     with pytest.raises(ApiError) as caught:
         await compute.create_instance(body)
     assert caught.value.first.context.get("field") == "memoryInMB"

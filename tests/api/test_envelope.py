@@ -25,20 +25,28 @@ def test_task_reference_shape():
 
 
 def test_task_reference_shape_with_result():
-    task = parse_task({"taskId": "t1", "taskStatus": "SUCCESS", "result": {"password": "pw"}}, status=200, method="GET", path="x")
+    task = parse_task(
+        {"taskId": "t1", "taskStatus": "SUCCESS", "result": {"password": "pw"}}, status=200, method="GET", path="x"
+    )
     assert task.succeeded and task.result == {"password": "pw"}
 
 
 def test_task_go_client_shape():
-    payload = {"data": {"id": "t2", "status": "FAILED", "created": "2026-01-01T00:00:00Z", "result": {"message": "boom"}}}
+    payload = {
+        "data": {"id": "t2", "status": "FAILED", "created": "2026-01-01T00:00:00Z", "result": {"message": "boom"}}
+    }
     task = parse_task(payload, status=200, method="GET", path="x")
     assert (task.id, task.failed, task.created) == ("t2", True, "2026-01-01T00:00:00Z")
     assert task_failure_message(task.result) == "boom"
 
 
 def test_task_both_shapes_at_once_prefers_the_complete_data():
-    payload = {"taskId": "t3", "taskStatus": "SUCCESS", "result": {"id": "i"},
-               "data": {"id": "t3", "status": "SUCCESS", "created": "c", "result": {"id": "i"}}}
+    payload = {
+        "taskId": "t3",
+        "taskStatus": "SUCCESS",
+        "result": {"id": "i"},
+        "data": {"id": "t3", "status": "SUCCESS", "created": "c", "result": {"id": "i"}},
+    }
     task = parse_task(payload, status=200, method="GET", path="x")
     assert task.id == "t3" and task.succeeded and task.result == {"id": "i"}
 
@@ -94,8 +102,23 @@ def test_no_content():
 
 
 def test_instance_public_ip_spellings_and_extras():
-    reference = Instance.model_validate({"id": "1", "name": "a", "publicIps": [{"id": "p", "ipAddress": "1.2.3.4", "purposes": ["PORT_FORWARDING"], "ports": ["22"]}]})
-    go = Instance.model_validate({"id": "1", "name": "a", "publicIPs": [{"id": "p", "ipAddress": "1.2.3.4"}], "isSshKeyEnabled": True, "sshKeyName": "k", "somethingNew": 1})
+    reference = Instance.model_validate(
+        {
+            "id": "1",
+            "name": "a",
+            "publicIps": [{"id": "p", "ipAddress": "1.2.3.4", "purposes": ["PORT_FORWARDING"], "ports": ["22"]}],
+        }
+    )
+    go = Instance.model_validate(
+        {
+            "id": "1",
+            "name": "a",
+            "publicIPs": [{"id": "p", "ipAddress": "1.2.3.4"}],
+            "isSshKeyEnabled": True,
+            "sshKeyName": "k",
+            "somethingNew": 1,
+        }
+    )
     assert reference.public_ips[0].ports == ["22"]
     assert go.public_ips[0].ip_address == "1.2.3.4" and go.ssh_key_name == "k"
 
@@ -106,12 +129,23 @@ def test_list_item_without_detail_fields():
 
 
 def test_custom_offering_fields():
-    offering = ComputeOffering.model_validate({"id": "c", "name": "Custom", "custom": True, "availableCpuCountValues": [1, 2], "availableMemoryInMBValues": [512, 1024], "maxMemoryInMBToCpuRatio": 4096})
+    offering = ComputeOffering.model_validate(
+        {
+            "id": "c",
+            "name": "Custom",
+            "custom": True,
+            "availableCpuCountValues": [1, 2],
+            "availableMemoryInMBValues": [512, 1024],
+            "maxMemoryInMBToCpuRatio": 4096,
+        }
+    )
     assert offering.available_memory_in_mb_values == [512, 1024] and offering.max_memory_in_mb_to_cpu_ratio == 4096
 
 
 def test_environment_with_and_without_service_code():
-    with_code = Environment.model_validate({"id": "e", "name": "n", "serviceConnection": {"id": "s", "name": "S", "serviceCode": "compute-on"}})
+    with_code = Environment.model_validate(
+        {"id": "e", "name": "n", "serviceConnection": {"id": "s", "name": "S", "serviceCode": "compute-on"}}
+    )
     without = Environment.model_validate({"id": "e", "name": "n", "serviceConnection": {"id": "s", "name": "S"}})
     assert with_code.service_connection.service_code == "compute-on"
     assert without.service_connection.service_code is None
@@ -123,5 +157,7 @@ def test_port_forwarding_ports_as_numbers_or_strings():
 
 
 def test_null_fields_take_their_defaults():
-    instance = Instance.model_validate({"id": "1", "name": "a", "affinityGroupIds": None, "publicIps": None, "nics": None, "state": None})
+    instance = Instance.model_validate(
+        {"id": "1", "name": "a", "affinityGroupIds": None, "publicIps": None, "nics": None, "state": None}
+    )
     assert instance.affinity_group_ids == [] and instance.public_ips is None and instance.state == "Unknown"

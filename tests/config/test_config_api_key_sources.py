@@ -2,8 +2,7 @@
 
 import pytest
 
-from cca_tui.config import ConfigError, load_settings
-from cca_tui.config import key_command
+from cca_tui.config import ConfigError, key_command, load_settings
 
 
 def profile(body: str) -> str:
@@ -19,9 +18,7 @@ def test_api_key_env_names_the_variable(write_config, fake_key):
 
 
 def test_api_key_env_beats_command_and_inline(write_config, shell_environ):
-    path = write_config(
-        profile('api_key_env = "PROD_KEY"\napi_key_command = "echo cmd"\napi_key = "inline"\n')
-    )
+    path = write_config(profile('api_key_env = "PROD_KEY"\napi_key_command = "echo cmd"\napi_key = "inline"\n'))
     settings = load_settings(config_path=path, environ={**shell_environ, "PROD_KEY": "env"})
     assert settings.api_key.get_secret_value() == "env"
 

@@ -39,12 +39,9 @@ def test_refresh_interval_flag_beats_file(write_config):
 
 def test_cca_api_key_beats_every_file_source(write_config, fake_key, shell_environ):
     path = write_config(
-        '[profiles.default]\napi_key = "inline"\napi_key_env = "MY_KEY"\n'
-        'api_key_command = "echo from-command"\n'
+        '[profiles.default]\napi_key = "inline"\napi_key_env = "MY_KEY"\napi_key_command = "echo from-command"\n'
     )
-    settings = load_settings(
-        config_path=path, environ={**shell_environ, "CCA_API_KEY": fake_key, "MY_KEY": "from-env"}
-    )
+    settings = load_settings(config_path=path, environ={**shell_environ, "CCA_API_KEY": fake_key, "MY_KEY": "from-env"})
     assert settings.api_key.get_secret_value() == fake_key
     assert settings.api_key_source == "CCA_API_KEY"
 

@@ -8,7 +8,11 @@ import cca_tui.config as config
 
 def test_public_interface():
     assert set(config.__all__) == {
-        "ConfigError", "Settings", "StateStore", "default_config_path", "load_settings",
+        "ConfigError",
+        "Settings",
+        "StateStore",
+        "default_config_path",
+        "load_settings",
         "parse_environment_ref",
     }
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -31,8 +32,15 @@ def test_default_path_is_user_state_dir(isolated_user_dirs):
 
 @pytest.mark.parametrize(
     "content",
-    [b"{not json", b"\xff\xfe\x00", b"[1, 2]", b'{"last_environment": "x"}',
-     b'{"last_environment": {"prod": 42}}', b'{"last_environment": {"prod": "no-slash"}}', b""],
+    [
+        b"{not json",
+        b"\xff\xfe\x00",
+        b"[1, 2]",
+        b'{"last_environment": "x"}',
+        b'{"last_environment": {"prod": 42}}',
+        b'{"last_environment": {"prod": "no-slash"}}',
+        b"",
+    ],
 )
 def test_corrupt_state_is_ignored_and_overwritten(tmp_path, content):
     path = tmp_path / "state.json"
@@ -69,7 +77,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         replaced.append((src, dst))
         # At the moment of the swap the old file is intact and the new one complete.
         assert path.read_text() == before
-        assert json.loads(open(src).read())["last_environment"]["prod"] == "c/d"
+        assert json.loads(Path(src).read_text())["last_environment"]["prod"] == "c/d"
         real_replace(src, dst)
 
     monkeypatch.setattr(state_module.os, "replace", spying_replace)

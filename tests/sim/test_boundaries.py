@@ -68,7 +68,7 @@ def test_cli_prints_url_and_key_and_exits_0_on_ctrl_c():
     assert first_line.startswith("cloud.ca simulator listening on http://127.0.0.1:")
     assert DEMO_API_KEY in process.stdout.readline()
     process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=10)
+    _out, err = process.communicate(timeout=10)
     assert process.returncode == 0, err
     assert "Traceback" not in err
 

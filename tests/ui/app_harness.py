@@ -14,7 +14,9 @@ FROZEN_NOW = datetime(2026, 11, 27, 12, 0, 0)
 SIZE = (120, 40)
 
 
-def make_app(sim, tmp_path: Path, *, environment: str | None = None, read_only: bool = False, ssh_dir: Path | None = None) -> CcaApp:
+def make_app(
+    sim, tmp_path: Path, *, environment: str | None = None, read_only: bool = False, ssh_dir: Path | None = None
+) -> CcaApp:
     settings = Settings(
         profile_name="test",
         api_url=sim.url,

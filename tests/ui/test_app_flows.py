@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from app_harness import SIZE, RequestCounter, env_instances, make_app, select, settle
 from textual.widgets import Button, DataTable
 
-from app_harness import SIZE, RequestCounter, env_instances, make_app, select, settle
 from cca_tui.api.gates import ALLOWED_STATES
 from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.screens.instances import InstanceScreen
@@ -49,12 +49,12 @@ async def test_picker_marks_unreachable_connection(sim, tmp_path):
 
 
 async def test_missing_key_shows_key_screen(sim, tmp_path):
-    from cca_tui.config import Settings
+    from cca_tui.config import Settings, StateStore
     from cca_tui.ui.app import CcaApp
 
-    from cca_tui.config import StateStore
-
-    app = CcaApp(Settings(api_url=sim.url, api_key_problem="No API key: set CCA_API_KEY"), state=StateStore(tmp_path / "s.json"))
+    app = CcaApp(
+        Settings(api_url=sim.url, api_key_problem="No API key: set CCA_API_KEY"), state=StateStore(tmp_path / "s.json")
+    )
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, KeyProblemScreen)
@@ -297,7 +297,10 @@ async def test_key_problem_screen_shows_how_to_fix(sim, tmp_path):
     from cca_tui.config import Settings, StateStore
     from cca_tui.ui.app import CcaApp
 
-    app = CcaApp(Settings(api_url=sim.url, api_key_problem="No API key for profile 'default'"), state=StateStore(tmp_path / "s.json"))
+    app = CcaApp(
+        Settings(api_url=sim.url, api_key_problem="No API key for profile 'default'"),
+        state=StateStore(tmp_path / "s.json"),
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         drawn = screen_text(app)
@@ -494,7 +497,9 @@ async def test_copy_ssh_command(sim, tmp_path):
         await settle(app, pilot, rounds=4)
         await pilot.press("c")
         await pilot.pause()
-        assert app.clipboard.startswith(f"ssh {owner.username}@") and app.clipboard.endswith(f"-p {rule.public_port_start}")
+        assert app.clipboard.startswith(f"ssh {owner.username}@") and app.clipboard.endswith(
+            f"-p {rule.public_port_start}"
+        )
         select(app.screen, without.id)
         await settle(app, pilot, rounds=4)
         await pilot.press("c")

@@ -3,9 +3,9 @@ keys open the forms, the forms send, the task log follows, the table shows the r
 
 from __future__ import annotations
 
+from app_harness import SIZE, make_app, select, settle
 from textual.widgets import Input, Select, Static
 
-from app_harness import SIZE, make_app, select, settle
 from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import InstanceTable

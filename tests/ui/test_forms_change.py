@@ -49,7 +49,9 @@ async def test_rename_warns_about_the_hostname_and_sends_only_changes(
     assert sim_env.instances[web2.id].name == "web-2-renamed"
 
 
-async def test_rename_rejects_a_bad_hostname_as_typed(sim_compute, http_log, instance_named, form_host, settle_form) -> None:
+async def test_rename_rejects_a_bad_hostname_as_typed(
+    sim_compute, http_log, instance_named, form_host, settle_form
+) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = RenameForm(sim_compute, web2)
     async with form_host(form).run_test(size=(120, 40)) as pilot:
@@ -111,8 +113,7 @@ async def test_change_network_offers_other_networks_of_the_zone(
             "Port forwarding rules of web-2 are deleted and it is removed from load balancers; it reboots."
         )
         values = [v for _, v in form.query_one("#networkId", Select)._options if isinstance(v, str)]
-        expected = [n.id for n in sim_env.networks.values()
-                    if n.zone_id == web2.zone_id and n.id != web2.network_id]
+        expected = [n.id for n in sim_env.networks.values() if n.zone_id == web2.zone_id and n.id != web2.network_id]
         assert values and sorted(values) == sorted(expected)
         await pilot.press("ctrl+s")
         await settle_form(pilot)

@@ -11,7 +11,6 @@ from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.offering_picker import OfferingPicker
 
 
-
 def error_of(form: CreateInstanceForm, field: str) -> str:
     line = form.query_one(f"#{field}-error", Static)
     return str(line.render()) if line.display else ""

@@ -45,8 +45,10 @@ async def test_destroy_releases_the_chosen_ip_and_deletes_the_chosen_volume(
         await settle_form(pilot)
         assert len(app.results) == 1 and isinstance(app.results[0], Task)
     assert http_log.bodies[-1] == {
-        "purgeImmediately": False, "deleteSnapshots": False,
-        "publicIpIdsToRelease": [web1_ips[0].id], "volumeIdsToDelete": [],
+        "purgeImmediately": False,
+        "deleteSnapshots": False,
+        "publicIpIdsToRelease": [web1_ips[0].id],
+        "volumeIdsToDelete": [],
     }
     await sim_compute.client.wait_for_task(app.results[0])
     assert sim_env.instances[web1.id].state == "Destroyed"

@@ -44,8 +44,13 @@ def test_ports() -> None:
     assert parse_ports(" 22, 80,443 ") == ["22", "80", "443"]
     assert parse_ports("22,22") == ["22"]
     assert parse_ports("022, 22") == ["22"]  # the same port, sent once, as plain text
-    for bad, says in [("0", "out of range"), ("65536", "out of range"), ("ssh", "'ssh' is not a port"),
-                      ("22,,80", "separated by commas"), ("22,", "separated by commas")]:
+    for bad, says in [
+        ("0", "out of range"),
+        ("65536", "out of range"),
+        ("ssh", "'ssh' is not a port"),
+        ("22,,80", "separated by commas"),
+        ("22,", "separated by commas"),
+    ]:
         with pytest.raises(FieldInvalid, match=says):
             parse_ports(bad)
 
@@ -71,10 +76,16 @@ def test_custom_size_ratio() -> None:
 TEMPLATE = Template(id="t1", name="Ubuntu", available_in_zones=["z1"])
 NETWORK = Network(id="n1", name="Web", zone_id="z1", zone_name="ON-1")
 STANDARD = ComputeOffering(id="o1", name="1vCPU.1GB", cpu_count=1, memory_in_mb=1024)
-CUSTOM = ComputeOffering.model_validate({
-    "id": "o2", "name": "Custom", "custom": True, "availableCpuCountValues": [1, 2, 4],
-    "availableMemoryInMBValues": [1024, 4096, 8192], "maxMemoryInMBToCpuRatio": 4096,
-})
+CUSTOM = ComputeOffering.model_validate(
+    {
+        "id": "o2",
+        "name": "Custom",
+        "custom": True,
+        "availableCpuCountValues": [1, 2, 4],
+        "availableMemoryInMBValues": [1024, 4096, 8192],
+        "maxMemoryInMBToCpuRatio": 4096,
+    }
+)
 
 
 def test_minimal_request_carries_only_what_was_given() -> None:
@@ -86,26 +97,55 @@ def test_minimal_request_carries_only_what_was_given() -> None:
 
 
 def test_full_request() -> None:
-    body, errors = build_create_request(CreateInstanceInput(
-        name="web-9", template=TEMPLATE, offering=CUSTOM, cpu_count=2, memory_in_mb=8192, network=NETWORK,
-        ssh_key_name="ops", disk_offering=DiskOffering(id="d1", name="Custom", custom_size=True, custom_iops=True),
-        disk_size_gb="100", disk_iops="3000", root_volume_size_gb="30", ports="22, 80", user_data="#cloud-config",
-        affinity_group_id="g1",
-    ))
+    body, errors = build_create_request(
+        CreateInstanceInput(
+            name="web-9",
+            template=TEMPLATE,
+            offering=CUSTOM,
+            cpu_count=2,
+            memory_in_mb=8192,
+            network=NETWORK,
+            ssh_key_name="ops",
+            disk_offering=DiskOffering(id="d1", name="Custom", custom_size=True, custom_iops=True),
+            disk_size_gb="100",
+            disk_iops="3000",
+            root_volume_size_gb="30",
+            ports="22, 80",
+            user_data="#cloud-config",
+            affinity_group_id="g1",
+        )
+    )
     assert errors == {}
     assert body == {
-        "name": "web-9", "templateId": "t1", "computeOfferingId": "o2", "networkId": "n1", "cpuCount": 2,
-        "memoryInMB": 8192, "sshKeyName": "ops", "diskOfferingId": "d1", "additionalDiskSizeInGb": 100,
-        "additionalDiskIops": 3000, "rootVolumeSizeInGb": 30, "portsToForward": ["22", "80"],
-        "userData": "#cloud-config", "affinityGroupId": "g1",
+        "name": "web-9",
+        "templateId": "t1",
+        "computeOfferingId": "o2",
+        "networkId": "n1",
+        "cpuCount": 2,
+        "memoryInMB": 8192,
+        "sshKeyName": "ops",
+        "diskOfferingId": "d1",
+        "additionalDiskSizeInGb": 100,
+        "additionalDiskIops": 3000,
+        "rootVolumeSizeInGb": 30,
+        "portsToForward": ["22", "80"],
+        "userData": "#cloud-config",
+        "affinityGroupId": "g1",
     }
 
 
 def test_request_errors_are_keyed_by_api_field() -> None:
-    _, errors = build_create_request(CreateInstanceInput(
-        name="-bad", offering=CUSTOM, cpu_count=1, memory_in_mb=8192,
-        disk_offering=DiskOffering(id="d1", name="Custom", custom_size=True), disk_size_gb="5000", ports="99999",
-    ))
+    _, errors = build_create_request(
+        CreateInstanceInput(
+            name="-bad",
+            offering=CUSTOM,
+            cpu_count=1,
+            memory_in_mb=8192,
+            disk_offering=DiskOffering(id="d1", name="Custom", custom_size=True),
+            disk_size_gb="5000",
+            ports="99999",
+        )
+    )
     assert set(errors) == {"name", "templateId", "networkId", "memoryInMB", "additionalDiskSizeInGb", "portsToForward"}
     assert errors["memoryInMB"] == "4096 MB per vCPU at most: pick more vCPUs or less memory"
 

@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-from scenes import SCENES, SIZE, scene_app  # noqa: E402
+from scenes import SCENES, SIZE, scene_app
 
 
 @pytest.mark.parametrize("name", list(SCENES))

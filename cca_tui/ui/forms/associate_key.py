@@ -61,9 +61,9 @@ class AssociateKeyForm(InstanceFormScreen):
     ACTION_LABEL = "Associate"
     BUSY_LABEL = "Associating…"
 
-    def __init__(self, compute: ComputeScope, instance: Instance, ssh_dir: Path = Path.home() / ".ssh") -> None:
+    def __init__(self, compute: ComputeScope, instance: Instance, ssh_dir: Path | None = None) -> None:
         super().__init__(compute, instance)
-        self.ssh_dir = ssh_dir
+        self.ssh_dir = ssh_dir if ssh_dir is not None else Path.home() / ".ssh"
         self.local: dict[str, LocalKey] = {}
         # Keys this form registered already: a retry after a failed association must not
         # register them a second time (the server would refuse the duplicate name).
@@ -74,14 +74,16 @@ class AssociateKeyForm(InstanceFormScreen):
         return f"SSH key of {self.instance.name}'s default user{now}"
 
     def compose_fields(self) -> ComposeResult:
-        yield field_row("Key", Select[str]([], id="sshKeyName", prompt="Choose a key"),
-                        hint="replaces the key of the default user")
+        yield field_row(
+            "Key", Select[str]([], id="sshKeyName", prompt="Choose a key"), hint="replaces the key of the default user"
+        )
         yield field_row("Register as", Input(id="name", placeholder="name of the key in cloud.ca"))
 
     async def fetch(self) -> KeyLists:
         # Reading ~/.ssh is disk I/O: keep it off the event loop alongside the API call.
         keys, local = await asyncio.gather(
-            self.compute.list_ssh_keys(), asyncio.to_thread(local_public_keys, self.ssh_dir),
+            self.compute.list_ssh_keys(),
+            asyncio.to_thread(local_public_keys, self.ssh_dir),
         )
         return KeyLists(keys, local)
 

@@ -179,7 +179,7 @@ class FormScreen(ModalScreen["Task | None"]):
         self.query_one("#loading").display = True
         try:
             data = await self.fetch()
-        except Exception as exc:  # whatever failed, the form must say so, not crash
+        except Exception as exc:  # noqa: BLE001 - whatever failed, the form must say so, not crash
             self.show_form_error(f"Could not load the lists (ctrl+r to retry): {describe_error(exc)}")
             return
         finally:
@@ -254,7 +254,8 @@ class FormScreen(ModalScreen["Task | None"]):
         event.stop()
         # Rows hide whole (e.g. the disk size of a fixed-size offering): look at the ancestors too.
         inputs = [
-            i for i in self.query(Input)
+            i
+            for i in self.query(Input)
             if not i.disabled and all(getattr(node, "display", True) for node in i.ancestors_with_self)
         ]
         if inputs and event.input is inputs[-1]:
@@ -276,8 +277,11 @@ class FormScreen(ModalScreen["Task | None"]):
         if self.sending:
             return
         if not self.loaded:
-            self.show_form_error("Still loading the lists…" if self.query_one("#loading").display
-                                 else "The lists did not load: ctrl+r to retry.")
+            self.show_form_error(
+                "Still loading the lists…"
+                if self.query_one("#loading").display
+                else "The lists did not load: ctrl+r to retry."
+            )
             return
         if not self.submit_allowed():
             return
@@ -295,7 +299,7 @@ class FormScreen(ModalScreen["Task | None"]):
         self._set_sending(True)
         try:
             task = await self.send()
-        except Exception as exc:  # stay open whatever went wrong; typed values stay put
+        except Exception as exc:  # noqa: BLE001 - stay open whatever went wrong; typed values stay put
             self._set_sending(False)
             self.show_form_error(describe_error(exc))
             named = field_errors(exc)

@@ -31,7 +31,8 @@ class ChangeNetworkForm(InstanceFormScreen):
         reboot = "; it reboots" if self.instance.state == "Running" else ""
         yield Static(
             f"Port forwarding rules of {name} are deleted and it is removed from load balancers{reboot}.",
-            classes="warning", markup=False,
+            classes="warning",
+            markup=False,
         )
         yield field_row("New network", Select[str]([], id="networkId", prompt="Choose a network"))
         yield Static("", id="no-networks", classes="field-hint", markup=False)
@@ -40,7 +41,8 @@ class ChangeNetworkForm(InstanceFormScreen):
         # The server filters by zone when asked; filter again in case it ignores the query.
         networks = await self.compute.list_networks(zone_id=self.instance.zone_id)
         return [
-            n for n in networks
+            n
+            for n in networks
             if n.id != self.instance.network_id and (not self.instance.zone_id or n.zone_id == self.instance.zone_id)
         ]
 

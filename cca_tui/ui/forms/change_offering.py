@@ -42,7 +42,10 @@ class ChangeOfferingForm(InstanceFormScreen):
     def populate(self, offerings: list[ComputeOffering]) -> None:
         i = self.instance
         self.query_one(OfferingPicker).set_offerings(
-            offerings, current_id=i.compute_offering_id, cpu_count=i.cpu_count, memory_in_mb=i.memory_in_mb,
+            offerings,
+            current_id=i.compute_offering_id,
+            cpu_count=i.cpu_count,
+            memory_in_mb=i.memory_in_mb,
         )
 
     def validate(self) -> dict[str, str]:
@@ -63,6 +66,9 @@ class ChangeOfferingForm(InstanceFormScreen):
         assert offering is not None
         if offering.custom:
             return await self.compute.change_compute_offering(
-                self.instance.id, offering.id, cpu_count=picker.cpu_count, memory_in_mb=picker.memory_in_mb,
+                self.instance.id,
+                offering.id,
+                cpu_count=picker.cpu_count,
+                memory_in_mb=picker.memory_in_mb,
             )
         return await self.compute.change_compute_offering(self.instance.id, offering.id)

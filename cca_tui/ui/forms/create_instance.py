@@ -57,31 +57,41 @@ class CreateInstanceForm(FormScreen):
         return f"New instance in {self.compute.service_code}/{self.compute.environment_name}"
 
     def compose_fields(self) -> ComposeResult:
-        yield field_row("Name", Input(id="name", placeholder="web-01"),
-                        hint="letters, digits, '-' and '_'; up to 63")
+        yield field_row("Name", Input(id="name", placeholder="web-01"), hint="letters, digits, '-' and '_'; up to 63")
         yield field_row("Template", Select[str]([], id="templateId", prompt="Choose a template"))
         yield OfferingPicker()
         yield field_row("Network", Select[str]([], id="networkId", prompt="Choose a network"))
         yield field_row("SSH key", Select[str]([], id="sshKeyName", prompt="(none)"))
         yield field_row("Data disk", Select[str]([], id="diskOfferingId", prompt="(none)"))
-        yield field_row("Disk size (GB)", Input(id="additionalDiskSizeInGb", type="integer",
-                                                placeholder=f"{DISK_SIZE_GB[0]}-{DISK_SIZE_GB[1]}"))
-        yield field_row("Disk IOPS", Input(id="additionalDiskIops", type="integer",
-                                           placeholder=f"{DISK_IOPS[0]}-{DISK_IOPS[1]}"))
-        yield field_row("Root volume (GB)", Input(id="rootVolumeSizeInGb", type="integer",
-                                                  placeholder="template default"))
+        yield field_row(
+            "Disk size (GB)",
+            Input(id="additionalDiskSizeInGb", type="integer", placeholder=f"{DISK_SIZE_GB[0]}-{DISK_SIZE_GB[1]}"),
+        )
+        yield field_row(
+            "Disk IOPS", Input(id="additionalDiskIops", type="integer", placeholder=f"{DISK_IOPS[0]}-{DISK_IOPS[1]}")
+        )
+        yield field_row(
+            "Root volume (GB)", Input(id="rootVolumeSizeInGb", type="integer", placeholder="template default")
+        )
         yield field_row("Affinity group", Select[str]([], id="affinityGroupId", prompt="(none)"))
         yield field_row("User data", TextArea(id="userData", soft_wrap=True, tab_behavior="focus"))
         # Last, so that Enter in it submits (Enter in the TextArea above is a newline).
-        yield field_row("Ports to forward", Input(id="portsToForward", placeholder="22, 80, 443"),
-                        hint="comma-separated; a public IP forwards each to the instance")
+        yield field_row(
+            "Ports to forward",
+            Input(id="portsToForward", placeholder="22, 80, 443"),
+            hint="comma-separated; a public IP forwards each to the instance",
+        )
 
     async def fetch(self) -> CreateLists:
         c = self.compute
         # Six independent lists: ask for them at once, the form waits for the slowest only.
         results = await asyncio.gather(
-            c.list_templates(), c.list_compute_offerings(), c.list_disk_offerings(),
-            c.list_networks(), c.list_ssh_keys(), c.list_affinity_groups(),
+            c.list_templates(),
+            c.list_compute_offerings(),
+            c.list_disk_offerings(),
+            c.list_networks(),
+            c.list_ssh_keys(),
+            c.list_affinity_groups(),
         )
         return CreateLists(*results)
 

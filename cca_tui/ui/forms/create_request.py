@@ -67,10 +67,15 @@ def build_create_request(form: CreateInstanceInput) -> tuple[dict[str, Any], dic
         else:
             errors[field] = missing
     template, network = form.template, form.network
-    if template and network and template.available_in_zones and network.zone_id:
-        # Some templates exist in one zone only; the server would refuse the pair.
-        if network.zone_id not in template.available_in_zones:
-            errors["templateId"] = f"{template.name} is not available in zone {network.zone_name or network.zone_id}"
+    # Some templates exist in one zone only; the server would refuse the pair.
+    if (
+        template
+        and network
+        and template.available_in_zones
+        and network.zone_id
+        and network.zone_id not in template.available_in_zones
+    ):
+        errors["templateId"] = f"{template.name} is not available in zone {network.zone_name or network.zone_id}"
 
     offering = form.offering
     if offering is not None and offering.custom:
@@ -91,18 +96,21 @@ def build_create_request(form: CreateInstanceInput) -> tuple[dict[str, Any], dic
     if disk is not None:
         body["diskOfferingId"] = disk.id
         if disk.custom_size:
-            size = check("additionalDiskSizeInGb", lambda: parse_int_in_range(
-                form.disk_size_gb, *DISK_SIZE_GB, "Disk size", "GB"))
+            size = check(
+                "additionalDiskSizeInGb",
+                lambda: parse_int_in_range(form.disk_size_gb, *DISK_SIZE_GB, "Disk size", "GB"),
+            )
             if size is not None:
                 body["additionalDiskSizeInGb"] = size
         if disk.custom_iops:
-            iops = check("additionalDiskIops", lambda: parse_int_in_range(
-                form.disk_iops, *DISK_IOPS, "IOPS"))
+            iops = check("additionalDiskIops", lambda: parse_int_in_range(form.disk_iops, *DISK_IOPS, "IOPS"))
             if iops is not None:
                 body["additionalDiskIops"] = iops
 
-    root = check("rootVolumeSizeInGb", lambda: parse_optional_int(
-        form.root_volume_size_gb, *ROOT_SIZE_GB, "Root volume size", "GB"))
+    root = check(
+        "rootVolumeSizeInGb",
+        lambda: parse_optional_int(form.root_volume_size_gb, *ROOT_SIZE_GB, "Root volume size", "GB"),
+    )
     if root is not None:
         body["rootVolumeSizeInGb"] = root
 

@@ -80,14 +80,20 @@ class DestroyForm(NameConfirmedForm):
         return Attached(ips, data)
 
     async def populate(self, attached: Attached) -> None:
-        await self._fill("#ips", [
-            Checkbox(f"release {ip.ip_address or ip.id}", name=ip.id, classes="release-ip")
-            for ip in attached.public_ips
-        ])
-        await self._fill("#volumes", [
-            Checkbox(f"delete {v.name or v.id} ({v.size_in_gb} GB)", name=v.id, classes="delete-volume")
-            for v in attached.data_volumes
-        ])
+        await self._fill(
+            "#ips",
+            [
+                Checkbox(f"release {ip.ip_address or ip.id}", name=ip.id, classes="release-ip")
+                for ip in attached.public_ips
+            ],
+        )
+        await self._fill(
+            "#volumes",
+            [
+                Checkbox(f"delete {v.name or v.id} ({v.size_in_gb} GB)", name=v.id, classes="delete-volume")
+                for v in attached.data_volumes
+            ],
+        )
 
     async def _fill(self, selector: str, checkboxes: list[Checkbox]) -> None:
         """Replace a list's checkboxes; an empty list says "none"."""

@@ -27,8 +27,9 @@ class PurgeForm(NameConfirmedForm):
         return f"Purge {self.instance.name}?"
 
     def compose_fields(self) -> ComposeResult:
-        yield Static(f"{self.instance.name} is removed for good: it cannot be recovered.",
-                     classes="warning", markup=False)
+        yield Static(
+            f"{self.instance.name} is removed for good: it cannot be recovered.", classes="warning", markup=False
+        )
         yield self.confirm_name_row()
 
     async def send(self) -> Task:

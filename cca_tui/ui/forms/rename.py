@@ -32,8 +32,12 @@ class RenameForm(InstanceFormScreen):
         # The cursor lands after the current value: typing "-2" appends, it does not replace.
         yield field_row("Name", Input(self.instance.name, id="name", select_on_focus=False))
         yield field_row("Hostname", Input(self.instance.hostname or "", id="hostname", select_on_focus=False))
-        yield Static(f"Changing the hostname reboots {self.instance.name}.", id="hostname-warning",
-                     classes="warning", markup=False)
+        yield Static(
+            f"Changing the hostname reboots {self.instance.name}.",
+            id="hostname-warning",
+            classes="warning",
+            markup=False,
+        )
 
     def _changes(self) -> dict[str, str]:
         name = self.query_one("#name", Input).value.strip()

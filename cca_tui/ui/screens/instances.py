@@ -150,9 +150,7 @@ class InstanceScreen(Screen):
             self._refresh_timer = None
         if not self.is_current:
             return  # on_screen_resume refreshes when the screen is back
-        busy = self.task_log.pending > 0 or any(
-            i.state in TRANSITIONAL_STATES for i in self.table.instances.values()
-        )
+        busy = self.task_log.pending > 0 or any(i.state in TRANSITIONAL_STATES for i in self.table.instances.values())
         interval = self.app.settings.refresh_interval
         delay = min(FAST_REFRESH, interval) if busy else interval
         self._refresh_timer = self.set_timer(delay, self.load_instances)
@@ -160,9 +158,7 @@ class InstanceScreen(Screen):
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def load_instances(self) -> None:
         try:
-            instances, public_ips = await asyncio.gather(
-                self.compute.list_instances(), self._public_ips_or_none()
-            )
+            instances, public_ips = await asyncio.gather(self.compute.list_instances(), self._public_ips_or_none())
         except AuthError as exc:
             if exc.status == 401:
                 self.app.show_key_problem(describe_error(exc))
@@ -238,9 +234,11 @@ class InstanceScreen(Screen):
             pane.show(None)
             return
         shown = pane.detail
-        if shown is None or shown.instance.id != current.id:
-            self._show_detail_soon(current)
-        elif refetch_if_changed and shown.instance.state != current.state:
+        if (
+            shown is None
+            or shown.instance.id != current.id
+            or (refetch_if_changed and shown.instance.state != current.state)
+        ):
             self._show_detail_soon(current)
 
     def _show_detail_soon(self, instance: Instance) -> None:
@@ -287,7 +285,9 @@ class InstanceScreen(Screen):
 
     def _update_gates(self) -> None:
         reasons = {spec.action: self.refusal_for(spec.action) for spec in INSTANCE_ACTIONS}
-        new_refusal = f"Profile '{self.app.settings.profile_name}' is read-only" if self.app.settings.read_only else None
+        new_refusal = (
+            f"Profile '{self.app.settings.profile_name}' is read-only" if self.app.settings.read_only else None
+        )
         self.query_one(ActionBar).update_gates(reasons, new_allowed=new_refusal)
 
     # --- actions --------------------------------------------------------------------
@@ -320,6 +320,7 @@ class InstanceScreen(Screen):
         from cca_tui.ui import forms  # imported late: the forms pull in a lot of widgets
 
         if action is Action.RESET_PASSWORD:
+
             def confirmed(ok: bool | None) -> None:
                 if ok:
                     self.send(action, instance, lambda: self.compute.reset_password(instance.id))
@@ -346,7 +347,11 @@ class InstanceScreen(Screen):
 
     def action_new_instance(self) -> None:
         if self.app.settings.read_only:
-            self.notify(f"Profile '{self.app.settings.profile_name}' is read-only: New is disabled", title="Not allowed", severity="warning")
+            self.notify(
+                f"Profile '{self.app.settings.profile_name}' is read-only: New is disabled",
+                title="Not allowed",
+                severity="warning",
+            )
             return
         from cca_tui.ui import forms
 
@@ -383,7 +388,9 @@ class InstanceScreen(Screen):
             self._update_gates()
 
     @work(group="send", exit_on_error=False)
-    async def _send_worker(self, action: Action, instance_id: str, entry: TaskEntry, call: Callable[[], Awaitable[Task]]) -> None:
+    async def _send_worker(
+        self, action: Action, instance_id: str, entry: TaskEntry, call: Callable[[], Awaitable[Task]]
+    ) -> None:
         try:
             task = await call()
         except Exception as exc:  # noqa: BLE001 - shown in the log and a notification
@@ -405,7 +412,9 @@ class InstanceScreen(Screen):
         self._follow_worker(task, entry, instance_id, reveal_password)
 
     @work(group="tasks", exit_on_error=False)
-    async def _follow_worker(self, task: Task, entry: TaskEntry, instance_id: str | None, reveal_password: bool) -> None:
+    async def _follow_worker(
+        self, task: Task, entry: TaskEntry, instance_id: str | None, reveal_password: bool
+    ) -> None:
         try:
             done = await self.app.client.wait_for_task(task, timeout=1800)
         except Exception as exc:  # noqa: BLE001 - a task we cannot follow is reported, never raised
@@ -512,6 +521,3 @@ class InstanceScreen(Screen):
         for timer in (self._refresh_timer, self._detail_timer):
             if timer is not None:
                 timer.stop()
-
-
-

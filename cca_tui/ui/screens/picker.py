@@ -18,7 +18,10 @@ from cca_tui.ui.errors import describe_error
 
 def _matches(choice: EnvironmentChoice, query: str) -> bool:
     needle = query.lower()
-    return any(needle in value.lower() for value in (choice.name, choice.description, choice.organization, choice.connection_name, choice.service_code))
+    return any(
+        needle in value.lower()
+        for value in (choice.name, choice.description, choice.organization, choice.connection_name, choice.service_code)
+    )
 
 
 class PickerScreen(Screen):
@@ -75,7 +78,7 @@ class PickerScreen(Screen):
                 return
             status.update(Text(f"{describe_error(exc)}  (ctrl+r to retry)", style="bold red"))
             return
-        except Exception as exc:  # shown, never raised: the operator can retry with ctrl+r
+        except Exception as exc:  # noqa: BLE001 - shown, never raised: the operator can retry with ctrl+r
             status.update(Text(f"{describe_error(exc)}  (ctrl+r to retry)", style="bold red"))
             return
         self.choices = join_environments(environments, connections)
@@ -95,8 +98,13 @@ class PickerScreen(Screen):
             else:
                 status = Text("ok", style="green") if choice.reachable else Text("?", style="dim")
             table.add_row(
-                choice.name, choice.service_code, status, choice.connection_name, choice.organization,
-                choice.description, key=choice.ref,
+                choice.name,
+                choice.service_code,
+                status,
+                choice.connection_name,
+                choice.organization,
+                choice.description,
+                key=choice.ref,
             )
         if self.preselect and self.preselect in table.rows:
             table.move_cursor(row=table.get_row_index(self.preselect))

@@ -39,7 +39,10 @@ def _attributes(instance: Instance) -> Table:
         ("Private IP", instance.ip_address),
         ("MAC", instance.mac_address),
         ("Offering", instance.compute_offering_name),
-        ("vCPU / RAM", f"{instance.cpu_count if instance.cpu_count is not None else '?'} / {memory_text(instance.memory_in_mb)}"),
+        (
+            "vCPU / RAM",
+            f"{instance.cpu_count if instance.cpu_count is not None else '?'} / {memory_text(instance.memory_in_mb)}",
+        ),
         ("Template", instance.template_name),
         ("Zone", instance.zone_name),
         ("Network", instance.network_name),
@@ -78,7 +81,9 @@ def _section(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
-def _listing(title: str, rows: list | None, *, known: bool, error: str | None, table: Callable[[list], list[RenderableType]]) -> list[RenderableType]:
+def _listing(
+    title: str, rows: list | None, *, known: bool, error: str | None, table: Callable[[list], list[RenderableType]]
+) -> list[RenderableType]:
     """A titled section: 'loading…' until known, 'none' when empty, else its table."""
     parts: list[RenderableType] = [_section(title)]
     if not known:
@@ -101,7 +106,9 @@ def _nics_table(nics: list[Nic]) -> list[RenderableType]:
     table = Table("", "IP", "Network", "Secondary IPs", box=None, padding=(0, 1), header_style="bold")
     for nic in nics:
         secondary = ", ".join(s.ip_address or "?" for s in nic.secondary_ips) or "-"
-        table.add_row("*" if nic.is_default else "", nic.ip_address or "?", nic.network_name or nic.network_id or "?", secondary)
+        table.add_row(
+            "*" if nic.is_default else "", nic.ip_address or "?", nic.network_name or nic.network_id or "?", secondary
+        )
     return [table, Text("* default NIC", style="dim")]
 
 
@@ -124,12 +131,23 @@ def render_detail(detail: InstanceDetail) -> RenderableType:
     if commands:
         parts.append(_section("SSH"))
         parts.extend(Text(command, style="bold green") for command in commands)
-    parts += _listing("Public IPs", instance.public_ips, known=instance.public_ips is not None,
-                      error=detail.error, table=_public_ips_table)
-    parts += _listing("NICs", detail.nics, known=detail.complete or bool(detail.nics),
-                      error=detail.error, table=_nics_table)
-    parts += _listing("Port forwarding", detail.rules, known=detail.complete or bool(detail.rules),
-                      error=detail.error, table=_rules_table(instance))
+    parts += _listing(
+        "Public IPs",
+        instance.public_ips,
+        known=instance.public_ips is not None,
+        error=detail.error,
+        table=_public_ips_table,
+    )
+    parts += _listing(
+        "NICs", detail.nics, known=detail.complete or bool(detail.nics), error=detail.error, table=_nics_table
+    )
+    parts += _listing(
+        "Port forwarding",
+        detail.rules,
+        known=detail.complete or bool(detail.rules),
+        error=detail.error,
+        table=_rules_table(instance),
+    )
     parts.append(_section("IDs"))
     parts.append(_identifiers(instance))
     if detail.error:

@@ -91,7 +91,7 @@ class InstanceTable(DataTable):
             return None
         try:
             return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # cursor outside rows while the table is empty
+        except Exception:  # noqa: BLE001 - cursor outside rows while the table is empty
             return None
 
     @property
@@ -158,7 +158,7 @@ class InstanceTable(DataTable):
                 continue
             cells = self._cells(instance)
             if shown is not None:
-                for column, old, new in zip(COLUMN_KEYS, self.get_row(instance.id), cells):
+                for column, old, new in zip(COLUMN_KEYS, self.get_row(instance.id), cells, strict=True):
                     if str(old) != str(new):  # styles follow from the text
                         self.update_cell(instance.id, column, new, update_width=True)
             else:

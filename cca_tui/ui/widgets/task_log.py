@@ -43,7 +43,7 @@ class TaskLog(DataTable):
         self.entries[entry.key] = entry
         cells = self._cells(entry)
         if entry.key in self.rows:
-            for column, value in zip(("started", "action", "instance", "status", "outcome"), cells):
+            for column, value in zip(("started", "action", "instance", "status", "outcome"), cells, strict=True):
                 self.update_cell(entry.key, column, value, update_width=True)
         else:
             self.add_row(*cells, key=entry.key)
