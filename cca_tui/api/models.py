@@ -7,10 +7,45 @@ new field on the server must never break an operator's screen.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+
+
+class InstanceState(StrEnum):
+    """The instance states the reference and CloudStack name.
+
+    `Instance.state` stays a plain string: a state the server invents must be shown as it
+    came, not rejected. These members compare equal to the strings they stand for.
+    """
+
+    RUNNING = "Running"
+    STOPPED = "Stopped"
+    STARTING = "Starting"
+    STOPPING = "Stopping"
+    DESTROYED = "Destroyed"
+    EXPUNGING = "Expunging"
+    MIGRATING = "Migrating"
+    ERROR = "Error"
+    UNKNOWN = "Unknown"
+    # Seen on some CloudStack versions while work is in flight.
+    CREATING = "Creating"
+    DESTROYING = "Destroying"
+
+
+# States an instance passes through while work is in flight: the UI refreshes faster then.
+TRANSITIONAL_STATES = frozenset(
+    {
+        InstanceState.STARTING,
+        InstanceState.STOPPING,
+        InstanceState.EXPUNGING,
+        InstanceState.MIGRATING,
+        InstanceState.CREATING,
+        InstanceState.DESTROYING,
+    }
+)
 
 
 class ApiModel(BaseModel):

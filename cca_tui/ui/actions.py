@@ -1,10 +1,70 @@
-"""The instance actions the operator can take: key, label and gate, in one table."""
+"""The instance actions: one entry each, and everything else is derived from it.
+
+An entry says the action's key, its short label (buttons) and long label (help, palette,
+task log), the instance states it is allowed in, and what runs it: an operation sent at once
+(optionally after a confirmation) or a form. The action bar, the key bindings, the help
+screen, the command palette and the README's key table are all built from ACTIONS.
+
+A new action is one more entry here (and a form in `cca_tui/ui/forms` when it needs one).
+
+Gates: the seed (shared/seed/instances.md) states those of start, stop, reboot, destroy,
+purge and recover. For the operations it does not gate we offer them on Running and Stopped
+instances and let the server judge; its error is shown as it comes.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from cca_tui.api.gates import Action, refusal
+from cca_tui.api.models import InstanceState
+
+RUNNING, STOPPED, ERROR, DESTROYED = (
+    InstanceState.RUNNING,
+    InstanceState.STOPPED,
+    InstanceState.ERROR,
+    InstanceState.DESTROYED,
+)
+
+
+class Action(StrEnum):
+    """Values are the API's operation names (`?operation=NAME`); create/destroy/update are verbs."""
+
+    CREATE = "create"
+    START = "start"
+    STOP = "stop"
+    REBOOT = "reboot"
+    DESTROY = "destroy"
+    PURGE = "purge"
+    RECOVER = "recover"
+    CHANGE_OFFERING = "changeComputeOffering"
+    RESET_PASSWORD = "resetPassword"
+    CHANGE_NETWORK = "changeNetwork"
+    ASSOCIATE_SSH_KEY = "associateSSHKey"
+    UPDATE = "update"
+
+    @property
+    def spec(self) -> ActionSpec:
+        return SPEC_BY_ACTION[self]
+
+    @property
+    def label(self) -> str:
+        return SPEC_BY_ACTION[self].long_label
+
+
+@dataclass(frozen=True)
+class Operation:
+    """POST instances/{id}?operation=NAME at once; `confirm` asks first (title, question, button)."""
+
+    confirm: tuple[str, str, str] | None = None
+    reveal_password: bool = False
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    """Open a form (a class name of `cca_tui.ui.forms`); the form sends, the tracker follows."""
+
+    form: str
 
 
 @dataclass(frozen=True)
@@ -12,28 +72,130 @@ class ActionSpec:
     action: Action
     key: str
     label: str
+    long_label: str
+    # States the instance must be in; None: the action needs no instance (create).
+    allowed: tuple[InstanceState, ...] | None
+    run: Operation | OpenForm
+    # What the help and the README say about it, beyond the label.
+    note: str = ""
+    # False where the seed states no gate and the server decides.
+    seed_gated: bool = True
+
+    @property
+    def binding_key(self) -> str:
+        return self.key
+
+    def allowed_text(self) -> str:
+        if self.allowed is None:
+            return "any time"
+        states = ", ".join(self.allowed)
+        return states if self.seed_gated else f"{states} (server decides)"
 
 
-INSTANCE_ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec(Action.START, "s", "Start"),
-    ActionSpec(Action.STOP, "x", "Stop"),
-    ActionSpec(Action.REBOOT, "r", "Reboot"),
-    ActionSpec(Action.DESTROY, "d", "Destroy"),
-    ActionSpec(Action.PURGE, "p", "Purge"),
-    ActionSpec(Action.RECOVER, "v", "Recover"),
-    ActionSpec(Action.CHANGE_OFFERING, "o", "Offering"),
-    ActionSpec(Action.RESET_PASSWORD, "w", "Password"),
-    ActionSpec(Action.CHANGE_NETWORK, "m", "Network"),
-    ActionSpec(Action.ASSOCIATE_SSH_KEY, "k", "SSH key"),
-    ActionSpec(Action.UPDATE, "e", "Rename"),
+_UNGATED = (RUNNING, STOPPED)
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(Action.CREATE, "n", "New", "New instance", None, OpenForm("CreateInstanceForm")),
+    ActionSpec(Action.START, "s", "Start", "Start", (STOPPED,), Operation()),
+    ActionSpec(Action.STOP, "x", "Stop", "Stop", (RUNNING,), Operation()),
+    ActionSpec(
+        Action.REBOOT, "r", "Reboot", "Reboot", (RUNNING, STOPPED), Operation(), "the simulator brings a Stopped one up"
+    ),
+    ActionSpec(
+        Action.DESTROY,
+        "d",
+        "Destroy",
+        "Destroy",
+        (RUNNING, STOPPED, ERROR),
+        OpenForm("DestroyForm"),
+        "purge, snapshots, public IPs, volumes",
+    ),
+    ActionSpec(Action.PURGE, "p", "Purge", "Purge", (DESTROYED,), OpenForm("PurgeForm"), "type the name to confirm"),
+    ActionSpec(Action.RECOVER, "v", "Recover", "Recover", (DESTROYED,), Operation()),
+    ActionSpec(
+        Action.CHANGE_OFFERING,
+        "o",
+        "Offering",
+        "Change offering",
+        _UNGATED,
+        OpenForm("ChangeOfferingForm"),
+        "reboots the instance",
+        seed_gated=False,
+    ),
+    ActionSpec(
+        Action.RESET_PASSWORD,
+        "w",
+        "Password",
+        "Reset password",
+        _UNGATED,
+        Operation(
+            confirm=(
+                "Reset password",
+                "Reset the password of {user} on {name}?\nThe new password is shown once.",
+                "Reset password",
+            ),
+            reveal_password=True,
+        ),
+        "the new password is shown once",
+        seed_gated=False,
+    ),
+    ActionSpec(
+        Action.CHANGE_NETWORK,
+        "m",
+        "Network",
+        "Change network",
+        _UNGATED,
+        OpenForm("ChangeNetworkForm"),
+        "drops port forwarding; reboots",
+        seed_gated=False,
+    ),
+    ActionSpec(
+        Action.ASSOCIATE_SSH_KEY,
+        "k",
+        "SSH key",
+        "Associate SSH key",
+        _UNGATED,
+        OpenForm("AssociateKeyForm"),
+        seed_gated=False,
+    ),
+    ActionSpec(
+        Action.UPDATE,
+        "e",
+        "Rename",
+        "Rename",
+        _UNGATED,
+        OpenForm("RenameForm"),
+        "a hostname change reboots",
+        seed_gated=False,
+    ),
 )
-SPEC_BY_ACTION = {spec.action: spec for spec in INSTANCE_ACTIONS}
+SPEC_BY_ACTION = {spec.action: spec for spec in ACTIONS}
+# The actions on the selected instance (all but create).
+INSTANCE_ACTIONS = tuple(spec for spec in ACTIONS if spec.allowed is not None)
 
 
-def why_not(action: Action, state: str | None, name: str | None, *, read_only: bool, profile: str) -> str | None:
-    """Why this action can't be taken now (None when it can). Sends nothing, decides locally."""
+def refusal(
+    spec: ActionSpec,
+    instance_state: str | None,
+    instance_name: str | None,
+    *,
+    read_only: bool,
+    profile: str,
+    busy_with: str | None = None,
+) -> str | None:
+    """Why this action can't be taken now, in the operator's words; None when it can.
+
+    Decided locally and sends nothing. `busy_with` is the action of ours already in flight on
+    the instance, if any.
+    """
     if read_only:
-        return f"Profile '{profile}' is read-only: {action.label} is disabled"
-    if state is None or name is None:
-        return f"{action.label}: no instance selected"
-    return refusal(action, state, name)
+        return f"Profile '{profile}' is read-only: {spec.long_label} is disabled"
+    if spec.allowed is None:
+        return None
+    if instance_state is None or instance_name is None:
+        return f"{spec.long_label}: no instance selected"
+    if busy_with is not None:
+        return f"{instance_name} is busy: {busy_with} in progress"
+    if instance_state in spec.allowed:
+        return None
+    return f"{spec.long_label} needs {' or '.join(spec.allowed)}; {instance_name} is {instance_state}"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from cca_tui.api.gates import TRANSITIONAL_STATES
-from cca_tui.api.models import Instance, InstancePublicIp, PortForwardingRule
+from cca_tui.api.models import TRANSITIONAL_STATES, Instance, InstancePublicIp, PortForwardingRule
 
 # One style per kind of state, so that a glance at the table tells what needs attention.
 STATE_STYLES = {

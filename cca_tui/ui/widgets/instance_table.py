@@ -1,60 +1,31 @@
-"""The instance table: rows keyed by instance id, refreshed as a diff so nothing jumps.
+"""The instance table: draws the visible rows of the environment's state, in its order.
+
+It follows the screen's `EnvironmentView` (bound with data_bind): when the rows change it
+shows them, and it keeps its cursor on the view's selected instance. The operator's moves are
+reported with `Highlighted` (the screen records the selection in the view) and header clicks
+with `SortRequested`. What a row shows, the filter and the sort live in `cca_tui/ui/rows.py`.
 
 A refresh never clears the table (DataTable.clear() sends the cursor and the scroll back to
 the top): changed cells are updated, arrivals added, departures removed, then the rows are
-put in the chosen order and the cursor goes back to the same instance at the same height on
-screen.
+put in the view's order and the cursor goes back to the same instance at the same height.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from rich.text import Text
+from textual import on
 from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import DataTable
 
 from cca_tui.api.models import Instance
-from cca_tui.ui.format import public_ips_text, size_text, state_style
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    text: Callable[[Instance], str]
-    sort_key: Callable[[Instance], object] | None = None
-
-
-def _ip_sort_key(address: str | None) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in (address or "").split("."))
-    except ValueError:
-        return (999,)
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("name", "Name", lambda i: i.name, lambda i: i.name.lower()),
-    Column("state", "State", lambda i: i.state),
-    Column("ip", "Private IP", lambda i: i.ip_address or "", lambda i: _ip_sort_key(i.ip_address)),
-    Column("public", "Public IP", lambda i: public_ips_text(i.public_ips)),
-    Column("offering", "Offering", lambda i: i.compute_offering_name or ""),
-    Column("size", "vCPU/RAM", size_text, lambda i: (i.cpu_count or 0, i.memory_in_mb or 0)),
-    Column("template", "Template", lambda i: i.template_name or ""),
-    Column("zone", "Zone", lambda i: i.zone_name or ""),
-    Column("network", "Network", lambda i: i.network_name or ""),
-)
-COLUMN_KEYS = tuple(column.key for column in COLUMNS)
-
-
-def matches(instance: Instance, query: str) -> bool:
-    """`/` filter: name, state, or any IP contains the query (case-insensitive)."""
-    if not query:
-        return True
-    needle = query.lower()
-    haystack = [instance.name, instance.state, instance.ip_address or "", public_ips_text(instance.public_ips)]
-    return any(needle in value.lower() for value in haystack)
+from cca_tui.ui.format import state_style
+from cca_tui.ui.rows import COLUMN_KEYS, COLUMNS
+from cca_tui.ui.safe_text import safe
+from cca_tui.ui.state import EnvironmentView
 
 
 class InstanceTable(DataTable):
@@ -62,12 +33,24 @@ class InstanceTable(DataTable):
     InstanceTable { height: 1fr; }
     """
 
+    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+
+    class Highlighted(Message):
+        """The operator moved the cursor to this instance (None: the table is empty)."""
+
+        def __init__(self, instance_id: str | None) -> None:
+            self.instance_id = instance_id
+            super().__init__()
+
+    class SortRequested(Message):
+        """The operator clicked a column header."""
+
+        def __init__(self, column_key: str) -> None:
+            self.column_key = column_key
+            super().__init__()
+
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.instances: dict[str, Instance] = {}
-        self.filter_text = ""
-        self.sort_column = "name"
-        self.sort_reverse = False
         # What the rows show now, to skip unchanged instances and needless re-sorts: a
         # refresh of thousands of rows where nothing changed must cost next to nothing.
         self._shown: dict[str, Instance] = {}
@@ -83,7 +66,15 @@ class InstanceTable(DataTable):
         if old.width != new.width:
             self.notify_style_update()
 
-    # --- what the screen calls ------------------------------------------------------
+    def watch_view(self, old: EnvironmentView | None, new: EnvironmentView | None) -> None:
+        if new is None:
+            return
+        if old is None or new.rows is not old.rows:
+            self._show(new.rows, keep=new.selected_id)
+        elif new.selected_id is not None and new.selected_id != self.selected_id and new.selected_id in self.rows:
+            self.move_cursor(row=self.get_row_index(new.selected_id), animate=False)
+
+    # --- what the screen reads ------------------------------------------------------
 
     @property
     def selected_id(self) -> str | None:
@@ -94,64 +85,44 @@ class InstanceTable(DataTable):
         except Exception:  # noqa: BLE001 - cursor outside rows while the table is empty
             return None
 
-    @property
-    def selected(self) -> Instance | None:
-        instance_id = self.selected_id
-        return self.instances.get(instance_id) if instance_id else None
+    def select(self, instance_id: str) -> None:
+        """Put the cursor on an instance, as arrow keys would."""
+        if instance_id in self.rows:
+            self.move_cursor(row=self.get_row_index(instance_id), animate=False)
 
-    def set_instances(self, instances: list[Instance]) -> None:
-        self.instances = {instance.id: instance for instance in instances}
-        self._apply()
+    # --- the operator's moves -------------------------------------------------------
 
-    def set_filter(self, text: str) -> None:
-        self.filter_text = text
-        self._apply()
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.Highlighted(event.row_key.value))
 
-    def sort_by(self, column_key: str) -> None:
-        """Sort by a column; choosing the same column again flips the order."""
-        if column_key == self.sort_column:
-            self.sort_reverse = not self.sort_reverse
-        else:
-            self.sort_column, self.sort_reverse = column_key, False
-        self._apply()
-
-    @property
-    def visible_count(self) -> int:
-        return self.row_count
+    @on(DataTable.HeaderSelected)
+    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.post_message(self.SortRequested(str(event.column_key.value)))
 
     # --- the diff -------------------------------------------------------------------
 
-    def _ordered_visible(self) -> list[Instance]:
-        column = next(c for c in COLUMNS if c.key == self.sort_column)
-        key = column.sort_key or (lambda i: column.text(i).lower())
-        visible = [i for i in self.instances.values() if matches(i, self.filter_text)]
-        visible.sort(key=lambda i: i.name.lower())  # stable tie-break
-        visible.sort(key=key, reverse=self.sort_reverse)
-        return visible
-
-    def _cells(self, instance: Instance) -> list[Text | str]:
-        cells: list[Text | str] = []
+    @staticmethod
+    def _cells(instance: Instance) -> list[Text]:
+        # Every cell a Text (never a str, which DataTable parses as markup) made by `safe`:
+        # server text is shown literally. A Text per row, never shared: _sort_rows_by_position
+        # tells rows apart by the identity of the name cell.
+        cells: list[Text] = []
         for column in COLUMNS:
             value = column.text(instance)
-            if column.key == "state":
-                cells.append(Text(value, style=state_style(value)))
-            elif column.key == "name":
-                # A Text per row (never an interned str): _sort_rows_by_position tells rows
-                # apart by the identity of this cell.
-                cells.append(Text(value))
-            else:
-                cells.append(value)
+            cells.append(safe(value, state_style(value) if column.key == "state" else "", limit=80))
         return cells
 
-    def _apply(self) -> None:
-        selected = self.selected_id
-        offset_on_screen = self.cursor_row - int(self.scroll_y) if selected else 0
-        ordered = self._ordered_visible()
+    def _show(self, ordered: Sequence[Instance], *, keep: str | None) -> None:
+        selected = keep if keep is not None else self.selected_id
+        offset_on_screen = self.cursor_row - int(self.scroll_y) if self.selected_id else 0
         wanted = {i.id for i in ordered}
         for row_key in list(self.rows):
             if row_key.value not in wanted:
                 self.remove_row(row_key)
-                self._shown.pop(row_key.value, None)
+                self._shown.pop(row_key.value or "", None)
         for instance in ordered:
             shown = self._shown.get(instance.id)
             if shown is not None and shown == instance:
@@ -173,7 +144,7 @@ class InstanceTable(DataTable):
     def _sort_rows_by_position(self, position: dict[str, int]) -> None:
         # DataTable.sort hands its key function a row's cells, not its key: find the row
         # through the identity of its name cell, which is a distinct Text object per row.
-        rows_by_identity = {id(self.get_row(key)[0]): position[key.value] for key in self.rows}
+        rows_by_identity = {id(self.get_row(key)[0]): position[key.value or ""] for key in self.rows}
         self.sort(COLUMN_KEYS[0], key=lambda name_cell: rows_by_identity.get(id(name_cell), 0))
 
     def _restore_cursor(self, selected: str | None, offset_on_screen: int) -> None:
