@@ -80,6 +80,8 @@ class ActionSpec:
     note: str = ""
     # False where the seed states no gate and the server decides.
     seed_gated: bool = True
+    # States that show the action took effect, when its task's outcome could not be read.
+    leads_to: tuple[str, ...] = ()
 
     @property
     def binding_key(self) -> str:
@@ -96,8 +98,8 @@ _UNGATED = (RUNNING, STOPPED)
 
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(Action.CREATE, "n", "New", "New instance", None, OpenForm("CreateInstanceForm")),
-    ActionSpec(Action.START, "s", "Start", "Start", (STOPPED,), Operation()),
-    ActionSpec(Action.STOP, "x", "Stop", "Stop", (RUNNING,), Operation()),
+    ActionSpec(Action.START, "s", "Start", "Start", (STOPPED,), Operation(), leads_to=("Starting", "Running")),
+    ActionSpec(Action.STOP, "x", "Stop", "Stop", (RUNNING,), Operation(), leads_to=("Stopping", "Stopped")),
     ActionSpec(
         Action.REBOOT, "r", "Reboot", "Reboot", (RUNNING, STOPPED), Operation(), "the simulator brings a Stopped one up"
     ),
@@ -109,9 +111,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
         (RUNNING, STOPPED, ERROR),
         OpenForm("DestroyForm"),
         "purge, snapshots, public IPs, volumes",
+        leads_to=("Destroyed", "Expunging"),
     ),
-    ActionSpec(Action.PURGE, "p", "Purge", "Purge", (DESTROYED,), OpenForm("PurgeForm"), "type the name to confirm"),
-    ActionSpec(Action.RECOVER, "v", "Recover", "Recover", (DESTROYED,), Operation()),
+    ActionSpec(
+        Action.PURGE,
+        "p",
+        "Purge",
+        "Purge",
+        (DESTROYED,),
+        OpenForm("PurgeForm"),
+        "type the name to confirm",
+        leads_to=("Expunging",),
+    ),
+    ActionSpec(Action.RECOVER, "v", "Recover", "Recover", (DESTROYED,), Operation(), leads_to=("Stopped",)),
     ActionSpec(
         Action.CHANGE_OFFERING,
         "o",

@@ -16,14 +16,35 @@ from textual.worker import Worker, WorkerState
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.config import Settings, StateStore, default_config_path
+from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.errors import describe_error
+from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.tasks.journal import TaskJournal
+from cca_tui.ui.tasks.messages import TaskChanged
+from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
+from cca_tui.ui.tasks.tracker import TaskTracker
 
 
 def crash_log_path() -> Path:
     return platformdirs.user_log_path("cca-tui") / "crash.log"
+
+
+def task_journal_path() -> Path:
+    return platformdirs.user_state_path("cca-tui") / "tasks.json"
+
+
+# How a task's end is announced: (severity, seconds on screen).
+END_NOTICES = {
+    TaskStatus.SUCCESS: ("information", 5.0),
+    TaskStatus.FAILED: ("error", 10.0),
+    TaskStatus.REFUSED: ("error", 10.0),
+    TaskStatus.NOT_DONE: ("warning", 15.0),
+    TaskStatus.OUTCOME_UNKNOWN: ("warning", 20.0),
+    TaskStatus.EXPIRED: ("warning", 20.0),
+}
 
 
 class CcaApp(App):
@@ -41,6 +62,7 @@ class CcaApp(App):
         clock: Callable[[], datetime] = datetime.now,
         ssh_dir: Path | None = None,
         task_poll_interval: float = 1.0,
+        journal_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -58,8 +80,33 @@ class CcaApp(App):
                 task_poll_interval=task_poll_interval,
             )
         self._environment: tuple[str, str] | None = None
+        self.tracker: TaskTracker | None = None
+        if self.client is not None:
+            self.tracker = TaskTracker(
+                self.client,
+                spawn=lambda coroutine: self.run_worker(coroutine, group="tasks", exit_on_error=False),
+                clock=clock,
+                journal=TaskJournal(journal_path or task_journal_path(), settings.profile_name),
+            )
+            self.tracker.subscribe(self._task_changed)
+            self.tracker.on_password = self._show_password
+
+    @property
+    def api(self) -> CloudCAClient:
+        """The client, for screens that only exist once there is one (the picker, instances)."""
+        if self.client is None:
+            raise RuntimeError("no API client: the key screen should be showing")
+        return self.client
+
+    @property
+    def tasks(self) -> TaskTracker:
+        if self.tracker is None:
+            raise RuntimeError("no task tracker without an API client")
+        return self.tracker
 
     def on_mount(self) -> None:
+        if self.tracker is not None:
+            self.tracker.resume_journaled()
         if self.client is None:
             self.show_key_problem(self.settings.api_key_problem or "No API key is set.")
         elif self.initial_environment and "/" in self.initial_environment:
@@ -113,9 +160,31 @@ class CcaApp(App):
         self._clear_stack()
         self.push_screen(KeyProblemScreen(problem, profile=self.settings.profile_name, config_path=path))
 
+    # --- tasks ----------------------------------------------------------------------------
+
+    def _task_changed(self, record: TrackedTask) -> None:
+        """The tracker's news: to the environment's screen, and a notification at the end."""
+        for screen in self.environment_screens():
+            screen.post_message(TaskChanged(record))
+        notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
+        if notice is not None and record.ended is not None:
+            severity, timeout = notice
+            self.notify(
+                printable(f"{record.status}: {record.outcome}", limit=300),
+                title=printable(f"{record.label} {record.instance_name}", limit=60),
+                severity=severity,  # type: ignore[arg-type]
+                timeout=timeout,
+                markup=False,
+            )
+
+    def _show_password(self, record: TrackedTask, password: str) -> None:
+        from cca_tui.ui.forms import PasswordModal
+
+        self.push_screen(PasswordModal(printable(record.instance_name), password))
+
     async def action_quit(self) -> None:
         """Quitting leaves server-side tasks running; say so when some are still followed."""
-        pending = sum(screen.task_log.pending for screen in self.environment_screens() if screen.is_mounted)
+        pending = len(self.tracker.in_flight) if self.tracker is not None else 0
         if not pending:
             self.exit()
             return
@@ -143,7 +212,15 @@ class CcaApp(App):
             yield SystemCommand("Switch environment", "Choose another environment", self.show_picker)
         if isinstance(screen, InstanceScreen):
             yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
-            yield SystemCommand("New instance", "Open the create-instance form", screen.action_new_instance)
+            yield SystemCommand("New instance", "Open the create-instance form", lambda: screen.action_act("create"))
+            selected = screen.view.selected
+            for spec in INSTANCE_ACTIONS:
+                if selected is not None and screen.refusal_for(spec.action) is None:
+                    yield SystemCommand(
+                        f"{spec.long_label} {printable(selected.name, limit=40)}",
+                        f"key {spec.key}" + (f": {spec.note}" if spec.note else ""),
+                        lambda action=spec.action.value: screen.action_act(action),
+                    )
 
     # --- last line of defence -----------------------------------------------------------
 

@@ -36,6 +36,18 @@ class LoadProgress:
     total: int | None = None
 
 
+@dataclass(frozen=True)
+class TaskRow:
+    """A task of ours as the task log shows it (a copy: the tracker's records change)."""
+
+    key: str
+    started: datetime
+    action: str
+    instance: str
+    status: str
+    outcome: str
+
+
 # eq=False: snapshots compare by identity, so assigning a new one always reaches the watchers
 # and comparing two never walks thousands of instances.
 @dataclass(frozen=True, eq=False)
@@ -50,6 +62,8 @@ class EnvironmentView:
     # Instances with a request or task of ours in flight, and which action: a second action
     # on them would only be refused by the server (code 2013), so the UI refuses it first.
     busy: Mapping[str, str] = field(default_factory=dict)
+    # Our tasks in this environment, oldest first.
+    tasks: Sequence[TaskRow] = ()
     loaded: bool = False
     loading: LoadProgress | None = None
     last_refresh: datetime | None = None
@@ -131,10 +145,6 @@ class EnvironmentView:
             return self
         return dataclasses.replace(self, selected_id=instance_id)
 
-    def with_busy(self, instance_id: str, label: str) -> EnvironmentView:
-        return dataclasses.replace(self, busy={**self.busy, instance_id: label})
-
-    def without_busy(self, instance_id: str) -> EnvironmentView:
-        if instance_id not in self.busy:
-            return self
-        return dataclasses.replace(self, busy={k: v for k, v in self.busy.items() if k != instance_id})
+    def with_tasks(self, tasks: Sequence[TaskRow], busy: Mapping[str, str]) -> EnvironmentView:
+        """Our tasks changed: the log's rows, and which instances are busy with one."""
+        return dataclasses.replace(self, tasks=tuple(tasks), busy=dict(busy))

@@ -14,6 +14,7 @@ bottom and, when the server names a field, under that field too.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -115,6 +116,7 @@ class FormScreen(ModalScreen["Task | None"]):
         super().__init__()
         self.loaded = False
         self.sending = False
+        self.submitter: Callable[[FormScreen], Awaitable[Task]] | None = None
         # Fields the operator has edited: only these are checked live, so a fresh form
         # does not greet them with a wall of "required".
         self._touched: set[str] = set()
@@ -298,7 +300,9 @@ class FormScreen(ModalScreen["Task | None"]):
     async def send_form(self) -> None:
         self._set_sending(True)
         try:
-            task = await self.send()
+            # Through the app's task tracker when the caller set one: the request is then
+            # followed to its end even if this form is closed before the answer comes.
+            task = await (self.submitter(self) if self.submitter is not None else self.send())
         except Exception as exc:  # noqa: BLE001 - stay open whatever went wrong; typed values stay put
             self._set_sending(False)
             self.show_form_error(describe_error(exc))

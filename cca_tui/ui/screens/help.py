@@ -1,4 +1,4 @@
-"""`?`: every key, and which states each action needs."""
+"""`?`: every key of the instance screen, derived from the action table and the screen's bindings."""
 
 from __future__ import annotations
 
@@ -6,34 +6,48 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from cca_tui.api.gates import ALLOWED_STATES
-from cca_tui.ui.actions import INSTANCE_ACTIONS
+from cca_tui.ui.actions import ACTIONS
 
-OTHER_KEYS = (
-    ("n", "New instance"),
-    ("/", "Filter by name, state or IP (Esc clears)"),
+# Keys that are not bindings of the screen but of the widgets or the app.
+WIDGET_KEYS = (
     ("Tab", "Table <-> detail pane (Esc: back to the table)"),
-    ("< >", "Sort by the previous / next column"),
-    ("!", "Reverse the sort order (or click a column header)"),
-    ("c", "Copy the ssh command of the selected instance"),
-    ("ctrl+r", "Refresh now"),
-    ("ctrl+e", "Switch environment"),
-    ("t", "Show / hide the task log"),
-    ("z", "Show / hide the detail pane"),
     ("ctrl+p", "Command palette"),
-    ("?", "This help"),
-    ("q", "Quit"),
+    ("ctrl+q", "Quit"),
 )
+# How Textual names some keys, and how an operator reads them.
+KEY_NAMES = {
+    "slash": "/",
+    "question_mark": "?",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
+    "exclamation_mark": "!",
+    "escape": "Esc",
+}
 
 
-def help_table() -> Table:
+def key_text(key: str) -> str:
+    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in key.split(","))
+
+
+def screen_keys(screen: Screen) -> list[tuple[str, str]]:
+    """The screen's bindings other than the actions, as (key, description)."""
+    action_keys = {spec.key for spec in ACTIONS}
+    keys = []
+    for binding in screen.BINDINGS:
+        if isinstance(binding, Binding) and binding.key not in action_keys:
+            keys.append((key_text(binding.key), binding.tooltip or binding.description))
+    return keys
+
+
+def help_table(screen: Screen) -> Table:
     table = Table("Key", "Action", "Allowed when", box=None, padding=(0, 2), header_style="bold")
-    for spec in INSTANCE_ACTIONS:
-        table.add_row(spec.key, spec.action.label, ", ".join(ALLOWED_STATES[spec.action]))
-    for key, text in OTHER_KEYS:
+    for spec in ACTIONS:
+        what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
+        table.add_row(spec.key, what, spec.allowed_text())
+    for key, text in [*screen_keys(screen), *WIDGET_KEYS]:
         table.add_row(key, text, "")
     return table
 
@@ -42,11 +56,15 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 92; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
+    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
     HelpScreen Static { width: 100%; height: auto; }
     """
+
+    def __init__(self, keys_of: Screen) -> None:
+        super().__init__()
+        self.keys_of = keys_of
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
             box.border_title = "Keys"
-            yield Static(help_table())
+            yield Static(help_table(self.keys_of))

@@ -1,65 +1,79 @@
-"""The instance screen: live table, detail pane, action bar and task log of one environment."""
+"""The instance screen of one environment: wiring and layout.
+
+- The state lives in `view` (an `EnvironmentView`, cca_tui/ui/state.py); every widget is
+  bound to it with data_bind and redraws from it. Handlers here only make new views.
+- Fetching: cca_tui/ui/loading.py. Columns, filter, sort: cca_tui/ui/rows.py.
+- Actions, their keys, labels and gates: cca_tui/ui/actions.py. Sending and following:
+  the app's task tracker (cca_tui/ui/tasks/), whose changes arrive as TaskChanged.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
+import time
+from typing import TYPE_CHECKING, cast
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input
 
-from cca_tui.api.errors import AuthError, CloudCAError
-from cca_tui.api.gates import TRANSITIONAL_STATES, Action
-from cca_tui.api.models import Instance, InstancePublicIp, PublicIp, Task
-from cca_tui.ui.actions import INSTANCE_ACTIONS, why_not
+from cca_tui.api.errors import AuthError
+from cca_tui.api.models import Instance, Task
+from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import ssh_commands
+from cca_tui.ui.loading import fetch_instances
+from cca_tui.ui.rows import COLUMN_KEYS
+from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.help import HelpScreen
+from cca_tui.ui.state import EnvironmentRef, EnvironmentView, LoadProgress, TaskRow
+from cca_tui.ui.tasks.messages import TaskChanged
+from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
-from cca_tui.ui.widgets.detail_pane import DetailPane, InstanceDetail
-from cca_tui.ui.widgets.instance_table import COLUMN_KEYS, InstanceTable
-from cca_tui.ui.widgets.task_log import TaskEntry, TaskLog
+from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.instance_table import InstanceTable
+from cca_tui.ui.widgets.status_line import StatusLine
+from cca_tui.ui.widgets.task_log import TaskLog
+
+if TYPE_CHECKING:
+    from cca_tui.ui.app import CcaApp
+    from cca_tui.ui.forms.base import FormScreen
 
 # While something is in flight the table refreshes this often (seconds).
 FAST_REFRESH = 1.0
-# The detail pane waits this long after the cursor stops before it asks the server.
-DETAIL_DEBOUNCE = 0.25
+# A refresh may use at most this share of the time between refreshes: on a huge
+# environment the interval grows so that watching it idle costs next to nothing.
+MAX_REFRESH_SHARE = 0.01
 
 
-def public_ips_by_instance(public_ips: list[PublicIp]) -> dict[str, list[InstancePublicIp]]:
-    """The environment's public IPs grouped by the instances they serve (one request for all rows)."""
-    grouped: dict[str, list[InstancePublicIp]] = {}
-    for ip in public_ips:
-        embedded = InstancePublicIp(id=ip.id, ip_address=ip.ip_address, purposes=ip.purposes)
-        for ref in ip.instances:
-            grouped.setdefault(ref.id, []).append(embedded)
-    return grouped
+def task_rows(records: list[TrackedTask]) -> list[TaskRow]:
+    return [
+        TaskRow(r.key, r.started, r.label, r.instance_name, str(r.status), r.outcome)
+        for r in sorted(records, key=lambda r: int(r.key[1:]) if r.key[1:].isdigit() else 0)
+    ]
 
 
-class InstanceScreen(Screen):
-    BINDINGS = [
-        # The action bar shows each action's key next to its button; the footer keeps the rest.
-        *(Binding(spec.key, f"act('{spec.action.value}')", spec.label, show=False) for spec in INSTANCE_ACTIONS),
-        Binding("n", "new_instance", "New", show=False),
-        Binding("slash", "filter", "Filter"),
-        Binding("ctrl+r", "refresh", "Refresh"),
-        Binding("ctrl+e", "environments", "Envs"),
-        Binding("question_mark", "help", "Help"),
+class InstanceScreen(Screen[None]):
+    BINDINGS: list[BindingType] = [
+        # The action bar shows each action's key on its button; the footer keeps the rest.
+        *(Binding(spec.key, f"act('{spec.action.value}')", spec.long_label, show=False) for spec in ACTIONS),
+        Binding("slash", "filter", "Filter", tooltip="Filter by name, state or IP (Esc clears)"),
+        Binding("ctrl+r", "refresh", "Refresh", tooltip="Refresh now"),
+        Binding("ctrl+e", "environments", "Envs", tooltip="Switch environment"),
+        Binding("question_mark", "help", "Help", tooltip="This help"),
         Binding("q", "app.quit", "Quit", show=False),  # the footer shows ^q, which works everywhere
-        Binding("less_than_sign", "sort(-1)", "Sort ◀", show=False),
-        Binding("greater_than_sign", "sort(1)", "Sort ▶", show=False),
-        Binding("exclamation_mark", "reverse_sort", "Reverse", show=False),
-        Binding("t", "toggle_tasks", "Tasks"),
-        Binding("z", "toggle_detail", "Detail"),
-        Binding("c", "copy_ssh", "Copy ssh", show=False),
-        Binding("escape", "clear_filter", "Clear filter / back to table", show=False),
+        Binding("less_than_sign", "sort(-1)", "Sort by the previous column", show=False),
+        Binding("greater_than_sign", "sort(1)", "Sort by the next column", show=False),
+        Binding("exclamation_mark", "reverse_sort", "Reverse the sort order", show=False),
+        Binding("t", "toggle_tasks", "Tasks", tooltip="Show / hide the task log"),
+        Binding("z", "toggle_detail", "Detail", tooltip="Show / hide the detail pane"),
+        Binding("c", "copy_ssh", "Copy the ssh command", show=False),
+        Binding("R", "retry", "Retry what the server did not do", show=False),
+        Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
     # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
@@ -72,8 +86,6 @@ class InstanceScreen(Screen):
     InstanceScreen.-narrow DetailPane.toggled { display: block; }
     InstanceScreen.-medium DetailPane.toggled, InstanceScreen.-wide DetailPane.toggled { display: none; }
     InstanceScreen.-short TaskLog { height: 4; }
-    InstanceScreen #status { height: auto; max-height: 3; background: $primary; color: $text; padding: 0 1; }
-    InstanceScreen #status.stale { background: $error; }
     InstanceScreen #main { height: 1fr; }
     InstanceScreen InstanceTable { width: 1fr; }
     InstanceScreen DetailPane { width: 40%; min-width: 30; max-width: 60; }
@@ -82,51 +94,65 @@ class InstanceScreen(Screen):
     InstanceScreen TaskLog.hidden { display: none; }
     """
 
+    view: reactive[EnvironmentView] = reactive(cast(EnvironmentView, None), init=False)
+
     def __init__(self, service_code: str, environment_name: str) -> None:
         super().__init__()
-        self.service_code = service_code
-        self.environment_name = environment_name
-        self.compute = self.app.client.compute(service_code, environment_name)
-        self.last_refresh: str | None = None
-        self.stale_reason: str | None = None
+        self.ref = EnvironmentRef(service_code, environment_name)
+        self.set_reactive(InstanceScreen.view, EnvironmentView(self.ref))
+        self.compute = self.cca.api.compute(service_code, environment_name)
         self._refresh_timer: Timer | None = None
-        self._detail_timer: Timer | None = None
-        self._task_counter = 0
-        # Instances with a request or task of ours in flight, and which: a second action on
-        # them would only be refused by the server (code 2013), so it is refused here.
-        self.busy: dict[str, str] = {}
+        self._loading = False
+        self._reload_after = False
+        self._interval = float(self.cca.settings.refresh_interval)
 
     @property
-    def environment_ref(self) -> str:
-        return f"{self.service_code}/{self.environment_name}"
+    def cca(self) -> CcaApp:
+        """The app, typed: settings, client, tracker and navigation."""
+        return cast("CcaApp", self.app)
+
+    # Kept for callers that know the screen by its old names.
+    @property
+    def service_code(self) -> str:
+        return self.ref.service_code
+
+    @property
+    def environment_name(self) -> str:
+        return self.ref.name
 
     # --- layout ---------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status")
+        settings = self.cca.settings
+        yield StatusLine(
+            profile=settings.profile_name,
+            read_only=settings.read_only,
+            warning=getattr(settings, "transport_warning", None),
+            id="status",
+        ).data_bind(InstanceScreen.view)
         yield Input(placeholder="filter by name, state or IP · Enter keeps · Esc clears", id="filter")
         with Horizontal(id="main"):
-            yield InstanceTable(id="instances")
-            yield DetailPane(id="detail")
-        yield ActionBar(id="actions")
-        yield TaskLog(id="tasks")
+            yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
+            yield DetailPane(self.compute, id="detail").data_bind(InstanceScreen.view)
+        yield ActionBar(profile=settings.profile_name, read_only=settings.read_only, id="actions").data_bind(
+            InstanceScreen.view
+        )
+        yield TaskLog(id="tasks").data_bind(InstanceScreen.view)
         yield Footer()
 
     def on_mount(self) -> None:
-        self._update_status()
-        self._update_gates()
+        self.query_one(StatusLine).set_refresh_interval(self._interval)
         self.query_one(InstanceTable).focus()
+        self._tasks_changed()
 
     def on_screen_resume(self) -> None:
         # First shown, back from a form, or back from another environment: fresh data now.
-        self.action_refresh()
+        self.request_refresh()
 
     def on_screen_suspend(self) -> None:
         # Not on top (a form, the picker, another environment): no polling meanwhile. Tasks
-        # being followed go on; their completion refreshes once.
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
-            self._refresh_timer = None
+        # go on being followed by the tracker; their end refreshes once we are back.
+        self._stop_timer()
 
     @property
     def table(self) -> InstanceTable:
@@ -137,308 +163,84 @@ class InstanceScreen(Screen):
         return self.query_one(TaskLog)
 
     # --- refresh loop ---------------------------------------------------------------
+    #
+    # One load at a time, never cancelled by another: a reply that is under way is worth
+    # more than a new request (under latency, cancelling meant nothing ever arrived). A
+    # refresh asked for during a load runs right after it. The cadence follows the
+    # settings, faster while something is in flight, slower when a refresh is expensive.
 
     def action_refresh(self) -> None:
+        self.request_refresh()
+
+    def request_refresh(self) -> None:
+        if self._loading:
+            self._reload_after = True
+            return
+        self._stop_timer()
+        self._loading = True
+        self.view = self.view.with_loading(LoadProgress(0))
+        self._load()
+
+    def _stop_timer(self) -> None:
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
             self._refresh_timer = None
-        self.load_instances()
 
     def _schedule_refresh(self) -> None:
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
-            self._refresh_timer = None
+        self._stop_timer()
+        if self._reload_after:
+            self._reload_after = False
+            self.request_refresh()
+            return
         if not self.is_current:
             return  # on_screen_resume refreshes when the screen is back
-        busy = self.task_log.pending > 0 or any(i.state in TRANSITIONAL_STATES for i in self.table.instances.values())
-        interval = self.app.settings.refresh_interval
-        delay = min(FAST_REFRESH, interval) if busy else interval
-        self._refresh_timer = self.set_timer(delay, self.load_instances)
+        busy = bool(self.view.busy) or self.view.has_transitional
+        delay = min(FAST_REFRESH, self._interval) if busy else self._interval
+        self._refresh_timer = self.set_timer(delay, self.request_refresh)
 
-    @work(exclusive=True, group="refresh", exit_on_error=False)
-    async def load_instances(self) -> None:
+    def _adapt_interval(self, cost: float) -> None:
+        """Lengthen the interval when refreshing costs more than its share of the time."""
+        wanted = max(float(self.cca.settings.refresh_interval), round(cost / MAX_REFRESH_SHARE))
+        if wanted != self._interval:
+            self._interval = wanted
+            self.query_one(StatusLine).set_refresh_interval(wanted)
+
+    @work(group="refresh", exit_on_error=False)
+    async def _load(self) -> None:
         try:
-            instances, public_ips = await asyncio.gather(self.compute.list_instances(), self._public_ips_or_none())
+            fetched = await fetch_instances(self.compute, self.view.instances)
         except AuthError as exc:
+            self._loading = False
             if exc.status == 401:
-                self.app.show_key_problem(describe_error(exc))
+                self.cca.show_key_problem(describe_error(exc))
                 return
             # 403: the key is fine but not allowed here; other environments may work.
-            self._mark_stale(f"not authorised in {self.environment_ref}: {exc.summary}")
+            self.view = self.view.with_stale(f"not authorised in {self.ref}: {exc.summary}")
+            self._schedule_refresh()
             return
         except Exception as exc:  # noqa: BLE001 - whatever it was, keep the rows and retry later
-            self._mark_stale(describe_error(exc))
+            self._loading = False
+            self.view = self.view.with_stale(describe_error(exc))
+            self._schedule_refresh()
             return
-        if public_ips is not None:
-            grouped = public_ips_by_instance(public_ips)
-            instances = [i.model_copy(update={"public_ips": grouped.get(i.id, [])}) for i in instances]
-        self.table.set_instances(instances)
-        self.stale_reason = None
-        self.last_refresh = self.app.clock().strftime("%H:%M:%S")
-        self._update_status()
-        self._update_gates()
-        self._sync_detail(refetch_if_changed=True)
+        # What a refresh costs the UI: building the new view and redrawing from it.
+        started = time.perf_counter()
+        self.view = self.view.with_instances(fetched.instances, when=self.cca.clock()).with_unreadable(
+            fetched.unreadable
+        )
+        self._loading = False
+        self._adapt_interval(time.perf_counter() - started)
         self._schedule_refresh()
 
-    def _mark_stale(self, reason: str) -> None:
-        """Keep the last good rows on screen, say they are stale, and try again later."""
-        self.stale_reason = reason
-        self._update_status()
-        self._schedule_refresh()
+    # --- selection, filter, sort ------------------------------------------------------
 
-    async def _public_ips_or_none(self) -> list[PublicIp] | None:
-        """The public IP column is a nicety: its failure must not hide the instances."""
-        try:
-            return await self.compute.list_public_ips()
-        except CloudCAError:
-            return None
+    @on(InstanceTable.Highlighted)
+    def _highlighted(self, event: InstanceTable.Highlighted) -> None:
+        self.view = self.view.with_selection(event.instance_id)
 
-    def _update_status(self) -> None:
-        """Profile, environment, counts, sort, freshness: short enough for 80 columns."""
-        status = self.query_one("#status", Static)
-        table = self.table
-        total = len(table.instances)
-        shown = table.visible_count
-        parts = [
-            self.app.settings.profile_name,
-            self.environment_ref,
-            f"{shown}/{total} instances" if table.filter_text else f"{total} instances",
-            f"{table.sort_column}{'▼' if table.sort_reverse else '▲'}",
-        ]
-        if self.app.settings.read_only:
-            parts.append("READ-ONLY")
-        if self.last_refresh:
-            parts.append(f"refreshed {self.last_refresh}")
-        elif not self.stale_reason:
-            parts.append("loading…")
-        text = " │ ".join(parts)
-        if self.stale_reason:
-            text += f" │ STALE: {self.stale_reason}"
-        status.update(Text(text))
-        status.set_class(self.stale_reason is not None, "stale")
-
-    # --- selection and detail -------------------------------------------------------
-
-    @on(DataTable.RowHighlighted, "#instances")
-    def _row_highlighted(self) -> None:
-        self._update_gates()
-        instance = self.table.selected
-        if instance is not None:
-            self._show_detail_soon(instance)
-
-    def _sync_detail(self, *, refetch_if_changed: bool = False) -> None:
-        """Make the pane describe the selected row (after a refresh, a filter or a sort)."""
-        pane = self.query_one(DetailPane)
-        current = self.table.selected
-        if current is None:
-            pane.show(None)
-            return
-        shown = pane.detail
-        if (
-            shown is None
-            or shown.instance.id != current.id
-            or (refetch_if_changed and shown.instance.state != current.state)
-        ):
-            self._show_detail_soon(current)
-
-    def _show_detail_soon(self, instance: Instance) -> None:
-        """Show what the list knows at once; fetch the rest when the cursor rests."""
-        pane = self.query_one(DetailPane)
-        shown = pane.detail
-        if shown is None or shown.instance.id != instance.id:
-            pane.show(InstanceDetail(instance=instance))
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DEBOUNCE, lambda: self.load_detail(instance.id))
-
-    @work(exclusive=True, group="detail", exit_on_error=False)
-    async def load_detail(self, instance_id: str) -> None:
-        try:
-            instance, nics, rules = await asyncio.gather(
-                self.compute.get_instance(instance_id),
-                self.compute.list_nics(instance_id=instance_id),
-                self.compute.list_port_forwarding_rules(instance_id=instance_id),
-            )
-        except CloudCAError as exc:
-            selected = self.table.selected
-            if selected is not None and selected.id == instance_id:
-                self.query_one(DetailPane).show(InstanceDetail(instance=selected, error=describe_error(exc)))
-            return
-        selected = self.table.selected
-        if selected is None or selected.id != instance_id:
-            return  # the cursor moved on; a newer request follows
-        self.query_one(DetailPane).show(InstanceDetail(instance=instance, nics=nics, rules=rules, complete=True))
-
-    # --- gates ----------------------------------------------------------------------
-
-    def refusal_for(self, action: Action) -> str | None:
-        instance = self.table.selected
-        if instance is not None and instance.id in self.busy and not self.app.settings.read_only:
-            return f"{instance.name} is busy: {self.busy[instance.id]} in progress"
-        return why_not(
-            action,
-            instance.state if instance else None,
-            instance.name if instance else None,
-            read_only=self.app.settings.read_only,
-            profile=self.app.settings.profile_name,
-        )
-
-    def _update_gates(self) -> None:
-        reasons = {spec.action: self.refusal_for(spec.action) for spec in INSTANCE_ACTIONS}
-        new_refusal = (
-            f"Profile '{self.app.settings.profile_name}' is read-only" if self.app.settings.read_only else None
-        )
-        self.query_one(ActionBar).update_gates(reasons, new_allowed=new_refusal)
-
-    # --- actions --------------------------------------------------------------------
-
-    @on(ActionBar.Chosen)
-    def _action_chosen(self, event: ActionBar.Chosen) -> None:
-        if event.action is None:
-            self.action_new_instance()
-        else:
-            self.action_act(event.action.value)
-
-    def action_act(self, action_name: str) -> None:
-        action = Action(action_name)
-        reason = self.refusal_for(action)
-        if reason is not None:
-            self.notify(reason, title="Not allowed", severity="warning")
-            return
-        instance = self.table.selected
-        assert instance is not None  # refusal_for said so
-        simple: dict[Action, Callable[[str], Awaitable[Task]]] = {
-            Action.START: self.compute.start_instance,
-            Action.STOP: self.compute.stop_instance,
-            Action.REBOOT: self.compute.reboot_instance,
-            Action.RECOVER: self.compute.recover_instance,
-        }
-        if action in simple:
-            call = simple[action]
-            self.send(action, instance, lambda: call(instance.id))
-            return
-        from cca_tui.ui import forms  # imported late: the forms pull in a lot of widgets
-
-        if action is Action.RESET_PASSWORD:
-
-            def confirmed(ok: bool | None) -> None:
-                if ok:
-                    self.send(action, instance, lambda: self.compute.reset_password(instance.id))
-
-            self.app.push_screen(
-                forms.ConfirmModal(
-                    "Reset password",
-                    f"Reset the password of {instance.username or 'the default user'} on {instance.name}?\n"
-                    "The new password is shown once.",
-                    "Reset password",
-                ),
-                confirmed,
-            )
-            return
-        form_for = {
-            Action.DESTROY: lambda: forms.DestroyForm(self.compute, instance),
-            Action.PURGE: lambda: forms.PurgeForm(self.compute, instance),
-            Action.CHANGE_OFFERING: lambda: forms.ChangeOfferingForm(self.compute, instance),
-            Action.CHANGE_NETWORK: lambda: forms.ChangeNetworkForm(self.compute, instance),
-            Action.ASSOCIATE_SSH_KEY: lambda: forms.AssociateKeyForm(self.compute, instance, ssh_dir=self.app.ssh_dir),
-            Action.UPDATE: lambda: forms.RenameForm(self.compute, instance),
-        }
-        self._open_form(form_for[action](), action.label, instance.name, instance.id)
-
-    def action_new_instance(self) -> None:
-        if self.app.settings.read_only:
-            self.notify(
-                f"Profile '{self.app.settings.profile_name}' is read-only: New is disabled",
-                title="Not allowed",
-                severity="warning",
-            )
-            return
-        from cca_tui.ui import forms
-
-        self._open_form(forms.CreateInstanceForm(self.compute), "Create", "new instance", None)
-
-    def _open_form(self, form: Any, label: str, instance_name: str, instance_id: str | None) -> None:
-        def submitted(task: Task | None) -> None:
-            if task is not None:
-                entry = self._new_entry(label, getattr(form, "sent_name", None) or instance_name)
-                self._mark_busy(instance_id, label)
-                self.follow(task, entry, instance_id)
-
-        self.app.push_screen(form, submitted)
-
-    def _new_entry(self, label: str, instance_name: str) -> TaskEntry:
-        self._task_counter += 1
-        entry = TaskEntry(key=f"t{self._task_counter}", action=label, instance=instance_name, started=self.app.clock())
-        self.task_log.record(entry)
-        return entry
-
-    def send(self, action: Action, instance: Instance, call: Callable[[], Awaitable[Task]]) -> None:
-        """Send a one-click action and follow its task."""
-        entry = self._new_entry(action.label, instance.name)
-        self._mark_busy(instance.id, action.label)
-        self._send_worker(action, instance.id, entry, call)
-
-    def _mark_busy(self, instance_id: str | None, label: str) -> None:
-        if instance_id is not None:
-            self.busy[instance_id] = label
-            self._update_gates()
-
-    def _mark_free(self, instance_id: str | None) -> None:
-        if instance_id is not None and self.busy.pop(instance_id, None) is not None:
-            self._update_gates()
-
-    @work(group="send", exit_on_error=False)
-    async def _send_worker(
-        self, action: Action, instance_id: str, entry: TaskEntry, call: Callable[[], Awaitable[Task]]
-    ) -> None:
-        try:
-            task = await call()
-        except Exception as exc:  # noqa: BLE001 - shown in the log and a notification
-            self._task_failed(entry, exc, instance_id)
-            return
-        self.follow(task, entry, instance_id, reveal_password=action is Action.RESET_PASSWORD)
-
-    def _task_failed(self, entry: TaskEntry, exc: BaseException, instance_id: str | None) -> None:
-        entry.status, entry.outcome = "FAILED", describe_error(exc)
-        self.task_log.record(entry)
-        self.notify(entry.outcome, title=f"{entry.action} {entry.instance}", severity="error", timeout=10)
-        self._mark_free(instance_id)
-        self.action_refresh()
-
-    def follow(self, task: Task, entry: TaskEntry, instance_id: str | None, *, reveal_password: bool = False) -> None:
-        entry.status = "PENDING"
-        self.task_log.record(entry)
-        self.action_refresh()  # the instance shows its transitional state now, not in 5 s
-        self._follow_worker(task, entry, instance_id, reveal_password)
-
-    @work(group="tasks", exit_on_error=False)
-    async def _follow_worker(
-        self, task: Task, entry: TaskEntry, instance_id: str | None, reveal_password: bool
-    ) -> None:
-        try:
-            done = await self.app.client.wait_for_task(task, timeout=1800)
-        except Exception as exc:  # noqa: BLE001 - a task we cannot follow is reported, never raised
-            self._task_failed(entry, exc, instance_id)
-            return
-        self._mark_free(instance_id)
-        entry.status = "SUCCESS"
-        entry.outcome = "password shown once" if reveal_password else "done"
-        self.task_log.record(entry)
-        self.notify(f"{entry.action} {entry.instance}: done", title="Task finished")
-        self.action_refresh()
-        selected = self.table.selected
-        if selected is not None and selected.id == instance_id:
-            self._show_detail_soon(selected)  # renamed, re-keyed, resized: show it as it is now
-        if reveal_password:
-            password = done.result.get("password") if isinstance(done.result, dict) else None
-            if password:
-                from cca_tui.ui import forms
-
-                self.app.push_screen(forms.PasswordModal(entry.instance, str(password)))
-            else:
-                self.notify("The task succeeded but carried no password", severity="error")
-
-    # --- filter, sort, misc -----------------------------------------------------------
+    @on(InstanceTable.SortRequested)
+    def _sort_requested(self, event: InstanceTable.SortRequested) -> None:
+        self.view = self.view.with_sort(event.column_key)
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -449,10 +251,7 @@ class InstanceScreen(Screen):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.table.set_filter(event.value.strip())
-        self._update_status()
-        self._update_gates()
-        self._sync_detail()
+        self.view = self.view.with_filter(event.value.strip())
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
@@ -465,44 +264,135 @@ class InstanceScreen(Screen):
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("visible")
-        self.table.set_filter("")
+        self.view = self.view.with_filter("")
         self.table.focus()
-        self._update_status()
-        self._update_gates()
-        self._sync_detail()
 
     def action_sort(self, step: int) -> None:
-        index = COLUMN_KEYS.index(self.table.sort_column)
-        self.table.sort_by(COLUMN_KEYS[(index + step) % len(COLUMN_KEYS)])
-        self._after_sort()
+        index = COLUMN_KEYS.index(self.view.sort_column)
+        self.view = self.view.with_sort(COLUMN_KEYS[(index + step) % len(COLUMN_KEYS)])
 
     def action_reverse_sort(self) -> None:
-        self.table.sort_by(self.table.sort_column)
-        self._after_sort()
+        self.view = self.view.with_sort(self.view.sort_column)
 
-    def _after_sort(self) -> None:
-        self._update_status()
-        self._update_gates()
-        self._sync_detail()
+    # --- actions ----------------------------------------------------------------------
 
-    @on(DataTable.HeaderSelected, "#instances")
-    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
-        self.table.sort_by(str(event.column_key.value))
-        self._after_sort()
+    def refusal_for(self, action: Action) -> str | None:
+        spec = SPEC_BY_ACTION[action]
+        instance = self.view.selected
+        settings = self.cca.settings
+        return refusal(
+            spec,
+            instance.state if instance else None,
+            instance.name if instance else None,
+            read_only=settings.read_only,
+            profile=settings.profile_name,
+            busy_with=self.view.busy.get(instance.id) if instance else None,
+        )
+
+    @on(ActionBar.Chosen)
+    def _action_chosen(self, event: ActionBar.Chosen) -> None:
+        self.action_act(event.action.value)
+
+    def action_act(self, action_name: str) -> None:
+        spec = SPEC_BY_ACTION[Action(action_name)]
+        reason = self.refusal_for(spec.action)
+        if reason is not None:
+            self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
+            return
+        instance = self.view.selected if spec.allowed is not None else None
+        if isinstance(spec.run, Operation):
+            assert instance is not None  # refusal_for said so
+            self._operate(spec, spec.run, instance)
+        else:
+            self._open_form(spec, spec.run.form, instance)
+
+    def _operate(self, spec: ActionSpec, run: Operation, instance: Instance) -> None:
+        def send() -> None:
+            self.cca.tasks.submit(
+                self.ref,
+                spec.action,
+                instance.id,
+                instance.name,
+                lambda: self.compute.operate(instance.id, spec.action.value),
+                reveal_password=run.reveal_password,
+            )
+
+        if run.confirm is None:
+            send()
+            return
+        from cca_tui.ui.forms import ConfirmModal
+
+        title, question, button = run.confirm
+        text = question.format(user=printable(instance.username or "the default user"), name=printable(instance.name))
+        self.app.push_screen(ConfirmModal(title, text, button), lambda ok: send() if ok else None)
+
+    def _open_form(self, spec: ActionSpec, form_name: str, instance: Instance | None) -> None:
+        from cca_tui.ui import forms  # imported late: the forms pull in a lot of widgets
+
+        form_class = getattr(forms, form_name)
+        if instance is None:
+            form: FormScreen = form_class(self.compute)
+        elif spec.action is Action.ASSOCIATE_SSH_KEY:
+            form = form_class(self.compute, instance, ssh_dir=self.cca.ssh_dir)
+        else:
+            form = form_class(self.compute, instance)
+
+        async def submit(sending_form: FormScreen) -> Task:
+            name = instance.name if instance is not None else "new instance"
+            record = self.cca.tasks.submit(
+                self.ref,
+                spec.action,
+                instance.id if instance is not None else None,
+                name,
+                sending_form.send,
+                name_after=lambda: getattr(sending_form, "sent_name", None),
+            )
+            return await self.cca.tasks.sent(record)
+
+        form.submitter = submit
+        self.app.push_screen(form)
+
+    def action_retry(self) -> None:
+        record = self.cca.tasks.last_retryable(self.ref)
+        if record is None:
+            self.notify("Nothing to retry: every request was answered", severity="information")
+            return
+        self.cca.tasks.retry(record)
+
+    # --- tasks ------------------------------------------------------------------------
+
+    def on_task_changed(self, message: TaskChanged) -> None:
+        if message.record.environment != self.ref:
+            return
+        self._tasks_changed()
+        record = message.record
+        if record.status == "SENDING":
+            return
+        # Sent or ended: show the instance as it is now rather than at the next tick.
+        if self.is_current:
+            self.request_refresh()
+        if not record.in_flight and record.instance_id == self.view.selected_id:
+            self.query_one(DetailPane).reload()  # renamed, re-keyed, resized: show it as it is
+
+    def _tasks_changed(self) -> None:
+        tracker = self.cca.tasks
+        self.view = self.view.with_tasks(task_rows(tracker.for_environment(self.ref)), tracker.busy(self.ref))
+
+    # --- misc -------------------------------------------------------------------------
 
     def action_copy_ssh(self) -> None:
         """Copy the selected instance's ssh command (OSC 52: works over ssh in most terminals)."""
         detail = self.query_one(DetailPane).detail
-        selected = self.table.selected
+        selected = self.view.selected
         if selected is None or detail is None or detail.instance.id != selected.id or not detail.complete:
             self.notify("Its details are still loading; try again in a moment", severity="warning")
             return
         commands = ssh_commands(detail.instance, detail.rules)
         if not commands:
-            self.notify(f"{selected.name} has no port forwarded to 22", severity="warning")
+            self.notify(f"{printable(selected.name)} has no port forwarded to 22", severity="warning", markup=False)
             return
         self.app.copy_to_clipboard(commands[0])
-        self.notify(commands[0], title="Copied")
+        self.notify(printable(commands[0]), title="Copied", markup=False)
 
     def action_toggle_detail(self) -> None:
         """Give the table the whole width (narrow terminals) or bring the pane back."""
@@ -512,12 +402,10 @@ class InstanceScreen(Screen):
         self.task_log.toggle_class("hidden")
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self))
 
     def action_environments(self) -> None:
-        self.app.show_picker()
+        self.cca.show_picker()
 
     def on_unmount(self) -> None:
-        for timer in (self._refresh_timer, self._detail_timer):
-            if timer is not None:
-                timer.stop()
+        self._stop_timer()

@@ -1,13 +1,16 @@
-"""A row of buttons, one per instance action, enabled only where the API allows it."""
+"""A row of buttons, one per action of the action table, enabled only where it is allowed."""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.containers import HorizontalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Button
 
-from cca_tui.api.gates import Action
-from cca_tui.ui.actions import INSTANCE_ACTIONS
+from cca_tui.ui.actions import ACTIONS, Action, refusal
+from cca_tui.ui.safe_text import safe
+from cca_tui.ui.state import EnvironmentView
 
 
 class ActionBar(HorizontalScroll):
@@ -16,38 +19,47 @@ class ActionBar(HorizontalScroll):
     ActionBar Button { margin: 0 0 0 0; min-width: 0; }
     """
 
+    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+
     class Chosen(Message):
-        def __init__(self, action: Action | None) -> None:
-            self.action = action  # None for "new instance"
+        def __init__(self, action: Action) -> None:
+            self.action = action
             super().__init__()
 
-    def compose(self):
-        yield self._button("n New", "action-new", variant="success")
-        for spec in INSTANCE_ACTIONS:
-            yield self._button(f"{spec.key} {spec.label}", f"action-{spec.action.value}")
+    def __init__(self, *, profile: str, read_only: bool, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.profile = profile
+        self.read_only = read_only
 
-    @staticmethod
-    def _button(label: str, button_id: str, variant: str = "default") -> Button:
-        # Out of the Tab order: each has its key, and Tab should go table <-> detail pane.
-        button = Button(label, id=button_id, compact=True, variant=variant)  # type: ignore[arg-type]
-        button.can_focus = False
-        return button
+    def compose(self) -> ComposeResult:
+        for spec in ACTIONS:
+            # Out of the Tab order: each has its key, and Tab should go table <-> detail pane.
+            button = Button(
+                f"{spec.key} {spec.label}",
+                id=f"action-{spec.action.value}",
+                compact=True,
+                variant="success" if spec.action is Action.CREATE else "default",
+            )
+            button.can_focus = False
+            yield button
 
-    def update_gates(self, reasons: dict[Action, str | None], *, new_allowed: str | None) -> None:
-        """`reasons[action]` is None when allowed, else why not (shown as the tooltip)."""
-        for spec in INSTANCE_ACTIONS:
+    def watch_view(self, view: EnvironmentView | None) -> None:
+        if view is None:
+            return
+        selected = view.selected
+        for spec in ACTIONS:
+            reason = refusal(
+                spec,
+                selected.state if selected else None,
+                selected.name if selected else None,
+                read_only=self.read_only,
+                profile=self.profile,
+                busy_with=view.busy.get(selected.id) if selected else None,
+            )
             button = self.query_one(f"#action-{spec.action.value}", Button)
-            reason = reasons.get(spec.action)
             button.disabled = reason is not None
-            button.tooltip = reason
-        new = self.query_one("#action-new", Button)
-        new.disabled = new_allowed is not None
-        new.tooltip = new_allowed
+            button.tooltip = safe(reason) if reason else None
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        button_id = event.button.id or ""
-        if button_id == "action-new":
-            self.post_message(self.Chosen(None))
-        elif button_id.startswith("action-"):
-            self.post_message(self.Chosen(Action(button_id.removeprefix("action-"))))
+        self.post_message(self.Chosen(Action((event.button.id or "").removeprefix("action-"))))

@@ -1,18 +1,36 @@
-"""The detail pane: every attribute of the selected instance, its public IPs, NICs and rules."""
+"""The detail pane: every attribute of the selected instance, its public IPs, NICs and rules.
+
+It follows the environment's view (bound with data_bind): what the list knows is shown at
+once, and the full retrieve with the NICs and port forwarding rules is fetched when the
+cursor has rested on an instance for DETAIL_DEBOUNCE seconds, or when its state changes.
+Every server value goes through `safe`: shown literally, control characters escaped.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Static
 
+from cca_tui.api.client import ComputeScope
+from cca_tui.api.errors import CloudCAError
 from cca_tui.api.models import Instance, InstancePublicIp, Nic, PortForwardingRule
+from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import memory_text, ssh_commands, state_style
+from cca_tui.ui.safe_text import safe
+from cca_tui.ui.state import EnvironmentView
+
+# The pane waits this long after the cursor stops before it asks the server.
+DETAIL_DEBOUNCE = 0.25
 
 
 @dataclass
@@ -32,7 +50,7 @@ def _attributes(instance: Instance) -> Table:
     table.add_column(overflow="fold")
     rows: list[tuple[str, RenderableType | str | None]] = [
         ("Name", instance.name),
-        ("State", Text(instance.state, style=state_style(instance.state))),
+        ("State", safe(instance.state, state_style(instance.state))),
         ("ID", instance.id),
         ("Hostname", instance.hostname),
         ("Username", instance.username),
@@ -53,10 +71,9 @@ def _attributes(instance: Instance) -> Table:
     ]
     for label, value in rows:
         if value is not None and value != "":
-            table.add_row(label, value)
+            table.add_row(label, value if isinstance(value, Text) else safe(value))
     if instance.user_data:
-        shown = instance.user_data if len(instance.user_data) <= 200 else instance.user_data[:200] + "…"
-        table.add_row("User data", Text(shown, style="dim"))
+        table.add_row("User data", safe(instance.user_data, "dim", limit=200, keep_newlines=True))
     return table
 
 
@@ -73,7 +90,7 @@ def _identifiers(instance: Instance) -> Table:
         ("Zone", instance.zone_id),
     ):
         if value:
-            table.add_row(label, value)
+            table.add_row(label, safe(value))
     return table
 
 
@@ -98,7 +115,7 @@ def _listing(
 def _public_ips_table(public_ips: list[InstancePublicIp]) -> list[RenderableType]:
     ips = Table("IP", "Purposes", "Ports", box=None, padding=(0, 1), header_style="bold")
     for ip in public_ips:
-        ips.add_row(ip.ip_address or "?", ", ".join(ip.purposes) or "-", ", ".join(ip.ports) or "-")
+        ips.add_row(safe(ip.ip_address or "?"), safe(", ".join(ip.purposes) or "-"), safe(", ".join(ip.ports) or "-"))
     return [ips]
 
 
@@ -107,7 +124,10 @@ def _nics_table(nics: list[Nic]) -> list[RenderableType]:
     for nic in nics:
         secondary = ", ".join(s.ip_address or "?" for s in nic.secondary_ips) or "-"
         table.add_row(
-            "*" if nic.is_default else "", nic.ip_address or "?", nic.network_name or nic.network_id or "?", secondary
+            "*" if nic.is_default else "",
+            safe(nic.ip_address or "?"),
+            safe(nic.network_name or nic.network_id or "?"),
+            safe(secondary),
         )
     return [table, Text("* default NIC", style="dim")]
 
@@ -118,7 +138,7 @@ def _rules_table(instance: Instance) -> Callable[[list[PortForwardingRule]], lis
         for rule in rules:
             public = f"{rule.ip_address}:{_ports(rule.public_port_start, rule.public_port_end)}"
             private = f"{rule.private_ip or instance.ip_address or '?'}:{_ports(rule.private_port_start, rule.private_port_end)}"
-            table.add_row(public, "→", private, (rule.protocol or "").upper())
+            table.add_row(safe(public), "→", safe(private), safe((rule.protocol or "").upper()))
         return [table]
 
     return build
@@ -130,7 +150,7 @@ def render_detail(detail: InstanceDetail) -> RenderableType:
     commands = ssh_commands(instance, detail.rules)
     if commands:
         parts.append(_section("SSH"))
-        parts.extend(Text(command, style="bold green") for command in commands)
+        parts.extend(safe(command, "bold green") for command in commands)
     parts += _listing(
         "Public IPs",
         instance.public_ips,
@@ -151,7 +171,7 @@ def render_detail(detail: InstanceDetail) -> RenderableType:
     parts.append(_section("IDs"))
     parts.append(_identifiers(instance))
     if detail.error:
-        parts.append(Text(f"\n{detail.error}", style="bold red"))
+        parts.append(Text("\n") + safe(detail.error, "bold red"))
     return Group(*parts)
 
 
@@ -167,13 +187,70 @@ class DetailPane(VerticalScroll):
     DetailPane > #detail-body { width: 1fr; }
     """
 
-    def __init__(self, **kwargs) -> None:
+    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+
+    def __init__(self, compute: ComputeScope, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.compute = compute
         self.border_title = "Details"
         self.detail: InstanceDetail | None = None
+        self._debounce: Timer | None = None
+        # The (instance id, state) last fetched or being fetched: one request per change.
+        self._fetched: tuple[str, str] | None = None
 
     def compose(self):
         yield Static(Text("No instance selected", style="dim"), id="detail-body")
+
+    def watch_view(self, view: EnvironmentView | None) -> None:
+        selected = view.selected if view is not None else None
+        if selected is None:
+            self._cancel_pending()
+            self._fetched = None
+            self.show(None)
+            return
+        shown = self.detail
+        if shown is None or shown.instance.id != selected.id:
+            self.show(InstanceDetail(instance=selected))  # what the list knows, at once
+        if self._fetched != (selected.id, selected.state):
+            self._fetch_soon(selected.id, selected.state)
+
+    def reload(self) -> None:
+        """Fetch the selected instance again (a task on it ended: renamed, re-keyed...)."""
+        view = self.view
+        selected = view.selected if view is not None else None
+        if selected is not None:
+            self._fetch_soon(selected.id, selected.state)
+
+    def _cancel_pending(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+
+    def _fetch_soon(self, instance_id: str, state: str) -> None:
+        self._cancel_pending()
+        self._fetched = (instance_id, state)
+        self._debounce = self.set_timer(DETAIL_DEBOUNCE, lambda: self._load(instance_id))
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def _load(self, instance_id: str) -> None:
+        try:
+            instance, nics, rules = await asyncio.gather(
+                self.compute.get_instance(instance_id),
+                self.compute.list_nics(instance_id=instance_id),
+                self.compute.list_port_forwarding_rules(instance_id=instance_id),
+            )
+        except CloudCAError as exc:
+            if self._still_selected(instance_id):
+                current = self.detail.instance if self.detail else None
+                if current is not None and current.id == instance_id:
+                    self.show(InstanceDetail(instance=current, error=describe_error(exc)))
+            return
+        if self._still_selected(instance_id):
+            self.show(InstanceDetail(instance=instance, nics=nics, rules=rules, complete=True))
+
+    def _still_selected(self, instance_id: str) -> bool:
+        view = self.view
+        return view is not None and view.selected_id == instance_id
 
     def show(self, detail: InstanceDetail | None) -> None:
         self.detail = detail
@@ -182,5 +259,8 @@ class DetailPane(VerticalScroll):
             body.update(Text("No instance selected", style="dim"))
             self.border_title = "Details"
             return
-        self.border_title = detail.instance.name
+        self.border_title = safe(detail.instance.name, limit=50)  # type: ignore[assignment]
         body.update(render_detail(detail))
+
+    def on_unmount(self) -> None:
+        self._cancel_pending()

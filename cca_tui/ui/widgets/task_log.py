@@ -1,24 +1,30 @@
-"""The task log: every mutation the operator started, followed to its end."""
+"""The task log: every mutation the operator started in this environment, followed to its end.
+
+It follows the environment's view (data_bind): `view.tasks` holds a row per task, which the
+task tracker keeps current. Statuses that need the operator's eye stand out.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from rich.text import Text
+from textual.reactive import reactive
 from textual.widgets import DataTable
 
-STATUS_STYLES = {"PENDING": "yellow", "SUCCESS": "green", "FAILED": "bold red", "SENDING": "dim"}
+from cca_tui.ui.safe_text import safe
+from cca_tui.ui.state import EnvironmentView, TaskRow
 
-
-@dataclass
-class TaskEntry:
-    key: str
-    action: str
-    instance: str
-    started: datetime
-    status: str = "SENDING"
-    outcome: str = ""
+STATUS_STYLES = {
+    "SENDING": "dim",
+    "PENDING": "yellow",
+    "UNKNOWN": "bold magenta",
+    "SUCCESS": "green",
+    "FAILED": "bold red",
+    "REFUSED": "red",
+    "NOT DONE": "bold yellow",
+    "OUTCOME UNKNOWN": "bold magenta",
+    "EXPIRED": "bold magenta",
+}
+COLUMNS = ("started", "action", "instance", "status", "outcome")
 
 
 class TaskLog(DataTable):
@@ -26,39 +32,43 @@ class TaskLog(DataTable):
     TaskLog { height: 7; border-top: solid $primary-darken-2; }
     """
 
+    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", show_cursor=False, **kwargs)
         self.can_focus = False  # read-only: Tab should not stop here
-        self.entries: dict[str, TaskEntry] = {}
         self.border_title = "Tasks"
+        self._shown: dict[str, TaskRow] = {}
 
     def on_mount(self) -> None:
-        self.add_column("Started", key="started")
-        self.add_column("Action", key="action")
-        self.add_column("Instance", key="instance")
-        self.add_column("Status", key="status")
-        self.add_column("Outcome", key="outcome")
+        for column in COLUMNS:
+            self.add_column(column.capitalize(), key=column)
 
-    def record(self, entry: TaskEntry) -> None:
-        self.entries[entry.key] = entry
-        cells = self._cells(entry)
-        if entry.key in self.rows:
-            for column, value in zip(("started", "action", "instance", "status", "outcome"), cells, strict=True):
-                self.update_cell(entry.key, column, value, update_width=True)
-        else:
-            self.add_row(*cells, key=entry.key)
-            self.move_cursor(row=self.row_count - 1, scroll=True)
+    def watch_view(self, old: EnvironmentView | None, new: EnvironmentView | None) -> None:
+        if new is None or (old is not None and old.tasks is new.tasks):
+            return
+        for row in new.tasks:
+            if self._shown.get(row.key) == row:
+                continue
+            cells = self._cells(row)
+            if row.key in self._shown:
+                for column, value in zip(COLUMNS, cells, strict=True):
+                    self.update_cell(row.key, column, value, update_width=True)
+            else:
+                self.add_row(*cells, key=row.key)
+                self.move_cursor(row=self.row_count - 1, scroll=True)
+            self._shown[row.key] = row
 
     @property
-    def pending(self) -> int:
-        return sum(1 for e in self.entries.values() if e.status in ("PENDING", "SENDING"))
+    def rows_shown(self) -> dict[str, TaskRow]:
+        return dict(self._shown)
 
     @staticmethod
-    def _cells(entry: TaskEntry) -> list[Text | str]:
+    def _cells(row: TaskRow) -> list[Text]:
         return [
-            entry.started.strftime("%H:%M:%S"),
-            entry.action,
-            entry.instance,
-            Text(entry.status, style=STATUS_STYLES.get(entry.status, "")),
-            entry.outcome,
+            Text(row.started.strftime("%H:%M:%S")),
+            safe(row.action),
+            safe(row.instance, limit=40),
+            safe(row.status, STATUS_STYLES.get(row.status, "magenta"), limit=20),
+            safe(row.outcome, limit=200),
         ]

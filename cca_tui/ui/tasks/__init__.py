@@ -1,0 +1,1 @@
+"""Every mutation the operator starts: sent, followed to its end, remembered across restarts."""

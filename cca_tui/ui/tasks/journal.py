@@ -1,0 +1,104 @@
+"""Tasks in flight, written down so that a restarted app follows them again.
+
+One private JSON file in the state directory. Only what following needs is kept (task id,
+environment, action, instance): never a password, never a key. A journal that cannot be
+read or written costs the resume, never the app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cca_tui.ui.actions import Action
+from cca_tui.ui.state import EnvironmentRef
+from cca_tui.ui.tasks.records import TrackedTask
+
+log = logging.getLogger(__name__)
+
+
+class TaskJournal:
+    def __init__(self, path: Path, profile: str) -> None:
+        self.path = path
+        self.profile = profile
+
+    def save(self, record: TrackedTask) -> None:
+        """Keep a followed task while it is in flight; drop it once it ended."""
+        if not record.task_id:
+            return
+        entries = self._read()
+        key = f"{self.profile}:{record.task_id}"
+        if record.in_flight:
+            entry = {
+                "profile": self.profile,
+                "task_id": record.task_id,
+                "service_code": record.environment.service_code,
+                "environment": record.environment.name,
+                "action": record.action.value,
+                "instance_id": record.instance_id,
+                "instance_name": record.instance_name,
+                "started": record.started.isoformat(),
+            }
+            if entries.get(key) == entry:
+                return
+            entries[key] = entry
+        elif key in entries:
+            del entries[key]
+        else:
+            return
+        self._write(entries)
+
+    def load(self) -> list[TrackedTask]:
+        """The tasks of this profile that a previous run left in flight."""
+        records = []
+        for entry in self._read().values():
+            if not isinstance(entry, dict) or entry.get("profile") != self.profile:
+                continue
+            try:
+                records.append(
+                    TrackedTask(
+                        key="",
+                        environment=EnvironmentRef(str(entry["service_code"]), str(entry["environment"])),
+                        action=Action(entry["action"]),
+                        instance_id=entry.get("instance_id"),
+                        instance_name=str(entry.get("instance_name") or ""),
+                        started=datetime.fromisoformat(str(entry["started"])),
+                        task_id=str(entry["task_id"]),
+                    )
+                )
+            except (KeyError, ValueError, TypeError):
+                continue  # an entry we cannot read is skipped, the others resume
+        return records
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable task journal %s: %s", self.path, exc)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write(self, entries: dict[str, Any]) -> None:
+        tmp_name = None
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=self.path.parent, prefix=".tasks-", suffix=".tmp", delete=False
+            ) as tmp:
+                tmp_name = tmp.name
+                json.dump(entries, tmp, indent=1, sort_keys=True)
+            os.chmod(tmp_name, 0o600)
+            os.replace(tmp_name, self.path)
+        except OSError as exc:
+            log.warning("could not write the task journal %s: %s", self.path, exc)
+            if tmp_name is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)

@@ -1,0 +1,52 @@
+"""A tracked task as the task log, the notifications and the quit confirmation see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from cca_tui.ui.actions import Action
+from cca_tui.ui.state import EnvironmentRef
+
+
+class TaskStatus(StrEnum):
+    SENDING = "SENDING"  # the request is on its way, no answer yet
+    PENDING = "PENDING"  # the server accepted it; its task runs
+    CHECKING = "UNKNOWN"  # the task could not be read just now: still checking, with backoff
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"  # the server's task ended FAILED
+    REFUSED = "REFUSED"  # the server answered no at once (4xx): nothing was done
+    NOT_DONE = "NOT DONE"  # throttled, unavailable or never sent: nothing was done; retry offered
+    OUTCOME_UNKNOWN = "OUTCOME UNKNOWN"  # the request may have been carried out; nobody can say
+    EXPIRED = "EXPIRED"  # the task is gone (404) before we saw its end
+
+
+# Still worth following (and a reason to ask before quitting).
+IN_FLIGHT = frozenset({TaskStatus.SENDING, TaskStatus.PENDING, TaskStatus.CHECKING})
+
+
+@dataclass
+class TrackedTask:
+    key: str
+    environment: EnvironmentRef
+    action: Action
+    instance_id: str | None
+    instance_name: str
+    started: datetime
+    # A TaskStatus, or a task status the server sent that we do not know, shown as it came.
+    status: str = TaskStatus.SENDING
+    outcome: str = ""
+    task_id: str | None = None
+    reveal_password: bool = False
+    # Only for NOT_DONE: the same request again, sent when the operator asks (never by itself).
+    retry_possible: bool = False
+    ended: datetime | None = field(default=None)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in IN_FLIGHT or self.status not in set(TaskStatus)
+
+    @property
+    def label(self) -> str:
+        return self.action.label

@@ -1,0 +1,321 @@
+"""The task tracker: sends mutations, follows their tasks, and says what became of each.
+
+It lives on the app, not on a screen or a form, so a mutation the server accepted is followed
+to its end whatever the operator closes meanwhile. Each change of a task reaches the
+listeners (the app turns them into `TaskChanged` messages); the task log, the notifications,
+the busy marks and the quit confirmation read from here.
+
+What it promises: a task's outcome is known, or said to be unknown, never guessed.
+- Failing to *read* a task never fails it: the task shows UNKNOWN ("still checking") and the
+  tracker keeps asking, with backoff, until the task ends or expires.
+- A 404 for a task means it expired or never existed: EXPIRED, and the instance's current
+  state is looked up and said.
+- A request whose reply was lost is OUTCOME UNKNOWN: the instance's state is looked up, and
+  where it shows the answer (a stop whose instance is now Stopping), that is said.
+- A 429 or 503 answer, or a request that never left, means the server did nothing: NOT DONE,
+  with a one-key retry (never an automatic one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
+from typing import Any
+
+from cca_tui.api.client import CloudCAClient, task_failure_message
+from cca_tui.api.errors import ApiError, CloudCAError, NotFoundError, TransportError
+from cca_tui.api.models import Task
+from cca_tui.ui.actions import Action
+from cca_tui.ui.errors import describe_error
+from cca_tui.ui.state import EnvironmentRef
+from cca_tui.ui.tasks.journal import TaskJournal
+from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
+
+Listener = Callable[[TrackedTask], None]
+Spawn = Callable[[Coroutine[Any, Any, None]], object]
+PasswordShown = Callable[[TrackedTask, str], None]
+
+# cloud.ca keeps a task about 30 minutes after it ends; past this we stop asking.
+TASK_LIFETIME = 30 * 60.0
+# Reading a task failed: wait this long, doubling up to the cap, before asking again.
+CHECK_BACKOFF = 1.0
+CHECK_BACKOFF_MAX = 30.0
+# Statuses that mean "the server did not do it" when they answer a mutation.
+NOT_DONE_STATUSES = frozenset({429, 503})
+
+
+class TaskTracker:
+    def __init__(
+        self,
+        client: CloudCAClient,
+        *,
+        spawn: Spawn,
+        clock: Callable[[], datetime] = datetime.now,
+        poll_interval: float | None = None,
+        journal: TaskJournal | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self._spawn = spawn
+        self._clock = clock
+        self._poll_interval = poll_interval if poll_interval is not None else client.task_poll_interval
+        self._journal = journal
+        self._sleep = sleep
+        self._counter = itertools.count(1)
+        self.records: dict[str, TrackedTask] = {}
+        self._listeners: list[Listener] = []
+        self._calls: dict[str, Callable[[], Awaitable[Task]]] = {}
+        self._sent: dict[str, asyncio.Future[Task]] = {}
+        self.on_password: PasswordShown | None = None
+
+    # --- who hears about changes ----------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _changed(self, record: TrackedTask) -> None:
+        if self._journal is not None:
+            self._journal.save(record)
+        for listener in list(self._listeners):
+            listener(record)
+
+    # --- what the UI reads ------------------------------------------------------------------
+
+    @property
+    def in_flight(self) -> list[TrackedTask]:
+        return [record for record in self.records.values() if record.in_flight]
+
+    def busy(self, environment: EnvironmentRef) -> dict[str, str]:
+        """Instances of an environment with a task of ours in flight, and which action."""
+        return {
+            record.instance_id: record.label
+            for record in self.records.values()
+            if record.in_flight and record.environment == environment and record.instance_id
+        }
+
+    def for_environment(self, environment: EnvironmentRef) -> list[TrackedTask]:
+        return [record for record in self.records.values() if record.environment == environment]
+
+    def last_retryable(self, environment: EnvironmentRef) -> TrackedTask | None:
+        candidates = [r for r in self.for_environment(environment) if r.retry_possible]
+        return candidates[-1] if candidates else None
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def submit(
+        self,
+        environment: EnvironmentRef,
+        action: Action,
+        instance_id: str | None,
+        instance_name: str,
+        call: Callable[[], Awaitable[Task]],
+        *,
+        reveal_password: bool = False,
+        name_after: Callable[[], str | None] | None = None,
+    ) -> TrackedTask:
+        """Send a mutation and follow it. The returned record changes as the task goes on;
+        `await tracker.sent(record)` waits for the server's first answer."""
+        record = TrackedTask(
+            key=f"t{next(self._counter)}",
+            environment=environment,
+            action=action,
+            instance_id=instance_id,
+            instance_name=instance_name,
+            started=self._clock(),
+            reveal_password=reveal_password,
+        )
+        self.records[record.key] = record
+        self._calls[record.key] = call
+        self._sent[record.key] = asyncio.get_running_loop().create_future()
+        self._changed(record)
+        self._spawn(self._send_and_follow(record, call, name_after))
+        return record
+
+    async def sent(self, record: TrackedTask) -> Task:
+        """The server's answer to the request (its Task), or the error it raised.
+
+        Shielded: a form that stops waiting (closed by the operator) does not stop the
+        tracker, which follows the task anyway.
+        """
+        return await asyncio.shield(self._sent[record.key])
+
+    def retry(self, record: TrackedTask) -> TrackedTask | None:
+        """Send a NOT DONE request again, as a new task (the operator asked for it)."""
+        call = self._calls.get(record.key)
+        if call is None or not record.retry_possible:
+            return None
+        record.retry_possible = False
+        self._changed(record)
+        return self.submit(
+            record.environment,
+            record.action,
+            record.instance_id,
+            record.instance_name,
+            call,
+            reveal_password=record.reveal_password,
+        )
+
+    async def _send_and_follow(
+        self,
+        record: TrackedTask,
+        call: Callable[[], Awaitable[Task]],
+        name_after: Callable[[], str | None] | None = None,
+    ) -> None:
+        future = self._sent[record.key]
+        try:
+            try:
+                task = await call()
+            finally:
+                # A create knows its instance's name only once its form built the request.
+                named = name_after() if name_after is not None else None
+                if named:
+                    record.instance_name = named
+        except asyncio.CancelledError:
+            if not future.done():
+                future.cancel()
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure is worded and recorded
+            if not future.done():
+                future.set_exception(exc)
+                future.exception()  # retrieved here: a closed form may never ask
+            await self._send_failed(record, exc)
+            return
+        if not future.done():
+            future.set_result(task)
+        await self.follow(record, task)
+
+    async def _send_failed(self, record: TrackedTask, exc: BaseException) -> None:
+        if isinstance(exc, ApiError) and exc.status in NOT_DONE_STATUSES:
+            self._end(record, TaskStatus.NOT_DONE, f"not done: {describe_error(exc)}; R retries")
+            record.retry_possible = True
+            self._changed(record)
+        elif isinstance(exc, ApiError):
+            self._end(record, TaskStatus.REFUSED, describe_error(exc))
+        elif _never_sent(exc):
+            self._end(record, TaskStatus.NOT_DONE, f"not sent: {describe_error(exc)}; R retries")
+            record.retry_possible = True
+            self._changed(record)
+        else:
+            # The request left and no usable answer came back: it may have been done.
+            record.status = TaskStatus.OUTCOME_UNKNOWN
+            record.outcome = f"reply lost ({describe_error(exc)}); checking the instance…"
+            self._changed(record)
+            verdict = await self._instance_verdict(record)
+            self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"reply lost; {verdict}")
+
+    # --- following --------------------------------------------------------------------------
+
+    async def follow(self, record: TrackedTask, task: Task) -> None:
+        """Poll the task until it ends or expires; reading failures only delay the answer."""
+        record.task_id = task.id or None
+        loop = asyncio.get_running_loop()
+        give_up_at = loop.time() + TASK_LIFETIME
+        backoff = CHECK_BACKOFF
+        current: Task | None = task
+        while True:
+            if current is not None:
+                if current.succeeded:
+                    self._succeeded(record, current)
+                    return
+                if current.failed:
+                    self._end(record, TaskStatus.FAILED, _failure_text(current))
+                    return
+                status = current.status or TaskStatus.PENDING
+                outcome = "" if status == TaskStatus.PENDING else "status as the server sent it; still following"
+                if (record.status, record.outcome) != (status, outcome):
+                    record.status, record.outcome = status, outcome
+                    self._changed(record)
+                if not current.id:
+                    # Neither done nor followable: say so rather than wait for nothing.
+                    self._end(record, TaskStatus.OUTCOME_UNKNOWN, "the reply carried no task id")
+                    return
+                backoff = CHECK_BACKOFF
+                await self._sleep(self._poll_interval)
+            else:
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, CHECK_BACKOFF_MAX)
+            if loop.time() > give_up_at:
+                verdict = await self._instance_verdict(record)
+                self._end(record, TaskStatus.EXPIRED, f"still unknown after 30 min; {verdict}")
+                return
+            try:
+                current = await self.client.get_task(record.task_id or "")
+            except NotFoundError:
+                verdict = await self._instance_verdict(record)
+                self._end(record, TaskStatus.EXPIRED, f"task expired or unknown to the server; {verdict}")
+                return
+            except CloudCAError as exc:
+                current = None
+                outcome = f"cannot read the task ({describe_error(exc)}); still checking"
+                if (record.status, record.outcome) != (TaskStatus.CHECKING, outcome):
+                    record.status, record.outcome = TaskStatus.CHECKING, outcome
+                    self._changed(record)
+
+    def _succeeded(self, record: TrackedTask, task: Task) -> None:
+        if not record.reveal_password:
+            self._end(record, TaskStatus.SUCCESS, "done")
+            return
+        password = task.result.get("password") if isinstance(task.result, dict) else None
+        if password:
+            self._end(record, TaskStatus.SUCCESS, "password shown once")
+            if self.on_password is not None:
+                self.on_password(record, str(password))
+        else:
+            self._end(record, TaskStatus.SUCCESS, "done, but the reply carried no password")
+
+    def _end(self, record: TrackedTask, status: TaskStatus, outcome: str) -> None:
+        record.status, record.outcome, record.ended = status, outcome, self._clock()
+        self._changed(record)
+
+    async def _instance_verdict(self, record: TrackedTask) -> str:
+        """What the instance's state says about an action whose outcome we could not read."""
+        if record.instance_id is None:
+            return "look for the new instance in the list before creating it again"
+        compute = self.client.compute(record.environment.service_code, record.environment.name)
+        try:
+            instance = await compute.get_instance(record.instance_id)
+        except NotFoundError:
+            if record.action in (Action.PURGE, Action.DESTROY):
+                return f"{record.instance_name} is gone: it was done"
+            return f"{record.instance_name} is not found"
+        except CloudCAError as exc:
+            return f"its state could not be read either ({describe_error(exc)})"
+        shows = record.action.spec.leads_to
+        if instance.state in shows:
+            return f"{record.instance_name} is now {instance.state}: it was done"
+        if shows:
+            return f"{record.instance_name} is {instance.state}: it was probably not done"
+        return f"{record.instance_name} is {instance.state}"
+
+    # --- resuming after a restart ---------------------------------------------------------
+
+    def resume_journaled(self) -> list[TrackedTask]:
+        """Follow again the tasks a previous run was following when it stopped."""
+        if self._journal is None:
+            return []
+        resumed = []
+        for record in self._journal.load():
+            record.key = f"t{next(self._counter)}"
+            record.status = TaskStatus.PENDING
+            record.outcome = "resumed after a restart"
+            self.records[record.key] = record
+            self._changed(record)
+            task = Task(id=record.task_id or "", status="PENDING")
+            self._spawn(self.follow(record, task))
+            resumed.append(record)
+        return resumed
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """A connection that was never made carried no request: the server did nothing."""
+    return isinstance(exc, TransportError) and "cannot connect" in str(exc)
+
+
+def _failure_text(task: Task) -> str:
+    return task_failure_message(task.result)

@@ -1,0 +1,83 @@
+"""The status line: profile, environment, counts, sort, freshness, and what is wrong."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from cca_tui.ui.safe_text import safe
+from cca_tui.ui.state import EnvironmentView
+
+# Data older than this many refresh intervals is marked stale even while a load is under way.
+STALE_AFTER_INTERVALS = 3
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: auto; max-height: 3; background: $primary; color: $text; padding: 0 1; }
+    StatusLine.stale { background: $error; }
+    """
+
+    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+
+    def __init__(self, *, profile: str, read_only: bool, warning: str | None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.profile = profile
+        self.read_only = read_only
+        self.warning = warning
+        self.refresh_interval: float | None = None
+
+    def on_mount(self) -> None:
+        # Once a second: the age of the data, so slow loads turn the line red by themselves.
+        self.set_interval(1.0, self._redraw)
+
+    def watch_view(self) -> None:
+        self._redraw()
+
+    def set_refresh_interval(self, seconds: float) -> None:
+        self.refresh_interval = seconds
+        self._redraw()
+
+    def _age_reason(self, view: EnvironmentView, now: datetime) -> str | None:
+        if view.last_refresh is None or self.refresh_interval is None or view.loading is None:
+            return None
+        age = (now - view.last_refresh).total_seconds()
+        if age > STALE_AFTER_INTERVALS * max(self.refresh_interval, 1.0):
+            return f"data {age:.0f} s old, still loading"
+        return None
+
+    def _redraw(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        now = self.app.clock() if hasattr(self.app, "clock") else datetime.now()
+        total = len(view.instances)
+        parts = [
+            self.profile,
+            str(view.ref),
+            f"{len(view.rows)}/{total} instances" if view.is_filtered else f"{total} instances",
+            f"{view.sort_column}{'▼' if view.sort_reverse else '▲'}",
+        ]
+        if self.read_only:
+            parts.append("READ-ONLY")
+        if view.loading is not None and view.loading.total:
+            # Only a load that knows its size says how far it is; a quick refresh says nothing.
+            parts.append(f"loading {view.loading.received}/{view.loading.total}…")
+        if view.last_refresh is not None:
+            parts.append(f"refreshed {view.last_refresh:%H:%M:%S}")
+        elif view.loading is None and not view.stale_reason:
+            parts.append("loading…")
+        if self.refresh_interval is not None:
+            parts.append(f"every {self.refresh_interval:g} s")
+        problems = [p for p in (view.stale_reason, self._age_reason(view, now)) if p]
+        text = " │ ".join(parts)
+        if problems:
+            text += " │ STALE: " + "; ".join(problems)
+        if view.unreadable:
+            text += f" │ {view.unreadable}"
+        if self.warning:
+            text += f" │ ⚠ {self.warning}"
+        self.update(safe(text, keep_newlines=False))
+        self.set_class(bool(problems), "stale")
