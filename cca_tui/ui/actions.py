@@ -97,7 +97,7 @@ class ActionSpec:
 _UNGATED = (RUNNING, STOPPED)
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec(Action.CREATE, "n", "New", "New instance", None, OpenForm("CreateInstanceForm")),
+    ActionSpec(Action.CREATE, "n", "New", "Create", None, OpenForm("CreateInstanceForm"), "a new instance"),
     ActionSpec(Action.START, "s", "Start", "Start", (STOPPED,), Operation(), leads_to=("Starting", "Running")),
     ActionSpec(Action.STOP, "x", "Stop", "Stop", (RUNNING,), Operation(), leads_to=("Stopping", "Stopped")),
     ActionSpec(

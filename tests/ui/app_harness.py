@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def make_app(
         environment=environment,
         clock=lambda: FROZEN_NOW,
         ssh_dir=ssh_dir if ssh_dir is not None else tmp_path / "no-ssh",
-        task_poll_interval=0.01,
+        task_poll_interval=0.05,
     )
 
 
@@ -48,15 +49,46 @@ class RequestCounter:
         return [r for r in self.requests if not r.startswith("GET ")]
 
 
-async def settle(app: CcaApp, pilot, *, rounds: int = 3) -> None:
-    """Let timers fire and workers finish: debounced detail loads, task follow-ups, refreshes."""
-    from cca_tui.ui.screens.instances import DETAIL_DEBOUNCE
+async def settle(app: CcaApp, pilot, *, rounds: int = 1, timeout: float = 30.0) -> None:
+    """Wait until the app is quiet: no worker running, no refresh or detail load pending,
+    no message waiting. Waits on those conditions, not on time; `rounds` asks for that many
+    quiet observations in a row (a task's end starts a refresh, which starts a detail load).
 
-    for round_ in range(rounds):
-        # The first wait outlasts the detail pane's debounce so its request is in flight.
-        await pilot.pause(DETAIL_DEBOUNCE + 0.05 if round_ == 0 else 0.05)
-        await app.workers.wait_for_complete()
+    A worker cancelled on purpose (an exclusive detail load replaced by a newer one) is
+    expected, not a failure: its cancellation is swallowed here as the app swallows it.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    quiet_in_a_row = 0
+    while quiet_in_a_row < max(1, rounds):
+        await pilot.pause()
+        running = [w for w in app.workers if not w.is_finished]
+        if running:
+            await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)
+        if _quiet(app):
+            quiet_in_a_row += 1
+        else:
+            quiet_in_a_row = 0
+            if loop.time() > deadline:
+                raise AssertionError("the app did not settle in time")
+            await asyncio.sleep(0.01)  # a timer is due: let it fire
     await pilot.pause()
+
+
+def _quiet(app: CcaApp) -> bool:
+    from cca_tui.ui.screens.instances import InstanceScreen
+    from cca_tui.ui.widgets.detail_pane import DetailPane
+
+    if any(not w.is_finished for w in app.workers):
+        return False
+    for screen in app.environment_screens():
+        if not screen.is_mounted:
+            continue
+        if screen.loading_now:
+            return False
+        if isinstance(screen, InstanceScreen) and screen.query_one(DetailPane).fetch_pending:
+            return False
+    return True
 
 
 def env_instances(sim, code: str = "compute-on", name: str = "production") -> list:
@@ -68,5 +100,15 @@ def select(screen, instance_id: str) -> None:
     """Put the table's cursor on an instance, as arrow keys would."""
     from cca_tui.ui.widgets.instance_table import InstanceTable
 
-    table = screen.query_one(InstanceTable)
-    table.move_cursor(row=table.get_row_index(instance_id))
+    screen.query_one(InstanceTable).select(instance_id)
+
+
+async def wait_until(pilot, condition, *, timeout: float = 30.0) -> None:
+    """Let the app run until `condition()` holds (checked after each pause); fail after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause()
+        await asyncio.sleep(0.01)

@@ -8,7 +8,6 @@ from textual.widgets import Input, Select, Static
 
 from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
-from cca_tui.ui.widgets.instance_table import InstanceTable
 
 ENV = "compute-on/production"
 
@@ -18,7 +17,7 @@ def world_env(sim):
 
 
 def task_rows(screen: InstanceScreen) -> list[tuple[str, str, str]]:
-    return [(e.action, e.instance, e.status) for e in screen.task_log.entries.values()]
+    return [(t.action, t.instance, t.status) for t in screen.view.tasks]
 
 
 async def fill_create_form(form: CreateInstanceForm, pilot, name: str) -> None:
@@ -37,8 +36,7 @@ async def test_create_then_destroy_recover_purge(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        table = screen.query_one(InstanceTable)
-        before = len(table.instances)
+        before = len(screen.view.instances)
 
         # create: a name the server refuses (already taken) keeps the form open with the error
         await pilot.press("n")
@@ -56,9 +54,9 @@ async def test_create_then_destroy_recover_purge(sim, tmp_path):
         await pilot.click("#submit")
         await settle(app, pilot, rounds=6)
         assert isinstance(app.screen, InstanceScreen)
-        created = next(i for i in table.instances.values() if i.name == "ops-new-1")
+        created = next(i for i in screen.view.instances.values() if i.name == "ops-new-1")
         assert created.state == "Running"
-        assert len(table.instances) == before + 1
+        assert len(screen.view.instances) == before + 1
         assert ("Create", "ops-new-1", "SUCCESS") in task_rows(screen)
 
         # destroy (no purge): Destroyed, recoverable
@@ -68,12 +66,12 @@ async def test_create_then_destroy_recover_purge(sim, tmp_path):
         assert isinstance(app.screen, DestroyForm)
         await pilot.click("#submit")
         await settle(app, pilot, rounds=6)
-        assert table.instances[created.id].state == "Destroyed"
+        assert screen.view.instances[created.id].state == "Destroyed"
 
         # recover: back to Stopped
         await pilot.press("v")
         await settle(app, pilot, rounds=6)
-        assert table.instances[created.id].state == "Stopped"
+        assert screen.view.instances[created.id].state == "Stopped"
 
         # destroy again, then purge with the name typed
         await pilot.press("d")
@@ -87,7 +85,7 @@ async def test_create_then_destroy_recover_purge(sim, tmp_path):
         await pilot.pause()
         await pilot.click("#submit")
         await settle(app, pilot, rounds=6)
-        assert created.id not in table.instances
+        assert created.id not in screen.view.instances
         assert sim.world.instance(created.id) is None
         actions = [a for a, name, status in task_rows(screen) if name == "ops-new-1" and status == "SUCCESS"]
         assert actions == ["Create", "Destroy", "Recover", "Destroy", "Purge"]
@@ -129,7 +127,7 @@ async def test_failed_task_is_reported_and_state_kept(sim, tmp_path):
         await pilot.press("s")
         await settle(app, pilot, rounds=6)
         screen = app.screen
-        entry = next(iter(screen.task_log.entries.values()))
+        entry = screen.view.tasks[0]
         assert entry.status == "FAILED" and "no capacity on host" in entry.outcome
         assert any("no capacity on host" in n.message for n in app._notifications)
-        assert screen.query_one(InstanceTable).instances[stopped.id].state == "Stopped"
+        assert screen.view.instances[stopped.id].state == "Stopped"

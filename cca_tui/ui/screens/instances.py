@@ -155,6 +155,10 @@ class InstanceScreen(Screen[None]):
         self._stop_timer()
 
     @property
+    def loading_now(self) -> bool:
+        return self._loading
+
+    @property
     def table(self) -> InstanceTable:
         return self.query_one(InstanceTable)
 

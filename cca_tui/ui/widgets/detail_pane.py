@@ -231,8 +231,14 @@ class DetailPane(VerticalScroll):
         self._fetched = (instance_id, state)
         self._debounce = self.set_timer(DETAIL_DEBOUNCE, lambda: self._load(instance_id))
 
+    @property
+    def fetch_pending(self) -> bool:
+        """A fetch is due (debounce running) or under way: tests wait for it to end."""
+        return self._debounce is not None
+
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def _load(self, instance_id: str) -> None:
+        self._debounce = None
         try:
             instance, nics, rules = await asyncio.gather(
                 self.compute.get_instance(instance_id),
