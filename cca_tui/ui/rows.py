@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cca_tui.api.models import Instance
 from cca_tui.ui.format import public_ips_text, size_text
@@ -18,7 +19,7 @@ class Column:
     key: str
     label: str
     text: Callable[[Instance], str]
-    sort_key: Callable[[Instance], object] | None = None
+    sort_key: Callable[[Instance], Any] | None = None
 
 
 def _ip_sort_key(address: str | None) -> tuple[int, ...]:

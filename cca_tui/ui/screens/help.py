@@ -32,22 +32,22 @@ def key_text(key: str) -> str:
     return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in key.split(","))
 
 
-def screen_keys(screen: Screen) -> list[tuple[str, str]]:
+def screen_keys(screen_class: type[Screen]) -> list[tuple[str, str]]:
     """The screen's bindings other than the actions, as (key, description)."""
     action_keys = {spec.key for spec in ACTIONS}
     keys = []
-    for binding in screen.BINDINGS:
+    for binding in screen_class.BINDINGS:
         if isinstance(binding, Binding) and binding.key not in action_keys:
             keys.append((key_text(binding.key), binding.tooltip or binding.description))
     return keys
 
 
-def help_table(screen: Screen) -> Table:
+def help_table(screen_class: type[Screen]) -> Table:
     table = Table("Key", "Action", "Allowed when", box=None, padding=(0, 2), header_style="bold")
     for spec in ACTIONS:
         what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
         table.add_row(spec.key, what, spec.allowed_text())
-    for key, text in [*screen_keys(screen), *WIDGET_KEYS]:
+    for key, text in [*screen_keys(screen_class), *WIDGET_KEYS]:
         table.add_row(key, text, "")
     return table
 
@@ -60,7 +60,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen Static { width: 100%; height: auto; }
     """
 
-    def __init__(self, keys_of: Screen) -> None:
+    def __init__(self, keys_of: type[Screen]) -> None:
         super().__init__()
         self.keys_of = keys_of
 
@@ -68,3 +68,16 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll() as box:
             box.border_title = "Keys"
             yield Static(help_table(self.keys_of))
+
+
+def markdown_key_table(screen_class: type[Screen]) -> str:
+    """The README's key table, from the same sources as the help screen."""
+    lines = ["| key | action | allowed when |", "|---|---|---|"]
+    for spec in ACTIONS:
+        what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
+        lines.append(f"| `{spec.key}` | {what} | {spec.allowed_text()} |")
+    for key, text in screen_keys(screen_class):
+        lines.append(f"| `{key}` | {text} | |")
+    for key, text in WIDGET_KEYS:
+        lines.append(f"| `{key}` | {text} | |")
+    return "\n".join(lines)

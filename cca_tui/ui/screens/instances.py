@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -58,14 +58,15 @@ def task_rows(records: list[TrackedTask]) -> list[TaskRow]:
 
 
 class InstanceScreen(Screen[None]):
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # The action bar shows each action's key on its button; the footer keeps the rest.
         *(Binding(spec.key, f"act('{spec.action.value}')", spec.long_label, show=False) for spec in ACTIONS),
         Binding("slash", "filter", "Filter", tooltip="Filter by name, state or IP (Esc clears)"),
         Binding("ctrl+r", "refresh", "Refresh", tooltip="Refresh now"),
         Binding("ctrl+e", "environments", "Envs", tooltip="Switch environment"),
         Binding("question_mark", "help", "Help", tooltip="This help"),
-        Binding("q", "app.quit", "Quit", show=False),  # the footer shows ^q, which works everywhere
+        # The footer shows ^q, which works everywhere.
+        Binding("q", "app.quit", "Quit", show=False, tooltip="Quit (asks first while tasks are in flight)"),
         Binding("less_than_sign", "sort(-1)", "Sort by the previous column", show=False),
         Binding("greater_than_sign", "sort(1)", "Sort by the next column", show=False),
         Binding("exclamation_mark", "reverse_sort", "Reverse the sort order", show=False),
@@ -406,7 +407,7 @@ class InstanceScreen(Screen[None]):
         self.task_log.toggle_class("hidden")
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self))
+        self.app.push_screen(HelpScreen(type(self)))
 
     def action_environments(self) -> None:
         self.cca.show_picker()

@@ -265,7 +265,7 @@ class DetailPane(VerticalScroll):
             body.update(Text("No instance selected", style="dim"))
             self.border_title = "Details"
             return
-        self.border_title = safe(detail.instance.name, limit=50)  # type: ignore[assignment]
+        self.border_title = safe(detail.instance.name, limit=50)
         body.update(render_detail(detail))
 
     def on_unmount(self) -> None:

@@ -1,0 +1,254 @@
+"""The task tracker against the simulator over real HTTP, with the network breaking on purpose.
+
+A task's outcome is known or said to be unknown, never guessed: reading failures never fail
+a task, a lost reply is OUTCOME UNKNOWN with what the instance's state says, a 429 is NOT
+DONE with a retry that only the operator triggers, an expired task says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from faulty_transport import Fault, FaultyTransport, is_mutation, is_task_read
+
+from cca_tui.api.client import CloudCAClient
+from cca_tui.ui.actions import Action
+from cca_tui.ui.state import EnvironmentRef
+from cca_tui.ui.tasks.journal import TaskJournal
+from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
+from cca_tui.ui.tasks.tracker import TaskTracker
+
+REF = EnvironmentRef("compute-on", "test_area")
+
+
+class Harness:
+    def __init__(self, sim, tmp_path: Path, transport: FaultyTransport) -> None:
+        self.sim = sim
+        self.client = CloudCAClient(sim.url, sim.api_key, transport=transport, max_retries=0, task_poll_interval=0)
+        self.spawned: list[asyncio.Task] = []
+        self.seen: list[tuple[str, str, str]] = []
+        self.passwords: list[str] = []
+        self.journal = TaskJournal(tmp_path / "tasks.json", "test")
+        self.tracker = self.new_tracker()
+
+    def new_tracker(self) -> TaskTracker:
+        async def no_wait(_seconds: float) -> None:
+            await asyncio.sleep(0)
+
+        tracker = TaskTracker(
+            self.client,
+            spawn=lambda coroutine: self.spawned.append(asyncio.create_task(coroutine)),
+            clock=lambda: datetime(2026, 11, 29, 12, 0),
+            journal=self.journal,
+            sleep=no_wait,
+        )
+        tracker.subscribe(lambda r: self.seen.append((r.key, str(r.status), r.outcome)))
+        tracker.on_password = lambda _record, password: self.passwords.append(password)
+        return tracker
+
+    async def finish(self) -> None:
+        while any(not t.done() for t in self.spawned):
+            await asyncio.gather(*self.spawned, return_exceptions=True)
+
+    def instance(self, state: str):
+        env = self.sim.world.environment(REF.service_code, REF.name)
+        return next(i for i in env.instances.values() if i.state == state)
+
+    def stop(self, instance) -> TrackedTask:
+        compute = self.client.compute(REF.service_code, REF.name)
+        return self.tracker.submit(
+            REF, Action.STOP, instance.id, instance.name, lambda: compute.stop_instance(instance.id)
+        )
+
+    def statuses(self, record: TrackedTask) -> list[str]:
+        return [status for key, status, _ in self.seen if key == record.key]
+
+
+@pytest.fixture
+def transport() -> FaultyTransport:
+    return FaultyTransport()
+
+
+@pytest.fixture
+async def harness(sim, tmp_path, transport):
+    h = Harness(sim, tmp_path, transport)
+    yield h
+    await h.finish()
+    await h.client.aclose()
+
+
+async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(harness, transport):
+    running = harness.instance("Running")
+    failures = {"left": 3}
+
+    def flaky_task_reads(request):
+        if is_task_read(request) and failures["left"] > 0:
+            failures["left"] -= 1
+            return Fault(status=503, body={"errors": [{"code": 9000, "message": "down"}]})
+        return None
+
+    transport.add(flaky_task_reads)
+    record = harness.stop(running)
+    await harness.finish()
+    statuses = harness.statuses(record)
+    assert TaskStatus.CHECKING in statuses and TaskStatus.FAILED not in statuses
+    assert record.status == TaskStatus.SUCCESS
+    assert harness.sim.world.instance(running.id).state == "Stopped"
+
+
+async def test_connection_lost_while_following_then_back(harness, transport):
+    running = harness.instance("Running")
+    failures = {"left": 2}
+
+    def refuse_task_reads(request):
+        if is_task_read(request) and failures["left"] > 0:
+            failures["left"] -= 1
+            return Fault(refuse=True)
+        return None
+
+    transport.add(refuse_task_reads)
+    record = harness.stop(running)
+    await harness.finish()
+    assert TaskStatus.CHECKING in harness.statuses(record)
+    assert record.status == TaskStatus.SUCCESS
+
+
+async def test_a_lost_reply_is_outcome_unknown_and_the_instance_state_is_said(harness, transport):
+    running = harness.instance("Running")
+    transport.add(lambda request: Fault(lose_reply=True) if is_mutation(request) else None)
+    record = harness.stop(running)
+    await harness.finish()
+    assert record.status == TaskStatus.OUTCOME_UNKNOWN
+    state = harness.sim.world.instance(running.id).state
+    assert state in ("Stopping", "Stopped")  # the server did the work
+    assert f"{running.name} is now {state}: it was done" in record.outcome
+    assert TaskStatus.FAILED not in harness.statuses(record)
+
+
+async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(harness, transport):
+    running = harness.instance("Running")
+    throttled = {"left": 1}
+
+    def throttle_once(request):
+        if is_mutation(request) and throttled["left"] > 0:
+            throttled["left"] -= 1
+            return Fault(status=429, body={"errors": [{"code": 429, "message": "slow down"}]})
+        return None
+
+    transport.add(throttle_once)
+    record = harness.stop(running)
+    await harness.finish()
+    assert record.status == TaskStatus.NOT_DONE and record.retry_possible
+    assert harness.sim.world.instance(running.id).state == "Running"  # nothing was done
+    mutations = [s for s in transport.seen if not s.startswith("GET")]
+    assert len(mutations) == 1  # no automatic retry
+    again = harness.tracker.retry(record)
+    assert again is not None and not record.retry_possible
+    await harness.finish()
+    assert again.status == TaskStatus.SUCCESS
+    assert harness.sim.world.instance(running.id).state == "Stopped"
+
+
+async def test_a_request_that_never_left_is_not_done(harness, transport):
+    running = harness.instance("Running")
+    transport.add(lambda request: Fault(refuse=True) if is_mutation(request) else None)
+    record = harness.stop(running)
+    await harness.finish()
+    assert record.status == TaskStatus.NOT_DONE and "not sent" in record.outcome
+
+
+async def test_an_expired_task_says_so_and_shows_the_instance(harness, transport):
+    running = harness.instance("Running")
+    transport.add(
+        lambda request: (
+            Fault(status=404, body={"errors": [{"code": 404, "message": "gone"}]}) if is_task_read(request) else None
+        )
+    )
+    record = harness.stop(running)
+    await harness.finish()
+    assert record.status == TaskStatus.EXPIRED
+    assert "expired" in record.outcome and f"{running.name} is now" in record.outcome
+
+
+async def test_an_unknown_task_status_is_shown_as_it_came(harness, transport):
+    running = harness.instance("Running")
+    rewrites = {"left": 2}
+
+    def queued(payload):
+        rewrites["left"] -= 1
+        if isinstance(payload.get("data"), dict):
+            payload["data"]["status"] = "QUEUED"
+        payload["taskStatus"] = "QUEUED"
+        return payload
+
+    transport.add(lambda request: Fault(rewrite=queued) if is_task_read(request) and rewrites["left"] > 0 else None)
+    record = harness.stop(running)
+    await harness.finish()
+    assert "QUEUED" in harness.statuses(record)
+    assert record.status == TaskStatus.SUCCESS
+
+
+async def test_a_refusal_is_recorded_as_refused(harness):
+    stopped = harness.instance("Stopped")
+    record = harness.stop(stopped)  # stop needs Running: 400 2012
+    with pytest.raises(Exception) as caught:
+        await harness.tracker.sent(record)
+    assert "2012" in str(caught.value)
+    await harness.finish()
+    assert record.status == TaskStatus.REFUSED and "2012" in record.outcome
+
+
+async def test_the_task_goes_on_when_its_waiter_gives_up(harness):
+    """A form closed while sending stops waiting; the tracker still follows the task."""
+    running = harness.instance("Running")
+    record = harness.stop(running)
+    waiter = asyncio.create_task(harness.tracker.sent(record))
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    await harness.finish()
+    assert record.status == TaskStatus.SUCCESS
+
+
+async def test_a_restarted_app_resumes_following_from_the_journal(harness, transport):
+    running = harness.instance("Running")
+    transport.add(lambda request: Fault(refuse=True) if is_task_read(request) else None)
+    record = harness.stop(running)
+    # Let it be sent and journaled, then "quit": cancel everything it was doing.
+    while record.task_id is None:
+        await asyncio.sleep(0)
+    for task in harness.spawned:
+        task.cancel()
+    await asyncio.gather(*harness.spawned, return_exceptions=True)
+    assert [r.task_id for r in harness.journal.load()] == [record.task_id]
+    transport.clear()
+    fresh = harness.new_tracker()
+    resumed = fresh.resume_journaled()
+    assert [(r.task_id, r.instance_name) for r in resumed] == [(record.task_id, running.name)]
+    await harness.finish()
+    assert resumed[0].status == TaskStatus.SUCCESS
+    assert harness.journal.load() == []  # ended: no longer journaled
+    assert oct(harness.journal.path.stat().st_mode & 0o777) == "0o600"
+
+
+async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harness):
+    running = next(
+        i
+        for i in harness.sim.world.environment(REF.service_code, REF.name).instances.values()
+        if i.state == "Running" and i.is_password_enabled
+    )
+    compute = harness.client.compute(REF.service_code, REF.name)
+    record = harness.tracker.submit(
+        REF,
+        Action.RESET_PASSWORD,
+        running.id,
+        running.name,
+        lambda: compute.reset_password(running.id),
+        reveal_password=True,
+    )
+    await harness.finish()
+    assert record.status == TaskStatus.SUCCESS and len(harness.passwords) == 1
+    assert harness.passwords[0] not in record.outcome
+    assert harness.passwords[0] not in harness.journal.path.read_text() if harness.journal.path.exists() else True
