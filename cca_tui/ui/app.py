@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import platformdirs
 from rich.text import Text
 from textual.app import App, SystemCommand
@@ -63,6 +64,7 @@ class CcaApp(App):
         ssh_dir: Path | None = None,
         task_poll_interval: float = 1.0,
         journal_path: Path | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -78,8 +80,12 @@ class CcaApp(App):
                 verify=settings.verify_tls,
                 org_id=settings.org_id,
                 task_poll_interval=task_poll_interval,
+                transport=transport,
             )
         self._environment: tuple[str, str] | None = None
+        # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
+        # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
+        self.key_confirmed = False
         self.tracker: TaskTracker | None = None
         if self.client is not None:
             self.tracker = TaskTracker(
@@ -154,6 +160,10 @@ class CcaApp(App):
 
     def environment_screens(self) -> list[InstanceScreen]:
         return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]
+
+    def key_refused(self, status: int) -> bool:
+        """Does an auth error of this status mean the key itself was refused?"""
+        return status == 401 or not self.key_confirmed
 
     def show_key_problem(self, problem: str) -> None:
         path = str(self.settings.config_path or default_config_path())

@@ -216,7 +216,7 @@ class InstanceScreen(Screen[None]):
             fetched = await fetch_instances(self.compute, self.view.instances)
         except AuthError as exc:
             self._loading = False
-            if exc.status == 401:
+            if self.cca.key_refused(exc.status):
                 self.cca.show_key_problem(describe_error(exc))
                 return
             # 403: the key is fine but not allowed here; other environments may work.
@@ -228,6 +228,7 @@ class InstanceScreen(Screen[None]):
             self.view = self.view.with_stale(describe_error(exc))
             self._schedule_refresh()
             return
+        self.cca.key_confirmed = True
         # What a refresh costs the UI: building the new view and redrawing from it.
         started = time.perf_counter()
         self.view = self.view.with_instances(fetched.instances, when=self.cca.clock()).with_unreadable(
