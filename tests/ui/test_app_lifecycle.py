@@ -131,3 +131,32 @@ async def test_failed_task_is_reported_and_state_kept(sim, tmp_path):
         assert entry.status == "FAILED" and "no capacity on host" in entry.outcome
         assert any("no capacity on host" in n.message for n in app._notifications)
         assert screen.view.instances[stopped.id].state == "Stopped"
+
+
+async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factory, tmp_path):
+    """Double Escape while the create request is on its way: the form closes at once, and
+    the tracker still follows what the server accepted to its end."""
+    from app_harness import wait_until
+
+    from cca_tui.sim.options import SimOptions
+
+    sim = sim_factory(SimOptions(task_delay=0, latency=0.5))
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("n")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, CreateInstanceForm)
+        await fill_create_form(form, pilot, "sent-then-closed")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: form.sending)
+        await pilot.press("escape", "escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await wait_until(pilot, lambda: ("Create", "sent-then-closed", "SUCCESS") in task_rows(screen))
+        assert any(i.name == "sent-then-closed" for i in env_instances_of(sim))
+
+
+def env_instances_of(sim):
+    return list(world_env(sim).instances.values())
