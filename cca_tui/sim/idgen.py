@@ -13,6 +13,7 @@ _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 class IdSource:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
+        self._namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"cca-tui-sim:{seed}")
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -24,3 +25,8 @@ class IdSource:
 
     def password(self, length: int = 12) -> str:
         return "".join(self.rng.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+    def derived(self, name: str) -> str:
+        """A stable id for `name` that draws nothing from the RNG, so adding derived records
+        to the world leaves every drawn id (and the screenshots) as it was."""
+        return str(uuid.uuid5(self._namespace, name))
