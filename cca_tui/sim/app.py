@@ -33,10 +33,10 @@ from .environment import Environment
 from .errors import (
     INTERNAL_ERROR,
     INVALID_FIELD,
-    TASK_FAILED,
     MALFORMED_BODY,
     METHOD_NOT_ALLOWED,
     NOT_AUTHORISED,
+    TASK_FAILED,
     UNKNOWN_ENDPOINT,
     SimError,
     error_body,
