@@ -204,11 +204,13 @@ async def test_paging_follows_the_server_cap(sim_factory):
     assert len({i.id for i in instances}) == 1234
 
 
-async def test_wrong_key_is_auth_error_without_the_key(sim):
+@pytest.mark.parametrize("status", [403, 401])
+async def test_wrong_key_is_auth_error_without_the_key(sim_factory, status):
+    sim = sim_factory(SimOptions(task_delay=0, rejected_key_status=status))
     async with CloudCAClient(sim.url, "not-the-key-123") as api:
         with pytest.raises(AuthError) as caught:
             await api.list_environments()
-    assert caught.value.status == 401
+    assert caught.value.status == status
     assert "not-the-key-123" not in str(caught.value) and "not-the-key-123" not in repr(caught.value)
 
 
