@@ -20,7 +20,7 @@ FILTERS: dict[str, dict[str, Predicate]] = {
         "zone_id": lambda env, n, value: n.zone_id == value,
     },
     "publicipaddresses": {
-        "instance_id": lambda env, ip, value: any(r.instance_id == value for r in env.rules_of_ip(ip.id)),
+        "instance_id": lambda env, ip, value: value in env.ip_instance_ids(ip),
         "vpc_id": lambda env, ip, value: ip.vpc_id == value,
     },
     "nics": {
