@@ -24,7 +24,6 @@ from .options import SimOptions
 from .seed import build_world
 from .tasks import FAILED, SUCCESS, Task, TaskBook
 
-
 # Pass as `org_id` to World.environment to find an environment whatever its organisation.
 T = TypeVar("T")
 
