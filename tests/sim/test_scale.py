@@ -59,7 +59,9 @@ def test_a_page_of_500_out_of_100k_is_cheap(big):
         timings.append(time.perf_counter() - started)
         body = reply.json()
         assert body["metadata"]["recordCount"] == BIG and len(body["data"]) == 500
-    assert body["data"][-1]["name"] == f"{['web', 'api', 'worker', 'cache', 'db', 'batch'][(BIG - 1) % 6]}-{BIG - 1:05d}"
+    assert (
+        body["data"][-1]["name"] == f"{['web', 'api', 'worker', 'cache', 'db', 'batch'][(BIG - 1) % 6]}-{BIG - 1:05d}"
+    )
     # Measured about 25 ms a page on the busy 2-core box: only the page is rendered.
     assert min(timings) < 0.5, timings
     client.close()
