@@ -74,6 +74,7 @@ class Environment:
 
     def get(self, entity_type: str, entity_id: str) -> Any:
         """The record `entity_id` of `entity_type` (an API path word) or a 404."""
+        record: Any
         if entity_type == "sshkeys":
             record = self.ssh_keys.get(entity_id) or next(
                 (k for k in self.ssh_keys.values() if k.id == entity_id), None
@@ -87,7 +88,7 @@ class Environment:
         return record
 
     def collection(self, entity_type: str) -> dict[str, Any]:
-        return {
+        collections: dict[str, dict[str, Any]] = {
             "instances": self.instances,
             "templates": self.templates,
             "computeofferings": self.compute_offerings,
@@ -100,7 +101,8 @@ class Environment:
             "affinitygroups": self.affinity_groups,
             "volumes": self.volumes,
             "zones": {z.id: z for z in self.zones},
-        }[entity_type]
+        }
+        return collections[entity_type]
 
     # -- relations ------------------------------------------------------------------
 
@@ -198,9 +200,10 @@ class Environment:
         while offset in used:
             offset += 1
         if offset >= size - 1:
-            offset = next((o for o in range(2, size - 1) if o not in used), None)
-            if offset is None:
+            hole = next((o for o in range(2, size - 1) if o not in used), None)
+            if hole is None:
                 raise RuntimeError(f"network {network.name} has no free address")
+            offset = hole
         used.add(offset)
         self._next_private[network.id] = offset + 1
         address = base + offset

@@ -327,3 +327,44 @@ def test_org_id_chooses_the_organisation(api, sim):
     web = next(i for i in api.data(path, org_id=org_id) if i["name"] == "web-2")
     api.post(f"{path}/{web['id']}", None, params={"operation": "stop", "org_id": org_id})
     assert sim.world.instance(web["id"]).state == "Stopped"
+
+
+def test_no_reply_carries_a_null(api, sim):
+    """Keys without a value are absent, as in the reference's examples: never null."""
+
+    def walk(value, where):
+        assert value is not None, where
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{where}[{index}]")
+
+    walk(api.get("/environments").json(), "environments")
+    walk(api.get("/services/connections").json(), "connections")
+    for env in ("/services/compute-on/production", DEV):
+        for entity in (
+            "instances",
+            "templates",
+            "computeofferings",
+            "diskofferings",
+            "networks",
+            "sshkeys",
+            "publicipaddresses",
+            "portforwardingrules",
+            "nics",
+            "zones",
+            "affinitygroups",
+            "volumes",
+        ):
+            reply = api.get(f"{env}/{entity}").json()
+            walk(reply, f"{env}/{entity}")
+            key = "name" if entity == "sshkeys" else "id"
+            for row in reply["data"]:
+                walk(api.get(f"{env}/{entity}/{row[key]}").json(), f"{env}/{entity}/{row[key]}")
+    # Task replies too, pending or ended, and a destroyed instance's.
+    old = api.instance("old-reports")
+    walk(api.get(f"{PROD}/instances/{old['id']}").json(), "destroyed instance")
+    task_id = api.task_of(api.operate(api.instance("web-2")["id"], "stop"))
+    walk(api.get(f"/tasks/{task_id}").json(), "task")
