@@ -314,8 +314,9 @@ class ComputeScope:
     async def list_affinity_groups(self) -> list[AffinityGroup]:
         return await self._list(AffinityGroup, "affinitygroups")
 
-    async def list_volumes(self) -> list[Volume]:
-        return await self._list(Volume, "volumes")
+    async def list_volumes(self, *, instance_id: str | None = None, type: str | None = None) -> list[Volume]:
+        """`type` is OS or DATA; with `instance_id` the server sends only that instance's volumes."""
+        return await self._list(Volume, "volumes", instance_id=instance_id, type=type)
 
     # SSH keys
     async def list_ssh_keys(self) -> list[SSHKey]:
@@ -340,8 +341,8 @@ class ComputeScope:
     async def list_port_forwarding_rules(self, *, instance_id: str | None = None) -> list[PortForwardingRule]:
         return await self._list(PortForwardingRule, "portforwardingrules", instance_id=instance_id)
 
-    async def list_nics(self, *, instance_id: str | None = None) -> list[Nic]:
-        return await self._list(Nic, "nics", instance_id=instance_id)
+    async def list_nics(self, *, instance_id: str | None = None, network_id: str | None = None) -> list[Nic]:
+        return await self._list(Nic, "nics", instance_id=instance_id, network_id=network_id)
 
     async def get_nic(self, nic_id: str) -> Nic:
         return await self._get(Nic, "nics", nic_id)

@@ -79,17 +79,28 @@ def data_of(payload: dict[str, Any] | None, *, status: int, method: str, path: s
     return payload["data"]
 
 
+TASK_STATUSES = frozenset({"PENDING", "SUCCESS", "FAILED"})
+MUTATING_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+
+
 def parse_task(payload: dict[str, Any] | None, *, status: int, method: str, path: str) -> Task:
     """Read a task from either documented shape.
 
     Reference: `{"taskId", "taskStatus", "result"}` at top level.
     Go client: `{"data": {"id", "status", "created", "result"}}`.
     A mutation may also answer `{"taskStatus": "SUCCESS", "data": <entity>}` with no task id.
+    The reference lists 204 as a success: a mutation answered 204 (no body) or with `data`
+    (an object) and no task is done, a SUCCESS with no id whose result is that data (None
+    for 204).
+    A GET (reading a task) gets no such leniency: an empty or task-less reply is an error.
     """
+    mutation = method.upper() in MUTATING_METHODS
     if payload is None:
+        if mutation and 200 <= status < 300:
+            return Task(id="", status="SUCCESS", result=None)
         raise ProtocolError("empty reply where a task was expected", status=status, method=method, path=path)
     inner = payload.get("data")
-    if isinstance(inner, dict) and "status" in inner and "id" in inner:
+    if isinstance(inner, dict) and "id" in inner and str(inner.get("status", "")).upper() in TASK_STATUSES:
         return Task(
             id=str(inner["id"]),
             status=str(inner["status"]).upper(),
@@ -105,4 +116,7 @@ def parse_task(payload: dict[str, Any] | None, *, status: int, method: str, path
             created=payload.get("created"),
             result=result,
         )
+    if mutation and "data" in payload and (inner is None or isinstance(inner, dict)):
+        # The entity the mutation made or changed (a list here would be no known reply).
+        return Task(id="", status="SUCCESS", result=inner or None)
     raise ProtocolError("reply is not a task", status=status, method=method, path=path)

@@ -83,9 +83,19 @@ class ServiceConnectionRef(ApiModel):
     service_code: str | None = None
 
 
+class UserRef(ApiModel):
+    """A user as an environment lists it: `name` in a role, `userName` among the members."""
+
+    id: str | None = None
+    name: str | None = None
+    user_name: str | None = Field(None, validation_alias=AliasChoices("userName", "username", "user_name"))
+
+
 class Role(ApiModel):
     id: str | None = None
     name: str | None = None
+    is_default: bool | None = None
+    users: list[UserRef] = []
 
 
 class Environment(ApiModel):
@@ -97,6 +107,8 @@ class Environment(ApiModel):
     organization: Organization | None = None
     service_connection: ServiceConnectionRef | None = None
     roles: list[Role] = []
+    # Only in "retrieve an environment": its members.
+    users: list[UserRef] = []
 
 
 class ConnectionStatus(ApiModel):
@@ -167,6 +179,8 @@ class Instance(ApiModel):
     # Go client extras.
     is_ssh_key_enabled: bool | None = None
     ssh_key_name: str | None = None
+    public_key: str | None = None
+    password: str | None = None
 
 
 class Template(ApiModel):
@@ -213,6 +227,11 @@ class Network(ApiModel):
     cidr: str | None = None
     gateway: str | None = None
     netmask: str | None = None
+    network_acl_id: str | None = None
+    network_acl_name: str | None = None
+    network_offering_id: str | None = None
+    network_offering_name: str | None = None
+    network_offering_description: str | None = None
     state: str | None = None
 
 
@@ -234,8 +253,11 @@ class PublicIp(ApiModel):
     state: str | None = None
     instances: list[InstanceRef] = []
     network_id: str | None = None
+    network_name: str | None = None
     vpc_id: str | None = None
+    vpc_name: str | None = None
     zone_id: str | None = None
+    zone_name: str | None = None
 
 
 class PortForwardingRule(ApiModel):
@@ -248,7 +270,11 @@ class PortForwardingRule(ApiModel):
     private_port_end: str | None = None
     protocol: str | None = None
     instance_id: str | None = None
+    instance_name: str | None = None
+    network_id: str | None = None
+    vpc_id: str | None = None
     private_ip: str | None = None
+    private_ip_id: str | None = None
 
     @field_validator(
         "public_port_start",
@@ -279,6 +305,7 @@ class Nic(ApiModel):
     netmask: str | None = None
     instance_id: str | None = None
     vpc_id: str | None = None
+    vpc_name: str | None = None
     secondary_ips: list[SecondaryIp] = []
 
 
@@ -292,16 +319,22 @@ class AffinityGroup(ApiModel):
     name: str
     type: str | None = None
     description: str | None = None
+    instance_ids: list[str] = []
 
 
 class Volume(ApiModel):
     id: str
     name: str | None = None
+    # OS or DATA (the Go client); the reference writes os or data: compare without case.
     type: str | None = None
+    creation_date: str | None = None
     size_in_gb: int | None = None
     instance_id: str | None = None
     instance_name: str | None = None
     zone_id: str | None = None
+    zone_name: str | None = None
+    disk_offering_id: str | None = None
+    disk_offering_name: str | None = None
     state: str | None = None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -46,7 +47,7 @@ class HttpTransport:
         self.page_size = page_size
         self._sleep = sleep
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/",
+            base_url=join_base(base_url),
             headers={
                 "MC-Api-Key": api_key,
                 "Accept": "application/json",
@@ -168,6 +169,15 @@ class HttpTransport:
             # Only the type: the text of some (LocalProtocolError) quotes header values.
             text = type(exc).__name__
         return text.replace(self._api_key, "***") if self._api_key else text
+
+
+def join_base(base_url: str) -> str:
+    """The base URL every request path is joined to: one `/` at the end and no run of slashes
+    in its path, so `https://api.cloud.ca/v1`, `.../v1/` and `...//v1//` send the same requests
+    (paths are joined without a leading `/`)."""
+    url = httpx.URL(base_url.strip())
+    path = re.sub(r"/{2,}", "/", url.path).rstrip("/") + "/"
+    return str(url.copy_with(path=path))
 
 
 def _row_key(row: Any) -> str | None:

@@ -1,4 +1,4 @@
-"""The API key check: every request carries `MC-Api-Key`, or it gets a 401."""
+"""The API key check: every request carries `MC-Api-Key`, or it gets a 403 (or 401, by option)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from .faults import send_error
 
 
 class ApiKeyGate:
-    def __init__(self, app: ASGIApp, api_key: str):
+    def __init__(self, app: ASGIApp, api_key: str, status: int = 403):
         self.app = app
         self.api_key = api_key
+        self.status = status
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and Headers(scope=scope).get("mc-api-key") != self.api_key:
-            await send_error(send, 401, INVALID_API_KEY, "The MC-Api-Key header is missing or not valid.", [])
+            await send_error(send, self.status, INVALID_API_KEY, "The MC-Api-Key header is missing or not valid.", [])
             return
         await self.app(scope, receive, send)

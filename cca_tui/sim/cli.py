@@ -10,7 +10,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .options import DEMO_API_KEY, SimOptions
+from .options import DEMO_API_KEY, TASKLESS_OPERATIONS, SimOptions
+from .seed import MAX_INSTANCES
 from .server import SimServer
 
 
@@ -35,15 +36,37 @@ def _positive_int(text: str) -> int:
     return value
 
 
+ADMIN_HELP = """\
+admin endpoint (outside the API, same MC-Api-Key header, never delayed nor faulted):
+  POST /_sim/churn  {"serviceCode": "compute-on", "environment": "production",
+                     "share": 0.01, "seed": 1}
+      changes that share of the environment's instances at once (in turn: stop or
+      start, rename, move to another compute offering); answers
+      {"changed": N, "ids": [...]}. Example:
+      curl -X POST -H "MC-Api-Key: KEY" -d '{"serviceCode": "compute-on",
+        "environment": "production", "share": 0.01}' http://127.0.0.1:8080/_sim/churn
+"""
+
+
+def _instance_count(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_INSTANCES:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_INSTANCES}")
+    return value
+
+
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = SimOptions()
+    parser.epilog = ADMIN_HELP
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on, 0 for any (default: %(default)s)")
     parser.add_argument(
         "--instances",
-        type=_positive_int,
+        type=_instance_count,
         default=None,
-        help="seed this many instances in the first environment (default: 12 per environment)",
+        help=f"seed this many instances (up to {MAX_INSTANCES:,}) in the first environment, its networks"
+        " sized to hold them (default: 12 per environment)",
     )
     parser.add_argument(
         "--page-cap", type=_positive_int, default=None, help="never return more than this many rows per page"
@@ -63,6 +86,25 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--error-rate", type=_rate, default=0.0, help="share of requests answered 503")
     parser.add_argument("--drop-rate", type=_rate, default=0.0, help="share of requests whose connection drops")
     parser.add_argument("--throttle-rate", type=_rate, default=0.0, help="share of requests answered 429")
+    parser.add_argument(
+        "--task-ttl",
+        type=_non_negative,
+        default=defaults.task_ttl,
+        help="seconds a task stays readable after it ends; then GET /tasks/{id} is 404 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rejected-key-status",
+        type=int,
+        choices=(401, 403),
+        default=defaults.rejected_key_status,
+        help="status of a missing or wrong key (default: %(default)s, as the reference lists)",
+    )
+    parser.add_argument(
+        "--taskless-reply",
+        choices=("204", "data"),
+        default=None,
+        help="answer " + ", ".join(TASKLESS_OPERATIONS) + " at once, with 204 or with {data} and no task",
+    )
     parser.add_argument("--api-key", default=DEMO_API_KEY, help="the key clients must send (default: the demo key)")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the world and of fault draws")
 
@@ -78,6 +120,9 @@ def options_from_args(args: argparse.Namespace) -> SimOptions:
         drop_rate=args.drop_rate,
         throttle_rate=args.throttle_rate,
         seed=args.seed,
+        task_ttl=args.task_ttl,
+        rejected_key_status=args.rejected_key_status,
+        taskless_reply=args.taskless_reply,
     )
 
 

@@ -31,9 +31,17 @@ class Organization:
 
 
 @dataclass
+class User:
+    id: str
+    name: str
+
+
+@dataclass
 class Role:
     id: str
     name: str
+    is_default: bool = False
+    users: list[User] = field(default_factory=list)
 
 
 @dataclass
@@ -91,6 +99,11 @@ class Network:
     cidr: str
     gateway: str
     netmask: str
+    acl_id: str = ""
+    acl_name: str = ""
+    offering_id: str = ""
+    offering_name: str = ""
+    offering_description: str = ""
     state: str = "Implemented"
 
 
@@ -128,6 +141,7 @@ class Instance:
     affinity_group_ids: list[str] = field(default_factory=list)
     user_data: str = ""
     ssh_key_name: str | None = None
+    public_key: str | None = None  # set when created with `publicKey`
     busy_task_id: str | None = None  # the task in flight on this instance, if any
 
 
@@ -150,6 +164,10 @@ class PublicIp:
     is_source_nat: bool = False
     network_id: str | None = None  # set once a rule ties it to a network tier
     state: str = "Allocated"
+    vpn: bool = False  # remote access VPN enabled (only on a source-NAT address)
+    static_nat_instance_id: str | None = None  # every port of this address goes to that instance
+    lb_instance_ids: list[str] = field(default_factory=list)  # load balancing rule members
+    lb_ports: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -169,9 +187,10 @@ class PortForwardingRule:
 class Volume:
     id: str
     name: str
-    type: str  # ROOT | DATA
+    type: str  # OS | DATA, as the Go client spells them
     size_gb: int
     zone_id: str
+    created: str
     instance_id: str | None = None
     disk_offering_id: str | None = None
     iops: int | None = None

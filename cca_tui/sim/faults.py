@@ -65,8 +65,8 @@ class FaultInjector:
         silence_drop_logs()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["path"].startswith("/_sim/"):
+            await self.app(scope, receive, send)  # the simulator's own admin paths: no faults
             return
         if self.is_offline():  # the transport normally drops these first; this catches requests already read
             await drop_connection(send)

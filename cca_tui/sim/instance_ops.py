@@ -24,7 +24,7 @@ from .errors import (
     invalid_field,
     wrong_state,
 )
-from .provisioning import acquire_public_ip, forward_port, provision_instance
+from .provisioning import acquire_public_ip, forward_port, now_iso, provision_instance
 from .tasks import Task
 from .views import instance_detail
 from .world import World
@@ -128,6 +128,7 @@ def create(world: World, env: Environment, body: dict[str, Any]) -> Task:
         memory_in_mb=request.memory_in_mb,
         root_size_gb=request.root_size_gb,
         ssh_key_name=request.ssh_key_name,
+        public_key=request.public_key,
         user_data=request.user_data,
         affinity_group_ids=request.affinity_group_ids,
     )
@@ -138,11 +139,12 @@ def create(world: World, env: Environment, body: dict[str, Any]) -> Task:
             type="DATA",
             size_gb=request.disk_size_gb or 0,
             zone_id=request.network.zone_id,
+            created=now_iso(),
             instance_id=instance.id,
             disk_offering_id=request.disk_offering.id,
             iops=request.disk_iops,
         )
-        env.volumes[disk.id] = disk
+        env.add_volume(disk)
     if request.volume_to_attach:
         env.volumes[request.volume_to_attach].instance_id = instance.id
     if request.ports:
@@ -193,7 +195,7 @@ def destroy(world: World, env: Environment, instance: Instance, body: dict[str, 
     volume_ids = v.string_list(body.get("volumeIdsToDelete") or [], "volumeIdsToDelete")
     for ip_id in ip_ids:
         ip = env.public_ips.get(ip_id)
-        users = {r.instance_id for r in env.rules_of_ip(ip_id)} if ip else set()
+        users = set(env.ip_instance_ids(ip)) if ip else set()
         if ip is None or ip.is_source_nat or instance.id not in users:
             raise invalid_field("publicIpIdsToRelease", f"public IP '{ip_id}' is not one of this instance's")
         if users - {instance.id}:
@@ -245,6 +247,18 @@ def recover(world: World, env: Environment, instance: Instance) -> Task:
     return _transition(world, env, instance, "recover", reboot_if_running=False, change=_setter(instance, STOPPED))
 
 
+def _leave_public_ips(env: Environment, instance_id: str, *, static_nat: bool) -> None:
+    """Take the instance out of load balancing rules (and off static NAT if asked)."""
+    for ip in env.public_ips.values():
+        if instance_id in ip.lb_instance_ids:
+            ip.lb_instance_ids.remove(instance_id)
+            if not ip.lb_instance_ids:
+                ip.lb_ports = []
+        if static_nat and ip.static_nat_instance_id == instance_id:
+            ip.static_nat_instance_id = None
+            ip.network_id = None
+
+
 def _release_public_ip(env: Environment, ip_id: str) -> None:
     for rule in env.rules_of_ip(ip_id):
         del env.pf_rules[rule.id]
@@ -255,11 +269,12 @@ def _expunge(env: Environment, instance: Instance) -> None:
     """Remove every trace of the instance: it leaves every list and answers 404."""
     for rule in env.rules_of_instance(instance.id):
         del env.pf_rules[rule.id]
+    _leave_public_ips(env, instance.id, static_nat=True)
     for nic in env.nics_of_instance(instance.id):
         env.release_private_ip(nic.network_id, nic.ip_address)
-        del env.nics[nic.id]
+        env.remove_nic(nic)
     for volume in env.volumes_of_instance(instance.id):
-        if volume.type == "ROOT":
+        if volume.type == "OS":
             del env.volumes[volume.id]
         else:
             volume.instance_id = None
@@ -321,8 +336,9 @@ def change_network(world: World, env: Environment, instance: Instance, body: dic
     def change() -> None:
         for rule in env.rules_of_instance(instance.id):
             del env.pf_rules[rule.id]
+        _leave_public_ips(env, instance.id, static_nat=False)
         for ip in env.public_ips.values():
-            if ip.network_id == instance.network_id and not env.rules_of_ip(ip.id):
+            if ip.network_id == instance.network_id and not env.ip_instance_ids(ip):
                 ip.network_id = None
         nic = next(n for n in env.nics_of_instance(instance.id) if n.is_default)
         env.release_private_ip(nic.network_id, nic.ip_address)

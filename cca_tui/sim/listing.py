@@ -20,19 +20,27 @@ FILTERS: dict[str, dict[str, Predicate]] = {
         "zone_id": lambda env, n, value: n.zone_id == value,
     },
     "publicipaddresses": {
-        "instance_id": lambda env, ip, value: any(r.instance_id == value for r in env.rules_of_ip(ip.id)),
+        "instance_id": lambda env, ip, value: value in env.ip_instance_ids(ip),
         "vpc_id": lambda env, ip, value: ip.vpc_id == value,
     },
-    "nics": {"instance_id": lambda env, nic, value: nic.instance_id == value},
+    "nics": {
+        "instance_id": lambda env, nic, value: nic.instance_id == value,
+        "network_id": lambda env, nic, value: nic.network_id == value,
+    },
     "portforwardingrules": {
         "instance_id": lambda env, r, value: r.instance_id == value,
         "ip_address_id": lambda env, r, value: r.public_ip_id == value,
     },
-    "volumes": {"instance_id": lambda env, v, value: v.instance_id == value},
+    "volumes": {
+        "instance_id": lambda env, v, value: v.instance_id == value,
+        "type": lambda env, v, value: v.type == value.upper(),  # the reference writes os/data, Go OS/DATA
+    },
 }
 
 
 def filtered(env: Environment, entity_type: str, records: list[Any], query: Mapping[str, str]) -> list[Any]:
+    if entity_type == "nics" and query.get("instance_id"):
+        records = env.nics_of_instance(query["instance_id"])  # indexed: no scan of every NIC
     for param, predicate in FILTERS.get(entity_type, {}).items():
         value = query.get(param)
         if value:

@@ -1,4 +1,4 @@
-"""The knobs of one simulator run: the API key, timing, paging and injected faults."""
+"""The knobs of one simulator run: the API key, timing, paging, reply dialect and injected faults."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 # Printed by `cca-tui sim` so an operator can paste it into a profile.
 DEMO_API_KEY = "demo-0000-cca-tui-key"
+
+# The operations `taskless_reply` applies to by default: quick ones a server may answer at once.
+TASKLESS_OPERATIONS = ("start", "stop", "reboot", "associateSSHKey", "update", "deleteSSHKey")
 
 
 @dataclass
@@ -19,3 +22,15 @@ class SimOptions:
     drop_rate: float = 0.0  # share of requests whose connection is dropped mid-reply
     throttle_rate: float = 0.0  # share of requests answered 429 with Retry-After: 1
     seed: int = 42  # RNG seed: the world and fault draws are deterministic
+    task_ttl: float = 1800.0  # seconds (of the simulator's clock) a task stays readable after it ends
+    rejected_key_status: int = 403  # status of a missing or wrong key: 403 as the reference lists, or 401
+    # None: every mutation answers with a task. "204": the operations in `taskless_operations`
+    # do their work at once and answer 204 with no body; "data": they answer {"data": result}.
+    taskless_reply: str | None = None
+    taskless_operations: tuple[str, ...] = TASKLESS_OPERATIONS
+
+    def __post_init__(self) -> None:
+        if self.rejected_key_status not in (401, 403):
+            raise ValueError("rejected_key_status must be 401 or 403")
+        if self.taskless_reply not in (None, "204", "data"):
+            raise ValueError("taskless_reply must be None, '204' or 'data'")

@@ -3,11 +3,17 @@ NIC and root volume, and port forwarding from a public address."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from .entities import ComputeOffering, Instance, Network, Nic, PortForwardingRule, PublicIp, Template, Volume
 from .environment import Environment
 from .idgen import IdSource
 
 GIB = 1024**3
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def template_size_gb(template: Template) -> int:
@@ -27,8 +33,10 @@ def provision_instance(
     memory_in_mb: int | None = None,
     root_size_gb: int | None = None,
     ssh_key_name: str | None = None,
+    public_key: str | None = None,
     user_data: str = "",
     affinity_group_ids: list[str] | None = None,
+    created: str | None = None,
 ) -> Instance:
     instance = Instance(
         id=ids.uuid(),
@@ -37,28 +45,30 @@ def provision_instance(
         state=state,
         template_id=template.id,
         compute_offering_id=offering.id,
-        cpu_count=cpu_count if offering.custom else offering.cpu_count,
-        memory_in_mb=memory_in_mb if offering.custom else offering.memory_in_mb,
+        cpu_count=(cpu_count if offering.custom else offering.cpu_count) or 0,
+        memory_in_mb=(memory_in_mb if offering.custom else offering.memory_in_mb) or 0,
         network_id=network.id,
         ip_address=env.allocate_private_ip(network),
         mac_address=ids.mac(),
         is_password_enabled=template.password_enabled,
         user_data=user_data,
         ssh_key_name=ssh_key_name,
+        public_key=public_key,
         affinity_group_ids=list(affinity_group_ids or []),
     )
     env.instances[instance.id] = instance
     nic = Nic(ids.uuid(), instance.id, network.id, instance.ip_address, instance.mac_address, True)
-    env.nics[nic.id] = nic
+    env.add_nic(nic)
     root = Volume(
         id=ids.uuid(),
         name=f"ROOT-{name}",
-        type="ROOT",
+        type="OS",
         size_gb=root_size_gb or template_size_gb(template),
         zone_id=network.zone_id,
+        created=created or now_iso(),
         instance_id=instance.id,
     )
-    env.volumes[root.id] = root
+    env.add_volume(root)
     return instance
 
 

@@ -1,8 +1,12 @@
-"""The demo world: two service connections, four environments and their contents.
+"""The demo world: two service connections, five environments and their contents.
 
 Everything is drawn from one seeded IdSource, so a seed always yields the same ids.
 `instances=N` swaps the first environment's dozen hand-named instances for N
-generated ones (the first dozen keep their hand names) to exercise paging and scale.
+generated ones (the first dozen keep their hand names) to exercise paging and scale;
+its networks are then sized to hold them (up to MAX_INSTANCES).
+
+The key's user is a member of the first four environments (two organisations); the
+fifth belongs to a third organisation and is listed only when asked with its `org_id`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from .entities import (
     Role,
     SshKey,
     Template,
+    User,
     Volume,
     Vpc,
     Zone,
@@ -30,13 +35,29 @@ from .sshkeys import SEED_PUBLIC_KEYS, key_blob, md5_fingerprint
 
 SEED_DATE = "2024-01-15T09:30:00Z"
 
+MAX_INSTANCES = 1_000_000
+
 # (service code, environment name, description, membership, organization index)
 ENVIRONMENTS = [
     ("compute-on", "production", "Customer-facing production workloads", "ALL_ORG_USERS", 0),
     ("compute-on", "test_area", "Sandbox for trying things out", "MANY_USERS", 0),
     ("compute-qc", "dev", "Development and CI", "MANY_USERS", 0),
     ("compute-qc", "dr-site", "Disaster recovery replicas", "ALL_ORG_USERS", 1),
+    ("compute-qc", "partner-lab", "A partner's lab, another organisation", "MANY_USERS", 2),
 ]
+MEMBER_ORGANIZATIONS = {0, 1}  # the key's user is a member of these organisations' environments
+
+# CloudStack's two built-in network ACLs keep the same ids everywhere.
+ACL_ALLOW = ("9ba3ec65-2e1d-11e4-8e05-42a29a39fc92", "default_allow")
+ACL_DENY = ("9ba3863e-2e1d-11e4-8e05-42a29a39fc92", "default_deny")
+# (name, description) of the tier offerings; the web tier is load balanced.
+TIER_OFFERINGS = {
+    "standard": ("Standard Tier", "Offering for Isolated Vpc networks with Source Nat service enabled"),
+    "balanced": ("Load Balanced Tier", "Offering for Isolated Vpc networks with a load balancer"),
+}
+USERS = ["alice", "bob", "carol"]
+# (role name, is default, users by index into USERS)
+ROLES = [("Environment Admin", False, [0]), ("User", True, [1, 2]), ("Read-only", False, [])]
 
 # (name, os type, size GiB, ready, password enabled, ssh key enabled, first zone only)
 TEMPLATES = [
@@ -89,6 +110,8 @@ TIER_OF_ROLE = {"web": "Web", "api": "App", "worker": "App", "cache": "App", "db
 
 
 def build_world(ids: IdSource, first_env_instances: int | None = None) -> tuple[list[Connection], list[Environment]]:
+    if first_env_instances is not None and not 0 <= first_env_instances <= MAX_INSTANCES:
+        raise ValueError(f"instances must be between 0 and {MAX_INSTANCES}")
     connections = [
         Connection(ids.uuid(), "compute-on", "cloud.ca ON", "CloudCA", [Zone(ids.uuid(), "ON-1")], True, SEED_DATE),
         Connection(
@@ -105,8 +128,10 @@ def build_world(ids: IdSource, first_env_instances: int | None = None) -> tuple[
     organizations = [
         Organization(ids.uuid(), "Acme Corp", "acme"),
         Organization(ids.uuid(), "Acme Continuity", "acme-dr"),
+        Organization(ids.derived("organization/globex"), "Globex Partners", "globex"),
     ]
-    roles = [Role(ids.uuid(), "Environment Admin"), Role(ids.uuid(), "User"), Role(ids.uuid(), "Read-only")]
+    role_ids = [ids.uuid() for _ in ROLES]
+    users = [User(ids.derived(f"user/{name}"), name) for name in USERS]
     environments = []
     for index, (code, name, description, membership, org) in enumerate(ENVIRONMENTS):
         env = Environment(
@@ -117,16 +142,34 @@ def build_world(ids: IdSource, first_env_instances: int | None = None) -> tuple[
             created=SEED_DATE,
             organization=organizations[org],
             connection=by_code[code],
-            roles=list(roles),
+            roles=[
+                Role(role_id, role_name, is_default, [users[u] for u in members])
+                for role_id, (role_name, is_default, members) in zip(role_ids, ROLES, strict=True)
+            ],
             index=index,
+            member=org in MEMBER_ORGANIZATIONS,
         )
-        _seed_catalog(env, ids)
+        _seed_catalog(env, ids, first_env_instances if index == 0 else None)
         _seed_instances(env, ids, first_env_instances if index == 0 else None)
         environments.append(env)
     return connections, environments
 
 
-def _seed_catalog(env: Environment, ids: IdSource) -> None:
+def _address_plan(env: Environment, count: int | None) -> list[tuple[ipaddress.IPv4Network, int]]:
+    """(VPC block, tier prefix length) per VPC. Tiers are /20 unless an environment holds
+    so many instances that one tier could need more; then every tier gets room for all."""
+    tier_prefix = 20
+    if count is not None:
+        tier_prefix = min(20, 32 - (count + 3).bit_length())
+    if tier_prefix == 20:
+        return [(ipaddress.IPv4Network(f"10.{100 + env.index * 2 + v}.0.0/16"), 20) for v in range(len(VPCS))]
+    vpc_prefix = tier_prefix - 2  # room for four tiers
+    size = 1 << (32 - vpc_prefix)
+    base = int(ipaddress.IPv4Address("10.0.0.0"))
+    return [(ipaddress.IPv4Network((base + v * size, vpc_prefix)), tier_prefix) for v in range(len(VPCS))]
+
+
+def _seed_catalog(env: Environment, ids: IdSource, count: int | None = None) -> None:
     zone_ids = [z.id for z in env.zones]
     for name, os_type, size_gib, ready, password, ssh, first_zone_only in TEMPLATES:
         template = Template(
@@ -157,13 +200,15 @@ def _seed_catalog(env: Environment, ids: IdSource) -> None:
     for name, size, custom_size, custom_iops in DISK_OFFERINGS:
         disk = DiskOffering(ids.uuid(), name, size, custom_size, custom_iops)
         env.disk_offerings[disk.id] = disk
-    for v, (vpc_name, tiers) in enumerate(VPCS):
-        octet = 100 + env.index * 2 + v
-        vpc = Vpc(ids.uuid(), vpc_name, zone_ids[min(v, len(zone_ids) - 1)], f"10.{octet}.0.0/16")
+    offerings = {key: (ids.derived(f"networkoffering/{key}"), *text) for key, text in TIER_OFFERINGS.items()}
+    for v, ((vpc_name, tiers), (block, tier_prefix)) in enumerate(zip(VPCS, _address_plan(env, count), strict=True)):
+        vpc = Vpc(ids.uuid(), vpc_name, zone_ids[min(v, len(zone_ids) - 1)], str(block))
         env.vpcs[vpc.id] = vpc
+        tier_size = 1 << (32 - tier_prefix)
         for t, tier in enumerate(tiers):
-            # /20 tiers: roomy enough for the scale seed (thousands of instances).
-            cidr = ipaddress.IPv4Network(f"10.{octet}.{16 * t}.0/20")
+            cidr = ipaddress.IPv4Network((int(block.network_address) + t * tier_size, tier_prefix))
+            acl_id, acl_name = ACL_DENY if tier == "Data" else ACL_ALLOW
+            offering_id, offering_name, offering_description = offerings["balanced" if tier == "Web" else "standard"]
             network = Network(
                 id=ids.uuid(),
                 name=f"{tier}-{env.name}",
@@ -173,6 +218,11 @@ def _seed_catalog(env: Environment, ids: IdSource) -> None:
                 cidr=str(cidr),
                 gateway=str(cidr.network_address + 1),
                 netmask=str(cidr.netmask),
+                acl_id=acl_id,
+                acl_name=acl_name,
+                offering_id=offering_id,
+                offering_name=offering_name,
+                offering_description=offering_description,
             )
             env.networks[network.id] = network
         acquire_public_ip(env, ids, vpc.id, source_nat=True)
@@ -220,6 +270,7 @@ def _seed_instances(env: Environment, ids: IdSource, count: int | None) -> None:
             cpu_count=2 if offering.custom else None,
             memory_in_mb=4096 if offering.custom else None,
             ssh_key_name=key_names[i % len(key_names)] if i % 3 == 0 else None,
+            created=SEED_DATE,
         )
         if ports:
             ip = acquire_public_ip(env, ids, network.vpc_id)
@@ -228,6 +279,24 @@ def _seed_instances(env: Environment, ids: IdSource, count: int | None) -> None:
     _seed_data_volumes(env, ids)
     for vpc_id in env.vpcs:
         acquire_public_ip(env, ids, vpc_id)  # one spare address per VPC, free for portsToForward
+    _seed_other_purposes(env, ids)
+
+
+def _seed_other_purposes(env: Environment, ids: IdSource) -> None:
+    """Addresses with the purposes operators also meet: static NAT to one instance (ssh on
+    22), a load balancer in front of the web tier, and remote access VPN on a source NAT."""
+    by_name = {i.name: i for i in env.instances.values() if i.name in ("api-2", "web-1", "web-2")}
+    first_vpc = next(iter(env.vpcs))
+    source_nat = next(ip for ip in env.public_ips.values() if ip.is_source_nat and ip.vpc_id == first_vpc)
+    source_nat.vpn = True
+    target = by_name.get("api-2")
+    if target is not None:
+        ip = acquire_public_ip(env, ids, env.networks[target.network_id].vpc_id)
+        ip.static_nat_instance_id, ip.network_id = target.id, target.network_id
+    members = [by_name[name] for name in ("web-1", "web-2") if name in by_name]
+    if members:
+        ip = acquire_public_ip(env, ids, env.networks[members[0].network_id].vpc_id)
+        ip.lb_instance_ids, ip.lb_ports, ip.network_id = [m.id for m in members], [80], members[0].network_id
 
 
 def _seed_data_volumes(env: Environment, ids: IdSource) -> None:
@@ -248,7 +317,8 @@ def _seed_data_volumes(env: Environment, ids: IdSource) -> None:
             type="DATA",
             size_gb=offerings[offering_name].gb_size,
             zone_id=zone,
+            created=SEED_DATE,
             instance_id=instance.id if instance else None,
             disk_offering_id=offerings[offering_name].id,
         )
-        env.volumes[volume.id] = volume
+        env.add_volume(volume)

@@ -124,6 +124,7 @@ class CreateRequest:
     disk_size_gb: int | None
     disk_iops: int | None
     ssh_key_name: str | None
+    public_key: str | None
     volume_to_attach: str | None
     affinity_group_ids: list[str]
     ports: list[int]
@@ -153,8 +154,10 @@ def create_request(env: Environment, body: dict[str, Any]) -> CreateRequest:
         ssh_key_name = text(body["sshKeyName"], "sshKeyName")
         if ssh_key_name not in env.ssh_keys:
             raise invalid_field("sshKeyName", f"no SSH key named '{ssh_key_name}'")
+    public_key = None
     if present(body, "publicKey"):
-        key_blob(text(body["publicKey"], "publicKey"), "publicKey")
+        public_key = text(body["publicKey"], "publicKey").strip()
+        key_blob(public_key, "publicKey")
 
     volume_id = None
     if present(body, "volumeIdToAttach"):
@@ -201,6 +204,7 @@ def create_request(env: Environment, body: dict[str, Any]) -> CreateRequest:
         disk_size,
         disk_iops,
         ssh_key_name,
+        public_key,
         volume_id,
         groups,
         ports,

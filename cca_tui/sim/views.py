@@ -1,4 +1,9 @@
-"""JSON shapes of every record, as the cloud.ca API spells them."""
+"""JSON shapes of every record, as the cloud.ca API reference spells them.
+
+A key the reference leaves out of an example is left out here too when it has no value
+(a source-NAT address's network, an unattached volume's instance): absent, never null.
+Keys the reference does not show at all are not sent.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ from .environment import Environment
 
 
 def environment_view(env: Environment) -> dict[str, Any]:
+    """The list shape. `serviceConnection.serviceCode` is not in the reference's example, but
+    the real server sends it (the terraform provider reads it)."""
     org, conn = env.organization, env.connection
     return {
         "id": env.id,
@@ -33,8 +40,24 @@ def environment_view(env: Environment) -> dict[str, Any]:
         "creationDate": env.created,
         "organization": {"id": org.id, "name": org.name, "entryPoint": org.entry_point},
         "serviceConnection": {"id": conn.id, "name": conn.name, "serviceCode": conn.service_code},
-        "roles": [{"id": r.id, "name": r.name} for r in env.roles],
+        "roles": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "isDefault": r.is_default,
+                "users": [{"id": u.id, "name": u.name} for u in r.users],
+            }
+            for r in env.roles
+        ],
     }
+
+
+def environment_detail(env: Environment) -> dict[str, Any]:
+    """The retrieve shape: the list shape plus the environment's members."""
+    view = environment_view(env)
+    members = {u.id: u for r in env.roles for u in r.users}
+    view["users"] = [{"id": u.id, "userName": u.name} for u in members.values()]
+    return view
 
 
 def connection_view(conn: Connection) -> dict[str, Any]:
@@ -79,21 +102,34 @@ def instance_summary(env: Environment, i: Instance) -> dict[str, Any]:
 
 
 def instance_detail(env: Environment, i: Instance) -> dict[str, Any]:
-    """The retrieve shape: the summary plus userData, publicIps and nics."""
+    """The retrieve shape: the summary plus userData, publicIps and nics, and (as the official
+    Go client reads them) `sshKeyName` and `publicKey` when the instance has them."""
     view = instance_summary(env, i)
     view["userData"] = i.user_data
-    public_ips: dict[str, dict[str, Any]] = {}
-    for rule in env.rules_of_instance(i.id):
-        ip = env.public_ips[rule.public_ip_id]
-        entry = public_ips.setdefault(
-            ip.id, {"id": ip.id, "ipAddress": ip.ip_address, "purposes": ["PORT_FORWARDING"], "ports": []}
-        )
-        entry["ports"].append(_port_range(rule.public_port_start, rule.public_port_end))
-    view["publicIps"] = list(public_ips.values())
+    view["publicIps"] = [_instance_public_ip(env, ip, i.id) for ip in env.public_ips_of_instance(i.id)]
     view["nics"] = [
         {"id": n.id, "isDefault": n.is_default, "networkId": n.network_id} for n in env.nics_of_instance(i.id)
     ]
+    if i.ssh_key_name:
+        view["sshKeyName"] = i.ssh_key_name
+    if i.public_key:
+        view["publicKey"] = i.public_key
     return view
+
+
+def _instance_public_ip(env: Environment, ip: PublicIp, instance_id: str) -> dict[str, Any]:
+    """One address as a retrieved instance shows it: what it does for this instance."""
+    purposes, ports = [], []
+    if ip.static_nat_instance_id == instance_id:
+        purposes.append("STATIC_NAT")
+    rules = [r for r in env.rules_of_ip(ip.id) if r.instance_id == instance_id]
+    if rules:
+        purposes.append("PORT_FORWARDING")
+        ports += [_port_range(r.public_port_start, r.public_port_end) for r in rules]
+    if instance_id in ip.lb_instance_ids:
+        purposes.append("LOAD_BALANCING")
+        ports += [str(p) for p in ip.lb_ports]
+    return {"id": ip.id, "ipAddress": ip.ip_address, "purposes": purposes, "ports": ports}
 
 
 def template_view(env: Environment, t: Template) -> dict[str, Any]:
@@ -142,6 +178,11 @@ def network_view(env: Environment, n: Network) -> dict[str, Any]:
         "cidr": n.cidr,
         "gateway": n.gateway,
         "netmask": n.netmask,
+        "networkAclId": n.acl_id,
+        "networkAclName": n.acl_name,
+        "networkOfferingId": n.offering_id,
+        "networkOfferingName": n.offering_name,
+        "networkOfferingDescription": n.offering_description,
         "state": n.state,
     }
 
@@ -151,51 +192,61 @@ def ssh_key_view(env: Environment, k: SshKey) -> dict[str, Any]:
 
 
 def public_ip_view(env: Environment, ip: PublicIp) -> dict[str, Any]:
-    rules = env.rules_of_ip(ip.id)
+    """A source-NAT address has no `instances`, `networkId` or `networkName` (as in the
+    reference's example); an address in use by instances lists them."""
     vpc = env.vpcs[ip.vpc_id]
     network = env.networks.get(ip.network_id) if ip.network_id else None
-    return {
-        "id": ip.id,
-        "ipAddress": ip.ip_address,
-        "purposes": ["SOURCE_NAT"] if ip.is_source_nat else (["PORT_FORWARDING"] if rules else []),
-        "state": ip.state,
-        "instances": [{"id": i.id, "name": i.name} for i in env.ip_instances(ip)],
-        "ports": [_port_range(r.public_port_start, r.public_port_end) for r in rules],
-        "networkId": network.id if network else None,
-        "networkName": network.name if network else None,
-        "vpcId": vpc.id,
-        "vpcName": vpc.name,
-        "zoneId": ip.zone_id,
-        "zoneName": env.zone(ip.zone_id).name,
-    }
+    view: dict[str, Any] = {"id": ip.id}
+    instances = env.ip_instances(ip)
+    if instances:
+        view["instances"] = [{"id": i.id, "name": i.name} for i in instances]
+    view["ipAddress"] = ip.ip_address
+    if network is not None:
+        view["networkId"], view["networkName"] = network.id, network.name
+    view.update(
+        {
+            "purposes": env.ip_purposes(ip),
+            "state": ip.state,
+            "vpcId": vpc.id,
+            "vpcName": vpc.name,
+            "zoneId": ip.zone_id,
+            "zoneName": env.zone(ip.zone_id).name,
+        }
+    )
+    return view
 
 
 def pf_rule_view(env: Environment, r: PortForwardingRule) -> dict[str, Any]:
     ip = env.public_ips[r.public_ip_id]
-    instance = env.instances.get(r.instance_id)
-    return {
+    instance = env.instances[r.instance_id]
+    network = env.networks[instance.network_id]
+    nic = next((n for n in env.nics_of_instance(instance.id) if n.ip_address == r.private_ip), None)
+    view = {
         "id": r.id,
         "ipAddress": ip.ip_address,
         "ipAddressId": ip.id,
-        "publicPortStart": str(r.public_port_start),
-        "publicPortEnd": str(r.public_port_end),
         "privatePortStart": str(r.private_port_start),
         "privatePortEnd": str(r.private_port_end),
+        "publicPortStart": str(r.public_port_start),
+        "publicPortEnd": str(r.public_port_end),
         "protocol": r.protocol,
         "instanceId": r.instance_id,
-        "instanceName": instance.name if instance else None,
+        "instanceName": instance.name,
+        "networkId": network.id,
+        "vpcId": network.vpc_id,
         "privateIp": r.private_ip,
-        "state": "Active",
     }
+    if nic is not None:  # the private IP's id is its NIC's (CloudStack's secondary IPs have their own)
+        view["privateIpId"] = nic.id
+    return view
 
 
 def nic_view(env: Environment, n: Nic) -> dict[str, Any]:
     network = env.networks[n.network_id]
     return {
         "id": n.id,
-        "name": f"NIC-{n.network_id[:4]}",
+        "name": "NIC-0" if n.is_default else "NIC-1",
         "ipAddress": n.ip_address,
-        "macAddress": n.mac_address,
         "isDefault": n.is_default,
         "networkId": network.id,
         "networkName": network.name,
@@ -203,6 +254,7 @@ def nic_view(env: Environment, n: Nic) -> dict[str, Any]:
         "netmask": network.netmask,
         "instanceId": n.instance_id,
         "vpcId": network.vpc_id,
+        "vpcName": env.vpcs[network.vpc_id].name,
         "secondaryIps": [],
     }
 
@@ -213,21 +265,22 @@ def zone_view(env: Environment, z: Zone) -> dict[str, Any]:
 
 def affinity_group_view(env: Environment, g: AffinityGroup) -> dict[str, Any]:
     members = [i.id for i in env.instances.values() if g.id in i.affinity_group_ids]
-    return {"id": g.id, "name": g.name, "type": g.type, "description": g.description, "instanceIds": members}
+    return {"id": g.id, "name": g.name, "type": g.type, "instanceIds": members}
 
 
 def volume_view(env: Environment, v: Volume) -> dict[str, Any]:
+    """`type` is OS or DATA (the Go client's spelling); an unattached volume has no
+    instance keys, a volume without a disk offering (an OS volume) no offering keys."""
     instance = env.instances.get(v.instance_id) if v.instance_id else None
-    return {
-        "id": v.id,
-        "name": v.name,
-        "type": v.type,
-        "sizeInGb": v.size_gb,
-        "instanceId": instance.id if instance else None,
-        "instanceName": instance.name if instance else None,
-        "zoneId": v.zone_id,
-        "state": v.state,
-    }
+    view: dict[str, Any] = {"id": v.id, "name": v.name, "type": v.type, "creationDate": v.created}
+    if instance is not None:
+        view["instanceId"], view["instanceName"] = instance.id, instance.name
+    view["zoneId"], view["zoneName"] = v.zone_id, env.zone(v.zone_id).name
+    offering = env.disk_offerings.get(v.disk_offering_id) if v.disk_offering_id else None
+    if offering is not None:
+        view["diskOfferingId"], view["diskOfferingName"] = offering.id, offering.name
+    view["state"], view["sizeInGb"] = v.state, v.size_gb
+    return view
 
 
 def _port_range(start: int, end: int) -> str:

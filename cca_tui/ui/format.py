@@ -47,10 +47,19 @@ def public_ips_text(public_ips: list[InstancePublicIp] | None) -> str:
     return ", ".join(ip.ip_address or "?" for ip in public_ips)
 
 
-def ssh_commands(instance: Instance, rules: list[PortForwardingRule]) -> list[str]:
-    """Ready-to-paste ssh commands for each rule forwarding to port 22 of this instance."""
+def ssh_commands(
+    instance: Instance,
+    rules: list[PortForwardingRule],
+    public_ips: list[InstancePublicIp] | None = None,
+) -> list[str]:
+    """Ready-to-paste ssh commands: `ssh USER@IP` for each static-NAT address of the instance
+    (every port maps to the instance, so ssh is on 22), then one per rule forwarding to its
+    port 22. `public_ips` defaults to the addresses a retrieved instance carries."""
     user = instance.username or "root"
     commands = []
+    for ip in (instance.public_ips or []) if public_ips is None else public_ips:
+        if "STATIC_NAT" in ip.purposes and ip.ip_address:
+            commands.append(f"ssh {user}@{ip.ip_address}")
     for rule in rules:
         if rule.instance_id not in (None, instance.id):
             continue

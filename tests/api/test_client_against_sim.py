@@ -213,11 +213,13 @@ async def test_paging_follows_the_server_cap(sim_factory):
     assert len({i.id for i in instances}) == 1234
 
 
-async def test_wrong_key_is_auth_error_without_the_key(sim):
+@pytest.mark.parametrize("status", [403, 401])
+async def test_wrong_key_is_auth_error_without_the_key(sim_factory, status):
+    sim = sim_factory(SimOptions(task_delay=0, rejected_key_status=status))
     async with CloudCAClient(sim.url, "not-the-key-123") as api:
         with pytest.raises(AuthError) as caught:
             await api.list_environments()
-    assert caught.value.status == 401
+    assert caught.value.status == status
     assert "not-the-key-123" not in str(caught.value) and "not-the-key-123" not in repr(caught.value)
 
 
@@ -310,3 +312,27 @@ async def test_wait_for_task_times_out_and_can_be_cancelled(sim_factory):
         assert set(polls) == {"PENDING"}
         # the server's task goes on: the instance is still on its way up
         assert (await compute.get_instance(stopped[0].id)).state == "Starting"
+
+
+async def test_static_nat_gives_a_plain_ssh_command(api):
+    """A static-NAT address maps every port to the instance: `ssh USER@IP`, port 22."""
+    from cca_tui.ui.format import ssh_commands
+
+    compute = api.compute("compute-on", "production")
+    api_2 = next(i for i in await compute.list_instances() if i.name == "api-2")
+    detail = await compute.get_instance(api_2.id)
+    static = [ip for ip in detail.public_ips or [] if "STATIC_NAT" in ip.purposes]
+    assert len(static) == 1
+    rules = await compute.list_port_forwarding_rules(instance_id=api_2.id)
+    assert rules == []
+    assert ssh_commands(detail, rules) == [f"ssh cca-user@{static[0].ip_address}"]
+    # Given explicitly (say from the public IP list), the same; forwarded 22 still listed after.
+    bastion = next(i for i in await compute.list_instances() if i.name == "bastion")
+    bastion_detail = await compute.get_instance(bastion.id)
+    bastion_rules = await compute.list_port_forwarding_rules(instance_id=bastion.id)
+    assert ssh_commands(bastion_detail, bastion_rules, public_ips=static) == [
+        f"ssh cca-user@{static[0].ip_address}",
+        f"ssh cca-user@{bastion_rules[0].ip_address} -p 22",
+    ]
+    # A list item has no public IPs: only the rules speak.
+    assert ssh_commands(bastion, bastion_rules) == [f"ssh cca-user@{bastion_rules[0].ip_address} -p 22"]

@@ -46,7 +46,8 @@ def test_instance_list_has_exactly_the_seed_attributes(api):
 
 def test_instance_retrieve_adds_user_data_public_ips_and_nics(api):
     web = api.detail(api.instance("web-1")["id"])
-    assert set(web) == LIST_ATTRIBUTES | {"userData", "publicIps", "nics"}
+    # web-1 was seeded with an SSH key: the Go client's sshKeyName says which.
+    assert set(web) == LIST_ATTRIBUTES | {"userData", "publicIps", "nics", "sshKeyName"}
     assert web["publicIps"] and set(web["publicIps"][0]) == {"id", "ipAddress", "purposes", "ports"}
     assert web["publicIps"][0]["purposes"] == ["PORT_FORWARDING"]
     assert "22" in web["publicIps"][0]["ports"]
@@ -74,7 +75,7 @@ def test_private_ips_are_in_their_network(api):
 def test_public_ips_source_nat_and_forwarding(api):
     ips = api.data(f"{PROD}/publicipaddresses")
     vpcs = {n["vpcId"] for n in api.data(f"{PROD}/networks")}
-    source_nat = [ip for ip in ips if ip["purposes"] == ["SOURCE_NAT"]]
+    source_nat = [ip for ip in ips if "SOURCE_NAT" in ip["purposes"]]
     assert {ip["vpcId"] for ip in source_nat} == vpcs and len(source_nat) == len(vpcs)
     api_1 = api.instance("api-1")
     forwarded = api.data(f"{PROD}/publicipaddresses", instance_id=api_1["id"])
@@ -110,9 +111,20 @@ def test_catalog_shapes(api):
     disks = api.data(f"{PROD}/diskofferings")
     assert any(d["customSize"] for d in disks) and any(d["customIops"] for d in disks)
     volumes = api.data(f"{PROD}/volumes")
-    assert sum(v["type"] == "ROOT" for v in volumes) == 12
-    assert any(v["type"] == "DATA" and v["instanceId"] is None for v in volumes)
-    assert set(volumes[0]) == {"id", "name", "type", "sizeInGb", "instanceId", "instanceName", "zoneId", "state"}
+    assert sum(v["type"] == "OS" for v in volumes) == 12
+    assert any(v["type"] == "DATA" and "instanceId" not in v for v in volumes)
+    assert set(volumes[0]) == {
+        "id",
+        "name",
+        "type",
+        "creationDate",
+        "instanceId",
+        "instanceName",
+        "zoneId",
+        "zoneName",
+        "state",
+        "sizeInGb",
+    }
     assert api.data(f"{PROD}/affinitygroups")
 
 

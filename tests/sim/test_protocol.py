@@ -8,10 +8,18 @@ from simhelp import PROD, the_error
 from cca_tui.sim import errors
 
 
-def test_missing_or_wrong_key_is_401(sim):
+def test_missing_or_wrong_key_is_403_as_the_reference_lists(sim):
     for headers in ({}, {"MC-Api-Key": "wrong"}):
         reply = httpx.get(f"{sim.url}/environments", headers=headers)
-        the_error(reply, 401, errors.INVALID_API_KEY)
+        the_error(reply, 403, errors.INVALID_API_KEY)
+
+
+def test_rejected_key_status_can_be_401(sim_factory):
+    from cca_tui.sim.options import SimOptions
+
+    server = sim_factory(SimOptions(task_delay=0, rejected_key_status=401))
+    for headers in ({}, {"MC-Api-Key": "wrong"}):
+        the_error(httpx.get(f"{server.url}/environments", headers=headers), 401, errors.INVALID_API_KEY)
 
 
 def test_unknown_path_is_404(api):
@@ -85,7 +93,14 @@ def test_environments_and_connections(api, sim):
         }
         assert set(env["organization"]) == {"id", "name", "entryPoint"}
         assert set(env["serviceConnection"]) == {"id", "name", "serviceCode"}
-        assert api.data(f"/environments/{env['id']}") == env
+        for role in env["roles"]:
+            assert set(role) == {"id", "name", "isDefault", "users"}
+            assert all(set(user) == {"id", "name"} for user in role["users"])
+        assert sum(role["isDefault"] for role in env["roles"]) == 1
+        detail = api.data(f"/environments/{env['id']}")
+        assert {k: v for k, v in detail.items() if k != "users"} == env
+        members = {u["id"]: u["name"] for role in env["roles"] for u in role["users"]}
+        assert {u["id"]: u["userName"] for u in detail["users"]} == members
     connections = api.data("/services/connections")
     assert {c["serviceCode"]: c["name"] for c in connections} == {
         "compute-on": "cloud.ca ON",
@@ -125,6 +140,6 @@ def test_custom_api_key(sim_factory):
     assert httpx.get(f"{server.url}/environments", headers={"MC-Api-Key": "s3cret"}).status_code == 200
     the_error(
         httpx.get(f"{server.url}/environments", headers={"MC-Api-Key": "demo-0000-cca-tui-key"}),
-        401,
+        403,
         errors.INVALID_API_KEY,
     )

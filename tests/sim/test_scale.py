@@ -1,0 +1,146 @@
+"""Scale (issue 9): 100,000 instances in one environment, cheap pages, and churn on demand."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from simhelp import PROD, Api, the_error
+
+from cca_tui.sim import errors
+from cca_tui.sim.cli import add_sim_arguments, options_from_args
+from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
+from cca_tui.sim.world import World
+
+BIG = 100_000
+
+
+@pytest.fixture(scope="module")
+def big() -> Iterator[SimServer]:
+    started = time.perf_counter()
+    server = SimServer(SimOptions(task_delay=0, instances=BIG, page_cap=500)).start()
+    server.seed_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+
+
+def test_a_hundred_thousand_instances_fit_their_networks(big):
+    # A few seconds on an idle machine (about 3 s measured on the 2-core box under load);
+    # the bound is loose so a busy CI does not fail it.
+    assert big.seed_seconds < 30
+    env = big.world.environment("compute-on", "production")
+    assert len(env.instances) == BIG
+    networks = {n.id: ipaddress.ip_network(n.cidr) for n in env.networks.values()}
+    addresses = set()
+    for instance in env.instances.values():
+        address = ipaddress.ip_address(instance.ip_address)
+        assert address in networks[instance.network_id]
+        addresses.add(address)
+    assert len(addresses) == BIG
+    # Tiers of one VPC do not overlap, and VPCs hold their tiers.
+    cidrs = list(networks.values())
+    assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
+    for network in env.networks.values():
+        assert networks[network.id].subnet_of(ipaddress.ip_network(env.vpcs[network.vpc_id].cidr))
+
+
+def test_a_page_of_500_out_of_100k_is_cheap(big):
+    client = Api(big)
+    client.get(f"{PROD}/instances", params={"page_number": 1, "page_size": 500})  # warm the connection
+    timings = []
+    for number in (1, 2, 100, 200):
+        started = time.perf_counter()
+        reply = client.get(f"{PROD}/instances", params={"page_number": number, "page_size": 500})
+        timings.append(time.perf_counter() - started)
+        body = reply.json()
+        assert body["metadata"]["recordCount"] == BIG and len(body["data"]) == 500
+    assert (
+        body["data"][-1]["name"] == f"{['web', 'api', 'worker', 'cache', 'db', 'batch'][(BIG - 1) % 6]}-{BIG - 1:05d}"
+    )
+    # Measured about 25 ms a page on the busy 2-core box: only the page is rendered.
+    assert min(timings) < 0.5, timings
+    client.close()
+
+
+def test_creating_in_a_full_environment_still_finds_an_address(big):
+    client = Api(big)
+    network = client.data(f"{PROD}/networks")[1]  # App: the tier the generated roles fill most
+    template = next(t for t in client.data(f"{PROD}/templates") if t["name"] == "Ubuntu 22.04 LTS")
+    offering = next(o for o in client.data(f"{PROD}/computeofferings") if not o["custom"])
+    body = {"name": "one-more", "templateId": template["id"], "computeOfferingId": offering["id"]}
+    created = client.succeed(client.post(f"{PROD}/instances", {**body, "networkId": network["id"]}))
+    assert ipaddress.ip_address(created["ipAddress"]) in ipaddress.ip_network(network["cidr"])
+    client.close()
+
+
+def test_scale_beyond_the_old_limit_of_8190(sim_factory):
+    world = World(SimOptions(instances=10_000))
+    assert len(world.environments[0].instances) == 10_000
+
+
+def test_churn_changes_the_share_asked_deterministically():
+    first, second = World(SimOptions(instances=2000)), World(SimOptions(instances=2000))
+    before = {i.id: (i.name, i.state, i.compute_offering_id) for i in first.environments[0].instances.values()}
+    changed = first.churn("compute-on", "production", 0.01, seed=3)
+    assert changed == second.churn("compute-on", "production", 0.01, seed=3)
+    assert len(changed) == 20 and len(set(changed)) == 20
+    after = {i.id: (i.name, i.state, i.compute_offering_id) for i in first.environments[0].instances.values()}
+    differ = {i for i in before if before[i] != after[i]}
+    assert differ == set(changed)
+    names = [i.name for i in first.environments[0].instances.values()]
+    assert len(set(names)) == len(names)  # renames keep names unique
+    kinds = set()
+    for instance_id in changed:
+        old, new = before[instance_id], after[instance_id]
+        kinds |= {k for k, a, b in zip(("name", "state", "offering"), old, new, strict=True) if a != b}
+    assert kinds == {"name", "state", "offering"}
+    # Another churn renames again without growing the name.
+    first.churn("compute-on", "production", 1.0, seed=4)
+    assert max(len(i.name) for i in first.environments[0].instances.values()) <= len("worker-01999-c2")
+
+
+def test_churn_leaves_busy_instances_alone(sim_factory, clock):
+    server = sim_factory(SimOptions(task_delay=10), clock=clock)
+    client = Api(server)
+    web = client.instance("web-2")
+    client.task_of(client.operate(web["id"], "stop"))
+    changed = server.world.churn("compute-on", "production", 1.0, seed=1)
+    assert web["id"] not in changed and len(changed) == 11
+    client.close()
+
+
+def test_churn_over_http_outside_the_api(sim):
+    headers = {"MC-Api-Key": sim.api_key}
+    root = sim.url.removesuffix("/v1")
+    body = {"serviceCode": "compute-on", "environment": "production", "share": 0.5, "seed": 7}
+    reply = httpx.post(f"{root}/_sim/churn", json=body, headers=headers)
+    assert reply.status_code == 200
+    assert reply.json()["changed"] == 6 and len(reply.json()["ids"]) == 6
+    the_error(httpx.post(f"{root}/_sim/churn", json=body), 403, errors.INVALID_API_KEY)
+    the_error(httpx.post(f"{root}/_sim/churn", json={**body, "share": 2}, headers=headers), 400, errors.INVALID_FIELD)
+    the_error(httpx.post(f"{root}/_sim/churn", json={**body, "environment": "x"}, headers=headers), 404, 2004)
+    the_error(httpx.post(f"{sim.url}/_sim/churn", json=body, headers=headers), 404, errors.UNKNOWN_ENDPOINT)
+
+
+def test_churn_is_never_faulted(sim_factory):
+    server = sim_factory(SimOptions(task_delay=0, error_rate=1.0))
+    root = server.url.removesuffix("/v1")
+    body = {"serviceCode": "compute-on", "environment": "production", "share": 0.25}
+    assert httpx.post(f"{root}/_sim/churn", json=body, headers={"MC-Api-Key": server.api_key}).status_code == 200
+    assert httpx.get(f"{server.url}/environments", headers={"MC-Api-Key": server.api_key}).status_code == 503
+
+
+def test_cli_takes_100k_and_documents_churn():
+    parser = argparse.ArgumentParser()
+    add_sim_arguments(parser)
+    options = options_from_args(parser.parse_args(["--instances", "100000", "--taskless-reply", "204"]))
+    assert options.instances == BIG and options.taskless_reply == "204"
+    assert options.rejected_key_status == 403 and options.task_ttl == 1800
+    assert "/_sim/churn" in parser.format_help()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--instances", "2000000"])
