@@ -7,6 +7,7 @@ flight.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -36,13 +37,28 @@ def scene_app(sim, *, environment: str | None = ENVIRONMENT) -> CcaApp:
 
 
 async def settle(pilot) -> None:
-    for delay in (0.35, 0.1, 0.1):
-        await pilot.pause(delay)
-        await pilot.app.workers.wait_for_complete()
+    """Wait until the app is quiet (no worker, no pending load), then hold cursors still."""
+    app = pilot.app
+    for _ in range(2000):
+        await pilot.pause()
+        running = [w for w in app.workers if not w.is_finished]
+        await asyncio.gather(*(w.wait() for w in running), return_exceptions=True)
+        if not running and not _loading(app):
+            break
+        await asyncio.sleep(0.01)
     # A blinking cursor is on or off depending on when the picture is taken: hold it still.
-    for widget in pilot.app.screen.query("Input, TextArea"):
+    for widget in app.screen.query("Input, TextArea"):
         widget.cursor_blink = False
     await pilot.pause()
+
+
+def _loading(app: CcaApp) -> bool:
+    from cca_tui.ui.widgets.detail_pane import DetailPane
+
+    for screen in app.environment_screens():
+        if screen.is_mounted and (screen.loading_now or screen.query_one(DetailPane).fetch_pending):
+            return True
+    return False
 
 
 async def show_picker(pilot) -> None:
