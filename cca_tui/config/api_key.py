@@ -67,15 +67,22 @@ def resolve_api_key(
 
 
 def _found(value: str, source: str) -> ApiKeyResult:
-    # A key with a space or a control character inside cannot go into an HTTP header; the
-    # HTTP library's complaint would quote it, so refuse it here, naming only its source.
-    if any(character.isspace() or not character.isprintable() for character in value):
+    # An HTTP header takes visible ASCII only: a space, a line break, a control character or
+    # a non-ASCII letter would make the HTTP library fail later, with the key in its complaint.
+    # Refuse it here, naming only its source.
+    if not value:
+        return ApiKeyResult(
+            key=None,
+            source=None,
+            problem=f"The API key from {source} is blank. Put the key itself there (without pasting it anywhere).",
+        )
+    if not all(" " < character <= "~" for character in value):
         return ApiKeyResult(
             key=None,
             source=None,
             problem=(
-                f"The API key from {source} contains spaces, line breaks or control characters, "
-                "so it cannot be sent. Check what it holds (without pasting it anywhere)."
+                f"The API key from {source} contains spaces, line breaks, control characters or "
+                "non-ASCII characters, so it cannot be sent. Check what it holds (without pasting it anywhere)."
             ),
         )
     return ApiKeyResult(key=SecretStr(value), source=source, problem=None)
