@@ -5,6 +5,7 @@ created 0600 in 0700 directories, and a file or directory that already existed w
 wider mode (from an older version, or a umask of 022) is narrowed, not trusted.
 """
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -28,10 +29,8 @@ def ensure_private_dir(path: Path) -> Path:
             break
         missing.append(candidate)
     for directory in reversed(missing):
-        try:
+        with contextlib.suppress(FileExistsError):  # made in the meantime by another process
             directory.mkdir(mode=PRIVATE_DIR_MODE)
-        except FileExistsError:
-            pass  # made in the meantime by another process
     if not path.is_dir():
         raise NotADirectoryError(f"{path} is not a directory")
     if _POSIX:
