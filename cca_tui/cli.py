@@ -37,11 +37,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "sim":
-        from cca_tui.sim.cli import run_from_args
+    try:
+        if args.command == "sim":
+            from cca_tui.sim.cli import run_from_args
 
-        return run_from_args(args)
-    return run_app(args)
+            return run_from_args(args)
+        return run_app(args)
+    except KeyboardInterrupt:  # e.g. Ctrl-C while api_key_command waits on a password manager
+        say("interrupted")
+        return 130
+
+
+def say(message: str) -> None:
+    """Print one error message on stderr, its control characters shown as escapes.
+
+    Messages quote paths, flags and environment values as given; an escape sequence
+    among them must not reach the terminal.
+    """
+    from cca_tui.config.value_checks import escape_controls
+
+    lines = str(message).split("\n")
+    print("cca-tui: " + "\n".join(escape_controls(line) for line in lines), file=sys.stderr)
 
 
 def _demo_state_path() -> Path:
@@ -60,9 +76,15 @@ def _send_simulator_logs_to_file() -> None:
 
     import platformdirs
 
-    log_dir = platformdirs.user_log_path("cca-tui")
-    log_dir.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(log_dir / "demo-simulator.log")
+    from cca_tui.config.private_files import ensure_private_dir, prepare_private_file
+
+    try:
+        log_file = prepare_private_file(
+            ensure_private_dir(platformdirs.user_log_path("cca-tui")) / "demo-simulator.log"
+        )
+        handler: logging.Handler = logging.FileHandler(log_file)
+    except OSError:
+        handler = logging.NullHandler()  # no log is better than log lines drawn over the UI
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "cca_tui.sim"):
         logger = logging.getLogger(name)
@@ -72,16 +94,20 @@ def _send_simulator_logs_to_file() -> None:
 
 def run_app(args: argparse.Namespace) -> int:
     from cca_tui.config import ConfigError, Settings, StateStore, load_settings, parse_environment_ref
+    from cca_tui.config.value_checks import check_refresh_interval
 
-    if args.env:
+    if args.env is not None:
         try:
             parse_environment_ref(args.env)
         except ValueError as exc:
-            print(f"cca-tui: --env: {exc}", file=sys.stderr)
+            say(f"--env: {exc}")
             return 2
-    if args.refresh is not None and not args.refresh >= 1:  # also refuses nan
-        print("cca-tui: --refresh must be at least 1 second", file=sys.stderr)
-        return 2
+    if args.refresh is not None:
+        try:
+            check_refresh_interval(args.refresh)  # also refuses nan and inf
+        except ValueError as exc:
+            say(f"--refresh {exc}")
+            return 2
 
     server = None
     if args.demo:
@@ -105,7 +131,7 @@ def run_app(args: argparse.Namespace) -> int:
                 config_path=args.config, profile=args.profile, api_url=args.api_url, refresh_interval=args.refresh
             )
         except ConfigError as exc:
-            print(f"cca-tui: {exc}", file=sys.stderr)
+            say(str(exc))
             return 2
 
     from cca_tui.ui.app import CcaApp

@@ -5,7 +5,9 @@ inline api_key. Keys are never accepted on the command line, where they
 would land in shell history and in ``ps`` output.
 
 Finding no key is not an error here: the UI explains how to set one, so the
-result carries a ``problem`` sentence instead of raising.
+result carries a ``problem`` sentence instead of raising. A key that is found
+but can never be sent (blank, spaces, control or non-ASCII characters) is a
+ConfigError: the CLI says so and exits 2.
 """
 
 from collections.abc import Mapping
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from .errors import ConfigError
 from .file_schema import ProfileConfig
 from .key_command import KeyCommandError, run_key_command
 from .paths import default_config_path
@@ -36,6 +39,11 @@ def resolve_api_key(
     environ: Mapping[str, str],
 ) -> ApiKeyResult:
     tried = [f"{ENV_API_KEY} is not set"]
+    where = f"profile {profile_name!r}" + (f" of {config_path}" if config_path is not None else "")
+
+    def _found(value: str, source: str) -> ApiKeyResult:
+        return _checked(value, source, where)
+
     if value := environ.get(ENV_API_KEY, "").strip():
         return _found(value, ENV_API_KEY)
 
@@ -66,17 +74,22 @@ def resolve_api_key(
     return ApiKeyResult(key=None, source=None, problem=_no_key_message(profile_name, config_path, tried))
 
 
-def _found(value: str, source: str) -> ApiKeyResult:
-    # A key with a space or a control character inside cannot go into an HTTP header; the
-    # HTTP library's complaint would quote it, so refuse it here, naming only its source.
-    if any(character.isspace() or not character.isprintable() for character in value):
-        return ApiKeyResult(
-            key=None,
-            source=None,
-            problem=(
-                f"The API key from {source} contains spaces, line breaks or control characters, "
-                "so it cannot be sent. Check what it holds (without pasting it anywhere)."
-            ),
+def _checked(value: str, source: str, where: str) -> ApiKeyResult:
+    """The key, or ConfigError when it can never work (exit 2 before any screen).
+
+    An HTTP header takes visible ASCII only: a space, a line break, a control character or
+    a non-ASCII letter would make the HTTP library fail at the first request, with the key
+    in its complaint. Refuse it here, naming only its source.
+    """
+    if not value:
+        raise ConfigError(
+            f"The API key from {source} ({where}) is blank. Put the key itself there (without pasting it anywhere), "
+            f"or remove it and set {ENV_API_KEY}."
+        )
+    if not all(" " < character <= "~" for character in value):
+        raise ConfigError(
+            f"The API key from {source} ({where}) contains spaces, line breaks, control characters or "
+            "non-ASCII characters, so it cannot be sent. Check what it holds (without pasting it anywhere)."
         )
     return ApiKeyResult(key=SecretStr(value), source=source, problem=None)
 

@@ -23,6 +23,10 @@ class LoadedConfig:
     content: ConfigFile
 
 
+# A real config file is a few kilobytes; this leaves room for comments, not for accidents.
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def load_config_file(explicit_path: Path | None = None) -> LoadedConfig:
     """Load ``explicit_path`` (from ``--config``) or else the default path.
 
@@ -30,25 +34,89 @@ def load_config_file(explicit_path: Path | None = None) -> LoadedConfig:
     an error, because the operator named it and probably mistyped it.
     """
     path = Path(explicit_path).expanduser() if explicit_path is not None else default_config_path()
+    read = _read_regular_file(path, explicit=explicit_path is not None)
+    if read is None:
+        return LoadedConfig(path=None, content=ConfigFile())
+    mode, raw = read
+    content = _parse(path, raw)
+    _refuse_exposed_inline_keys(path, mode, content)
+    return LoadedConfig(path=path, content=content)
+
+
+def _read_regular_file(path: Path, *, explicit: bool) -> tuple[int, bytes] | None:
+    """The file's mode and bytes; None if the default file does not exist.
+
+    Only a regular file of sane size is read: ``/dev/zero`` would fill memory, a FIFO
+    would block forever, a terminal would wait for typing. The type is checked before
+    opening, and again on the open descriptor (opened non-blocking, so even a FIFO swapped
+    in between cannot hang us).
+    """
     try:
-        with open(path, "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
-            raw = f.read()
+        info = os.stat(path)
     except FileNotFoundError:
-        if explicit_path is None:
-            return LoadedConfig(path=None, content=ConfigFile())
+        if not explicit:
+            return None
         raise ConfigError(
             f"Config file {path} (given with --config) does not exist. "
             f"Check the path, or leave out --config to use {default_config_path()}."
         ) from None
-    except IsADirectoryError:
-        raise ConfigError(f"Config file {path} is a directory; --config needs a TOML file.") from None
     except OSError as e:
         raise ConfigError(f"Cannot read config file {path}: {e.strerror}.") from None
+    except ValueError:  # a NUL byte or an unencodable character in the path
+        raise ConfigError(f"Cannot read config file {path}: the path contains invalid characters.") from None
+    _check_kind_and_size(path, info)
 
-    content = _parse(path, raw)
-    _refuse_exposed_inline_keys(path, mode, content)
-    return LoadedConfig(path=path, content=content)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        raise ConfigError(f"Cannot read config file {path}: {e.strerror}.") from None
+    try:
+        info = os.fstat(fd)
+        _check_kind_and_size(path, info)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_CONFIG_BYTES:
+            chunk = os.read(fd, MAX_CONFIG_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise ConfigError(f"Cannot read config file {path}: {e.strerror}.") from None
+    finally:
+        os.close(fd)
+    if size > MAX_CONFIG_BYTES:  # a file that grew, or lied about its size (/proc)
+        raise ConfigError(_too_big(path))
+    return info.st_mode, b"".join(chunks)
+
+
+def _check_kind_and_size(path: Path, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"Config file {path} is a directory; --config needs a TOML file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(
+            f"Config file {path} is {_kind(info.st_mode)}, not a regular file; --config needs a TOML file."
+        )
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(_too_big(path))
+
+
+def _kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def _too_big(path: Path) -> str:
+    return (
+        f"Config file {path} is larger than {MAX_CONFIG_BYTES // 1024} KiB; "
+        "that is not a cca-tui config file (see config.example.toml)."
+    )
 
 
 def _parse(path: Path, raw: bytes) -> ConfigFile:
@@ -62,12 +130,27 @@ def _parse(path: Path, raw: bytes) -> ConfigFile:
             f"Config file {path} is not valid TOML: {e}. "
             f"Fix the syntax there (see config.example.toml for the expected layout)."
         ) from None
+    except RecursionError:
+        raise ConfigError(_too_deep(path)) from None
     try:
         content = ConfigFile.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(describe_validation_error(path, e)) from None
+        try:
+            message = describe_validation_error(path, e)
+        except RecursionError:
+            message = _too_deep(path)
+        raise ConfigError(message) from None
+    except RecursionError:
+        raise ConfigError(_too_deep(path)) from None
     _check_default_profile(path, content)
     return content
+
+
+def _too_deep(path: Path) -> str:
+    return (
+        f"Config file {path} nests arrays or tables too deeply to be read; "
+        "a cca-tui config has only [profiles.NAME] tables (see config.example.toml)."
+    )
 
 
 def _check_default_profile(path: Path, content: ConfigFile) -> None:

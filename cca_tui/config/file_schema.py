@@ -11,10 +11,10 @@ and the error about it in one place.
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from .environment_ref import parse_environment_ref
-from .value_checks import check_api_url, check_env_var_name, check_refresh_interval
+from .value_checks import check_api_url, check_env_var_name, check_printable, check_refresh_interval, check_token
 
 DEFAULT_API_URL = "https://api.cloud.ca/v1"
 DEFAULT_REFRESH_INTERVAL = 5.0
@@ -23,6 +23,12 @@ DEFAULT_PROFILE_NAME = "default"
 
 def _environment_ref(value: str) -> str:
     parse_environment_ref(value)
+    return value
+
+
+def _shell_command(value: str) -> str:
+    if "\0" in value:  # the shell could not even be started with it
+        raise ValueError("must not contain a NUL character (\\u0000)")
     return value
 
 
@@ -43,7 +49,7 @@ class ProfileConfig(_FileModel):
         min_length=1,
         description="the API key as a string (better: use api_key_command or api_key_env)",
     )
-    api_key_command: str | None = Field(
+    api_key_command: Annotated[str, AfterValidator(_shell_command)] | None = Field(
         None,
         min_length=1,
         description='a shell command printing the key, e.g. api_key_command = "pass show cloudca/prod"',
@@ -62,7 +68,10 @@ class ProfileConfig(_FileModel):
     )
     read_only: bool = Field(False, description="true or false, e.g. read_only = true")
     verify_tls: bool = Field(True, description="true or false, e.g. verify_tls = true")
-    org_id: str | None = Field(
+    allow_insecure_http: bool = Field(
+        False, description="true or false, e.g. allow_insecure_http = true (needed for plain http:// to a remote host)"
+    )
+    org_id: Annotated[str, AfterValidator(check_token)] | None = Field(
         None,
         min_length=1,
         description='the organization id as a string, e.g. org_id = "a1b2c3"',
@@ -72,7 +81,7 @@ class ProfileConfig(_FileModel):
 class ConfigFile(_FileModel):
     """The whole file: a few top-level keys plus the ``[profiles.*]`` tables."""
 
-    default_profile: str | None = Field(
+    default_profile: Annotated[str, AfterValidator(check_printable)] | None = Field(
         None,
         min_length=1,
         description='the name of a [profiles.NAME] table, e.g. default_profile = "prod"',
@@ -81,6 +90,15 @@ class ConfigFile(_FileModel):
         default_factory=dict,
         description="tables named like [profiles.prod], each holding one profile's keys",
     )
+
+    @field_validator("profiles", mode="after")
+    @classmethod
+    def _printable_profile_names(cls, profiles: dict[str, ProfileConfig]) -> dict[str, ProfileConfig]:
+        # A profile name is shown on screen and in messages: no control or bidi characters.
+        for name in profiles:
+            if not name or not name.isprintable():
+                raise ValueError(f"profile names must be non-empty and without control characters, got {name!r}")
+        return profiles
 
     def profile_names(self) -> list[str]:
         """Profiles an operator can choose; a file without any has an implicit "default"."""

@@ -1,15 +1,31 @@
 """Run a profile's api_key_command and return what it prints.
 
 Errors describe the exit code and the first line of stderr, never stdout:
-stdout is where the key is, even when the command fails half-way.
+stdout is where the key is, even when the command fails half-way. The
+stderr line is scrubbed of everything the command printed on stdout and of
+anything that looks like a key, since a chatty tool may echo its secret.
 """
 
 import contextlib
+import os
+import re
+import selectors
 import subprocess
+import time
 from collections.abc import Mapping
 
+from .value_checks import escape_controls
+
 KEY_COMMAND_TIMEOUT_SECONDS = 10.0
+MAX_OUTPUT_BYTES = 64 * 1024  # per stream: a key is a line, not a flood
 _MAX_STDERR_CHARS = 200
+_REDACTED = "***"
+
+# Long runs of base64/hex/token characters holding both letters and digits: what API keys,
+# tokens and passwords look like, and what ordinary error text (words, paths) does not.
+_KEY_LIKE = re.compile(r"[A-Za-z0-9+/=_\-]{16,}")
+# The stdout tokens to scrub: long enough that scrubbing them cannot eat ordinary words.
+_MIN_SCRUB_TOKEN = 6
 
 
 class KeyCommandError(Exception):
@@ -27,6 +43,7 @@ def run_key_command(
     ``environ`` is the whole environment for the command, so callers (and
     tests) decide exactly what it sees. stdin is /dev/null so a command that
     unexpectedly prompts fails at once instead of waiting for the timeout.
+    Output beyond MAX_OUTPUT_BYTES on either stream stops the command.
     """
     timeout = KEY_COMMAND_TIMEOUT_SECONDS if timeout is None else timeout
     try:
@@ -37,23 +54,23 @@ def run_key_command(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=dict(environ),
-            text=True,
-            errors="replace",
         )
-    except OSError as e:
-        raise KeyCommandError(f"could not be started: {e.strerror}") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the command or environment
+        raise KeyCommandError(f"could not be started: {getattr(e, 'strerror', None) or 'invalid command'}") from None
 
     try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+        stdout_bytes, stderr_bytes = _read_bounded(proc, deadline=time.monotonic() + timeout, timeout=timeout)
+    except BaseException:  # a timeout, too much output, or Ctrl-C: never leave the command running
         _abandon(proc)
-        raise KeyCommandError(f"timed out after {timeout:g} s") from None
+        raise
 
+    stdout = stdout_bytes.decode("utf-8", errors="replace")
+    stderr = stderr_bytes.decode("utf-8", errors="replace")
     # Password managers print the secret on the first line and metadata after it
     # (`pass show` does): the key is the first non-empty line.
     key = next((line.strip() for line in stdout.splitlines() if line.strip()), "")
     if proc.returncode != 0:
-        detail = _first_line(stderr, scrub=key)
+        detail = _first_line(stderr, secrets=_secrets_in(stdout))
         raise KeyCommandError(
             f"failed with exit code {proc.returncode}" + (f": {detail}" if detail else " (no stderr)")
         )
@@ -62,24 +79,76 @@ def run_key_command(
     return key
 
 
+def _read_bounded(proc: subprocess.Popen, *, deadline: float, timeout: float) -> tuple[bytes, bytes]:
+    """Read both pipes until EOF and the process has exited, within the deadline and the size cap."""
+    assert proc.stdout is not None and proc.stderr is not None
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    buffers: dict[int, bytearray] = {out_fd: bytearray(), err_fd: bytearray()}
+    with selectors.DefaultSelector() as selector:
+        for fd in (out_fd, err_fd):
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise KeyCommandError(f"timed out after {timeout:g} s")
+            for event, _ in selector.select(remaining):
+                chunk = os.read(event.fd, 65536)
+                if not chunk:
+                    selector.unregister(event.fd)
+                    continue
+                buffers[event.fd] += chunk
+                if len(buffers[event.fd]) > MAX_OUTPUT_BYTES:
+                    raise KeyCommandError(f"printed more than {MAX_OUTPUT_BYTES // 1024} KiB; a key is one line")
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        raise KeyCommandError(f"timed out after {timeout:g} s") from None
+    for pipe in (proc.stdout, proc.stderr):
+        pipe.close()
+    return bytes(buffers[out_fd]), bytes(buffers[err_fd])
+
+
 def _abandon(proc: subprocess.Popen) -> None:
     """Kill the shell and stop listening, without waiting on its children.
 
     A grandchild (say, a hung password manager) can keep the pipes open after
     the shell dies; waiting for EOF would then block past the timeout.
     """
-    proc.kill()
+    with contextlib.suppress(OSError):
+        proc.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=1)
     for pipe in (proc.stdout, proc.stderr):
         if pipe is not None:
-            pipe.close()
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
-def _first_line(stderr: str, *, scrub: str) -> str:
+def _secrets_in(stdout: str) -> list[str]:
+    """Everything the command printed on stdout that could be (part of) the key."""
+    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+    words = [word for line in lines for word in line.split() if len(word) >= _MIN_SCRUB_TOKEN]
+    # Longest first, so a whole line is replaced before a word inside it.
+    return sorted({*lines, *words}, key=len, reverse=True)
+
+
+def scrub_key_like(text: str) -> str:
+    """Replace anything that looks like a key or token (long letter+digit runs) by ***."""
+
+    def replace(match: re.Match[str]) -> str:
+        run = match.group(0)
+        has_letter = any(ch.isalpha() for ch in run)
+        has_digit = any(ch.isdigit() for ch in run)
+        return _REDACTED if has_letter and has_digit else run
+
+    return _KEY_LIKE.sub(replace, text)
+
+
+def _first_line(stderr: str, *, secrets: list[str]) -> str:
     line = next((text.strip() for text in stderr.splitlines() if text.strip()), "")
-    if scrub and scrub in line:  # a chatty tool might echo what it printed
-        line = line.replace(scrub, "***")
+    for secret in secrets:  # a chatty tool might echo what it printed
+        line = line.replace(secret, _REDACTED)
+    line = escape_controls(scrub_key_like(line))
     if len(line) > _MAX_STDERR_CHARS:
         line = line[:_MAX_STDERR_CHARS] + "…"
     return line

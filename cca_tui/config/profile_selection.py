@@ -4,6 +4,7 @@ from .errors import ConfigError
 from .file_loader import LoadedConfig
 from .file_schema import DEFAULT_PROFILE_NAME, ProfileConfig
 from .paths import default_config_path
+from .value_checks import escape_controls
 
 
 def select_profile(loaded: LoadedConfig, *, flag: str | None, env_value: str | None) -> tuple[str, ProfileConfig]:
@@ -41,6 +42,8 @@ def select_profile(loaded: LoadedConfig, *, flag: str | None, env_value: str | N
 
 
 def _unknown_profile_message(name: str, origin: str, loaded: LoadedConfig) -> str:
+    # The name comes from a flag or the environment: show control characters as escapes.
+    name = escape_controls(name)
     available = ", ".join(loaded.content.profile_names())
     if loaded.path is None:
         return (

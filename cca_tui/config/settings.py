@@ -17,7 +17,7 @@ from .errors import ConfigError
 from .file_loader import load_config_file
 from .file_schema import DEFAULT_API_URL, DEFAULT_PROFILE_NAME, DEFAULT_REFRESH_INTERVAL
 from .profile_selection import select_profile
-from .value_checks import check_api_url, check_refresh_interval
+from .value_checks import check_api_url, check_refresh_interval, check_transport, transport_warning
 
 ENV_PROFILE = "CCA_PROFILE"
 ENV_API_URL = "CCA_API_URL"
@@ -44,7 +44,18 @@ class Settings(BaseModel):
     refresh_interval: float = DEFAULT_REFRESH_INTERVAL
     read_only: bool = False
     verify_tls: bool = True
+    allow_insecure_http: bool = False  # the profile opted in to plain http to a remote host
     org_id: str | None = None
+
+    @property
+    def transport_warning(self) -> str | None:
+        """A warning to keep on screen while the key is not protected by verified TLS.
+
+        "plain http: ..." for http:// to a host that is not loopback, "TLS verification
+        off: ..." for https:// with verify_tls = false; None when the connection is safe
+        (verified https, or any http to loopback such as the demo).
+        """
+        return transport_warning(self.api_url, verify_tls=self.verify_tls)
 
 
 def load_settings(
@@ -64,16 +75,22 @@ def load_settings(
     loaded = load_config_file(config_path)
     name, chosen = select_profile(loaded, flag=profile, env_value=_env(env, ENV_PROFILE))
 
+    url_candidates = ((api_url, "--api-url"), (_env(env, ENV_API_URL), ENV_API_URL))
+    final_url = _override(chosen.api_url, *url_candidates, check=check_api_url)
+    try:
+        # Checked before the key is looked up: a key command should not even run for a
+        # URL that would send its output in clear.
+        check_transport(final_url, allow_insecure_http=chosen.allow_insecure_http)
+    except ValueError as e:
+        origin = next((origin for value, origin in url_candidates if value is not None), None)
+        where = f"from {origin}" if origin else f"api_url of profile {name!r} in {loaded.path or 'the defaults'}"
+        raise ConfigError(f"API URL ({where}): {e} (in profile {name!r}).") from None
+
     key = resolve_api_key(profile_name=name, profile=chosen, config_path=loaded.path, environ=env)
     return Settings(
         profile_name=name,
         config_path=loaded.path,
-        api_url=_override(
-            chosen.api_url,
-            (api_url, "--api-url"),
-            (_env(env, ENV_API_URL), ENV_API_URL),
-            check=check_api_url,
-        ),
+        api_url=final_url,
         api_key=key.key,
         api_key_problem=key.problem,
         api_key_source=key.source,
@@ -85,6 +102,7 @@ def load_settings(
         ),
         read_only=chosen.read_only,
         verify_tls=chosen.verify_tls,
+        allow_insecure_http=chosen.allow_insecure_http,
         org_id=chosen.org_id,
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from .environment_ref import parse_environment_ref
 from .paths import default_state_path
+from .private_files import ensure_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,15 @@ class StateStore:
     def remember_environment(self, profile: str, environment: str) -> None:
         """Remember ``environment`` ("SERVICE_CODE/ENV_NAME") for ``profile``.
 
-        Raises ValueError for a malformed reference: that is a caller bug,
-        not a state-file problem.
+        A name that cannot be written as a reference (a space, a "/", a control
+        character: server names can hold anything) is not remembered, and that is
+        all: remembering is a convenience, never a reason to stop the app.
         """
-        parse_environment_ref(environment)
+        try:
+            parse_environment_ref(environment)
+        except ValueError:
+            log.info("not remembering environment %r: it cannot be written as SERVICE_CODE/ENV_NAME", environment)
+            return
         state = self._read()
         state.setdefault(_LAST_ENVIRONMENT, {})[profile] = environment
         self._write(state)
@@ -63,7 +69,7 @@ class StateStore:
     def _write(self, state: dict[str, Any]) -> None:
         tmp_name = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(self.path.parent)  # 0700; the temporary file is created 0600
             with tempfile.NamedTemporaryFile(
                 "w", encoding="utf-8", dir=self.path.parent, prefix=".state-", suffix=".tmp", delete=False
             ) as tmp:

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .file_schema import ConfigFile, ProfileConfig
+from .value_checks import escape_controls
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -29,7 +30,8 @@ def describe_validation_error(path: Path, error: ValidationError) -> str:
 def dotted_key(loc: tuple[Any, ...]) -> str:
     """("profiles", "my prod", "api_url") -> 'profiles."my prod".api_url', as TOML spells it."""
     return ".".join(
-        part if _BARE_KEY.fullmatch(str(part)) else '"' + str(part).replace('"', '\\"') + '"' for part in loc
+        part if _BARE_KEY.fullmatch(str(part)) else '"' + escape_controls(str(part)).replace('"', '\\"') + '"'
+        for part in loc
     )
 
 

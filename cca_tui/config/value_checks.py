@@ -2,38 +2,123 @@
 
 They live apart from the file schema so an override such as ``CCA_API_URL``
 or ``--refresh`` is held to exactly the same rules as the file.
-Each raises ValueError whose message completes "KEY: ...".
+Each raises ValueError whose message completes "KEY: ...". Messages quote a
+value only with ``!r``, which shows control characters as escapes.
 """
 
+import ipaddress
 import math
 import re
 from urllib.parse import urlsplit
 
+import httpx
+
 MIN_REFRESH_INTERVAL = 1.0
+MAX_REFRESH_INTERVAL = 86400.0  # a day; more is a typo, and timers misbehave near float max
+MAX_URL_LENGTH = 2048
 
 _ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def check_api_url(value: str) -> str:
-    """Accept an http(s) URL with a host; return it without a trailing slash.
+def has_unsafe_characters(text: str) -> bool:
+    """True if ``text`` holds a control, format (bidi) or other non-printable character."""
+    return not text.isprintable()
 
-    Dropping the trailing slash lets the API client join paths with "/"
-    without producing "//".
+
+def escape_controls(text: str) -> str:
+    """Show control and bidi characters as visible escapes, so quoting text cannot drive a terminal."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1): traffic never leaves the machine."""
+    if not host:
+        return False
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(value: str) -> str:
+    """Accept an http(s) URL with a host and a valid port; return it without a trailing slash.
+
+    Everything that would only fail at the first request (a space, a control character, a
+    port out of range, a user name, a query) is refused here, while the operator is still
+    looking at the config. Dropping the trailing slash lets the API client join paths with
+    "/" without producing "//".
     """
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not isinstance(value, str):
+        raise ValueError(f"must be an http(s) URL given as a string, got {type(value).__name__}")
+    if len(value) > MAX_URL_LENGTH:
+        raise ValueError(f"must be an http(s) URL of at most {MAX_URL_LENGTH} characters, got {len(value)}")
+    if any(ch.isspace() for ch in value) or has_unsafe_characters(value):
+        raise ValueError(f"must be an http(s) URL without spaces or control characters, got {value!r}")
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        raise ValueError(f"must be an http(s) URL such as 'https://api.cloud.ca/v1', got {value!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
         raise ValueError(f'must be an http(s) URL such as "https://api.cloud.ca/v1", got {value!r}')
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = 0
+    if port == 0 or parts.netloc.rpartition("@")[2].endswith(":"):
+        raise ValueError(f"has an invalid port (expected a number from 1 to 65535): {value!r}")
+    if parts.username is not None or parts.password is not None:
+        # Credentials in a URL end up in logs and on screen; the key goes in a header.
+        raise ValueError("must not contain a user name or password (user@host); the API key is set separately")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError(f"must not have a query (?...) or fragment (#...), got {value!r}")
+    try:
+        httpx.URL(value)
+    except (httpx.InvalidURL, ValueError):
+        raise ValueError(f"is not a valid URL (check the host name), got {value!r}") from None
     return value.rstrip("/")
 
 
+def check_transport(url: str, *, allow_insecure_http: bool) -> None:
+    """Refuse plain http to a host that is not loopback unless the profile opted in.
+
+    Over plain http the API key travels in clear to anyone on the path.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname) and not allow_insecure_http:
+        raise ValueError(
+            f"{url!r} is plain http to {parts.hostname!r}, which would send the API key unencrypted. "
+            "Use https://, or, for a network you trust, add allow_insecure_http = true to the profile"
+        )
+
+
+def transport_warning(url: str, *, verify_tls: bool) -> str | None:
+    """A short warning for the status line when the connection is not protected by TLS."""
+    parts = urlsplit(url)
+    if parts.scheme == "http":
+        # Loopback (the demo, the simulator) never crosses a network: nothing to warn about.
+        return None if is_loopback_host(parts.hostname) else "plain http: the API key is sent unencrypted"
+    if not verify_tls:
+        return "TLS verification off: the server's identity is not checked"
+    return None
+
+
 def check_refresh_interval(value: float) -> float:
-    """Accept a finite number of seconds, at least MIN_REFRESH_INTERVAL."""
+    """Accept a finite number of seconds from MIN_REFRESH_INTERVAL to MAX_REFRESH_INTERVAL."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"must be a number of seconds, got {value!r}")
-    if not math.isfinite(value) or value < MIN_REFRESH_INTERVAL:
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        number = math.inf
+    if not math.isfinite(number) or number < MIN_REFRESH_INTERVAL:
         # Polling faster than once a second only loads the API for no gain.
-        raise ValueError(f"must be a number of seconds >= {MIN_REFRESH_INTERVAL:g}, got {value!r}")
-    return float(value)
+        raise ValueError(f"must be a finite number of seconds >= {MIN_REFRESH_INTERVAL:g}, got {value!r}")
+    if number > MAX_REFRESH_INTERVAL:
+        raise ValueError(f"must be a number of seconds <= {MAX_REFRESH_INTERVAL:g} (a day), got {value!r}")
+    return number
 
 
 def check_env_var_name(value: str) -> str:
@@ -41,4 +126,19 @@ def check_env_var_name(value: str) -> str:
     if not _ENV_VAR_NAME.fullmatch(value):
         hint = " (write the name without the leading $)" if value.startswith("$") else ""
         raise ValueError(f"must be the name of an environment variable{hint}, got {value!r}")
+    return value
+
+
+def check_printable(value: str) -> str:
+    """Accept text without control or bidi characters (names shown on screen, a shell command)."""
+    if has_unsafe_characters(value):
+        raise ValueError(f"must not contain control characters, got {value!r}")
+    return value
+
+
+def check_token(value: str) -> str:
+    """Accept an identifier such as an org id: printable, no spaces."""
+    check_printable(value)
+    if any(ch.isspace() for ch in value):
+        raise ValueError(f"must not contain spaces, got {value!r}")
     return value

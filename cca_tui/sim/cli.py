@@ -3,34 +3,58 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import math
+import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from .options import DEMO_API_KEY, TASKLESS_OPERATIONS, SimOptions
 from .seed import MAX_INSTANCES
 from .server import SimServer
 
+# The key clients must send, when not the demo key. Never a flag: the command line of a
+# process is visible to every user in `ps` and lands in shell history.
+ENV_SIM_API_KEY = "CCA_SIM_API_KEY"
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+
 
 def _rate(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("must be between 0 and 1")
     return value
 
 
 def _non_negative(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
     return value
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
@@ -55,12 +79,41 @@ def _instance_count(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535 (0: any free port), got {value}")
+    return value
+
+
+def _loopback_host(text: str) -> str:
+    # The simulator accepts a published demo key: it must not be reachable from the network.
+    try:
+        loopback = text == "localhost" or ipaddress.ip_address(text).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise argparse.ArgumentTypeError(f"must be a loopback address such as 127.0.0.1 or localhost, got {text!r}")
+    return text
+
+
+class _RefuseKeyOnCommandLine(argparse.Action):
+    """`--api-key` is gone: a key given as an argument shows in `ps` to every user."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        parser.error(
+            f"--api-key is not accepted: a key on the command line is visible in `ps` and shell history. "
+            f"Set the environment variable {ENV_SIM_API_KEY} instead."
+        )
+
+
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = SimOptions()
-    parser.epilog = ADMIN_HELP
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on, 0 for any (default: %(default)s)")
+    parser.add_argument(
+        "--host", type=_loopback_host, default="127.0.0.1", help="loopback address to listen on (default: %(default)s)"
+    )
+    parser.add_argument("--port", type=_port, default=8080, help="port to listen on, 0 for any (default: %(default)s)")
     parser.add_argument(
         "--instances",
         type=_instance_count,
@@ -105,13 +158,29 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="answer " + ", ".join(TASKLESS_OPERATIONS) + " at once, with 204 or with {data} and no task",
     )
-    parser.add_argument("--api-key", default=DEMO_API_KEY, help="the key clients must send (default: the demo key)")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the world and of fault draws")
+    parser.add_argument("--api-key", nargs="?", action=_RefuseKeyOnCommandLine, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=_integer, default=defaults.seed, help="seed of the world and of fault draws")
+    parser.epilog = (
+        f"The key clients must send is the demo key, or the value of {ENV_SIM_API_KEY} if set.\n\n" + ADMIN_HELP
+    )
 
 
-def options_from_args(args: argparse.Namespace) -> SimOptions:
+def sim_api_key(environ: Mapping[str, str] | None = None) -> str:
+    """The key from CCA_SIM_API_KEY, else the demo key. Raises ValueError (never quoting it) if unusable."""
+    value = (os.environ if environ is None else environ).get(ENV_SIM_API_KEY, "").strip()
+    if not value:
+        return DEMO_API_KEY
+    if not all(" " < character <= "~" for character in value):
+        raise ValueError(
+            f"{ENV_SIM_API_KEY} contains spaces, control characters or non-ASCII characters; "
+            "an HTTP header cannot carry it"
+        )
+    return value
+
+
+def options_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> SimOptions:
     return SimOptions(
-        api_key=args.api_key,
+        api_key=sim_api_key(environ),
         task_delay=args.task_delay,
         page_cap=args.page_cap,
         instances=args.instances,
@@ -127,7 +196,12 @@ def options_from_args(args: argparse.Namespace) -> SimOptions:
 
 
 def run_from_args(args: argparse.Namespace) -> int:
-    server = SimServer(options_from_args(args), host=args.host, port=args.port)
+    try:
+        options = options_from_args(args)
+    except ValueError as exc:
+        print(f"cca-tui sim: {exc}", file=sys.stderr)
+        return 2
+    server = SimServer(options, host=args.host, port=args.port)
     try:
         # Everything from here to the wait is inside the try: Ctrl-C can land at any
         # bytecode, including the prints, and must still end with a clean exit 0.
@@ -137,7 +211,9 @@ def run_from_args(args: argparse.Namespace) -> int:
             print(f"cca-tui sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         print(f"cloud.ca simulator listening on {server.url}")
-        print(f"API key: {server.api_key}")
+        # A custom key is a secret of the operator's: say where it is, never print it.
+        shown = server.api_key if server.api_key == DEMO_API_KEY else f"the value of {ENV_SIM_API_KEY}"
+        print(f"API key: {shown}")
         print("Press Ctrl-C to stop.", flush=True)
         while True:
             time.sleep(3600)

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.config import Settings, StateStore, default_config_path
+from cca_tui.config.private_files import ensure_private_dir, write_private_text
 from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable
@@ -243,9 +244,9 @@ class CcaApp(App):
         if self.settings.api_key is not None:
             details = details.replace(self.settings.api_key.get_secret_value(), "***")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600, exist_ok=True)
-            path.write_text(details)
+            # 0700 directory, 0600 file, also when an older crash log was left 0644.
+            ensure_private_dir(path.parent)
+            write_private_text(path, details)
             where = f"details in {path}"
         except OSError:
             where = "no details could be written"
