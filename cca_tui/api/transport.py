@@ -328,30 +328,40 @@ class HttpTransport:
             raise incomplete(exc.reason, None) from None
         if isinstance(total, int) and 0 < len(data) < min(page_size, total):
             page_size = len(data)
-        yield RawPage(1, fresh_rows(data), total)
+        first = RawPage(1, fresh_rows(data), total)
         if not isinstance(total, int) or received >= total or not data:
+            yield first
             return
         if total > self.max_rows:
+            yield first
             raise incomplete(f"the server reports {total} rows, more than the {self.max_rows} this client loads", total)
         planned = math.ceil(total / page_size)
         max_pages = planned + PAGE_SLACK
         # Bounds from the first page's total: generous per row, never above the ceilings.
-        load_cap = min(self.max_load_bytes, total * self.row_allowance + max_pages * REPLY_OVERHEAD)
+        load_cap = min(self.max_load_bytes, (total + page_size) * self.row_allowance + REPLY_OVERHEAD)
         budget.load_cap = max(load_cap, budget.used)
         budget.reply_cap = min(budget.reply_cap, self._reply_cap(page_size))
         if budget.used > load_cap:
+            yield first
             raise incomplete(f"replies exceed {_mib(load_cap)} for this list", total)
 
         lengths: dict[int, int] = {1: len(data)}
         in_flight: dict[asyncio.Task[tuple[list[Any], int | None]], int] = {}
         next_number = 2
+
+        def launch() -> None:
+            # Keep `page_concurrency` pages in flight, even while the caller handles a page.
+            nonlocal next_number
+            while next_number <= planned and len(in_flight) < self.page_concurrency:
+                fetch = self._fetch_page(path, params, next_number, page_size, budget)
+                in_flight[asyncio.ensure_future(fetch)] = next_number
+                next_number += 1
+
         try:
             # Pages 2..planned, concurrently (bounded), yielded as they complete.
-            while next_number <= planned or in_flight:
-                while next_number <= planned and len(in_flight) < self.page_concurrency:
-                    fetch = self._fetch_page(path, params, next_number, page_size, budget)
-                    in_flight[asyncio.ensure_future(fetch)] = next_number
-                    next_number += 1
+            launch()
+            yield first
+            while in_flight:
                 finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in sorted(finished, key=lambda t: in_flight[t]):
                     number = in_flight.pop(task)
@@ -360,6 +370,7 @@ class HttpTransport:
                     fresh = fresh_rows(data)
                     if data and not fresh:
                         raise incomplete(f"the server repeated a page (page {number})", total)
+                    launch()
                     yield RawPage(number, fresh, total)
             # Rows short of the total while the last page was full: rows moved between pages
             # (or the server keeps saying there is more). Follow on, up to the page cap.
