@@ -295,7 +295,7 @@ class CloudCAClient:
                 raise
             except CloudCAError as exc:
                 failures += 1
-                delay = min(max_backoff, max(interval, 0.05) * 2**failures)
+                delay = min(max_backoff, max(interval, 0.05) * 2 ** (failures - 1))
                 yield TaskUnreadable(task_id, exc, failures, delay)
                 await self._sleep(delay)
                 continue
