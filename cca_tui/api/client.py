@@ -10,7 +10,7 @@ async with CloudCAClient(url, key) as api:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -229,7 +229,7 @@ class CloudCAClient:
 
     async def iter_pages(
         self, model: type[M], path: str, params: dict[str, Any] | None = None
-    ) -> AsyncIterator[Page[M]]:
+    ) -> AsyncGenerator[Page[M], None]:
         """The pages of any list, parsed row by row, as they arrive (see HttpTransport.iter_pages).
 
         Raises ListIncomplete (deadline, page or byte cap, repeated page) after the pages it
@@ -265,7 +265,7 @@ class CloudCAClient:
         *,
         interval: float | None = None,
         max_backoff: float | None = None,
-    ) -> AsyncIterator[Task | TaskUnreadable]:
+    ) -> AsyncGenerator[Task | TaskUnreadable, None]:
         """Yield each observed state of a task until it ends (SUCCESS or FAILED: the last
         item yielded; a FAILED task is yielded, not raised).
 
@@ -389,7 +389,7 @@ class ComputeScope:
     async def _list(self, model: type[M], entity: str, **filters: Any) -> Listing[M]:
         return await self.client._listing(model, self._path(entity), self.client._org_params(filters))
 
-    def iter_pages(self, model: type[M], entity: str, **filters: Any) -> AsyncIterator[Page[M]]:
+    def iter_pages(self, model: type[M], entity: str, **filters: Any) -> AsyncGenerator[Page[M], None]:
         """The pages of one entity's list as they arrive (see CloudCAClient.iter_pages)."""
         return self.client.iter_pages(model, self._path(entity), self.client._org_params(filters))
 
@@ -425,7 +425,7 @@ class ComputeScope:
     async def list_instances(self) -> Listing[Instance]:
         return await self._list(Instance, "instances")
 
-    def iter_instance_pages(self) -> AsyncIterator[Page[Instance]]:
+    def iter_instance_pages(self) -> AsyncGenerator[Page[Instance], None]:
         """The instances page by page as they arrive: show page 1 while the rest load."""
         return self.iter_pages(Instance, "instances")
 

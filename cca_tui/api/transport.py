@@ -20,7 +20,7 @@ import json
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,7 @@ GATEWAY_STATUSES = frozenset({502, 504})
 MAX_RETRY_AFTER = 30.0
 
 DEFAULT_DEADLINE = 60.0  # seconds for one request, or one whole list load, retries included
-DEFAULT_PAGE_CONCURRENCY = 4  # pages in flight at once once the first page gave the total
+DEFAULT_PAGE_CONCURRENCY = 6  # pages in flight at once once the first page gave the total
 ROW_ALLOWANCE = 16 * 1024  # bytes one row may take in a reply (a sim instance row is ~660)
 REPLY_OVERHEAD = 64 * 1024  # bytes of envelope around a page's rows
 MAX_REPLY_BYTES = 32 * 1024 * 1024  # absolute ceiling on one reply
@@ -285,7 +285,7 @@ class HttpTransport:
             rows.extend(page.rows)
         return rows
 
-    async def iter_pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[RawPage]:
+    async def iter_pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncGenerator[RawPage, None]:
         """Yield the pages of a list as they arrive: page 1 first, then the rest.
 
         CloudStack-based servers cap a page (often at 500) whatever page_size asked for. When
