@@ -52,7 +52,7 @@ DEFAULT_DEADLINE = 60.0  # seconds for one request, or one whole list load, retr
 DEFAULT_PAGE_CONCURRENCY = 6  # pages in flight at once once the first page gave the total
 ROW_ALLOWANCE = 16 * 1024  # bytes one row may take in a reply (a sim instance row is ~660)
 REPLY_OVERHEAD = 64 * 1024  # bytes of envelope around a page's rows
-MAX_REPLY_BYTES = 32 * 1024 * 1024  # absolute ceiling on one reply
+MAX_REPLY_BYTES = 64 * 1024 * 1024  # absolute ceiling on one reply (a server may ignore paging)
 MAX_LOAD_BYTES = 256 * 1024 * 1024  # absolute ceiling on one list load
 MAX_ROWS = 200_000  # absolute ceiling on the rows of one list load
 PAGE_SLACK = 2  # pages beyond ceil(recordCount / page size), for rows that moved meanwhile
@@ -299,9 +299,9 @@ class HttpTransport:
         Use `contextlib.aclosing` if you may stop early: that cancels pages still in flight.
         """
         loop = asyncio.get_running_loop()
-        budget = _Budget(
-            loop.time() + self.deadline, self.deadline, self._reply_cap(self.page_size), self.max_load_bytes
-        )
+        # Page 1 may hold every row (paging "may be ignored by the server"): only the absolute
+        # reply ceiling applies to it. Later pages are held to what their page size allows.
+        budget = _Budget(loop.time() + self.deadline, self.deadline, self.max_reply_bytes, self.max_load_bytes)
         seen: set[str] = set()
         received = 0
 
@@ -340,7 +340,7 @@ class HttpTransport:
         # Bounds from the first page's total: generous per row, never above the ceilings.
         load_cap = min(self.max_load_bytes, (total + page_size) * self.row_allowance + REPLY_OVERHEAD)
         budget.load_cap = max(load_cap, budget.used)
-        budget.reply_cap = min(budget.reply_cap, self._reply_cap(page_size))
+        budget.reply_cap = self._reply_cap(page_size)
         if budget.used > load_cap:
             yield first
             raise incomplete(f"replies exceed {_mib(load_cap)} for this list", total)

@@ -108,17 +108,43 @@ async def test_a_dripping_reply_to_a_single_get_or_a_mutation_ends_too():
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-async def test_a_reply_larger_than_the_page_allows_is_cut(chunked):
-    """10 rows a page at 16 KiB a row allow 224 KiB; this page is 2 MB."""
+async def test_a_page_larger_than_its_page_size_allows_is_cut(chunked):
+    """10 rows a page at 16 KiB a row allow 224 KiB; page 2 is 2 MB."""
     huge = "x" * 200_000
 
     def fat(request: FakeRequest) -> Reply:
-        rows = [instance(str(i), description=huge) for i in range(10)]
+        number = request.int_param("page_number", 1)
+        extra = {"description": huge} if number == 2 else {}
+        rows = [instance(f"p{number}-{i}", **extra) for i in range(10)]
+        return Reply(200, {"data": rows, "metadata": {"recordCount": 30}}, chunked=chunked)
+
+    async with FakeServer(fat) as server, client(server, page_size=10) as api:
+        with pytest.raises(ListIncomplete, match=r"a reply is larger than 0\.219 MiB"):
+            await list_instances(api)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+async def test_a_first_page_larger_than_the_reply_ceiling_is_cut(chunked):
+    def fat(request: FakeRequest) -> Reply:
+        rows = [instance(str(i), description="x" * 20_000) for i in range(10)]
         return Reply(200, {"data": rows, "metadata": {"recordCount": 10}}, chunked=chunked)
 
     async with FakeServer(fat) as server, client(server, page_size=10) as api:
+        api.http.max_reply_bytes = 100_000
         with pytest.raises(ListIncomplete, match="a reply is larger than"):
             await list_instances(api)
+
+
+async def test_a_server_that_ignores_paging_may_send_every_row_at_once():
+    """Paging 'may be ignored by the server': 2,000 rows in one reply are a complete list."""
+
+    def everything(request: FakeRequest) -> Reply:
+        rows = [instance(str(i), description="d" * 1000) for i in range(2000)]
+        return Reply(200, {"data": rows, "metadata": {"recordCount": 2000}})
+
+    async with FakeServer(everything) as server, client(server, page_size=10) as api:
+        rows = await list_instances(api)
+    assert len(rows) == 2000 and len(server.requests) == 1
 
 
 async def test_a_load_stops_at_its_byte_cap_derived_from_the_total():
