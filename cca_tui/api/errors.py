@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,142 @@ class TaskFailed(CloudCAError):
 
 
 class TaskTimeout(CloudCAError):
-    """A task was still PENDING when the caller's deadline passed."""
+    """A task had not ended when the caller's deadline passed: its outcome is not known yet.
 
-    def __init__(self, task_id: str, seconds: float):
+    `status` is the last status read (None if none could be read); `unreadable` says the
+    last attempt to read it failed.
+    """
+
+    def __init__(self, task_id: str, seconds: float, *, status: str | None = "PENDING", unreadable: bool = False):
         self.task_id = task_id
-        super().__init__(f"task {task_id} still pending after {seconds:g} s")
+        self.status = status
+        self.unreadable = unreadable
+        if status is None:
+            text = f"task {task_id} could not be read for {seconds:g} s: outcome unknown"
+        elif status == "PENDING":
+            text = f"task {task_id} still pending after {seconds:g} s"
+        else:
+            text = f"task {task_id} not finished after {seconds:g} s (last status {status!r})"
+        if status is not None and unreadable:
+            text += "; the last attempt to read it failed"
+        super().__init__(text)
+
+
+class TaskExpired(NotFoundError):
+    """GET /tasks/{id} answered 404: the task expired (they live about 30 minutes) or never
+    existed. Its outcome cannot be read any more: look at the entity instead."""
+
+    def __init__(self, task_id: str, errors: list[ErrorDetail], *, method: str, path: str):
+        self.task_id = task_id
+        super().__init__(404, errors, method=method, path=path)
+
+    @property
+    def summary(self) -> str:
+        return f"task {self.task_id} expired or never existed: its outcome is unknown"
+
+
+class NotDone(CloudCAError):
+    """A mutation the server did not carry out: repeating it (on the operator's word) is safe.
+
+    Raised as NotSent (it never left) or ServerBusy (429 or 503). `retry_after` is the
+    server's Retry-After in seconds, when it gave one.
+    """
+
+    retry_after: float | None = None
+
+
+class NotSent(NotDone, TransportError):
+    """A mutation that could not be sent at all (no connection): the server never saw it."""
+
+    def __init__(self, message: str, *, method: str, path: str):
+        TransportError.__init__(self, f"not sent, {message}", method=method, path=path)
+
+
+class ServerBusy(NotDone, ApiError):
+    """A mutation answered 429 (throttled) or 503 (unavailable): the server did not do it."""
+
+    def __init__(
+        self,
+        status: int,
+        errors: list[ErrorDetail],
+        *,
+        method: str,
+        path: str,
+        retry_after: float | None = None,
+    ):
+        self.retry_after = retry_after
+        ApiError.__init__(self, status, errors, method=method, path=path)
+
+    @property
+    def summary(self) -> str:
+        why = "throttled" if self.status == 429 else "unavailable"
+        text = f"not done: the API is {why} (HTTP {self.status})"
+        if self.retry_after is not None:
+            text += f", retry after {self.retry_after:g} s"
+        if self.errors:
+            text += ": " + "; ".join(str(e) for e in self.errors)
+        return text
+
+
+class OutcomeUnknown(CloudCAError):
+    """A mutation was sent but no usable answer came back (the connection dropped, the reply
+    timed out, a gateway gave up): the server may or may not have done it. Never repeat it
+    blindly: refresh and look at the entity."""
+
+    def __init__(self, message: str, *, method: str = "", path: str = ""):
+        self.method = method
+        self.path = path
+        where = f" ({method} {path})" if method else ""
+        super().__init__(f"outcome unknown: {message}{where}; the server may have done it")
+
+
+class ListIncomplete(CloudCAError):
+    """A list load stopped before it had every row: deadline, page cap, byte cap, or a server
+    that repeats pages. `reason` says which, in words; `rows` is how many were received."""
+
+    def __init__(self, reason: str, *, path: str, rows: int = 0, total: int | None = None):
+        self.reason = reason
+        self.path = path
+        self.rows = rows
+        self.total = total
+        got = f"{rows} of {total}" if total is not None else f"{rows}"
+        super().__init__(f"list incomplete: {reason} ({got} rows received, GET {path})")
+
+
+def scrub_errors(errors: list[ErrorDetail], secret: str) -> list[ErrorDetail]:
+    """The entries with every occurrence of `secret` (the API key) replaced by ***.
+
+    A server that echoes the key in its error text must not put it on the operator's screen.
+    """
+    if not secret:
+        return errors
+    return [
+        ErrorDetail(
+            code=_scrub(detail.code, secret),
+            message=_scrub(detail.message, secret),
+            context=_scrub(detail.context, secret),
+        )
+        for detail in errors
+    ]
+
+
+def scrub_text(text: str, secret: str) -> str:
+    if not secret:
+        return text
+    variants = {secret, quote(secret, safe=""), quote_plus(secret)}
+    for variant in sorted(variants, key=len, reverse=True):
+        if variant:
+            text = text.replace(variant, "***")
+    return text
+
+
+def _scrub(value: Any, secret: str, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return scrub_text(value, secret)
+    if depth > 20:  # a hostile context nested deeper than anyone reads: drop it
+        return None
+    if isinstance(value, dict):
+        return {_scrub(k, secret, depth + 1): _scrub(v, secret, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secret, depth + 1) for v in value]
+    return value

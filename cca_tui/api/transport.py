@@ -1,30 +1,102 @@
-"""The HTTP layer: one httpx.AsyncClient, timeouts, retries with backoff, paging.
+"""The HTTP layer: one httpx.AsyncClient, timeouts, retries with backoff, bounded paging.
 
 Only GETs are retried (on transport errors, 5xx and 429, honouring Retry-After): a POST, PUT
 or DELETE may have been carried out even when its reply was lost, so repeating it could start
-or destroy something twice.
+or destroy something twice. A mutation that fails says which of three things happened:
+NotSent (no connection, the server never saw it), ServerBusy (429/503, the server did not do
+it) or OutcomeUnknown (sent, no usable answer: it may have been done).
+
+Nothing waits or grows without bound: every request has an overall deadline (a reply that
+drips a byte a second ends there), every body is streamed and counted against a cap, and a
+list load has one deadline, a page cap and a byte cap derived from the first page's
+`metadata.recordCount` (a server that keeps saying there is more stops at the cap).
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
+import math
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from cca_tui import __version__
-from cca_tui.api.envelope import data_of, decode_reply
-from cca_tui.api.errors import ProtocolError, TransportError
+from cca_tui.api.envelope import data_of, decode_reply, parse_errors
+from cca_tui.api.errors import (
+    ApiError,
+    ErrorDetail,
+    ListIncomplete,
+    NotSent,
+    OutcomeUnknown,
+    ProtocolError,
+    ServerBusy,
+    TransportError,
+    scrub_errors,
+    scrub_text,
+)
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Answers to a mutation that mean "not done": throttled, or unavailable before any work.
+NOT_DONE_STATUSES = frozenset({429, 503})
+# Answers from a gateway that gave up waiting: the server behind it may have done the work.
+GATEWAY_STATUSES = frozenset({502, 504})
 MAX_RETRY_AFTER = 30.0
 
+DEFAULT_DEADLINE = 60.0  # seconds for one request, or one whole list load, retries included
+DEFAULT_PAGE_CONCURRENCY = 6  # pages in flight at once once the first page gave the total
+ROW_ALLOWANCE = 16 * 1024  # bytes one row may take in a reply (a sim instance row is ~660)
+REPLY_OVERHEAD = 64 * 1024  # bytes of envelope around a page's rows
+MAX_REPLY_BYTES = 64 * 1024 * 1024  # absolute ceiling on one reply (a server may ignore paging)
+MAX_LOAD_BYTES = 256 * 1024 * 1024  # absolute ceiling on one list load
+MAX_ROWS = 200_000  # absolute ceiling on the rows of one list load
+PAGE_SLACK = 2  # pages beyond ceil(recordCount / page size), for rows that moved meanwhile
+
 Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RawPage:
+    """One page of a list load, as the server sent it (rows not yet parsed).
+
+    `rows` holds only rows not seen on an earlier page of the same load; `total` is the
+    first page's `metadata.recordCount` (None when the server sent none).
+    """
+
+    number: int
+    rows: list[Any]
+    total: int | None
+
+
+class _Breach(Exception):
+    """Internal: a request ran past its deadline or its byte cap."""
+
+    def __init__(self, reason: str, *, deadline: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.deadline = deadline
+
+
+class _Budget:
+    """The limits one request, or one list load with all its pages, runs under."""
+
+    def __init__(self, deadline: float, seconds: float, reply_cap: int, load_cap: int | None) -> None:
+        self.deadline = deadline  # event-loop time
+        self.seconds = seconds
+        self.reply_cap = reply_cap
+        self.load_cap = load_cap  # None: a single request, only reply_cap applies
+        self.used = 0
+
+    def take(self, size: int) -> None:
+        self.used += size
+        if self.load_cap is not None and self.used > self.load_cap:
+            raise _Breach(f"replies exceed {_mib(self.load_cap)} for this list", deadline=False)
 
 
 class HttpTransport:
@@ -38,6 +110,12 @@ class HttpTransport:
         max_retries: int = 3,
         backoff: float = 0.5,
         page_size: int = 500,
+        deadline: float = DEFAULT_DEADLINE,
+        page_concurrency: int = DEFAULT_PAGE_CONCURRENCY,
+        row_allowance: int = ROW_ALLOWANCE,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
+        max_load_bytes: int = MAX_LOAD_BYTES,
+        max_rows: int = MAX_ROWS,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -45,6 +123,12 @@ class HttpTransport:
         self._max_retries = max_retries
         self._backoff = backoff
         self.page_size = page_size
+        self.deadline = deadline
+        self.page_concurrency = max(1, page_concurrency)
+        self.row_allowance = row_allowance
+        self.max_reply_bytes = max_reply_bytes
+        self.max_load_bytes = max_load_bytes
+        self.max_rows = max_rows
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=join_base(base_url),
@@ -64,6 +148,12 @@ class HttpTransport:
     def __repr__(self) -> str:  # never show the key
         return f"HttpTransport(base_url={str(self._http.base_url)!r})"
 
+    def scrub(self, text: str) -> str:
+        """`text` with the API key replaced by *** (for server text bound for a message)."""
+        return scrub_text(text, self._api_key)
+
+    # --- one request ------------------------------------------------------------------
+
     async def request(
         self,
         method: str,
@@ -72,84 +162,264 @@ class HttpTransport:
         params: dict[str, Any] | None = None,
         body: Any = None,
     ) -> tuple[int, dict[str, Any] | None]:
-        """Send one request; return (status, JSON object or None) or raise a typed error."""
-        attempts = 1 + (self._max_retries if method == "GET" else 0)
-        for attempt in range(attempts):
-            last_try = attempt + 1 == attempts
+        """Send one request; return (status, JSON object or None) or raise a typed error.
+
+        A GET is retried; past the deadline it raises TransportError, a reply over the byte
+        cap ProtocolError. A mutation is sent once and raises NotSent, ServerBusy or
+        OutcomeUnknown when it was not, or may not have been, carried out.
+        """
+        budget = self._single_budget()
+        if method == "GET":
             try:
-                response = await self._http.request(
-                    method,
-                    path,
-                    params=params,
-                    # POST and PUT always carry a JSON body, as the reference's examples do.
-                    json=body if body is not None or method not in ("POST", "PUT") else {},
-                )
-            except httpx.TransportError as exc:
-                if last_try:
-                    # `from None`: the httpx exception holds the request, and so its headers.
-                    raise TransportError(self._describe(exc), method=method, path=path) from None
-                await self._sleep(self._backoff_delay(attempt))
-                continue
-            except httpx.HTTPError as exc:  # redirects, bad encodings: an answer we can't use
-                raise ProtocolError(type(exc).__name__, status=0, method=method, path=path) from None
-            if response.status_code in RETRYABLE_STATUSES and not last_try:
-                await self._sleep(self._retry_delay(response, attempt))
-                continue
-            return response.status_code, decode_reply(response, method=method, path=path)
-        raise AssertionError("unreachable")  # pragma: no cover
+                return await self._get(path, params, budget)
+            except _Breach as exc:
+                if exc.deadline:
+                    raise TransportError(exc.reason, method=method, path=path) from None
+                raise ProtocolError(exc.reason, status=0, method=method, path=path) from None
+        return await self._mutate(method, path, params, body, budget)
 
     async def get_data(self, path: str, params: dict[str, Any] | None = None) -> Any:
         status, payload = await self.request("GET", path, params=params)
         return data_of(payload, status=status, method="GET", path=path)
 
+    def _single_budget(self) -> _Budget:
+        now = asyncio.get_running_loop().time()
+        return _Budget(now + self.deadline, self.deadline, self.max_reply_bytes, None)
+
+    async def _get(
+        self, path: str, params: dict[str, Any] | None, budget: _Budget
+    ) -> tuple[int, dict[str, Any] | None]:
+        attempts = 1 + self._max_retries
+        loop = asyncio.get_running_loop()
+        for attempt in range(attempts):
+            try:
+                status, headers, content = await self._exchange("GET", path, params, None, budget)
+            except httpx.TransportError as exc:
+                delay = self._backoff_delay(attempt)
+                if attempt + 1 == attempts or loop.time() + delay >= budget.deadline:
+                    # `from None`: the httpx exception holds the request, and so its headers.
+                    raise TransportError(self._describe(exc), method="GET", path=path) from None
+                await self._sleep(delay)
+                continue
+            except httpx.HTTPError as exc:  # bad encodings: an answer we can't use
+                raise ProtocolError(type(exc).__name__, status=0, method="GET", path=path) from None
+            if status in RETRYABLE_STATUSES and attempt + 1 < attempts:
+                delay = self._retry_delay(headers, attempt)
+                if loop.time() + delay < budget.deadline:
+                    await self._sleep(delay)
+                    continue
+            return status, self._decode(status, content, "GET", path)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _mutate(
+        self, method: str, path: str, params: dict[str, Any] | None, body: Any, budget: _Budget
+    ) -> tuple[int, dict[str, Any] | None]:
+        # POST and PUT always carry a JSON body, as the reference's examples do.
+        json_body = body if body is not None or method not in ("POST", "PUT") else {}
+        try:
+            status, headers, content = await self._exchange(method, path, params, json_body, budget)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol) as exc:
+            raise NotSent(self._describe(exc), method=method, path=path) from None
+        except httpx.LocalProtocolError as exc:  # the request could not even be written
+            raise NotSent(self._describe(exc), method=method, path=path) from None
+        except httpx.TransportError as exc:  # sent (at least in part), then no reply
+            raise OutcomeUnknown(self._describe(exc), method=method, path=path) from None
+        except httpx.HTTPError as exc:  # an answer came but could not be decoded
+            raise OutcomeUnknown(f"unreadable reply ({type(exc).__name__})", method=method, path=path) from None
+        except _Breach as exc:
+            raise OutcomeUnknown(exc.reason, method=method, path=path) from None
+        if status in NOT_DONE_STATUSES:
+            raise ServerBusy(
+                status,
+                scrub_errors(_errors_in(content), self._api_key),
+                method=method,
+                path=path,
+                retry_after=_parse_retry_after(headers.get("Retry-After")),
+            )
+        if status in GATEWAY_STATUSES:
+            raise OutcomeUnknown(f"a gateway answered HTTP {status}", method=method, path=path)
+        return status, self._decode(status, content, method, path)
+
+    async def _exchange(
+        self, method: str, path: str, params: dict[str, Any] | None, json_body: Any, budget: _Budget
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One HTTP exchange with its body streamed and counted, within the budget."""
+        remaining = budget.deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise _Breach(f"no complete reply within {budget.seconds:g} s", deadline=True)
+        chunks: list[bytes] = []
+        try:
+            async with asyncio.timeout(remaining):
+                async with self._http.stream(method, path, params=params, json=json_body) as response:
+                    cap = budget.reply_cap
+                    declared = response.headers.get("Content-Length", "")
+                    if declared.isdigit() and int(declared) > cap:
+                        raise _Breach(f"a reply is larger than {_mib(cap)}", deadline=False)
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > cap:
+                            raise _Breach(f"a reply is larger than {_mib(cap)}", deadline=False)
+                        budget.take(len(chunk))
+                        chunks.append(chunk)
+                    return response.status_code, response.headers, b"".join(chunks)
+        except TimeoutError:
+            raise _Breach(f"no complete reply within {budget.seconds:g} s", deadline=True) from None
+
+    def _decode(self, status: int, content: bytes, method: str, path: str) -> dict[str, Any] | None:
+        try:
+            return decode_reply(httpx.Response(status, content=content), method=method, path=path)
+        except RecursionError:  # JSON nested deeper than the parser goes: hostile or broken
+            raise ProtocolError("reply is nested too deeply", status=status, method=method, path=path) from None
+        except ApiError as exc:
+            # A server may echo the key in its error text: it must not reach the screen.
+            raise type(exc)(
+                exc.status, scrub_errors(exc.errors, self._api_key), method=exc.method, path=exc.path
+            ) from None
+
+    # --- lists ------------------------------------------------------------------------
+
     async def get_all(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
-        """GET a list, following pages until `metadata.recordCount` rows are in.
+        """GET every row of a list (see iter_pages), in one list."""
+        rows: list[Any] = []
+        async for page in self.iter_pages(path, params):
+            rows.extend(page.rows)
+        return rows
+
+    async def iter_pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncGenerator[RawPage, None]:
+        """Yield the pages of a list as they arrive: page 1 first, then the rest.
 
         CloudStack-based servers cap a page (often at 500) whatever page_size asked for. When
         the first page comes back shorter than asked while the total says there is more, the
-        server's cap becomes our page size, so page N means the same rows on both sides.
+        server's cap becomes our page size, so page N means the same rows on both sides. Once
+        page 1 gave the total, the other pages are fetched `page_concurrency` at a time and
+        yielded as they complete (so out of order); rows already seen are dropped.
+
+        Raises ListIncomplete when the load runs past its deadline, its page cap, its byte
+        cap or MAX_ROWS, or the server repeats a page; the pages already yielded stay valid.
+        Use `contextlib.aclosing` if you may stop early: that cancels pages still in flight.
         """
-        page_size = self.page_size
-        rows: list[Any] = []
+        loop = asyncio.get_running_loop()
+        # Page 1 may hold every row (paging "may be ignored by the server"): only the absolute
+        # reply ceiling applies to it. Later pages are held to what their page size allows.
+        budget = _Budget(loop.time() + self.deadline, self.deadline, self.max_reply_bytes, self.max_load_bytes)
         seen: set[str] = set()
-        page = 1
-        while True:
-            query = dict(params or {})
-            query.update(page_number=page, page_size=page_size)
-            status, payload = await self.request("GET", path, params=query)
-            data = data_of(payload, status=status, method="GET", path=path)
-            if not isinstance(data, list):
-                raise ProtocolError("list reply's 'data' is not an array", status=status, method="GET", path=path)
-            total = ((payload or {}).get("metadata") or {}).get("recordCount")
-            if page == 1 and isinstance(total, int) and 0 < len(data) < min(page_size, total):
-                page_size = len(data)
-            fresh = 0
+        received = 0
+
+        def fresh_rows(data: list[Any]) -> list[Any]:
+            nonlocal received
+            fresh = []
             for row in data:
                 key = _row_key(row)
-                if key is not None and key in seen:
-                    continue
                 if key is not None:
+                    if key in seen:
+                        continue
                     seen.add(key)
-                rows.append(row)
-                fresh += 1
-            if not isinstance(total, int) or len(rows) >= total or not data:
-                return rows
-            if fresh == 0:
-                # The server ignored page_number and sent a page we already have: say so
-                # rather than hand back a silently truncated list.
-                raise ProtocolError(
-                    f"server repeated a page: {len(rows)} of {total} rows received",
-                    status=status,
-                    method="GET",
-                    path=path,
-                )
-            page += 1
+                fresh.append(row)
+            received += len(fresh)
+            return fresh
+
+        def incomplete(reason: str, total: int | None) -> ListIncomplete:
+            return ListIncomplete(reason, path=path, rows=received, total=total)
+
+        page_size = self.page_size
+        try:
+            data, total = await self._fetch_page(path, params, 1, page_size, budget)
+        except _Breach as exc:
+            raise incomplete(exc.reason, None) from None
+        if isinstance(total, int) and 0 < len(data) < min(page_size, total):
+            page_size = len(data)
+        first = RawPage(1, fresh_rows(data), total)
+        if not isinstance(total, int) or received >= total or not data:
+            yield first
+            return
+        if total > self.max_rows:
+            yield first
+            raise incomplete(f"the server reports {total} rows, more than the {self.max_rows} this client loads", total)
+        planned = math.ceil(total / page_size)
+        max_pages = planned + PAGE_SLACK
+        # Bounds from the first page's total: generous per row, never above the ceilings.
+        load_cap = min(self.max_load_bytes, (total + page_size) * self.row_allowance + REPLY_OVERHEAD)
+        budget.load_cap = max(load_cap, budget.used)
+        budget.reply_cap = self._reply_cap(page_size)
+        if budget.used > load_cap:
+            yield first
+            raise incomplete(f"replies exceed {_mib(load_cap)} for this list", total)
+
+        lengths: dict[int, int] = {1: len(data)}
+        in_flight: dict[asyncio.Task[tuple[list[Any], int | None]], int] = {}
+        next_number = 2
+
+        def launch() -> None:
+            # Keep `page_concurrency` pages in flight, even while the caller handles a page.
+            nonlocal next_number
+            while next_number <= planned and len(in_flight) < self.page_concurrency:
+                fetch = self._fetch_page(path, params, next_number, page_size, budget)
+                in_flight[asyncio.ensure_future(fetch)] = next_number
+                next_number += 1
+
+        try:
+            # Pages 2..planned, concurrently (bounded), yielded as they complete.
+            launch()
+            yield first
+            while in_flight:
+                finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in sorted(finished, key=lambda t: in_flight[t]):
+                    number = in_flight.pop(task)
+                    data, _ = task.result()
+                    lengths[number] = len(data)
+                    fresh = fresh_rows(data)
+                    if data and not fresh:
+                        raise incomplete(f"the server repeated a page (page {number})", total)
+                    launch()
+                    yield RawPage(number, fresh, total)
+            # Rows short of the total while the last page was full: rows moved between pages
+            # (or the server keeps saying there is more). Follow on, up to the page cap.
+            number = planned
+            while received < total and lengths.get(number, 0) > 0:
+                if number >= max_pages:
+                    raise incomplete(f"still short of the total after {max_pages} pages", total)
+                number += 1
+                data, _ = await self._fetch_page(path, params, number, page_size, budget)
+                lengths[number] = len(data)
+                fresh = fresh_rows(data)
+                if data and not fresh:
+                    raise incomplete(f"the server repeated a page (page {number})", total)
+                if fresh:
+                    yield RawPage(number, fresh, total)
+        except _Breach as exc:
+            raise incomplete(exc.reason, total) from None
+        finally:
+            for task in in_flight:
+                task.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _fetch_page(
+        self, path: str, params: dict[str, Any] | None, number: int, page_size: int, budget: _Budget
+    ) -> tuple[list[Any], int | None]:
+        query = dict(params or {})
+        query.update(page_number=number, page_size=page_size)
+        status, payload = await self._get(path, query, budget)
+        data = data_of(payload, status=status, method="GET", path=path)
+        if not isinstance(data, list):
+            raise ProtocolError("list reply's 'data' is not an array", status=status, method="GET", path=path)
+        metadata = (payload or {}).get("metadata")
+        total = metadata.get("recordCount") if isinstance(metadata, dict) else None
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+            total = None
+        return data, total
+
+    def _reply_cap(self, page_size: int) -> int:
+        return min(self.max_reply_bytes, page_size * self.row_allowance + REPLY_OVERHEAD)
+
+    # --- waiting ----------------------------------------------------------------------
 
     def _backoff_delay(self, attempt: int) -> float:
         return self._backoff * (2**attempt) * (0.5 + random.random() / 2)
 
-    def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
-        retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+    def _retry_delay(self, headers: httpx.Headers, attempt: int) -> float:
+        retry_after = _parse_retry_after(headers.get("Retry-After"))
         if retry_after is not None:
             return min(retry_after, MAX_RETRY_AFTER)
         return self._backoff_delay(attempt)
@@ -168,7 +438,20 @@ class HttpTransport:
         else:
             # Only the type: the text of some (LocalProtocolError) quotes header values.
             text = type(exc).__name__
-        return text.replace(self._api_key, "***") if self._api_key else text
+        return scrub_text(text, self._api_key)
+
+
+def _errors_in(content: bytes) -> list[ErrorDetail]:
+    """The `errors` entries of a reply body, or none if it has no readable ones."""
+    try:
+        payload = json.loads(content)
+    except (ValueError, RecursionError):
+        return []
+    return parse_errors(payload.get("errors")) if isinstance(payload, dict) else []
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.3g} MiB"
 
 
 def join_base(base_url: str) -> str:

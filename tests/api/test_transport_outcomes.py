@@ -1,0 +1,165 @@
+"""A mutation's failure says what the server did: not sent, not done (429/503), or unknown
+(sent, no reply). And a server that echoes the API key never gets it onto the screen."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from fake_api_server import Drop, FakeRequest, FakeServer, Reply
+
+from cca_tui.api.client import CloudCAClient
+from cca_tui.api.errors import (
+    ApiError,
+    AuthError,
+    NotDone,
+    NotSent,
+    OutcomeUnknown,
+    ServerBusy,
+    TaskFailed,
+    TransportError,
+)
+from cca_tui.sim.options import SimOptions
+
+KEY = "K3Y-s3cret/with+odd chars"
+CODE, ENV = "compute-on", "env1"
+
+
+def compute(api: CloudCAClient):
+    return api.compute(CODE, ENV)
+
+
+async def test_a_post_whose_reply_is_lost_has_an_unknown_outcome():
+    async with FakeServer(lambda request: Drop()) as server, CloudCAClient(server.url, KEY, max_retries=3) as api:
+        with pytest.raises(OutcomeUnknown) as caught:
+            await compute(api).stop_instance("i-1")
+    assert not isinstance(caught.value, TransportError | NotDone)
+    assert "may have done it" in str(caught.value)
+    assert [r.method for r in server.requests] == ["POST"]  # sent once, never repeated
+
+
+async def test_a_lost_reply_from_the_simulator_is_an_unknown_outcome(sim_factory):
+    sim = sim_factory(SimOptions(task_delay=0))
+    async with CloudCAClient(sim.url, sim.api_key) as api:
+        stopped = next(i for i in await api.compute("compute-on", "test_area").list_instances() if i.state == "Stopped")
+        sim.offline = True
+        with pytest.raises(OutcomeUnknown):
+            await api.compute("compute-on", "test_area").start_instance(stopped.id)
+
+
+async def test_a_mutation_that_cannot_connect_was_not_sent():
+    with socket.socket() as probe:  # a loopback port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    async with CloudCAClient(f"http://127.0.0.1:{port}/v1", KEY) as api:
+        with pytest.raises(NotSent) as caught:
+            await compute(api).stop_instance("i-1")
+    assert isinstance(caught.value, NotDone) and isinstance(caught.value, TransportError)
+    assert "not sent" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_throttled_or_unavailable_means_not_done(status):
+    def busy(request: FakeRequest) -> Reply:
+        body = {"errors": [{"code": 9000, "message": "slow down"}]}
+        return Reply(status, body, headers={"Retry-After": "7"})
+
+    async with FakeServer(busy) as server, CloudCAClient(server.url, KEY, max_retries=3) as api:
+        with pytest.raises(ServerBusy) as caught:
+            await compute(api).stop_instance("i-1")
+    error = caught.value
+    assert isinstance(error, NotDone) and isinstance(error, ApiError)
+    assert (error.status, error.retry_after) == (status, 7.0)
+    assert "not done" in str(error) and "slow down" in str(error) and "retry after 7 s" in str(error)
+    assert len(server.requests) == 1  # never retried automatically
+
+
+@pytest.mark.parametrize("status", [502, 504])
+async def test_a_gateway_that_gave_up_leaves_the_outcome_unknown(status):
+    async with (
+        FakeServer(lambda request: Reply(status, b"<html>gateway</html>")) as server,
+        CloudCAClient(server.url, KEY) as api,
+    ):
+        with pytest.raises(OutcomeUnknown, match=f"HTTP {status}"):
+            await compute(api).destroy_instance("i-1")
+
+
+async def test_a_mutation_answered_204_or_with_data_and_no_task_is_done():
+    replies = iter([Reply(204), Reply(200, {"data": {"id": "i-1", "name": "renamed"}})])
+    async with FakeServer(lambda request: next(replies)) as server, CloudCAClient(server.url, KEY) as api:
+        first = await compute(api).stop_instance("i-1")
+        second = await compute(api).update_instance("i-1", name="renamed")
+    assert (first.status, first.id) == ("SUCCESS", "")
+    assert (second.status, second.result) == ("SUCCESS", {"id": "i-1", "name": "renamed"})
+    assert await api.wait_for_task(first) is first
+
+
+async def test_a_2xx_that_is_not_a_task_leaves_the_outcome_unknown():
+    async with FakeServer(lambda request: Reply(200, b"not json")) as server, CloudCAClient(server.url, KEY) as api:
+        with pytest.raises(OutcomeUnknown):
+            await compute(api).stop_instance("i-1")
+
+
+# --- the key, echoed ---------------------------------------------------------------------
+
+
+def echo(status: int):
+    def handler(request: FakeRequest) -> Reply:
+        key = request.headers["mc-api-key"]
+        body = {
+            "errors": [
+                {
+                    "code": 4000,
+                    "message": f"bad key {key}!",
+                    "context": {"apiKey": key, "nested": [{"k": f"={key}"}], key: "as a name"},
+                }
+            ]
+        }
+        return Reply(status, body)
+
+    return handler
+
+
+def assert_no_key(error: BaseException) -> None:
+    text = f"{error} {error!r}"
+    assert KEY not in text
+    if isinstance(error, ApiError):
+        text += repr(error.errors) + str([e.context for e in error.errors])
+        assert KEY not in text
+        assert "***" in str(error)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 500])
+async def test_an_echoed_key_is_scrubbed_from_get_errors(status):
+    async with FakeServer(echo(status)) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
+        with pytest.raises(ApiError) as caught:
+            await compute(api).get_instance("i-1")
+    assert_no_key(caught.value)
+    if status in (401, 403):
+        assert isinstance(caught.value, AuthError)
+
+
+@pytest.mark.parametrize("status", [400, 429, 503])
+async def test_an_echoed_key_is_scrubbed_from_mutation_errors(status):
+    async with FakeServer(echo(status)) as server, CloudCAClient(server.url, KEY) as api:
+        with pytest.raises(ApiError) as caught:
+            await compute(api).stop_instance("i-1")
+    assert_no_key(caught.value)
+
+
+async def test_an_echoed_key_in_a_list_error_is_scrubbed():
+    async with FakeServer(echo(400)) as server, CloudCAClient(server.url, KEY) as api:
+        with pytest.raises(ApiError) as caught:
+            await compute(api).list_instances()
+    assert_no_key(caught.value)
+
+
+async def test_an_echoed_key_in_a_task_failure_is_scrubbed():
+    def failed(request: FakeRequest) -> Reply:
+        key = request.headers["mc-api-key"]
+        return Reply(200, {"taskId": "t-1", "taskStatus": "FAILED", "result": {"message": f"key {key} refused"}})
+
+    async with FakeServer(failed) as server, CloudCAClient(server.url, KEY) as api:
+        with pytest.raises(TaskFailed) as caught:
+            await api.wait_for_task("t-1")
+    assert KEY not in str(caught.value) and "key *** refused" in str(caught.value)
