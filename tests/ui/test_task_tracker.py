@@ -27,7 +27,14 @@ REF = EnvironmentRef("compute-on", "test_area")
 class Harness:
     def __init__(self, sim, tmp_path: Path, transport: FaultyTransport) -> None:
         self.sim = sim
-        self.client = CloudCAClient(sim.url, sim.api_key, transport=transport, max_retries=0, task_poll_interval=0)
+
+        async def no_wait(_seconds: float) -> None:
+            await asyncio.sleep(0)
+
+        # Backoff and polling without waiting: the faults are counted, not timed.
+        self.client = CloudCAClient(
+            sim.url, sim.api_key, transport=transport, max_retries=0, task_poll_interval=0, sleep=no_wait
+        )
         self.spawned: list[asyncio.Task] = []
         self.seen: list[tuple[str, str, str]] = []
         self.passwords: list[str] = []
@@ -35,15 +42,11 @@ class Harness:
         self.tracker = self.new_tracker()
 
     def new_tracker(self) -> TaskTracker:
-        async def no_wait(_seconds: float) -> None:
-            await asyncio.sleep(0)
-
         tracker = TaskTracker(
             self.client,
             spawn=lambda coroutine: self.spawned.append(asyncio.create_task(coroutine)),
             clock=lambda: datetime(2026, 11, 29, 12, 0),
             journal=self.journal,
-            sleep=no_wait,
         )
         tracker.subscribe(lambda r: self.seen.append((r.key, str(r.status), r.outcome)))
         tracker.on_password = lambda _record, password: self.passwords.append(password)

@@ -19,13 +19,14 @@ What it promises: a task's outcome is known, or said to be unknown, never guesse
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
-from cca_tui.api.client import CloudCAClient, task_failure_message
-from cca_tui.api.errors import ApiError, CloudCAError, NotFoundError, TransportError
+from cca_tui.api.client import CloudCAClient, TaskUnreadable, task_failure_message
+from cca_tui.api.errors import ApiError, CloudCAError, NotDone, NotFoundError, NotSent, OutcomeUnknown, TaskExpired
 from cca_tui.api.models import Task
 from cca_tui.ui.actions import Action
 from cca_tui.ui.errors import describe_error
@@ -39,9 +40,6 @@ PasswordShown = Callable[[TrackedTask, str], None]
 
 # cloud.ca keeps a task about 30 minutes after it ends; past this we stop asking.
 TASK_LIFETIME = 30 * 60.0
-# Reading a task failed: wait this long, doubling up to the cap, before asking again.
-CHECK_BACKOFF = 1.0
-CHECK_BACKOFF_MAX = 30.0
 # Statuses that mean "the server did not do it" when they answer a mutation.
 NOT_DONE_STATUSES = frozenset({429, 503})
 
@@ -55,14 +53,12 @@ class TaskTracker:
         clock: Callable[[], datetime] = datetime.now,
         poll_interval: float | None = None,
         journal: TaskJournal | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.client = client
         self._spawn = spawn
         self._clock = clock
         self._poll_interval = poll_interval if poll_interval is not None else client.task_poll_interval
         self._journal = journal
-        self._sleep = sleep
         self._counter = itertools.count(1)
         self.records: dict[str, TrackedTask] = {}
         self._listeners: list[Listener] = []
@@ -191,18 +187,16 @@ class TaskTracker:
         await self.follow(record, task)
 
     async def _send_failed(self, record: TrackedTask, exc: BaseException) -> None:
-        if isinstance(exc, ApiError) and exc.status in NOT_DONE_STATUSES:
-            self._end(record, TaskStatus.NOT_DONE, f"not done: {describe_error(exc)}; R retries")
+        if isinstance(exc, NotDone):
+            # 429/503, or no connection at all: the server did nothing; the operator may retry.
+            verb = "not sent" if isinstance(exc, NotSent) else "not done"
             record.retry_possible = True
-            self._changed(record)
+            self._end(record, TaskStatus.NOT_DONE, f"{verb}: {describe_error(exc)}; R retries")
         elif isinstance(exc, ApiError):
             self._end(record, TaskStatus.REFUSED, describe_error(exc))
-        elif _never_sent(exc):
-            self._end(record, TaskStatus.NOT_DONE, f"not sent: {describe_error(exc)}; R retries")
-            record.retry_possible = True
-            self._changed(record)
         else:
-            # The request left and no usable answer came back: it may have been done.
+            # The request left and no usable answer came back (OutcomeUnknown, or anything
+            # unexpected): it may have been done. Look at the instance before saying more.
             record.status = TaskStatus.OUTCOME_UNKNOWN
             record.outcome = f"reply lost ({describe_error(exc)}); checking the instance…"
             self._changed(record)
@@ -212,50 +206,47 @@ class TaskTracker:
     # --- following --------------------------------------------------------------------------
 
     async def follow(self, record: TrackedTask, task: Task) -> None:
-        """Poll the task until it ends or expires; reading failures only delay the answer."""
+        """Follow the task (client.follow_task) until it ends or expires; reading failures
+        only delay the answer."""
         record.task_id = task.id or None
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + TASK_LIFETIME
-        backoff = CHECK_BACKOFF
-        current: Task | None = task
-        while True:
-            if current is not None:
-                if current.succeeded:
-                    self._succeeded(record, current)
-                    return
-                if current.failed:
-                    self._end(record, TaskStatus.FAILED, _failure_text(current))
-                    return
-                status = current.status or TaskStatus.PENDING
-                outcome = "" if status == TaskStatus.PENDING else "status as the server sent it; still following"
-                if (record.status, record.outcome) != (status, outcome):
-                    record.status, record.outcome = status, outcome
-                    self._changed(record)
-                if not current.id:
-                    # Neither done nor followable: say so rather than wait for nothing.
-                    self._end(record, TaskStatus.OUTCOME_UNKNOWN, "the reply carried no task id")
-                    return
-                backoff = CHECK_BACKOFF
-                await self._sleep(self._poll_interval)
-            else:
-                await self._sleep(backoff)
-                backoff = min(backoff * 2, CHECK_BACKOFF_MAX)
-            if loop.time() > give_up_at:
-                verdict = await self._instance_verdict(record)
-                self._end(record, TaskStatus.EXPIRED, f"still unknown after 30 min; {verdict}")
-                return
-            try:
-                current = await self.client.get_task(record.task_id or "")
-            except NotFoundError:
-                verdict = await self._instance_verdict(record)
-                self._end(record, TaskStatus.EXPIRED, f"task expired or unknown to the server; {verdict}")
-                return
-            except CloudCAError as exc:
-                current = None
-                outcome = f"cannot read the task ({describe_error(exc)}); still checking"
-                if (record.status, record.outcome) != (TaskStatus.CHECKING, outcome):
-                    record.status, record.outcome = TaskStatus.CHECKING, outcome
-                    self._changed(record)
+        try:
+            async with contextlib.aclosing(self.client.follow_task(task, interval=self._poll_interval)) as updates:
+                async for update in updates:
+                    if isinstance(update, TaskUnreadable):
+                        self._set(
+                            record,
+                            TaskStatus.CHECKING,
+                            f"cannot read the task ({describe_error(update.error)}); still checking",
+                        )
+                    elif update.succeeded:
+                        self._succeeded(record, update)
+                        return
+                    elif update.failed:
+                        self._end(record, TaskStatus.FAILED, task_failure_message(update.result))
+                        return
+                    elif update.status == TaskStatus.PENDING:
+                        self._set(record, TaskStatus.PENDING, "")
+                    else:
+                        # A status we do not know: shown as it came, and followed on.
+                        self._set(record, update.status, "status as the server sent it; still following")
+                    if loop.time() > give_up_at:
+                        verdict = await self._instance_verdict(record)
+                        self._end(record, TaskStatus.EXPIRED, f"still unknown after 30 min; {verdict}")
+                        return
+        except TaskExpired:
+            verdict = await self._instance_verdict(record)
+            self._end(record, TaskStatus.EXPIRED, f"task expired or unknown to the server; {verdict}")
+        except OutcomeUnknown:
+            verdict = await self._instance_verdict(record)
+            self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"the reply carried no task id; {verdict}")
+
+    def _set(self, record: TrackedTask, status: str, outcome: str) -> None:
+        """Record a change of a task in flight; tell the listeners only when something changed."""
+        if (record.status, record.outcome) != (status, outcome):
+            record.status, record.outcome = status, outcome
+            self._changed(record)
 
     def _succeeded(self, record: TrackedTask, task: Task) -> None:
         if not record.reveal_password:
@@ -310,12 +301,3 @@ class TaskTracker:
             self._spawn(self.follow(record, task))
             resumed.append(record)
         return resumed
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """A connection that was never made carried no request: the server did nothing."""
-    return isinstance(exc, TransportError) and "cannot connect" in str(exc)
-
-
-def _failure_text(task: Task) -> str:
-    return task_failure_message(task.result)
