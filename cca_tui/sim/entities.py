@@ -123,7 +123,7 @@ class AffinityGroup:
     description: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Instance:
     id: str
     name: str
@@ -145,7 +145,7 @@ class Instance:
     busy_task_id: str | None = None  # the task in flight on this instance, if any
 
 
-@dataclass
+@dataclass(slots=True)
 class Nic:
     id: str
     instance_id: str
@@ -183,7 +183,7 @@ class PortForwardingRule:
     protocol: str = "TCP"
 
 
-@dataclass
+@dataclass(slots=True)
 class Volume:
     id: str
     name: str

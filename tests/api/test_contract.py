@@ -77,6 +77,17 @@ TASK_REPLY_KEYS = {"taskId", "taskStatus"}
 ERROR_KEYS = {"code", "message", "context"}
 
 
+def assert_no_null(value: Any, where: str = "reply") -> None:
+    """The reference never shows null: a key without a value is absent."""
+    assert value is not None, f"{where} is null"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            assert_no_null(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            assert_no_null(item, f"{where}[{index}]")
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -96,7 +107,9 @@ class Contract:
         return self.prefix + path
 
     def get(self, path: str, **params: Any) -> httpx.Response:
-        return self.http.get(self.url(path), params=params)
+        reply = self.http.get(self.url(path), params=params)
+        assert_no_null(reply.json(), f"GET {path}")
+        return reply
 
     def data(self, path: str) -> Any:
         reply = self.get(path)
@@ -109,6 +122,7 @@ class Contract:
         reply = self.http.request(method, self.url(path), params=params, json=body)
         assert reply.status_code == 200, reply.text
         payload = reply.json()
+        assert_no_null(payload, f"{method} {path}")
         assert set(payload) == TASK_REPLY_KEYS and payload["taskStatus"] == "PENDING", payload
         return payload["taskId"]
 
@@ -212,6 +226,7 @@ def test_an_instance_from_creation_to_purge(contract: Contract) -> None:
     assert c.wait(stop)["state"] == "Stopped"
     refused = c.http.post(c.url(f"{c.env_path}/instances/{instance_id}"), params={"operation": "stop"}, json={})
     assert refused.status_code == 400 and set(refused.json()) == {"errors"}
+    assert_no_null(refused.json())
     error = refused.json()["errors"][0]
     assert set(error) == ERROR_KEYS and error["code"] == 2012
     assert error["context"] == {
