@@ -128,7 +128,7 @@ class InstanceScreen(Screen[None]):
         yield StatusLine(
             profile=settings.profile_name,
             read_only=settings.read_only,
-            warning=getattr(settings, "transport_warning", None),
+            warning=settings.transport_warning,
             id="status",
         ).data_bind(InstanceScreen.view)
         yield Input(placeholder="filter by name, state or IP · Enter keeps · Esc clears", id="filter")
