@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .file_schema import ConfigFile, ProfileConfig
 from .value_checks import escape_controls
@@ -35,7 +36,7 @@ def dotted_key(loc: tuple[Any, ...]) -> str:
     )
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     loc = tuple(error["loc"])
     kind = error["type"]
     key = dotted_key(loc)
