@@ -20,7 +20,7 @@ import pytest
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 
-REFERENCE = Path("/work/shared/seed/instances.md")
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "instances.md"
 POLL_STEP = 0.25  # seconds of simulator clock per poll
 MAX_POLLS = 100
 

@@ -30,7 +30,7 @@ from cca_tui.api.models import (
 )
 
 # The authoritative reference page for instances (the project's shared seed).
-REFERENCE = Path("/work/shared/seed/instances.md")
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "instances.md"
 
 
 def reference_text() -> str:
