@@ -80,7 +80,7 @@ async def test_rejected_key_shows_key_screen(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, KeyProblemScreen)
-        assert "401" in app.screen.problem
+        assert "403" in app.screen.problem  # the reference lists 403 for a refused key
         assert "wrong-key" not in app.screen.problem
 
 
