@@ -136,6 +136,16 @@ def check_public_key(text: str) -> str:
     if len(blob) < 4:
         raise FieldInvalid("The key data is cut short")
     (length,) = struct.unpack(">I", blob[:4])
-    if blob[4 : 4 + length] != kind.encode() or len(blob) <= 4 + length:
-        raise FieldInvalid(f"The key data is not a {kind} key: was the key cut?")
+    if blob[4 : 4 + length] != kind.encode():
+        raise FieldInvalid(f"The key data is not a {kind} key: check the type at the start of the line")
+    # The rest is more length-prefixed fields (the key's numbers): each must be whole.
+    at, fields = 4 + length, 1
+    while at < len(blob):
+        if at + 4 > len(blob):
+            raise FieldInvalid("The key data is cut short")
+        (length,) = struct.unpack(">I", blob[at : at + 4])
+        at += 4 + length
+        fields += 1
+    if at > len(blob) or fields < 2:
+        raise FieldInvalid("The key data is cut short")
     return key
