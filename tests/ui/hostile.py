@@ -125,7 +125,9 @@ def assert_terminal_clean(output: str) -> None:
     """Nothing but Textual's own sequences may carry an escape; no control or bidi mark at all."""
     rest = _TEXTUAL_OWN.sub("", output)
     found = _FORBIDDEN.search(rest)
-    assert found is None, f"raw {found.group()!r} reaches the terminal: …{rest[max(0, found.start() - 40) : found.end() + 40]!r}…"
+    assert found is None, (
+        f"raw {found.group()!r} reaches the terminal: …{rest[max(0, found.start() - 40) : found.end() + 40]!r}…"
+    )
     assert "\x1b" not in rest
     assert "]8;" not in rest or "\\x1b]8;" in rest  # no OSC 8 hyperlink opened
 

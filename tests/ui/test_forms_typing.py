@@ -204,3 +204,26 @@ async def test_loaded_and_sending_drive_the_button(sim_compute, instance_named, 
         form.sending = False
         await pilot.pause()
         assert not button.disabled and str(button.label) == "Save"
+
+
+async def test_the_caller_can_route_the_send_through_its_tracker(
+    sim_compute, http_log, instance_named, form_host, settle_form
+) -> None:
+    """`submitter` replaces the direct send (the lead's task tracker); the contract stays dismiss(task)."""
+    web2 = await instance_named(sim_compute, "web-2")
+    form = RenameForm(sim_compute, web2)
+    routed: list[Any] = []
+
+    async def submitter(sending_form: Any) -> Task:
+        routed.append(sending_form)
+        return await sending_form.send()
+
+    form.submitter = submitter
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        form.query_one("#name", Input).value = "web-2-renamed"
+        await pilot.press("ctrl+s")
+        await settle_form(pilot)
+        assert routed == [form] and len(app.results) == 1 and isinstance(app.results[0], Task)
+    assert http_log.bodies == [{"name": "web-2-renamed"}]

@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hostile import HOSTILE, assert_terminal_clean, plant_environment, plant_world, screen_text, shown_as, terminal_output
+from hostile import (
+    HOSTILE,
+    assert_terminal_clean,
+    plant_environment,
+    plant_world,
+    screen_text,
+    shown_as,
+    terminal_output,
+)
 from textual.widgets import DataTable, Select, Static
 
 from cca_tui.api.errors import ApiError, AuthError, ErrorDetail, TransportError
@@ -198,7 +206,9 @@ class RefusedRename(RenameForm):
         raise ApiError(
             400,
             [
-                ErrorDetail(code="[/]", message="\x1b]0;pwned\x07 bad [link=https://x]name[/link]", context={"field": "name"}),
+                ErrorDetail(
+                    code="[/]", message="\x1b]0;pwned\x07 bad [link=https://x]name[/link]", context={"field": "name"}
+                ),
                 ErrorDetail(code=1, message="\u202eevil", context={"field": "[/]#x .y"}),
             ],
             method="PUT",
@@ -229,7 +239,11 @@ async def test_key_problem_screen_is_safe(form_host, settle_form) -> None:
         def on_mount(self) -> None:
             self.push_screen(
                 KeyProblemScreen(
-                    describe_error(AuthError(401, [ErrorDetail(code=None, message=HOSTILE[7] + HOSTILE[2])], method="GET", path="/x")),
+                    describe_error(
+                        AuthError(
+                            401, [ErrorDetail(code=None, message=HOSTILE[7] + HOSTILE[2])], method="GET", path="/x"
+                        )
+                    ),
                     profile="[/]",
                     config_path="/tmp/\x1b[2J.toml",
                 )

@@ -18,6 +18,7 @@ the form's action, "Create", "Purge"...). Enter in a form with one field sends i
 from __future__ import annotations
 
 import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from textual import events, on, work
@@ -71,6 +72,9 @@ class FormScreen(DialogScreen["Task | None"]):
         self._touched: set[str] = set()
         self._escape_armed = False
         self.action_label = self.ACTION_LABEL
+        # Set by the caller to send through its task tracker (which then follows the request
+        # even if this form closes before the answer); None sends with `send()` directly.
+        self.submitter: Callable[[FormScreen], Awaitable[Task]] | None = None
         # Values the inputs opened with: their first Changed event is not the operator's doing.
         self._initial: dict[str, str] = {}
 
@@ -300,7 +304,7 @@ class FormScreen(DialogScreen["Task | None"]):
         the error. Everything a form sends goes through here."""
         self.sending = True
         try:
-            task = await self.send()
+            task = await (self.submitter(self) if self.submitter is not None else self.send())
         except Exception as exc:  # noqa: BLE001 - stay open whatever went wrong; typed values stay put
             self.sending = False
             self.show_form_error(describe_error(exc))

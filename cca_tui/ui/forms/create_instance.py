@@ -92,16 +92,18 @@ class CreateInstanceForm(FormScreen):
     async def fetch(self) -> CreateLists:
         c = self.compute
         # Independent lists: ask for them at once, the form waits for the slowest only.
-        results = await asyncio.gather(
+        catalogue = asyncio.gather(
             c.list_templates(),
             c.list_compute_offerings(),
             c.list_disk_offerings(),
             c.list_networks(),
             c.list_ssh_keys(),
             c.list_affinity_groups(),
-            c.list_volumes(),
         )
-        return CreateLists(*results)
+        (templates, offerings, disks, networks, keys, groups), volumes = await asyncio.gather(
+            catalogue, c.list_volumes()
+        )
+        return CreateLists(templates, offerings, disks, networks, keys, groups, volumes)
 
     def populate(self, lists: CreateLists) -> None:
         ready = [t for t in lists.templates if t.is_ready]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TypeVar
 
 from textual.screen import ModalScreen
 
@@ -19,4 +19,4 @@ class DialogScreen(ModalScreen[ResultType]):
     written for the dialog classes by name, so they apply to those only.
     """
 
-    CSS_PATH: ClassVar[str | Path | list[str | Path] | None] = DIALOGS_CSS
+    CSS_PATH = DIALOGS_CSS
