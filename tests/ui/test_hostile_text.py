@@ -38,8 +38,6 @@ from cca_tui.ui.forms import (
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
 
-from conftest import ENV
-
 
 def check_screen(app: Any) -> str:
     """The app is alive and its terminal output carries nothing raw; returns the screen's text."""
