@@ -159,3 +159,17 @@ async def test_a_volume_of_another_zone_is_refused_before_sending(
         assert error_of(form, "volumeIdToAttach").startswith("This volume is in another zone than the network")
         assert app.results == []
     assert http_log.mutations() == []
+
+
+async def test_a_key_pasted_on_the_ssh_key_list_goes_into_the_public_key(sim_compute, form_host, settle_form) -> None:
+    key = a_public_key()
+    form = CreateInstanceForm(sim_compute)
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        form.query_one("#sshKeyName", Select).focus()
+        await pilot.pause()
+        app.post_message(events.Paste(key + "\n"))
+        await settle_form(pilot)
+        assert form.query_one("#publicKey", Input).value == key
+        assert app.focused is form.query_one("#publicKey", Input)

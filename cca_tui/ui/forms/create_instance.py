@@ -163,6 +163,13 @@ class CreateInstanceForm(FormScreen):
             affinity_group_id=choice("affinityGroupId"),
         )
 
+    def paste_target(self) -> Input | None:
+        """A paste on the SSH key list is a key to use: it goes into the public key field."""
+        focused = self.focused
+        if focused is not None and focused.id == "sshKeyName":
+            return self.query_one("#publicKey", Input)
+        return super().paste_target()
+
     def validate(self) -> dict[str, str]:
         return build_create_request(self.read_input())[1]
 
