@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test screenshots bench clean
+.PHONY: demo test check screenshots benchmark readme-keys clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,13 @@ $(VENV)/.installed: pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/cca-tui --demo
 
-test: $(VENV)/.installed
+# Lint, format and type checks first: a red check fails the run before the tests start.
+check: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: check
 	$(BIN)/python -m pytest -q
 
 screenshots: $(VENV)/.installed

@@ -5,6 +5,7 @@ The tests' directory is not a package, so helpers reach the tests as fixtures.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -103,3 +104,56 @@ async def _settle(pilot: Pilot[Any]) -> None:
 @pytest.fixture
 def settle_form() -> Callable[[Pilot[Any]], Awaitable[None]]:
     return _settle
+
+
+class PickerHost(App[None]):
+    """A bare app around the environment picker: the client, and what the picker asks the app
+    to do (open an environment, show the key screen) recorded instead of done."""
+
+    def __init__(self, client: CloudCAClient, picker: Screen[Any]) -> None:
+        super().__init__()
+        self.client = client
+        self.picker = picker
+        self.opened: list[tuple[str, str]] = []
+        self.key_problems: list[str] = []
+        self.has_environment = False
+
+    def on_mount(self) -> None:
+        self.push_screen(self.picker)
+
+    def open_environment(self, service_code: str, environment_name: str) -> None:
+        self.opened.append((service_code, environment_name))
+
+    def show_key_problem(self, problem: str) -> None:
+        self.key_problems.append(problem)
+
+
+@pytest.fixture
+async def sim_client(sim: SimServer) -> AsyncIterator[CloudCAClient]:
+    """A client on the simulator that does not retry by itself (the screens' retries are tested)."""
+    client = CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01, max_retries=0)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture
+def picker_host() -> Callable[[CloudCAClient, Screen[Any]], PickerHost]:
+    return PickerHost
+
+
+async def _wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
+    """Let the app run until `condition()` holds: a wait on a condition, with a generous limit
+    so a busy machine is slow, not wrong."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting until {what}")
+        await pilot.pause(0.02)
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., Awaitable[None]]:
+    return _wait_until

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 from textual.widgets import Input, Select, Static
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.models import Task
-from cca_tui.sim.options import SimOptions
 from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.offering_picker import OfferingPicker
 
@@ -186,11 +188,33 @@ async def test_tab_walks_the_fields(sim_compute: ComputeScope, form_host, settle
         assert seen == ["templateId", "computeOfferingId", "networkId", "sshKeyName"]
 
 
-async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(
-    sim_factory, form_host, settle_form
-) -> None:
-    slow = sim_factory(SimOptions(task_delay=0, latency=1.0))  # slow enough to act while it works
-    client = CloudCAClient(slow.url, slow.api_key, max_retries=0)
+class GatedTransport(httpx.AsyncBaseTransport):
+    """Real HTTP, but every request waits until its gate opens: a server as slow as the test
+    wants it, without a clock (the lists and the POST have a gate each)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.lists = asyncio.Event()
+        self.post = asyncio.Event()
+        self.posted = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            await self.lists.wait()
+        else:
+            self.posted.set()
+            await self.post.wait()
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(sim, form_host, settle_form) -> None:
+    # Was a simulator with 1 s of latency: on a loaded machine the POST came back before the
+    # first Escape and the test failed. Gates hold each request as long as the test needs.
+    gated = GatedTransport()
+    client = CloudCAClient(sim.url, sim.api_key, transport=gated, max_retries=0)
     try:
         form = CreateInstanceForm(client.compute("compute-on", "test_area"))
         app = form_host(form)
@@ -199,12 +223,14 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(
             # Loading: the indicator shows, the action waits, the operator can already type.
             assert form.query_one("#loading").display and form.query_one("#submit").disabled
             await pilot.press(*"slow-1")
+            gated.lists.set()
             await settle_form(pilot)
             assert not form.query_one("#loading").display
             assert form.query_one("#name", Input).value == "slow-1"
             choose_required(form)
             await pilot.pause()
             await pilot.press("ctrl+s")
+            await gated.posted.wait()
             await pilot.pause()
             assert form.sending and str(form.query_one("#submit").label) == "Creating…"
             # The request is on its way: a first Escape warns instead of hiding the outcome.
@@ -212,6 +238,9 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(
             await pilot.pause()
             assert app.results == [] and "press Escape again" in form_error(form)
             await pilot.press("escape")
+            await pilot.pause()
+            assert app.results == [None]
+            gated.post.set()
             await settle_form(pilot)
             assert app.results == [None]
     finally:

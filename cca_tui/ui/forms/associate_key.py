@@ -11,16 +11,18 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, SSHKey, Task
+from cca_tui.ui.safe_text import printable, safe
 
 from .base import InstanceFormScreen
+from .field import Field, FieldInput
 from .fingerprint import LocalKey, local_public_keys, same_fingerprint
-from .layout import field_row
 
 # Select values for "register this local key" are the file path behind this prefix, so they
 # can never collide with an environment key's name.
@@ -42,22 +44,6 @@ def default_key_name(local: LocalKey) -> str:
 
 
 class AssociateKeyForm(InstanceFormScreen):
-    DEFAULT_CSS = """
-    AssociateKeyForm > #dialog {
-        width: 112;
-    }
-    /* Short labels here, so a key's name, mark and fingerprint fit on one line. */
-    AssociateKeyForm .field-label {
-        width: 13;
-    }
-    AssociateKeyForm .field-hint, AssociateKeyForm .field-error {
-        padding-left: 13;
-    }
-    AssociateKeyForm #name-row {
-        display: none;
-    }
-    """
-
     ACTION_LABEL = "Associate"
     BUSY_LABEL = "Associating…"
 
@@ -70,14 +56,14 @@ class AssociateKeyForm(InstanceFormScreen):
         self._registered: dict[str, str] = {}
 
     def form_title(self) -> str:
-        now = f" (now {self.instance.ssh_key_name})" if self.instance.ssh_key_name else ""
-        return f"SSH key of {self.instance.name}'s default user{now}"
+        now = f" (now {printable(self.instance.ssh_key_name, limit=40)})" if self.instance.ssh_key_name else ""
+        return f"SSH key of {printable(self.instance.name, limit=60)}'s default user{now}"
 
     def compose_fields(self) -> ComposeResult:
-        yield field_row(
+        yield Field(
             "Key", Select[str]([], id="sshKeyName", prompt="Choose a key"), hint="replaces the key of the default user"
         )
-        yield field_row("Register as", Input(id="name", placeholder="name of the key in cloud.ca"))
+        yield Field("Register as", FieldInput(id="name", placeholder="name of the key in cloud.ca"))
 
     async def fetch(self) -> KeyLists:
         # Reading ~/.ssh is disk I/O: keep it off the event loop alongside the API call.
@@ -88,21 +74,25 @@ class AssociateKeyForm(InstanceFormScreen):
         return KeyLists(keys, local)
 
     def populate(self, lists: KeyLists) -> None:
-        options: list[tuple[str, str]] = []
+        options: list[tuple[Text, str]] = []
         preselect: str | None = None
         for key in lists.environment:
             mine = yours(key, lists.local)
-            label = f"{key.name}  {key.fingerprint or '(no fingerprint)'}"
+            name = printable(key.name, limit=40)
+            label = f"{name}  {printable(key.fingerprint or '(no fingerprint)', limit=60)}"
             if mine:
-                label = f"{key.name}  ← yours: {mine.file_name}  {key.fingerprint}"
+                label = (
+                    f"{name}  ← yours: {printable(mine.file_name, limit=30)}  {printable(key.fingerprint, limit=60)}"
+                )
                 preselect = preselect or key.name
-            options.append((label, key.name))
+            options.append((safe(label), key.name))
         self.local = {}
         if preselect is None:
             for mine in lists.local:
                 value = f"{_REGISTER}{mine.path}"
                 self.local[value] = mine
-                options.append((f"Register my key {mine.file_name} ({mine.fingerprint})", value))
+                file_name = printable(mine.file_name, limit=30)
+                options.append((safe(f"Register my key {file_name} ({mine.fingerprint})"), value))
             if self.local:
                 preselect = next(iter(self.local))
                 self.query_one("#name", Input).value = default_key_name(next(iter(self.local.values())))

@@ -1,7 +1,7 @@
 """What every form shares: loading its lists, checking fields, sending, and staying open on error.
 
 A form subclasses `FormScreen` and fills in:
-- `compose_fields()`: its field rows (see layout.field_row);
+- `compose_fields()`: its fields (see field.Field);
 - `fetch()` / `populate(data)`: the lists it needs, fetched in a worker, then shown;
 - `validate()`: {field: message} for what is wrong now (pure checks, no request);
 - `send()`: the API call, returning the Task the caller follows.
@@ -9,6 +9,10 @@ A form subclasses `FormScreen` and fills in:
 The contract with the caller: `dismiss(task)` on success, `dismiss(None)` on cancel. On any
 failure the form stays open with what was typed intact, the error (code and message) at the
 bottom and, when the server names a field, under that field too.
+
+The footer under the form shows its own keys: Escape cancels, ctrl+s sends (labelled with
+the form's action, "Create", "Purge"...). Enter in a form with one field sends it.
+`loaded` and `sending` are reactive: their watchers keep the action button's state.
 """
 
 from __future__ import annotations
@@ -17,91 +21,29 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, LoadingIndicator, Select, Static, TextArea
+from textual.reactive import var
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, LoadingIndicator, Select, Static, TextArea
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, Task
 from cca_tui.ui.errors import describe_error, field_errors
+from cca_tui.ui.safe_text import safe
+
+from .dialog import DialogScreen
+from .field import Field, FieldInput, one_line
 
 
-class FormScreen(ModalScreen["Task | None"]):
-    DEFAULT_CSS = """
-    FormScreen {
-        align: center middle;
-        background: $background 60%;
-    }
-    FormScreen > #dialog {
-        width: 90;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    FormScreen #form-title {
-        text-style: bold;
-        width: 100%;
-        padding: 0 0 1 0;
-    }
-    FormScreen #loading {
-        height: 1;
-    }
-    FormScreen #fields {
-        height: auto;
-    }
-    FormScreen .field {
-        height: auto;
-    }
-    FormScreen .field-line {
-        height: auto;
-    }
-    FormScreen .field-label {
-        width: 22;
-        padding: 1 1 0 0;
-    }
-    FormScreen .field-line > Input, FormScreen .field-line > Select {
-        width: 1fr;
-    }
-    FormScreen .field-line > TextArea {
-        width: 1fr;
-        height: 5;
-    }
-    FormScreen .field-hint {
-        color: $text-muted;
-        padding-left: 22;
-    }
-    FormScreen .field-error {
-        color: $text-error;
-        padding-left: 22;
-        display: none;
-    }
-    FormScreen .warning {
-        color: $text-warning;
-        text-style: bold;
-        padding: 0 0 1 0;
-    }
-    FormScreen #form-error {
-        color: $text-error;
-        padding: 1 0 0 0;
-        display: none;
-    }
-    FormScreen #buttons {
-        height: auto;
-        align-horizontal: right;
-        padding: 1 0 0 0;
-    }
-    FormScreen #buttons Button {
-        margin-left: 2;
-        width: auto;  /* labels change ("Destroy and purge"): never cut them */
-    }
-    """
+def _shown(widget: Widget) -> bool:
+    """Whether a widget is on view: rows hide whole (a fixed-size disk's size), so look up."""
+    return all(getattr(node, "display", True) for node in widget.ancestors_with_self)
 
+
+class FormScreen(DialogScreen["Task | None"]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Submit"),
@@ -112,16 +54,27 @@ class FormScreen(ModalScreen["Task | None"]):
     ACTION_VARIANT: ClassVar[str] = "primary"
     BUSY_LABEL: ClassVar[str] = "Sending…"
 
+    loaded: var[bool] = var(False, init=False)
+    """The lists the form needs are in: until then nothing can be sent."""
+    sending: var[bool] = var(False, init=False)
+    """The request is on its way: the button says so and cannot be pressed twice."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The footer names the form's action ("ctrl+s Create"), not a generic "Submit".
+        if "ACTION_LABEL" in cls.__dict__ and "BINDINGS" not in cls.__dict__:
+            cls.BINDINGS = [Binding("ctrl+s", "submit", cls.ACTION_LABEL)]
+        super().__init_subclass__(**kwargs)
+
     def __init__(self) -> None:
         super().__init__()
-        self.loaded = False
-        self.sending = False
-        self.submitter: Callable[[FormScreen], Awaitable[Task]] | None = None
         # Fields the operator has edited: only these are checked live, so a fresh form
         # does not greet them with a wall of "required".
         self._touched: set[str] = set()
         self._escape_armed = False
         self.action_label = self.ACTION_LABEL
+        # Set by the caller to send through its task tracker (which then follows the request
+        # even if this form closes before the answer); None sends with `send()` directly.
+        self.submitter: Callable[[FormScreen], Awaitable[Task]] | None = None
         # Values the inputs opened with: their first Changed event is not the operator's doing.
         self._initial: dict[str, str] = {}
 
@@ -153,25 +106,46 @@ class FormScreen(ModalScreen["Task | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self.form_title(), id="form-title", markup=False)
+            # Titles quote server text (the instance's name): shown literally.
+            yield Static(safe(self.form_title()), id="form-title", classes="title")
             yield LoadingIndicator(id="loading")
             with VerticalScroll(id="fields", can_focus=False):
                 yield from self.compose_fields()
-            yield Static("", id="form-error", markup=False)
+            yield Static("", id="form-error")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button(self.action_label, id="submit", variant=self.ACTION_VARIANT)  # type: ignore[arg-type]
+                yield Button(self.action_label, id="submit", variant=self.ACTION_VARIANT, disabled=True)  # type: ignore[arg-type]
+        yield Footer()
 
     def on_mount(self) -> None:
         self._initial = {i.id: i.value for i in self.query(Input) if i.id}
-        self.query_one("#submit", Button).disabled = True
         self.load_lists()
 
     def on_resize(self) -> None:
         # The dialog sizes to its fields but must keep its error line and buttons on screen:
         # CSS cannot say "auto, capped at the screen minus the rest", so cap the fields here.
-        chrome = 12  # borders, title, error line, buttons
+        chrome = 13  # borders, title, error line, buttons, footer
         self.query_one("#fields").styles.max_height = max(3, self.size.height - chrome)
+
+    # --- reactive state -------------------------------------------------------------
+
+    def watch_loaded(self) -> None:
+        self.refresh_submit_button()
+
+    def watch_sending(self, sending: bool) -> None:
+        for button in self.query("#submit").results(Button):
+            button.label = self.BUSY_LABEL if sending else self.action_label
+        self.refresh_submit_button()
+        if not sending:
+            self._escape_armed = False
+
+    def submit_allowed(self) -> bool:
+        """Whether the action button may be pressed; the purge form adds its own gate."""
+        return self.loaded and not self.sending
+
+    def refresh_submit_button(self) -> None:
+        for button in self.query("#submit").results(Button):
+            button.disabled = not self.submit_allowed()
 
     # --- loading --------------------------------------------------------------------
 
@@ -191,39 +165,41 @@ class FormScreen(ModalScreen["Task | None"]):
         if inspect.isawaitable(shown):
             await shown
         self.loaded = True
-        self.query_one("#submit", Button).disabled = not self.submit_allowed()
         self.on_fields_changed()
 
     def action_reload(self) -> None:
         if not self.sending:
             self.load_lists()
 
-    def submit_allowed(self) -> bool:
-        """Whether the action button may be pressed; the purge form adds its own gate."""
-        return self.loaded and not self.sending
+    # --- fields ---------------------------------------------------------------------
 
-    def refresh_submit_button(self) -> None:
-        self.query_one("#submit", Button).disabled = not self.submit_allowed()
+    def fields(self) -> list[Field]:
+        return list(self.query(Field).results(Field))
+
+    def field(self, name: str) -> Field | None:
+        """The field the API calls `name`. Found by comparison, never by a CSS query: a name
+        the server sends back may hold anything."""
+        return next((f for f in self.fields() if f.field == name), None)
+
+    def visible_fields(self) -> list[Field]:
+        return [f for f in self.fields() if _shown(f) and not f.widget.disabled]
 
     # --- checking -------------------------------------------------------------------
 
     def show_field_error(self, field: str, message: str) -> None:
-        for line in self.query(f"#{field}-error").results(Static):
-            line.update(message)
-            line.display = bool(message)
+        found = self.field(field)
+        if found is not None:
+            found.show_error(message)
 
     def show_field_errors(self, errors: dict[str, str], fields: set[str] | None = None) -> None:
         """Show `errors` on `fields` (all fields when None), clearing the others' lines."""
-        for line in self.query(".field-error").results(Static):
-            field = (line.id or "").removesuffix("-error")
-            if fields is None or field in fields:
-                message = errors.get(field, "")
-                line.update(message)
-                line.display = bool(message)
+        for found in self.fields():
+            if fields is None or found.field in fields:
+                found.show_error(errors.get(found.field, ""))
 
     def show_form_error(self, message: str) -> None:
         line = self.query_one("#form-error", Static)
-        line.update(message)
+        line.update(safe(message, keep_newlines=True))
         line.display = bool(message)
 
     def touch(self, field: str | None) -> None:
@@ -254,16 +230,42 @@ class FormScreen(ModalScreen["Task | None"]):
     def _input_submitted(self, event: Input.Submitted) -> None:
         """Enter moves on to the next field; in the last input it submits."""
         event.stop()
-        # Rows hide whole (e.g. the disk size of a fixed-size offering): look at the ancestors too.
-        inputs = [
-            i
-            for i in self.query(Input)
-            if not i.disabled and all(getattr(node, "display", True) for node in i.ancestors_with_self)
-        ]
+        inputs = [i for i in self.query(Input) if not i.disabled and _shown(i)]
         if inputs and event.input is inputs[-1]:
             self.action_submit()
         else:
             self.focus_next()
+
+    def on_key(self, event: events.Key) -> None:
+        """Enter on the only field of a form sends it, even when that field is a Select
+        (whose Enter would otherwise open its list again)."""
+        if event.key != "enter":
+            return
+        only = [f.widget for f in self.visible_fields()]
+        select = only[0] if len(only) == 1 and isinstance(only[0], Select) else None
+        if select is not None and self.focused is select and select.selection is not None:
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+
+    # --- pastes that land on no text field -------------------------------------------
+
+    def paste_target(self) -> Input | None:
+        """Where a paste goes when the focus is on a button or a list: the only text field."""
+        inputs = [f.widget for f in self.visible_fields() if isinstance(f.widget, Input)]
+        return inputs[0] if len(inputs) == 1 else None
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste that reached the form was taken by no field (the focus is on a button or a
+        list): give it to the form's text field rather than drop it."""
+        event.stop()
+        target = self.paste_target()
+        if target is None:
+            self.show_form_error("Nothing took the paste: Tab to a text field, then paste again.")
+            return
+        self.set_focus(target)
+        text = one_line(event.text, target.paste_joiner if isinstance(target, FieldInput) else " ")
+        target.insert_text_at_cursor(text)
 
     # --- submitting -----------------------------------------------------------------
 
@@ -294,17 +296,19 @@ class FormScreen(ModalScreen["Task | None"]):
             self._focus_field(next(iter(errors)))
             return
         self.show_form_error("")
-        self.send_form()
+        self.send_and_dismiss()
 
     @work(exclusive=True, group="form-submit", exit_on_error=False)
-    async def send_form(self) -> None:
-        self._set_sending(True)
+    async def send_and_dismiss(self) -> None:
+        """THE send path: awaits `send()`, then dismisses with its Task, or stays open with
+        the error. Everything a form sends goes through here."""
+        self.sending = True
         try:
             # Through the app's task tracker when the caller set one: the request is then
             # followed to its end even if this form is closed before the answer comes.
             task = await (self.submitter(self) if self.submitter is not None else self.send())
         except Exception as exc:  # noqa: BLE001 - stay open whatever went wrong; typed values stay put
-            self._set_sending(False)
+            self.sending = False
             self.show_form_error(describe_error(exc))
             named = field_errors(exc)
             for field, message in named.items():
@@ -312,21 +316,15 @@ class FormScreen(ModalScreen["Task | None"]):
             if named:
                 self._focus_field(next(iter(named)))
             return
-        self.dismiss(task)
-
-    def _set_sending(self, sending: bool) -> None:
-        self.sending = sending
-        button = self.query_one("#submit", Button)
-        button.label = self.BUSY_LABEL if sending else self.action_label
-        self.refresh_submit_button()
-        if not sending:
-            self._escape_armed = False
+        if self.is_active:
+            self.dismiss(task)
+        # else: closed early with a second Escape; the Task is dropped here (a tracker that
+        # outlives the form must take it: see the lead's task tracker).
 
     def _focus_field(self, field: str) -> None:
-        for widget in self.query(f"#{field}"):
-            if widget.focusable:
-                widget.focus()
-                return
+        found = self.field(field)
+        if found is not None and found.widget.focusable:
+            found.widget.focus()
 
     def action_cancel(self) -> None:
         if self.sending and not self._escape_armed:

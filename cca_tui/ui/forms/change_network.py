@@ -6,36 +6,31 @@ from textual.app import ComposeResult
 from textual.widgets import Select, Static
 
 from cca_tui.api.models import Network, Task
+from cca_tui.ui.safe_text import printable, safe
 
 from .base import InstanceFormScreen
+from .field import Field
 from .labels import network_label
-from .layout import field_row
 
 
 class ChangeNetworkForm(InstanceFormScreen):
-    DEFAULT_CSS = """
-    ChangeNetworkForm > #dialog {
-        width: 90;
-    }
-    """
-
     ACTION_LABEL = "Change network"
     ACTION_VARIANT = "warning"
     BUSY_LABEL = "Changing…"
 
     def form_title(self) -> str:
-        return f"Network of {self.instance.name} (now {self.instance.network_name or '?'})"
+        i = self.instance
+        return f"Network of {printable(i.name, limit=60)} (now {printable(i.network_name or '?', limit=40)})"
 
     def compose_fields(self) -> ComposeResult:
-        name = self.instance.name
+        name = printable(self.instance.name, limit=60)
         reboot = "; it reboots" if self.instance.state == "Running" else ""
         yield Static(
-            f"Port forwarding rules of {name} are deleted and it is removed from load balancers{reboot}.",
+            safe(f"Port forwarding rules of {name} are deleted and it is removed from load balancers{reboot}."),
             classes="warning",
-            markup=False,
         )
-        yield field_row("New network", Select[str]([], id="networkId", prompt="Choose a network"))
-        yield Static("", id="no-networks", classes="field-hint", markup=False)
+        yield Field("New network", Select[str]([], id="networkId", prompt="Choose a network"))
+        yield Static("", id="no-networks", classes="field-hint")
 
     async def fetch(self) -> list[Network]:
         # The server filters by zone when asked; filter again in case it ignores the query.
@@ -49,8 +44,8 @@ class ChangeNetworkForm(InstanceFormScreen):
     def populate(self, networks: list[Network]) -> None:
         self.query_one("#networkId", Select).set_options([(network_label(n), n.id) for n in networks])
         if not networks:
-            zone = self.instance.zone_name or "this zone"
-            self.query_one("#no-networks", Static).update(f"No other network in {zone}.")
+            zone = printable(self.instance.zone_name or "this zone", limit=40)
+            self.query_one("#no-networks", Static).update(safe(f"No other network in {zone}."))
 
     def validate(self) -> dict[str, str]:
         if self.query_one("#networkId", Select).selection is None:

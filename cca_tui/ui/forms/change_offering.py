@@ -6,34 +6,32 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from cca_tui.api.models import ComputeOffering, Task
+from cca_tui.ui.safe_text import printable, safe
 
 from .base import InstanceFormScreen
 from .offering_picker import OfferingPicker
 
 
 class ChangeOfferingForm(InstanceFormScreen):
-    DEFAULT_CSS = """
-    ChangeOfferingForm > #dialog {
-        width: 90;
-    }
-    """
-
     ACTION_LABEL = "Change offering"
     ACTION_VARIANT = "warning"
     BUSY_LABEL = "Changing…"
 
     def form_title(self) -> str:
         i = self.instance
-        now = i.compute_offering_name or "?"
-        return f"Compute offering of {i.name} (now {now}: {i.cpu_count} vCPU, {i.memory_in_mb} MB)"
+        now = printable(i.compute_offering_name or "?", limit=40)
+        name = printable(i.name, limit=60)
+        return f"Compute offering of {name} (now {now}: {printable(i.cpu_count)} vCPU, {printable(i.memory_in_mb)} MB)"
 
     def compose_fields(self) -> ComposeResult:
         # The seed: "This will force a reboot of your instance" - only a running one reboots.
+        name = printable(self.instance.name, limit=60)
         if self.instance.state == "Running":
-            warning = f"This reboots {self.instance.name}."
+            warning = f"This reboots {name}."
         else:
-            warning = f"{self.instance.name} is {self.instance.state}: it takes the new offering when it starts."
-        yield Static(warning, classes="warning", markup=False)
+            state = printable(self.instance.state, limit=20)
+            warning = f"{name} is {state}: it takes the new offering when it starts."
+        yield Static(safe(warning), classes="warning")
         yield OfferingPicker()
 
     async def fetch(self) -> list[ComputeOffering]:
@@ -55,7 +53,8 @@ class ChangeOfferingForm(InstanceFormScreen):
         if not errors and offering is not None and offering.id == self.instance.compute_offering_id:
             same_size = (picker.cpu_count, picker.memory_in_mb) == (self.instance.cpu_count, self.instance.memory_in_mb)
             if not offering.custom:
-                errors["computeOfferingId"] = f"{self.instance.name} already runs on {offering.name}: choose another"
+                name, offering_name = printable(self.instance.name, limit=60), printable(offering.name, limit=40)
+                errors["computeOfferingId"] = f"{name} already runs on {offering_name}: choose another"
             elif same_size:
                 errors["memoryInMB"] = "That is the current size: change the vCPUs or the memory"
         return errors

@@ -6,37 +6,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from cca_tui.ui.safe_text import safe
 
-class ConfirmModal(ModalScreen[bool]):
-    DEFAULT_CSS = """
-    ConfirmModal {
-        align: center middle;
-        background: $background 60%;
-    }
-    ConfirmModal > #dialog {
-        width: 70;
-        height: auto;
-        border: thick $warning;
-        background: $surface;
-        padding: 0 1;
-    }
-    ConfirmModal #title {
-        text-style: bold;
-        padding: 0 0 1 0;
-    }
-    ConfirmModal #buttons {
-        height: auto;
-        align-horizontal: right;
-        padding: 1 0 0 0;
-    }
-    ConfirmModal #buttons Button {
-        margin-left: 2;
-    }
-    """
+from .dialog import DialogScreen
 
+
+class ConfirmModal(DialogScreen[bool]):
     BINDINGS = [Binding("escape", "answer(False)", "Cancel")]
     AUTO_FOCUS = "#cancel"
 
@@ -48,8 +25,9 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(self._title, id="title", markup=False)
-            yield Static(self._message, id="message", markup=False)
+            # The question may quote server text (an instance's name): shown literally.
+            yield Static(safe(self._title, limit=200), id="title", classes="title")
+            yield Static(safe(self._message, keep_newlines=True), id="message")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant="warning")

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, TextArea
 
 from cca_tui.api.client import ComputeScope
-from cca_tui.api.models import AffinityGroup, ComputeOffering, DiskOffering, Network, SSHKey, Task, Template
+from cca_tui.api.models import AffinityGroup, ComputeOffering, DiskOffering, Network, SSHKey, Task, Template, Volume
+from cca_tui.ui.safe_text import printable
 
 from .base import FormScreen
 from .create_request import CreateInstanceInput, build_create_request
-from .labels import disk_label, network_label, template_label
-from .layout import field_row
+from .field import Field, FieldInput
+from .labels import disk_label, name_label, network_label, template_label, volume_label
 from .offering_picker import OfferingPicker
 from .validation import DISK_IOPS, DISK_SIZE_GB
 
@@ -28,18 +29,15 @@ class CreateLists:
     networks: list[Network]
     keys: list[SSHKey]
     affinity_groups: list[AffinityGroup]
+    volumes: list[Volume] = field(default_factory=list)
+
+
+def attachable(volumes: list[Volume]) -> list[Volume]:
+    """The data volumes a new instance can take: those attached to no instance."""
+    return [v for v in volumes if not v.instance_id and (v.type or "").upper() == "DATA"]
 
 
 class CreateInstanceForm(FormScreen):
-    DEFAULT_CSS = """
-    CreateInstanceForm > #dialog {
-        width: 100;
-    }
-    CreateInstanceForm #additionalDiskSizeInGb-row, CreateInstanceForm #additionalDiskIops-row {
-        display: none;
-    }
-    """
-
     ACTION_LABEL = "Create"
     BUSY_LABEL = "Creating…"
 
@@ -52,40 +50,49 @@ class CreateInstanceForm(FormScreen):
         self.disks: dict[str, DiskOffering] = {}
         self.templates: dict[str, Template] = {}
         self.networks: dict[str, Network] = {}
+        self.volumes: dict[str, Volume] = {}
 
     def form_title(self) -> str:
-        return f"New instance in {self.compute.service_code}/{self.compute.environment_name}"
+        where = f"{self.compute.service_code}/{self.compute.environment_name}"
+        return f"New instance in {printable(where, limit=70)}"
 
     def compose_fields(self) -> ComposeResult:
-        yield field_row("Name", Input(id="name", placeholder="web-01"), hint="letters, digits, '-' and '_'; up to 63")
-        yield field_row("Template", Select[str]([], id="templateId", prompt="Choose a template"))
+        yield Field("Name", FieldInput(id="name", placeholder="web-01"), hint="letters, digits, '-' and '_'; up to 63")
+        yield Field("Template", Select[str]([], id="templateId", prompt="Choose a template"))
         yield OfferingPicker()
-        yield field_row("Network", Select[str]([], id="networkId", prompt="Choose a network"))
-        yield field_row("SSH key", Select[str]([], id="sshKeyName", prompt="(none)"))
-        yield field_row("Data disk", Select[str]([], id="diskOfferingId", prompt="(none)"))
-        yield field_row(
+        yield Field("Network", Select[str]([], id="networkId", prompt="Choose a network"))
+        yield Field("SSH key", Select[str]([], id="sshKeyName", prompt="(none)"))
+        yield Field(
+            "or public key",
+            FieldInput(id="publicKey", placeholder="ssh-ed25519 AAAA… you@laptop", paste_joiner=""),
+            hint="paste your .pub key: it is used for this instance without registering it first",
+        )
+        yield Field("Data disk", Select[str]([], id="diskOfferingId", prompt="(none)"))
+        yield Field(
             "Disk size (GB)",
-            Input(id="additionalDiskSizeInGb", type="integer", placeholder=f"{DISK_SIZE_GB[0]}-{DISK_SIZE_GB[1]}"),
+            FieldInput(id="additionalDiskSizeInGb", type="integer", placeholder=f"{DISK_SIZE_GB[0]}-{DISK_SIZE_GB[1]}"),
         )
-        yield field_row(
-            "Disk IOPS", Input(id="additionalDiskIops", type="integer", placeholder=f"{DISK_IOPS[0]}-{DISK_IOPS[1]}")
+        yield Field(
+            "Disk IOPS",
+            FieldInput(id="additionalDiskIops", type="integer", placeholder=f"{DISK_IOPS[0]}-{DISK_IOPS[1]}"),
         )
-        yield field_row(
-            "Root volume (GB)", Input(id="rootVolumeSizeInGb", type="integer", placeholder="template default")
+        yield Field(
+            "Root volume (GB)", FieldInput(id="rootVolumeSizeInGb", type="integer", placeholder="template default")
         )
-        yield field_row("Affinity group", Select[str]([], id="affinityGroupId", prompt="(none)"))
-        yield field_row("User data", TextArea(id="userData", soft_wrap=True, tab_behavior="focus"))
+        yield Field("Attach volume", Select[str]([], id="volumeIdToAttach", prompt="(none)"))
+        yield Field("Affinity group", Select[str]([], id="affinityGroupId", prompt="(none)"))
+        yield Field("User data", TextArea(id="userData", soft_wrap=True, tab_behavior="focus"))
         # Last, so that Enter in it submits (Enter in the TextArea above is a newline).
-        yield field_row(
+        yield Field(
             "Ports to forward",
-            Input(id="portsToForward", placeholder="22, 80, 443"),
+            FieldInput(id="portsToForward", placeholder="22, 80, 443"),
             hint="comma-separated; a public IP forwards each to the instance",
         )
 
     async def fetch(self) -> CreateLists:
         c = self.compute
-        # Six independent lists: ask for them at once, the form waits for the slowest only.
-        results = await asyncio.gather(
+        # Independent lists: ask for them at once, the form waits for the slowest only.
+        catalogue = asyncio.gather(
             c.list_templates(),
             c.list_compute_offerings(),
             c.list_disk_offerings(),
@@ -93,7 +100,10 @@ class CreateInstanceForm(FormScreen):
             c.list_ssh_keys(),
             c.list_affinity_groups(),
         )
-        return CreateLists(*results)
+        (templates, offerings, disks, networks, keys, groups), volumes = await asyncio.gather(
+            catalogue, c.list_volumes()
+        )
+        return CreateLists(templates, offerings, disks, networks, keys, groups, volumes)
 
     def populate(self, lists: CreateLists) -> None:
         ready = [t for t in lists.templates if t.is_ready]
@@ -102,10 +112,18 @@ class CreateInstanceForm(FormScreen):
         self.query_one("#templateId", Select).set_options([(template_label(t), t.id) for t in ready])
         self.query_one(OfferingPicker).set_offerings(lists.offerings)
         self.query_one("#networkId", Select).set_options([(network_label(n), n.id) for n in lists.networks])
-        self.query_one("#sshKeyName", Select).set_options([(k.name, k.name) for k in lists.keys])
+        self.query_one("#sshKeyName", Select).set_options([(name_label(k.name), k.name) for k in lists.keys])
         self.disks = {d.id: d for d in lists.disks}
         self.query_one("#diskOfferingId", Select).set_options([(disk_label(d), d.id) for d in lists.disks])
-        self.query_one("#affinityGroupId", Select).set_options([(g.name, g.id) for g in lists.affinity_groups])
+        self.query_one("#affinityGroupId", Select).set_options(
+            [(name_label(g.name), g.id) for g in lists.affinity_groups]
+        )
+        free = attachable(lists.volumes)
+        self.volumes = {v.id: v for v in free}
+        zones = {n.zone_id: n.zone_name for n in lists.networks if n.zone_id}
+        self.query_one("#volumeIdToAttach", Select).set_options(
+            [(volume_label(v, zones.get(v.zone_id or "")), v.id) for v in free]
+        )
 
     @on(Select.Changed, "#diskOfferingId")
     def _disk_changed(self) -> None:
@@ -134,6 +152,8 @@ class CreateInstanceForm(FormScreen):
             memory_in_mb=picker.memory_in_mb,
             network=self.networks.get(choice("networkId") or ""),
             ssh_key_name=choice("sshKeyName"),
+            public_key=text("publicKey"),
+            volume=self.volumes.get(choice("volumeIdToAttach") or ""),
             disk_offering=self._disk(),
             disk_size_gb=text("additionalDiskSizeInGb"),
             disk_iops=text("additionalDiskIops"),
@@ -142,6 +162,13 @@ class CreateInstanceForm(FormScreen):
             user_data=self.query_one("#userData", TextArea).text,
             affinity_group_id=choice("affinityGroupId"),
         )
+
+    def paste_target(self) -> Input | None:
+        """A paste on the SSH key list is a key to use: it goes into the public key field."""
+        focused = self.focused
+        if focused is not None and focused.id == "sshKeyName":
+            return self.query_one("#publicKey", Input)
+        return super().paste_target()
 
     def validate(self) -> dict[str, str]:
         return build_create_request(self.read_input())[1]

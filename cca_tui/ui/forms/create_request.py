@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cca_tui.api.models import ComputeOffering, DiskOffering, Network, Template
+from cca_tui.api.models import ComputeOffering, DiskOffering, Network, Template, Volume
 
 from .validation import (
     DISK_IOPS,
@@ -18,6 +18,7 @@ from .validation import (
     FieldInvalid,
     check_custom_size,
     check_name,
+    check_public_key,
     parse_int_in_range,
     parse_optional_int,
     parse_ports,
@@ -33,6 +34,8 @@ class CreateInstanceInput:
     memory_in_mb: int | None = None
     network: Network | None = None
     ssh_key_name: str | None = None
+    public_key: str = ""
+    volume: Volume | None = None
     disk_offering: DiskOffering | None = None
     disk_size_gb: str = ""
     disk_iops: str = ""
@@ -91,6 +94,22 @@ def build_create_request(form: CreateInstanceInput) -> tuple[dict[str, Any], dic
 
     if form.ssh_key_name:
         body["sshKeyName"] = form.ssh_key_name
+    if form.public_key.strip():
+        # Register-and-use in one step: the server takes the operator's key as it is.
+        if form.ssh_key_name:
+            errors["publicKey"] = "Choose a registered key or paste a public key, not both"
+        else:
+            key = check("publicKey", lambda: check_public_key(form.public_key))
+            if key:
+                body["publicKey"] = key
+
+    volume = form.volume
+    if volume is not None:
+        if network and volume.zone_id and network.zone_id and volume.zone_id != network.zone_id:
+            where = network.zone_name or network.zone_id
+            errors["volumeIdToAttach"] = f"This volume is in another zone than the network ({where})"
+        else:
+            body["volumeIdToAttach"] = volume.id
 
     disk = form.disk_offering
     if disk is not None:

@@ -16,6 +16,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from cca_tui.api.models import PublicIp, Task, Volume
+from cca_tui.ui.safe_text import printable, safe
 
 from .confirm_name import CONFIRM_ID, NameConfirmedForm
 
@@ -27,35 +28,13 @@ class Attached:
 
 
 class DestroyForm(NameConfirmedForm):
-    DEFAULT_CSS = """
-    DestroyForm > #dialog {
-        width: 80;
-        border: thick $error;
-    }
-    DestroyForm .section {
-        text-style: bold;
-        padding: 1 0 0 0;
-    }
-    DestroyForm #ips, DestroyForm #volumes {
-        height: auto;
-    }
-    DestroyForm .empty {
-        color: $text-muted;
-        padding-left: 4;
-    }
-    DestroyForm Checkbox {
-        border: none;
-        padding: 0;
-    }
-    """
-
     AUTO_FOCUS = "#cancel"
     ACTION_LABEL = "Destroy"
     ACTION_VARIANT = "error"
     BUSY_LABEL = "Destroying…"
 
     def form_title(self) -> str:
-        return f"Destroy {self.instance.name} ({self.instance.state})?"
+        return f"Destroy {printable(self.instance.name, limit=60)} ({printable(self.instance.state, limit=20)})?"
 
     def compose_fields(self) -> ComposeResult:
         yield Checkbox("Purge immediately (cannot be recovered)", id="purgeImmediately")
@@ -69,13 +48,13 @@ class DestroyForm(NameConfirmedForm):
         yield Vertical(id="volumes")
 
     async def fetch(self) -> Attached:
-        ips, volumes = await asyncio.gather(
+        listed_ips, volumes = await asyncio.gather(
             self.compute.list_public_ips(instance_id=self.instance.id),
-            self.compute.list_volumes(),
+            self.compute.list_volumes(instance_id=self.instance.id, type="DATA"),
         )
-        # A server may ignore the instance_id filter: keep only the IPs that name this instance
-        # when the reply says which instances an IP serves.
-        ips = [ip for ip in ips if not ip.instances or any(r.id == self.instance.id for r in ip.instances)]
+        # A server may ignore the filters: keep only the IPs that name this instance when the
+        # reply says which instances an IP serves, and only this instance's data volumes.
+        ips = [ip for ip in listed_ips if not ip.instances or any(r.id == self.instance.id for r in ip.instances)]
         data = [v for v in volumes if v.instance_id == self.instance.id and (v.type or "").upper() == "DATA"]
         return Attached(ips, data)
 
@@ -83,14 +62,20 @@ class DestroyForm(NameConfirmedForm):
         await self._fill(
             "#ips",
             [
-                Checkbox(f"release {ip.ip_address or ip.id}", name=ip.id, classes="release-ip")
+                Checkbox(
+                    safe(f"release {printable(ip.ip_address or ip.id, limit=60)}"), name=ip.id, classes="release-ip"
+                )
                 for ip in attached.public_ips
             ],
         )
         await self._fill(
             "#volumes",
             [
-                Checkbox(f"delete {v.name or v.id} ({v.size_in_gb} GB)", name=v.id, classes="delete-volume")
+                Checkbox(
+                    safe(f"delete {printable(v.name or v.id, limit=60)} ({printable(v.size_in_gb)} GB)"),
+                    name=v.id,
+                    classes="delete-volume",
+                )
                 for v in attached.data_volumes
             ],
         )

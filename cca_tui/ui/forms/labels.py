@@ -1,29 +1,55 @@
-"""How the forms name the API's entities in their Select options: one line an operator can scan."""
+"""How the forms name the API's entities in their Select options: one line an operator can scan.
+
+Every label quotes server text, so each is a rich Text made by `safe`: shown literally,
+control characters escaped, long names cut.
+"""
 
 from __future__ import annotations
 
-from cca_tui.api.models import ComputeOffering, DiskOffering, Network, Template
+from rich.text import Text
+
+from cca_tui.api.models import ComputeOffering, DiskOffering, Network, Template, Volume
+from cca_tui.ui.safe_text import printable, safe
+
+NAME = 48  # characters of a name in a list, before the ellipsis
+DETAIL = 24  # characters of a detail in parentheses
 
 
-def network_label(network: Network) -> str:
-    return f"{network.name} ({network.vpc_name or '?'}, {network.zone_name or '?'})"
+def _p(value: object, limit: int = DETAIL) -> str:
+    return printable(value, limit=limit)
 
 
-def template_label(template: Template) -> str:
-    return f"{template.name} ({template.os_type})" if template.os_type else template.name
+def network_label(network: Network) -> Text:
+    return safe(f"{_p(network.name, NAME)} ({_p(network.vpc_name or '?')}, {_p(network.zone_name or '?')})")
 
 
-def disk_label(disk: DiskOffering) -> str:
+def template_label(template: Template) -> Text:
+    name = _p(template.name, NAME)
+    return safe(f"{name} ({_p(template.os_type)})" if template.os_type else name)
+
+
+def disk_label(disk: DiskOffering) -> Text:
+    name = _p(disk.name, NAME)
     if disk.custom_size:
-        return f"{disk.name} (choose the size)"
+        return safe(f"{name} (choose the size)")
     extra = ", choose the IOPS" if disk.custom_iops else ""
-    return f"{disk.name} ({disk.gb_size} GB{extra})"
+    return safe(f"{name} ({_p(disk.gb_size)} GB{extra})")
 
 
-def offering_label(offering: ComputeOffering, current_id: str | None = None) -> str:
+def offering_label(offering: ComputeOffering, current_id: str | None = None) -> Text:
     if offering.custom:
         size = "custom: choose vCPUs and memory"
     else:
-        size = f"{offering.cpu_count} vCPU, {offering.memory_in_mb} MB"
+        size = f"{_p(offering.cpu_count)} vCPU, {_p(offering.memory_in_mb)} MB"
     mark = "  (current)" if offering.id == current_id else ""
-    return f"{offering.name} ({size}){mark}"
+    return safe(f"{_p(offering.name, NAME)} ({size}){mark}")
+
+
+def name_label(name: object) -> Text:
+    """An entity known by its name only (an SSH key, an affinity group)."""
+    return safe(name, limit=NAME + DETAIL)
+
+
+def volume_label(volume: Volume, zone_name: str | None = None) -> Text:
+    where = f", {_p(zone_name)}" if zone_name else ""
+    return safe(f"{_p(volume.name or volume.id, NAME)} ({_p(volume.size_in_gb)} GB{where})")

@@ -12,30 +12,22 @@ from textual.containers import Vertical
 from textual.widgets import Select
 
 from cca_tui.api.models import ComputeOffering
+from cca_tui.ui.safe_text import printable, safe
 
+from .field import Field
 from .labels import offering_label
-from .layout import field_row
 from .validation import FieldInvalid, check_custom_size
 
 
 class OfferingPicker(Vertical):
-    DEFAULT_CSS = """
-    OfferingPicker {
-        height: auto;
-    }
-    OfferingPicker #cpuCount-row, OfferingPicker #memoryInMB-row {
-        display: none;
-    }
-    """
-
     def __init__(self) -> None:
         super().__init__(id="offering-picker")
         self.offerings: dict[str, ComputeOffering] = {}
 
     def compose(self) -> ComposeResult:
-        yield field_row("Compute offering", Select[str]([], id="computeOfferingId", prompt="Choose an offering"))
-        yield field_row("vCPUs", Select[int]([], id="cpuCount", prompt="Choose vCPUs"))
-        yield field_row("Memory (MB)", Select[int]([], id="memoryInMB", prompt="Choose memory"))
+        yield Field("Compute offering", Select[str]([], id="computeOfferingId", prompt="Choose an offering"))
+        yield Field("vCPUs", Select[int]([], id="cpuCount", prompt="Choose vCPUs"))
+        yield Field("Memory (MB)", Select[int]([], id="memoryInMB", prompt="Choose memory"))
 
     def set_offerings(
         self,
@@ -87,7 +79,7 @@ class OfferingPicker(Vertical):
 
     @staticmethod
     def _fill(select: Select, values: list[int], keep: int | None, unit: str) -> None:
-        select.set_options([(f"{v} {unit}", v) for v in values])
+        select.set_options([(safe(f"{printable(v)} {unit}"), v) for v in values])
         if keep in values:
             select.value = keep
 

@@ -6,49 +6,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from cca_tui.ui.safe_text import printable, safe
 
-class PasswordModal(ModalScreen[None]):
-    DEFAULT_CSS = """
-    PasswordModal {
-        align: center middle;
-        background: $background 60%;
-    }
-    PasswordModal > #dialog {
-        width: 70;
-        height: auto;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    PasswordModal #title {
-        text-style: bold;
-        padding: 0 0 1 0;
-    }
-    PasswordModal #password {
-        width: 100%;
-        content-align: center middle;
-        text-style: bold;
-        color: $text-accent;
-        border: double $accent;
-        padding: 1 2;
-    }
-    PasswordModal #note, PasswordModal #copied {
-        color: $text-muted;
-        padding: 1 0 0 0;
-    }
-    PasswordModal #buttons {
-        height: auto;
-        align-horizontal: right;
-        padding: 1 0 0 0;
-    }
-    PasswordModal #buttons Button {
-        margin-left: 2;
-    }
-    """
+from .dialog import DialogScreen
 
+
+class PasswordModal(DialogScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close"), Binding("c", "copy", "Copy")]
     AUTO_FOCUS = "#copy"
 
@@ -63,8 +28,11 @@ class PasswordModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(f"New password of {self._instance_name}", id="title", markup=False)
-            yield Static(self._password, id="password", markup=False)
+            yield Static(
+                safe(f"New password of {printable(self._instance_name, limit=60)}"), id="title", classes="title"
+            )
+            # A password is server text too: shown literally, a control character escaped.
+            yield Static(safe(self._password), id="password")
             yield Static("Shown once: copy it now. It is not kept anywhere.", id="note")
             yield Static("", id="copied")
             with Horizontal(id="buttons"):

@@ -6,29 +6,23 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from cca_tui.api.models import Task
+from cca_tui.ui.safe_text import printable, safe
 
 from .confirm_name import NameConfirmedForm
 
 
 class PurgeForm(NameConfirmedForm):
-    DEFAULT_CSS = """
-    PurgeForm > #dialog {
-        width: 80;
-        border: thick $error;
-    }
-    """
-
     AUTO_FOCUS = "#cancel"
     ACTION_LABEL = "Purge"
     ACTION_VARIANT = "error"
     BUSY_LABEL = "Purging…"
 
     def form_title(self) -> str:
-        return f"Purge {self.instance.name}?"
+        return f"Purge {printable(self.instance.name, limit=60)}?"
 
     def compose_fields(self) -> ComposeResult:
         yield Static(
-            f"{self.instance.name} is removed for good: it cannot be recovered.", classes="warning", markup=False
+            safe(f"{printable(self.instance.name)} is removed for good: it cannot be recovered."), classes="warning"
         )
         yield self.confirm_name_row()
 

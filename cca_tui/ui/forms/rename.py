@@ -6,37 +6,28 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Static
 
 from cca_tui.api.models import Task
+from cca_tui.ui.safe_text import printable, safe
 
 from .base import InstanceFormScreen
-from .layout import field_row
+from .field import Field, FieldInput
 from .validation import FieldInvalid, check_name
 
 
 class RenameForm(InstanceFormScreen):
-    DEFAULT_CSS = """
-    RenameForm > #dialog {
-        width: 80;
-    }
-    RenameForm #hostname-warning {
-        display: none;
-    }
-    """
-
     ACTION_LABEL = "Save"
     BUSY_LABEL = "Saving…"
 
     def form_title(self) -> str:
-        return f"Rename {self.instance.name}"
+        return f"Rename {printable(self.instance.name, limit=60)}"
 
     def compose_fields(self) -> ComposeResult:
         # The cursor lands after the current value: typing "-2" appends, it does not replace.
-        yield field_row("Name", Input(self.instance.name, id="name", select_on_focus=False))
-        yield field_row("Hostname", Input(self.instance.hostname or "", id="hostname", select_on_focus=False))
+        yield Field("Name", FieldInput(self.instance.name, id="name", select_on_focus=False))
+        yield Field("Hostname", FieldInput(self.instance.hostname or "", id="hostname", select_on_focus=False))
         yield Static(
-            f"Changing the hostname reboots {self.instance.name}.",
+            safe(f"Changing the hostname reboots {printable(self.instance.name, limit=60)}."),
             id="hostname-warning",
             classes="warning",
-            markup=False,
         )
 
     def _changes(self) -> dict[str, str]:

@@ -7,7 +7,10 @@ sentence to show under the field.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+import struct
 
 NAME_MAX = 63
 # cloud.ca accepts letters, digits, '-' and '_' in instance names; a leading symbol is refused.
@@ -88,3 +91,61 @@ def check_custom_size(cpu_count: int | None, memory_in_mb: int | None, max_ratio
         raise FieldInvalid("Pick an amount of memory")
     if max_ratio and memory_in_mb > max_ratio * cpu_count:
         raise FieldInvalid(f"{max_ratio} MB per vCPU at most: pick more vCPUs or less memory")
+
+
+# The key types OpenSSH writes in a `.pub` file (and cloud.ca accepts).
+SSH_KEY_TYPES = frozenset(
+    {
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ssh-dss",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+    }
+)
+PUBLIC_KEY_MAX = 16384  # an 8192-bit RSA key is about 1400 characters
+
+
+def check_public_key(text: str) -> str:
+    """An OpenSSH public key line (`ssh-ed25519 AAAA... comment`), returned stripped.
+
+    The key data must be base64 whose first field names the same type as the line does:
+    a truncated paste, a private key or a fingerprint is refused here, not by the server.
+    """
+    key = text.strip()
+    if not key:
+        raise FieldInvalid("Paste a public key, e.g. the content of ~/.ssh/id_ed25519.pub")
+    if len(key) > PUBLIC_KEY_MAX:
+        raise FieldInvalid(f"This is {len(key)} characters long: not a public key")
+    if "PRIVATE KEY" in key:
+        raise FieldInvalid("This is a private key: paste the .pub file's content instead")
+    parts = key.split()
+    if len(parts) < 2:
+        raise FieldInvalid("A public key reads 'ssh-ed25519 AAAA… comment': type, key data, optional comment")
+    kind, data = parts[0], parts[1]
+    if kind not in SSH_KEY_TYPES:
+        shown = kind if len(kind) <= 30 else kind[:29] + "…"
+        raise FieldInvalid(f"'{shown}' is not an SSH key type (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256…)")
+    try:
+        blob = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise FieldInvalid("The key data is not valid base64: was the key cut or wrapped?") from None
+    if len(blob) < 4:
+        raise FieldInvalid("The key data is cut short")
+    (length,) = struct.unpack(">I", blob[:4])
+    if blob[4 : 4 + length] != kind.encode():
+        raise FieldInvalid(f"The key data is not a {kind} key: check the type at the start of the line")
+    # The rest is more length-prefixed fields (the key's numbers): each must be whole.
+    at, fields = 4 + length, 1
+    while at < len(blob):
+        if at + 4 > len(blob):
+            raise FieldInvalid("The key data is cut short")
+        (length,) = struct.unpack(">I", blob[at : at + 4])
+        at += 4 + length
+        fields += 1
+    if at > len(blob) or fields < 2:
+        raise FieldInvalid("The key data is cut short")
+    return key

@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from cca_tui.ui.safe_text import printable, safe
+
 HOW_TO = """\
 Give cca-tui an API key (it is never shown, printed or logged):
 
@@ -40,6 +42,8 @@ class KeyProblemScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.problem, id="problem", markup=False)
-            yield Static(HOW_TO.format(config=self.config_path, profile=self.profile), markup=False)
+            # The problem may quote the server (a 401's message): shown literally, escaped.
+            yield Static(safe(self.problem, keep_newlines=True, limit=1000), id="problem")
+            how_to = HOW_TO.format(config=printable(self.config_path), profile=printable(self.profile))
+            yield Static(safe(how_to, keep_newlines=True))
         yield Footer()

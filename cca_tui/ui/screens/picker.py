@@ -1,19 +1,37 @@
-"""The environment picker: every environment with its service connection; type to filter."""
+"""The environment picker: every environment with its service connection; type to filter.
+
+Everything in its rows is server text, shown with `safe` (literal, escaped, cut). Rows are
+keyed by their position in the list, never by a name or an id from the server: two
+environments may well share them, and a name may hold anything (`a/b`, spaces, nothing).
+
+When the environments cannot be loaded, the picker says why and tries again by itself, with
+a growing delay (ctrl+r tries at once), so it recovers when the API comes back.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cca_tui.api.errors import AuthError
 from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.errors import describe_error
+from cca_tui.ui.safe_text import printable, safe
+
+if TYPE_CHECKING:
+    from cca_tui.ui.app import CcaApp
+
+# Characters of each column before the ellipsis: a hostile or merely long name must not
+# push the reachability out of view.
+_WIDTH = {"name": 40, "code": 24, "connection": 32, "organization": 32, "description": 80}
 
 
 def _matches(choice: EnvironmentChoice, query: str) -> bool:
@@ -39,10 +57,22 @@ class PickerScreen(Screen):
     PickerScreen DataTable { height: 1fr; }
     """
 
+    # Delays between automatic retries while the environments cannot be loaded (seconds):
+    # doubling from the first, capped. Tests shorten them.
+    RETRY_FIRST: ClassVar[float] = 2.0
+    RETRY_MAX: ClassVar[float] = 30.0
+
+    @property
+    def cca(self) -> CcaApp:
+        """The app, typed: client, navigation and key state."""
+        return cast("CcaApp", self.app)
+
     def __init__(self, *, preselect: str | None = None) -> None:
         super().__init__()
         self.preselect = preselect
         self.choices: list[EnvironmentChoice] = []
+        self.retry_delay: float | None = None  # the delay before the next retry, while failing
+        self._retry_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("cca-tui · choose an environment", id="picker-title")
@@ -63,54 +93,89 @@ class PickerScreen(Screen):
         self.query_one(Input).focus()
         self.load()
 
+    # --- loading, and retrying while it fails ------------------------------------------
+
+    def _cancel_retry(self) -> None:
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+
     @work(exclusive=True, group="picker-load", exit_on_error=False)
     async def load(self) -> None:
+        self._cancel_retry()
         status = self.query_one("#picker-status", Static)
-        status.update("Loading environments…")
-        client = self.app.client
+        if not self.choices:
+            status.update("Loading environments…")
+        client = self.cca.api
         try:
             environments, connections = await asyncio.gather(
                 client.list_environments(), client.list_service_connections()
             )
         except AuthError as exc:
-            if exc.status == 401:
-                self.app.show_key_problem(describe_error(exc))
+            if self.cca.key_refused(exc.status):
+                self.cca.show_key_problem(describe_error(exc))
                 return
-            status.update(Text(f"{describe_error(exc)}  (ctrl+r to retry)", style="bold red"))
+            self._failed(describe_error(exc))
             return
-        except Exception as exc:  # noqa: BLE001 - shown, never raised: the operator can retry with ctrl+r
-            status.update(Text(f"{describe_error(exc)}  (ctrl+r to retry)", style="bold red"))
+        except Exception as exc:  # noqa: BLE001 - shown, never raised; retried by itself
+            self._failed(describe_error(exc))
             return
+        self.cca.key_confirmed = True
+        self.retry_delay = None
         self.choices = join_environments(environments, connections)
         self._fill()
 
-    def _visible(self) -> list[EnvironmentChoice]:
+    def _failed(self, problem: str) -> None:
+        """Say why, and try again later: sooner the first time, then less and less often."""
+        delay = self.RETRY_FIRST if self.retry_delay is None else min(self.retry_delay * 2, self.RETRY_MAX)
+        self.retry_delay = delay
+        self._cancel_retry()
+        self._retry_timer = self.set_timer(delay, self.load)
+        shown = Text.assemble(
+            safe(problem, "bold red"),
+            (f"  (trying again in {delay:g} s; ctrl+r now)", "bold red"),
+        )
+        self.query_one("#picker-status", Static).update(shown)
+
+    # --- the table -------------------------------------------------------------------
+
+    def _visible(self) -> list[int]:
         query = self.query_one(Input).value.strip()
-        return [c for c in self.choices if _matches(c, query)] if query else list(self.choices)
+        return [i for i, c in enumerate(self.choices) if not query or _matches(c, query)]
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
         table.clear()
         visible = self._visible()
-        for choice in visible:
+        for index in visible:
+            choice = self.choices[index]
             if choice.reachable is False:
                 status = Text("unreachable", style="bold red")
             else:
                 status = Text("ok", style="green") if choice.reachable else Text("?", style="dim")
             table.add_row(
-                choice.name,
-                choice.service_code,
+                safe(choice.name, limit=_WIDTH["name"]),
+                safe(choice.service_code, limit=_WIDTH["code"]),
                 status,
-                choice.connection_name,
-                choice.organization,
-                choice.description,
-                key=choice.ref,
+                safe(choice.connection_name, limit=_WIDTH["connection"]),
+                safe(choice.organization, limit=_WIDTH["organization"]),
+                safe(choice.description, limit=_WIDTH["description"]),
+                key=str(index),
             )
-        if self.preselect and self.preselect in table.rows:
-            table.move_cursor(row=table.get_row_index(self.preselect))
-            self.preselect = None  # once: typing a filter must not pull the cursor back
+        if self.preselect is not None:
+            wanted = next((str(i) for i in visible if self.choices[i].ref == self.preselect), None)
+            if wanted is not None:
+                table.move_cursor(row=table.get_row_index(wanted))
+                self.preselect = None  # once: typing a filter must not pull the cursor back
         shown = f"{len(visible)} of {len(self.choices)} environments"
         self.query_one("#picker-status", Static).update(f"{shown} · Enter opens · type to filter")
+
+    def selected(self) -> EnvironmentChoice | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.choices[int(key)] if key is not None else None
 
     @on(Input.Changed, "#picker-filter")
     def _filter_changed(self) -> None:
@@ -130,15 +195,14 @@ class PickerScreen(Screen):
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
 
     def action_open(self) -> None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
+        choice = self.selected()
+        if choice is None:
             self.notify("No environment matches the filter", severity="warning")
             return
-        ref = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        choice = next(c for c in self.choices if c.ref == ref)
         if choice.reachable is False:
-            self.notify(f"{choice.connection_name} reports it is unreachable; opening anyway", severity="warning")
-        self.app.open_environment(choice.service_code, choice.name)
+            connection = printable(choice.connection_name, limit=_WIDTH["connection"])
+            self.notify(f"{connection} reports it is unreachable; opening anyway", severity="warning", markup=False)
+        self.cca.open_environment(choice.service_code, choice.name)
 
     def action_reload(self) -> None:
         self.load()
@@ -147,5 +211,5 @@ class PickerScreen(Screen):
         filter_input = self.query_one(Input)
         if filter_input.value:
             filter_input.value = ""
-        elif self.app.has_environment:
+        elif self.cca.has_environment:
             self.app.pop_screen()  # back to the environment underneath, as it was

@@ -1,0 +1,70 @@
+"""The environment picker on its own (a bare host app): any name opens, and it recovers by itself."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static
+
+from cca_tui.ui.screens.picker import PickerScreen
+
+
+def status_of(picker: PickerScreen) -> str:
+    return str(picker.query_one("#picker-status", Static).render())
+
+
+def names_shown(picker: PickerScreen) -> list[str]:
+    table = picker.query_one(DataTable)
+    return [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+
+
+class QuickRetryPicker(PickerScreen):
+    RETRY_FIRST = 0.05
+    RETRY_MAX = 0.2
+
+
+async def test_recovers_by_itself_when_the_api_comes_back(sim, sim_client, picker_host, wait_until) -> None:
+    """Was: the error stayed until ctrl+r. Now it retries with a growing delay."""
+    sim.offline = True
+    picker = QuickRetryPicker()
+    app = picker_host(sim_client, picker)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: "trying again" in status_of(picker), "the picker says it will retry")
+        assert picker.query_one(DataTable).row_count == 0
+        first = picker.retry_delay
+        await wait_until(
+            pilot, lambda: picker.retry_delay is not None and picker.retry_delay > first, "the delay grows"
+        )
+        await wait_until(pilot, lambda: picker.retry_delay == QuickRetryPicker.RETRY_MAX, "the delay is capped")
+        sim.offline = False
+        await wait_until(pilot, lambda: picker.query_one(DataTable).row_count > 0, "the environments are listed")
+        assert "environments" in status_of(picker) and "trying again" not in status_of(picker)
+        assert picker.retry_delay is None
+        assert app.key_problems == []
+
+
+async def test_the_first_retry_comes_after_the_first_delay(sim, sim_client, picker_host, wait_until) -> None:
+    """The default delays: the first retry waits RETRY_FIRST, no busy loop against a dead API."""
+    sim.offline = True
+    picker = PickerScreen()
+    app = picker_host(sim_client, picker)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: "trying again in 2 s" in status_of(picker), "the first delay is shown")
+        assert picker.retry_delay == PickerScreen.RETRY_FIRST
+        sim.offline = False
+        await pilot.press("ctrl+r")  # now, without waiting
+        await wait_until(pilot, lambda: picker.query_one(DataTable).row_count > 0, "ctrl+r loads at once")
+
+
+async def test_burst_and_paste_into_the_filter_keep_every_letter(sim, sim_client, picker_host, wait_until) -> None:
+    picker = PickerScreen()
+    app = picker_host(sim_client, picker)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: picker.query_one(DataTable).row_count > 0, "the environments are listed")
+        driver = app._driver
+        assert driver is not None
+        from textual import events
+
+        for char in "produc":  # all at once, as a terminal delivers a fast burst
+            driver.send_message(events.Key(char, char))
+        driver.send_message(events.Paste("tion\n"))
+        await wait_until(pilot, lambda: picker.query_one(Input).value == "production", "the filter holds it all")
+        assert names_shown(picker) == ["production"]
