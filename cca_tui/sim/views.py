@@ -275,7 +275,10 @@ def volume_view(env: Environment, v: Volume) -> dict[str, Any]:
     view: dict[str, Any] = {"id": v.id, "name": v.name, "type": v.type, "creationDate": v.created}
     if instance is not None:
         view["instanceId"], view["instanceName"] = instance.id, instance.name
-    view["zoneId"], view["zoneName"] = v.zone_id, env.zone(v.zone_id).name
+    view["zoneId"] = v.zone_id
+    zone = next((z for z in env.zones if z.id == v.zone_id), None)
+    if zone is not None:  # a volume left in a zone the connection no longer serves
+        view["zoneName"] = zone.name
     offering = env.disk_offerings.get(v.disk_offering_id) if v.disk_offering_id else None
     if offering is not None:
         view["diskOfferingId"], view["diskOfferingName"] = offering.id, offering.name

@@ -117,6 +117,14 @@ class PickerHost(App[None]):
         self.opened: list[tuple[str, str]] = []
         self.key_problems: list[str] = []
         self.has_environment = False
+        self.key_confirmed = False
+
+    @property
+    def api(self) -> CloudCAClient:
+        return self.client
+
+    def key_refused(self, status: int) -> bool:
+        return status == 401 or not self.key_confirmed
 
     def on_mount(self) -> None:
         self.push_screen(self.picker)

@@ -146,7 +146,14 @@ async def test_only_unattached_data_volumes_are_offered_and_the_chosen_one_is_se
 async def test_a_volume_of_another_zone_is_refused_before_sending(
     sim_compute, http_log, sim_env, form_host, settle_form
 ) -> None:
-    far = Volume(id="0f0f0f0f-0000-4000-8000-000000000001", name="far-away", type="DATA", size_gb=5, zone_id="zone-x")
+    far = Volume(
+        id="0f0f0f0f-0000-4000-8000-000000000001",
+        name="far-away",
+        type="DATA",
+        size_gb=5,
+        zone_id="zone-x",
+        created="2026-11-01T00:00:00Z",
+    )
     sim_env.volumes[far.id] = far
     form = CreateInstanceForm(sim_compute)
     app = form_host(form)
