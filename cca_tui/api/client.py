@@ -221,10 +221,6 @@ class CloudCAClient:
     async def list_service_connections(self) -> Listing[ServiceConnection]:
         return await self._listing(ServiceConnection, "services/connections")
 
-    async def get_service_connection(self, connection_id: str) -> ServiceConnection:
-        path = f"services/connections/{quote(connection_id, safe='')}"
-        return _parse(ServiceConnection, await self.http.get_data(path), path)
-
     # --- lists ----------------------------------------------------------------------
 
     async def iter_pages(
@@ -499,26 +495,14 @@ class ComputeScope:
     async def list_templates(self) -> Listing[Template]:
         return await self._list(Template, "templates")
 
-    async def get_template(self, template_id: str) -> Template:
-        return await self._get(Template, "templates", template_id)
-
     async def list_compute_offerings(self) -> Listing[ComputeOffering]:
         return await self._list(ComputeOffering, "computeofferings")
-
-    async def get_compute_offering(self, offering_id: str) -> ComputeOffering:
-        return await self._get(ComputeOffering, "computeofferings", offering_id)
 
     async def list_disk_offerings(self) -> Listing[DiskOffering]:
         return await self._list(DiskOffering, "diskofferings")
 
-    async def get_disk_offering(self, offering_id: str) -> DiskOffering:
-        return await self._get(DiskOffering, "diskofferings", offering_id)
-
     async def list_networks(self, *, vpc_id: str | None = None, zone_id: str | None = None) -> Listing[Network]:
         return await self._list(Network, "networks", vpc_id=vpc_id, zone_id=zone_id)
-
-    async def get_network(self, network_id: str) -> Network:
-        return await self._get(Network, "networks", network_id)
 
     async def list_zones(self) -> Listing[Zone]:
         return await self._list(Zone, "zones")
@@ -540,21 +524,12 @@ class ComputeScope:
     async def register_ssh_key(self, name: str, public_key: str) -> Task:
         return await self._mutate("POST", self._path("sshkeys"), body={"name": name, "publicKey": public_key})
 
-    async def delete_ssh_key(self, key_id: str) -> Task:
-        return await self._mutate("DELETE", self._path("sshkeys", key_id))
-
     # networking around an instance
     async def list_public_ips(self, *, instance_id: str | None = None, vpc_id: str | None = None) -> Listing[PublicIp]:
         return await self._list(PublicIp, "publicipaddresses", instance_id=instance_id, vpc_id=vpc_id)
-
-    async def get_public_ip(self, ip_id: str) -> PublicIp:
-        return await self._get(PublicIp, "publicipaddresses", ip_id)
 
     async def list_port_forwarding_rules(self, *, instance_id: str | None = None) -> Listing[PortForwardingRule]:
         return await self._list(PortForwardingRule, "portforwardingrules", instance_id=instance_id)
 
     async def list_nics(self, *, instance_id: str | None = None, network_id: str | None = None) -> Listing[Nic]:
         return await self._list(Nic, "nics", instance_id=instance_id, network_id=network_id)
-
-    async def get_nic(self, nic_id: str) -> Nic:
-        return await self._get(Nic, "nics", nic_id)

@@ -507,3 +507,15 @@ async def test_copy_ssh_command(sim, tmp_path):
         await pilot.press("c")
         await pilot.pause()
         assert any(f"{without.name} has no port forwarded to 22" in n.message for n in app._notifications)
+
+
+async def test_the_app_starts_with_one_detail_request(sim, tmp_path):
+    """The first selection fetches the instance's detail once, not once per widget or per event."""
+    app = make_app(sim, tmp_path, environment=ENV)
+    counter = RequestCounter(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, rounds=2)
+        selected = app.screen.view.selected_id
+        assert selected is not None
+        detail_gets = [r for r in counter.requests if r.startswith("GET ") and f"/instances/{selected}?" in r]
+        assert len(detail_gets) == 1, counter.requests
