@@ -1,0 +1,105 @@
+"""Hostile server text through the instance screen: table, detail pane, status line, task log,
+notifications, help and palette. The corpus is tests/ui/hostile.py's, planted in the
+simulator's world; the whole app runs against it over real HTTP.
+"""
+
+from __future__ import annotations
+
+from app_harness import SIZE, make_app, settle, wait_until
+from faulty_transport import Fault, FaultyTransport
+from hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, terminal_output
+
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.instance_table import InstanceTable
+
+ENV = "compute-on/production"
+
+
+def alive_and_clean(app) -> str:
+    assert app.is_running and app.return_code is None
+    assert_terminal_clean(terminal_output(app))
+    return screen_text(app)
+
+
+async def test_every_row_and_its_detail_show_hostile_text_literally(sim, tmp_path):
+    env = sim.world.environment("compute-on", "production")
+    with sim.world.lock:
+        plant_environment(env)
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        assert len(screen.view.rows) == len(env.instances)  # every row is shown, none dropped
+        alive_and_clean(app)
+        table = screen.query_one(InstanceTable)
+        for instance in list(screen.view.rows):
+            table.select(instance.id)
+            await settle(app, pilot)
+            pane = screen.query_one(DetailPane)
+            assert pane.detail is not None and pane.detail.complete
+            alive_and_clean(app)
+        # Filter by a hostile string, sort by every column, open the help: nothing breaks.
+        await pilot.press("slash", *"[/]", "enter")
+        await settle(app, pilot)
+        for _ in range(9):
+            await pilot.press("greater_than_sign")
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        alive_and_clean(app)
+
+
+async def test_task_log_notifications_and_status_line_stay_literal(sim, tmp_path):
+    env = sim.world.environment("compute-on", "production")
+    with sim.world.lock:
+        plant_environment(env)
+        running = next(i for i in env.instances.values() if i.state == "Running")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        screen.query_one(InstanceTable).select(running.id)
+        await settle(app, pilot)
+        # A task that fails with a hostile message: task log and notification carry it.
+        sim.world.fail_next_task(HOSTILE[5] + HOSTILE[2])
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert [t.status for t in screen.view.tasks] == ["FAILED"]
+        drawn = alive_and_clean(app)
+        assert "FAILED" in drawn
+        assert all(n.markup is False for n in app._notifications)
+
+
+async def test_a_hostile_error_message_in_the_status_line(sim, tmp_path):
+    from cca_tui.ui.app import CcaApp
+
+    transport = FaultyTransport()
+    broken = {"now": False}
+    message = "".join(HOSTILE[:10])
+    transport.add(
+        lambda r: (
+            Fault(status=500, body={"errors": [{"code": "[/]", "message": message}]})
+            if broken["now"] and r.url.path.endswith("/instances")
+            else None
+        )
+    )
+    app = make_app(sim, tmp_path, environment=ENV)
+    app = CcaApp(
+        app.settings,
+        state=app.state,
+        environment=ENV,
+        clock=app.clock,
+        ssh_dir=app.ssh_dir,
+        journal_path=tmp_path / "tasks.json",
+        transport=transport,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        broken["now"] = True
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: screen.view.stale_reason is not None)
+        await settle(app, pilot)
+        drawn = alive_and_clean(app)
+        assert "STALE" in drawn and "\\x1b" in drawn  # the escape is shown, not obeyed
