@@ -519,3 +519,21 @@ async def test_the_app_starts_with_one_detail_request(sim, tmp_path):
         assert selected is not None
         detail_gets = [r for r in counter.requests if r.startswith("GET ") and f"/instances/{selected}?" in r]
         assert len(detail_gets) == 1, counter.requests
+
+
+async def test_a_burst_after_slash_lands_in_the_filter(sim, tmp_path):
+    """Keys read in one go ("/web" typed fast or pasted over ssh) reach the app before `/`
+    has moved the focus: every letter must land in the filter, none may act on the table
+    (`w` is reset password, `x` stop)."""
+    from textual import events
+
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        counter = RequestCounter(app)
+        for key, char in (("slash", "/"), ("w", "w"), ("x", "x"), ("slash", "/"), ("b", "b")):
+            app.post_message(events.Key(key, char))  # as the driver posts them: no wait between
+        await settle(app, pilot)
+        assert app.screen.query_one("#filter").value == "wx/b"
+        assert counter.mutations() == []
+        assert isinstance(app.screen, InstanceScreen)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -254,6 +254,23 @@ class InstanceScreen(Screen[None]):
         # Focus now, not on the next idle (Widget.focus defers): the keys typed right after
         # `/` belong to the filter. Deferred, "/web" typed fast would press `w` (password).
         self.set_focus(box)
+
+    def on_key(self, event: events.Key) -> None:
+        """`/` opens the filter here, at once, rather than through its binding: bindings run
+        after the keys already read, so in a burst ("/web" typed fast, or pasted over ssh)
+        the letters would reach the table and its bindings (`w`: reset password) first. The
+        letters of that burst still come to the table (they were sent before the focus
+        moved): while the filter is open they go into it."""
+        box = self.query_one("#filter", Input)
+        if event.key == "slash" and not isinstance(self.focused, Input):
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
+        elif box.has_class("visible") and not box.has_focus and event.is_printable and event.character:
+            # Keys of the same burst were already on their way to the table: take them back.
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
