@@ -35,7 +35,7 @@ def dotted_key(loc: tuple[Any, ...]) -> str:
     )
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Any) -> str:  # pydantic's ErrorDetails, a TypedDict
     loc = tuple(error["loc"])
     kind = error["type"]
     key = dotted_key(loc)
