@@ -25,15 +25,13 @@ def select_profile(loaded: LoadedConfig, *, flag: str | None, env_value: str | N
                 raise ConfigError(_unknown_profile_message(name, origin, loaded))
             return name, profile
 
-    if content.default_profile is not None:
-        # Existence was checked when the file was loaded.
-        return content.default_profile, _existing(content.profile(content.default_profile))
-
     names = content.profile_names()
-    if DEFAULT_PROFILE_NAME in names:
-        return DEFAULT_PROFILE_NAME, _existing(content.profile(DEFAULT_PROFILE_NAME))
-    if len(names) == 1:
-        return names[0], _existing(content.profile(names[0]))
+    # default_profile's existence was checked when the file was loaded.
+    candidates = [content.default_profile, DEFAULT_PROFILE_NAME if DEFAULT_PROFILE_NAME in names else None]
+    candidates.append(names[0] if len(names) == 1 else None)
+    for name in candidates:
+        if name is not None and (profile := content.profile(name)) is not None:
+            return name, profile
     raise ConfigError(
         f"Config file {where} defines several profiles ({', '.join(names)}) and none is selected. "
         f'Add default_profile = "{names[0]}" at the top of the file, '
@@ -57,10 +55,3 @@ def _unknown_profile_message(name: str, origin: str, loaded: LoadedConfig) -> st
         f"Available profiles: {available}. "
         f"Use one of them, or add a [profiles.{name}] table to the file."
     )
-
-
-def _existing(profile: ProfileConfig | None) -> ProfileConfig:
-    """A profile the file was checked to define."""
-    if profile is None:
-        raise ConfigError("internal: a profile named in the file is missing")
-    return profile

@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,31 @@ from .private_files import ensure_private_dir
 log = logging.getLogger(__name__)
 
 _LAST_ENVIRONMENT = "last_environment"  # {"last_environment": {"prod": "compute-on/test_area"}}
+
+
+MAX_STATE_BYTES = 1024 * 1024
+
+
+def _read_small_regular_file(path: Path) -> bytes:
+    """The file's bytes; OSError for anything but a regular file of at most MAX_STATE_BYTES.
+
+    Opened non-blocking and checked on the descriptor: a FIFO or a device planted at the
+    state path must not hang or flood the app at startup.
+    """
+    flags = os.O_RDONLY
+    for name in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC"):
+        flags |= getattr(os, name, 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        data = os.read(fd, MAX_STATE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_STATE_BYTES:
+        raise OSError(f"{path} is larger than {MAX_STATE_BYTES} bytes")
+    return data
 
 
 class StateStore:
@@ -54,10 +80,10 @@ class StateStore:
 
     def _read(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(_read_small_regular_file(self.path).decode("utf-8"))
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError) as e:  # ValueError covers bad JSON and bad UTF-8
+        except (OSError, ValueError, RecursionError) as e:  # ValueError covers bad JSON and bad UTF-8
             log.warning("ignoring unreadable state file %s: %s", self.path, e)
             return {}
         # Only keep the shape we understand; anything else is treated as no state.

@@ -169,3 +169,11 @@ def test_sim_refuses_an_unusable_key_from_the_environment(capsys, monkeypatch, k
     code, err = run_cli(["sim", "--port", "0"], capsys)
     assert code == 2 and "CCA_SIM_API_KEY" in assert_one_clean_line(err).replace("cca-tui sim: ", "")
     assert key not in err
+
+
+def test_config_path_too_long_or_looping(tmp_path, capsys):
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop)
+    for path in (str(tmp_path / ("x" * 5000)), str(loop)):
+        code, err = run_cli(["--config", path], capsys)
+        assert code == 2 and "Cannot read config file" in assert_one_clean_line(err)

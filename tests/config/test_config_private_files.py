@@ -99,3 +99,20 @@ def test_state_directory_and_file_are_private(tmp_path, open_umask):
     store = StateStore(state_dir / "state.json")
     store.remember_environment("prod", "svc/env")
     assert mode(state_dir) == 0o700 and mode(state_dir / "state.json") == 0o600
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_state_file_that_is_not_a_small_regular_file_reads_as_empty(tmp_path, kind):
+    """A FIFO would hang the app at startup, /dev/zero would fill its memory."""
+    path = tmp_path / "state.json"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.write_text('{"last_environment": {"prod": "svc/env"}, "pad": "' + "x" * (2 * 1024 * 1024) + '"}')
+    outcome: list[object] = []
+    thread = threading.Thread(target=lambda: outcome.append(StateStore(path).last_environment("prod")), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert outcome == [None]

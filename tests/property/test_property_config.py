@@ -209,7 +209,7 @@ def test_check_api_url(text):
     except ValueError as error:
         assert str(error)
         return
-    assert url.startswith(("http://", "https://")) and url.isprintable() and " " not in url
+    assert url.lower().startswith(("http://", "https://")) and url.isprintable() and " " not in url
 
 
 @PROPERTY_SETTINGS
