@@ -18,10 +18,11 @@ Textual's pilot in this process and is driven with keys, as an operator drives i
 - RSS once everything is loaded.
 
 "Repaint" is measured in the compositor: every frame the screen sends to the (headless)
-driver is rendered to terminal text as a real terminal would receive it, and timestamped
-with the view it showed. A key's time runs to the last frame of the burst of frames
-(less than 100 ms apart) that follows the first frame showing the expected view, so
-deferred work (widths measured on idle, scroll updates) is included. A probe task on the
+driver is rendered to terminal text as a real terminal would receive it, timestamped, and
+tested against what was expected of the view it showed. A key's time runs to the first
+frame that showed the expected view; `filter_key_settled_ms` runs to the end of the burst
+of frames (less than 100 ms apart) that followed it: deferred work, and other widgets'
+follow-ups (the detail pane fetching the newly selected instance). A probe task on the
 event loop wakes every 2 ms; the largest gap between its wake-ups, less the 2 ms, is the
 longest stall.
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -116,10 +118,8 @@ class ChildSim:
         return self.conn.recv()
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.conn.send(("stop", None))
-        except OSError:
-            pass
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.kill()
@@ -132,10 +132,16 @@ class Recorder:
     """Frames painted (time, view shown), replies received, and event-loop stalls."""
 
     def __init__(self) -> None:
-        self.frames: list[tuple[float, Any]] = []
+        self.frames: list[float] = []
+        # What `painted` waits for: (since, test of the view shown) -> first frame that passed.
+        # Tested as each frame is painted: keeping the views for later would keep every
+        # snapshot of thousands of instances alive (and skew RSS and the GC's work).
+        self._expected: dict[int, tuple[float, Callable[[Any], bool], list[int]]] = {}
         self.replies: list[tuple[float, str]] = []
-        self.wakes: list[tuple[float, float]] = []  # (time, gap beyond the probe's sleep)
+        # (time, gap beyond the probe's sleep, CPU time this thread used during the gap)
+        self.wakes: list[tuple[float, float, float]] = []
         self._probe: asyncio.Task[None] | None = None
+        self.settled: float | None = None
 
     def attach(self, app: Any) -> None:
         from textual._compositor import CompositorUpdate
@@ -149,7 +155,13 @@ class Recorder:
             # Headless drivers skip this: do what a terminal driver does with the frame.
             if isinstance(renderable, CompositorUpdate):
                 renderable.render_segments(app.console)
-            self.frames.append((time.perf_counter(), getattr(app.screen, "view", None)))
+            now = time.perf_counter()
+            self.frames.append(now)
+            view = getattr(app.screen, "view", None)
+            if view is not None:
+                for since, shows, first in self._expected.values():
+                    if not first and now >= since and shows(view):
+                        first.append(len(self.frames) - 1)
 
         app._display = display
         http = app.client.http._http
@@ -164,12 +176,12 @@ class Recorder:
 
     def start_probe(self) -> None:
         async def probe() -> None:
-            last = time.perf_counter()
+            last, last_cpu = time.perf_counter(), time.thread_time()
             while True:
                 await asyncio.sleep(PROBE_INTERVAL)
-                now = time.perf_counter()
-                self.wakes.append((now, max(0.0, now - last - PROBE_INTERVAL)))
-                last = now
+                now, cpu = time.perf_counter(), time.thread_time()
+                self.wakes.append((now, max(0.0, now - last - PROBE_INTERVAL), cpu - last_cpu))
+                last, last_cpu = now, cpu
 
         self._probe = asyncio.get_running_loop().create_task(probe())
 
@@ -177,30 +189,43 @@ class Recorder:
         if self._probe is not None:
             self._probe.cancel()
 
-    def stall_ms(self, start: float, end: float) -> float:
-        gaps = [gap for when, gap in self.wakes if start < when <= end + PROBE_INTERVAL * 5]
+    def stall_ms(self, start: float, end: float, *, cpu: bool = False) -> float:
+        """The longest gap between the probe's wake-ups in [start, end]: wall time, or the CPU
+        time the event loop's thread used in a gap (what the app did, not what the machine's
+        other processes took from it)."""
+        gaps = [
+            cpu_gap if cpu else gap for when, gap, cpu_gap in self.wakes if start < when <= end + PROBE_INTERVAL * 5
+        ]
         return round(max(gaps, default=0.0) * 1000, 1)
 
-    async def painted(self, since: float, shows: Callable[[Any], bool], timeout: float = KEY_TIMEOUT) -> float | None:
-        """When the burst of frames that first showed a view matching `shows` ended."""
-        deadline = time.perf_counter() + timeout
-        first = None
-        while first is None:
-            first = next(
-                (i for i, (when, view) in enumerate(self.frames) if when >= since and view is not None and shows(view)),
-                None,
-            )
-            if first is None:
+    def expect(self, shows: Callable[[Any], bool]) -> list[int]:
+        """Start looking for the first frame, from now on, that shows a view matching `shows`.
+        Call before the key press: the frame may be painted before the press returns."""
+        first: list[int] = []
+        self._expected[id(first)] = (time.perf_counter(), shows, first)
+        return first
+
+    async def painted(self, first: list[int], timeout: float = KEY_TIMEOUT) -> float | None:
+        """When the first frame that showed the expected view was painted. `settled` is set
+        to the end of the burst of frames that followed it (less than FRAME_BURST_GAP apart:
+        deferred work, but also other widgets' follow-ups such as the detail pane's fetch)."""
+        self.settled = None
+        try:
+            deadline = time.perf_counter() + timeout
+            while not first:
                 if time.perf_counter() > deadline:
                     return None
                 await asyncio.sleep(0.001)
-        # Wait for the burst to end: no frame for FRAME_BURST_GAP after the last one.
+        finally:
+            self._expected.pop(id(first), None)
+        frames = self.frames
         while True:
-            last = first
-            while last + 1 < len(self.frames) and self.frames[last + 1][0] - self.frames[last][0] < FRAME_BURST_GAP:
+            last = first[0]
+            while last + 1 < len(frames) and frames[last + 1] - frames[last] < FRAME_BURST_GAP:
                 last += 1
-            if time.perf_counter() - self.frames[last][0] >= FRAME_BURST_GAP:
-                return self.frames[last][0]
+            if time.perf_counter() - frames[last] >= FRAME_BURST_GAP:
+                self.settled = frames[last]
+                return frames[first[0]]
             await asyncio.sleep(0.01)
 
 
@@ -261,10 +286,12 @@ async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int)
     picker.move_cursor(row=picker.get_row_index("/".join(ENVIRONMENT)))
     picker.focus()
     await pilot.pause()
+    first_rows = recorder.expect(lambda v: len(v.rows) > 0)
+    all_rows = recorder.expect(lambda v: len(v.instances) >= total and v.loading is None)
     started = time.perf_counter()
     await pilot.press("enter")
-    first = await recorder.painted(started, lambda v: len(v.rows) > 0)
-    everything = await recorder.painted(started, lambda v: len(v.instances) >= total and v.loading is None)
+    first = await recorder.painted(first_rows)
+    everything = await recorder.painted(all_rows)
     return (
         None if first is None else first - started,
         None if everything is None else everything - started,
@@ -272,9 +299,10 @@ async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int)
 
 
 async def press_and_time(pilot: Any, recorder: Recorder, key: str, shows: Callable[[Any], bool]) -> float | None:
+    expected = recorder.expect(shows)
     started = time.perf_counter()
     await pilot.press(key)
-    painted = await recorder.painted(started, shows)
+    painted = await recorder.painted(expected)
     return None if painted is None else painted - started
 
 
@@ -291,6 +319,7 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
         result["first_rows_s"] = None if first is None else round(first, 3)
         result["all_rows_s"] = None if everything is None else round(everything, 3)
         result["load_stall_max_ms"] = recorder.stall_ms(load_started, time.perf_counter())
+        result["load_stall_cpu_ms"] = recorder.stall_ms(load_started, time.perf_counter(), cpu=True)
         screen = app.screen
         for box in screen.query("Input"):
             box.cursor_blink = False
@@ -302,17 +331,22 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
         started = time.perf_counter()
         await pilot.press("slash")
         keys: list[float | None] = []
+        settled: list[float | None] = []
         for n in range(1, len(prefix) + 1):
             typed = prefix[:n]
+            pressed = time.perf_counter()
             keys.append(ms(await press_and_time(pilot, recorder, typed[-1], lambda v, t=typed: v.filter_text == t)))
+            settled.append(ms(recorder.settled - pressed) if recorder.settled is not None else None)
         result["filter_key_ms"] = summary(keys)
         result["filter_keys"] = keys
+        result["filter_key_settled_ms"] = summary(settled)
         result["filter_matches"] = len(screen.view.rows)
         await pilot.press("enter")  # back to the table, the filter kept
         result["clear_filter_ms"] = ms(
             await press_and_time(pilot, recorder, "escape", lambda v: v.filter_text == "" and len(v.rows) >= total)
         )
         result["filter_stall_max_ms"] = recorder.stall_ms(started, time.perf_counter())
+        result["filter_stall_cpu_ms"] = recorder.stall_ms(started, time.perf_counter(), cpu=True)
 
         # Sort: next column twice, back once, reverse.
         started = time.perf_counter()
@@ -331,14 +365,17 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
             )
         result["sort_ms"] = summary(sorts)
         result["sort_stall_max_ms"] = recorder.stall_ms(started, time.perf_counter())
+        result["sort_stall_cpu_ms"] = recorder.stall_ms(started, time.perf_counter(), cpu=True)
 
         # Refresh with 1 % changed, then the same applied from scratch.
         applies, stalls, requests, baselines = [], [], [], []
+        started = time.perf_counter()
         for _ in range(args.refreshes):
             applied, stall, count = await timed_refresh(pilot, recorder, sim, screen)
             applies.append(applied)
             stalls.append(stall)
             requests.append(count)
+        result["refresh_stall_cpu_ms"] = recorder.stall_ms(started, time.perf_counter(), cpu=True)
         for _ in range(args.refreshes):
             applied, _stall, _count = await timed_refresh(pilot, recorder, sim, screen, from_scratch=True)
             baselines.append(applied)
@@ -370,8 +407,6 @@ async def timed_refresh(
     if from_scratch:
         drop_caches(screen)
     replies_before = len(recorder.replies)
-    started = time.perf_counter()
-    await pilot.press("ctrl+r")
 
     def shows(view: Any) -> bool:
         return view.loading is None and all(
@@ -379,7 +414,11 @@ async def timed_refresh(
             for i, after in changed.items()
         )
 
-    painted = await recorder.painted(started, shows)
+    expected = recorder.expect(shows)
+    started = time.perf_counter()
+    await pilot.press("ctrl+r")
+
+    painted = await recorder.painted(expected)
     await wait_for(lambda: not getattr(screen, "_loading", False))
     replies = [when for when, _ in recorder.replies[replies_before:] if painted is None or when <= painted]
     applied = None if painted is None or not replies else painted - max(replies)

@@ -16,6 +16,7 @@ they arrive, so the first page can be shown while the others are on their way.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 CONCURRENT_PAGES = 4
 # The longest the loader holds the event loop between two yields (seconds).
 SLICE = 0.008
+# Loads between two full garbage collections (see keep_long_lived).
+FULL_COLLECTION_EVERY = 100
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,30 @@ async def _public_ips_or_none(compute: ComputeScope) -> list[PublicIp] | None:
         return await compute.list_public_ips()
     except CloudCAError:
         return None
+
+
+_loads_since_collection = 0
+
+
+def keep_long_lived() -> None:
+    """Tell Python's cyclic garbage collector that what a load leaves is long-lived.
+
+    Tens of thousands of instances are a few hundred thousand objects (models, their dicts
+    and lists, the rows kept to compare, the caches keyed by them). Each time the collector
+    looks at its oldest generation it walks all of them: measured at 8,000 instances, half of
+    the CPU time of a filter keystroke, in pauses of a few hundred milliseconds. `gc.freeze()`
+    moves everything alive now out of its sight (reference counting still frees them when
+    they are dropped); only cycles that become garbage later wait for the full collection
+    done every FULL_COLLECTION_EVERY loads (one pause every few minutes instead of several
+    a second). Process-wide: call it when a load has been applied.
+    """
+    global _loads_since_collection
+    _loads_since_collection += 1
+    if _loads_since_collection >= FULL_COLLECTION_EVERY:
+        _loads_since_collection = 0
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
 
 
 # --- pages as they arrive -------------------------------------------------------------------

@@ -7,7 +7,7 @@ functions, no Textual: the state computes the visible rows here, the table draws
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cca_tui.api.models import Instance
@@ -227,6 +227,16 @@ class RowIndex:
         found = (ordered, [haystacks[i.id][1] for i in ordered])
         self._orders[(column.key, reverse)] = found
         return found
+
+    def row_of(self, rows: Sequence[Instance], instance_id: str, sort_column: str, reverse: bool) -> int | None:
+        """Where an instance is in `rows` (what `arrange` gave for this sort), None if not
+        there: found by bisection, not by a walk through the rows."""
+        instance = self.instances.get(instance_id)
+        if instance is None:
+            return None
+        key = self._order_key(COLUMN_BY_KEY.get(sort_column, COLUMNS[0]).key, reverse)
+        position = bisect_left(rows, key(instance), key=key)  # type: ignore[arg-type]
+        return position if position < len(rows) and rows[position] is instance else None
 
     def arrange(self, filter_text: str, sort_column: str, reverse: bool) -> list[Instance]:
         """Same as `arrange(instances, filter_text, sort_column, reverse)`."""

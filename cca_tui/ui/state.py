@@ -80,6 +80,13 @@ class EnvironmentView:
     def positions(self) -> dict[str, int]:
         return {instance.id: index for index, instance in enumerate(self.rows)}
 
+    def _row_of(self, instance_id: str | None) -> int | None:
+        if instance_id is None:
+            return None
+        if self.row_index is not None and self.row_index.instances is self.instances:
+            return self.row_index.row_of(self.rows, instance_id, self.sort_column, self.sort_reverse)
+        return self.positions.get(instance_id)
+
     @property
     def selected(self) -> Instance | None:
         return self.instances.get(self.selected_id) if self.selected_id is not None else None
@@ -110,7 +117,7 @@ class EnvironmentView:
         # Visible means present and matching the filter: no need to look through the rows.
         current = draft.instances.get(selected) if selected is not None else None
         if current is None or not matches(current, draft.filter_text):
-            old_index = self.positions.get(self.selected_id, 0) if self.selected_id else 0
+            old_index = self._row_of(self.selected_id) or 0
             selected = rows[min(old_index, len(rows) - 1)].id if rows else None
         return dataclasses.replace(draft, rows=rows, selected_id=selected, row_index=index)
 

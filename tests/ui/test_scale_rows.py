@@ -43,7 +43,11 @@ def test_row_index_matches_arrange_across_refreshes_filters_and_sorts() -> None:
             for column in rng.sample(COLUMN_KEYS, 3):
                 reverse = rng.random() < 0.5
                 expected = arrange(instances.values(), text, column, reverse)
-                assert index.arrange(text, column, reverse) == expected, (round_, text, column, reverse)
+                rows = index.arrange(text, column, reverse)
+                assert rows == expected, (round_, text, column, reverse)
+                where = {instance.id: n for n, instance in enumerate(rows)}
+                for instance_id in rng.sample(sorted(instances), 40):
+                    assert index.row_of(rows, instance_id, column, reverse) == where.get(instance_id)
 
 
 def test_view_keeps_its_index_while_only_filter_or_sort_change() -> None:

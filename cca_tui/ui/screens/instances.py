@@ -26,7 +26,7 @@ from cca_tui.api.models import Instance, Task
 from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import ssh_commands
-from cca_tui.ui.loading import InstanceLoader
+from cca_tui.ui.loading import InstanceLoader, keep_long_lived
 from cca_tui.ui.rows import COLUMN_KEYS
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.help import HelpScreen
@@ -225,6 +225,7 @@ class InstanceScreen(Screen[None]):
                     self.view = self.view.with_instances(batch.instances, when=self.cca.clock()).with_unreadable(
                         batch.unreadable
                     )
+                    keep_long_lived()
                 elif first_load:
                     self.view = self.view.with_instances(batch.instances, when=self.cca.clock()).with_loading(
                         LoadProgress(batch.received, batch.total)

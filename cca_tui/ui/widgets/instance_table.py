@@ -24,7 +24,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -128,6 +128,7 @@ class InstanceTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[int, bool, bool], tuple[Instance, Strip]] = {}
         self._strip_key: object = None
         self._styles: dict[str, Style] = {}
+        self._base_style: Style | None = None
         self._state_styles: dict[tuple[str, Style], Style] = {}
 
     # --- following the view ---------------------------------------------------------
@@ -150,7 +151,7 @@ class InstanceTable(ScrollView, can_focus=True):
             self._show(new)
             self.refresh()
         elif new.selected_id is not None and new.selected_id != self._cursor_id:
-            row = new.positions.get(new.selected_id)
+            row = self._find(new, new.selected_id)
             if row is not None:
                 self._move(row, announce=False)
 
@@ -173,14 +174,12 @@ class InstanceTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self._cursor_id))
 
     def _find(self, view: EnvironmentView, instance_id: str | None) -> int | None:
-        """The row of an instance in the view: looked for near the cursor first (a refresh
-        moves few rows), then through the view's positions (built once per view)."""
-        if instance_id is None or instance_id not in view.instances:
+        """The row of an instance in the view, None if it is not shown (by bisection)."""
+        if instance_id is None:
             return None
-        rows = view.rows
-        for row in range(max(0, self._cursor - 50), min(len(rows), self._cursor + 51)):
-            if rows[row].id == instance_id:
-                return row
+        index = view.row_index
+        if index is not None and index.instances is view.instances:
+            return index.row_of(view.rows, instance_id, view.sort_column, view.sort_reverse)
         return view.positions.get(instance_id)
 
     def forget(self) -> None:
@@ -264,11 +263,11 @@ class InstanceTable(ScrollView, can_focus=True):
     def _total_width(self) -> int:
         return sum(width + 2 * PADDING for width in self._widths)
 
-    def _cells_for(self, instance: Instance) -> tuple[str, ...]:
+    def _cells_for(self, instance: Instance) -> tuple[tuple[str, ...], tuple[int, ...]]:
         entry = self._cells.get(instance.id)
         if entry is not None and entry[0] is instance:
-            return entry[1]
-        return cells_of(instance)[0]  # a row of a view not measured yet: drawn, not cached
+            return entry[1], entry[2]
+        return cells_of(instance)  # a row of a view not measured yet: drawn, not cached
 
     # --- drawing ----------------------------------------------------------------------
 
@@ -279,10 +278,15 @@ class InstanceTable(ScrollView, can_focus=True):
         super().notify_style_update()
         self._strips.clear()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style once per paint, not once per line (it walks the ancestors).
+        self._base_style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base_style if self._base_style is not None else self.rich_style
         styles_key = (base, self.has_focus)
         if styles_key != self._strip_key:
             self._strip_key = styles_key
@@ -321,12 +325,10 @@ class InstanceTable(ScrollView, can_focus=True):
         style = self._styles["cursor" if cursor else "odd-row" if odd else "even-row"]
         state = self._state_style(instance.state, style) if not cursor else style
         pad = " " * PADDING
+        texts, text_widths = self._cells_for(instance)
         segments = [
-            Segment(
-                pad + text + " " * (width - cell_len(text)) + pad,
-                state if n == STATE_COLUMN else style,
-            )
-            for n, (text, width) in enumerate(zip(self._cells_for(instance), self._widths, strict=True))
+            Segment(pad + text + " " * (width - text_width) + pad, state if n == STATE_COLUMN else style)
+            for n, (text, text_width, width) in enumerate(zip(texts, text_widths, self._widths, strict=True))
         ]
         strip = Strip(segments)
         if len(self._strips) > 4 * max(100, self.size.height):
@@ -363,7 +365,10 @@ class InstanceTable(ScrollView, can_focus=True):
     def get_row_index(self, instance_id: str) -> int:
         """The row of an instance (KeyError if it is not shown)."""
         if self.view is not None and self._rows is self.view.rows:
-            return self.view.positions[instance_id]
+            row = self._find(self.view, instance_id)
+            if row is None:
+                raise KeyError(instance_id)
+            return row
         return next(n for n, instance in enumerate(self._rows) if instance.id == instance_id)
 
     def select(self, instance_id: str) -> None:
