@@ -118,7 +118,7 @@ class RowIndex:
     index was built from scratch. Immutable from outside.
     """
 
-    __slots__ = ("_haystacks", "_keys", "_orders", "base", "changed", "departed", "instances")
+    __slots__ = ("_haystacks", "_keys", "_orders", "_pending", "base", "changed", "departed", "instances")
 
     def __init__(self, instances: Mapping[str, Instance], previous: RowIndex | None = None) -> None:
         self.instances = instances
@@ -127,6 +127,7 @@ class RowIndex:
         self.base: Mapping[str, Instance] | None = None
         self.changed: list[str] | None = None
         self.departed: list[str] = []
+        self._pending: tuple[RowIndex, list[str], list[str]] | None = None
         if previous is None:
             self._haystacks = {iid: (instance, haystack(instance)) for iid, instance in instances.items()}
             return
@@ -153,10 +154,11 @@ class RowIndex:
                 keys[iid] = (instance, sort_key(column, instance) if column is not None else tie_key(instance))
             self._keys[name] = keys
         if len(changed) + len(departed) <= PATCH_SHARE * max(1, len(instances)):
+            # The previous orders are patched when asked for (usually only the one in use):
+            # until then this index holds the previous one, and lets it go at its first use.
             gone = [iid for iid in changed if iid in before]
             gone.extend(departed)
-            for (name, reverse), (order, texts) in previous._orders.items():
-                self._orders[(name, reverse)] = self._patched(previous, name, reverse, order, texts, gone, changed)
+            self._pending = (previous, gone, changed)
 
     def _column_keys(self, column: Column | None) -> dict[str, _Entry]:
         """Each instance's sort key for `column` (None: the tie-break key)."""
@@ -218,6 +220,14 @@ class RowIndex:
         found = self._orders.get((column.key, reverse))
         if found is not None:
             return found
+        if self._pending is not None:
+            previous, gone, changed = self._pending
+            self._pending = None  # no chain of indexes: the other orders are sorted anew if asked
+            earlier = previous._orders.get((column.key, reverse))
+            if earlier is not None:
+                found = self._patched(previous, column.key, reverse, earlier[0], earlier[1], gone, changed)
+                self._orders[(column.key, reverse)] = found
+                return found
         ties = self._column_keys(None)
         ordered = sorted(self.instances.values(), key=lambda i: ties[i.id][1])  # type: ignore[arg-type, return-value]
         if column is not COLUMNS[0] or reverse:  # sorted by name already unless reversed
