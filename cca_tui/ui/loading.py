@@ -30,7 +30,7 @@ from cca_tui.api.errors import CloudCAError, ProtocolError
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 
 # Pages fetched at once once the first one said how many there are.
-CONCURRENT_PAGES = 4
+CONCURRENT_PAGES = 6
 # The longest the loader holds the event loop between two yields (seconds).
 SLICE = 0.008
 # Loads between two full garbage collections (see keep_long_lived).

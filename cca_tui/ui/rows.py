@@ -222,14 +222,21 @@ class RowIndex:
             return found
         if self._pending is not None:
             previous, gone, changed = self._pending
-            self._pending = None  # no chain of indexes: the other orders are sorted anew if asked
-            earlier = previous._orders.get((column.key, reverse))
-            if earlier is not None:
-                found = self._patched(previous, column.key, reverse, earlier[0], earlier[1], gone, changed)
-                self._orders[(column.key, reverse)] = found
+            self._pending = None  # no chain of indexes: other orders are sorted anew if asked
+            # The order asked for and the name order (where every other sort starts).
+            for wanted in {(column.key, reverse), (COLUMNS[0].key, False)}:
+                earlier = previous._orders.get(wanted)
+                if earlier is not None:
+                    self._orders[wanted] = self._patched(previous, *wanted, earlier[0], earlier[1], gone, changed)
+            found = self._orders.get((column.key, reverse))
+            if found is not None:
                 return found
-        ties = self._column_keys(None)
-        ordered = sorted(self.instances.values(), key=lambda i: ties[i.id][1])  # type: ignore[arg-type, return-value]
+        if column is COLUMNS[0] and not reverse:
+            ties = self._column_keys(None)
+            ordered = sorted(self.instances.values(), key=lambda i: ties[i.id][1])  # type: ignore[arg-type, return-value]
+        else:
+            # From the name order, which the sort by the column keeps for equal keys.
+            ordered = list(self._order(COLUMNS[0], False)[0])
         if column is not COLUMNS[0] or reverse:  # sorted by name already unless reversed
             keys = self._column_keys(column)
             ordered.sort(key=lambda i: keys[i.id][1], reverse=reverse)  # type: ignore[arg-type, return-value]
