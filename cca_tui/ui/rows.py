@@ -24,7 +24,7 @@ class Column:
 
 def _ip_sort_key(address: str | None) -> tuple[int, ...]:
     try:
-        return tuple(int(part) for part in (address or "").split("."))
+        return tuple(map(int, (address or "").split(".")))
     except ValueError:
         return (999,)
 
@@ -74,6 +74,16 @@ def tie_key(instance: Instance) -> tuple[str, str]:
 
 def sort_key(column: Column, instance: Instance) -> object:
     return column.sort_key(instance) if column.sort_key is not None else column.text(instance).lower()
+
+
+def _key_maker(column: Column | None) -> Callable[[Instance], object]:
+    """How to compute one instance's key for `column` (None: the tie-break key)."""
+    if column is None:
+        return tie_key
+    if column.sort_key is not None:
+        return column.sort_key
+    text = column.text
+    return lambda instance: text(instance).lower()
 
 
 # (the instance the entry was computed from, the value): an entry is good while the instance
@@ -165,10 +175,8 @@ class RowIndex:
         name = column.key if column is not None else ""
         keys = self._keys.get(name)
         if keys is None:
-            keys = {
-                iid: (instance, sort_key(column, instance) if column is not None else tie_key(instance))
-                for iid, instance in self.instances.items()
-            }
+            make = _key_maker(column)
+            keys = {iid: (instance, make(instance)) for iid, instance in self.instances.items()}
             self._keys[name] = keys
         return keys
 
@@ -234,14 +242,21 @@ class RowIndex:
         if column is COLUMNS[0] and not reverse:
             ties = self._column_keys(None)
             ordered = sorted(self.instances.values(), key=lambda i: ties[i.id][1])  # type: ignore[arg-type, return-value]
+            haystacks = self._haystacks
+            found = (ordered, [haystacks[i.id][1] for i in ordered])
         else:
-            # From the name order, which the sort by the column keeps for equal keys.
-            ordered = list(self._order(COLUMNS[0], False)[0])
-        if column is not COLUMNS[0] or reverse:  # sorted by name already unless reversed
-            keys = self._column_keys(column)
-            ordered.sort(key=lambda i: keys[i.id][1], reverse=reverse)  # type: ignore[arg-type, return-value]
-        haystacks = self._haystacks
-        found = (ordered, [haystacks[i.id][1] for i in ordered])
+            # From the name order: a stable sort by the column keeps it for equal keys.
+            base, base_texts = self._order(COLUMNS[0], False)
+            keys = self._keys.get(column.key)
+            if keys is None:  # computed in the order they are needed: one pass, no lookups
+                make = _key_maker(column)
+                values = [make(instance) for instance in base]
+                ids = [instance.id for instance in base]
+                self._keys[column.key] = dict(zip(ids, zip(base, values, strict=True), strict=True))
+            else:
+                values = [keys[instance.id][1] for instance in base]
+            places = sorted(range(len(base)), key=values.__getitem__, reverse=reverse)  # type: ignore[arg-type]
+            found = ([base[n] for n in places], [base_texts[n] for n in places])
         self._orders[(column.key, reverse)] = found
         return found
 
