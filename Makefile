@@ -21,5 +21,8 @@ test: $(VENV)/.installed
 screenshots: $(VENV)/.installed
 	$(BIN)/python scripts/export_screenshots.py
 
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/scale.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache

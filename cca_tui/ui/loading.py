@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,10 +189,13 @@ class InstanceLoader:
 
     concurrency: int = CONCURRENT_PAGES
     _known: dict[str, _Known] = field(default_factory=dict)
+    # The public IPs of the last load by instance (None: not known).
+    _grouped: dict[str, list[InstancePublicIp]] | None = None
 
     def forget(self) -> None:
         """Parse everything again on the next load (benchmarks: the cost of a load from scratch)."""
         self._known = {}
+        self._grouped = None
 
     async def stream(self, compute: ComputeScope) -> AsyncIterator[Batch]:
         """A Batch after each page, the last one `complete` (with the public IPs joined).
@@ -205,19 +208,20 @@ class InstanceLoader:
             known, seen = self._known, {}
             arrived: dict[str, Instance] = {}
             unreadable: list[str] = []
+            fresh: list[str] = []  # ids parsed in this load (new or changed rows)
             received = 0
             total: int | None = None
             pages = raw_pages(compute, "instances", concurrency=self.concurrency)
             async for page in pages:
                 total = page.total
                 received += len(page.rows)
-                for entry in await self._read(page.rows, known, unreadable):
+                for entry in await self._read(page.rows, known, unreadable, fresh):
                     seen[entry.parsed.id] = entry
                     arrived[entry.parsed.id] = entry.joined
                 if total is None or received < total:
                     yield Batch(dict(arrived), received, total, complete=False)
             public_ips = await ips_task
-            instances = await self._join(seen, public_ips)
+            instances = await self._join(seen, public_ips, fresh)
             self._known = seen
             reason = None
             if unreadable:
@@ -226,7 +230,9 @@ class InstanceLoader:
         finally:
             ips_task.cancel()
 
-    async def _read(self, rows: list[Any], known: dict[str, _Known], unreadable: list[str]) -> list[_Known]:
+    async def _read(
+        self, rows: list[Any], known: dict[str, _Known], unreadable: list[str], fresh: list[str]
+    ) -> list[_Known]:
         """Rows to instances: the known object when the row is the same, else parsed (in slices)."""
         read: list[_Known] = []
         started = time.perf_counter()
@@ -243,18 +249,32 @@ class InstanceLoader:
                 unreadable.append(f"{'.'.join(str(p) for p in first['loc']) or 'row'}: {first['msg']}")
                 continue
             read.append(_Known(row, parsed, parsed))
+            fresh.append(parsed.id)
             if time.perf_counter() - started > SLICE:
                 await asyncio.sleep(0)
                 started = time.perf_counter()
         return read
 
-    async def _join(self, entries: dict[str, _Known], public_ips: list[PublicIp] | None) -> dict[str, Instance]:
-        """Attach the public IPs; an instance whose row and addresses did not change keeps its object."""
+    async def _join(
+        self, entries: dict[str, _Known], public_ips: list[PublicIp] | None, fresh: list[str]
+    ) -> dict[str, Instance]:
+        """Attach the public IPs; an instance whose row and addresses did not change keeps its
+        object. Only the rows parsed in this load and the instances whose addresses changed
+        are looked at (the addresses are compared by instance, a few hundred at most)."""
         grouped = public_ips_by_instance(public_ips) if public_ips is not None else None
-        joined: dict[str, Instance] = {}
+        previous, self._grouped = self._grouped, grouped
+        todo: Iterable[str]
+        if grouped is None or previous is None:
+            todo = entries.keys()
+        else:
+            changed_ips = {iid for iid in grouped.keys() | previous.keys() if grouped.get(iid) != previous.get(iid)}
+            todo = changed_ips.union(fresh)
         started = time.perf_counter()
-        for instance_id, entry in entries.items():
-            ips = grouped.get(entry.parsed.id, []) if grouped is not None else None
+        for instance_id in todo:
+            entry = entries.get(instance_id)
+            if entry is None:
+                continue
+            ips = grouped.get(instance_id, []) if grouped is not None else None
             if not ips and not entry.parsed.public_ips:
                 entry.joined = entry.parsed  # nothing to attach: no copy (most instances)
             elif ips is not None and (entry.joined is entry.parsed or entry.joined.public_ips != ips):
@@ -264,5 +284,4 @@ class InstanceLoader:
                     started = time.perf_counter()
             elif ips is None:
                 entry.joined = entry.parsed
-            joined[instance_id] = entry.joined
-        return joined
+        return {instance_id: entry.joined for instance_id, entry in entries.items()}

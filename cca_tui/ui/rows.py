@@ -6,7 +6,6 @@ functions, no Textual: the state computes the visible rows here, the table draws
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -91,23 +90,6 @@ def _key_maker(column: Column | None) -> Callable[[Instance], object]:
 _Entry = tuple[Instance, object]
 
 
-class _Descending:
-    """A sort key in reverse: Python's `reverse=True` as a key, for bisecting a reversed order."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __lt__(self, other: _Descending) -> bool:
-        return other.value < self.value  # type: ignore[operator]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Descending) and self.value == other.value
-
-    __hash__ = None  # type: ignore[assignment]
-
-
 # Above this share of changed instances, an order is sorted again rather than patched.
 PATCH_SHARE = 0.1
 
@@ -180,15 +162,32 @@ class RowIndex:
             self._keys[name] = keys
         return keys
 
-    def _order_key(self, name: str, reverse: bool) -> Callable[[Instance], object]:
-        """The key an order is sorted by, as one value (to bisect it)."""
+    def _locate(self, order: Sequence[Instance], instance: Instance, name: str, reverse: bool) -> int:
+        """Where `instance` goes in `order` (sorted by this index's keys for `name`, `reverse`),
+        by bisection: the first position whose instance sorts after or with it. An order is by
+        the column's key (descending if reversed) then the tie key (always ascending), a total
+        order: an instance of the order is found at its own place."""
         ties = self._column_keys(None)
-        if name == COLUMNS[0].key and not reverse:
-            return lambda instance: ties[instance.id][1]
-        keys = self._column_keys(COLUMN_BY_KEY[name])
-        if reverse:
-            return lambda instance: (_Descending(keys[instance.id][1]), ties[instance.id][1])
-        return lambda instance: (keys[instance.id][1], ties[instance.id][1])
+        tie = ties[instance.id][1]
+        by_name = name == COLUMNS[0].key and not reverse
+        keys = ties if by_name else self._column_keys(COLUMN_BY_KEY[name])
+        key = keys[instance.id][1]
+        low, high = 0, len(order)
+        while low < high:
+            middle = (low + high) // 2
+            other = order[middle].id
+            other_key = keys[other][1]
+            if by_name or other_key == key:
+                before = ties[other][1] < tie  # type: ignore[operator]
+            elif reverse:
+                before = other_key > key  # type: ignore[operator]
+            else:
+                before = other_key < key  # type: ignore[operator]
+            if before:
+                low = middle + 1
+            else:
+                high = middle
+        return low
 
     def _patched(
         self,
@@ -203,10 +202,9 @@ class RowIndex:
         """The previous order without the changed and departed, the changed put back in
         place: each found and placed by bisection, so only the copies are O(n), in C."""
         order, texts = list(order), list(texts)
-        old_key = previous._order_key(name, reverse)
         for iid in gone:
             old = previous.instances[iid]
-            position = bisect_left(order, old_key(old), key=old_key)  # type: ignore[arg-type]
+            position = previous._locate(order, old, name, reverse)
             if position < len(order) and order[position] is old:
                 del order[position]
                 del texts[position]
@@ -214,11 +212,10 @@ class RowIndex:
                 position = next(n for n, instance in enumerate(order) if instance is old)
                 del order[position]
                 del texts[position]
-        key = self._order_key(name, reverse)
         haystacks = self._haystacks
         for iid in changed:
             instance = self.instances[iid]
-            position = bisect_right(order, key(instance), key=key)  # type: ignore[arg-type]
+            position = self._locate(order, instance, name, reverse)
             order.insert(position, instance)
             texts.insert(position, haystacks[iid][1])
         return order, texts
@@ -266,8 +263,7 @@ class RowIndex:
         instance = self.instances.get(instance_id)
         if instance is None:
             return None
-        key = self._order_key(COLUMN_BY_KEY.get(sort_column, COLUMNS[0]).key, reverse)
-        position = bisect_left(rows, key(instance), key=key)  # type: ignore[arg-type]
+        position = self._locate(rows, instance, COLUMN_BY_KEY.get(sort_column, COLUMNS[0]).key, reverse)
         return position if position < len(rows) and rows[position] is instance else None
 
     def arrange(self, filter_text: str, sort_column: str, reverse: bool) -> list[Instance]:

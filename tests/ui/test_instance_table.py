@@ -89,6 +89,8 @@ async def test_rows_are_the_views_rows_keyed_by_id() -> None:
         await until(pilot, lambda: table.row_count == 3, "three rows")
         assert table.row_ids == ["id-0001", "id-0002", "id-0003"]
         assert table.get_row_index("id-0003") == 2
+        assert [key.value for key in table.rows] == table.row_ids  # DataTable's way, for old callers
+        assert table.get_row_index(next(iter(table.rows))) == 0
         assert table.selected_id == screen.view.selected_id == "id-0001"
         lines = drawn(table)
         assert lines[0].split()[:2] == ["Name", "▲"]

@@ -120,3 +120,21 @@ async def test_a_refresh_with_one_change_measures_one_row(monkeypatch) -> None:
         await pilot.pause()
         assert table._widths[0] == len("vm-1999")
         assert measured == ["i1234"]  # leaving costs no measuring
+
+
+async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim) -> None:
+    """The row of the instance is the same; only the address list says it lost its IP."""
+    async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
+        compute = client.compute(*ENV)
+        loader = InstanceLoader()
+        first = (await load_all(loader, compute))[-1].instances
+        with_ips = sorted(iid for iid, instance in first.items() if instance.public_ips)
+        assert with_ips
+        target = with_ips[0]
+        env = big_sim.world.environment(*ENV)
+        with big_sim.world.lock:
+            for rule_id in [r.id for r in env.pf_rules.values() if r.instance_id == target]:
+                del env.pf_rules[rule_id]
+        again = (await load_all(loader, compute))[-1].instances
+        assert not again[target].public_ips
+        assert all(again[iid] is first[iid] for iid in with_ips[1:] if iid != target)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from typing import cast
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -29,6 +30,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets.data_table import RowKey
 
 from cca_tui.api.models import Instance
 from cca_tui.ui.format import state_style
@@ -362,8 +364,15 @@ class InstanceTable(ScrollView, can_focus=True):
         """The ids of the rows, top to bottom."""
         return [instance.id for instance in self._rows]
 
-    def get_row_index(self, instance_id: str) -> int:
+    @property
+    def rows(self) -> dict[RowKey, Instance]:
+        """The rows as DataTable gives them (RowKey whose `.value` is the instance id), for
+        callers written against DataTable. Builds a dict: not for hot paths."""
+        return {RowKey(instance.id): instance for instance in self._rows}
+
+    def get_row_index(self, instance_id: str | RowKey) -> int:
         """The row of an instance (KeyError if it is not shown)."""
+        instance_id = cast(str, instance_id.value) if isinstance(instance_id, RowKey) else instance_id
         if self.view is not None and self._rows is self.view.rows:
             row = self._find(self.view, instance_id)
             if row is None:
