@@ -27,6 +27,7 @@ follow-ups (the detail pane fetching the newly selected instance). A probe task 
 event loop wakes every 2 ms; the largest gap between its wake-ups, less the 2 ms, is the
 longest stall.
 
+Each run is a fresh process (RSS and the garbage collector's work are that run's own).
 Numbers are noisy on a shared machine: `--repeat 3` runs each size three times and prints
 min / median next to each figure. Judge nothing here; print numbers.
 """
@@ -41,6 +42,7 @@ import json
 import multiprocessing
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -478,6 +480,17 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return combined
 
 
+def run_alone(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
+    """One measurement in a fresh process: RSS and the GC's work are that run's alone."""
+    command = [sys.executable, __file__, "--idle", str(args.idle), "--refreshes", str(args.refreshes)]
+    command += ["--latency", str(args.latency), *extra]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
+    return json.loads(lines[-1])
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated instance counts")
@@ -486,29 +499,31 @@ async def main() -> None:
     parser.add_argument("--refreshes", type=int, default=3, help="1 %% refreshes per run")
     parser.add_argument("--far", type=int, default=10000, help="instances for the far (latency) load; 0 skips")
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one run of one size, in this process
+    parser.add_argument("--far-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for total in (int(size) for size in args.sizes.split(",")):
+    if args.one:
+        sim = ChildSim(args.one)
+        try:
+            print(json.dumps(await measure(sim, args.one, args)), flush=True)
+        finally:
+            sim.stop()
+        return
+    if args.far_only:
+        print(json.dumps(await far_first_rows(args.far_only, args.latency)), flush=True)
+        return
+    sizes = [int(size) for size in args.sizes.split(",")]
+    for total in sizes:
         runs = []
         for _ in range(args.repeat):
-            try:
-                sim = ChildSim(total)
-            except RuntimeError as exc:
-                runs.append({"instances": total, "error": f"simulator: {exc}"})
-                break
-            try:
-                runs.append(await measure(sim, total, args))
-            finally:
-                sim.stop()
-        if total == args.far:
-            for run in runs:
-                try:
-                    run.update(await far_first_rows(total, args.latency))
-                except RuntimeError as exc:
-                    run["first_rows_far_s"] = f"simulator: {exc}"
+            run = {"instances": total, **run_alone(args, "--one", str(total))}
+            if total == args.far:
+                run.update(run_alone(args, "--far-only", str(total)))
+            runs.append(run)
         print(json.dumps(combine(runs)), flush=True)
-    if args.far and args.far not in {int(size) for size in args.sizes.split(",")}:
-        print(json.dumps(await far_first_rows(args.far, args.latency)), flush=True)
+    if args.far and args.far not in sizes:
+        print(json.dumps(combine([run_alone(args, "--far-only", str(args.far)) for _ in range(args.repeat)])))
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    asyncio.run(main())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from cca_tui.api.models import Instance
+from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.ui.format import public_ips_text, size_text
 
 
@@ -110,7 +110,17 @@ class RowIndex:
     index was built from scratch. Immutable from outside.
     """
 
-    __slots__ = ("_haystacks", "_keys", "_orders", "_pending", "base", "changed", "departed", "instances")
+    __slots__ = (
+        "_haystacks",
+        "_keys",
+        "_orders",
+        "_pending",
+        "base",
+        "changed",
+        "departed",
+        "instances",
+        "transitional",
+    )
 
     def __init__(self, instances: Mapping[str, Instance], previous: RowIndex | None = None) -> None:
         self.instances = instances
@@ -122,6 +132,8 @@ class RowIndex:
         self._pending: tuple[RowIndex, list[str], list[str]] | None = None
         if previous is None:
             self._haystacks = {iid: (instance, haystack(instance)) for iid, instance in instances.items()}
+            # How many instances are in a transitional state (the screen refreshes sooner).
+            self.transitional = sum(1 for instance in instances.values() if instance.state in TRANSITIONAL_STATES)
             return
         before = previous.instances
         known = before.get
@@ -129,6 +141,15 @@ class RowIndex:
         arrived = sum(1 for iid in changed if iid not in before)
         departed = [] if len(before) + arrived == len(instances) else list(before.keys() - instances.keys())
         self.base, self.changed, self.departed = before, changed, departed
+        transitional = previous.transitional
+        for iid in changed:
+            old = before.get(iid)
+            transitional += (instances[iid].state in TRANSITIONAL_STATES) - (
+                old is not None and old.state in TRANSITIONAL_STATES
+            )
+        for iid in departed:
+            transitional -= before[iid].state in TRANSITIONAL_STATES
+        self.transitional = transitional
         haystacks = dict(previous._haystacks)
         for iid in departed:
             del haystacks[iid]

@@ -94,6 +94,8 @@ class EnvironmentView:
     @cached_property
     def has_transitional(self) -> bool:
         """Something is changing on the server: worth refreshing sooner."""
+        if self.row_index is not None and self.row_index.instances is self.instances:
+            return self.row_index.transitional > 0  # kept up to date with the changes alone
         return any(instance.state in TRANSITIONAL_STATES for instance in self.instances.values())
 
     @property

@@ -39,6 +39,7 @@ def test_row_index_matches_arrange_across_refreshes_filters_and_sorts() -> None:
             fresh = make(rng, n)
             instances[fresh.id] = fresh
         index = RowIndex(instances, previous=index)
+        assert index.transitional == sum(i.state == "Starting" for i in instances.values())
         for text in ("", "web", "run", "10.0.1", "8.8", "É", "[/", "zzz"):
             for column in rng.sample(COLUMN_KEYS, 3):
                 reverse = rng.random() < 0.5
