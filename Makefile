@@ -27,5 +27,8 @@ test: check
 screenshots: $(VENV)/.installed
 	$(BIN)/python scripts/export_screenshots.py
 
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/scale.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cached_property
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
-from cca_tui.ui.rows import COLUMN_BY_KEY, arrange
+from cca_tui.ui.rows import COLUMN_BY_KEY, RowIndex, matches
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,22 @@ class EnvironmentView:
     stale_reason: str | None = None
     # Rows of the last list that could not be read (they are not shown), and why.
     unreadable: str | None = None
+    # What filtering and sorting `instances` needs, kept from one snapshot to the next (a
+    # cache: it never changes what the rows are, only how fast they are found).
+    row_index: RowIndex | None = field(default=None, repr=False)
 
     # --- derived ----------------------------------------------------------------------
 
     @cached_property
     def positions(self) -> dict[str, int]:
         return {instance.id: index for index, instance in enumerate(self.rows)}
+
+    def _row_of(self, instance_id: str | None) -> int | None:
+        if instance_id is None:
+            return None
+        if self.row_index is not None and self.row_index.instances is self.instances:
+            return self.row_index.row_of(self.rows, instance_id, self.sort_column, self.sort_reverse)
+        return self.positions.get(instance_id)
 
     @property
     def selected(self) -> Instance | None:
@@ -84,6 +94,8 @@ class EnvironmentView:
     @cached_property
     def has_transitional(self) -> bool:
         """Something is changing on the server: worth refreshing sooner."""
+        if self.row_index is not None and self.row_index.instances is self.instances:
+            return self.row_index.transitional > 0  # kept up to date with the changes alone
         return any(instance.state in TRANSITIONAL_STATES for instance in self.instances.values())
 
     @property
@@ -99,18 +111,24 @@ class EnvironmentView:
         cursor stays at the same position (the next row takes its place).
         """
         draft = dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-        rows = arrange(draft.instances.values(), draft.filter_text, draft.sort_column, draft.sort_reverse)
+        index = draft.row_index
+        if index is None or index.instances is not draft.instances:
+            index = RowIndex(draft.instances, previous=index)
+        rows = index.arrange(draft.filter_text, draft.sort_column, draft.sort_reverse)
         selected = draft.selected_id
-        visible = {instance.id for instance in rows} if selected is not None else set()
-        if selected is None or selected not in visible:
-            old_index = self.positions.get(self.selected_id, 0) if self.selected_id else 0
+        # Visible means present and matching the filter: no need to look through the rows.
+        current = draft.instances.get(selected) if selected is not None else None
+        if current is None or not matches(current, draft.filter_text):
+            old_index = self._row_of(self.selected_id) or 0
             selected = rows[min(old_index, len(rows) - 1)].id if rows else None
-        return dataclasses.replace(draft, rows=rows, selected_id=selected)
+        return dataclasses.replace(draft, rows=rows, selected_id=selected, row_index=index)
 
-    def with_instances(self, instances: Sequence[Instance], *, when: datetime) -> EnvironmentView:
-        """A complete, fresh list arrived."""
+    def with_instances(
+        self, instances: Sequence[Instance] | Mapping[str, Instance], *, when: datetime
+    ) -> EnvironmentView:
+        """A complete, fresh list arrived (a mapping by id is taken as it is, not copied)."""
         return self._rearranged(
-            instances={instance.id: instance for instance in instances},
+            instances=instances if isinstance(instances, Mapping) else {i.id: i for i in instances},
             loaded=True,
             loading=None,
             last_refresh=when,

@@ -26,7 +26,7 @@ from cca_tui.api.models import Instance, Task
 from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import ssh_commands
-from cca_tui.ui.loading import fetch_instances
+from cca_tui.ui.loading import InstanceLoader, keep_long_lived
 from cca_tui.ui.rows import COLUMN_KEYS
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.help import HelpScreen
@@ -48,6 +48,9 @@ FAST_REFRESH = 1.0
 # A refresh may use at most this share of the time between refreshes: on a huge
 # environment the interval grows so that watching it idle costs next to nothing.
 MAX_REFRESH_SHARE = 0.01
+# During a refresh (rows already shown), the progress in the status line is updated at most
+# this often (seconds).
+PROGRESS_EVERY = 0.5
 
 
 def task_rows(records: list[TrackedTask]) -> list[TaskRow]:
@@ -95,7 +98,9 @@ class InstanceScreen(Screen[None]):
     InstanceScreen TaskLog.hidden { display: none; }
     """
 
-    view: reactive[EnvironmentView] = reactive(cast(EnvironmentView, None), init=False)
+    # repaint=False: the widgets bound to it redraw what changed; a repaint of the screen
+    # would redraw every widget on every keystroke.
+    view: reactive[EnvironmentView] = reactive(cast(EnvironmentView, None), init=False, repaint=False)
 
     def __init__(self, service_code: str, environment_name: str) -> None:
         super().__init__()
@@ -104,6 +109,7 @@ class InstanceScreen(Screen[None]):
         self.compute = self.cca.api.compute(service_code, environment_name)
         self._refresh_timer: Timer | None = None
         self._loading = False
+        self._loader = InstanceLoader()  # remembers the last list: unchanged rows are not parsed again
         self._reload_after = False
         self._interval = float(self.cca.settings.refresh_interval)
 
@@ -212,8 +218,27 @@ class InstanceScreen(Screen[None]):
 
     @work(group="refresh", exit_on_error=False)
     async def _load(self) -> None:
+        # Pages are shown as they arrive on the first load (the rows fill in); a refresh is
+        # applied once complete (a partial list would hide the rows still on their way).
+        # Rows are parsed in slices between pages (see loading.py): the loop stays free.
+        first_load = not self.view.loaded
+        cpu_started = time.thread_time()
+        shown_progress = time.monotonic()
         try:
-            fetched = await fetch_instances(self.compute, self.view.instances)
+            async for batch in self._loader.stream(self.compute):
+                if batch.complete:
+                    self.view = self.view.with_instances(batch.instances, when=self.cca.clock()).with_unreadable(
+                        batch.unreadable
+                    )
+                    keep_long_lived()
+                elif first_load:
+                    self.view = self.view.with_instances(batch.instances, when=self.cca.clock()).with_loading(
+                        LoadProgress(batch.received, batch.total)
+                    )
+                elif time.monotonic() - shown_progress > PROGRESS_EVERY:
+                    # A refresh's progress, now and then: each one redraws the status line.
+                    shown_progress = time.monotonic()
+                    self.view = self.view.with_loading(LoadProgress(batch.received, batch.total))
         except AuthError as exc:
             self._loading = False
             if self.cca.key_refused(exc.status):
@@ -229,13 +254,10 @@ class InstanceScreen(Screen[None]):
             self._schedule_refresh()
             return
         self.cca.key_confirmed = True
-        # What a refresh costs the UI: building the new view and redrawing from it.
-        started = time.perf_counter()
-        self.view = self.view.with_instances(fetched.instances, when=self.cca.clock()).with_unreadable(
-            fetched.unreadable
-        )
         self._loading = False
-        self._adapt_interval(time.perf_counter() - started)
+        # What a refresh costs this process: the loop's CPU time while it ran (reading the
+        # replies, parsing, building the view, drawing), a bound on what is the load's own.
+        self._adapt_interval(time.thread_time() - cpu_started)
         self._schedule_refresh()
 
     # --- selection, filter, sort ------------------------------------------------------

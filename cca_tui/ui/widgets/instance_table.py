@@ -5,33 +5,97 @@ shows them, and it keeps its cursor on the view's selected instance. The operato
 reported with `Highlighted` (the screen records the selection in the view) and header clicks
 with `SortRequested`. What a row shows, the filter and the sort live in `cca_tui/ui/rows.py`.
 
-A refresh never clears the table (DataTable.clear() sends the cursor and the scroll back to
-the top): changed cells are updated, arrivals added, departures removed, then the rows are
-put in the view's order and the cursor goes back to the same instance at the same height.
+Built on Textual's line API, not DataTable: the table holds no rows of its own, it reads
+`view.rows` and draws only the lines on screen, so a refresh, a filter keystroke or a sort
+costs the same at 100 or 100,000 instances (DataTable's add/remove/update per row grows with
+the row count, and its diff of a refresh grows with its square). Per instance it keeps the
+cell texts and their widths, keyed by the instance object (an unchanged instance keeps its
+object across refreshes, see loading.py), so column widths follow the data at the cost of
+what changed. A refresh keeps the cursor on the same instance at the same height on screen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping
+from typing import cast
 
-from rich.text import Text
-from textual import on
-from textual.geometry import Size
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets.data_table import RowKey
 
 from cca_tui.api.models import Instance
 from cca_tui.ui.format import state_style
-from cca_tui.ui.rows import COLUMN_KEYS, COLUMNS
-from cca_tui.ui.safe_text import safe
+from cca_tui.ui.rows import COLUMNS
+from cca_tui.ui.safe_text import printable
 from cca_tui.ui.state import EnvironmentView
 
+CELL_LIMIT = 80  # characters of a cell at most (an ellipsis ends a longer value)
+PADDING = 1  # blank cells on each side of a cell
+STATE_COLUMN = next(n for n, column in enumerate(COLUMNS) if column.key == "state")
+SORT_MARKS = (" ▲", " ▼")
 
-class InstanceTable(DataTable):
+# (the instance, its cells as printable text, their widths in cells)
+_Cells = tuple[Instance, tuple[str, ...], tuple[int, ...]]
+
+
+def cells_of(instance: Instance) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """A row's cells as the terminal shows them: control characters escaped, long values cut."""
+    texts = tuple(printable(column.text(instance), limit=CELL_LIMIT) for column in COLUMNS)
+    return texts, tuple(cell_len(text) for text in texts)
+
+
+class InstanceTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
-    InstanceTable { height: 1fr; }
+    InstanceTable {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .instance-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .instance-table--header { background-tint: $foreground 5%; }
+        }
+        &:dark > .instance-table--even-row { background: $surface-darken-1 40%; }
+        & > .instance-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .instance-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .instance-table--odd-row { }
+        & > .instance-table--even-row { background: $surface-lighten-1 50%; }
+        & > .instance-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
     """
+    COMPONENT_CLASSES = {
+        "instance-table--header",
+        "instance-table--cursor",
+        "instance-table--even-row",
+        "instance-table--odd-row",
+    }
+    BINDINGS: list[BindingType] = [
+        Binding("up", "cursor(-1)", "Cursor up", show=False),
+        Binding("down", "cursor(1)", "Cursor down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First row", show=False),
+        Binding("end,ctrl+end", "last", "Last row", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
+    ]
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
 
@@ -50,109 +114,330 @@ class InstanceTable(DataTable):
             super().__init__()
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        # What the rows show now, to skip unchanged instances and needless re-sorts: a
-        # refresh of thousands of rows where nothing changed must cost next to nothing.
-        self._shown: dict[str, Instance] = {}
-        self._order: list[str] = []
+        super().__init__(**kwargs)
+        self._rows: tuple[Instance, ...] | list[Instance] = ()
+        self._cursor = 0  # index in _rows
+        self._cursor_id: str | None = None
+        # Cells of every instance of the view (not only the visible rows: widths must not jump
+        # while filtering), and how many cells of each width each column has.
+        self._cells: dict[str, _Cells] = {}
+        self._instances: Mapping[str, Instance] = {}
+        self._width_counts: list[Counter[int]] = [Counter() for _ in COLUMNS]
+        self._widths: list[int] = [0] * len(COLUMNS)
+        self._sort: tuple[str, bool] = ("name", False)
+        # Drawn rows: (instance, zebra, cursor) -> strip of the whole row; cleared when the
+        # widths or the styles change.
+        self._strips: dict[tuple[int, bool, bool], tuple[Instance, Strip]] = {}
+        self._strip_key: object = None
+        self._styles: dict[str, Style] = {}
+        self._base_style: Style | None = None
+        self._state_styles: dict[tuple[str, Style], Style] = {}
 
-    def on_mount(self) -> None:
-        for column in COLUMNS:
-            self.add_column(column.label, key=column.key)
-
-    def watch_virtual_size(self, old: Size, new: Size) -> None:
-        # Column widths are measured when the table is idle. Rows drawn before that were
-        # cached at the old widths and would stay squeezed: drop them when widths change.
-        if old.width != new.width:
-            self.notify_style_update()
+    # --- following the view ---------------------------------------------------------
 
     def watch_view(self, old: EnvironmentView | None, new: EnvironmentView | None) -> None:
         if new is None:
             return
-        if old is None or new.rows is not old.rows:
-            self._show(new.rows, keep=new.selected_id)
-        elif new.selected_id is not None and new.selected_id != self.selected_id and new.selected_id in self.rows:
-            self.move_cursor(row=self.get_row_index(new.selected_id), animate=False)
+        if new.instances is not self._instances:
+            index = new.row_index
+            if index is not None and index.base is self._instances and index.changed is not None:
+                self._measure_changes(new.instances, index.changed, index.departed)
+            else:
+                self._measure(new.instances)
+        sort = (new.sort_column, new.sort_reverse)
+        if sort != self._sort:
+            self._sort = sort
+            self._strips.clear()  # the header's mark moved
+            self.refresh_line(0)
+        if old is None or new.rows is not old.rows or new.rows is not self._rows:
+            self._show(new)
+            self.refresh()
+        elif new.selected_id is not None and new.selected_id != self._cursor_id:
+            row = self._find(new, new.selected_id)
+            if row is not None:
+                self._move(row, announce=False)
+
+    def _show(self, view: EnvironmentView) -> None:
+        """New rows: the cursor stays on its instance, at the same height on screen."""
+        height_on_screen = self._cursor - round(self.scroll_y)
+        self._rows = view.rows
+        self._resize()
+        keep = self._cursor_id if self._cursor_id is not None else view.selected_id
+        row = self._find(view, keep)
+        if row is None and view.selected_id is not None and view.selected_id != keep:
+            row = self._find(view, view.selected_id)
+        if row is None:
+            row = min(self._cursor, len(self._rows) - 1)
+        self._cursor = max(0, row)
+        self._cursor_id = self._rows[self._cursor].id if self._rows else None
+        top = max(0, min(self._cursor - height_on_screen, len(self._rows) - self._body_height()))
+        self.scroll_to(y=top, animate=False, immediate=True)
+        if self._cursor_id != view.selected_id:
+            self.post_message(self.Highlighted(self._cursor_id))
+
+    def _find(self, view: EnvironmentView, instance_id: str | None) -> int | None:
+        """The row of an instance in the view, None if it is not shown (by bisection)."""
+        if instance_id is None:
+            return None
+        index = view.row_index
+        if index is not None and index.instances is view.instances:
+            return index.row_of(view.rows, instance_id, view.sort_column, view.sort_reverse)
+        return view.positions.get(instance_id)
+
+    def forget(self) -> None:
+        """Drop every cached cell and width (benchmarks: the cost of drawing from scratch)."""
+        self._cells = {}
+        self._instances = {}
+        self._width_counts = [Counter() for _ in COLUMNS]
+        self._strips.clear()
+        if self.view is not None:
+            self._measure(self.view.instances)
+
+    # --- column widths, from the data ---------------------------------------------------
+
+    def _measure(self, instances: Mapping[str, Instance]) -> None:
+        """Bring the cell cache and the width counts up to date with `instances`: only the
+        instances whose object changed are measured again."""
+        cells, counts = self._cells, self._width_counts
+        fresh: dict[str, _Cells] = {}
+        for instance_id, instance in instances.items():
+            entry = cells.pop(instance_id, None)
+            if entry is None or entry[0] is not instance:
+                if entry is not None:
+                    for count, width in zip(counts, entry[2], strict=True):
+                        count[width] -= 1
+                texts, widths = cells_of(instance)
+                entry = (instance, texts, widths)
+                for count, width in zip(counts, widths, strict=True):
+                    count[width] += 1
+            fresh[instance_id] = entry
+        for _instance, _texts, widths in cells.values():  # the departed
+            for count, width in zip(counts, widths, strict=True):
+                count[width] -= 1
+        self._cells = fresh
+        self._instances = instances
+        self._update_widths()
+
+    def _measure_changes(self, instances: Mapping[str, Instance], changed: list[str], departed: list[str]) -> None:
+        """`_measure` when the state says which instances changed since the ones measured."""
+        cells, counts = self._cells, self._width_counts
+        for instance_id in departed:
+            entry = cells.pop(instance_id, None)
+            if entry is not None:
+                for count, width in zip(counts, entry[2], strict=True):
+                    count[width] -= 1
+        for instance_id in changed:
+            instance = instances[instance_id]
+            entry = cells.get(instance_id)
+            if entry is not None:
+                for count, width in zip(counts, entry[2], strict=True):
+                    count[width] -= 1
+            texts, widths = cells_of(instance)
+            cells[instance_id] = (instance, texts, widths)
+            for count, width in zip(counts, widths, strict=True):
+                count[width] += 1
+        self._instances = instances
+        self._update_widths()
+
+    def _update_widths(self) -> None:
+        counts = self._width_counts
+        widths_now = [
+            max([cell_len(column.label) + len(SORT_MARKS[0])] + [w for w, n in count.items() if n > 0])
+            for column, count in zip(COLUMNS, counts, strict=True)
+        ]
+        for count in counts:  # keep the counters small
+            for width in [w for w, n in count.items() if n <= 0]:
+                del count[width]
+        if widths_now != self._widths:
+            self._widths = widths_now
+            self._strips.clear()
+            self._resize()
+
+    def _resize(self) -> None:
+        """The scrollable size follows the rows and widths. Set without a layout pass (the
+        table's own size does not change): a layout repaints the whole screen, on every
+        filter keystroke. A scrollbar that appears or goes still asks for one."""
+        size = Size(self._total_width(), len(self._rows) + 1)
+        if size != self.virtual_size:
+            self.set_reactive(InstanceTable.virtual_size, size)
+            self._scroll_update(size)
+
+    def _total_width(self) -> int:
+        return sum(width + 2 * PADDING for width in self._widths)
+
+    def _cells_for(self, instance: Instance) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        entry = self._cells.get(instance.id)
+        if entry is not None and entry[0] is instance:
+            return entry[1], entry[2]
+        return cells_of(instance)  # a row of a view not measured yet: drawn, not cached
+
+    # --- drawing ----------------------------------------------------------------------
+
+    def _body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style once per paint, not once per line (it walks the ancestors).
+        self._base_style = self.rich_style
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self._base_style if self._base_style is not None else self.rich_style
+        styles_key = (base, self.has_focus)
+        if styles_key != self._strip_key:
+            self._strip_key = styles_key
+            self._strips.clear()
+            self._styles = {
+                name: base + self.get_component_rich_style(f"instance-table--{name}")
+                for name in ("header", "cursor", "odd-row", "even-row")
+            }
+            self._state_styles = {}
+        if y == 0:
+            line = self._header()
+        else:
+            row = scroll_y + y - 1
+            if row >= len(self._rows):
+                return Strip.blank(width, base)
+            line = self._row_strip(row)
+        return line.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _header(self) -> Strip:
+        style = self._styles["header"]
+        segments = []
+        for column, width in zip(COLUMNS, self._widths, strict=True):
+            label = column.label
+            if column.key == self._sort[0]:
+                label += SORT_MARKS[self._sort[1]]
+            segments.append(Segment(" " * PADDING + label + " " * (width - cell_len(label) + PADDING), style))
+        return Strip(segments)
+
+    def _row_strip(self, row: int) -> Strip:
+        instance = self._rows[row]
+        odd, cursor = bool(row % 2), row == self._cursor
+        key = (id(instance), odd, cursor)
+        cached = self._strips.get(key)
+        if cached is not None and cached[0] is instance:
+            return cached[1]
+        style = self._styles["cursor" if cursor else "odd-row" if odd else "even-row"]
+        state = self._state_style(instance.state, style) if not cursor else style
+        pad = " " * PADDING
+        texts, text_widths = self._cells_for(instance)
+        segments = [
+            Segment(pad + text + " " * (width - text_width) + pad, state if n == STATE_COLUMN else style)
+            for n, (text, text_width, width) in enumerate(zip(texts, text_widths, self._widths, strict=True))
+        ]
+        strip = Strip(segments)
+        if len(self._strips) > 4 * max(100, self.size.height):
+            self._strips.clear()
+        self._strips[key] = (instance, strip)
+        return strip
+
+    def _state_style(self, state: str, row_style: Style) -> Style:
+        key = (state, row_style)
+        found = self._state_styles.get(key)
+        if found is None:
+            found = self._state_styles[key] = row_style + Style.parse(state_style(state))
+        return found
 
     # --- what the screen reads ------------------------------------------------------
 
     @property
     def selected_id(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001 - cursor outside rows while the table is empty
-            return None
+        return self._cursor_id
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def row_ids(self) -> list[str]:
+        """The ids of the rows, top to bottom."""
+        return [instance.id for instance in self._rows]
+
+    @property
+    def rows(self) -> dict[RowKey, Instance]:
+        """The rows as DataTable gives them (RowKey whose `.value` is the instance id), for
+        callers written against DataTable. Builds a dict: not for hot paths."""
+        return {RowKey(instance.id): instance for instance in self._rows}
+
+    def get_row_index(self, instance_id: str | RowKey) -> int:
+        """The row of an instance (KeyError if it is not shown)."""
+        instance_id = cast(str, instance_id.value) if isinstance(instance_id, RowKey) else instance_id
+        if self.view is not None and self._rows is self.view.rows:
+            row = self._find(self.view, instance_id)
+            if row is None:
+                raise KeyError(instance_id)
+            return row
+        return next(n for n, instance in enumerate(self._rows) if instance.id == instance_id)
 
     def select(self, instance_id: str) -> None:
         """Put the cursor on an instance, as arrow keys would."""
-        if instance_id in self.rows:
-            self.move_cursor(row=self.get_row_index(instance_id), animate=False)
+        try:
+            row = self.get_row_index(instance_id)
+        except (KeyError, StopIteration):
+            return
+        self._move(row)
+
+    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
+        """DataTable's way of saying `select`: put the cursor on a row."""
+        self._move(row)
 
     # --- the operator's moves -------------------------------------------------------
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        self.post_message(self.Highlighted(event.row_key.value))
-
-    @on(DataTable.HeaderSelected)
-    def _header_selected(self, event: DataTable.HeaderSelected) -> None:
-        event.stop()
-        self.post_message(self.SortRequested(str(event.column_key.value)))
-
-    # --- the diff -------------------------------------------------------------------
-
-    @staticmethod
-    def _cells(instance: Instance) -> list[Text]:
-        # Every cell a Text (never a str, which DataTable parses as markup) made by `safe`:
-        # server text is shown literally. A Text per row, never shared: _sort_rows_by_position
-        # tells rows apart by the identity of the name cell.
-        cells: list[Text] = []
-        for column in COLUMNS:
-            value = column.text(instance)
-            cells.append(safe(value, state_style(value) if column.key == "state" else "", limit=80))
-        return cells
-
-    def _show(self, ordered: Sequence[Instance], *, keep: str | None) -> None:
-        selected = keep if keep is not None else self.selected_id
-        offset_on_screen = self.cursor_row - int(self.scroll_y) if self.selected_id else 0
-        wanted = {i.id for i in ordered}
-        for row_key in list(self.rows):
-            if row_key.value not in wanted:
-                self.remove_row(row_key)
-                self._shown.pop(row_key.value or "", None)
-        for instance in ordered:
-            shown = self._shown.get(instance.id)
-            if shown is not None and shown == instance:
-                continue
-            cells = self._cells(instance)
-            if shown is not None:
-                for column, old, new in zip(COLUMN_KEYS, self.get_row(instance.id), cells, strict=True):
-                    if str(old) != str(new):  # styles follow from the text
-                        self.update_cell(instance.id, column, new, update_width=True)
-            else:
-                self.add_row(*cells, key=instance.id)
-            self._shown[instance.id] = instance
-        order = [instance.id for instance in ordered]
-        if order != self._order:
-            self._sort_rows_by_position({instance_id: index for index, instance_id in enumerate(order)})
-            self._order = order
-        self._restore_cursor(selected, offset_on_screen)
-
-    def _sort_rows_by_position(self, position: dict[str, int]) -> None:
-        # DataTable.sort hands its key function a row's cells, not its key: find the row
-        # through the identity of its name cell, which is a distinct Text object per row.
-        rows_by_identity = {id(self.get_row(key)[0]): position[key.value or ""] for key in self.rows}
-        self.sort(COLUMN_KEYS[0], key=lambda name_cell: rows_by_identity.get(id(name_cell), 0))
-
-    def _restore_cursor(self, selected: str | None, offset_on_screen: int) -> None:
-        if not self.row_count:
+    def _move(self, row: int, *, announce: bool = True) -> None:
+        if not self._rows:
             return
-        if selected is not None and selected in self.rows:
-            row = self.get_row_index(selected)
-        else:
-            row = min(self.cursor_row, self.row_count - 1)
-        self.move_cursor(row=row, animate=False, scroll=False)
-        self.scroll_to(y=max(0, row - offset_on_screen), animate=False, immediate=True)
+        row = max(0, min(row, len(self._rows) - 1))
+        before, before_row = self._cursor_id, self._cursor
+        self._cursor = row
+        self._cursor_id = self._rows[row].id
+        body = self._body_height()
+        top = round(self.scroll_y)
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + body:
+            self.scroll_to(y=row - body + 1, animate=False, immediate=True)
+        self.refresh_line(before_row + 1)  # (a scroll redraws everything anyway)
+        self.refresh_line(row + 1)
+        if announce and self._cursor_id != before:
+            self.post_message(self.Highlighted(self._cursor_id))
+
+    def action_cursor(self, step: int) -> None:
+        self._move(self._cursor + step)
+
+    def action_page(self, direction: int) -> None:
+        self._move(self._cursor + direction * self._body_height())
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(len(self._rows) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            x = offset.x + round(self.scroll_x)
+            for column, width in zip(COLUMNS, self._widths, strict=True):
+                x -= width + 2 * PADDING
+                if x < 0:
+                    event.stop()
+                    self.post_message(self.SortRequested(column.key))
+                    return
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if row < len(self._rows):
+            event.stop()
+            self._move(row)

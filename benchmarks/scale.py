@@ -1,0 +1,529 @@
+"""How the instance screen feels with thousands of instances: the real app, headless, timed
+from the key press to the repaint.
+
+Run: .venv/bin/python benchmarks/scale.py [--sizes 1000,10000,50000] [--idle 30] [--repeat 1]
+
+For each size N the simulator (a real HTTP server on loopback, page cap 500) runs in a child
+process, so the app's CPU, RSS and event-loop stalls are its own. The app runs under
+Textual's pilot in this process and is driven with keys, as an operator drives it:
+
+- the picker's Enter to the first rows painted (`first_rows_s`), then to all N rows;
+- typing a 6-letter prefix of a name in the `/` filter, each key to its repaint;
+- sorting (`>` `>` `<` `!`), clearing the filter (Escape);
+- a refresh (ctrl+r) after 1 % of the instances changed on the server: `refresh_apply_ms`
+  runs from the arrival of the last reply of that refresh to the repaint that shows the
+  changes; `baseline_apply_ms` is the same refresh applied from scratch, in the same run:
+  clearing and refilling (an empty view, every row parsed again, every cell, width,
+  filter text and sort key recomputed), the naive way;
+- idle CPU with the default refresh interval (5 s, or what the screen adapted it to);
+- RSS once everything is loaded.
+
+"Repaint" is measured in the compositor: every frame the screen sends to the (headless)
+driver is rendered to terminal text as a real terminal would receive it, timestamped, and
+tested against what was expected of the view it showed. A key's time runs to the first
+frame that showed the expected view; `filter_key_settled_ms` runs to the end of the burst
+of frames (less than 100 ms apart) that followed it: deferred work, and other widgets'
+follow-ups (the detail pane fetching the newly selected instance). A probe task on the
+event loop wakes every 2 ms; the largest gap between its wake-ups, less the 2 ms, is the
+longest stall.
+
+Each run is a fresh process (RSS and the garbage collector's work are that run's own).
+Numbers are noisy on a shared machine: `--repeat 3` runs each size three times and prints
+min / median next to each figure. Judge nothing here; print numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import multiprocessing
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+ENVIRONMENT = ("compute-on", "production")
+PAGE_CAP = 500
+FRAME_BURST_GAP = 0.1
+PROBE_INTERVAL = 0.002
+KEY_TIMEOUT = 60.0
+
+
+# --- the simulator, in a child process -------------------------------------------------
+
+
+def _churn(world: Any, share: float, round_: int) -> dict[str, tuple[str, str]]:
+    """Change `share` of the first environment's instances as other operators would: stop
+    or start some, rename others. Returns id -> (name, state) after the change."""
+    churn = getattr(world, "churn", None)
+    env = world.environment(*ENVIRONMENT)
+    with world.lock:
+        if churn is not None:  # the simulator's own churn, where it has one
+            ids = churn(*ENVIRONMENT, share, seed=round_)
+        else:
+            chosen = random.Random(round_).sample(
+                list(env.instances.values()), max(1, round(share * len(env.instances)))
+            )
+            for n, instance in enumerate(chosen):
+                if n % 2 == 0 and instance.state in ("Running", "Stopped"):
+                    instance.state = "Stopped" if instance.state == "Running" else "Running"
+                else:
+                    instance.name = f"{instance.name.split('~')[0]}~{round_}"
+            ids = [i.id for i in chosen]
+        return {i: (env.instances[i].name, env.instances[i].state) for i in ids}
+
+
+def _serve(conn: Any, instances: int, latency: float) -> None:
+    from cca_tui.sim.options import SimOptions
+    from cca_tui.sim.server import SimServer
+
+    try:
+        sim = SimServer(SimOptions(task_delay=0, instances=instances, page_cap=PAGE_CAP, latency=latency)).start()
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ok", (sim.url, sim.api_key)))
+    round_ = 0
+    while True:
+        command, argument = conn.recv()
+        if command == "churn":
+            round_ += 1
+            conn.send(_churn(sim.world, argument, round_))
+        else:
+            break
+    sim.stop()
+
+
+class ChildSim:
+    def __init__(self, instances: int, latency: float = 0.0) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, instances, latency), daemon=True)
+        self.process.start()
+        status, payload = self.conn.recv()
+        if status != "ok":
+            self.process.join()
+            raise RuntimeError(payload)
+        self.url, self.api_key = payload
+
+    def churn(self, share: float) -> dict[str, tuple[str, str]]:
+        self.conn.send(("churn", share))
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send(("stop", None))
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+# --- what the app did, and when ----------------------------------------------------------
+
+
+class Recorder:
+    """Frames painted (time, view shown), replies received, and event-loop stalls."""
+
+    def __init__(self) -> None:
+        self.frames: list[float] = []
+        # What `painted` waits for: (since, test of the view shown) -> first frame that passed.
+        # Tested as each frame is painted: keeping the views for later would keep every
+        # snapshot of thousands of instances alive (and skew RSS and the GC's work).
+        self._expected: dict[int, tuple[float, Callable[[Any], bool], list[int]]] = {}
+        self.replies: list[tuple[float, str]] = []
+        # (time, gap beyond the probe's sleep, CPU time this thread used during the gap)
+        self.wakes: list[tuple[float, float, float]] = []
+        self._probe: asyncio.Task[None] | None = None
+        self.settled: float | None = None
+
+    def attach(self, app: Any) -> None:
+        from textual._compositor import CompositorUpdate
+
+        original_display = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            original_display(screen, renderable)
+            if renderable is None:
+                return
+            # Headless drivers skip this: do what a terminal driver does with the frame.
+            if isinstance(renderable, CompositorUpdate):
+                renderable.render_segments(app.console)
+            now = time.perf_counter()
+            self.frames.append(now)
+            view = getattr(app.screen, "view", None)
+            if view is not None:
+                for since, shows, first in self._expected.values():
+                    if not first and now >= since and shows(view):
+                        first.append(len(self.frames) - 1)
+
+        app._display = display
+        http = app.client.http._http
+        original_send = http.send
+
+        async def send(request: Any, *args: Any, **kwargs: Any) -> Any:
+            response = await original_send(request, *args, **kwargs)
+            self.replies.append((time.perf_counter(), f"{request.method} {request.url.path}"))
+            return response
+
+        http.send = send
+
+    def start_probe(self) -> None:
+        async def probe() -> None:
+            last, last_cpu = time.perf_counter(), time.thread_time()
+            while True:
+                await asyncio.sleep(PROBE_INTERVAL)
+                now, cpu = time.perf_counter(), time.thread_time()
+                self.wakes.append((now, max(0.0, now - last - PROBE_INTERVAL), cpu - last_cpu))
+                last, last_cpu = now, cpu
+
+        self._probe = asyncio.get_running_loop().create_task(probe())
+
+    def stop_probe(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+
+    def stall_ms(self, start: float, end: float, *, cpu: bool = False) -> float:
+        """The longest gap between the probe's wake-ups in [start, end]: wall time, or the CPU
+        time the event loop's thread used in a gap (what the app did, not what the machine's
+        other processes took from it)."""
+        gaps = [
+            cpu_gap if cpu else gap for when, gap, cpu_gap in self.wakes if start < when <= end + PROBE_INTERVAL * 5
+        ]
+        return round(max(gaps, default=0.0) * 1000, 1)
+
+    def expect(self, shows: Callable[[Any], bool]) -> list[int]:
+        """Start looking for the first frame, from now on, that shows a view matching `shows`.
+        Call before the key press: the frame may be painted before the press returns."""
+        first: list[int] = []
+        self._expected[id(first)] = (time.perf_counter(), shows, first)
+        return first
+
+    async def painted(self, first: list[int], timeout: float = KEY_TIMEOUT) -> float | None:
+        """When the first frame that showed the expected view was painted. `settled` is set
+        to the end of the burst of frames that followed it (less than FRAME_BURST_GAP apart:
+        deferred work, but also other widgets' follow-ups such as the detail pane's fetch)."""
+        self.settled = None
+        try:
+            deadline = time.perf_counter() + timeout
+            while not first:
+                if time.perf_counter() > deadline:
+                    return None
+                await asyncio.sleep(0.001)
+        finally:
+            self._expected.pop(id(first), None)
+        frames = self.frames
+        while True:
+            last = first[0]
+            while last + 1 < len(frames) and frames[last + 1] - frames[last] < FRAME_BURST_GAP:
+                last += 1
+            if time.perf_counter() - frames[last] >= FRAME_BURST_GAP:
+                self.settled = frames[last]
+                return frames[first[0]]
+            await asyncio.sleep(0.01)
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = KEY_TIMEOUT) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.002)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def make_app(url: str, api_key: str, state_dir: Path) -> Any:
+    from datetime import datetime
+
+    from cca_tui.config import Settings, StateStore
+    from cca_tui.ui.app import CcaApp
+
+    settings = Settings(profile_name="bench", api_url=url, api_key=SecretStr(api_key), refresh_interval=5.0)
+    kwargs: dict[str, Any] = {
+        "state": StateStore(state_dir / "state.json"),
+        "environment": None,
+        "clock": datetime.now,
+        "ssh_dir": state_dir / "ssh",
+    }
+    try:
+        return CcaApp(settings, journal_path=state_dir / "journal", **kwargs)
+    except TypeError:  # an app without a task journal
+        return CcaApp(settings, **kwargs)
+
+
+def ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def summary(values: list[float | None]) -> dict[str, float | None]:
+    known = [v for v in values if v is not None]
+    if not known:
+        return {"median": None, "max": None}
+    return {"median": round(statistics.median(known), 1), "max": round(max(known), 1)}
+
+
+# --- one run ------------------------------------------------------------------------------
+
+
+async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int) -> tuple[float | None, float | None]:
+    """Enter on the picker: (seconds to the first rows painted, to all rows painted)."""
+    from textual.widgets import DataTable
+
+    await wait_for(lambda: app.screen.query(DataTable) and app.screen.query_one(DataTable).row_count > 0)
+    picker = app.screen.query_one(DataTable)
+    picker.move_cursor(row=picker.get_row_index("/".join(ENVIRONMENT)))
+    picker.focus()
+    await pilot.pause()
+    first_rows = recorder.expect(lambda v: len(v.rows) > 0)
+    all_rows = recorder.expect(lambda v: len(v.instances) >= total and v.loading is None)
+    started = time.perf_counter()
+    await pilot.press("enter")
+    first = await recorder.painted(first_rows)
+    everything = await recorder.painted(all_rows)
+    return (
+        None if first is None else first - started,
+        None if everything is None else everything - started,
+    )
+
+
+async def press_and_time(pilot: Any, recorder: Recorder, key: str, shows: Callable[[Any], bool]) -> float | None:
+    expected = recorder.expect(shows)
+    started = time.perf_counter()
+    await pilot.press(key)
+    painted = await recorder.painted(expected)
+    return None if painted is None else painted - started
+
+
+async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[str, Any]:
+    recorder = Recorder()
+    state_dir = Path(tempfile.mkdtemp(prefix="cca-tui-bench-"))
+    app = make_app(sim.url, sim.api_key, state_dir)
+    result: dict[str, Any] = {"instances": total}
+    async with app.run_test(size=(160, 50)) as pilot:
+        recorder.attach(app)
+        recorder.start_probe()
+        load_started = time.perf_counter()
+        first, everything = await open_environment(app, pilot, recorder, total)
+        result["first_rows_s"] = None if first is None else round(first, 3)
+        result["all_rows_s"] = None if everything is None else round(everything, 3)
+        result["load_stall_max_ms"] = recorder.stall_ms(load_started, time.perf_counter())
+        result["load_stall_cpu_ms"] = recorder.stall_ms(load_started, time.perf_counter(), cpu=True)
+        screen = app.screen
+        for box in screen.query("Input"):
+            box.cursor_blink = False
+
+        # Filter: a 6-letter prefix of a name in the middle of the list.
+        rows = list(screen.view.rows)
+        name = rows[len(rows) // 2].name
+        prefix = name[:6]
+        started = time.perf_counter()
+        await pilot.press("slash")
+        keys: list[float | None] = []
+        settled: list[float | None] = []
+        for n in range(1, len(prefix) + 1):
+            typed = prefix[:n]
+            pressed = time.perf_counter()
+            keys.append(ms(await press_and_time(pilot, recorder, typed[-1], lambda v, t=typed: v.filter_text == t)))
+            settled.append(ms(recorder.settled - pressed) if recorder.settled is not None else None)
+        result["filter_key_ms"] = summary(keys)
+        result["filter_keys"] = keys
+        result["filter_key_settled_ms"] = summary(settled)
+        result["filter_matches"] = len(screen.view.rows)
+        await pilot.press("enter")  # back to the table, the filter kept
+        result["clear_filter_ms"] = ms(
+            await press_and_time(pilot, recorder, "escape", lambda v: v.filter_text == "" and len(v.rows) >= total)
+        )
+        result["filter_stall_max_ms"] = recorder.stall_ms(started, time.perf_counter())
+        result["filter_stall_cpu_ms"] = recorder.stall_ms(started, time.perf_counter(), cpu=True)
+
+        # Sort: next column twice, back once, reverse.
+        started = time.perf_counter()
+        sorts: list[float | None] = []
+        for key in ("greater_than_sign", "greater_than_sign", "less_than_sign", "exclamation_mark"):
+            before = screen.view
+            sorts.append(
+                ms(
+                    await press_and_time(
+                        pilot,
+                        recorder,
+                        key,
+                        lambda v, b=before: (v.sort_column, v.sort_reverse) != (b.sort_column, b.sort_reverse),
+                    )
+                )
+            )
+        result["sort_ms"] = summary(sorts)
+        result["sort_stall_max_ms"] = recorder.stall_ms(started, time.perf_counter())
+        result["sort_stall_cpu_ms"] = recorder.stall_ms(started, time.perf_counter(), cpu=True)
+
+        # Refresh with 1 % changed, then the same applied from scratch.
+        applies, stalls, requests, baselines = [], [], [], []
+        for _ in range(args.refreshes):
+            applied, _stall, _count = await timed_refresh(pilot, recorder, sim, screen, from_scratch=True)
+            baselines.append(applied)
+        started = time.perf_counter()
+        for _ in range(args.refreshes):
+            applied, stall, count = await timed_refresh(pilot, recorder, sim, screen)
+            applies.append(applied)
+            stalls.append(stall)
+            requests.append(count)
+        result["refresh_stall_cpu_ms"] = recorder.stall_ms(started, time.perf_counter(), cpu=True)
+        result["refresh_apply_ms"] = summary(applies)
+        result["baseline_apply_ms"] = summary(baselines)
+        result["refresh_stall_max_ms"] = max((s for s in stalls if s is not None), default=None)
+        result["list_requests_per_refresh"] = max(requests, default=None)
+
+        # Nothing to do: the refresh timer's cost alone (the probe stopped: it costs too).
+        recorder.stop_probe()
+        await pilot.pause(0.5)
+        cpu, wall = time.process_time(), time.perf_counter()
+        await asyncio.sleep(args.idle)
+        result["idle_cpu_pct"] = round((time.process_time() - cpu) / (time.perf_counter() - wall) * 100, 2)
+        result["idle_s"] = args.idle
+        interval = getattr(screen, "_interval", None)
+        result["refresh_interval_s"] = interval
+        gc.collect()
+        result["rss_mb"] = rss_mb()
+    return result
+
+
+async def timed_refresh(
+    pilot: Any, recorder: Recorder, sim: ChildSim, screen: Any, *, from_scratch: bool = False
+) -> tuple[float | None, float | None, int]:
+    """ctrl+r after 1 % changed: (ms from the last reply to the repaint, longest stall, requests)."""
+    await wait_for(lambda: not getattr(screen, "_loading", False))
+    changed = sim.churn(0.01)
+    if from_scratch:
+        drop_caches(screen)
+    replies_before = len(recorder.replies)
+
+    def shows(view: Any) -> bool:
+        return view.loading is None and all(
+            (view.instances.get(i) is not None and (view.instances[i].name, view.instances[i].state) == after)
+            for i, after in changed.items()
+        )
+
+    expected = recorder.expect(shows)
+    started = time.perf_counter()
+    await pilot.press("ctrl+r")
+
+    painted = await recorder.painted(expected)
+    await wait_for(lambda: not getattr(screen, "_loading", False))
+    during = [(when, what) for when, what in recorder.replies[replies_before:] if painted is None or when <= painted]
+    # The lists of the refresh (instance pages, public IPs); other replies in that time are
+    # other widgets' (the detail pane reading the selected instance).
+    lists = [when for when, what in during if what.endswith(("/instances", "/publicipaddresses"))]
+    applied = None if painted is None or not lists else painted - max(lists)
+    return ms(applied), recorder.stall_ms(started, painted or time.perf_counter()), len(lists)
+
+
+def drop_caches(screen: Any) -> None:
+    """Forget everything the screen kept from the last list: the next one is applied as if new."""
+    from cca_tui.ui.state import EnvironmentView
+
+    view = screen.view
+    screen.view = EnvironmentView(view.ref, sort_column=view.sort_column, sort_reverse=view.sort_reverse, loaded=True)
+    for holder in (screen.query_one("InstanceTable"), getattr(screen, "_loader", None)):
+        forget = getattr(holder, "forget", None)
+        if forget is not None:
+            forget()
+
+
+async def far_first_rows(total: int, latency: float) -> dict[str, Any]:
+    sim = ChildSim(total, latency=latency)
+    try:
+        recorder = Recorder()
+        app = make_app(sim.url, sim.api_key, Path(tempfile.mkdtemp(prefix="cca-tui-bench-")))
+        async with app.run_test(size=(160, 50)) as pilot:
+            recorder.attach(app)
+            first, everything = await open_environment(app, pilot, recorder, total)
+        return {
+            "first_rows_far_s": None if first is None else round(first, 3),
+            "all_rows_far_s": None if everything is None else round(everything, 3),
+            "far_latency_s": latency,
+            "far_instances": total,
+        }
+    finally:
+        sim.stop()
+
+
+def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One object from repeated runs: each number as [min, median] when there were several."""
+    if len(runs) == 1:
+        return runs[0]
+
+    def merge(values: list[Any]) -> Any:
+        if all(isinstance(v, dict) for v in values):
+            return {k: merge([v[k] for v in values]) for k in values[0]}
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) == len(values) and numbers:
+            return {"min": min(numbers), "median": round(statistics.median(numbers), 3)}
+        return values[0] if all(v == values[0] for v in values) else values
+
+    combined = {key: merge([run.get(key) for run in runs]) for key in runs[0]}
+    combined["instances"] = runs[0]["instances"]
+    combined["runs"] = len(runs)
+    return combined
+
+
+def run_alone(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
+    """One measurement in a fresh process: RSS and the GC's work are that run's alone."""
+    command = [sys.executable, __file__, "--idle", str(args.idle), "--refreshes", str(args.refreshes)]
+    command += ["--latency", str(args.latency), *extra]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
+    return json.loads(lines[-1])
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated instance counts")
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU measurement")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size (min / median reported)")
+    parser.add_argument("--refreshes", type=int, default=3, help="1 %% refreshes per run")
+    parser.add_argument("--far", type=int, default=10000, help="instances for the far (latency) load; 0 skips")
+    parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one run of one size, in this process
+    parser.add_argument("--far-only", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        sim = ChildSim(args.one)
+        try:
+            print(json.dumps(await measure(sim, args.one, args)), flush=True)
+        finally:
+            sim.stop()
+        return
+    if args.far_only:
+        print(json.dumps(await far_first_rows(args.far_only, args.latency)), flush=True)
+        return
+    sizes = [int(size) for size in args.sizes.split(",")]
+    for total in sizes:
+        runs = []
+        for _ in range(args.repeat):
+            run = {"instances": total, **run_alone(args, "--one", str(total))}
+            if total == args.far:
+                run.update(run_alone(args, "--far-only", str(total)))
+            runs.append(run)
+        print(json.dumps(combine(runs)), flush=True)
+    if args.far and args.far not in sizes:
+        print(json.dumps(combine([run_alone(args, "--far-only", str(args.far)) for _ in range(args.repeat)])))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

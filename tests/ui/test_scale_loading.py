@@ -1,0 +1,140 @@
+"""Loading at scale: pages streamed as they arrive, unchanged rows not parsed again (their
+instance keeps its object), two lists per refresh whatever the size, and the table
+measuring only what changed. Real HTTP against the simulator, with a small page cap."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from cca_tui.api.client import CloudCAClient
+from cca_tui.api.models import Instance
+from cca_tui.sim.options import SimOptions
+from cca_tui.ui import loading
+from cca_tui.ui.loading import InstanceLoader
+from cca_tui.ui.state import EnvironmentRef, EnvironmentView
+from cca_tui.ui.widgets import instance_table
+
+ENV = ("compute-on", "production")
+
+
+class Counting(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path.rsplit("/", 1)[-1])
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.fixture
+def big_sim(sim_factory):
+    return sim_factory(SimOptions(task_delay=0, instances=450, page_cap=50))
+
+
+async def load_all(loader: InstanceLoader, compute) -> list:
+    return [batch async for batch in loader.stream(compute)]
+
+
+async def test_pages_stream_and_unchanged_rows_keep_their_objects(big_sim, monkeypatch) -> None:
+    transport = Counting()
+    parsed: list[object] = []
+    validate = Instance.model_validate
+
+    def counting_validate(row: object, *args: object, **kwargs: object) -> Instance:
+        parsed.append(row)
+        return validate(row, *args, **kwargs)
+
+    monkeypatch.setattr(loading.Instance, "model_validate", counting_validate)
+    async with CloudCAClient(big_sim.url, big_sim.api_key, transport=transport, max_retries=0) as client:
+        compute = client.compute(*ENV)
+        loader = InstanceLoader()
+        batches = await load_all(loader, compute)
+        # Page 1 is handed over before the other eight pages are in.
+        assert len(batches) == 9
+        assert [b.complete for b in batches] == [False] * 8 + [True]
+        assert len(batches[0].instances) == 50 and batches[0].total == 450
+        first = batches[-1].instances
+        assert len(first) == 450 and len(parsed) == 450
+        # Two lists: the instance pages and the public IPs, nothing per row.
+        assert sorted(set(transport.paths)) == ["instances", "publicipaddresses"]
+        assert transport.paths.count("instances") == 9 and transport.paths.count("publicipaddresses") == 1
+
+        # 1 % changes on the server: only those rows are parsed, the others keep their object.
+        env = big_sim.world.environment(*ENV)
+        changed = sorted(env.instances)[::100]
+        with big_sim.world.lock:
+            for instance_id in changed:
+                env.instances[instance_id].name += "-renamed"
+        parsed.clear()
+        again = (await load_all(loader, compute))[-1].instances
+        assert sorted(again) == sorted(first)
+        assert len(parsed) == len(changed)
+        for instance_id, instance in again.items():
+            if instance_id in changed:
+                assert instance is not first[instance_id] and instance.name.endswith("-renamed")
+            else:
+                assert instance is first[instance_id]
+        # Public IPs are joined (the seed forwards ports on some instances).
+        assert any(instance.public_ips for instance in again.values())
+
+
+async def test_a_refresh_with_one_change_measures_one_row(monkeypatch) -> None:
+    """The state says which instances changed; the table re-measures those alone."""
+    from textual.app import App
+
+    instances = [Instance(id=f"i{n}", name=f"vm-{n}", state="Running") for n in range(2000)]
+    view = EnvironmentView(EnvironmentRef("c", "e")).with_instances(instances, when=None)  # type: ignore[arg-type]
+    measured: list[str] = []
+    cells_of = instance_table.cells_of
+
+    def counting(instance: Instance):
+        measured.append(instance.id)
+        return cells_of(instance)
+
+    monkeypatch.setattr(instance_table, "cells_of", counting)
+
+    class Host(App[None]):
+        def compose(self):
+            yield instance_table.InstanceTable()
+
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(instance_table.InstanceTable)
+        table.view = view
+        await pilot.pause()
+        assert len(measured) == 2000
+        measured.clear()
+        changed = list(instances)
+        changed[1234] = instances[1234].model_copy(update={"name": "a-much-longer-name-than-any-other"})
+        table.view = view.with_instances(changed, when=None)  # type: ignore[arg-type]
+        await pilot.pause()
+        assert measured == ["i1234"]
+        assert table._widths[0] == len("a-much-longer-name-than-any-other")
+        # It leaves: the column narrows back.
+        table.view = table.view.with_instances(instances[:1234] + instances[1235:], when=None)  # type: ignore[arg-type]
+        await pilot.pause()
+        assert table._widths[0] == len("vm-1999")
+        assert measured == ["i1234"]  # leaving costs no measuring
+
+
+async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim) -> None:
+    """The row of the instance is the same; only the address list says it lost its IP."""
+    async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
+        compute = client.compute(*ENV)
+        loader = InstanceLoader()
+        first = (await load_all(loader, compute))[-1].instances
+        with_ips = sorted(iid for iid, instance in first.items() if instance.public_ips)
+        assert with_ips
+        target = with_ips[0]
+        env = big_sim.world.environment(*ENV)
+        with big_sim.world.lock:
+            for rule_id in [r.id for r in env.pf_rules.values() if r.instance_id == target]:
+                del env.pf_rules[rule_id]
+        again = (await load_all(loader, compute))[-1].instances
+        assert not again[target].public_ips
+        assert all(again[iid] is first[iid] for iid in with_ips[1:] if iid != target)

@@ -1,0 +1,62 @@
+"""RowIndex: the same rows as `arrange`, however the list, filter and sort change."""
+
+from __future__ import annotations
+
+import random
+
+from cca_tui.api.models import Instance, InstancePublicIp
+from cca_tui.ui.rows import COLUMN_KEYS, RowIndex, arrange
+from cca_tui.ui.state import EnvironmentRef, EnvironmentView
+
+STATES = ["Running", "Stopped", "Starting", "Error"]
+NAMES = ["web", "Web", "db", "app", "cache", "ÉCOLE", "[/]", "a\x1bb"]
+
+
+def make(rng: random.Random, n: int) -> Instance:
+    ips = [InstancePublicIp(id=f"p{n}", ip_address=f"8.8.{n % 5}.{n % 7}")] if rng.random() < 0.2 else None
+    return Instance(
+        id=f"id-{n:05d}",
+        name=f"{rng.choice(NAMES)}-{rng.randrange(50)}",
+        state=rng.choice(STATES),
+        ip_address=f"10.0.{rng.randrange(3)}.{rng.randrange(256)}" if rng.random() < 0.9 else None,
+        compute_offering_name=rng.choice(["small", "large", None]),
+        cpu_count=rng.choice([1, 2, None]),
+        memory_in_mb=rng.choice([512, 2048, None]),
+        public_ips=ips,
+    )
+
+
+def test_row_index_matches_arrange_across_refreshes_filters_and_sorts() -> None:
+    rng = random.Random(7)
+    instances = {i.id: i for i in (make(rng, n) for n in range(400))}
+    index = None
+    for round_ in range(12):
+        # Change, add and drop a few instances, keeping the others' objects (as a refresh does).
+        instances = dict(instances)
+        for victim in rng.sample(sorted(instances), 8):
+            del instances[victim]
+        for n in rng.sample(range(600), 10):
+            fresh = make(rng, n)
+            instances[fresh.id] = fresh
+        index = RowIndex(instances, previous=index)
+        assert index.transitional == sum(i.state == "Starting" for i in instances.values())
+        for text in ("", "web", "run", "10.0.1", "8.8", "É", "[/", "zzz"):
+            for column in rng.sample(COLUMN_KEYS, 3):
+                reverse = rng.random() < 0.5
+                expected = arrange(instances.values(), text, column, reverse)
+                rows = index.arrange(text, column, reverse)
+                assert rows == expected, (round_, text, column, reverse)
+                where = {instance.id: n for n, instance in enumerate(rows)}
+                for instance_id in rng.sample(sorted(instances), 40):
+                    assert index.row_of(rows, instance_id, column, reverse) == where.get(instance_id)
+
+
+def test_view_keeps_its_index_while_only_filter_or_sort_change() -> None:
+    rng = random.Random(3)
+    view = EnvironmentView(EnvironmentRef("c", "e")).with_instances([make(rng, n) for n in range(50)], when=None)  # type: ignore[arg-type]
+    index = view.row_index
+    assert index is not None
+    assert view.with_filter("web").with_sort("state").row_index is index
+    again = view.with_instances(list(view.instances.values()), when=None)  # type: ignore[arg-type]
+    assert again.row_index is not index
+    assert again.rows == view.rows
