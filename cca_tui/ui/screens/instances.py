@@ -112,6 +112,7 @@ class InstanceScreen(Screen[None]):
         self._loader = InstanceLoader()  # remembers the last list: unchanged rows are not parsed again
         self._reload_after = False
         self._interval = float(self.cca.settings.refresh_interval)
+        self._filter_typing = False
 
     @property
     def cca(self) -> CcaApp:
@@ -272,6 +273,8 @@ class InstanceScreen(Screen[None]):
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
+        # Until Enter or Esc, letters typed are the filter's, wherever they were sent.
+        self._filter_typing = True
         box.add_class("visible")
         # Focus now, not on the next idle (Widget.focus defers): the keys typed right after
         # `/` belong to the filter. Deferred, "/web" typed fast would press `w` (password).
@@ -288,7 +291,7 @@ class InstanceScreen(Screen[None]):
             event.stop()
             event.prevent_default()
             self.action_filter()
-        elif box.has_class("visible") and not box.has_focus and event.is_printable and event.character:
+        elif self._filter_typing and not box.has_focus and event.is_printable and event.character:
             # Keys of the same burst were already on their way to the table: take them back.
             event.stop()
             event.prevent_default()
@@ -300,12 +303,14 @@ class InstanceScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
+        self._filter_typing = False
         box = self.query_one("#filter", Input)
         if not box.value:
             box.remove_class("visible")
         self.table.focus()
 
     def action_clear_filter(self) -> None:
+        self._filter_typing = False
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("visible")
