@@ -138,7 +138,16 @@ def run_app(args: argparse.Namespace) -> int:
 
     # The demo remembers its environment in a state file of its own, not the operator's.
     state = StateStore(_demo_state_path()) if args.demo else StateStore()
-    app = CcaApp(settings, state=state, environment=args.env, task_poll_interval=0.5 if args.demo else 1.0)
+    # The demo's simulator is new each run: its tasks of a previous run cannot be followed.
+    journal = _demo_state_path().with_name("demo-tasks.json") if args.demo else None
+    app = CcaApp(
+        settings,
+        state=state,
+        environment=args.env,
+        task_poll_interval=0.5 if args.demo else 1.0,
+        journal_path=journal,
+        resume_tasks=not args.demo,
+    )
     try:
         app.run()
     finally:

@@ -66,6 +66,7 @@ class CcaApp(App):
         task_poll_interval: float = 1.0,
         journal_path: Path | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        resume_tasks: bool = True,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -87,6 +88,7 @@ class CcaApp(App):
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
+        self.resume_tasks = resume_tasks
         self.tracker: TaskTracker | None = None
         if self.client is not None:
             self.tracker = TaskTracker(
@@ -112,7 +114,7 @@ class CcaApp(App):
         return self.tracker
 
     def on_mount(self) -> None:
-        if self.tracker is not None:
+        if self.tracker is not None and self.resume_tasks:
             self.tracker.resume_journaled()
         if self.client is None:
             self.show_key_problem(self.settings.api_key_problem or "No API key is set.")

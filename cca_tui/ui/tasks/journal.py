@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cca_tui.config.private_files import ensure_private_dir
 from cca_tui.ui.actions import Action
 from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.records import TrackedTask
@@ -89,7 +90,7 @@ class TaskJournal:
     def _write(self, entries: dict[str, Any]) -> None:
         tmp_name = None
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            ensure_private_dir(self.path.parent)
             with tempfile.NamedTemporaryFile(
                 "w", encoding="utf-8", dir=self.path.parent, prefix=".tasks-", suffix=".tmp", delete=False
             ) as tmp:
