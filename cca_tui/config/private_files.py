@@ -6,9 +6,12 @@ wider mode (from an older version, or a umask of 022) is narrowed, not trusted.
 """
 
 import contextlib
+import json
 import os
 import stat
+import tempfile
 from pathlib import Path
+from typing import Any
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -77,3 +80,26 @@ def prepare_private_file(path: Path) -> Path:
     """Create ``path`` empty if missing, and make it 0600, keeping its content (a log to append to)."""
     os.close(_open_private(Path(path), os.O_APPEND))
     return Path(path)
+
+
+def replace_private_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` all at once: a temporary file (0600) beside it, then
+    renamed over it, so a crash mid-write leaves the old content or the new, never half.
+    Raises OSError; the temporary file is removed on failure."""
+    path = Path(path)
+    ensure_private_dir(path.parent)
+    tmp_name = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp", delete=False
+        ) as tmp:
+            tmp_name = tmp.name
+            json.dump(data, tmp, indent=1, sort_keys=True)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except OSError:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        raise

@@ -6,18 +6,16 @@ Writes go to a temporary file that replaces the old one, so a crash mid-write
 leaves either the old state or the new, never half of each.
 """
 
-import contextlib
 import json
 import logging
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .environment_ref import parse_environment_ref
 from .paths import default_state_path
-from .private_files import ensure_private_dir
+from .private_files import replace_private_json
 
 log = logging.getLogger(__name__)
 
@@ -93,19 +91,7 @@ class StateStore:
         return data
 
     def _write(self, state: dict[str, Any]) -> None:
-        tmp_name = None
         try:
-            ensure_private_dir(self.path.parent)  # 0700; the temporary file is created 0600
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=self.path.parent, prefix=".state-", suffix=".tmp", delete=False
-            ) as tmp:
-                tmp_name = tmp.name
-                json.dump(state, tmp, indent=2, sort_keys=True)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.replace(tmp_name, self.path)
+            replace_private_json(self.path, state)
         except OSError as e:
             log.warning("could not save state to %s: %s", self.path, e)
-            if tmp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)

@@ -7,16 +7,13 @@ read or written costs the resume, never the app.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cca_tui.config.private_files import ensure_private_dir
+from cca_tui.config.private_files import replace_private_json
 from cca_tui.ui.actions import Action
 from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.records import TrackedTask
@@ -88,18 +85,7 @@ class TaskJournal:
         return data if isinstance(data, dict) else {}
 
     def _write(self, entries: dict[str, Any]) -> None:
-        tmp_name = None
         try:
-            ensure_private_dir(self.path.parent)
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=self.path.parent, prefix=".tasks-", suffix=".tmp", delete=False
-            ) as tmp:
-                tmp_name = tmp.name
-                json.dump(entries, tmp, indent=1, sort_keys=True)
-            os.chmod(tmp_name, 0o600)
-            os.replace(tmp_name, self.path)
+            replace_private_json(self.path, entries)
         except OSError as exc:
             log.warning("could not write the task journal %s: %s", self.path, exc)
-            if tmp_name is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp_name)
