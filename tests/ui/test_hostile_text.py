@@ -7,6 +7,7 @@ writes nothing of it raw to the terminal.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -91,9 +92,10 @@ async def test_picker_shows_hostile_names_literally_and_opens_any_name(
     async with app.run_test(size=(250, 30)) as pilot:
         table = picker.query_one(DataTable)
         await wait_until(pilot, lambda: table.row_count == 4, "the four environments are listed")
-        text = check_screen(app)
-        for literal in ("two words", "a/b", "[@click=app.quit]y[/]", shown_as(HOSTILE[0])):
-            assert literal in text
+        literals = ("two words", "a/b", "[@click=app.quit]y[/]", shown_as(HOSTILE[0]))
+        # The rows are in; wait for their repaint (a condition, not a time) before reading it.
+        await wait_until(pilot, lambda: all(x in screen_text(app) for x in literals), "the names are drawn")
+        check_screen(app)
         # Every row opens, whatever its name: the app gets the exact code and name.
         for row in range(4):
             table.move_cursor(row=row)
@@ -121,8 +123,9 @@ async def test_picker_error_line_is_safe(sim, sim_client, picker_host, wait_unti
     async with app.run_test(size=(120, 30)) as pilot:
         status = picker.query_one("#picker-status", Static)
         await wait_until(pilot, lambda: "trying again" in str(status.render()), "the error is shown")
-        text = check_screen(app)
-        assert "\\x1b]52;c;cHduZWQ=\\x07 [/] down" in text
+        literal = "\\x1b]52;c;cHduZWQ=\\x07 [/] down"
+        await wait_until(pilot, lambda: literal in screen_text(app), "the error is drawn")
+        check_screen(app)
 
 
 # --- the forms -------------------------------------------------------------------------------
@@ -132,6 +135,13 @@ async def open_and_check(app: Any, pilot: Any, settle_form: Any, screen: Any) ->
     app.push_screen(screen)
     await settle_form(pilot)
     assert app.screen is screen
+    # Read the terminal once the dialog is drawn: its title (server text, escaped) is on it.
+    title = str(screen.query_one(".title").render()).strip()[:30]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while title not in screen_text(app):
+        assert loop.time() < deadline, f"the dialog {title!r} was never drawn"
+        await pilot.pause(0.02)
     text = check_screen(app)
     # Every Select's options are Text made by safe(): literal, escaped.
     for select in screen.query(Select).results(Select):
@@ -181,7 +191,7 @@ async def test_every_form_shows_hostile_entities_literally(
 
 @pytest.mark.parametrize("chunk", [HOSTILE[:9], HOSTILE[9:]])
 async def test_instance_names_read_literally_in_titles(
-    chunk: list[str], sim_compute, sim_env, form_host, settle_form
+    chunk: list[str], sim_compute, sim_env, form_host, settle_form, wait_until
 ) -> None:
     """Each corpus string as an instance's name, in a title: shown escaped, never acted on."""
     some = next(iter(sim_env.instances.values()))
@@ -192,8 +202,10 @@ async def test_instance_names_read_literally_in_titles(
         for value in chunk:
             named = instance.model_copy(update={"name": value})
             screen = PurgeForm(sim_compute, named)
-            text = await open_and_check(app, pilot, settle_form, screen)
-            assert f"Purge {shown_as(value, limit=60)}?" in text
+            await open_and_check(app, pilot, settle_form, screen)
+            title = f"Purge {shown_as(value, limit=60)}?"
+            await wait_until(pilot, lambda t=title: t in screen_text(app), f"the title {title!r} is drawn")
+            check_screen(app)
             screen.dismiss(None)
             await pilot.pause()
 
@@ -215,7 +227,9 @@ class RefusedRename(RenameForm):
         )
 
 
-async def test_error_lines_under_fields_and_form_are_safe(sim_compute, instance_named, form_host, settle_form) -> None:
+async def test_error_lines_under_fields_and_form_are_safe(
+    sim_compute, instance_named, form_host, settle_form, wait_until
+) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = RefusedRename(sim_compute, web2)
     app = form_host(form)
@@ -225,13 +239,14 @@ async def test_error_lines_under_fields_and_form_are_safe(sim_compute, instance_
         await pilot.press("ctrl+s")
         await settle_form(pilot)
         assert app.screen is form and app.results == []
-        text = check_screen(app)
-        assert "\\x1b]0;pwned\\x07 bad [link=https://x]name[/link]" in text
+        literal = "\\x1b]0;pwned\\x07 bad [link=https://x]name[/link]"
+        await wait_until(pilot, lambda: literal in screen_text(app), "the error lines are drawn")
+        check_screen(app)
         under_name = str(form.query_one("#name-error", Static).render())
         assert under_name == "[[/]] \\x1b]0;pwned\\x07 bad [link=https://x]name[/link]"
 
 
-async def test_key_problem_screen_is_safe(form_host, settle_form) -> None:
+async def test_key_problem_screen_is_safe(wait_until) -> None:
     from textual.app import App
 
     class Host(App[None]):
@@ -250,7 +265,6 @@ async def test_key_problem_screen_is_safe(form_host, settle_form) -> None:
 
     app = Host()
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        text = check_screen(app)
-        assert "\\x1b]52;c;cHduZWQ=\\x07[@click=app.quit]y[/]" in text
-        assert "[profiles.[/]]" in text
+        literals = ("\\x1b]52;c;cHduZWQ=\\x07[@click=app.quit]y[/]", "[profiles.[/]]")
+        await wait_until(pilot, lambda: all(x in screen_text(app) for x in literals), "the key screen is drawn")
+        check_screen(app)

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from cca_tui.ui.safe_text import safe
 
@@ -31,6 +31,7 @@ class ConfirmModal(DialogScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant="warning")
+        yield Footer()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

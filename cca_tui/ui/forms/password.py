@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Static
+from textual.widgets import Button, Footer, Static
 
 from cca_tui.ui.safe_text import printable, safe
 
@@ -38,6 +38,7 @@ class PasswordModal(DialogScreen[None]):
             with Horizontal(id="buttons"):
                 yield Button("Copy", id="copy", variant="primary")
                 yield Button("Close", id="close")
+        yield Footer()
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:
