@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -32,6 +33,12 @@ from cca_tui.ui.tasks.tracker import TaskTracker
 
 def crash_log_path() -> Path:
     return platformdirs.user_log_path("cca-tui") / "crash.log"
+
+
+def environment_screen_name(service_code: str, environment_name: str) -> str:
+    """The installed screen's name: any environment name, and ("x", "a/b") and ("x/a", "b")
+    stay apart (a plain "code/name" would give both the same screen)."""
+    return "environment:" + json.dumps([service_code, environment_name])
 
 
 def task_journal_path() -> Path:
@@ -155,7 +162,7 @@ class CcaApp(App):
         ref = f"{service_code}/{environment_name}"
         self._environment = (service_code, environment_name)
         self.state.remember_environment(self.settings.profile_name, ref)
-        name = f"environment:{ref}"
+        name = environment_screen_name(service_code, environment_name)
         if not self.is_screen_installed(name):
             self.install_screen(InstanceScreen(service_code, environment_name), name=name)
         self._clear_stack()
@@ -259,4 +266,4 @@ class CcaApp(App):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Workers catch the errors they expect; anything else is shown here, not raised."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
-            self.notify(describe_error(event.worker.error), title="Error", severity="error", timeout=10)
+            self.notify(describe_error(event.worker.error), title="Error", severity="error", timeout=10, markup=False)

@@ -7,6 +7,7 @@ from app_harness import SIZE, RequestCounter, env_instances, make_app, select, s
 from textual.widgets import Button, DataTable
 
 from cca_tui.ui.actions import INSTANCE_ACTIONS
+from cca_tui.ui.app import environment_screen_name
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
@@ -363,7 +364,7 @@ async def test_password_still_shown_after_switching_environment(sim_factory, tmp
         await pilot.press("w")
         await wait_until(pilot, lambda: app.screen.query("#confirm"))
         await pilot.click("#confirm")
-        await wait_until(pilot, lambda: target.id in app.get_screen(f"environment:{ENV}").view.busy)
+        await wait_until(pilot, lambda: target.id in app.get_screen(environment_screen_name(*ENV.split("/"))).view.busy)
         await pilot.press("ctrl+e")  # to the picker while the reset is in flight
         await wait_until(pilot, lambda: any(isinstance(s, PickerScreen) for s in app.screen_stack))
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordModal))
