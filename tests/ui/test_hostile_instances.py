@@ -103,3 +103,26 @@ async def test_a_hostile_error_message_in_the_status_line(sim, tmp_path):
         await settle(app, pilot)
         drawn = alive_and_clean(app)
         assert "STALE" in drawn and "\\x1b" in drawn  # the escape is shown, not obeyed
+
+
+async def test_any_environment_name_can_be_opened(sim, tmp_path):
+    """`two words`, `a/b`, the empty string and markup open a screen each (the server may
+    not know them: then the screen says so), and never the same screen for two names."""
+    names = ["two words", "a/b", "", "[@click=app.quit]y[/]"]
+    with sim.world.lock:
+        for env, name in zip(sim.world.environments[:4], names, strict=True):
+            env.name = name
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        codes = {env.name: env.connection.service_code for env in sim.world.environments[:4]}
+        opened = []
+        for name in names:
+            app.open_environment(codes[name], name)
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, InstanceScreen) and screen.ref.name == name
+            opened.append(screen)
+            alive_and_clean(app)
+        assert len({id(s) for s in opened}) == len(names)
+        assert len(opened[0].view.instances) == 12  # "two words" is served and shown
