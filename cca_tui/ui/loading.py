@@ -16,6 +16,7 @@ they arrive, so the first page can be shown while the others are on their way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -136,14 +137,22 @@ async def raw_pages(
     """The pages of one list as they arrive, rows unparsed: page 1 first, then the others
     fetched `concurrency` at a time (in any order) once page 1 said how many rows there are.
 
-    An adapter over the transport's single-request call (`HttpTransport.request`, with its
-    retries): when the client offers its own page iterator, this is the one place to switch.
+    An adapter: where the transport has its own page iterator (`HttpTransport.iter_pages`,
+    with caps and deadlines) it is used as it is; otherwise pages are fetched here through
+    the transport's single-request call (`HttpTransport.request`, with its retries).
     Like `HttpTransport.get_all`, a first page shorter than asked while the total says there
     is more makes the server's cap the page size.
     """
     http = compute.client.http
     path = compute._path(entity)
     params = compute.client._org_params()
+    client_pages = getattr(http, "iter_pages", None)
+    if client_pages is not None:
+        # The client's own page iterator (concurrent pages, caps and deadlines): use it.
+        async with contextlib.aclosing(client_pages(path, params)) as pages:
+            async for page in pages:
+                yield RawPage(page.number, page.rows, page.total)
+        return
 
     async def fetch(number: int, size: int) -> tuple[list[Any], int | None]:
         status, payload = await http.request("GET", path, params={**params, "page_number": number, "page_size": size})
