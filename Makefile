@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test check screenshots benchmark readme-keys clean
+.PHONY: demo test check screenshots bench readme-keys clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +21,19 @@ check: $(VENV)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two workers: the suite waits mostly on the simulator and the pilot, so both cores help.
 test: check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 screenshots: $(VENV)/.installed
 	$(BIN)/python scripts/export_screenshots.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/scale.py
+
+# After adding or changing a key: rewrite the README's key table from the code.
+readme-keys: $(VENV)/.installed
+	$(BIN)/python scripts/readme_keys.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

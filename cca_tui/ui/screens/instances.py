@@ -258,7 +258,9 @@ class InstanceScreen(Screen[None]):
         self._loading = False
         # What a refresh costs this process: the loop's CPU time while it ran (reading the
         # replies, parsing, building the view, drawing), a bound on what is the load's own.
-        self._adapt_interval(time.thread_time() - cpu_started)
+        # Not the first load: it parses every row, the refreshes after it only what changed.
+        if not first_load:
+            self._adapt_interval(time.thread_time() - cpu_started)
         self._schedule_refresh()
 
     # --- selection, filter, sort ------------------------------------------------------

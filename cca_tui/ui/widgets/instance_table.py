@@ -17,8 +17,8 @@ what changed. A refresh keeps the cursor on the same instance at the same height
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, cast
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -86,7 +86,7 @@ class InstanceTable(ScrollView, can_focus=True):
         "instance-table--even-row",
         "instance-table--odd-row",
     }
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Cursor up", show=False),
         Binding("down", "cursor(1)", "Cursor down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -115,7 +115,7 @@ class InstanceTable(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._rows: tuple[Instance, ...] | list[Instance] = ()
+        self._rows: Sequence[Instance] = ()
         self._cursor = 0  # index in _rows
         self._cursor_id: str | None = None
         # Cells of every instance of the view (not only the visible rows: widths must not jump
