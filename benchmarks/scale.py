@@ -286,7 +286,9 @@ async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int)
 
     await wait_for(lambda: app.screen.query(DataTable) and app.screen.query_one(DataTable).row_count > 0)
     picker = app.screen.query_one(DataTable)
-    picker.move_cursor(row=picker.get_row_index("/".join(ENVIRONMENT)))
+    # The picker keys its rows by position in its list of choices.
+    position = next(i for i, choice in enumerate(app.screen.choices) if choice.ref == "/".join(ENVIRONMENT))
+    picker.move_cursor(row=picker.get_row_index(str(position)))
     picker.focus()
     await pilot.pause()
     first_rows = recorder.expect(lambda v: len(v.rows) > 0)

@@ -28,6 +28,10 @@ class StatusLine(Static):
         self.read_only = read_only
         self.warning = warning
         self.refresh_interval: float | None = None
+        # What is drawn now: an unchanged line is not drawn again (the line is redrawn every
+        # second for the age of the data), and one that stays on one line needs no layout.
+        self._drawn: tuple[str, bool] | None = None
+        self._drawn_one_line = False
 
     def on_mount(self) -> None:
         # Once a second: the age of the data, so slow loads turn the line red by themselves.
@@ -79,5 +83,11 @@ class StatusLine(Static):
             text += f" │ {view.unreadable}"
         if self.warning:
             text += f" │ ⚠ {self.warning}"
-        self.update(safe(text, keep_newlines=False))
-        self.set_class(bool(problems), "stale")
+        stale = bool(problems)
+        if self._drawn == (text, stale):
+            return
+        one_line = len(text) <= self.content_region.width
+        # A layout pass (and the whole screen redrawn) only when the line's height may change.
+        self.update(safe(text, keep_newlines=False), layout=not (one_line and self._drawn_one_line))
+        self.set_class(stale, "stale")
+        self._drawn, self._drawn_one_line = (text, stale), one_line
