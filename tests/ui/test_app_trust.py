@@ -83,3 +83,22 @@ async def test_refreshes_asked_for_during_a_load_wait_for_it(sim_factory, tmp_pa
         sent = sum(1 for s in transport.seen if s.endswith("/production/instances")) - sent_before
         assert sent == 2  # the load under way, then one more for all the asks that came meanwhile
         assert screen.view.last_refresh is not None and screen.view.last_refresh > first
+
+
+async def test_a_malformed_row_hides_only_itself(sim, tmp_path):
+    """One row with `cpuCount: "two"`: every other instance is shown, and the status line
+    says how many rows could not be read and why."""
+    transport = FaultyTransport()
+
+    def spoil_first_row(payload):
+        payload["data"][0]["cpuCount"] = "two"
+        return payload
+
+    transport.add(lambda r: Fault(rewrite=spoil_first_row) if r.url.path.endswith("/production/instances") else None)
+    app = app_with(sim, tmp_path, transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert len(screen.view.instances) == len(env_instances(sim)) - 1
+        assert screen.view.unreadable is not None and "cpuCount" in screen.view.unreadable
+        assert "1 row(s) could not be read" in str(screen.query_one("#status").render())
