@@ -53,7 +53,11 @@ async def settle(pilot) -> None:
 
 
 def _loading(app: CcaApp) -> bool:
+    from cca_tui.ui.screens.picker import PickerScreen
     from cca_tui.ui.widgets.detail_pane import DetailPane
+
+    if isinstance(app.screen, PickerScreen) and not app.screen.choices:
+        return True  # its load may not have started yet: wait for the environments
 
     for screen in app.environment_screens():
         if screen.is_mounted and (screen.loading_now or screen.query_one(DetailPane).fetch_pending):

@@ -81,6 +81,10 @@ def _quiet(app: CcaApp) -> bool:
 
     if any(not w.is_finished for w in app.workers):
         return False
+    from cca_tui.ui.screens.picker import PickerScreen
+
+    if isinstance(app.screen, PickerScreen) and not app.screen.choices and app.screen.retry_delay is None:
+        return False  # its first load has not started yet
     for screen in app.environment_screens():
         if not screen.is_mounted:
             continue

@@ -110,12 +110,12 @@ async def test_any_environment_name_can_be_opened(sim, tmp_path):
     not know them: then the screen says so), and never the same screen for two names."""
     names = ["two words", "a/b", "", "[@click=app.quit]y[/]"]
     with sim.world.lock:
-        for env, name in zip(sim.world.environments[:4], names, strict=True):
+        for env, name in zip(sim.world.visible_environments(), names, strict=True):
             env.name = name
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        codes = {env.name: env.connection.service_code for env in sim.world.environments[:4]}
+        codes = {env.name: env.connection.service_code for env in sim.world.visible_environments()}
         opened = []
         for name in names:
             app.open_environment(codes[name], name)

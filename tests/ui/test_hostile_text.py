@@ -83,8 +83,8 @@ async def test_picker_shows_hostile_names_literally_and_opens_any_name(
     plant_world(sim.world)
     names = ["two words", "a/b", "", "[@click=app.quit]y[/]"]
     with sim.world.lock:
-        # The simulator lists four environments; a fifth, of another organisation, is not listed.
-        for env, name in zip(sim.world.environments[:4], names, strict=True):
+        # The four environments the simulator lists (a fifth, of another organisation, is not).
+        for env, name in zip(sim.world.visible_environments(), names, strict=True):
             env.name = name
         sim.world.connections[0].reachable = False  # its name goes into a notification
     picker = PickerScreen()
@@ -94,7 +94,11 @@ async def test_picker_shows_hostile_names_literally_and_opens_any_name(
         await wait_until(pilot, lambda: table.row_count == 4, "the four environments are listed")
         literals = ("two words", "a/b", "[@click=app.quit]y[/]", shown_as(HOSTILE[0]))
         # The rows are in; wait for their repaint (a condition, not a time) before reading it.
-        await wait_until(pilot, lambda: all(x in screen_text(app) for x in literals), "the names are drawn")
+        try:
+            await wait_until(pilot, lambda: all(x in screen_text(app) for x in literals), "the names are drawn")
+        except AssertionError:
+            text = screen_text(app)
+            raise AssertionError(f"missing {[x for x in literals if x not in text]} in:\n{text}") from None
         check_screen(app)
         # Every row opens, whatever its name: the app gets the exact code and name.
         for row in range(4):
