@@ -279,13 +279,6 @@ class HttpTransport:
 
     # --- lists ------------------------------------------------------------------------
 
-    async def get_all(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
-        """GET every row of a list (see iter_pages), in one list."""
-        rows: list[Any] = []
-        async for page in self.iter_pages(path, params):
-            rows.extend(page.rows)
-        return rows
-
     async def iter_pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncGenerator[RawPage, None]:
         """Yield the pages of a list as they arrive: page 1 first, then the rest.
 

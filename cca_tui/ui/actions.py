@@ -83,10 +83,6 @@ class ActionSpec:
     # States that show the action took effect, when its task's outcome could not be read.
     leads_to: tuple[str, ...] = ()
 
-    @property
-    def binding_key(self) -> str:
-        return self.key
-
     def allowed_text(self) -> str:
         if self.allowed is None:
             return "any time"

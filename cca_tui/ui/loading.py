@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,13 +34,6 @@ from cca_tui.api.transport import RawPage
 SLICE = 0.008
 # Loads between two full garbage collections (see keep_long_lived).
 FULL_COLLECTION_EVERY = 100
-
-
-@dataclass(frozen=True)
-class Fetched:
-    instances: list[Instance]
-    # Why some rows are not shown (they could not be read), or None.
-    unreadable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,29 +55,6 @@ def public_ips_by_instance(public_ips: list[PublicIp]) -> dict[str, list[Instanc
         for ref in ip.instances:
             grouped.setdefault(ref.id, []).append(embedded)
     return grouped
-
-
-def join_public_ips(
-    instances: list[Instance],
-    public_ips: list[PublicIp] | None,
-    previous: Mapping[str, Instance],
-) -> list[Instance]:
-    """Attach each instance's public IPs. An instance equal to the one already shown keeps
-    that object, so the table sees at once (by identity) that its row has not changed."""
-    grouped = public_ips_by_instance(public_ips) if public_ips is not None else None
-    joined = []
-    for instance in instances:
-        if grouped is not None:
-            instance = instance.model_copy(update={"public_ips": grouped.get(instance.id, [])})
-        before = previous.get(instance.id)
-        joined.append(before if before is not None and before == instance else instance)
-    return joined
-
-
-async def fetch_instances(compute: ComputeScope, previous: Mapping[str, Instance]) -> Fetched:
-    """The whole list at once (simple callers; the instance screen streams with InstanceLoader)."""
-    instances, public_ips = await asyncio.gather(compute.list_instances(), _public_ips_or_none(compute))
-    return Fetched(join_public_ips(instances, public_ips, previous))
 
 
 async def _public_ips_or_none(compute: ComputeScope) -> list[PublicIp] | None:

@@ -59,10 +59,6 @@ class TaskLog(DataTable):
                 self.move_cursor(row=self.row_count - 1, scroll=True)
             self._shown[row.key] = row
 
-    @property
-    def rows_shown(self) -> dict[str, TaskRow]:
-        return dict(self._shown)
-
     @staticmethod
     def _cells(row: TaskRow) -> list[Text]:
         return [
