@@ -224,6 +224,16 @@ class CcaApp(App):
             answered,
         )
 
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52 as Textual writes it, except text a terminal cannot receive (a lone
+        surrogate would raise while encoding): that is refused and said, never sent."""
+        from cca_tui.ui.handover import encodable
+
+        if not encodable(text):
+            self.notify("Not copied: the text holds characters a terminal cannot receive", severity="warning")
+            return
+        super().copy_to_clipboard(text)
+
     # --- palette ----------------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 from pydantic import SecretStr
 
 from cca_tui.config import Settings, StateStore
@@ -16,7 +17,13 @@ SIZE = (120, 40)
 
 
 def make_app(
-    sim, tmp_path: Path, *, environment: str | None = None, read_only: bool = False, ssh_dir: Path | None = None
+    sim,
+    tmp_path: Path,
+    *,
+    environment: str | None = None,
+    read_only: bool = False,
+    ssh_dir: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> CcaApp:
     settings = Settings(
         profile_name="test",
@@ -32,6 +39,7 @@ def make_app(
         clock=lambda: FROZEN_NOW,
         ssh_dir=ssh_dir if ssh_dir is not None else tmp_path / "no-ssh",
         task_poll_interval=0.05,
+        transport=transport,
     )
 
 

@@ -24,17 +24,20 @@ from textual.widgets import Footer, Input
 from cca_tui.api.errors import AuthError
 from cca_tui.api.models import Instance, Task
 from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal
+from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
-from cca_tui.ui.format import ssh_commands
+from cca_tui.ui.handover import copy_value, ssh_into
 from cca_tui.ui.loading import InstanceLoader, keep_long_lived
 from cca_tui.ui.rows import COLUMN_KEYS
 from cca_tui.ui.safe_text import printable
+from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.help import HelpScreen
+from cca_tui.ui.ssh_access import ssh_plan
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView, LoadProgress, TaskRow
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
-from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.detail_pane import DetailPane, InstanceDetail
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
 from cca_tui.ui.widgets.task_log import TaskLog
@@ -75,7 +78,8 @@ class InstanceScreen(Screen[None]):
         Binding("exclamation_mark", "reverse_sort", "Reverse the sort order", show=False),
         Binding("t", "toggle_tasks", "Tasks", tooltip="Show / hide the task log"),
         Binding("z", "toggle_detail", "Detail", tooltip="Show / hide the detail pane"),
-        Binding("c", "copy_ssh", "Copy the ssh command", show=False),
+        Binding("c", "copy", "Copy the id, an IP or the ssh command", show=False),
+        Binding("S", "ssh_in", "ssh to the instance (back here when ssh exits)", show=False),
         Binding("R", "retry", "Retry what the server did not do", show=False),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False),
     ]
@@ -432,19 +436,45 @@ class InstanceScreen(Screen[None]):
 
     # --- misc -------------------------------------------------------------------------
 
-    def action_copy_ssh(self) -> None:
-        """Copy the selected instance's ssh command (OSC 52: works over ssh in most terminals)."""
+    def _detail_of_selected(self) -> InstanceDetail | None:
         detail = self.query_one(DetailPane).detail
         selected = self.view.selected
         if selected is None or detail is None or detail.instance.id != selected.id or not detail.complete:
-            self.notify("Its details are still loading; try again in a moment", severity="warning")
+            return None
+        return detail
+
+    def action_copy(self) -> None:
+        """The copy menu: id, private IP, public IP, ssh command, each checked (copy_choices)."""
+        selected = self.view.selected
+        if selected is None:
+            self.notify("No instance selected", severity="warning")
             return
-        commands = ssh_commands(detail.instance, detail.rules)
-        if not commands:
-            self.notify(f"{printable(selected.name)} has no port forwarded to 22", severity="warning", markup=False)
+        detail = self._detail_of_selected()
+        settings = self.cca.settings
+        instance = detail.instance if detail is not None else selected
+        plan = (
+            ssh_plan(instance, detail.rules, template=settings.ssh_command, jump_host=settings.ssh_jump_host)
+            if detail is not None
+            else None
+        )
+        choices = copy_choices(instance, detail.rules if detail is not None else None, plan)
+
+        def chosen(choice: CopyChoice | None) -> None:
+            if choice is not None and choice.value is not None:
+                copy_value(self.app, choice.label, choice.value)
+
+        self.app.push_screen(CopyMenu(instance.name, choices), chosen)
+
+    def action_ssh_in(self) -> None:
+        selected = self.view.selected
+        if selected is None:
+            self.notify("No instance selected", severity="warning")
             return
-        self.app.copy_to_clipboard(commands[0])
-        self.notify(printable(commands[0]), title="Copied", markup=False)
+        self._ssh_in(selected)
+
+    @work(group="ssh", exclusive=True, exit_on_error=False)
+    async def _ssh_in(self, instance: Instance) -> None:
+        await ssh_into(self.cca, self.ref, instance)
 
     def action_toggle_detail(self) -> None:
         """Give the table the whole width (narrow terminals) or bring the pane back."""
