@@ -29,6 +29,7 @@ from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 from cca_tui.ui.tasks.tracker import TaskTracker
+from cca_tui.ui.terminal_watch import watch_terminal
 
 
 def crash_log_path() -> Path:
@@ -121,6 +122,8 @@ class CcaApp(App):
         return self.tracker
 
     def on_mount(self) -> None:
+        if not self.is_headless:
+            watch_terminal(self.set_interval, self._terminal_gone)
         if self.tracker is not None and self.resume_tasks:
             self.tracker.resume_journaled()
         if self.client is None:
@@ -130,6 +133,10 @@ class CcaApp(App):
             self.open_environment(code, name)
         else:
             self.show_picker()
+
+    def _terminal_gone(self, reason: str) -> None:
+        """Nobody can see or answer the app any more: leave now (tasks stay journaled)."""
+        self.exit(return_code=129, message=f"cca-tui: {reason}; exiting")
 
     async def on_unmount(self) -> None:
         if self.client is not None:
