@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env", metavar="SERVICE_CODE/ENV_NAME", help="open this environment directly")
     parser.add_argument("--refresh", type=float, metavar="SECONDS", help="refresh interval of the instance table")
     parser.add_argument("--api-url", metavar="URL", help="API base URL (default https://api.cloud.ca/v1)")
+    parser.add_argument("--debug", action="store_true", help="more detail in the request log (log dir, requests.log)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim = commands.add_parser("sim", help="run the cloud.ca simulator on loopback")
     from cca_tui.sim.cli import add_sim_arguments
@@ -134,8 +135,10 @@ def run_app(args: argparse.Namespace) -> int:
             say(str(exc))
             return 2
 
+    from cca_tui.requestlog import start_request_log
     from cca_tui.ui.app import CcaApp
 
+    start_request_log(debug=args.debug)
     # The demo remembers its environment in a state file of its own, not the operator's.
     state = StateStore(_demo_state_path()) if args.demo else StateStore()
     # The demo's simulator is new each run: its tasks of a previous run cannot be followed.
