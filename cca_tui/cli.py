@@ -149,6 +149,7 @@ def run_app(args: argparse.Namespace) -> int:
         environment=args.env,
         task_poll_interval=0.5 if args.demo else 1.0,
         journal_path=journal,
+        history_file=_demo_state_path().with_name("demo-history.jsonl") if args.demo else None,
         resume_tasks=not args.demo,
     )
     try:

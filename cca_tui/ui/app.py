@@ -25,6 +25,7 @@ from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
@@ -44,6 +45,10 @@ def environment_screen_name(service_code: str, environment_name: str) -> str:
 
 def task_journal_path() -> Path:
     return platformdirs.user_state_path("cca-tui") / "tasks.json"
+
+
+def history_path() -> Path:
+    return platformdirs.user_state_path("cca-tui") / "history.jsonl"
 
 
 # How a task's end is announced: (severity, seconds on screen).
@@ -73,6 +78,7 @@ class CcaApp(App):
         ssh_dir: Path | None = None,
         task_poll_interval: float = 1.0,
         journal_path: Path | None = None,
+        history_file: Path | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         resume_tasks: bool = True,
     ) -> None:
@@ -104,6 +110,7 @@ class CcaApp(App):
                 spawn=lambda coroutine: self.run_worker(coroutine, group="tasks", exit_on_error=False),
                 clock=clock,
                 journal=TaskJournal(journal_path or task_journal_path(), settings.profile_name),
+                history=ActionHistory(history_file or history_path(), settings.profile_name),
             )
             self.tracker.subscribe(self._task_changed)
             self.tracker.on_password = self._show_password
@@ -249,6 +256,7 @@ class CcaApp(App):
             yield SystemCommand("Switch environment", "Choose another environment", self.show_picker)
         if isinstance(screen, InstanceScreen):
             yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
+            yield SystemCommand("History", "What was done, across runs (key H)", screen.action_history)
             yield SystemCommand("New instance", "Open the create-instance form", lambda: screen.action_act("create"))
             selected = screen.view.selected
             for spec in INSTANCE_ACTIONS:

@@ -80,6 +80,7 @@ class InstanceScreen(Screen[None]):
         Binding("z", "toggle_detail", "Detail", tooltip="Show / hide the detail pane"),
         Binding("c", "copy", "Copy the id, an IP or the ssh command", show=False),
         Binding("S", "ssh_in", "ssh to the instance (back here when ssh exits)", show=False),
+        Binding("H", "history", "History of actions, across runs", show=False),
         Binding("R", "retry", "Retry what the server did not do", show=False),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False),
     ]
@@ -117,6 +118,8 @@ class InstanceScreen(Screen[None]):
         self._reload_after = False
         self._interval = float(self.cca.settings.refresh_interval)
         self._filter_typing = False
+        # A create that succeeded: its instance is selected as soon as a refresh lists it.
+        self._select_when_listed: str | None = None
 
     @property
     def cca(self) -> CcaApp:
@@ -236,6 +239,7 @@ class InstanceScreen(Screen[None]):
                         batch.unreadable
                     )
                     keep_long_lived()
+                    self._select_created()
                 elif first_load:
                     self.view = self.view.with_instances(batch.instances, when=self.cca.clock()).with_loading(
                         LoadProgress(batch.received, batch.total)
@@ -424,11 +428,19 @@ class InstanceScreen(Screen[None]):
         record = message.record
         if record.status == "SENDING":
             return
+        if record.action is Action.CREATE and record.status == "SUCCESS" and record.instance_id:
+            self._select_when_listed = record.instance_id
         # Sent or ended: show the instance as it is now rather than at the next tick.
         if self.is_current:
             self.request_refresh()
         if not record.in_flight and record.instance_id == self.view.selected_id:
             self.query_one(DetailPane).reload()  # renamed, re-keyed, resized: show it as it is
+
+    def _select_created(self) -> None:
+        new_id = self._select_when_listed
+        if new_id is not None and new_id in self.view.instances:
+            self._select_when_listed = None
+            self.call_after_refresh(self.table.select, new_id)  # once the table drew the new rows
 
     def _tasks_changed(self) -> None:
         tracker = self.cca.tasks
@@ -475,6 +487,11 @@ class InstanceScreen(Screen[None]):
     @work(group="ssh", exclusive=True, exit_on_error=False)
     async def _ssh_in(self, instance: Instance) -> None:
         await ssh_into(self.cca, self.ref, instance)
+
+    def action_history(self) -> None:
+        from cca_tui.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen())
 
     def action_toggle_detail(self) -> None:
         """Give the table the whole width (narrow terminals) or bring the pane back."""
