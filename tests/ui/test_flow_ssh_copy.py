@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from app_harness import SIZE, make_app, select, settle, wait_until
-from hostile import SHELL_HOSTILE
+from hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 from textual.drivers.headless_driver import HeadlessDriver
 
 from cca_tui.sim.options import SimOptions
@@ -157,6 +157,8 @@ async def test_hostile_user_reaches_neither_clipboard_nor_ssh(sim, tmp_path, mon
         await wait_until(pilot, lambda: isinstance(app.screen, CopyMenu))
         ssh = next(c for c in app.screen.choices if c.key == "s")
         assert ssh.value is None and "not a plain user name" in ssh.reason
+        await pilot.pause()
+        assert_terminal_clean(terminal_output(app))  # the menu shows the reason, escaped
         await pilot.press("s")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
