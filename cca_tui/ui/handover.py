@@ -99,8 +99,11 @@ async def ssh_into(app: CcaApp, ref: EnvironmentRef, instance: Instance) -> None
         app.notify(describe_error(exc), title="ssh: could not look the instance up", severity="error", markup=False)
         return
     name = printable(current.name, limit=40)
+    history = app.tasks.history
     if plan.argv is None:
         app.notify(plan.refusal or "no ssh command", title="ssh", severity="warning", markup=False, timeout=12)
+        if history is not None:
+            history.note(ref, current.id, current.name, "ssh", "NOT RUN", plan.refusal or "no ssh command")
         return
     try:
         status = await run_in_terminal(app, plan.argv)
@@ -116,4 +119,6 @@ async def ssh_into(app: CcaApp, ref: EnvironmentRef, instance: Instance) -> None
         )
         return
     ended = "ended" if status == 0 else f"ended with status {status}"
+    if history is not None:
+        history.note(ref, current.id, current.name, "ssh", f"EXIT {status}", plan.line)
     app.notify(f"{printable(plan.line, limit=200)}", title=f"ssh to {name} {ended}", markup=False)

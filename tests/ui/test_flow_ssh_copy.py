@@ -201,6 +201,9 @@ async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(sim, tmp_
         ]
         await settle(app, pilot)
         assert isinstance(app.screen, InstanceScreen) and app.screen.view.selected_id == owner.id
+        sessions = [e for e in app.tasks.history.load() if e.action == "ssh"]
+        assert [(e.instance_id, e.status) for e in sessions] == [(owner.id, "EXIT 0")]
+        assert f"{owner.username}@{address}" in sessions[0].outcome and not sessions[0].resendable
 
 
 async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypatch):

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 
 def action_label(entry: HistoryEntry) -> str:
+    if entry.action == "ssh":
+        return "ssh session"
     try:
         return Action(entry.action).label
     except ValueError:

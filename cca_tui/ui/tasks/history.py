@@ -15,11 +15,13 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cca_tui.api.client import SentRequest
 from cca_tui.config.private_files import ensure_private_dir
+from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.records import TrackedTask
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,30 @@ class ActionHistory:
             "outcome": record.outcome,
             "ended": record.ended.isoformat(timespec="seconds") if record.ended else None,
             "requests": [request_entry(r) for r in record.requests],
+        }
+        try:
+            self._append(json.dumps(entry, ensure_ascii=True) + "\n")
+        except OSError as exc:
+            log.warning("could not write the action history %s: %s", self.path, exc)
+
+    def note(
+        self, environment: EnvironmentRef, instance_id: str, instance_name: str, action: str, status: str, outcome: str
+    ) -> None:
+        """Something done that is not a mutation (an ssh session): one line, never resent."""
+        now = datetime.now().isoformat(timespec="seconds")
+        entry = {
+            "id": f"{self.run}:{action}:{uuid.uuid4().hex[:8]}",
+            "time": now,
+            "profile": self.profile,
+            "service_code": environment.service_code,
+            "environment": environment.name,
+            "instance_id": instance_id,
+            "instance_name": instance_name,
+            "action": action,
+            "status": status,
+            "outcome": outcome,
+            "ended": now,
+            "requests": [],
         }
         try:
             self._append(json.dumps(entry, ensure_ascii=True) + "\n")
