@@ -98,7 +98,7 @@ async def test_resend_checks_the_gate_against_the_instance_now(sim, tmp_path):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, HistoryDetail))
         await pilot.click("#resend")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal) and bool(app.screen.query("#confirm")))
         await pilot.click("#confirm")
         await wait_until(pilot, lambda: any(r.status == "SUCCESS" for r in app.tasks.records.values()))
         assert len([m for m in counter.mutations() if "operation=start" in m]) == 1

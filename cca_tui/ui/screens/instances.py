@@ -78,9 +78,11 @@ class InstanceScreen(Screen[None]):
         Binding("exclamation_mark", "reverse_sort", "Reverse the sort order", show=False),
         Binding("t", "toggle_tasks", "Tasks", tooltip="Show / hide the task log"),
         Binding("z", "toggle_detail", "Detail", tooltip="Show / hide the detail pane"),
-        Binding("c", "copy", "Copy the id, an IP or the ssh command", show=False),
-        Binding("S", "ssh_in", "ssh to the instance (back here when ssh exits)", show=False),
-        Binding("H", "history", "History of actions, across runs", show=False),
+        Binding("c", "copy", "Copy", show=False, id="copy", tooltip="Copy the id, an IP or the ssh command"),
+        Binding(
+            "S", "ssh_in", "ssh", show=False, id="ssh-in", tooltip="ssh to the instance (back here when ssh exits)"
+        ),
+        Binding("H", "history", "History", show=False, id="history", tooltip="History of actions, across runs"),
         Binding("R", "retry", "Retry what the server did not do", show=False),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False),
     ]
