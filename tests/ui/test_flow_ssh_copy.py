@@ -259,3 +259,31 @@ async def test_no_way_in_is_said_and_nothing_runs(sim, tmp_path, monkeypatch):
             "22",
             f"{without.username}@{without.ip_address}",
         ]
+
+
+async def test_the_instances_own_key_pair_is_offered_as_identity(sim, tmp_path, monkeypatch):
+    """The instance's key is one of the operator's ~/.ssh key pairs (same fingerprint): `-i`."""
+    env, rule, owner, address = forwarded_instance(sim)
+    with sim.world.session():
+        key = next(iter(env.ssh_keys.values()))
+        owner.ssh_key_name = key.name
+    ssh_dir = tmp_path / "dot-ssh"
+    ssh_dir.mkdir()
+    (ssh_dir / "id_work.pub").write_text(key.public_key + "\n")
+    (ssh_dir / "id_work").write_text("private half (never read by cca-tui)\n")
+    (ssh_dir / "other.pub").write_text(
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKeyOtherKeyOtherKeyOtherKeyOtherKeyOth x\n"
+    )
+    record = fake_ssh(tmp_path, monkeypatch)
+    app = make_app(sim, tmp_path, environment=ENV, ssh_dir=ssh_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_on(app, pilot, owner.id)
+        await pilot.press("S")
+        await wait_until(pilot, record.exists)
+        assert json.loads(record.read_text()) == [
+            "-i",
+            str(ssh_dir / "id_work"),
+            "-p",
+            str(rule.public_port_start),
+            f"{owner.username}@{address}",
+        ]
