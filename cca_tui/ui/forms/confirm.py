@@ -1,4 +1,8 @@
-"""A yes/no question for simple confirmations. Focus opens on Cancel: Enter alone says no."""
+"""A yes/no question for simple confirmations.
+
+Focus opens on Cancel (Enter alone says no), except in an action's "are you sure"
+(ActionConfirmModal): there Enter or `y` sends. Escape or `n` always sends nothing.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,10 @@ from .dialog import DialogScreen
 
 
 class ConfirmModal(DialogScreen[bool]):
-    BINDINGS = [Binding("escape", "answer(False)", "Cancel")]
+    BINDINGS = [
+        Binding("escape,n", "answer(False)", "Cancel"),
+        Binding("y", "answer(True)", "Yes", show=False),
+    ]
     AUTO_FOCUS = "#cancel"
 
     def __init__(self, title: str, message: str, confirm_label: str = "OK") -> None:
@@ -43,3 +50,9 @@ class ConfirmModal(DialogScreen[bool]):
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
         self.dismiss(True)
+
+
+class ActionConfirmModal(ConfirmModal):
+    """An action's "are you sure": the operator asked for it, so Enter (or `y`) confirms."""
+
+    AUTO_FOCUS = "#confirm"
