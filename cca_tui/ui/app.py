@@ -19,13 +19,14 @@ from textual.worker import Worker, WorkerState
 from cca_tui.api.client import CloudCAClient
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
-from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.errors import describe_error
+from cca_tui.ui.palette import InstancePalette
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
@@ -74,6 +75,7 @@ class CcaApp(App):
     CSS_PATH = "app.tcss"
     # Shown in every footer: the picker's filter takes `q`, so say how to leave.
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    COMMANDS = App.COMMANDS | {InstancePalette}
 
     def __init__(
         self,
@@ -276,14 +278,17 @@ class CcaApp(App):
         if isinstance(screen, InstanceScreen):
             yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
             yield SystemCommand("New instance", "Open the create-instance form", lambda: screen.action_act("create"))
-            selected = screen.view.selected
-            for spec in INSTANCE_ACTIONS:
-                if selected is not None and screen.refusal_for(spec.action) is None:
-                    yield SystemCommand(
-                        f"{spec.long_label} {printable(selected.name, limit=40)}",
-                        f"key {spec.key}" + (f": {spec.note}" if spec.note else ""),
-                        lambda action=spec.action.value: screen.action_act(action),
-                    )
+        # The entries that quote server text (actions on the selection, instances,
+        # environments) come from InstancePalette, as plain Text: SystemCommand reads markup.
+
+    def show_instance(self, ref: EnvironmentRef, instance_id: str) -> None:
+        """The palette's jump: open the instance's environment and put the cursor on it (the
+        filter is cleared when it hides the instance)."""
+        if self._environment != (ref.service_code, ref.name):
+            self.open_environment(ref.service_code, ref.name)
+        screen = self.get_screen(environment_screen_name(ref.service_code, ref.name))
+        if isinstance(screen, InstanceScreen):
+            screen.show_instance(instance_id)
 
     # --- last line of defence -----------------------------------------------------------
 

@@ -548,6 +548,16 @@ class InstanceScreen(Screen[None]):
     def action_environments(self) -> None:
         self.cca.show_picker()
 
+    def show_instance(self, instance_id: str) -> None:
+        """Put the cursor on an instance; clear the filter first if it hides it."""
+        if instance_id not in self.view.instances:
+            return
+        if instance_id not in self.view.positions:
+            self.action_clear_filter()
+        self.view = self.view.with_selection(instance_id)
+        self.table.select(instance_id)
+        self.table.focus()
+
     def action_previous_environment(self) -> None:
         self.cca.open_previous_environment()
 
