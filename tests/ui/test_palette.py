@@ -50,7 +50,7 @@ async def test_hostile_names_in_the_palette_are_plain_text(sim, tmp_path):
             await settle(app, pilot)
             await open_palette(app, pilot)  # discovery: the actions on the selection
             literal = shown_as(target.name)
-            await wait_until(pilot, lambda: any(literal in e for e in entries(app)))
+            await wait_until(pilot, lambda literal=literal: any(literal in e for e in entries(app)))
             assert app.is_running and app.return_code is None
             assert_terminal_clean(terminal_output(app))
             drawn = screen_text(app)
