@@ -259,3 +259,34 @@ async def test_retry_says_what_asks_and_checks_the_current_state(sim, tmp_path):
         await pilot.press("y")
         await settle(app, pilot)
         assert len(counter.mutations()) == 1 and "operation=start" in counter.mutations()[0]
+
+
+# --- a disabled action reads as disabled without colour -------------------------------
+
+
+def button_attributes(output: str, label: str) -> set[str]:
+    """The SGR attributes (not colours) a button's label is drawn with."""
+    import re
+
+    found = re.search(r"\x1b\[([0-9;]*)m " + re.escape(label) + " ", output)
+    assert found is not None, f"{label!r} not drawn"
+    codes = set(found.group(1).split(";"))
+    # Colours are 30-37, 39, 40-47, 49, 90-97, 100-107 (16-colour terminals): drop them.
+    return {c for c in codes if not (c.isdigit() and (30 <= int(c) <= 49 or 90 <= int(c) <= 107))}
+
+
+async def test_disabled_action_differs_by_more_than_a_colour(sim, tmp_path, monkeypatch):
+    from hostile import terminal_output
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    running = running_instance(sim)
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app.screen, running.id)
+        await settle(app, pilot)
+        output = terminal_output(app)
+        enabled, disabled = button_attributes(output, "x Stop"), button_attributes(output, "s Start")
+        assert app.screen.query_one("#action-start", Button).disabled
+        assert "9" in disabled and "9" not in enabled  # struck through
+        assert enabled != disabled

@@ -20,6 +20,9 @@ class ActionBar(HorizontalScroll):
     DEFAULT_CSS = """
     ActionBar { height: 1; background: $panel; scrollbar-size-horizontal: 0; }
     ActionBar Button { margin: 0 0 0 0; min-width: 0; }
+    /* More than a shade: under 16 colours or NO_COLOR a disabled action is struck through
+       and not bold (Textual's own difference is bold bright white vs bold white). */
+    ActionBar Button:disabled { text-style: strike; }
     """
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
