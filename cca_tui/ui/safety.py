@@ -7,7 +7,8 @@ read by the key path, the action bar (same path), the palette and, later, bulk a
 - A protected environment is one whose name (or `code/name`) matches one of the profile's
   `protected_environments` patterns (shell-style: `production*`).
 - Destroy and purge there need the instance's name typed; a bulk action there will need the
-  count typed (`text_to_type` takes the targets' names so bulk can use it as it is).
+  count typed: `text_to_type` takes the targets' names, and `forms.TypedConfirmModal(...,
+  expected=text)` asks for it, so bulk needs no new safety code.
 """
 
 from __future__ import annotations
