@@ -128,3 +128,22 @@ async def test_no_match_says_so_instead_of_an_empty_table(sim, tmp_path):
         await settle(app, pilot)
         assert app.screen.view.rows == []
         assert "No instance matches “state:nosuchstate”" in screen_text(app)
+
+
+async def test_vim_movement_in_the_picker_table(sim, tmp_path):
+    from textual.widgets import DataTable
+
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(DataTable)
+        await pilot.press("tab")  # from the filter to the table
+        assert app.focused is table
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
