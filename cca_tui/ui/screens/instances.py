@@ -445,7 +445,7 @@ class InstanceScreen(Screen[None]):
             self.notify("Nothing to retry: every request was answered", severity="information")
             return
         what = f"{record.label} {printable(record.instance_name, limit=60)} in {printable(str(self.ref), limit=80)}"
-        first_tried = f"first tried at {record.started:%H:%M:%S}"
+        first_tried = f"first tried at {record.first_started:%H:%M:%S}"
         later = tracker.superseded_by(record)
         if later is not None:
             tracker.drop_retry(record, f"superseded by {later.label}")

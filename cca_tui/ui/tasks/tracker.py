@@ -165,7 +165,7 @@ class TaskTracker:
             return None
         record.retry_possible = False
         self._changed(record)
-        return self.submit(
+        again = self.submit(
             record.environment,
             record.action,
             record.instance_id,
@@ -173,6 +173,8 @@ class TaskTracker:
             call,
             reveal_password=record.reveal_password,
         )
+        again.first_tried = record.first_started
+        return again
 
     def drop_retry(self, record: TrackedTask, why: str) -> None:
         """The operator may no longer resend this one (superseded): say so in its outcome."""
