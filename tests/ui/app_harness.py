@@ -6,7 +6,6 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 from pydantic import SecretStr
 
 from cca_tui.config import Settings, StateStore
@@ -23,14 +22,17 @@ def make_app(
     environment: str | None = None,
     read_only: bool = False,
     ssh_dir: Path | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport=None,
+    **settings_fields,
 ) -> CcaApp:
+    """The app on the simulator; `settings_fields` are more Settings (confirm, keymap...)."""
     settings = Settings(
         profile_name="test",
         api_url=sim.url,
         api_key=SecretStr(sim.api_key),
         refresh_interval=60,  # tests refresh explicitly; no timer races
         read_only=read_only,
+        **settings_fields,
     )
     return CcaApp(
         settings,

@@ -45,6 +45,12 @@ class TrackedTask:
     ended: datetime | None = field(default=None)
     # The mutations the call sent, as sent (the history masks secrets before writing them).
     requests: list[SentRequest] = field(default_factory=list)
+    # A resend (`R`) keeps when the request was first tried: the question says it.
+    first_tried: datetime | None = None
+
+    @property
+    def first_started(self) -> datetime:
+        return self.first_tried or self.started
 
     @property
     def in_flight(self) -> bool:
