@@ -103,7 +103,7 @@ async def show_copy_menu(pilot) -> None:
 
 async def show_history(pilot) -> None:
     await show_instances(pilot)
-    await pilot.press("x")  # stop bastion: one action on record
+    await pilot.press("x", "y")  # stop bastion (it asks first): one action on record
     await settle(pilot)
     await pilot.press("H")
     await settle(pilot)

@@ -20,6 +20,7 @@ from hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 from textual.drivers.headless_driver import HeadlessDriver
 
 from cca_tui.sim.options import SimOptions
+from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.instances import InstanceScreen
 
@@ -218,6 +219,8 @@ async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypa
     async with app.run_test(size=SIZE) as pilot:
         await open_on(app, pilot, other.id)
         await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")  # stop asks first
         await wait_until(pilot, lambda: any(r.task_id for r in app.tasks.records.values()))
         select(app.screen, owner.id)
         await pilot.pause()
