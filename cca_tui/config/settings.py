@@ -46,6 +46,8 @@ class Settings(BaseModel):
     verify_tls: bool = True
     allow_insecure_http: bool = False  # the profile opted in to plain http to a remote host
     org_id: str | None = None
+    # Changes made outside cca-tui that are announced (cca_tui/fleet/watching.py); () is off.
+    watch: tuple[str, ...] = ("error", "gone", "left-running")
 
     @property
     def transport_warning(self) -> str | None:
@@ -104,6 +106,7 @@ def load_settings(
         verify_tls=chosen.verify_tls,
         allow_insecure_http=chosen.allow_insecure_http,
         org_id=chosen.org_id,
+        watch=tuple(dict.fromkeys(chosen.watch)),
     )
 
 

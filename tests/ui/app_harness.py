@@ -100,11 +100,37 @@ def env_instances(sim, code: str = "compute-on", name: str = "production") -> li
     return list(sim.world.environment(code, name).instances.values())
 
 
-def select(screen, instance_id: str) -> None:
+def row_key(screen, instance_id: str, environment: str | None = None):
+    """The key of the row showing an instance (of `environment`, "code/name", in a fleet)."""
+    matches = [
+        key
+        for key, instance in screen.view.instances.items()
+        if instance.id == instance_id and (environment is None or str(key.environment) == environment)
+    ]
+    assert len(matches) == 1, f"{len(matches)} rows show {instance_id}"
+    return matches[0]
+
+
+def instance_shown(screen, instance_id: str, environment: str | None = None):
+    """The instance as the screen's view holds it."""
+    return screen.view.instances[row_key(screen, instance_id, environment)]
+
+
+def shown_ids(screen) -> list[str]:
+    """The instance ids of the rows the table draws, top to bottom (the view's rows)."""
+    return [instance.id for instance in screen.view.rows]
+
+
+def selected_id(screen) -> str | None:
+    selected = screen.view.selected
+    return selected.id if selected is not None else None
+
+
+def select(screen, instance_id: str, environment: str | None = None) -> None:
     """Put the table's cursor on an instance, as arrow keys would."""
     from cca_tui.ui.widgets.instance_table import InstanceTable
 
-    screen.query_one(InstanceTable).select(instance_id)
+    screen.query_one(InstanceTable).select(row_key(screen, instance_id, environment))
 
 
 async def wait_until(pilot, condition, *, timeout: float = 30.0) -> None:

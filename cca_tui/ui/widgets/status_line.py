@@ -60,7 +60,7 @@ class StatusLine(Static):
         total = len(view.instances)
         parts = [
             self.profile,
-            str(view.ref),
+            view.title,
             f"{len(view.rows)}/{total} instances" if view.is_filtered else f"{total} instances",
             f"{view.sort_column}{'▼' if view.sort_reverse else '▲'}",
         ]
