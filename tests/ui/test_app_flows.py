@@ -51,11 +51,11 @@ async def test_picker_lists_filters_and_opens(sim, tmp_path):
         await settle(app, pilot)
         assert isinstance(app.screen, PickerScreen)
         table = app.screen.query_one(DataTable)
-        assert table.row_count == 4
+        assert table.row_count == 1 + 4  # "All environments", then each
         await pilot.press(*"dr-s")
         await settle(app, pilot)
         # Rows are keyed by position (any environment name must work as a key): read the refs.
-        assert [app.screen.choices[int(k.value)].ref for k in table.rows] == ["compute-qc/dr-site"]
+        assert [app.screen.choices[int(k.value)].ref for k in table.rows if k.value != "all"] == ["compute-qc/dr-site"]
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, InstanceScreen)
@@ -71,7 +71,11 @@ async def test_picker_marks_unreachable_connection(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         table = app.screen.query_one(DataTable)
-        statuses = {app.screen.choices[int(k.value)].ref: str(table.get_cell(k, "status")) for k in table.rows}
+        statuses = {
+            app.screen.choices[int(k.value)].ref: str(table.get_cell(k, "status"))
+            for k in table.rows
+            if k.value != "all"
+        }
         assert statuses["compute-qc/dev"] == "unreachable"
         assert statuses["compute-on/production"] == "ok"
 
