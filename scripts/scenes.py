@@ -87,10 +87,17 @@ async def show_destroy_confirm(pilot) -> None:
     await settle(pilot)
 
 
+async def show_fleet(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("down", "down")
+    await settle(pilot)
+
+
 # name -> (environment to open at launch, how to get there)
 SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "picker": (None, show_picker),
     "instances": (ENVIRONMENT, show_instances),
     "create_form": (ENVIRONMENT, show_create_form),
     "destroy_confirm": (ENVIRONMENT, show_destroy_confirm),
+    "fleet": ("all", show_fleet),
 }
