@@ -82,6 +82,9 @@ class EnvironmentView:
     sort_column: str = "name"
     sort_reverse: bool = False
     selected_key: Hashable | None = None
+    # The operator chose the selection (a key, a click). Until then it is the first row, also
+    # while a fleet's environments arrive one by one in whatever order they answer.
+    selection_chosen: bool = False
     # Rows with a request or task of ours in flight, and which action: a second action on
     # them would only be refused by the server (code 2013), so the UI refuses it first.
     busy: Mapping[Hashable, str] = field(default_factory=dict)
@@ -206,7 +209,9 @@ class EnvironmentView:
         selected = draft.selected_key
         # Visible means present and matching the filter: no need to look through the rows.
         current = draft.instances.get(selected) if selected is not None else None
-        if current is None or not matches(current, draft.filter_text):
+        if not draft.selection_chosen:
+            selected = rows[0].key if rows else None
+        elif current is None or not matches(current, draft.filter_text):
             old_index = self._row_of(self.selected_key) or 0
             selected = rows[min(old_index, len(rows) - 1)].key if rows else None
         return dataclasses.replace(draft, rows=rows, selected_key=selected, row_index=index)
@@ -272,11 +277,13 @@ class EnvironmentView:
             return self._rearranged(sort_reverse=not self.sort_reverse)
         return self._rearranged(sort_column=column_key, sort_reverse=False)
 
-    def with_selection(self, key: Hashable | None) -> EnvironmentView:
-        """The operator selected a row (which also reads its news mark, if it had one)."""
-        if key == self.selected_key and key not in self.news:
+    def with_selection(self, key: Hashable | None, *, chosen: bool = True) -> EnvironmentView:
+        """A row is selected: by the operator (`chosen`, which also reads its news mark), or
+        by the table keeping up with new rows."""
+        chosen = chosen or self.selection_chosen
+        if key == self.selected_key and key not in self.news and chosen == self.selection_chosen:
             return self
-        return dataclasses.replace(self, selected_key=key, news=self.news - {key})
+        return dataclasses.replace(self, selected_key=key, news=self.news - {key}, selection_chosen=chosen)
 
     def with_tasks(self, tasks: Sequence[TaskRow], busy: Mapping[Hashable, str]) -> EnvironmentView:
         """Our tasks changed: the log's rows, and which rows are busy with one."""

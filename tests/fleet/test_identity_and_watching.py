@@ -88,3 +88,14 @@ def test_news_marks_stay_until_the_row_is_selected():
     marked = view.with_news({a.key, b.key})
     assert marked.news == {b.key}  # the selected row is seen already
     assert marked.with_selection(b.key).news == frozenset()
+
+
+def test_until_the_operator_moves_the_first_row_is_selected_whatever_order_environments_arrive_in():
+    late, early = row(DEV, "1", "a"), row(PROD, "2", "b")
+    view = EnvironmentView.of(PROD, DEV).with_instances([early], when=NOW, environment=PROD)
+    assert view.selected_key == early.key
+    view = view.with_instances([late], when=NOW, environment=DEV)
+    assert view.selected_key == late.key  # "a" sorts first: the same picture whoever answered first
+    chosen = view.with_selection(early.key)
+    again = chosen.with_instances([late], when=NOW, environment=DEV)
+    assert again.selected_key == early.key  # the operator's choice stays

@@ -46,7 +46,7 @@ class HostScreen(Screen[None]):
 
     def on_instance_table_highlighted(self, event: InstanceTable.Highlighted) -> None:
         self.highlighted.append(event.key)
-        self.view = self.view.with_selection(event.key)
+        self.view = self.view.with_selection(event.key, chosen=event.chosen)
 
     def on_instance_table_sort_requested(self, event: InstanceTable.SortRequested) -> None:
         self.sorts.append(event.column_key)

@@ -227,10 +227,12 @@ class InstanceScreen(Screen[None]):
             return
         if not self.is_current:
             return  # on_screen_resume refreshes when the screen is back
-        busy = any(key.environment == env for key in self.view.busy if isinstance(key, RowKey))
-        if not busy:
-            index = self.view.by_environment.get(env, {})
-            busy = any(instance.state in TRANSITIONAL_STATES for instance in index.values())
+        view = self.view
+        busy = any(key.environment == env for key in view.busy if isinstance(key, RowKey))
+        if not busy and not view.is_fleet:
+            busy = view.has_transitional  # kept up to date by the row index, no walk
+        elif not busy:
+            busy = any(instance.state in TRANSITIONAL_STATES for instance in view.by_environment.get(env, {}).values())
         delay = min(FAST_REFRESH, loads.interval) if busy else loads.interval
         loads.timer = self.set_timer(delay, lambda: self.request_refresh(env))
 
@@ -336,7 +338,7 @@ class InstanceScreen(Screen[None]):
 
     @on(InstanceTable.Highlighted)
     def _highlighted(self, event: InstanceTable.Highlighted) -> None:
-        self.view = self.view.with_selection(event.key)
+        self.view = self.view.with_selection(event.key, chosen=event.chosen)
 
     @on(InstanceTable.SortRequested)
     def _sort_requested(self, event: InstanceTable.SortRequested) -> None:

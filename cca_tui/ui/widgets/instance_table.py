@@ -108,8 +108,9 @@ class InstanceTable(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The operator moved the cursor to this instance (None: the table is empty)."""
 
-        def __init__(self, key: Hashable | None) -> None:
+        def __init__(self, key: Hashable | None, *, chosen: bool = True) -> None:
             self.key = key
+            self.chosen = chosen  # False: the table kept up with new rows, nobody moved
             super().__init__()
 
     class SortRequested(Message):
@@ -196,7 +197,9 @@ class InstanceTable(ScrollView, can_focus=True):
         height_on_screen = self._cursor - round(self.scroll_y)
         self._rows = view.rows
         self._resize()
-        keep = self._cursor_id if self._cursor_id is not None else view.selected_key
+        # Until the operator moves, the view's choice (the first row); then the cursor's own
+        # instance (the view may not have heard of the latest move yet).
+        keep = self._cursor_id if self._cursor_id is not None and view.selection_chosen else view.selected_key
         row = self._find(view, keep)
         if row is None and view.selected_key is not None and view.selected_key != keep:
             row = self._find(view, view.selected_key)
@@ -207,7 +210,7 @@ class InstanceTable(ScrollView, can_focus=True):
         top = max(0, min(self._cursor - height_on_screen, len(self._rows) - self._body_height()))
         self.scroll_to(y=top, animate=False, immediate=True)
         if self._cursor_id != view.selected_key:
-            self.post_message(self.Highlighted(self._cursor_id))
+            self.post_message(self.Highlighted(self._cursor_id, chosen=False))
 
     def _find(self, view: EnvironmentView, key: Hashable | None) -> int | None:
         """The row of an instance in the view, None if it is not shown (by bisection)."""
