@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 from pydantic import SecretStr
 
 from cca_tui.config import Settings, StateStore
@@ -15,24 +18,55 @@ FROZEN_NOW = datetime(2026, 11, 27, 12, 0, 0)
 SIZE = (120, 40)
 
 
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Real HTTP to the simulator, telling its listeners of each request: given to the app
+    through its transport injection (tests never reach into the client)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.listeners: list[Callable[[httpx.Request], None]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        for listener in self.listeners:
+            listener(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+# The transport each app of make_app was given (RequestCounter listens to it).
+_TRANSPORTS: weakref.WeakKeyDictionary[CcaApp, CountingTransport] = weakref.WeakKeyDictionary()
+
+
 def make_app(
-    sim, tmp_path: Path, *, environment: str | None = None, read_only: bool = False, ssh_dir: Path | None = None
+    sim,
+    tmp_path: Path,
+    *,
+    environment: str | None = None,
+    read_only: bool = False,
+    ssh_dir: Path | None = None,
+    api_key: str | None = None,
 ) -> CcaApp:
     settings = Settings(
         profile_name="test",
         api_url=sim.url,
-        api_key=SecretStr(sim.api_key),
+        api_key=SecretStr(api_key if api_key is not None else sim.api_key),
         refresh_interval=60,  # tests refresh explicitly; no timer races
         read_only=read_only,
     )
-    return CcaApp(
+    transport = CountingTransport()
+    app = CcaApp(
         settings,
         state=StateStore(tmp_path / "state.json"),
         environment=environment,
         clock=lambda: FROZEN_NOW,
         ssh_dir=ssh_dir if ssh_dir is not None else tmp_path / "no-ssh",
         task_poll_interval=0.05,
+        transport=transport,
     )
+    _TRANSPORTS[app] = transport
+    return app
 
 
 class RequestCounter:
@@ -40,9 +74,9 @@ class RequestCounter:
 
     def __init__(self, app: CcaApp) -> None:
         self.requests: list[str] = []
-        app.client.http._http.event_hooks["request"].append(self._seen)
+        _TRANSPORTS[app].listeners.append(self._seen)
 
-    async def _seen(self, request) -> None:
+    def _seen(self, request: httpx.Request) -> None:
         self.requests.append(f"{request.method} {request.url.path}?{request.url.query.decode()}")
 
     def mutations(self) -> list[str]:

@@ -93,8 +93,7 @@ async def test_missing_key_shows_key_screen(sim, tmp_path):
 
 
 async def test_rejected_key_shows_key_screen(sim, tmp_path):
-    app = make_app(sim, tmp_path)
-    app.client.http._http.headers["MC-Api-Key"] = "wrong-key"
+    app = make_app(sim, tmp_path, api_key="wrong-key")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, KeyProblemScreen)
