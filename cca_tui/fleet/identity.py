@@ -9,17 +9,17 @@ environment it was listed in, so a row can always say where it lives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, NamedTuple
 
-from pydantic import ValidationInfo, model_validator
+from pydantic import InstanceOf, ValidationInfo, model_validator
 
 from cca_tui.api.models import Instance
 
 
-@dataclass(frozen=True, order=True)
-class EnvironmentRef:
+# NamedTuples, not dataclasses: a row key is hashed at every lookup of every row (filter,
+# sort, cursor), and a tuple's hash and comparison run in C.
+class EnvironmentRef(NamedTuple):
     """One environment: its service connection's code and its name (both any text)."""
 
     service_code: str
@@ -29,8 +29,7 @@ class EnvironmentRef:
         return f"{self.service_code}/{self.name}"
 
 
-@dataclass(frozen=True, order=True)
-class RowKey:
+class RowKey(NamedTuple):
     """One instance of the fleet: (environment, instance id)."""
 
     environment: EnvironmentRef
@@ -47,15 +46,20 @@ class LocatedInstance(Instance):
     environment is added while the row is validated, not by a copy afterwards.
     """
 
-    environment: EnvironmentRef
+    # Checked as an instance, not validated field by field: one object shared by every row.
+    environment: InstanceOf[EnvironmentRef]
 
     @model_validator(mode="before")
     @classmethod
-    def _placed(cls, data: Any, info: ValidationInfo) -> Any:
+    def _nulls_are_absent(cls, data: Any, info: ValidationInfo) -> Any:
+        """ApiModel's own, plus the environment from the context: one copy of the row."""
+        if not isinstance(data, dict):
+            return data
+        cleaned = {key: value for key, value in data.items() if value is not None}
         context = info.context
-        if isinstance(data, dict) and isinstance(context, dict) and "environment" in context:
-            return {**data, "environment": context["environment"]}
-        return data
+        if isinstance(context, dict) and "environment" in context:
+            cleaned["environment"] = context["environment"]
+        return cleaned
 
     @cached_property
     def key(self) -> RowKey:
@@ -67,6 +71,12 @@ def located(instance: Instance, environment: EnvironmentRef) -> LocatedInstance:
     if isinstance(instance, LocatedInstance) and instance.environment == environment:
         return instance
     return LocatedInstance(**dict(instance), environment=environment)
+
+
+@lru_cache(maxsize=1024)
+def environment_text(environment: EnvironmentRef | None) -> str:
+    """How a row's environment reads ("code/name"), made once per environment, not per row."""
+    return str(environment) if environment is not None else ""
 
 
 def environment_of(instance: Instance) -> EnvironmentRef | None:

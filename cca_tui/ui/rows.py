@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
-from cca_tui.fleet.identity import environment_of
+from cca_tui.fleet.identity import environment_of, environment_text
 from cca_tui.ui.format import public_ips_text, size_text
 
 
@@ -42,7 +42,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("network", "Network", lambda i: i.network_name or ""),
 )
 # Shown first in a view of several environments: where each row lives.
-ENVIRONMENT_COLUMN = Column("env", "Environment", lambda i: str(environment_of(i) or ""))
+ENVIRONMENT_COLUMN = Column("env", "Environment", lambda i: environment_text(environment_of(i)))
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 COLUMN_BY_KEY = {column.key: column for column in (*COLUMNS, ENVIRONMENT_COLUMN)}
 FLEET_COLUMNS = (ENVIRONMENT_COLUMN, *COLUMNS)
@@ -79,7 +79,7 @@ def haystack(instance: Instance) -> str:
             instance.state,
             instance.ip_address or "",
             public_ips_text(instance.public_ips),
-            str(environment) if environment is not None else "",
+            environment_text(environment) if environment is not None else "",
         )
     ).lower()
 
