@@ -242,3 +242,24 @@ async def test_two_web_1_stay_apart_through_select_act_task_log_and_journal(sim_
             ("compute-qc", "dev", dev_web.id)
         ]
         assert [p for m, p, _q, _b in transport.mutations()] == [f"/v1/services/compute-qc/dev/instances/{dev_web.id}"]
+
+
+async def test_c_copies_the_ssh_command_of_the_rows_own_environment(sim, tmp_path):
+    app = fleet_app(sim, tmp_path, FaultyTransport())
+    world = sim.world
+    with world.session():
+        environment = world.environment("compute-qc", "dr-site")
+        rule = next(r for r in environment.pf_rules.values() if r.private_port_start == 22)
+        owner = environment.instances[rule.instance_id]
+        address = environment.public_ips[rule.public_ip_id].ip_address
+        # The same name in dev forwards from another address.
+        twin = instance_named(sim, DEV, owner.name)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        select(screen, twin.id, "compute-qc/dev")
+        await settle(app, pilot, rounds=2)
+        select(screen, owner.id, "compute-qc/dr-site")
+        await settle(app, pilot, rounds=4)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.clipboard == f"ssh {owner.username}@{address} -p {rule.public_port_start}"
