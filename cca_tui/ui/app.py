@@ -284,6 +284,9 @@ class CcaApp(App):
         yield from super().get_system_commands(screen)
         if self.client is not None:
             yield SystemCommand("Switch environment", "Choose another environment", self.show_picker)
+            yield SystemCommand(
+                "All environments", "Every environment the key can see, in one table", lambda: self.open_matching(ALL)
+            )
         if isinstance(screen, InstanceScreen):
             yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
             yield SystemCommand("New instance", "Open the create-instance form", lambda: screen.action_act("create"))
