@@ -115,9 +115,6 @@ class TaskTracker:
             and (row.in_flight or since is None or row.ended is None or row.ended >= since)
         }
 
-    def for_environment(self, environment: EnvironmentRef) -> list[TrackedTask]:
-        return [record for record in self.records.values() if record.environment == environment]
-
     def last_retryable(self, environments: Iterable[EnvironmentRef]) -> TrackedTask | None:
         wanted = set(environments)
         candidates = [r for r in self.records.values() if r.environment in wanted and r.retry_possible]
