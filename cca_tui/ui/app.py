@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,12 +21,13 @@ from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.errors import AuthError, CloudCAError
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
-from cca_tui.fleet.identity import EnvironmentRef
+from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
-from cca_tui.ui.actions import INSTANCE_ACTIONS, availability
 from cca_tui.ui.environments import join_environments
 from cca_tui.ui.errors import describe_error
+from cca_tui.ui.palette import InstancePalette
 from cca_tui.ui.safe_text import printable
+from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
@@ -44,6 +45,18 @@ def environment_screen_name(environments: Sequence[EnvironmentRef]) -> str:
     """The installed screen's name: any environment name, and ("x", "a/b") and ("x/a", "b")
     stay apart (a plain "code/name" would give both the same screen)."""
     return "environment:" + json.dumps([[env.service_code, env.name] for env in environments])
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a keymap may name: the screens' and the instance table's."""
+    from cca_tui.ui.widgets.instance_table import InstanceTable
+
+    return {
+        binding.id
+        for owner in (InstanceScreen, InstanceTable, PickerScreen)
+        for binding in owner.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }
 
 
 def task_journal_path() -> Path:
@@ -66,6 +79,7 @@ class CcaApp(App):
     CSS_PATH = "app.tcss"
     # Shown in every footer: the picker's filter takes `q`, so say how to leave.
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    COMMANDS = App.COMMANDS | {InstancePalette}
 
     def __init__(
         self,
@@ -96,8 +110,11 @@ class CcaApp(App):
                 task_poll_interval=task_poll_interval,
                 transport=transport,
             )
-        # The environments of the screen last opened.
+        self.safety = SafetyPolicy(frozenset(settings.confirm), settings.protected_environments)
+        # The environments of the screen last opened, and of the one before it (`-` goes
+        # back to it, like `cd -`).
         self._environments: tuple[EnvironmentRef, ...] | None = None
+        self._previous_environments: tuple[EnvironmentRef, ...] | None = None
         # The app's data layer: one compute scope per environment, looked up by the rows.
         self._scopes: dict[EnvironmentRef, ComputeScope] = {}
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
@@ -136,6 +153,7 @@ class CcaApp(App):
         return self.tracker
 
     def on_mount(self) -> None:
+        self._apply_keymap()
         if self.tracker is not None and self.resume_tasks:
             self.tracker.resume_journaled()
         if self.client is None:
@@ -147,6 +165,23 @@ class CcaApp(App):
             self.open_environment(code, name)
         else:
             self.show_picker()
+
+    def _apply_keymap(self) -> None:
+        """The config file's [keymap]: Textual remaps bindings by id; an id we do not have is
+        said (a typo would otherwise do nothing, silently)."""
+        keymap = self.settings.keymap
+        if not keymap:
+            return
+        unknown = sorted(set(keymap) - known_binding_ids())
+        if unknown:
+            self.notify(
+                f"[keymap] in the config: no binding has the id {', '.join(map(repr, unknown))}; "
+                f"ids are listed in config.example.toml",
+                title="Keymap",
+                severity="warning",
+                markup=False,
+            )
+        self.set_keymap({key: value for key, value in keymap.items() if key not in unknown})
 
     async def on_unmount(self) -> None:
         if self.client is not None:
@@ -181,6 +216,8 @@ class CcaApp(App):
     def open_environments(self, environments: Sequence[EnvironmentRef], *, remember: str | None = None) -> None:
         """One table of these environments' instances (one environment: a fleet of one)."""
         refs = tuple(dict.fromkeys(environments))
+        if self._environments is not None and self._environments != refs:
+            self._previous_environments = self._environments
         self._environments = refs
         if remember is not None or len(refs) == 1:
             self.state.remember_environment(self.settings.profile_name, remember or str(refs[0]))
@@ -218,6 +255,13 @@ class CcaApp(App):
             self.show_picker()
             return
         self.open_environments(refs)
+
+    def open_previous_environment(self) -> None:
+        """`-`: back to the environment shown before this one (and again: to and fro)."""
+        if self._previous_environments is None:
+            self.notify("No previous environment yet", severity="information")
+            return
+        self.open_environments(self._previous_environments)
 
     def environment_screens(self) -> list[InstanceScreen]:
         return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]
@@ -290,15 +334,20 @@ class CcaApp(App):
         if isinstance(screen, InstanceScreen):
             yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
             yield SystemCommand("New instance", "Open the create-instance form", lambda: screen.action_act("create"))
-            selected = screen.view.selected
-            allowed = availability(screen.view, read_only=self.settings.read_only, profile=self.settings.profile_name)
-            for spec in INSTANCE_ACTIONS:
-                if selected is not None and allowed[spec.action] is None:
-                    yield SystemCommand(
-                        f"{spec.long_label} {printable(selected.name, limit=40)}",
-                        f"key {spec.key}" + (f": {spec.note}" if spec.note else ""),
-                        lambda action=spec.action.value: screen.action_act(action),
-                    )
+        # The entries that quote server text (actions on the selection, instances,
+        # environments) come from InstancePalette, as plain Text: SystemCommand reads markup.
+
+    def show_instance(self, key: Hashable) -> None:
+        """The palette's jump: show the row (its environment's screen unless the current one
+        shows it) and put the cursor on it (the filter is cleared when it hides the row)."""
+        if not isinstance(key, RowKey):
+            return  # every row the app loads is keyed by environment and id
+        current = self.screen if isinstance(self.screen, InstanceScreen) else None
+        if current is None or key.environment not in current.environments:
+            self.open_environment(key.environment.service_code, key.environment.name)
+        screen = self.screen
+        if isinstance(screen, InstanceScreen):
+            screen.show_instance(key)
 
     # --- last line of defence -----------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import environment_of, environment_text
+from cca_tui.ui.filter_query import compile_query, is_plain
 from cca_tui.ui.format import public_ips_text, size_text
 
 
@@ -47,6 +48,8 @@ COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 COLUMN_BY_KEY = {column.key: column for column in (*COLUMNS, ENVIRONMENT_COLUMN)}
 FLEET_COLUMNS = (ENVIRONMENT_COLUMN, *COLUMNS)
 FLEET_COLUMN_KEYS = tuple(column.key for column in FLEET_COLUMNS)
+# What `field:value` filter terms can name: every column, the environment included.
+FILTER_COLUMNS = (*COLUMNS, ENVIRONMENT_COLUMN)
 
 
 def columns_for(fleet: bool) -> tuple[Column, ...]:
@@ -55,8 +58,9 @@ def columns_for(fleet: bool) -> tuple[Column, ...]:
 
 
 def matches(instance: Instance, query: str) -> bool:
-    """`/` filter: name, state, any IP, or the environment contains the query (case-insensitive)."""
-    return not query or query.lower() in haystack(instance)
+    """`/` filter: name, state, any IP, or the environment contains the query (case-insensitive);
+    `field:value` and `-` terms as filter_query.py says (`env:` too)."""
+    return not query or compile_query(query, FILTER_COLUMNS)(instance, haystack(instance))
 
 
 def arrange(instances: Iterable[Instance], filter_text: str, sort_column: str, reverse: bool) -> list[Instance]:
@@ -311,5 +315,8 @@ class RowIndex:
         ordered, haystacks = self._order(COLUMN_BY_KEY.get(sort_column, COLUMNS[0]), reverse)
         if not filter_text:
             return list(ordered)
+        if not is_plain(filter_text):  # field:value or several terms (filter_query.py)
+            holds = compile_query(filter_text, FILTER_COLUMNS)
+            return [instance for instance, text in zip(ordered, haystacks, strict=True) if holds(instance, text)]
         needle = filter_text.lower()
         return [instance for instance, text in zip(ordered, haystacks, strict=True) if needle in text]

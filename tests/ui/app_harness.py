@@ -22,8 +22,8 @@ class CountingTransport(httpx.AsyncBaseTransport):
     """Real HTTP to the simulator, telling its listeners of each request: given to the app
     through its transport injection (tests never reach into the client)."""
 
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner if inner is not None else httpx.AsyncHTTPTransport()
         self.listeners: list[Callable[[httpx.Request], None]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -47,15 +47,19 @@ def make_app(
     read_only: bool = False,
     ssh_dir: Path | None = None,
     api_key: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **settings_fields,
 ) -> CcaApp:
+    """The app on the simulator; `settings_fields` are more Settings (confirm, keymap...)."""
     settings = Settings(
         profile_name="test",
         api_url=sim.url,
         api_key=SecretStr(api_key if api_key is not None else sim.api_key),
         refresh_interval=60,  # tests refresh explicitly; no timer races
         read_only=read_only,
+        **settings_fields,
     )
-    transport = CountingTransport()
+    counting = CountingTransport(transport)
     app = CcaApp(
         settings,
         state=StateStore(tmp_path / "state.json"),
@@ -63,9 +67,9 @@ def make_app(
         clock=lambda: FROZEN_NOW,
         ssh_dir=ssh_dir if ssh_dir is not None else tmp_path / "no-ssh",
         task_poll_interval=0.05,
-        transport=transport,
+        transport=counting,
     )
-    _TRANSPORTS[app] = transport
+    _TRANSPORTS[app] = counting
     return app
 
 

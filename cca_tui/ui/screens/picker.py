@@ -179,6 +179,9 @@ class PickerScreen(Screen):
             else:
                 status = Text("ok", style="green") if choice.reachable else Text("?", style="dim")
             name = safe(choice.name, limit=_WIDTH["name"])
+            if self.cca.safety.is_protected(EnvironmentRef(choice.service_code, choice.name)):
+                # Every action there asks; destroy and purge need the name typed.
+                name = Text.assemble(("⚠ ", "bold"), name, (" (protected)", "bold"))
             table.add_row(
                 Text.assemble(("✓ ", "bold green"), name) if index in self.marked else name,
                 safe(choice.service_code, limit=_WIDTH["code"]),
