@@ -111,6 +111,12 @@ async def show_history(pilot) -> None:
     await settle(pilot)
 
 
+async def show_fleet(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("down", "down")
+    await settle(pilot)
+
+
 async def show_protected_stop(pilot) -> None:
     """A protected environment: the banner in the status line, and `x` asking first."""
     await show_instances(pilot)
@@ -126,6 +132,7 @@ SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "destroy_confirm": (ENVIRONMENT, show_destroy_confirm),
     "copy_menu": (ENVIRONMENT, show_copy_menu),
     "history": (ENVIRONMENT, show_history),
+    "fleet": ("all", show_fleet),
     "protected_stop": (ENVIRONMENT, show_protected_stop),
 }
 # Settings a scene needs beyond the demo profile's.

@@ -10,7 +10,7 @@ and the error about it in one place.
 """
 
 import shlex
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -107,6 +107,13 @@ class ProfileConfig(_FileModel):
         None,
         min_length=1,
         description='a jump host as ssh -J takes it, e.g. ssh_jump_host = "ops@bastion.example.com:22"',
+    )
+    watch: list[Literal["error", "gone", "left-running"]] = Field(
+        ["error", "gone", "left-running"],
+        description=(
+            'which changes made outside cca-tui are announced: any of "error", "gone", "left-running", '
+            'e.g. watch = ["error"] (watch = [] turns it off)'
+        ),
     )
     confirm: Annotated[list[str], AfterValidator(check_confirm_actions)] = Field(
         default_factory=lambda: list(DEFAULT_CONFIRM),

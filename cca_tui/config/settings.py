@@ -48,6 +48,8 @@ class Settings(BaseModel):
     org_id: str | None = None
     ssh_command: str | None = None  # template for ssh-in and copy (cca_tui/ui/command_safety.py)
     ssh_jump_host: str | None = None  # reaches private IPs when there is no public path
+    # Changes made outside cca-tui that are announced (cca_tui/fleet/watching.py); () is off.
+    watch: tuple[str, ...] = ("error", "gone", "left-running")
     # Actions sent without a form that ask first (operation names); see config.example.toml.
     confirm: tuple[str, ...] = DEFAULT_CONFIRM
     # Environment name patterns where every mutation asks and destroy/purge need the name.
@@ -114,6 +116,7 @@ def load_settings(
         org_id=chosen.org_id,
         ssh_command=chosen.ssh_command,
         ssh_jump_host=chosen.ssh_jump_host,
+        watch=tuple(dict.fromkeys(chosen.watch)),
         confirm=tuple(chosen.confirm),
         protected_environments=tuple(chosen.protected_environments),
         keymap=dict(loaded.content.keymap),

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from cca_tui.api.errors import CloudCAError
+from cca_tui.fleet.identity import RowKey
 from cca_tui.ui.actions import Action, Operation, refusal
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
@@ -156,7 +157,7 @@ class HistoryScreen(Screen[None]):
             instance.name,
             read_only=settings.read_only,
             profile=settings.profile_name,
-            busy_with=app.tasks.busy(ref).get(instance.id),
+            busy_with=app.tasks.busy([ref]).get(RowKey(ref, instance.id)),
         )
         if reason is not None:
             return reason
