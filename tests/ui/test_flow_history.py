@@ -127,7 +127,8 @@ async def test_a_created_instance_is_selected_when_it_appears(sim, tmp_path):
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, InstanceScreen)
-        compute = screen.compute
+        env = screen.environments[0]
+        compute = app.compute_for(env)
         templates = [t for t in await compute.list_templates() if t.is_ready]
         offerings = [o for o in await compute.list_compute_offerings() if not o.custom]
         network = (await compute.list_networks())[0]
@@ -138,9 +139,11 @@ async def test_a_created_instance_is_selected_when_it_appears(sim, tmp_path):
             "computeOfferingId": offerings[0].id,
             "networkId": network.id,
         }
-        record = app.tasks.submit(screen.ref, Action.CREATE, None, "fresh-1", lambda: compute.create_instance(body))
+        record = app.tasks.submit(env, Action.CREATE, None, "fresh-1", lambda: compute.create_instance(body))
         await wait_until(pilot, lambda: record.status == "SUCCESS" and record.instance_id is not None)
-        await wait_until(pilot, lambda: screen.view.selected_id == record.instance_id)
+        await wait_until(
+            pilot, lambda: screen.view.selected is not None and screen.view.selected.id == record.instance_id
+        )
         assert screen.view.selected.name == "fresh-1"
         lines = [json.loads(line) for line in history_file().read_text().splitlines()]
         assert lines[-1]["action"] == "create" and lines[-1]["instance_id"] == record.instance_id

@@ -201,7 +201,7 @@ async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(sim, tmp_
             str(rule.public_port_start),
         ]
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen) and app.screen.view.selected_id == owner.id
+        assert isinstance(app.screen, InstanceScreen) and app.screen.view.selected.id == owner.id
         sessions = [e for e in app.tasks.history.load() if e.action == "ssh"]
         assert [(e.instance_id, e.status) for e in sessions] == [(owner.id, "EXIT 0")]
         assert f"{owner.username}@{address}" in sessions[0].outcome and not sessions[0].resendable
@@ -209,7 +209,7 @@ async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(sim, tmp_
 
 async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypatch):
     """A stop sent before `S` ends while ssh still holds the terminal: the tracker went on."""
-    sim = sim_factory(SimOptions(task_delay=3.0))
+    sim = sim_factory(SimOptions(task_delay=8.0))
     env, _rule, owner, _address = forwarded_instance(sim)
     with sim.world.session():
         other = next(i for i in env.instances.values() if i.state == "Running" and i.id != owner.id)
@@ -232,7 +232,7 @@ async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypa
         release.touch()
         await wait_until(pilot, record.exists)
         await settle(app, pilot)
-        assert app.screen.view.selected_id == owner.id
+        assert app.screen.view.selected.id == owner.id
 
 
 async def test_no_way_in_is_said_and_nothing_runs(sim, tmp_path, monkeypatch):
