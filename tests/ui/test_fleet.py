@@ -118,7 +118,7 @@ async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim,
         screen = await opened(app, pilot)
         select(screen, dev_web.id, "compute-qc/dev")
         await settle(app, pilot)
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=4)
         assert transport.mutations() == [
             ("POST", f"/v1/services/compute-qc/dev/instances/{dev_web.id}", "operation=stop", {})
@@ -180,7 +180,7 @@ async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_non
         table = screen.query_one(InstanceTable)
         assert any("! api-1" in line and "compute-qc/dr-site" in line for line in drawn(table))
         # Our own stop: done, refreshed, and again refreshed: no news.
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=4)
         assert instance_shown(screen, ours.id, "compute-qc/dev").state == "Stopped"
         await pilot.press("ctrl+r")
@@ -220,7 +220,7 @@ async def test_two_web_1_stay_apart_through_select_act_task_log_and_journal(sim_
         assert len(webs) == 3 and {RowKey(DEV, dev_web.id), RowKey(PRODUCTION, production_web.id)} <= webs
         select(screen, dev_web.id, "compute-qc/dev")
         await wait_until(pilot, lambda: screen.view.selected_key == RowKey(DEV, dev_web.id))
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await wait_until(pilot, lambda: RowKey(DEV, dev_web.id) in screen.view.busy)
         assert RowKey(PRODUCTION, production_web.id) not in screen.view.busy
         # Production's web-1 is not busy: stop is allowed there (the selection is the row, not a name).

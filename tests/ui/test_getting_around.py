@@ -147,10 +147,11 @@ async def test_vim_movement_in_the_picker_table(sim, tmp_path):
         table = app.screen.query_one(DataTable)
         await pilot.press("tab")  # from the filter to the table
         assert app.focused is table
+        assert table.cursor_row == 1  # the first environment, under "All environments"
         await pilot.press("j", "j")
-        assert table.cursor_row == 2
+        assert table.cursor_row == 3
         await pilot.press("k")
-        assert table.cursor_row == 1
+        assert table.cursor_row == 2
         await pilot.press("G")
         assert table.cursor_row == table.row_count - 1
         await pilot.press("g")
