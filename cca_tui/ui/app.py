@@ -357,14 +357,6 @@ class CcaApp(App):
             )
         if isinstance(screen, InstanceScreen):
             yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
-            yield SystemCommand("History", "What was done, across runs (key H)", screen.action_history)
-            if screen.view.selected is not None:
-                yield SystemCommand(
-                    "ssh to the selected instance", "key S; back here when ssh exits", screen.action_ssh_in
-                )
-                yield SystemCommand(
-                    "Copy from the selected instance", "key c: id, IPs, ssh command", screen.action_copy
-                )
             yield SystemCommand("New instance", "Open the create-instance form", lambda: screen.action_act("create"))
         # The entries that quote server text (actions on the selection, instances,
         # environments) come from InstancePalette, as plain Text: SystemCommand reads markup.
