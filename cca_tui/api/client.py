@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from cca_tui.api.envelope import parse_task
 from cca_tui.api.errors import (
     CloudCAError,
+    InvalidId,
     NotFoundError,
     OutcomeUnknown,
     ProtocolError,
@@ -53,6 +54,20 @@ M = TypeVar("M", bound=BaseModel)
 LABEL_LIMIT = 200  # characters of a bad row's id or name kept in BadRow.label
 REASON_LIMIT = 200  # characters of a parse error's reason
 DEFAULT_MAX_TASK_BACKOFF = 30.0
+
+
+def is_path_segment(value: str) -> bool:
+    """Whether `value`, quoted, addresses one entity: not empty, not `.` or `..` (which a
+    URL resolves to the collection or its parent). Anything else is quoted into one segment
+    (`/`, `?`, `#` become %2F, %3F, %23)."""
+    return value not in ("", ".", "..")
+
+
+def segment(value: str, what: str = "id") -> str:
+    """`value` quoted as one path segment; InvalidId (nothing sent) when it cannot be one."""
+    if not isinstance(value, str) or not is_path_segment(value):
+        raise InvalidId(str(value), what)
+    return quote(value, safe="")
 
 
 def _parse(model: type[M], raw: Any, path: str) -> M:
@@ -215,7 +230,7 @@ class CloudCAClient:
         return await self._listing(Environment, "environments", self._org_params())
 
     async def get_environment(self, environment_id: str) -> Environment:
-        path = f"environments/{quote(environment_id, safe='')}"
+        path = f"environments/{segment(environment_id)}"
         return _parse(Environment, await self.http.get_data(path), path)
 
     async def list_service_connections(self) -> Listing[ServiceConnection]:
@@ -248,7 +263,7 @@ class CloudCAClient:
 
     async def get_task(self, task_id: str) -> Task:
         """Read a task; raise TaskExpired on 404 (expired, or never existed)."""
-        path = f"tasks/{quote(task_id, safe='')}"
+        path = f"tasks/{segment(task_id, 'task id')}"
         try:
             status, payload = await self.http.request("GET", path)
         except NotFoundError as exc:
@@ -380,7 +395,8 @@ class ComputeScope:
 
     def _path(self, entity: str, entity_id: str | None = None) -> str:
         path = f"{self._base}/{entity}"
-        return f"{path}/{quote(entity_id, safe='')}" if entity_id else path
+        # `is not None`: an empty id must not fall back to the collection's URL.
+        return f"{path}/{segment(entity_id)}" if entity_id is not None else path
 
     async def _list(self, model: type[M], entity: str, **filters: Any) -> Listing[M]:
         return await self.client._listing(model, self._path(entity), self.client._org_params(filters))

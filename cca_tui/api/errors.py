@@ -167,11 +167,23 @@ class OutcomeUnknown(CloudCAError):
     timed out, a gateway gave up): the server may or may not have done it. Never repeat it
     blindly: refresh and look at the entity."""
 
-    def __init__(self, message: str, *, method: str = "", path: str = ""):
+    def __init__(self, message: str, *, method: str = "", path: str = "", status: int | None = None):
         self.method = method
         self.path = path
+        self.status = status  # the HTTP status that came back, when one did (a 500, a 200 with errors)
         where = f" ({method} {path})" if method else ""
         super().__init__(f"outcome unknown: {message}{where}; the server may have done it")
+
+
+class InvalidId(CloudCAError, ValueError):
+    """An id (or name) that cannot be one segment of a URL path: empty, `.` or `..`. Sent as
+    it is it would address the collection or a parent (`POST .../instances?operation=stop`),
+    so nothing is sent."""
+
+    def __init__(self, value: str, what: str = "id"):
+        self.value = value
+        shown = repr(value[:80])
+        super().__init__(f"not sent: the {what} {shown} cannot address one entity")
 
 
 class ListIncomplete(CloudCAError):

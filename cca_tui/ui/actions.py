@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cca_tui.api.client import is_path_segment
 from cca_tui.api.models import InstanceState
 
 RUNNING, STOPPED, ERROR, DESTROYED = (
@@ -190,11 +191,13 @@ def refusal(
     read_only: bool,
     profile: str,
     busy_with: str | None = None,
+    instance_id: str | None = None,
 ) -> str | None:
     """Why this action can't be taken now, in the operator's words; None when it can.
 
     Decided locally and sends nothing. `busy_with` is the action of ours already in flight on
-    the instance, if any.
+    the instance, if any. `instance_id` is checked to be usable in a URL: an empty id (or
+    `.`, `..`) would address the collection, so every action on it is refused.
     """
     if read_only:
         return f"Profile '{profile}' is read-only: {spec.long_label} is disabled"
@@ -202,6 +205,8 @@ def refusal(
         return None
     if instance_state is None or instance_name is None:
         return f"{spec.long_label}: no instance selected"
+    if instance_id is not None and not is_path_segment(instance_id):
+        return f"{spec.long_label}: {instance_name} has no usable id ({instance_id!r}); nothing is sent"
     if busy_with is not None:
         return f"{instance_name} is busy: {busy_with} in progress"
     if instance_state in spec.allowed:

@@ -339,6 +339,7 @@ class InstanceScreen(Screen[None]):
             read_only=settings.read_only,
             profile=settings.profile_name,
             busy_with=self.view.busy.get(instance.id) if instance else None,
+            instance_id=instance.id if instance else None,
         )
 
     @on(ActionBar.Chosen)

@@ -26,13 +26,22 @@ from datetime import datetime
 from typing import Any
 
 from cca_tui.api.client import CloudCAClient, TaskUnreadable, task_failure_message
-from cca_tui.api.errors import ApiError, CloudCAError, NotDone, NotFoundError, NotSent, OutcomeUnknown, TaskExpired
+from cca_tui.api.errors import (
+    ApiError,
+    CloudCAError,
+    InvalidId,
+    NotDone,
+    NotFoundError,
+    NotSent,
+    OutcomeUnknown,
+    TaskExpired,
+)
 from cca_tui.api.models import Task
 from cca_tui.ui.actions import Action
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.journal import TaskJournal
-from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
+from cca_tui.ui.tasks.records import TaskStatus, TrackedTask, server_status
 
 Listener = Callable[[TrackedTask], None]
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
@@ -192,16 +201,22 @@ class TaskTracker:
             verb = "not sent" if isinstance(exc, NotSent) else "not done"
             record.retry_possible = True
             self._end(record, TaskStatus.NOT_DONE, f"{verb}: {describe_error(exc)}; R retries")
-        elif isinstance(exc, ApiError):
+        elif isinstance(exc, InvalidId):
+            self._end(record, TaskStatus.REFUSED, describe_error(exc))  # refused here: nothing left
+        elif isinstance(exc, ApiError) and 400 <= exc.status < 500:
+            # Only a 4xx says the server did nothing; a 5xx (or a 2xx with errors) may hide
+            # work done, so it falls through to the state lookup below.
             self._end(record, TaskStatus.REFUSED, describe_error(exc))
         else:
             # The request left and no usable answer came back (OutcomeUnknown, or anything
             # unexpected): it may have been done. Look at the instance before saying more.
+            answered = getattr(exc, "status", None)
+            why = f"answered HTTP {answered}, not a clear no" if answered else "reply lost"
             record.status = TaskStatus.OUTCOME_UNKNOWN
-            record.outcome = f"reply lost ({describe_error(exc)}); checking the instance…"
+            record.outcome = f"{why} ({describe_error(exc)}); checking the instance…"
             self._changed(record)
             verdict = await self._instance_verdict(record)
-            self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"reply lost; {verdict}")
+            self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"{why}; {verdict}")
 
     # --- following --------------------------------------------------------------------------
 
@@ -230,7 +245,7 @@ class TaskTracker:
                         self._set(record, TaskStatus.PENDING, "")
                     else:
                         # A status we do not know: shown as it came, and followed on.
-                        self._set(record, update.status, "status as the server sent it; still following")
+                        self._set(record, server_status(update.status), "the server's own status; still following")
                     if loop.time() > give_up_at:
                         verdict = await self._instance_verdict(record)
                         self._end(record, TaskStatus.EXPIRED, f"still unknown after 30 min; {verdict}")

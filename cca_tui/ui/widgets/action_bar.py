@@ -55,6 +55,7 @@ class ActionBar(HorizontalScroll):
                 read_only=self.read_only,
                 profile=self.profile,
                 busy_with=view.busy.get(selected.id) if selected else None,
+                instance_id=selected.id if selected else None,
             )
             button = self.query_one(f"#action-{spec.action.value}", Button)
             button.disabled = reason is not None

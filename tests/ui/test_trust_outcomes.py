@@ -1,0 +1,76 @@
+"""Issue 15, honest outcomes through the whole app: an instance whose id cannot be a path
+segment is refused locally (nothing sent), and a task status the server calls REFUSED is the
+server's, still followed, so quitting asks first."""
+
+from __future__ import annotations
+
+import pytest
+from app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
+from faulty_transport import Fault, FaultyTransport, is_task_read
+
+from cca_tui.ui.screens.instances import InstanceScreen
+
+ENV = "compute-on/production"
+
+
+@pytest.mark.parametrize("bad_id", ["", ".."])
+async def test_an_instance_without_a_usable_id_refuses_every_action(sim, tmp_path, bad_id):
+    env = sim.world.environment("compute-on", "production")
+    with sim.world.lock:
+        running = next(i for i in env.instances.values() if i.state == "Running")
+        del env.instances[running.id]
+        running.id = bad_id
+        env.instances[bad_id] = running
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        assert any(i.id == bad_id for i in screen.view.rows)  # the row is shown
+        select(screen, bad_id)
+        await settle(app, pilot)
+        counter = RequestCounter(app)
+        for key in ("x", "r", "e", "d", "o"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert isinstance(app.screen, InstanceScreen)  # no form opened, no confirmation
+        assert counter.mutations() == []
+        warnings = [n.message for n in app._notifications if "no usable id" in n.message]
+        assert len(warnings) == 5, [n.message for n in app._notifications]
+
+
+async def test_quitting_asks_while_the_server_says_refused(sim, tmp_path):
+    from cca_tui.ui.app import CcaApp
+    from cca_tui.ui.forms import ConfirmModal
+
+    transport = FaultyTransport()
+
+    def refused(payload):
+        if isinstance(payload.get("data"), dict):
+            payload["data"]["status"] = "REFUSED"
+        payload["taskStatus"] = "REFUSED"
+        return payload
+
+    transport.add(lambda request: Fault(rewrite=refused) if is_task_read(request) else None)
+    base = make_app(sim, tmp_path, environment=ENV)
+    app = CcaApp(
+        base.settings,
+        state=base.state,
+        environment=ENV,
+        clock=base.clock,
+        ssh_dir=base.ssh_dir,
+        journal_path=tmp_path / "tasks.json",
+        transport=transport,
+        task_poll_interval=0.05,
+    )
+    running = next(
+        i for i in sim.world.environment("compute-on", "production").instances.values() if i.state == "Running"
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app.screen, running.id)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: any(t.status == "server: REFUSED" for t in app.screen.view.tasks))
+        await pilot.press("q")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert app.is_running
