@@ -208,3 +208,19 @@ async def test_an_id_that_cannot_be_a_segment_sends_nothing(bad_id):
             with pytest.raises(InvalidId, match="not sent"):
                 await call()
     assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [str.upper, str.lower, lambda key: key[1:10], lambda key: key[-9:].swapcase()],
+    ids=["upper", "lower", "cut", "tail"],
+)
+async def test_a_key_echoed_in_another_case_or_cut_is_scrubbed(echo):
+    def handler(request: FakeRequest) -> Reply:
+        shown = echo(request.headers["mc-api-key"])
+        return Reply(400, {"errors": [{"code": 1, "message": f"bad key <{shown}>"}]})
+
+    async with FakeServer(handler) as server, CloudCAClient(server.url, KEY) as api:
+        with pytest.raises(ApiError) as caught:
+            await compute(api).stop_instance("i-1")
+    assert echo(KEY) not in str(caught.value) and "bad key <***>" in str(caught.value)

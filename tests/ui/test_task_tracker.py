@@ -327,3 +327,19 @@ async def test_an_id_that_is_no_path_segment_is_refused_and_nothing_is_sent(harn
     await harness.finish()
     assert record.status == TaskStatus.REFUSED and "not sent" in record.outcome
     assert not [seen for seen in transport.seen if not seen.startswith("GET")]
+
+
+def key_echoes(key: str) -> list[str]:
+    return [key, key.upper(), key.lower(), key[2:12]]
+
+
+async def test_a_task_failure_quoting_the_key_in_any_case_is_scrubbed(harness):
+    running = harness.instance("Running")
+    key = harness.sim.api_key
+    harness.sim.world.fail_next_task("denied for " + " / ".join(key_echoes(key)))
+    record = harness.stop(running)
+    await harness.finish()
+    assert record.status == TaskStatus.FAILED and "denied for *** / *** / *** / ***" in record.outcome
+    shown = " ".join(outcome for _, _, outcome in harness.seen)
+    for echo in key_echoes(key):
+        assert echo not in shown, echo

@@ -259,6 +259,7 @@ class TaskTracker:
 
     def _set(self, record: TrackedTask, status: str, outcome: str) -> None:
         """Record a change of a task in flight; tell the listeners only when something changed."""
+        outcome = self._scrub(outcome)
         if (record.status, record.outcome) != (status, outcome):
             record.status, record.outcome = status, outcome
             self._changed(record)
@@ -276,8 +277,12 @@ class TaskTracker:
             self._end(record, TaskStatus.SUCCESS, "done, but the reply carried no password")
 
     def _end(self, record: TrackedTask, status: TaskStatus, outcome: str) -> None:
-        record.status, record.outcome, record.ended = status, outcome, self._clock()
+        record.status, record.outcome, record.ended = status, self._scrub(outcome), self._clock()
         self._changed(record)
+
+    def _scrub(self, text: str) -> str:
+        """Outcomes quote the server (a task's failure message may echo the key): never the key."""
+        return self.client.http.scrub(text)
 
     async def _instance_verdict(self, record: TrackedTask) -> str:
         """What the instance's state says about an action whose outcome we could not read."""
