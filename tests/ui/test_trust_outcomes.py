@@ -74,3 +74,35 @@ async def test_quitting_asks_while_the_server_says_refused(sim, tmp_path):
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         assert app.is_running
+
+
+async def test_the_plain_http_warning_shows_on_the_picker_too(tmp_path):
+    """allow_insecure_http to a remote host: the key leaves unencrypted from the first request,
+    the picker's. No traffic leaves the machine: the transport answers in-process."""
+    import httpx
+    from pydantic import SecretStr
+
+    from cca_tui.config import Settings, StateStore
+    from cca_tui.ui.app import CcaApp
+    from cca_tui.ui.screens.picker import PickerScreen
+
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"data": []})
+
+    settings = Settings(
+        profile_name="test",
+        api_url="http://api.example.test/v1",
+        api_key=SecretStr("k" * 20),
+        allow_insecure_http=True,
+        refresh_interval=60,
+    )
+    app = CcaApp(
+        settings, state=StateStore(tmp_path / "state.json"), ssh_dir=tmp_path, transport=httpx.MockTransport(answer)
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, PickerScreen) and bool(seen))
+        warning = app.screen.query_one("#picker-warning")
+        assert "plain http" in str(warning.render())
