@@ -106,3 +106,33 @@ async def test_the_plain_http_warning_shows_on_the_picker_too(tmp_path):
         await wait_until(pilot, lambda: isinstance(app.screen, PickerScreen) and bool(seen))
         warning = app.screen.query_one("#picker-warning")
         assert "plain http" in str(warning.render())
+
+
+async def test_keys_typed_while_the_screen_opens_never_land_in_the_hidden_filter(sim, tmp_path):
+    """Textual focuses a screen's first focusable widget right after compose, before the CSS
+    that hides the filter applies: keys typed then (the first ~0.6 s in a real terminal) went
+    into the hidden filter. The focus the screen opens with is the table's."""
+    from textual.widgets import Input
+
+    from cca_tui.ui.app import environment_screen_name
+    from cca_tui.ui.widgets.instance_table import InstanceTable
+
+    focused_at_mount: list[object] = []
+
+    class Probe(InstanceScreen):
+        def on_mount(self) -> None:
+            focused_at_mount.append(self.focused)  # before the screen's own (deferred) focus call
+
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.install_screen(Probe("compute-on", "production"), name=environment_screen_name("compute-on", "production"))
+        app.open_environment("compute-on", "production")
+        await wait_until(pilot, lambda: bool(focused_at_mount))
+        assert isinstance(focused_at_mount[0], InstanceTable), focused_at_mount
+        await pilot.press("a", "b")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, Probe)
+        assert screen.query_one("#filter", Input).value == ""
+        assert screen.view.filter_text == "" and len(screen.view.rows) == len(screen.view.instances) > 0

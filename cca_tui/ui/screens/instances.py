@@ -61,6 +61,10 @@ def task_rows(records: list[TrackedTask]) -> list[TaskRow]:
 
 
 class InstanceScreen(Screen[None]):
+    # Textual focuses the first focusable widget right after compose, before the CSS that
+    # hides the filter applies: that was the filter, and keys typed at launch went into it
+    # unseen ("0/3 instances", no filter box). The table is what keys are for.
+    AUTO_FOCUS = "#instances"
     BINDINGS: ClassVar[list[BindingType]] = [
         # The action bar shows each action's key on its button; the footer keeps the rest.
         *(Binding(spec.key, f"act('{spec.action.value}')", spec.long_label, show=False) for spec in ACTIONS),
