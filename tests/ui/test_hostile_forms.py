@@ -140,3 +140,32 @@ async def test_an_edited_escaped_name_is_checked_not_sent(
         assert app.screen is form
         assert "may only hold" in form.field("name").error  # type: ignore[union-attr]
     assert http_log.mutations() == []
+
+
+async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(sim_compute, form_host, settle_form) -> None:
+    """PageDown right after Enter on a loaded machine: the dropdown is open but not laid out
+    yet. Textual 8.2.8's OptionList._move_page then raised KeyError: 0 (see
+    cca_tui/ui/textual_guards.py). The binding's action is called before any layout pass, as
+    the key would be handled in that race."""
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    from cca_tui.ui.forms import CreateInstanceForm
+
+    form = CreateInstanceForm(sim_compute)
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        select = form.query_one("#templateId", Select)
+        overlay = select.query_one(SelectOverlay)
+        assert overlay.option_count > 1
+        select.focus()
+        select.expanded = True
+        overlay.highlighted = 0
+        overlay.action_page_down()  # the race: no layout yet
+        overlay.action_page_up()
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        await pilot.press("pagedown")  # laid out now: pages as usual
+        await pilot.pause()
+        assert (overlay.highlighted or 0) > 0
