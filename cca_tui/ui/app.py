@@ -19,10 +19,10 @@ from textual.worker import Worker, WorkerState
 from cca_tui.api.client import CloudCAClient
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
+from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
 from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable
-from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
