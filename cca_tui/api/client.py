@@ -20,6 +20,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from cca_tui.api.envelope import parse_task
+from cca_tui.api.field_caps import FieldTooLong, cap_fields
 from cca_tui.api.errors import (
     CloudCAError,
     InvalidId,
@@ -72,7 +73,11 @@ def segment(value: str, what: str = "id") -> str:
 
 def _parse(model: type[M], raw: Any, path: str) -> M:
     try:
-        return model.model_validate(raw)
+        return model.model_validate(cap_fields(raw))
+    except FieldTooLong as exc:
+        raise ProtocolError(
+            f"unexpected {model.__name__} in reply: {exc}", status=200, method="GET", path=path
+        ) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "reply"
@@ -150,9 +155,11 @@ def parse_rows(model: type[M], raw: RawPage) -> Page[M]:
     bad: list[BadRow] = []
     for index, row in enumerate(raw.rows):
         try:
-            items.append(model.model_validate(row))
+            items.append(model.model_validate(cap_fields(row)))
         except ValidationError as exc:
             bad.append(_bad_row(raw.number, index, row, exc))
+        except FieldTooLong as exc:
+            bad.append(BadRow(raw.number, index, None, exc.field, str(exc)))
         except RecursionError:  # pragma: no cover - json.loads gives up first
             bad.append(BadRow(raw.number, index, None, "row", "nested too deeply"))
     return Page(raw.number, items, bad, raw.total)

@@ -55,7 +55,10 @@ DEFAULT_PAGE_CONCURRENCY = 6  # pages in flight at once once the first page gave
 ROW_ALLOWANCE = 16 * 1024  # bytes one row may take in a reply (a sim instance row is ~660)
 REPLY_OVERHEAD = 64 * 1024  # bytes of envelope around a page's rows
 MAX_REPLY_BYTES = 64 * 1024 * 1024  # absolute ceiling on one reply (a server may ignore paging)
-MAX_LOAD_BYTES = 256 * 1024 * 1024  # absolute ceiling on one list load
+# Absolute ceiling on the replies of one list load. Held as rows and models they take about
+# 8 times that (an instance row of 661 bytes: 1.7 KiB as a dict, 3.2 KiB as a model): at 256
+# MiB a server that kept sending full pages grew the app to 2.2 GB. 64 MiB is ~100,000 rows.
+MAX_LOAD_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 200_000  # absolute ceiling on the rows of one list load
 PAGE_SLACK = 2  # pages beyond ceil(recordCount / page size), for rows that moved meanwhile
 
