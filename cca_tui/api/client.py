@@ -20,7 +20,6 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from cca_tui.api.envelope import parse_task
-from cca_tui.api.field_caps import FieldTooLong, cap_fields
 from cca_tui.api.errors import (
     CloudCAError,
     InvalidId,
@@ -31,6 +30,7 @@ from cca_tui.api.errors import (
     TaskFailed,
     TaskTimeout,
 )
+from cca_tui.api.field_caps import FieldTooLong, cap_fields
 from cca_tui.api.models import (
     AffinityGroup,
     ComputeOffering,
