@@ -136,3 +136,27 @@ async def test_keys_typed_while_the_screen_opens_never_land_in_the_hidden_filter
         assert isinstance(screen, Probe)
         assert screen.query_one("#filter", Input).value == ""
         assert screen.view.filter_text == "" and len(screen.view.rows) == len(screen.view.instances) > 0
+
+
+async def test_a_50_mb_name_is_shown_cut_and_the_app_stays_responsive(sim, tmp_path):
+    """Was: after 180 s no rows at all, keys never answered. The value is cut as it is read."""
+    from cca_tui.api.field_caps import FIELD_LIMIT
+
+    env = sim.world.environment("compute-on", "production")
+    with sim.world.lock:
+        big = next(i for i in env.instances.values() if i.state == "Running")
+        big.name = "n" * (50 * 1024 * 1024)
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, timeout=60)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        assert len(screen.view.rows) == len(env.instances)  # every row, the others too
+        shown = screen.view.instances[big.id].name
+        assert len(shown) < FIELD_LIMIT + 100 and shown.endswith("characters]")
+        assert screen.view.stale_reason is None
+        select(screen, big.id)
+        await settle(app, pilot, timeout=60)
+        await pilot.press("slash", "n", "n", "n")
+        await wait_until(pilot, lambda: screen.view.filter_text == "nnn", timeout=20)
+        assert [i.id for i in screen.view.rows] == [big.id]
