@@ -212,9 +212,7 @@ class TaskTracker:
             # unexpected): it may have been done. Look at the instance before saying more.
             answered = getattr(exc, "status", None)
             why = f"answered HTTP {answered}, not a clear no" if answered else "reply lost"
-            record.status = TaskStatus.OUTCOME_UNKNOWN
-            record.outcome = f"{why} ({describe_error(exc)}); checking the instance…"
-            self._changed(record)
+            self._set(record, TaskStatus.OUTCOME_UNKNOWN, f"{why} ({describe_error(exc)}); checking the instance…")
             verdict = await self._instance_verdict(record)
             self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"{why}; {verdict}")
 
