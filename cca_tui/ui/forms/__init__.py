@@ -5,7 +5,7 @@ from cca_tui.ui import textual_guards  # noqa: F401 - installs the guard for the
 from .associate_key import AssociateKeyForm
 from .change_network import ChangeNetworkForm
 from .change_offering import ChangeOfferingForm
-from .confirm import ConfirmModal
+from .confirm import ActionConfirmModal, ConfirmModal, TypedConfirmModal
 from .create_instance import CreateInstanceForm
 from .destroy import DestroyForm
 from .password import PasswordModal
@@ -13,6 +13,7 @@ from .purge import PurgeForm
 from .rename import RenameForm
 
 __all__ = [
+    "ActionConfirmModal",
     "AssociateKeyForm",
     "ChangeNetworkForm",
     "ChangeOfferingForm",
@@ -22,4 +23,5 @@ __all__ = [
     "PasswordModal",
     "PurgeForm",
     "RenameForm",
+    "TypedConfirmModal",
 ]
