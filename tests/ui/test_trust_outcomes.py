@@ -69,8 +69,14 @@ async def test_quitting_asks_while_the_server_says_refused(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         select(app.screen, running.id)
-        await pilot.press("x")
-        await wait_until(pilot, lambda: any(t.status == "server: REFUSED" for t in app.screen.view.tasks))
+        await pilot.press("x", "y")  # stop asks first
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, InstanceScreen)
+                and any(t.status == "server: REFUSED" for t in app.screen.view.tasks)
+            ),
+        )
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         assert app.is_running
