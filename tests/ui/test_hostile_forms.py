@@ -169,3 +169,28 @@ async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(sim_c
         await pilot.press("pagedown")  # laid out now: pages as usual
         await pilot.pause()
         assert (overlay.highlighted or 0) > 0
+
+
+async def test_a_hostile_paste_goes_in_as_visible_escapes(
+    sim_compute, sim_env, http_log, form_host, settle_form
+) -> None:
+    from textual import events
+
+    from cca_tui.ui.forms import RenameForm
+
+    some = next(i for i in sim_env.instances.values() if i.state == "Running")
+    form = RenameForm(sim_compute, await sim_compute.get_instance(some.id))
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        box = form.query_one("#name", Input)
+        box.focus()
+        box.value = ""
+        await pilot.pause()
+        app._driver.send_message(events.Paste("web\x1b]0;pwned\x07\x9b2J\u202e\n"))
+        await settle_form(pilot)
+        assert box.value == "web\\x1b]0;pwned\\x07\\x9b2J\\u202e"
+        assert_form_clean(app, form)
+        await pilot.press("ctrl+s")  # what is seen is what is checked: refused, nothing sent
+        await settle_form(pilot)
+        assert app.screen is form and http_log.mutations() == []
