@@ -14,6 +14,7 @@ from fake_api_server import FakeRequest, FakeServer, Reply
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ListIncomplete
 from cca_tui.api.field_caps import FIELD_LIMIT, cut_mark
+from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.loading import InstanceLoader
 
 KEY = "test-key-0001"
@@ -44,10 +45,12 @@ async def test_a_50_mb_name_is_cut_and_marked_and_the_other_rows_show():
 
 async def test_the_apps_loader_cuts_a_50_mb_name_too():
     async with FakeServer(fifty_mb_list) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
-        batches = [batch async for batch in InstanceLoader().stream(api.compute(CODE, ENV))]
+        loader = InstanceLoader(EnvironmentRef(CODE, ENV))
+        batches = [batch async for batch in loader.stream(api.compute(CODE, ENV))]
     last = batches[-1]
-    assert last.complete and set(last.instances) == {"a", "big", "c"}
-    assert len(last.instances["big"].name) == FIELD_LIMIT + len(cut_mark(BIG))
+    names = {instance.id: instance.name for instance in last.instances.values()}
+    assert last.complete and set(names) == {"a", "big", "c"}
+    assert len(names["big"]) == FIELD_LIMIT + len(cut_mark(BIG))
     assert last.unreadable and "id is" in last.unreadable
 
 
@@ -70,7 +73,7 @@ async def test_an_endless_199999_row_list_stops_at_the_byte_ceiling_in_bounded_m
         served["rows"] += len(rows)
         return Reply(200, {"data": rows, "metadata": {"recordCount": 199_999}})
 
-    loader = InstanceLoader()
+    loader = InstanceLoader(EnvironmentRef(CODE, ENV))
     held = 0
     tracemalloc.start()
     try:

@@ -120,6 +120,7 @@ async def test_keys_typed_while_the_screen_opens_never_land_in_the_hidden_filter
     into the hidden filter. The focus the screen opens with is the table's."""
     from textual.widgets import Input
 
+    from cca_tui.fleet.identity import EnvironmentRef
     from cca_tui.ui.app import environment_screen_name
     from cca_tui.ui.widgets.instance_table import InstanceTable
 
@@ -132,7 +133,8 @@ async def test_keys_typed_while_the_screen_opens_never_land_in_the_hidden_filter
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        app.install_screen(Probe("compute-on", "production"), name=environment_screen_name("compute-on", "production"))
+        refs = (EnvironmentRef("compute-on", "production"),)
+        app.install_screen(Probe(refs), name=environment_screen_name(refs))
         app.open_environment("compute-on", "production")
         await wait_until(pilot, lambda: bool(focused_at_mount))
         assert isinstance(focused_at_mount[0], InstanceTable), focused_at_mount
@@ -158,7 +160,7 @@ async def test_a_50_mb_name_is_shown_cut_and_the_app_stays_responsive(sim, tmp_p
         screen = app.screen
         assert isinstance(screen, InstanceScreen)
         assert len(screen.view.rows) == len(env.instances)  # every row, the others too
-        shown = screen.view.instances[big.id].name
+        shown = next(i.name for i in screen.view.instances.values() if i.id == big.id)
         assert len(shown) < FIELD_LIMIT + 100 and shown.endswith("characters]")
         assert screen.view.stale_reason is None
         select(screen, big.id)
