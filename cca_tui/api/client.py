@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from cca_tui.api.envelope import parse_task
 from cca_tui.api.errors import (
     CloudCAError,
+    InvalidId,
     NotFoundError,
     OutcomeUnknown,
     ProtocolError,
@@ -30,6 +31,7 @@ from cca_tui.api.errors import (
     TaskFailed,
     TaskTimeout,
 )
+from cca_tui.api.field_caps import FieldTooLong, cap_fields
 from cca_tui.api.models import (
     AffinityGroup,
     ComputeOffering,
@@ -56,9 +58,27 @@ REASON_LIMIT = 200  # characters of a parse error's reason
 DEFAULT_MAX_TASK_BACKOFF = 30.0
 
 
+def is_path_segment(value: str) -> bool:
+    """Whether `value`, quoted, addresses one entity: not empty, not `.` or `..` (which a
+    URL resolves to the collection or its parent). Anything else is quoted into one segment
+    (`/`, `?`, `#` become %2F, %3F, %23)."""
+    return value not in ("", ".", "..")
+
+
+def segment(value: str, what: str = "id") -> str:
+    """`value` quoted as one path segment; InvalidId (nothing sent) when it cannot be one."""
+    if not isinstance(value, str) or not is_path_segment(value):
+        raise InvalidId(str(value), what)
+    return quote(value, safe="")
+
+
 def _parse(model: type[M], raw: Any, path: str) -> M:
     try:
-        return model.model_validate(raw)
+        return model.model_validate(cap_fields(raw))
+    except FieldTooLong as exc:
+        raise ProtocolError(
+            f"unexpected {model.__name__} in reply: {exc}", status=200, method="GET", path=path
+        ) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "reply"
@@ -136,9 +156,11 @@ def parse_rows(model: type[M], raw: RawPage) -> Page[M]:
     bad: list[BadRow] = []
     for index, row in enumerate(raw.rows):
         try:
-            items.append(model.model_validate(row))
+            items.append(model.model_validate(cap_fields(row)))
         except ValidationError as exc:
             bad.append(_bad_row(raw.number, index, row, exc))
+        except FieldTooLong as exc:
+            bad.append(BadRow(raw.number, index, None, exc.field, str(exc)))
         except RecursionError:  # pragma: no cover - json.loads gives up first
             bad.append(BadRow(raw.number, index, None, "row", "nested too deeply"))
     return Page(raw.number, items, bad, raw.total)
@@ -216,7 +238,7 @@ class CloudCAClient:
         return await self._listing(Environment, "environments", self._org_params())
 
     async def get_environment(self, environment_id: str) -> Environment:
-        path = f"environments/{quote(environment_id, safe='')}"
+        path = f"environments/{segment(environment_id)}"
         return _parse(Environment, await self.http.get_data(path), path)
 
     async def list_service_connections(self) -> Listing[ServiceConnection]:
@@ -249,7 +271,7 @@ class CloudCAClient:
 
     async def get_task(self, task_id: str) -> Task:
         """Read a task; raise TaskExpired on 404 (expired, or never existed)."""
-        path = f"tasks/{quote(task_id, safe='')}"
+        path = f"tasks/{segment(task_id, 'task id')}"
         try:
             status, payload = await self.http.request("GET", path)
         except NotFoundError as exc:
@@ -396,7 +418,8 @@ class ComputeScope:
 
     def _path(self, entity: str, entity_id: str | None = None) -> str:
         path = f"{self._base}/{entity}"
-        return f"{path}/{quote(entity_id, safe='')}" if entity_id else path
+        # `is not None`: an empty id must not fall back to the collection's URL.
+        return f"{path}/{segment(entity_id)}" if entity_id is not None else path
 
     async def _list(self, model: type[M], entity: str, **filters: Any) -> Listing[M]:
         return await self.client._listing(model, self._path(entity), self.client._org_params(filters))

@@ -6,6 +6,8 @@ and the server's error entries, never from request headers.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -167,11 +169,23 @@ class OutcomeUnknown(CloudCAError):
     timed out, a gateway gave up): the server may or may not have done it. Never repeat it
     blindly: refresh and look at the entity."""
 
-    def __init__(self, message: str, *, method: str = "", path: str = ""):
+    def __init__(self, message: str, *, method: str = "", path: str = "", status: int | None = None):
         self.method = method
         self.path = path
+        self.status = status  # the HTTP status that came back, when one did (a 500, a 200 with errors)
         where = f" ({method} {path})" if method else ""
         super().__init__(f"outcome unknown: {message}{where}; the server may have done it")
+
+
+class InvalidId(CloudCAError, ValueError):
+    """An id (or name) that cannot be one segment of a URL path: empty, `.` or `..`. Sent as
+    it is it would address the collection or a parent (`POST .../instances?operation=stop`),
+    so nothing is sent."""
+
+    def __init__(self, value: str, what: str = "id"):
+        self.value = value
+        shown = repr(value[:80])
+        super().__init__(f"not sent: the {what} {shown} cannot address one entity")
 
 
 class ListIncomplete(CloudCAError):
@@ -204,14 +218,46 @@ def scrub_errors(errors: list[ErrorDetail], secret: str) -> list[ErrorDetail]:
     ]
 
 
+# A run of this many characters of the key, in any case, is the key for scrubbing: a server
+# (or a log line) may echo it upper-cased, lower-cased or cut.
+ECHO_RUN = 8
+
+
 def scrub_text(text: str, secret: str) -> str:
-    if not secret:
+    """`text` with the key replaced by ***: the key as it is, URL-quoted, in any letter case,
+    and any run of ECHO_RUN or more of its characters (a truncated echo)."""
+    if not secret or not text:
         return text
-    variants = {secret, quote(secret, safe=""), quote_plus(secret)}
-    for variant in sorted(variants, key=len, reverse=True):
-        if variant:
-            text = text.replace(variant, "***")
-    return text
+    pattern = _echo_pattern(secret)
+    spans: list[tuple[int, int]] = []
+    for match in pattern.finditer(text):  # zero-width: every start, overlapping runs too
+        start, end = match.start(), match.start() + len(match.group(1))
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    if not spans:
+        return text
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [text[last:start], "***"]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+@functools.lru_cache(maxsize=8)
+def _echo_pattern(secret: str) -> re.Pattern[str]:
+    """Every window of ECHO_RUN characters of each spelling of the key (the whole key when
+    shorter), as one case-insensitive lookahead so that overlapping windows all match."""
+    pieces: set[str] = set()
+    for variant in {secret, quote(secret, safe=""), quote_plus(secret)}:
+        if len(variant) <= ECHO_RUN:
+            pieces.add(variant)
+        else:
+            pieces.update(variant[i : i + ECHO_RUN] for i in range(len(variant) - ECHO_RUN + 1))
+    alternatives = "|".join(re.escape(p) for p in sorted(pieces, key=len, reverse=True))
+    return re.compile(f"(?=({alternatives}))", re.IGNORECASE)
 
 
 def _scrub(value: Any, secret: str, depth: int = 0) -> Any:

@@ -4,7 +4,8 @@ Only GETs are retried (on transport errors, 5xx and 429, honouring Retry-After):
 or DELETE may have been carried out even when its reply was lost, so repeating it could start
 or destroy something twice. A mutation that fails says which of three things happened:
 NotSent (no connection, the server never saw it), ServerBusy (429/503, the server did not do
-it) or OutcomeUnknown (sent, no usable answer: it may have been done).
+it) or OutcomeUnknown (sent, no usable answer: a lost reply, a 5xx other than 503, a 2xx
+carrying `errors`; it may have been done). Only a 4xx is a refusal (ApiError).
 
 Nothing waits or grows without bound: every request has an overall deadline (a reply that
 drips a byte a second ends there), every body is streamed and counted against a cap, and a
@@ -59,7 +60,10 @@ DEFAULT_PAGE_CONCURRENCY = 6  # pages in flight at once once the first page gave
 ROW_ALLOWANCE = 16 * 1024  # bytes one row may take in a reply (a sim instance row is ~660)
 REPLY_OVERHEAD = 64 * 1024  # bytes of envelope around a page's rows
 MAX_REPLY_BYTES = 64 * 1024 * 1024  # absolute ceiling on one reply (a server may ignore paging)
-MAX_LOAD_BYTES = 256 * 1024 * 1024  # absolute ceiling on one list load
+# Absolute ceiling on the replies of one list load. Held as rows and models they take about
+# 8 times that (an instance row of 661 bytes: 1.7 KiB as a dict, 3.2 KiB as a model): at 256
+# MiB a server that kept sending full pages grew the app to 2.2 GB. 64 MiB is ~100,000 rows.
+MAX_LOAD_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 200_000  # absolute ceiling on the rows of one list load
 PAGE_SLACK = 2  # pages beyond ceil(recordCount / page size), for rows that moved meanwhile
 
@@ -242,8 +246,20 @@ class HttpTransport:
                 retry_after=_parse_retry_after(headers.get("Retry-After")),
             )
         if status in GATEWAY_STATUSES:
-            raise OutcomeUnknown(f"a gateway answered HTTP {status}", method=method, path=path)
-        return status, self._decode(status, content, method, path)
+            raise OutcomeUnknown(f"a gateway answered HTTP {status}", method=method, path=path, status=status)
+        if status >= 500:
+            # An error inside the server after it took the request: the work may be done
+            # (or half done). Only a 4xx says nothing was done; a 5xx is no refusal.
+            raise OutcomeUnknown(_answered(status, content, self._api_key), method=method, path=path, status=status)
+        try:
+            return status, self._decode(status, content, method, path)
+        except ApiError as exc:
+            if 200 <= exc.status < 300:
+                # "OK" carrying `errors`: the server contradicts itself, so nobody can say.
+                raise OutcomeUnknown(
+                    _answered(status, content, self._api_key), method=method, path=path, status=status
+                ) from None
+            raise
 
     async def _exchange(
         self, method: str, path: str, params: dict[str, Any] | None, json_body: Any, budget: _Budget
@@ -469,6 +485,13 @@ def _errors_in(content: bytes) -> list[ErrorDetail]:
     except (ValueError, RecursionError):
         return []
     return parse_errors(payload.get("errors")) if isinstance(payload, dict) else []
+
+
+def _answered(status: int, content: bytes, secret: str) -> str:
+    """`the server answered HTTP 500: [code] message`, the server's words scrubbed of the key."""
+    errors = scrub_errors(_errors_in(content), secret)
+    said = "; ".join(str(e) for e in errors[:3])
+    return f"the server answered HTTP {status}" + (f" with errors: {said}" if said else "")
 
 
 def _mib(size: int) -> str:

@@ -33,7 +33,7 @@ def load_config_file(explicit_path: Path | None = None) -> LoadedConfig:
     A missing default file is normal (first run); a missing explicit file is
     an error, because the operator named it and probably mistyped it.
     """
-    path = Path(explicit_path).expanduser() if explicit_path is not None else default_config_path()
+    path = _expand(Path(explicit_path)) if explicit_path is not None else default_config_path()
     read = _read_regular_file(path, explicit=explicit_path is not None)
     if read is None:
         return LoadedConfig(path=None, content=ConfigFile())
@@ -41,6 +41,18 @@ def load_config_file(explicit_path: Path | None = None) -> LoadedConfig:
     content = _parse(path, raw)
     _refuse_exposed_inline_keys(path, mode, content)
     return LoadedConfig(path=path, content=content)
+
+
+def _expand(path: Path) -> Path:
+    """`~` and `~user` expanded; an unknown user (or no home) is the operator's typo to hear about."""
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib: "Could not determine home directory."
+        first = path.parts[0] if path.parts else str(path)
+        raise ConfigError(
+            f"Config file {path} (given with --config): cannot expand "
+            f"{first}, no such user or no home directory. Give the full path."
+        ) from None
 
 
 def _read_regular_file(path: Path, *, explicit: bool) -> tuple[int, bytes] | None:

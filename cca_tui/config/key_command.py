@@ -21,11 +21,20 @@ MAX_OUTPUT_BYTES = 64 * 1024  # per stream: a key is a line, not a flood
 _MAX_STDERR_CHARS = 200
 _REDACTED = "***"
 
-# Long runs of base64/hex/token characters holding both letters and digits: what API keys,
-# tokens and passwords look like, and what ordinary error text (words, paths) does not.
-_KEY_LIKE = re.compile(r"[A-Za-z0-9+/=_\-]{16,}")
 # The stdout tokens to scrub: long enough that scrubbing them cannot eat ordinary words.
 _MIN_SCRUB_TOKEN = 6
+
+# What the stderr line is cut into: runs of anything but blanks, controls (escaped later) and
+# the punctuation that separates a value from its name (`key=...`, `token: ...`, `'...'`).
+_TOKEN = re.compile(r"""[^\s'"`=:,;()\[\]{}<>\x00-\x1f\x7f-\x9f]+""")
+# Words an error message is made of: letters (hyphenated parts allowed), each part short and
+# written as words are (lower, Title or UPPER case), or a small number (an exit code, a line).
+_WORD_PART = re.compile(r"[A-Za-z]{1,15}")
+_NUMBER = re.compile(r"\d{1,6}")
+# A path whose parts are plain file names (`/home/op/.password-store/prod.gpg`).
+_PATH = re.compile(r"(~|\.{1,2})?(/[A-Za-z0-9._-]{1,40})+/?")
+# Names after which the value is a secret whatever it looks like (`password: hunter`).
+_SECRET_NAMES = re.compile(r"(?i)(key|token|secret|passw(or)?d|pwd|pass|credentials?|auth)\s*[:=]\s*$")
 
 
 class KeyCommandError(Exception):
@@ -132,16 +141,34 @@ def _secrets_in(stdout: str) -> list[str]:
     return sorted({*lines, *words}, key=len, reverse=True)
 
 
+def _plain(token: str) -> bool:
+    """Whether a token reads as ordinary error text rather than as (part of) a secret."""
+    word = token.rstrip(".,!?")
+    if _NUMBER.fullmatch(word):
+        return True
+    if _PATH.fullmatch(word):
+        return all(not _looks_random(part) for part in word.split("/"))
+    parts = word.split("-")
+    return all(_WORD_PART.fullmatch(part) and (part.islower() or part.istitle() or part.isupper()) for part in parts)
+
+
+def _looks_random(part: str) -> bool:
+    return len(part) >= 16 and any(ch.isdigit() for ch in part) and any(ch.isalpha() for ch in part)
+
+
 def scrub_key_like(text: str) -> str:
-    """Replace anything that looks like a key or token (long letter+digit runs) by ***."""
+    """Replace by *** every token that does not read as ordinary words, numbers or paths:
+    long letter+digit runs, but also short (`ab12`), dotted (`sk.live.abc`), letter-only
+    mixed-case or over-long ones, and any value after `key=`, `token:`, `password:`..."""
 
     def replace(match: re.Match[str]) -> str:
-        run = match.group(0)
-        has_letter = any(ch.isalpha() for ch in run)
-        has_digit = any(ch.isdigit() for ch in run)
-        return _REDACTED if has_letter and has_digit else run
+        token = match.group(0)
+        if _SECRET_NAMES.search(text[: match.start()]) or not _plain(token):
+            return _REDACTED
+        return token
 
-    return _KEY_LIKE.sub(replace, text)
+    # Base64 padding left after a masked token (`***==`) is part of it.
+    return re.sub(r"\*\*\*=+", _REDACTED, _TOKEN.sub(replace, text))
 
 
 def _first_line(stderr: str, *, secrets: list[str]) -> str:

@@ -209,7 +209,7 @@ def run_from_args(args: argparse.Namespace) -> int:
             server.start()
         except OSError as exc:
             print(f"cca-tui sim: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-            return 1
+            return 2  # like any other bad input: the port given cannot be used
         print(f"cloud.ca simulator listening on {server.url}")
         # A custom key is a secret of the operator's: say where it is, never print it.
         shown = server.api_key if server.api_key == DEMO_API_KEY else f"the value of {ENV_SIM_API_KEY}"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from cca_tui.api.client import is_path_segment
 from cca_tui.api.models import InstanceState
 
 if TYPE_CHECKING:
@@ -200,11 +201,13 @@ def refusal(
     read_only: bool,
     profile: str,
     busy_with: str | None = None,
+    instance_id: str | None = None,
 ) -> str | None:
     """Why this action can't be taken now, in the operator's words; None when it can.
 
     Decided locally and sends nothing. `busy_with` is the action of ours already in flight on
-    the instance, if any.
+    the instance, if any. `instance_id` is checked to be usable in a URL: an empty id (or
+    `.`, `..`) would address the collection, so every action on it is refused.
     """
     if read_only:
         return f"Profile '{profile}' is read-only: {spec.long_label} is disabled"
@@ -212,6 +215,8 @@ def refusal(
         return None
     if instance_state is None or instance_name is None:
         return f"{spec.long_label}: no instance selected"
+    if instance_id is not None and not is_path_segment(instance_id):
+        return f"{spec.long_label}: {instance_name} has no usable id ({instance_id!r}); nothing is sent"
     if busy_with is not None:
         return f"{instance_name} is busy: {busy_with} in progress"
     if instance_state in spec.allowed:
@@ -233,6 +238,7 @@ def selection_refusal(spec: ActionSpec, view: EnvironmentView, *, read_only: boo
         read_only=read_only,
         profile=profile,
         busy_with=view.busy.get(instance.key) if instance else None,
+        instance_id=instance.id if instance else None,
     )
 
 

@@ -23,6 +23,7 @@ from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
+from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
 from cca_tui.ui.environments import join_environments
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.palette import InstancePalette

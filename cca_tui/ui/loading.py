@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
+from cca_tui.api.field_caps import FieldTooLong, cap_fields
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
 
@@ -164,10 +165,16 @@ class InstanceLoader:
                 read.append(before)
                 continue
             try:
+                # Kept as read, each value cut to its bound: one 50 MB name costs what a long
+                # name costs (the comparison above then re-reads only that row each load).
+                row = cap_fields(row)
                 parsed = LocatedInstance.model_validate(row, context=self._context)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 unreadable.append(f"{'.'.join(str(p) for p in first['loc']) or 'row'}: {first['msg']}")
+                continue
+            except FieldTooLong as exc:
+                unreadable.append(str(exc))
                 continue
             read.append(_Known(row, parsed, parsed))
             fresh.append(parsed.id)

@@ -163,3 +163,64 @@ async def test_an_echoed_key_in_a_task_failure_is_scrubbed():
         with pytest.raises(TaskFailed) as caught:
             await api.wait_for_task("t-1")
     assert KEY not in str(caught.value) and "key *** refused" in str(caught.value)
+
+
+# --- only a 4xx is a refusal --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(500, {"errors": [{"code": 9999, "message": "internal"}]}),
+        Reply(500, b"<html>oops</html>"),
+        Reply(200, {"errors": [{"code": 1234, "message": "partly"}], "taskId": "t-1", "taskStatus": "PENDING"}),
+    ],
+    ids=["500", "500-html", "200-with-errors"],
+)
+async def test_a_5xx_or_a_2xx_with_errors_after_a_mutation_is_an_unknown_outcome(reply):
+    async with FakeServer(lambda request: reply) as server, CloudCAClient(server.url, KEY) as api:
+        with pytest.raises(OutcomeUnknown) as caught:
+            await compute(api).stop_instance("i-1")
+    assert not isinstance(caught.value, ApiError)  # not a refusal
+    assert caught.value.status == reply.status and f"HTTP {reply.status}" in str(caught.value)
+    assert len(server.requests) == 1  # never repeated
+
+
+async def test_an_id_is_one_quoted_path_segment():
+    async with FakeServer(lambda request: Reply(204)) as server, CloudCAClient(server.url, KEY) as api:
+        await compute(api).stop_instance("a/b?c#d ..")
+    assert server.requests[0].path == f"/v1/services/{CODE}/{ENV}/instances/a%2Fb%3Fc%23d%20.."
+    assert server.requests[0].query == {"operation": "stop"}
+
+
+@pytest.mark.parametrize("bad_id", ["", ".", ".."])
+async def test_an_id_that_cannot_be_a_segment_sends_nothing(bad_id):
+    from cca_tui.api.errors import InvalidId
+
+    async with FakeServer(lambda request: Reply(204)) as server, CloudCAClient(server.url, KEY) as api:
+        for call in (
+            lambda: compute(api).stop_instance(bad_id),
+            lambda: compute(api).destroy_instance(bad_id),
+            lambda: compute(api).update_instance(bad_id, name="x"),
+            lambda: compute(api).get_instance(bad_id),
+            lambda: api.get_task(bad_id),
+        ):
+            with pytest.raises(InvalidId, match="not sent"):
+                await call()
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [str.upper, str.lower, lambda key: key[1:10], lambda key: key[-9:].swapcase()],
+    ids=["upper", "lower", "cut", "tail"],
+)
+async def test_a_key_echoed_in_another_case_or_cut_is_scrubbed(echo):
+    def handler(request: FakeRequest) -> Reply:
+        shown = echo(request.headers["mc-api-key"])
+        return Reply(400, {"errors": [{"code": 1, "message": f"bad key <{shown}>"}]})
+
+    async with FakeServer(handler) as server, CloudCAClient(server.url, KEY) as api:
+        with pytest.raises(ApiError) as caught:
+            await compute(api).stop_instance("i-1")
+    assert echo(KEY) not in str(caught.value) and "bad key <***>" in str(caught.value)

@@ -177,3 +177,21 @@ def test_config_path_too_long_or_looping(tmp_path, capsys):
     for path in (str(tmp_path / ("x" * 5000)), str(loop)):
         code, err = run_cli(["--config", path], capsys)
         assert code == 2 and "Cannot read config file" in assert_one_clean_line(err)
+
+
+def test_config_under_an_unknown_users_home(capsys):
+    code, err = run_cli(["--config", "~nosuchuser-cca/x.toml"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "~nosuchuser-cca" in assert_one_clean_line(err)
+
+
+def test_sim_on_a_port_in_use_exits_2(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, err = run_cli(["sim", "--host", "127.0.0.1", "--port", str(port)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert f"cannot listen on 127.0.0.1:{port}" in assert_one_clean_line(err)

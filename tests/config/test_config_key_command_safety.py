@@ -1,8 +1,8 @@
 """A failing api_key_command never shows the key, nor anything key-like, and cannot flood us.
 
 The quoted stderr line is shown on screen: whatever the command printed on stdout (the
-key, wherever it is) and any long letter-and-digit token are replaced by ***, and control
-characters are shown as escapes.
+key, wherever it is) and any token that does not read as words, numbers or a path (long or
+short, dotted, letters only) are replaced by ***, and control characters are shown as escapes.
 """
 
 from __future__ import annotations
@@ -74,10 +74,29 @@ def test_endless_output_is_stopped_quickly(write_config, shell_environ, monkeypa
     [
         ("plain words only", "plain words only"),
         ("uuid 3f2c1e9a-7b4d-4c8e-9a1f-0d2b6e5c4a7f ok", "uuid *** ok"),
-        ("b64 dGhpc2lzYXNlY3JldGtleTEyMw== end", "b64 *** end"),
+        ("base dGhpc2lzYXNlY3JldGtleTEyMw== end", "base *** end"),
         ("a long-word-without-any-digits-at-all stays", "a long-word-without-any-digits-at-all stays"),
-        ("short ab12 stays", "short ab12 stays"),
+        ("short ab12 is masked", "short *** is masked"),
+        ("dotted sk.live.abcdefghijk masked", "dotted *** masked"),
+        ("letters QwErTyUiOp masked", "letters *** masked"),
+        ("letters abcdefghijklmnopqrstuvwxyz masked", "letters *** masked"),
+        ("password: hunter and token=abc", "password: *** and token=***"),
+        ("sh: 1: nosuchcmd: not found", "sh: 1: nosuchcmd: not found"),
     ],
 )
 def test_scrub_key_like(text, expected):
     assert scrub_key_like(text) == expected
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["sk.live.abcdefghijklmnop", "QwErTyUiOpAsDfGh", "zq9x", "abcdefghijklmnopqrstuvwxyz"],
+    ids=["dotted", "letters-mixed-case", "short", "letters-long"],
+)
+def test_a_failing_key_command_shows_no_secret_of_any_shape(write_config, shell_environ, secret):
+    """Only the first stderr line, with whatever looks like a secret masked, even when stdout
+    printed nothing to compare it with."""
+    command = f"echo 'vault: denied for {secret} (retry)' >&2; echo 'second line {secret}' >&2; exit 4"
+    problem = problem_for(write_config, shell_environ, command)
+    assert secret not in problem and "second line" not in problem
+    assert "exit code 4" in problem and "vault: denied for *** (retry)" in problem

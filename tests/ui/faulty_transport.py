@@ -22,6 +22,9 @@ class Fault:
     status: int | None = None
     body: object = None
     headers: dict[str, str] = field(default_factory=dict)
+    # With `status`: send the request to the server first (it does the work), then answer
+    # `status` and `body` instead of its reply (a 500 after the work was done).
+    pass_through: bool = False
     # Send the request to the server, then drop its reply.
     lose_reply: bool = False
     # Do not send it at all: the connection could not be made.
@@ -50,6 +53,8 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if fault.refuse:
             raise httpx.ConnectError("Connection refused", request=request)
         if fault.status is not None:
+            if fault.pass_through:
+                await (await self.inner.handle_async_request(request)).aread()
             content = json.dumps(fault.body).encode() if fault.body is not None else b""
             return httpx.Response(fault.status, headers=fault.headers, content=content, request=request)
         response = await self.inner.handle_async_request(request)

@@ -75,8 +75,41 @@ SHELL_HOSTILE: list[str] = [
     "\u202eevil",
 ]
 
+# The wider corpus, for the places where every name is tried one by one (the forms prefilled
+# from the server): HOSTILE, then every C0 control, DEL and every C1 control inside a name,
+# the escape sequences a terminal acts on, every bidi / zero-width / invisible mark, and a
+# lone surrogate.
+_SEQUENCES = [
+    f"{ESC}[6n",  # asks the terminal to report the cursor: the reply lands as typed input
+    f"{ESC}P1$r{ESC}\\",  # DCS (request status string)
+    f"{ESC}c",  # full reset
+    f"{ESC}]8;;https://x{ESC}\\x{ESC}]8;;{ESC}\\",  # OSC 8 hyperlink, raw
+    f"{ESC}[?1049h",  # alternate screen
+    f"{ESC}[?1000h",  # mouse reporting on
+    f"{ESC}[31mred",
+    f"{ESC}7{ESC}8",  # save / restore cursor
+    f"{ESC}_apc{ESC}\\",
+    f"{ESC}^pm{ESC}\\",
+    f"{ESC}Xsos{ESC}\\",
+    f"{ESC}[>c",  # device attributes request
+    f"{ESC}]4;1;?{BEL}",  # colour query
+    "\x90dcs-c1\x9c",  # DCS and ST as C1 bytes
+]
+_MARKS = "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff\U000e0041"
+HOSTILE_NAMES: list[str] = [
+    *HOSTILE,
+    *(f"c0-{code:02x}{chr(code)}x" for code in range(0x20)),
+    *(f"c1-{code:02x}{chr(code)}x" for code in range(0x7F, 0xA0)),
+    *_SEQUENCES,
+    *(f"mark{mark}x" for mark in _MARKS),
+    "lone\ud800x",
+]
+
 # The code points a server string must never put on the terminal as they are.
-_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f\ud800-\udfff]"
+)
 # What Textual itself writes: SGR colours/styles and absolute cursor moves.
 _TEXTUAL_OWN = re.compile(r"\x1b\[[0-9;]*m|\x1b\[[0-9]+;[0-9]+H")
 

@@ -192,7 +192,7 @@ async def test_an_unknown_task_status_is_shown_as_it_came(harness, transport):
     transport.add(lambda request: Fault(rewrite=queued) if is_task_read(request) and rewrites["left"] > 0 else None)
     record = harness.stop(running)
     await harness.finish()
-    assert "QUEUED" in harness.statuses(record)
+    assert "server: QUEUED" in harness.statuses(record)
     assert record.status == TaskStatus.SUCCESS
 
 
@@ -257,3 +257,91 @@ async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harnes
     assert record.status == TaskStatus.SUCCESS and len(harness.passwords) == 1
     assert harness.passwords[0] not in record.outcome
     assert harness.passwords[0] not in harness.journal.path.read_text() if harness.journal.path.exists() else True
+
+
+# --- honest outcomes: only a 4xx is a refusal ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (500, {"errors": [{"code": 9999, "message": "internal error"}]}),
+        (502, None),
+        (200, {"errors": [{"code": 1234, "message": "something went wrong"}]}),
+    ],
+    ids=["500", "502", "200-with-errors"],
+)
+async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_state(harness, transport, status, body):
+    """The server did the work, then answered an error: not REFUSED, but OUTCOME UNKNOWN with
+    what the instance's state says (as for a lost reply)."""
+    running = harness.instance("Running")
+    transport.add(lambda request: Fault(status=status, body=body, pass_through=True) if is_mutation(request) else None)
+    record = harness.stop(running)
+    with pytest.raises(Exception):  # noqa: B017 - the form sees the error; the tracker words it
+        await harness.tracker.sent(record)
+    await harness.finish()
+    assert harness.sim.world.instance(running.id).state in ("Stopping", "Stopped")  # it was done
+    assert record.status == TaskStatus.OUTCOME_UNKNOWN, record.outcome
+    assert TaskStatus.REFUSED not in harness.statuses(record)
+    assert f"{running.name} is now Stop" in record.outcome and "it was done" in record.outcome
+    assert f"HTTP {status}" in record.outcome
+
+
+async def test_a_400_is_still_refused(harness, transport):
+    running = harness.instance("Running")
+    refusal = {"errors": [{"code": 2012, "message": "wrong state"}]}
+    transport.add(lambda request: Fault(status=400, body=refusal) if is_mutation(request) else None)
+    record = harness.stop(running)
+    await harness.finish()
+    assert record.status == TaskStatus.REFUSED and "2012" in record.outcome
+    assert harness.sim.world.instance(running.id).state == "Running"
+
+
+async def test_a_server_status_called_refused_is_the_servers_and_still_followed(harness, transport):
+    running = harness.instance("Running")
+    rewrites = {"left": 3}
+    seen: list[tuple[str, bool, int]] = []
+    harness.tracker.subscribe(lambda r: seen.append((str(r.status), r.in_flight, len(harness.tracker.in_flight))))
+
+    def refused(payload):
+        rewrites["left"] -= 1
+        if isinstance(payload.get("data"), dict):
+            payload["data"]["status"] = "REFUSED"
+        payload["taskStatus"] = "REFUSED"
+        return payload
+
+    transport.add(lambda request: Fault(rewrite=refused) if is_task_read(request) and rewrites["left"] > 0 else None)
+    record = harness.stop(running)
+    await harness.finish()
+    while_refused = [entry for entry in seen if "REFUSED" in entry[0]]
+    assert while_refused, seen
+    for status, in_flight, followed in while_refused:
+        assert status != TaskStatus.REFUSED  # never shown as ours
+        assert status == "server: REFUSED"
+        assert in_flight and followed == 1  # quitting asks: it is still followed
+    assert record.status == TaskStatus.SUCCESS
+
+
+@pytest.mark.parametrize("bad_id", ["", ".", ".."])
+async def test_an_id_that_is_no_path_segment_is_refused_and_nothing_is_sent(harness, transport, bad_id):
+    compute = harness.client.compute(REF.service_code, REF.name)
+    record = harness.tracker.submit(REF, Action.STOP, bad_id, "odd", lambda: compute.stop_instance(bad_id))
+    await harness.finish()
+    assert record.status == TaskStatus.REFUSED and "not sent" in record.outcome
+    assert not [seen for seen in transport.seen if not seen.startswith("GET")]
+
+
+def key_echoes(key: str) -> list[str]:
+    return [key, key.upper(), key.lower(), key[2:12]]
+
+
+async def test_a_task_failure_quoting_the_key_in_any_case_is_scrubbed(harness):
+    running = harness.instance("Running")
+    key = harness.sim.api_key
+    harness.sim.world.fail_next_task("denied for " + " / ".join(key_echoes(key)))
+    record = harness.stop(running)
+    await harness.finish()
+    assert record.status == TaskStatus.FAILED and "denied for *** / *** / *** / ***" in record.outcome
+    shown = " ".join(outcome for _, _, outcome in harness.seen)
+    for echo in key_echoes(key):
+        assert echo not in shown, echo

@@ -1,5 +1,7 @@
 """Modal forms: each collects what one API call needs, checks it, sends it, and returns its Task."""
 
+from cca_tui.ui import textual_guards  # noqa: F401 - installs the guard for the forms' dropdowns
+
 from .associate_key import AssociateKeyForm
 from .change_network import ChangeNetworkForm
 from .change_offering import ChangeOfferingForm

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from cca_tui.ui.safe_text import safe
+from cca_tui.ui.safe_text import printable, safe
 
 
 class Field(Vertical):
@@ -59,7 +59,10 @@ def one_line(text: str, joiner: str = " ") -> str:
     """A paste for a one-line field: its lines joined, not cut to the first (a name copied
     with its newline keeps the name; a key wrapped by the terminal keeps all its parts)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").split("\n")
-    return joiner.join(lines)
+    # An Input draws its value as it is: control characters in a paste (text copied from a
+    # hostile page, or from the server's own) would reach the terminal. They go in as the
+    # visible escapes the table shows, which is then what is checked and sent.
+    return printable(joiner.join(lines).replace("\t", " "))
 
 
 class FieldInput(Input):

@@ -1,4 +1,13 @@
-"""Rename an instance and/or change its hostname; only what changed is sent."""
+"""Rename an instance and/or change its hostname; only what the operator changed is sent.
+
+The inputs open with the server's name and hostname as the table shows them: control, bidi
+and zero-width characters as visible escapes (`\\x1b`), a value longer than any valid name
+cut and marked. Nothing raw reaches the terminal, and what is sent is what the operator sees:
+- a field left as it opened is not sent at all (so a name holding control characters is
+  never sent back as its escaped text, nor as the raw bytes the operator never saw);
+- a field the operator edited is sent as typed, after the same checks as a new name (which
+  refuse a visible escape or the cut mark, so an edited hostile value cannot slip through).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +19,15 @@ from cca_tui.ui.safe_text import printable, safe
 
 from .base import InstanceFormScreen
 from .field import Field, FieldInput
-from .validation import FieldInvalid, check_name
+from .validation import NAME_MAX, FieldInvalid, check_name
+
+# Longer than any valid name (63): enough to see what is wrong; the rest is cut and marked.
+SHOWN_LIMIT = 4 * NAME_MAX
+
+
+def shown_value(value: str | None) -> str:
+    """A server value as a prefilled input shows it: escaped, cut and marked when long."""
+    return printable(value or "", limit=SHOWN_LIMIT)
 
 
 class RenameForm(InstanceFormScreen):
@@ -22,8 +39,8 @@ class RenameForm(InstanceFormScreen):
 
     def compose_fields(self) -> ComposeResult:
         # The cursor lands after the current value: typing "-2" appends, it does not replace.
-        yield Field("Name", FieldInput(self.instance.name, id="name", select_on_focus=False))
-        yield Field("Hostname", FieldInput(self.instance.hostname or "", id="hostname", select_on_focus=False))
+        yield Field("Name", FieldInput(shown_value(self.instance.name), id="name", select_on_focus=False))
+        yield Field("Hostname", FieldInput(shown_value(self.instance.hostname), id="hostname", select_on_focus=False))
         yield Static(
             safe(f"Changing the hostname reboots {printable(self.instance.name, limit=60)}."),
             id="hostname-warning",
@@ -31,13 +48,13 @@ class RenameForm(InstanceFormScreen):
         )
 
     def _changes(self) -> dict[str, str]:
-        name = self.query_one("#name", Input).value.strip()
-        hostname = self.query_one("#hostname", Input).value.strip()
+        """The fields the operator edited, as typed (stripped); untouched ones are not sent."""
         changes = {}
-        if name != self.instance.name:
-            changes["name"] = name
-        if hostname != (self.instance.hostname or ""):
-            changes["hostname"] = hostname
+        for field, original in (("name", self.instance.name), ("hostname", self.instance.hostname)):
+            typed = self.query_one(f"#{field}", Input).value
+            if typed == shown_value(original) or typed.strip() == (original or ""):
+                continue
+            changes[field] = typed.strip()
         return changes
 
     def on_fields_changed(self) -> None:

@@ -92,6 +92,10 @@ class _EnvironmentLoads:
 
 
 class InstanceScreen(Screen[None]):
+    # Textual focuses the first focusable widget right after compose, before the CSS that
+    # hides the filter applies: that was the filter, and keys typed at launch went into it
+    # unseen ("0/3 instances", no filter box). The table is what keys are for.
+    AUTO_FOCUS = "#instances"
     # Every binding has an id: the config file's [keymap] remaps it by that id.
     BINDINGS: ClassVar[list[BindingType]] = [
         # The action bar shows each action's key on its button; the footer keeps the rest.

@@ -68,6 +68,7 @@ class PickerScreen(Screen):
     PickerScreen #picker-filter { margin: 0 0; }
     PickerScreen #picker-status { height: auto; padding: 0 1; color: $text-muted; }
     PickerScreen DataTable { height: 1fr; }
+    PickerScreen #picker-warning { height: 1; padding: 0 1; background: $warning; color: $text; text-style: bold; }
     """
 
     # Delays between automatic retries while the environments cannot be loaded (seconds):
@@ -90,6 +91,11 @@ class PickerScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("cca-tui · choose an environment", id="picker-title")
+        # The key goes out with the very first request (this screen's): say so here too.
+        settings = getattr(self.app, "settings", None)
+        warning = getattr(settings, "transport_warning", None)
+        if warning:
+            yield Static(f"⚠ {warning}", id="picker-warning")
         yield Input(placeholder="type to filter environments…", id="picker-filter")
         yield MeasuredDataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading environments…", id="picker-status")

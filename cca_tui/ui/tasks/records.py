@@ -23,6 +23,15 @@ class TaskStatus(StrEnum):
     EXPIRED = "EXPIRED"  # the task is gone (404) before we saw its end
 
 
+SERVER_STATUS_PREFIX = "server: "
+
+
+def server_status(status: str) -> str:
+    """A task status the server sent that we do not know, marked as the server's: its
+    `REFUSED` must not read as ours (a 4xx, nothing done), and it is still followed."""
+    return f"{SERVER_STATUS_PREFIX}{status}"
+
+
 # Still worth following (and a reason to ask before quitting).
 IN_FLIGHT = frozenset({TaskStatus.SENDING, TaskStatus.PENDING, TaskStatus.CHECKING})
 

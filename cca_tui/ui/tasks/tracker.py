@@ -26,7 +26,16 @@ from datetime import datetime
 from typing import Any
 
 from cca_tui.api.client import CloudCAClient, TaskUnreadable, sent_requests, task_failure_message
-from cca_tui.api.errors import ApiError, CloudCAError, NotDone, NotFoundError, NotSent, OutcomeUnknown, TaskExpired
+from cca_tui.api.errors import (
+    ApiError,
+    CloudCAError,
+    InvalidId,
+    NotDone,
+    NotFoundError,
+    NotSent,
+    OutcomeUnknown,
+    TaskExpired,
+)
 from cca_tui.api.models import Task
 from cca_tui.fleet.identity import RowKey
 from cca_tui.ui.actions import Action
@@ -34,7 +43,7 @@ from cca_tui.ui.errors import describe_error
 from cca_tui.ui.state import EnvironmentRef, TaskRow
 from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
-from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
+from cca_tui.ui.tasks.records import TaskStatus, TrackedTask, server_status
 
 Listener = Callable[[TrackedTask], None]
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
@@ -242,16 +251,20 @@ class TaskTracker:
             verb = "not sent" if isinstance(exc, NotSent) else "not done"
             record.retry_possible = True
             self._end(record, TaskStatus.NOT_DONE, f"{verb}: {describe_error(exc)}; R retries")
-        elif isinstance(exc, ApiError):
+        elif isinstance(exc, InvalidId):
+            self._end(record, TaskStatus.REFUSED, describe_error(exc))  # refused here: nothing left
+        elif isinstance(exc, ApiError) and 400 <= exc.status < 500:
+            # Only a 4xx says the server did nothing; a 5xx (or a 2xx with errors) may hide
+            # work done, so it falls through to the state lookup below.
             self._end(record, TaskStatus.REFUSED, describe_error(exc))
         else:
             # The request left and no usable answer came back (OutcomeUnknown, or anything
             # unexpected): it may have been done. Look at the instance before saying more.
-            record.status = TaskStatus.OUTCOME_UNKNOWN
-            record.outcome = f"reply lost ({describe_error(exc)}); checking the instance…"
-            self._changed(record)
+            answered = getattr(exc, "status", None)
+            why = f"answered HTTP {answered}, not a clear no" if answered else "reply lost"
+            self._set(record, TaskStatus.OUTCOME_UNKNOWN, f"{why} ({describe_error(exc)}); checking the instance…")
             verdict = await self._instance_verdict(record)
-            self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"reply lost; {verdict}")
+            self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"{why}; {verdict}")
 
     # --- following --------------------------------------------------------------------------
 
@@ -280,7 +293,7 @@ class TaskTracker:
                         self._set(record, TaskStatus.PENDING, "")
                     else:
                         # A status we do not know: shown as it came, and followed on.
-                        self._set(record, update.status, "status as the server sent it; still following")
+                        self._set(record, server_status(update.status), "the server's own status; still following")
                     if loop.time() > give_up_at:
                         verdict = await self._instance_verdict(record)
                         self._end(record, TaskStatus.EXPIRED, f"still unknown after 30 min; {verdict}")
@@ -294,6 +307,7 @@ class TaskTracker:
 
     def _set(self, record: TrackedTask, status: str, outcome: str) -> None:
         """Record a change of a task in flight; tell the listeners only when something changed."""
+        outcome = self._scrub(outcome)
         if (record.status, record.outcome) != (status, outcome):
             record.status, record.outcome = status, outcome
             self._changed(record)
@@ -313,8 +327,12 @@ class TaskTracker:
             self._end(record, TaskStatus.SUCCESS, "done, but the reply carried no password")
 
     def _end(self, record: TrackedTask, status: TaskStatus, outcome: str) -> None:
-        record.status, record.outcome, record.ended = status, outcome, self._clock()
+        record.status, record.outcome, record.ended = status, self._scrub(outcome), self._clock()
         self._changed(record)
+
+    def _scrub(self, text: str) -> str:
+        """Outcomes quote the server (a task's failure message may echo the key): never the key."""
+        return self.client.http.scrub(text)
 
     async def _instance_verdict(self, record: TrackedTask) -> str:
         """What the instance's state says about an action whose outcome we could not read."""

@@ -1,0 +1,196 @@
+"""Every form about an instance, opened on an instance whose name and hostname are each string
+of the wide hostile corpus (tests/ui/hostile.py's HOSTILE_NAMES): what reaches the terminal is
+clean, every input's whole value (also the part scrolled out of view) is clean, and a rename
+left as it opened sends nothing.
+
+The forms are found by walking InstanceFormScreen's subclasses, so a new form is covered the
+day it is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hostile import HOSTILE_NAMES, assert_terminal_clean, shown_as, terminal_output
+from textual.widgets import Input
+
+from cca_tui.ui import forms
+from cca_tui.ui.forms.base import InstanceFormScreen
+from cca_tui.ui.forms.rename import SHOWN_LIMIT
+
+
+def instance_forms() -> list[type[InstanceFormScreen]]:
+    found: list[type[InstanceFormScreen]] = []
+    pending = list(InstanceFormScreen.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls.__module__.startswith("cca_tui.") and cls.__name__ in forms.__all__:
+            found.append(cls)
+    return sorted(found, key=lambda c: c.__name__)
+
+
+def test_the_forms_are_found() -> None:
+    names = {cls.__name__ for cls in instance_forms()}
+    assert {"RenameForm", "DestroyForm", "PurgeForm", "ChangeNetworkForm", "ChangeOfferingForm"} <= names
+
+
+def assert_form_clean(app: Any, form: Any) -> None:
+    assert app.is_running and app.return_code is None
+    assert_terminal_clean(terminal_output(app))
+    for field in form.query(Input).results(Input):
+        assert_terminal_clean(field.value)  # what scrolls into view later, too
+
+
+CHUNKS = 2
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+async def test_rename_prefilled_with_hostile_names_shows_escapes_and_sends_nothing_unchanged(
+    chunk, tmp_path, sim_compute, sim_env, http_log, form_host, settle_form
+) -> None:
+    from cca_tui.ui.forms import RenameForm
+
+    some = next(i for i in sim_env.instances.values() if i.state == "Running")
+    instance = await sim_compute.get_instance(some.id)
+    names = HOSTILE_NAMES[chunk::CHUNKS]
+    first = RenameForm(sim_compute, instance)
+    app = form_host(first)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        first.dismiss(None)
+        await settle_form(pilot)
+        for value in names:
+            named = instance.model_copy(update={"name": value, "hostname": value})
+            form = RenameForm(sim_compute, named)
+            app.push_screen(form)
+            await settle_form(pilot)
+            assert_form_clean(app, form)
+            for field in ("name", "hostname"):
+                assert form.query_one(f"#{field}", Input).value == shown_as(value, limit=SHOWN_LIMIT)
+            # Left as it opened, nothing would be sent (ctrl+s is pressed in the tests below).
+            assert form._changes() == {} and "name" in form.validate()
+            form.dismiss(None)
+            await settle_form(pilot)
+
+
+async def test_every_instance_form_on_hostile_names_writes_nothing_raw(
+    tmp_path, sim_compute, sim_env, http_log, form_host, settle_form
+) -> None:
+    some = next(i for i in sim_env.instances.values() if i.state == "Running")
+    instance = await sim_compute.get_instance(some.id)
+    # A quarter of the corpus, each name in one form (rotating): every form meets escapes,
+    # controls and marks. The rename form, the one prefilled from the server, gets all of it above.
+    names = HOSTILE_NAMES[::4]
+    classes = instance_forms()
+    app = form_host(classes[0](sim_compute, instance))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        app.screen.dismiss(None)
+        await settle_form(pilot)
+        for index, value in enumerate(names):
+            cls = classes[index % len(classes)]
+            named = instance.model_copy(update={"name": value, "hostname": value, "username": value})
+            kwargs = {"ssh_dir": tmp_path} if cls.__name__ == "AssociateKeyForm" else {}
+            form = cls(sim_compute, named, **kwargs)
+            app.push_screen(form)
+            await settle_form(pilot)
+            assert_form_clean(app, form)
+            form.dismiss(None)
+            await settle_form(pilot)
+    assert http_log.mutations() == []
+
+
+async def test_an_edited_rename_sends_what_the_operator_sees_and_edits(
+    sim_compute, sim_env, http_log, form_host, settle_form
+) -> None:
+    from cca_tui.ui.forms import RenameForm
+
+    some = next(i for i in sim_env.instances.values() if i.state == "Running")
+    instance = await sim_compute.get_instance(some.id)
+    hostile = instance.model_copy(update={"name": "web\x1b]0;x\x07", "hostname": "host-1"})
+    form = RenameForm(sim_compute, hostile)
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        assert form.query_one("#name", Input).value == "web\\x1b]0;x\\x07"
+        # Edit only the hostname: the name (with its control characters) is not sent back.
+        form.query_one("#hostname", Input).value = "host-2"
+        await pilot.press("ctrl+s")
+        await settle_form(pilot)
+    assert http_log.bodies == [{"hostname": "host-2"}]
+
+
+async def test_an_edited_escaped_name_is_checked_not_sent(
+    sim_compute, sim_env, http_log, form_host, settle_form
+) -> None:
+    from cca_tui.ui.forms import RenameForm
+
+    some = next(i for i in sim_env.instances.values() if i.state == "Running")
+    instance = await sim_compute.get_instance(some.id)
+    form = RenameForm(sim_compute, instance.model_copy(update={"name": "web\x1b[2J"}))
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        await pilot.click("#name")
+        await pilot.press("end", "x")  # an edit that keeps the visible escape
+        await pilot.press("ctrl+s")
+        await settle_form(pilot)
+        assert app.screen is form
+        assert "may only hold" in form.field("name").error  # type: ignore[union-attr]
+    assert http_log.mutations() == []
+
+
+async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(sim_compute, form_host, settle_form) -> None:
+    """PageDown right after Enter on a loaded machine: the dropdown is open but not laid out
+    yet. Textual 8.2.8's OptionList._move_page then raised KeyError: 0 (see
+    cca_tui/ui/textual_guards.py). The binding's action is called before any layout pass, as
+    the key would be handled in that race."""
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    from cca_tui.ui.forms import CreateInstanceForm
+
+    form = CreateInstanceForm(sim_compute)
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        select = form.query_one("#templateId", Select)
+        overlay = select.query_one(SelectOverlay)
+        assert overlay.option_count > 1
+        select.focus()
+        select.expanded = True
+        overlay.highlighted = 0
+        overlay.action_page_down()  # the race: no layout yet
+        overlay.action_page_up()
+        await pilot.pause()
+        assert app.is_running and app.return_code is None
+        await pilot.press("pagedown")  # laid out now: pages as usual
+        await pilot.pause()
+        assert (overlay.highlighted or 0) > 0
+
+
+async def test_a_hostile_paste_goes_in_as_visible_escapes(
+    sim_compute, sim_env, http_log, form_host, settle_form
+) -> None:
+    from textual import events
+
+    from cca_tui.ui.forms import RenameForm
+
+    some = next(i for i in sim_env.instances.values() if i.state == "Running")
+    form = RenameForm(sim_compute, await sim_compute.get_instance(some.id))
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        box = form.query_one("#name", Input)
+        box.focus()
+        box.value = ""
+        await pilot.pause()
+        app._driver.send_message(events.Paste("web\x1b]0;pwned\x07\x9b2J\u202e\n"))
+        await settle_form(pilot)
+        assert box.value == "web\\x1b]0;pwned\\x07\\x9b2J\\u202e"
+        assert_form_clean(app, form)
+        await pilot.press("ctrl+s")  # what is seen is what is checked: refused, nothing sent
+        await settle_form(pilot)
+        assert app.screen is form and http_log.mutations() == []
