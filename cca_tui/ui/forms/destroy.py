@@ -50,11 +50,13 @@ class DestroyForm(NameConfirmedForm):
     async def fetch(self) -> Attached:
         listed_ips, volumes = await asyncio.gather(
             self.compute.list_public_ips(instance_id=self.instance.id),
-            self.compute.list_volumes(instance_id=self.instance.id, type="DATA"),
+            # Not filtered by type on the server: the docs write `data`, the Go client `DATA`,
+            # and a server that matches case exactly would answer nothing for the other.
+            self.compute.list_volumes(instance_id=self.instance.id),
         )
         # A server may ignore the filters: keep only the IPs that name this instance when the
         # reply says which instances an IP serves, and only this instance's data volumes.
-        ips = [ip for ip in listed_ips if not ip.instances or any(r.id == self.instance.id for r in ip.instances)]
+        ips = [ip for ip in listed_ips if not ip.instance_ids or self.instance.id in ip.instance_ids]
         data = [v for v in volumes if v.instance_id == self.instance.id and (v.type or "").upper() == "DATA"]
         return Attached(ips, data)
 
