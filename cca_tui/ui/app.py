@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import platformdirs
@@ -30,6 +31,9 @@ from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 from cca_tui.ui.tasks.tracker import TaskTracker
 
+if TYPE_CHECKING:
+    from cca_tui.ui.forms import ConfirmModal
+
 
 def crash_log_path() -> Path:
     return platformdirs.user_log_path("cca-tui") / "crash.log"
@@ -46,13 +50,15 @@ def task_journal_path() -> Path:
 
 
 # How a task's end is announced: (severity, seconds on screen).
+# Seconds a task's end stays in a toast: short, as the task log keeps the outcome (toasts open
+# at the top, app.tcss, so that they never cover the log's Outcome column).
 END_NOTICES = {
-    TaskStatus.SUCCESS: ("information", 5.0),
-    TaskStatus.FAILED: ("error", 10.0),
-    TaskStatus.REFUSED: ("error", 10.0),
-    TaskStatus.NOT_DONE: ("warning", 15.0),
-    TaskStatus.OUTCOME_UNKNOWN: ("warning", 20.0),
-    TaskStatus.EXPIRED: ("warning", 20.0),
+    TaskStatus.SUCCESS: ("information", 4.0),
+    TaskStatus.FAILED: ("error", 8.0),
+    TaskStatus.REFUSED: ("error", 8.0),
+    TaskStatus.NOT_DONE: ("warning", 8.0),
+    TaskStatus.OUTCOME_UNKNOWN: ("warning", 10.0),
+    TaskStatus.EXPIRED: ("warning", 10.0),
 }
 
 
@@ -95,6 +101,7 @@ class CcaApp(App):
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
+        self._quit_dialog: ConfirmModal | None = None  # open while the operator decides
         self.resume_tasks = resume_tasks
         self.tracker: TaskTracker | None = None
         if self.client is not None:
@@ -186,6 +193,8 @@ class CcaApp(App):
         """The tracker's news: to the environment's screen, and a notification at the end."""
         for screen in self.environment_screens():
             screen.post_message(TaskChanged(record))
+        if self._quit_dialog is not None and self.tracker is not None:
+            self._quit_dialog.set_message(self.tracker.quit_message())  # counts live, not as opened
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
         if notice is not None and record.ended is not None:
             severity, timeout = notice
@@ -204,25 +213,18 @@ class CcaApp(App):
 
     async def action_quit(self) -> None:
         """Quitting leaves server-side tasks running; say so when some are still followed."""
-        pending = len(self.tracker.in_flight) if self.tracker is not None else 0
-        if not pending:
+        if self.tracker is None or not self.tracker.in_flight:
             self.exit()
             return
         from cca_tui.ui.forms import ConfirmModal
 
         def answered(quit_anyway: bool | None) -> None:
+            self._quit_dialog = None
             if quit_anyway:
                 self.exit()
 
-        self.push_screen(
-            ConfirmModal(
-                "Quit?",
-                f"{pending} task(s) are still running. They go on in cloud.ca, but cca-tui stops "
-                "following them (a new password would not be shown).",
-                "Quit",
-            ),
-            answered,
-        )
+        self._quit_dialog = ConfirmModal("Quit?", self.tracker.quit_message(), "Quit")
+        self.push_screen(self._quit_dialog, answered)
 
     # --- palette ----------------------------------------------------------------------
 

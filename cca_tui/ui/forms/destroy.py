@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from cca_tui.api.models import PublicIp, Task, Volume
 from cca_tui.ui.safe_text import printable, safe
@@ -99,7 +99,7 @@ class DestroyForm(NameConfirmedForm):
         # Say on the button itself that this one cannot be undone.
         self.action_label = "Destroy and purge" if event.value else self.ACTION_LABEL
         if not self.sending:
-            self.query_one("#submit", Button).label = self.action_label
+            self.set_submit_label(self.action_label)
         # Purging asks for the name; unticking forgets what was typed, so ticking again asks anew.
         self.query_one(f"#{CONFIRM_ID}-row").display = event.value
         if not event.value:
