@@ -47,19 +47,21 @@ UNAVAILABLE = Fault(status=503, body={"errors": [{"code": 5003, "message": "The 
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_the_destroy_button_reads_destroy_and_purge_whole(
-    size, sim_compute, instance_named, form_host, settle_form
-) -> None:
-    web1 = await instance_named(sim_compute, "web-1")
-    form = DestroyForm(sim_compute, web1)
-    async with form_host(form).run_test(size=size) as pilot:
-        await settle_form(pilot)
-        form.query_one("#purgeImmediately", Checkbox).value = True
-        await pilot.pause()
-        await pilot.pause()
+async def test_the_destroy_button_reads_destroy_and_purge_whole(size, sim, tmp_path) -> None:
+    app = app_with(sim, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DestroyForm))
+        await settle(app, pilot)
+        form = app.screen
+        form.query_one("#purgeImmediately", Checkbox).focus()
+        await pilot.press("space")  # as the operator ticks it
+        await settle(app, pilot)
         button = form.query_one("#submit", Button)
         assert str(button.label) == "Destroy and purge"
-        assert button.content_region.width >= cell_len("Destroy and purge")
+        assert button.content_region.width >= cell_len("Destroy and purge"), button.content_region
+        assert "Destroy&#160;and&#160;purge" in app.export_screenshot()
 
 
 async def test_a_not_done_toast_says_it_once(sim, tmp_path) -> None:
