@@ -6,25 +6,25 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# uv, itself from PyPI at a pinned version, in a venv of its own so that installing the
-# project never touches it. It installs in seconds what pip took a minute and a half for.
+# uv, itself from PyPI at a pinned version, in a folder of its own (installing the project
+# never touches it). It installs in a second or two what pip took a minute and a half for.
 UV_VERSION := 0.13.9
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 LOCKS := requirements/app.txt requirements/test.txt requirements/build.txt
-# Pinned versions with their hashes; the project itself goes in editable, without deps (they
-# are all pinned above), built by the pinned setuptools.
-INSTALL = $(UV) pip install --quiet --python $(BIN)/python --require-hashes -r
-PROJECT = $(UV) pip install --quiet --python $(BIN)/python --no-deps --build-constraints requirements/build.txt -e .
+# Pinned versions with their hashes. The project itself goes in editable, without deps (all
+# pinned) and built by the pinned setuptools installed beside them (no build env to make).
+INSTALL = $(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/build.txt -r
+PROJECT = $(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 # A dependency added to pyproject.toml but not to the pins fails here, with its name: `make lock`.
 CHECK_PINS = $(UV) pip check --quiet --python $(BIN)/python
-COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11
+COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
 .PHONY: demo test check lock screenshots bench readme-keys clean
 
+# pip only fetches uv (no venv for it: making one costs more than the rest of the setup).
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	$(PYTHON) -m pip install --quiet --no-deps --root-user-action=ignore --target $(TOOLS) uv==$(UV_VERSION)
 
 $(BIN)/python: | $(UV)
 	$(UV) venv --quiet --seed --python $(PYTHON) $(VENV)
@@ -47,8 +47,8 @@ $(VENV)/.installed: pyproject.toml $(LOCKS) | $(BIN)/python
 # the same versions, so `make demo` and `make test` run the app on the same libraries.
 # Keeps the pins it can; `make lock UPGRADE=--upgrade` moves everything to the newest.
 lock: | $(UV)
-	$(COMPILE) $(UPGRADE) --generate-hashes pyproject.toml -o requirements/app.txt
-	$(COMPILE) $(UPGRADE) --generate-hashes --extra test -c requirements/app.txt pyproject.toml -o requirements/test.txt
+	$(COMPILE) $(UPGRADE) pyproject.toml -o requirements/app.txt
+	$(COMPILE) $(UPGRADE) --extra test -c requirements/app.txt pyproject.toml -o requirements/test.txt
 	echo 'setuptools>=77' | $(COMPILE) $(UPGRADE) - -o requirements/build.txt
 
 demo: $(VENV)/.installed-app
