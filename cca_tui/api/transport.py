@@ -457,7 +457,7 @@ class HttpTransport:
     # --- waiting ----------------------------------------------------------------------
 
     def _backoff_delay(self, attempt: int) -> float:
-        return self._backoff * (2**attempt) * (0.5 + random.random() / 2)
+        return self._backoff * (2.0**attempt) * (0.5 + random.random() / 2)
 
     def _retry_delay(self, headers: httpx.Headers, attempt: int) -> float:
         retry_after = _parse_retry_after(headers.get("Retry-After"))
