@@ -101,6 +101,37 @@ class _Budget:
             raise _Breach(f"replies exceed {_mib(self.load_cap)} for this list", deadline=False)
 
 
+# Servers close idle keep-alive connections after a few seconds (uvicorn 5 s, nginx 75 s,
+# many balancers 60 s). A request sent on a connection the server is closing at that moment is
+# lost with no way to tell whether it was read: so reads drop idle connections well before any
+# common server does, and mutations never reuse one (below).
+KEEPALIVE_EXPIRY = 2.0
+
+
+class FreshForMutations(httpx.AsyncBaseTransport):
+    """Reads on a keep-alive pool; every mutation on a connection of its own, opened for it.
+
+    A read that meets a connection the server just closed is retried (GETs are). A mutation
+    cannot be: once written, the server may have done it. On a pooled connection the server
+    may have closed it as it idled (the race between keep-alive expiries), and the mutation is
+    then lost with its outcome unknown although the server never read it; on a connection
+    just opened for it, that cannot happen. The cost is one handshake per mutation, which are
+    few and operator-paced.
+    """
+
+    def __init__(self, *, verify: bool = True) -> None:
+        self.pooled = httpx.AsyncHTTPTransport(verify=verify, limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY))
+        self.fresh = httpx.AsyncHTTPTransport(verify=verify, limits=httpx.Limits(max_keepalive_connections=0))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        inner = self.pooled if request.method in ("GET", "HEAD") else self.fresh
+        return await inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.pooled.aclose()
+        await self.fresh.aclose()
+
+
 class HttpTransport:
     def __init__(
         self,
@@ -141,7 +172,7 @@ class HttpTransport:
             },
             timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
             verify=verify,
-            transport=transport,
+            transport=transport if transport is not None else FreshForMutations(verify=verify),
         )
 
     async def aclose(self) -> None:
