@@ -27,14 +27,18 @@ class LoseRegistrationReply(httpx.AsyncBaseTransport):
     """Real HTTP to the simulator; the reply to `POST .../sshkeys` is lost, after the server
     did it (`carried_out`) or before it ever read it."""
 
-    def __init__(self, *, carried_out: bool) -> None:
+    def __init__(self, *, carried_out: bool, failed: bool = False) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.carried_out = carried_out
+        self.failed = failed  # answer instead that the registration task FAILED
         self.log: list[str] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.log.append(f"{request.method} {request.url.path.split('/test_area/')[-1]}")
         if request.method == "POST" and request.url.path.endswith("/sshkeys"):
+            if self.failed:
+                body = {"taskId": "", "taskStatus": "FAILED", "result": {"message": "key rejected"}}
+                return httpx.Response(200, json=body, request=request)
             if self.carried_out:
                 response = await self.inner.handle_async_request(request)
                 await response.aread()
@@ -45,9 +49,11 @@ class LoseRegistrationReply(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-async def associate_with_lost_reply(sim: SimServer, tmp_path, form_host, settle_form, *, carried_out: bool):  # type: ignore[no-untyped-def]
+async def associate_with_lost_reply(
+    sim: SimServer, tmp_path, form_host, settle_form, *, carried_out: bool, failed: bool = False
+):  # type: ignore[no-untyped-def]
     (tmp_path / "id_work.pub").write_text(fresh_public_key() + "\n")
-    transport = LoseRegistrationReply(carried_out=carried_out)
+    transport = LoseRegistrationReply(carried_out=carried_out, failed=failed)
     client = CloudCAClient(sim.url, sim.api_key, transport=transport, max_retries=0, task_poll_interval=0.01)
     try:
         compute = client.compute(*ENV)
@@ -86,4 +92,14 @@ async def test_a_lost_reply_to_a_registration_never_read_says_the_key_was_not_re
     assert app.results == []
     assert "the key id_work was not registered" in error and "nothing was done to the instance" in error
     assert "web-2 is" not in error  # not the instance's state: the key's
+    assert f"POST instances/{web2.id}" not in transport.log
+
+
+async def test_a_failed_registration_says_nothing_was_done_to_the_instance(
+    sim: SimServer, tmp_path, form_host, settle_form
+) -> None:
+    app, transport, web2, error = await associate_with_lost_reply(
+        sim, tmp_path, form_host, settle_form, carried_out=False, failed=True
+    )
+    assert app.results == [] and "registering the key id_work failed" in error and "key rejected" in error
     assert f"POST instances/{web2.id}" not in transport.log

@@ -17,7 +17,15 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from cca_tui.api.client import ComputeScope
-from cca_tui.api.errors import CloudCAError, NotDone, NotFoundError, OutcomeUnknown, TaskExpired, TaskTimeout
+from cca_tui.api.errors import (
+    CloudCAError,
+    NotDone,
+    NotFoundError,
+    OutcomeUnknown,
+    TaskExpired,
+    TaskFailed,
+    TaskTimeout,
+)
 from cca_tui.api.models import Instance, SSHKey, Task
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
@@ -147,6 +155,8 @@ class AssociateKeyForm(InstanceFormScreen):
         try:
             task = await self.compute.register_ssh_key(key_name, local.public_key)
             await self.compute.client.wait_for_task(task)
+        except TaskFailed as exc:  # the server says it was not registered
+            raise KeyNotRegistered(f"registering the key {key_name} failed: {describe_error(exc)}") from None
         except (OutcomeUnknown, TaskExpired, TaskTimeout) as exc:
             lost = describe_error(exc)
             try:
