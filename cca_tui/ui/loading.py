@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
-from cca_tui.api.transport import RawPage
+from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
 
 # The longest the loader holds the event loop between two yields (seconds).
 SLICE = 0.008
@@ -40,7 +40,7 @@ FULL_COLLECTION_EVERY = 100
 class Batch:
     """What a load has so far: every instance received by id (page order), and whether that is all."""
 
-    instances: dict[str, Instance]
+    instances: dict[Hashable, Instance]
     received: int
     total: int | None
     complete: bool
@@ -92,14 +92,6 @@ def keep_long_lived() -> None:
 # --- pages as they arrive -------------------------------------------------------------------
 
 
-def raw_pages(compute: ComputeScope, entity: str) -> AsyncGenerator[RawPage, None]:
-    """The pages of one list as they arrive, rows unparsed (parsed here, in slices, reusing
-    the rows that did not change). The client's page iterator does the fetching: page 1
-    first, then the others several at a time, within its deadline and its page, byte and
-    row caps (a server that never stops paging or drips its reply ends as ListIncomplete)."""
-    return compute.client.http.iter_pages(compute._path(entity), compute.client._org_params())
-
-
 @dataclass
 class _Known:
     raw: Any  # the row as the server sent it
@@ -109,11 +101,17 @@ class _Known:
 
 @dataclass
 class InstanceLoader:
-    """Loads one environment's instances, again and again, reusing what did not change."""
+    """Loads one environment's instances, again and again, reusing what did not change.
 
+    Its instances are `LocatedInstance`s of `environment` (keyed by environment and id)."""
+
+    environment: EnvironmentRef
     _known: dict[str, _Known] = field(default_factory=dict)
     # The public IPs of the last load by instance (None: not known).
     _grouped: dict[str, list[InstancePublicIp]] | None = None
+
+    def __post_init__(self) -> None:
+        self._context = {"environment": self.environment}
 
     def forget(self) -> None:
         """Parse everything again on the next load (benchmarks: the cost of a load from scratch)."""
@@ -129,18 +127,18 @@ class InstanceLoader:
         ips_task = asyncio.ensure_future(_public_ips_or_none(compute))
         try:
             known, seen = self._known, {}
-            arrived: dict[str, Instance] = {}
+            arrived: dict[Hashable, Instance] = {}
             unreadable: list[str] = []
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
             received = 0
             total: int | None = None
-            async with contextlib.aclosing(raw_pages(compute, "instances")) as pages:
+            async with contextlib.aclosing(compute.iter_raw_pages("instances")) as pages:
                 async for page in pages:
                     total = page.total
                     received += len(page.rows)
                     for entry in await self._read(page.rows, known, unreadable, fresh):
                         seen[entry.parsed.id] = entry
-                        arrived[entry.parsed.id] = entry.joined
+                        arrived[entry.joined.key] = entry.joined
                     if total is None or received < total:
                         yield Batch(dict(arrived), received, total, complete=False)
             public_ips = await ips_task
@@ -166,7 +164,7 @@ class InstanceLoader:
                 read.append(before)
                 continue
             try:
-                parsed = Instance.model_validate(row)
+                parsed = LocatedInstance.model_validate(row, context=self._context)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 unreadable.append(f"{'.'.join(str(p) for p in first['loc']) or 'row'}: {first['msg']}")
@@ -180,7 +178,7 @@ class InstanceLoader:
 
     async def _join(
         self, entries: dict[str, _Known], public_ips: list[PublicIp] | None, fresh: list[str]
-    ) -> dict[str, Instance]:
+    ) -> dict[Hashable, Instance]:
         """Attach the public IPs; an instance whose row and addresses did not change keeps its
         object. Only the rows parsed in this load and the instances whose addresses changed
         are looked at (the addresses are compared by instance, a few hundred at most)."""
@@ -207,4 +205,4 @@ class InstanceLoader:
                     started = time.perf_counter()
             elif ips is None:
                 entry.joined = entry.parsed
-        return {instance_id: entry.joined for instance_id, entry in entries.items()}
+        return {entry.joined.key: entry.joined for entry in entries.values()}

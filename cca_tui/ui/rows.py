@@ -6,11 +6,12 @@ functions, no Textual: the state computes the visible rows here, the table draws
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
+from cca_tui.fleet.identity import environment_of, environment_text
 from cca_tui.ui.filter_query import compile_query, is_plain
 from cca_tui.ui.format import public_ips_text, size_text
 
@@ -41,14 +42,25 @@ COLUMNS: tuple[Column, ...] = (
     Column("zone", "Zone", lambda i: i.zone_name or ""),
     Column("network", "Network", lambda i: i.network_name or ""),
 )
+# Shown first in a view of several environments: where each row lives.
+ENVIRONMENT_COLUMN = Column("env", "Environment", lambda i: environment_text(environment_of(i)))
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
-COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+COLUMN_BY_KEY = {column.key: column for column in (*COLUMNS, ENVIRONMENT_COLUMN)}
+FLEET_COLUMNS = (ENVIRONMENT_COLUMN, *COLUMNS)
+FLEET_COLUMN_KEYS = tuple(column.key for column in FLEET_COLUMNS)
+# What `field:value` filter terms can name: every column, the environment included.
+FILTER_COLUMNS = (*COLUMNS, ENVIRONMENT_COLUMN)
+
+
+def columns_for(fleet: bool) -> tuple[Column, ...]:
+    """The table's columns: a view of several environments adds where each row lives."""
+    return FLEET_COLUMNS if fleet else COLUMNS
 
 
 def matches(instance: Instance, query: str) -> bool:
-    """`/` filter: name, state, or any IP contains the query (case-insensitive); `field:value`
-    and `-` terms as filter_query.py says."""
-    return not query or compile_query(query, COLUMNS)(instance, haystack(instance))
+    """`/` filter: name, state, any IP, or the environment contains the query (case-insensitive);
+    `field:value` and `-` terms as filter_query.py says (`env:` too)."""
+    return not query or compile_query(query, FILTER_COLUMNS)(instance, haystack(instance))
 
 
 def arrange(instances: Iterable[Instance], filter_text: str, sort_column: str, reverse: bool) -> list[Instance]:
@@ -63,15 +75,23 @@ def arrange(instances: Iterable[Instance], filter_text: str, sort_column: str, r
 
 def haystack(instance: Instance) -> str:
     """What the `/` filter searches in one instance, lowercased once: the fields `matches`
-    reads, joined by a character no one types."""
+    reads (and the environment a fleet's row lives in), joined by a character no one types."""
+    environment = environment_of(instance)
     return "\x00".join(
-        (instance.name, instance.state, instance.ip_address or "", public_ips_text(instance.public_ips))
+        (
+            instance.name,
+            instance.state,
+            instance.ip_address or "",
+            public_ips_text(instance.public_ips),
+            environment_text(environment) if environment is not None else "",
+        )
     ).lower()
 
 
-def tie_key(instance: Instance) -> tuple[str, str]:
-    """Rows equal in the sorted column are in name order (then id: the order is total)."""
-    return (instance.name.lower(), instance.id)
+def tie_key(instance: Instance) -> tuple[str, Hashable]:
+    """Rows equal in the sorted column are in name order (then key, environment and id:
+    the order is total)."""
+    return (instance.name.lower(), instance.key)
 
 
 def sort_key(column: Column, instance: Instance) -> object:
@@ -125,14 +145,14 @@ class RowIndex:
         "transitional",
     )
 
-    def __init__(self, instances: Mapping[str, Instance], previous: RowIndex | None = None) -> None:
+    def __init__(self, instances: Mapping[Hashable, Instance], previous: RowIndex | None = None) -> None:
         self.instances = instances
-        self._keys: dict[str, dict[str, _Entry]] = {}
+        self._keys: dict[str, dict[Hashable, _Entry]] = {}
         self._orders: dict[tuple[str, bool], tuple[list[Instance], list[str]]] = {}
-        self.base: Mapping[str, Instance] | None = None
-        self.changed: list[str] | None = None
-        self.departed: list[str] = []
-        self._pending: tuple[RowIndex, list[str], list[str]] | None = None
+        self.base: Mapping[Hashable, Instance] | None = None
+        self.changed: list[Hashable] | None = None
+        self.departed: list[Hashable] = []
+        self._pending: tuple[RowIndex, list[Hashable], list[Hashable]] | None = None
         if previous is None:
             self._haystacks = {iid: (instance, haystack(instance)) for iid, instance in instances.items()}
             # How many instances are in a transitional state (the screen refreshes sooner).
@@ -176,7 +196,7 @@ class RowIndex:
             gone.extend(departed)
             self._pending = (previous, gone, changed)
 
-    def _column_keys(self, column: Column | None) -> dict[str, _Entry]:
+    def _column_keys(self, column: Column | None) -> dict[Hashable, _Entry]:
         """Each instance's sort key for `column` (None: the tie-break key)."""
         name = column.key if column is not None else ""
         keys = self._keys.get(name)
@@ -192,14 +212,14 @@ class RowIndex:
         the column's key (descending if reversed) then the tie key (always ascending), a total
         order: an instance of the order is found at its own place."""
         ties = self._column_keys(None)
-        tie = ties[instance.id][1]
+        tie = ties[instance.key][1]
         by_name = name == COLUMNS[0].key and not reverse
         keys = ties if by_name else self._column_keys(COLUMN_BY_KEY[name])
-        key = keys[instance.id][1]
+        key = keys[instance.key][1]
         low, high = 0, len(order)
         while low < high:
             middle = (low + high) // 2
-            other = order[middle].id
+            other = order[middle].key
             other_key = keys[other][1]
             if by_name or other_key == key:
                 before = ties[other][1] < tie  # type: ignore[operator]
@@ -220,8 +240,8 @@ class RowIndex:
         reverse: bool,
         order: list[Instance],
         texts: list[str],
-        gone: list[str],
-        changed: list[str],
+        gone: list[Hashable],
+        changed: list[Hashable],
     ) -> tuple[list[Instance], list[str]]:
         """The previous order without the changed and departed, the changed put back in
         place: each found and placed by bisection, so only the copies are O(n), in C."""
@@ -262,9 +282,9 @@ class RowIndex:
                 return found
         if column is COLUMNS[0] and not reverse:
             ties = self._column_keys(None)
-            ordered = sorted(self.instances.values(), key=lambda i: ties[i.id][1])  # type: ignore[arg-type, return-value]
+            ordered = sorted(self.instances.values(), key=lambda i: ties[i.key][1])  # type: ignore[arg-type, return-value]
             haystacks = self._haystacks
-            found = (ordered, [haystacks[i.id][1] for i in ordered])
+            found = (ordered, [haystacks[i.key][1] for i in ordered])
         else:
             # From the name order: a stable sort by the column keeps it for equal keys.
             base, base_texts = self._order(COLUMNS[0], False)
@@ -272,19 +292,19 @@ class RowIndex:
             if keys is None:  # computed in the order they are needed: one pass, no lookups
                 make = _key_maker(column)
                 values = [make(instance) for instance in base]
-                ids = [instance.id for instance in base]
+                ids = [instance.key for instance in base]
                 self._keys[column.key] = dict(zip(ids, zip(base, values, strict=True), strict=True))
             else:
-                values = [keys[instance.id][1] for instance in base]
+                values = [keys[instance.key][1] for instance in base]
             places = sorted(range(len(base)), key=values.__getitem__, reverse=reverse)  # type: ignore[arg-type]
             found = ([base[n] for n in places], [base_texts[n] for n in places])
         self._orders[(column.key, reverse)] = found
         return found
 
-    def row_of(self, rows: Sequence[Instance], instance_id: str, sort_column: str, reverse: bool) -> int | None:
+    def row_of(self, rows: Sequence[Instance], key: Hashable, sort_column: str, reverse: bool) -> int | None:
         """Where an instance is in `rows` (what `arrange` gave for this sort), None if not
         there: found by bisection, not by a walk through the rows."""
-        instance = self.instances.get(instance_id)
+        instance = self.instances.get(key)
         if instance is None:
             return None
         position = self._locate(rows, instance, COLUMN_BY_KEY.get(sort_column, COLUMNS[0]).key, reverse)
@@ -296,7 +316,7 @@ class RowIndex:
         if not filter_text:
             return list(ordered)
         if not is_plain(filter_text):  # field:value or several terms (filter_query.py)
-            holds = compile_query(filter_text, COLUMNS)
+            holds = compile_query(filter_text, FILTER_COLUMNS)
             return [instance for instance, text in zip(ordered, haystacks, strict=True) if holds(instance, text)]
         needle = filter_text.lower()
         return [instance for instance, text in zip(ordered, haystacks, strict=True) if needle in text]
