@@ -118,8 +118,7 @@ async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(sim
         await settle(app, pilot)
         select(app.screen, running.id)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: running.id in app.screen.view.busy)
-        await wait_until(pilot, lambda: all(r.task_id for r in app.tracker.in_flight))
+        await wait_until(pilot, lambda: bool(app.tracker.in_flight) and all(r.task_id for r in app.tracker.in_flight))
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         dialog = app.screen
