@@ -50,7 +50,11 @@ def parse_errors(raw: Any) -> list[ErrorDetail]:
     for entry in raw:
         if not isinstance(entry, dict):
             continue
-        code = entry.get("code", entry.get("errorCode"))
+        code = entry.get("code")
+        if code is None or isinstance(code, bool):  # `code: null` beside an `errorCode`
+            code = entry.get("errorCode")
+        if not isinstance(code, int | str) or isinstance(code, bool):
+            code = None  # a code we cannot show as a number or a word
         context = entry.get("context")
         details.append(
             ErrorDetail(

@@ -129,9 +129,13 @@ class ServiceConnection(ApiModel):
 
 
 class InstancePublicIp(ApiModel):
-    """A public IP as embedded in a retrieved instance."""
+    """A public IP as embedded in a retrieved instance.
 
-    id: str
+    The reference marks every nested `id` present; a reply that leaves one out costs only
+    that value (None), never the instance, its detail or its public IP column.
+    """
+
+    id: str | None = None
     ip_address: str | None = None
     purposes: list[str] = []
     ports: list[str] = []
@@ -143,7 +147,7 @@ class InstancePublicIp(ApiModel):
 
 
 class InstanceNic(ApiModel):
-    id: str
+    id: str | None = None
     is_default: bool | None = None
     network_id: str | None = None
 
@@ -249,22 +253,51 @@ class SSHKey(ApiModel):
 
 
 class InstanceRef(ApiModel):
-    id: str
+    """An instance a public IP serves; a missing `id` costs that link, not the address."""
+
+    id: str | None = None
     name: str | None = None
 
 
 class PublicIp(ApiModel):
+    """The reference lists the instances an address serves as `instances[{id, name}]`; the
+    official Go client reads `instanceId`, `instanceNames` and `privateIpId` instead. Either
+    is read: use `instance_refs` for the instances, whichever shape came."""
+
     id: str
     ip_address: str | None = None
     purposes: list[str] = []
     state: str | None = None
     instances: list[InstanceRef] = []
+    instance_id: str | None = None
+    instance_names: list[str] = []
+    private_ip_id: str | None = None
     network_id: str | None = None
     network_name: str | None = None
     vpc_id: str | None = None
     vpc_name: str | None = None
     zone_id: str | None = None
     zone_name: str | None = None
+
+    @field_validator("instance_names", mode="before")
+    @classmethod
+    def _names_as_list(cls, value: Any) -> Any:
+        # The Go client's field is a list; one name alone is read as a list of one.
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def instance_refs(self) -> list[InstanceRef]:
+        """The instances this address serves, from `instances[]` or the Go client's fields."""
+        if self.instances:
+            return self.instances
+        if self.instance_id is None:
+            return [InstanceRef(name=name) for name in self.instance_names]
+        name = self.instance_names[0] if len(self.instance_names) == 1 else None
+        return [InstanceRef(id=self.instance_id, name=name)]
+
+    @property
+    def instance_ids(self) -> set[str]:
+        return {ref.id for ref in self.instance_refs if ref.id is not None}
 
 
 class PortForwardingRule(ApiModel):
@@ -302,7 +335,7 @@ class SecondaryIp(ApiModel):
 
 
 class Nic(ApiModel):
-    id: str
+    id: str | None = None
     name: str | None = None
     ip_address: str | None = None
     is_default: bool | None = None

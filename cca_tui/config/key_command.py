@@ -88,7 +88,7 @@ def run_key_command(
     return key
 
 
-def _read_bounded(proc: subprocess.Popen, *, deadline: float, timeout: float) -> tuple[bytes, bytes]:
+def _read_bounded(proc: subprocess.Popen[bytes], *, deadline: float, timeout: float) -> tuple[bytes, bytes]:
     """Read both pipes until EOF and the process has exited, within the deadline and the size cap."""
     assert proc.stdout is not None and proc.stderr is not None
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
@@ -117,7 +117,7 @@ def _read_bounded(proc: subprocess.Popen, *, deadline: float, timeout: float) ->
     return bytes(buffers[out_fd]), bytes(buffers[err_fd])
 
 
-def _abandon(proc: subprocess.Popen) -> None:
+def _abandon(proc: subprocess.Popen[bytes]) -> None:
     """Kill the shell and stop listening, without waiting on its children.
 
     A grandchild (say, a hung password manager) can keep the pipes open after

@@ -54,6 +54,8 @@ class StateStore:
     def last_environment(self, profile: str) -> str | None:
         """The environment last used with ``profile``, if one was remembered and still parses."""
         value = self._read().get(_LAST_ENVIRONMENT, {}).get(profile)
+        if not isinstance(value, str):
+            return None
         try:
             parse_environment_ref(value)
         except ValueError:

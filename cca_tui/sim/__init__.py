@@ -10,7 +10,7 @@ from .options import DEMO_API_KEY, SimOptions
 __all__ = ["DEMO_API_KEY", "SimOptions", "SimServer", "World"]
 
 
-def __getattr__(name: str):  # the server pulls in uvicorn; only load it when asked
+def __getattr__(name: str) -> type:  # the server pulls in uvicorn; only load it when asked
     if name == "SimServer":
         from .server import SimServer
 

@@ -217,18 +217,12 @@ def item(world: World, request: Request, body: dict[str, Any]) -> Any:
         return {"data": DETAIL_VIEWS[entity](env, record)}
     if entity == "sshkeys":
         return _task_reply(sshkey_ops.delete(world, env, record), world)
-    if method == "PUT":
-        return _task_reply(instance_ops.update(world, env, record, body), world)
     if method == "DELETE":
         return _task_reply(instance_ops.destroy(world, env, record, body), world)
     operation = request.query_params.get("operation")
-    if not operation:
-        raise SimError(
-            400,
-            instance_ops.UNKNOWN_OPERATION,
-            "POST on an instance needs ?operation=NAME.",
-            {"operation": None, "type": "instances"},
-        )
+    if method == "PUT" or not operation:
+        # Update: the reference's method line says POST, its example PUT; both are served.
+        return _task_reply(instance_ops.update(world, env, record, body), world)
     return _task_reply(instance_ops.operate(world, env, record, operation, body), world)
 
 

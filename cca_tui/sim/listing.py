@@ -33,7 +33,7 @@ FILTERS: dict[str, dict[str, Predicate]] = {
     },
     "volumes": {
         "instance_id": lambda env, v, value: v.instance_id == value,
-        "type": lambda env, v, value: v.type == value.upper(),  # the reference writes os/data, Go OS/DATA
+        "type": lambda env, v, value: v.type.lower() == value.lower(),  # the reference writes os/data, Go OS/DATA
     },
 }
 

@@ -19,6 +19,7 @@ from .world import World
 STARTUP_TIMEOUT = 10.0
 SHUTDOWN_GRACE = 1.0
 POLL = 0.005
+KEEP_ALIVE = 75  # seconds an idle connection stays open (uvicorn's default is 5)
 
 
 class _PromptServer(uvicorn.Server):
@@ -96,6 +97,9 @@ class SimServer:
             access_log=False,
             lifespan="off",
             http=offline_aware_protocol(self._is_offline),
+            # Longer than any client's idle expiry (cca-tui's is 2 s, httpx's default 5 s):
+            # a server that closes first races the client's next request on that connection.
+            timeout_keep_alive=KEEP_ALIVE,
         )
         self._server = _PromptServer(config)
         # uvicorn installs signal handlers only on the main thread, so this thread

@@ -48,11 +48,12 @@ def integer(value: Any, field: str, low: int | None = None, high: int | None = N
         if not re.fullmatch(r"-?\d+", value.strip()):
             raise invalid_field(field, "expected an integer")
         value = int(value)
-    if low is not None and value < low:
+    number: int = value
+    if low is not None and number < low:
         raise invalid_field(field, f"must be at least {low}")
-    if high is not None and value > high:
+    if high is not None and number > high:
         raise invalid_field(field, f"must be at most {high}")
-    return value
+    return number
 
 
 def boolean(value: Any, field: str) -> bool:

@@ -269,10 +269,11 @@ def affinity_group_view(env: Environment, g: AffinityGroup) -> dict[str, Any]:
 
 
 def volume_view(env: Environment, v: Volume) -> dict[str, Any]:
-    """`type` is OS or DATA (the Go client's spelling); an unattached volume has no
-    instance keys, a volume without a disk offering (an OS volume) no offering keys."""
+    """`type` is `os` or `data`, as the reference writes it (the Go client's constants are
+    OS / DATA: clients compare without case); an unattached volume has no instance keys, a
+    volume without a disk offering (an OS volume) no offering keys."""
     instance = env.instances.get(v.instance_id) if v.instance_id else None
-    view: dict[str, Any] = {"id": v.id, "name": v.name, "type": v.type, "creationDate": v.created}
+    view: dict[str, Any] = {"id": v.id, "name": v.name, "type": v.type.lower(), "creationDate": v.created}
     if instance is not None:
         view["instanceId"], view["instanceName"] = instance.id, instance.name
     view["zoneId"] = v.zone_id

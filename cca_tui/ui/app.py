@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import platformdirs
@@ -38,6 +39,9 @@ from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 from cca_tui.ui.tasks.tracker import TaskTracker
 from cca_tui.ui.terminal_watch import watch_terminal
+
+if TYPE_CHECKING:
+    from cca_tui.ui.forms import ConfirmModal
 
 
 def crash_log_path() -> Path:
@@ -71,13 +75,15 @@ def history_path() -> Path:
 
 
 # How a task's end is announced: (severity, seconds on screen).
+# Seconds a task's end stays in a toast: short, as the task log keeps the outcome (toasts open
+# at the top, app.tcss, so that they never cover the log's Outcome column).
 END_NOTICES = {
-    TaskStatus.SUCCESS: ("information", 5.0),
-    TaskStatus.FAILED: ("error", 10.0),
-    TaskStatus.REFUSED: ("error", 10.0),
-    TaskStatus.NOT_DONE: ("warning", 15.0),
-    TaskStatus.OUTCOME_UNKNOWN: ("warning", 20.0),
-    TaskStatus.EXPIRED: ("warning", 20.0),
+    TaskStatus.SUCCESS: ("information", 4.0),
+    TaskStatus.FAILED: ("error", 8.0),
+    TaskStatus.REFUSED: ("error", 8.0),
+    TaskStatus.NOT_DONE: ("warning", 8.0),
+    TaskStatus.OUTCOME_UNKNOWN: ("warning", 10.0),
+    TaskStatus.EXPIRED: ("warning", 10.0),
 }
 
 
@@ -128,6 +134,7 @@ class CcaApp(App):
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
+        self._quit_dialog: ConfirmModal | None = None  # open while the operator decides
         self.resume_tasks = resume_tasks
         self.tracker: TaskTracker | None = None
         if self.client is not None:
@@ -299,6 +306,8 @@ class CcaApp(App):
         for screen in self.environment_screens():
             if record.environment in screen.environments:
                 screen.post_message(TaskChanged(row))
+        if self._quit_dialog is not None and self.tracker is not None:
+            self._quit_dialog.set_message(self.tracker.quit_message())  # counts live, not as opened
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
         if notice is not None and record.ended is not None:
             severity, timeout = notice
@@ -317,25 +326,18 @@ class CcaApp(App):
 
     async def action_quit(self) -> None:
         """Quitting leaves server-side tasks running; say so when some are still followed."""
-        pending = len(self.tracker.in_flight) if self.tracker is not None else 0
-        if not pending:
+        if self.tracker is None or not self.tracker.in_flight:
             self.exit()
             return
         from cca_tui.ui.forms import ConfirmModal
 
         def answered(quit_anyway: bool | None) -> None:
+            self._quit_dialog = None
             if quit_anyway:
                 self.exit()
 
-        self.push_screen(
-            ConfirmModal(
-                "Quit?",
-                f"{pending} task(s) are still running. They go on in cloud.ca, but cca-tui stops "
-                "following them (a new password would not be shown).",
-                "Quit",
-            ),
-            answered,
-        )
+        self._quit_dialog = ConfirmModal("Quit?", self.tracker.quit_message(), "Quit")
+        self.push_screen(self._quit_dialog, answered)
 
     def copy_to_clipboard(self, text: str) -> None:
         """OSC 52 as Textual writes it, except text a terminal cannot receive (a lone

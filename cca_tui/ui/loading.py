@@ -53,8 +53,8 @@ def public_ips_by_instance(public_ips: list[PublicIp]) -> dict[str, list[Instanc
     grouped: dict[str, list[InstancePublicIp]] = {}
     for ip in public_ips:
         embedded = InstancePublicIp(id=ip.id, ip_address=ip.ip_address, purposes=ip.purposes)
-        for ref in ip.instances:
-            grouped.setdefault(ref.id, []).append(embedded)
+        for instance_id in ip.instance_ids:  # either shape: `instances[]` or `instanceId`
+            grouped.setdefault(instance_id, []).append(embedded)
     return grouped
 
 

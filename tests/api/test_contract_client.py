@@ -116,8 +116,8 @@ async def test_list_filters_are_sent_and_honoured(sim):
         compute = api.compute(*PROD)
         db = next(i for i in await compute.list_instances() if i.name == "db-primary")
         data = await compute.list_volumes(instance_id=db.id, type="DATA")
-        assert [(v.name, v.type, v.disk_offering_name) for v in data] == [("db-primary-data", "DATA", "100GB")]
-        assert {v.type for v in await compute.list_volumes(type="OS")} == {"OS"}
+        assert [(v.name, v.type, v.disk_offering_name) for v in data] == [("db-primary-data", "data", "100GB")]
+        assert {v.type for v in await compute.list_volumes(type="OS")} == {"os"}
         nics = await compute.list_nics(network_id=db.network_id)
         assert nics and {n.network_id for n in nics} == {db.network_id}
         assert db.id in {n.instance_id for n in nics}

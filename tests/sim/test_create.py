@@ -24,7 +24,7 @@ def catalog(api: Api, env: str = PROD) -> dict[str, Any]:
         "fixed_disk": next(d for d in disks if d["name"] == "50GB"),
         "custom_size": next(d for d in disks if d["customSize"]),
         "custom_iops": next(d for d in disks if d["customIops"]),
-        "free_volume": next(v for v in api.data(f"{env}/volumes") if v["type"] == "DATA" and "instanceId" not in v),
+        "free_volume": next(v for v in api.data(f"{env}/volumes") if v["type"] == "data" and "instanceId" not in v),
         "key": api.data(f"{env}/sshkeys")[0]["name"],
         "group": api.data(f"{env}/affinitygroups")[0]["id"],
     }
@@ -86,7 +86,7 @@ def test_create_with_everything(api):
     assert created["affinityGroupIds"] == [c["group"]]
     assert created["publicIps"][0]["ports"] == ["22", "443"]
     volumes = {v["type"]: v for v in api.data(f"{PROD}/volumes", instance_id=created["id"])}
-    assert volumes["OS"]["sizeInGb"] == 40 and volumes["DATA"]["sizeInGb"] == 250
+    assert volumes["os"]["sizeInGb"] == 40 and volumes["data"]["sizeInGb"] == 250
     rules = api.data(f"{PROD}/portforwardingrules", instance_id=created["id"])
     assert sorted((r["publicPortStart"], r["privatePortStart"]) for r in rules) == [("22", "22"), ("443", "443")]
     ip = api.data(f"{PROD}/publicipaddresses/{rules[0]['ipAddressId']}")
@@ -200,8 +200,8 @@ def test_create_validation_names_the_field(api, field, code, spoil):
 
 def test_attached_volume_cannot_be_attached_again(api):
     c = catalog(api)
-    attached = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "DATA" and "instanceId" in v)
-    root = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "OS")
+    attached = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "data" and "instanceId" in v)
+    root = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "os")
     for volume in (attached, root):
         error = the_error(
             api.post(f"{PROD}/instances", minimal(c, volumeIdToAttach=volume["id"])), 400, errors.INVALID_FIELD

@@ -101,6 +101,18 @@ def test_taskless_data_answers_the_result_only(sim_factory, clock):
     client.close()
 
 
+def test_update_accepts_post_as_the_method_line_says_and_put_as_the_example(api):
+    """The reference's method line for update says POST, its example PUT: both are served."""
+    web = api.instance("web-2")
+    by_post = api.succeed(api.post(f"{PROD}/instances/{web['id']}", {"name": "web-posted"}))
+    assert by_post["name"] == "web-posted" and api.instance("web-posted")["id"] == web["id"]
+    by_put = api.succeed(api.put(f"{PROD}/instances/{web['id']}", {"name": "web-put"}))
+    assert by_put["name"] == "web-put"
+    # POST without an operation and without a name or hostname is an update that names what is missing.
+    error = the_error(api.post(f"{PROD}/instances/{web['id']}", {}), 400, errors.MISSING_FIELD)
+    assert error["context"]["field"] == "name"
+
+
 def test_taskless_failure_is_an_error_reply(sim_factory):
     server = sim_factory(SimOptions(task_delay=0, taskless_reply="204"))
     client = Api(server)
@@ -134,7 +146,7 @@ def test_associated_key_shows_on_the_instance(api):
 def test_create_stores_the_public_key_and_attaches_a_volume(api):
     templates = api.data(f"{PROD}/templates")
     network = api.data(f"{PROD}/networks")[0]
-    free = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "DATA" and "instanceId" not in v)
+    free = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "data" and "instanceId" not in v)
     body = {
         "name": "with-key",
         "templateId": next(t["id"] for t in templates if t["name"] == "Ubuntu 22.04 LTS"),
@@ -238,14 +250,14 @@ def test_nics_as_documented(api):
 
 def test_volumes_as_documented(api):
     volumes = api.data(f"{PROD}/volumes")
-    assert {v["type"] for v in volumes} == {"OS", "DATA"}
+    assert {v["type"] for v in volumes} == {"os", "data"}  # as the reference writes them
     offerings = {d["id"]: d["name"] for d in api.data(f"{PROD}/diskofferings")}
     common = {"id", "name", "type", "creationDate", "zoneId", "zoneName", "state", "sizeInGb"}
     attached = {"instanceId", "instanceName"}
     offering = {"diskOfferingId", "diskOfferingName"}
     for volume in volumes:
         expected = set(common)
-        if volume["type"] == "OS":
+        if volume["type"] == "os":
             expected |= attached
         else:
             expected |= offering | (attached if "instanceId" in volume else set())
@@ -292,10 +304,10 @@ def test_affinity_groups_and_keys_show_only_documented_fields(api):
 def test_volume_filters(api):
     db = api.instance("db-primary")
     mine = api.data(f"{PROD}/volumes", instance_id=db["id"])
-    assert sorted(v["type"] for v in mine) == ["DATA", "OS"]
+    assert sorted(v["type"] for v in mine) == ["data", "os"]
     for spelling in ("OS", "os"):
         os_volumes = api.data(f"{PROD}/volumes", type=spelling)
-        assert len(os_volumes) == 12 and {v["type"] for v in os_volumes} == {"OS"}
+        assert len(os_volumes) == 12 and {v["type"] for v in os_volumes} == {"os"}
     data = api.data(f"{PROD}/volumes", type="data", instance_id=db["id"])
     assert [v["name"] for v in data] == ["db-primary-data"]
 

@@ -54,7 +54,6 @@ def test_unknown_operation_is_400_naming_it(api):
     instance = api.instance("web-1")
     error = the_error(api.operate(instance["id"], "teleport"), 400, errors.UNKNOWN_OPERATION)
     assert "teleport" in error["message"]
-    the_error(api.post(f"{PROD}/instances/{instance['id']}", {}), 400, errors.UNKNOWN_OPERATION)
 
 
 def test_reset_password_refused_without_password(api):

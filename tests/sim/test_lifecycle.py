@@ -123,14 +123,14 @@ def test_update_name_and_hostname(api, sim_factory, clock):
 
 def test_destroy_releases_ips_and_deletes_volumes_then_recover(api):
     db = api.detail(api.instance("db-primary")["id"])
-    data_volume = next(v for v in api.data(f"{PROD}/volumes", instance_id=db["id"]) if v["type"] == "DATA")
+    data_volume = next(v for v in api.data(f"{PROD}/volumes", instance_id=db["id"]) if v["type"] == "data")
     # Another instance's address and an OS volume are not this instance's to remove.
     web = api.detail(api.instance("web-1")["id"])
     ip_of_web = next(ip["id"] for ip in web["publicIps"] if ip["purposes"] == ["PORT_FORWARDING"])
     the_error(
         api.delete(f"{PROD}/instances/{db['id']}", {"publicIpIdsToRelease": [ip_of_web]}), 400, errors.INVALID_FIELD
     )
-    root = next(v for v in api.data(f"{PROD}/volumes", instance_id=db["id"]) if v["type"] == "OS")
+    root = next(v for v in api.data(f"{PROD}/volumes", instance_id=db["id"]) if v["type"] == "os")
     the_error(
         api.delete(f"{PROD}/instances/{db['id']}", {"volumeIdsToDelete": [root["id"]]}), 400, errors.INVALID_FIELD
     )
@@ -148,7 +148,7 @@ def test_destroy_releases_ips_and_deletes_volumes_then_recover(api):
 
 def test_destroy_detaches_the_data_volumes_it_keeps(api):
     replica = api.instance("db-replica")
-    kept = next(v for v in api.data(f"{PROD}/volumes", instance_id=replica["id"]) if v["type"] == "DATA")
+    kept = next(v for v in api.data(f"{PROD}/volumes", instance_id=replica["id"]) if v["type"] == "data")
     api.succeed(api.delete(f"{PROD}/instances/{replica['id']}"))
     assert "instanceId" not in api.data(f"{PROD}/volumes/{kept['id']}")
 

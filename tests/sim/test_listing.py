@@ -111,8 +111,8 @@ def test_catalog_shapes(api):
     disks = api.data(f"{PROD}/diskofferings")
     assert any(d["customSize"] for d in disks) and any(d["customIops"] for d in disks)
     volumes = api.data(f"{PROD}/volumes")
-    assert sum(v["type"] == "OS" for v in volumes) == 12
-    assert any(v["type"] == "DATA" and "instanceId" not in v for v in volumes)
+    assert sum(v["type"] == "os" for v in volumes) == 12
+    assert any(v["type"] == "data" and "instanceId" not in v for v in volumes)
     assert set(volumes[0]) == {
         "id",
         "name",

@@ -18,7 +18,17 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
 from cca_tui.api.client import ComputeScope
+from cca_tui.api.errors import (
+    CloudCAError,
+    NotDone,
+    NotFoundError,
+    OutcomeUnknown,
+    TaskExpired,
+    TaskFailed,
+    TaskTimeout,
+)
 from cca_tui.api.models import Instance, SSHKey, Task
+from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
 
 from .base import FormContext, FormScreen, InstanceFormScreen
@@ -178,7 +188,42 @@ class AssociateKeyForm(InstanceFormScreen):
         else:
             key_name = self.query_one("#name", Input).value.strip()
             if self._registered.get(str(local.path)) != key_name:
-                task = await self.compute.register_ssh_key(key_name, local.public_key)
-                await self.compute.client.wait_for_task(task)
+                await self._register(key_name, local)
                 self._registered[str(local.path)] = key_name
         return await self.compute.associate_ssh_key(self.instance.id, key_name)
+
+    async def _register(self, key_name: str, local: LocalKey) -> None:
+        """Register the local key; when its outcome is unknown, ask whether the key exists now.
+
+        A lost reply to the registration says nothing about the instance (nothing was sent to
+        it yet): what the request was about is the key, so the key is looked up. Present with
+        our fingerprint: it was registered, carry on. Otherwise nothing was done to the
+        instance (raised as NotDone, so R may send it all again).
+        """
+        try:
+            task = await self.compute.register_ssh_key(key_name, local.public_key)
+            await self.compute.client.wait_for_task(task)
+        except TaskFailed as exc:  # the server says it was not registered
+            raise KeyNotRegistered(f"registering the key {key_name} failed: {describe_error(exc)}") from None
+        except (OutcomeUnknown, TaskExpired, TaskTimeout) as exc:
+            lost = describe_error(exc)
+            try:
+                found = await self.compute.get_ssh_key(key_name)
+            except NotFoundError:
+                raise KeyNotRegistered(f"the key {key_name} was not registered (reply lost, {lost})") from None
+            except CloudCAError as lookup:
+                raise KeyNotRegistered(
+                    f"registering the key {key_name} had its reply lost ({lost}) and the key could not be "
+                    f"looked up ({describe_error(lookup)}): it may exist"
+                ) from None
+            if not same_fingerprint(found.fingerprint, local.fingerprint):
+                raise KeyNotRegistered(
+                    f"a key named {key_name} exists with another fingerprint ({found.fingerprint or '?'})"
+                ) from None
+
+
+class KeyNotRegistered(NotDone):
+    """The key to associate is not known to be registered: nothing was sent to the instance."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"{why}; nothing was done to the instance")

@@ -160,8 +160,7 @@ class FormScreen(DialogScreen["Task | None"]):
         self.refresh_submit_button()
 
     def watch_sending(self, sending: bool) -> None:
-        for button in self.query("#submit").results(Button):
-            button.label = self.BUSY_LABEL if sending else self.action_label
+        self.set_submit_label(self.BUSY_LABEL if sending else self.action_label)
         self.refresh_submit_button()
         if not sending:
             self._escape_armed = False
@@ -169,6 +168,13 @@ class FormScreen(DialogScreen["Task | None"]):
     def submit_allowed(self) -> bool:
         """Whether the action button may be pressed; the purge form adds its own gate."""
         return self.loaded and not self.sending
+
+    def set_submit_label(self, label: str) -> None:
+        """Relabel the action button and let it grow: Button.label does not lay out again,
+        so a longer label ("Destroy and purge") would be cut to the old width."""
+        for button in self.query("#submit").results(Button):
+            button.label = label
+            button.refresh(layout=True)
 
     def refresh_submit_button(self) -> None:
         for button in self.query("#submit").results(Button):

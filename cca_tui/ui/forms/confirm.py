@@ -41,6 +41,12 @@ class ConfirmModal(DialogScreen[bool]):
                 yield Button(self._confirm_label, id="confirm", variant="warning")
         yield Footer()
 
+    def set_message(self, message: str) -> None:
+        """Say something else while open (the quit dialog counts tasks as they end)."""
+        self._message = message
+        if self.is_mounted:
+            self.query_one("#message", Static).update(safe(message, keep_newlines=True))
+
     def compose_answer(self) -> ComposeResult:
         """What a subclass asks beyond yes or no (TypedConfirmModal: the text to type)."""
         yield from ()

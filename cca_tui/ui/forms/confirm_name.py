@@ -32,7 +32,9 @@ class NameConfirmedForm(InstanceFormScreen):
         # The placeholder must not look like the name already typed in.
         return Field(
             f"Type “{printable(self.instance.name, limit=40)}”",
-            FieldInput(id=CONFIRM_ID, placeholder="the instance's name, exactly", select_on_focus=False),
+            FieldInput(
+                id=CONFIRM_ID, placeholder="the instance's name, exactly", select_on_focus=False, trim_paste=True
+            ),
         )
 
     def _name_box(self) -> Input:
@@ -67,16 +69,19 @@ class NameConfirmedForm(InstanceFormScreen):
             event.prevent_default()  # not FormScreen's on_paste as well
             box = self._name_box()
             self.set_focus(box)
-            box.insert_text_at_cursor(one_line(event.text))
+            box.insert_text_at_cursor(one_line(event.text).strip())  # whitespace around a copied name
 
     def needs_name(self) -> bool:
         """Whether the name must be typed now; always, unless a subclass says otherwise."""
         return True
 
     def name_matches(self) -> bool:
-        # Exact: no trimming, no case folding. The point is that the operator reads the name.
+        # Exact: no case folding. The point is that the operator reads the name.
         # A name with control characters is shown escaped: typing what is shown counts too.
-        return self._name_box().value in (self.instance.name, printable(self.instance.name))
+        # A paste is trimmed of surrounding whitespace, so a name that has some matches
+        # without it as well.
+        name = self.instance.name
+        return self._name_box().value in (name, printable(name), name.strip(), printable(name).strip())
 
     def submit_allowed(self) -> bool:
         return super().submit_allowed() and (not self.needs_name() or self.name_matches())

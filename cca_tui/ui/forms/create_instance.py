@@ -18,7 +18,6 @@ from .create_request import CreateInstanceInput, build_create_request
 from .field import Field, FieldInput
 from .labels import disk_label, name_label, network_label, template_label, volume_label
 from .offering_picker import OfferingPicker
-from .validation import DISK_IOPS, DISK_SIZE_GB
 
 
 @dataclass(frozen=True)
@@ -74,11 +73,11 @@ class CreateInstanceForm(FormScreen):
         yield Field("Data disk", Select[str]([], id="diskOfferingId", prompt="(none)"))
         yield Field(
             "Disk size (GB)",
-            FieldInput(id="additionalDiskSizeInGb", type="integer", placeholder=f"{DISK_SIZE_GB[0]}-{DISK_SIZE_GB[1]}"),
+            FieldInput(id="additionalDiskSizeInGb", type="integer", placeholder="e.g. 100"),
         )
         yield Field(
             "Disk IOPS",
-            FieldInput(id="additionalDiskIops", type="integer", placeholder=f"{DISK_IOPS[0]}-{DISK_IOPS[1]}"),
+            FieldInput(id="additionalDiskIops", type="integer", placeholder="e.g. 1000"),
         )
         yield Field(
             "Root volume (GB)", FieldInput(id="rootVolumeSizeInGb", type="integer", placeholder="template default")

@@ -12,16 +12,13 @@ from typing import Any
 from cca_tui.api.models import ComputeOffering, DiskOffering, Network, Template, Volume
 
 from .validation import (
-    DISK_IOPS,
-    DISK_SIZE_GB,
-    ROOT_SIZE_GB,
     FieldInvalid,
     check_custom_size,
     check_name,
     check_public_key,
-    parse_int_in_range,
-    parse_optional_int,
+    parse_optional_whole_number,
     parse_ports,
+    parse_whole_number,
 )
 
 
@@ -117,18 +114,18 @@ def build_create_request(form: CreateInstanceInput) -> tuple[dict[str, Any], dic
         if disk.custom_size:
             size = check(
                 "additionalDiskSizeInGb",
-                lambda: parse_int_in_range(form.disk_size_gb, *DISK_SIZE_GB, "Disk size", "GB"),
+                lambda: parse_whole_number(form.disk_size_gb, "Disk size (GB)"),
             )
             if size is not None:
                 body["additionalDiskSizeInGb"] = size
         if disk.custom_iops:
-            iops = check("additionalDiskIops", lambda: parse_int_in_range(form.disk_iops, *DISK_IOPS, "IOPS"))
+            iops = check("additionalDiskIops", lambda: parse_whole_number(form.disk_iops, "IOPS"))
             if iops is not None:
                 body["additionalDiskIops"] = iops
 
     root = check(
         "rootVolumeSizeInGb",
-        lambda: parse_optional_int(form.root_volume_size_gb, *ROOT_SIZE_GB, "Root volume size", "GB"),
+        lambda: parse_optional_whole_number(form.root_volume_size_gb, "Root volume size (GB)"),
     )
     if root is not None:
         body["rootVolumeSizeInGb"] = root

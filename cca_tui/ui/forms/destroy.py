@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from cca_tui.api.models import PublicIp, Task, Volume
 from cca_tui.ui.safe_text import printable, safe
@@ -50,11 +50,13 @@ class DestroyForm(NameConfirmedForm):
     async def fetch(self) -> Attached:
         listed_ips, volumes = await asyncio.gather(
             self.compute.list_public_ips(instance_id=self.instance.id),
-            self.compute.list_volumes(instance_id=self.instance.id, type="DATA"),
+            # Not filtered by type on the server: the docs write `data`, the Go client `DATA`,
+            # and a server that matches case exactly would answer nothing for the other.
+            self.compute.list_volumes(instance_id=self.instance.id),
         )
         # A server may ignore the filters: keep only the IPs that name this instance when the
         # reply says which instances an IP serves, and only this instance's data volumes.
-        ips = [ip for ip in listed_ips if not ip.instances or any(r.id == self.instance.id for r in ip.instances)]
+        ips = [ip for ip in listed_ips if not ip.instance_ids or self.instance.id in ip.instance_ids]
         data = [v for v in volumes if v.instance_id == self.instance.id and (v.type or "").upper() == "DATA"]
         return Attached(ips, data)
 
@@ -97,7 +99,7 @@ class DestroyForm(NameConfirmedForm):
         # Say on the button itself that this one cannot be undone.
         self.action_label = "Destroy and purge" if event.value else self.ACTION_LABEL
         if not self.sending:
-            self.query_one("#submit", Button).label = self.action_label
+            self.set_submit_label(self.action_label)
         # Purging asks for the name; unticking forgets what was typed, so ticking again asks anew.
         if self.name_always_needed:
             return  # the name is asked anyway (protected environment), and kept

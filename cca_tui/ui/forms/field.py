@@ -68,15 +68,18 @@ def one_line(text: str, joiner: str = " ") -> str:
 class FieldInput(Input):
     """An Input that takes a paste whole: Textual's keeps only the first line of it."""
 
-    def __init__(self, *args: Any, paste_joiner: str = " ", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, paste_joiner: str = " ", trim_paste: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.paste_joiner = paste_joiner
+        self.trim_paste = trim_paste  # a name copied from a terminal often brings a space along
 
     def _on_paste(self, event: events.Paste) -> None:
         # Runs before Input._on_paste, which prevent_default() skips.
         event.prevent_default()
         event.stop()
         text = one_line(event.text, self.paste_joiner)
+        if self.trim_paste:
+            text = text.strip()
         if not text:
             return
         selection = self.selection

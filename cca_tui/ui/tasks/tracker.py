@@ -32,7 +32,6 @@ from cca_tui.api.errors import (
     InvalidId,
     NotDone,
     NotFoundError,
-    NotSent,
     OutcomeUnknown,
     TaskExpired,
 )
@@ -104,6 +103,27 @@ class TaskTracker:
     @property
     def in_flight(self) -> list[TrackedTask]:
         return [record for record in self.records.values() if record.in_flight]
+
+    def quit_message(self) -> str:
+        """What quitting now does to the tasks in flight, said truthfully (the quit dialog)."""
+        live = self.in_flight
+        if not live:
+            return "No task is running any more: quitting leaves nothing behind."
+        count = f"{len(live)} task is" if len(live) == 1 else f"{len(live)} tasks are"
+        lines = [f"{count} still running. Quitting does not stop them: they go on in cloud.ca."]
+        resumed = [r for r in live if r.task_id] if self._journal is not None else []
+        if len(resumed) == len(live):
+            lines.append("cca-tui follows them again at its next start.")
+        elif resumed:
+            lines.append(
+                f"cca-tui follows {len(resumed)} of them again at its next start; the others are not yet "
+                "accepted: look at their instances then."
+            )
+        else:
+            lines.append("cca-tui cannot follow them again after a restart: look at their instances then.")
+        if any(r.reveal_password for r in live):
+            lines.append("A new password would not be shown.")
+        return "\n".join(lines)
 
     def snapshots(self, environments: Iterable[EnvironmentRef]) -> list[TaskRow]:
         """Our tasks in these environments, frozen, oldest first."""
@@ -248,9 +268,8 @@ class TaskTracker:
     async def _send_failed(self, record: TrackedTask, exc: BaseException) -> None:
         if isinstance(exc, NotDone):
             # 429/503, or no connection at all: the server did nothing; the operator may retry.
-            verb = "not sent" if isinstance(exc, NotSent) else "not done"
             record.retry_possible = True
-            self._end(record, TaskStatus.NOT_DONE, f"{verb}: {describe_error(exc)}; R retries")
+            self._end(record, TaskStatus.NOT_DONE, f"{_not_done_reason(exc)}; R retries")
         elif isinstance(exc, InvalidId):
             self._end(record, TaskStatus.REFUSED, describe_error(exc))  # refused here: nothing left
         elif isinstance(exc, ApiError) and 400 <= exc.status < 500:
@@ -371,3 +390,13 @@ class TaskTracker:
             self._spawn(self.follow(record, task))
             resumed.append(record)
         return resumed
+
+
+def _not_done_reason(exc: NotDone) -> str:
+    """Why a request was not done, said once: the status (NOT DONE) already says it was not,
+    and the error's own text starts "not done: ..." (429/503) or says "not sent" (no
+    connection). A closing period is dropped so "; R retries" reads as one sentence."""
+    text = describe_error(exc)
+    if text.lower().startswith("not done: "):
+        text = text[len("not done: ") :]
+    return text.rstrip(" .") or "nothing was done"
