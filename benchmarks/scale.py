@@ -83,6 +83,25 @@ def _churn(world: Any, share: float, round_: int) -> dict[str, tuple[str, str]]:
         return {i: (env.instances[i].name, env.instances[i].state) for i in ids}
 
 
+def _rows(world: Any) -> list[tuple[str, str, str]]:
+    """The first environment's instances as the table sorts them by name: (name, id, the
+    text the filter searches, without public IPs: digits and dots, no name prefix has them)."""
+    env = world.environment(*ENVIRONMENT)
+    with world.lock:
+        rows = [
+            (i.name, i.id, "\x00".join((i.name, i.state, i.ip_address or "")).lower()) for i in env.instances.values()
+        ]
+    rows.sort(key=lambda row: (row[0].lower(), row[1]))
+    return rows
+
+
+def _rename(world: Any, instance_id: str, name: str) -> str:
+    env = world.environment(*ENVIRONMENT)
+    with world.lock:
+        env.instances[instance_id].name = name
+    return name
+
+
 def _serve(conn: Any, instances: int, latency: float) -> None:
     from cca_tui.sim.options import SimOptions
     from cca_tui.sim.server import SimServer
@@ -99,6 +118,10 @@ def _serve(conn: Any, instances: int, latency: float) -> None:
         if command == "churn":
             round_ += 1
             conn.send(_churn(sim.world, argument, round_))
+        elif command == "rows":
+            conn.send(_rows(sim.world))
+        elif command == "rename":
+            conn.send(_rename(sim.world, *argument))
         else:
             break
     sim.stop()
@@ -118,6 +141,14 @@ class ChildSim:
 
     def churn(self, share: float) -> dict[str, tuple[str, str]]:
         self.conn.send(("churn", share))
+        return self.conn.recv()
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        self.conn.send(("rows", None))
+        return self.conn.recv()
+
+    def rename(self, instance_id: str, name: str) -> str:
+        self.conn.send(("rename", (instance_id, name)))
         return self.conn.recv()
 
     def stop(self) -> None:
@@ -445,6 +476,75 @@ def drop_caches(screen: Any) -> None:
             forget()
 
 
+def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The keys again, as a real terminal delivers them (see terminal.py): the app in a pty,
+    each key timed from its bytes to the end of the first frame that shows its result."""
+    from terminal import KEYS, app_terminal, title_shows
+
+    KEYS.setdefault("home", b"\x1b[H")
+    columns, lines = (int(n) for n in args.terminal_size.split("x"))
+    rows = sim.rows()
+    names = [name for name, _id, _text in rows]
+    where = "/".join(ENVIRONMENT)
+    result: dict[str, Any] = {"terminal_size": args.terminal_size}
+    term = app_terminal(sim.url, sim.api_key, where, Path(tempfile.mkdtemp(prefix="cca-tui-term-")), (columns, lines))
+    pace = args.key_pace
+
+    def key(name: str, shows: Callable[[str], bool], timeout: float = KEY_TIMEOUT) -> float | None:
+        term.settle()
+        time.sleep(pace)  # an operator's pace: the detail pane's fetch of the last key is done
+        term.settle()
+        started = term.send(name)
+        shown = term.wait_frame(shows, started, timeout)
+        return ms(None if shown is None else shown - started)
+
+    try:
+        started = time.perf_counter()
+        loaded = term.wait_frame(lambda t: f"{where} │ {total} instances │ name▲ │ refreshed" in t, 0, 300)
+        result["terminal_all_rows_s"] = None if loaded is None else round(loaded - started, 3)
+        if loaded is None:
+            return result
+        # Selection moves: Down and Up in turn, each to the detail pane titled by the new row.
+        moves = [key("down" if n % 2 == 0 else "up", title_shows(names[1 if n % 2 == 0 else 0])) for n in range(8)]
+        result["move_key_ms"] = summary(moves)
+        result["move_keys"] = moves
+        # Filter letters: each to the status line's count of the rows it leaves.
+        prefix = names[len(names) // 2][:6]
+        term.send("slash")
+        letters = []
+        for n in range(1, len(prefix) + 1):
+            needle = prefix[:n].lower()
+            count = sum(1 for _name, _id, text in rows if needle in text)
+            letters.append(key(prefix[n - 1], lambda t, c=count: f"{c}/{total} instances" in t))
+        result["filter_key_term_ms"] = summary(letters)
+        result["filter_keys_term"] = letters
+        everything = f"{where} │ {total} instances"
+        key("enter", lambda t: True)
+        result["clear_filter_escape_ms"] = key("escape", lambda t: everything in t)
+        term.send("slash")
+        key(prefix[0], lambda t: f"/{total} instances" in t)
+        key("enter", lambda t: True)
+        result["clear_filter_ctrl_u_ms"] = key("ctrl+u", lambda t: everything in t, timeout=5)
+        # ctrl+r after 1 % changed and the selected instance renamed: to its new name shown.
+        key("home", title_shows(names[0]), timeout=5)
+        instance_id = rows[0][1]
+        refreshes = []
+        for round_ in range(1, args.refreshes + 1):
+            term.settle()
+            time.sleep(pace)
+            sim.churn(0.01)
+            new_name = sim.rename(instance_id, f"{names[0]}-r{round_}")
+            started = term.send("ctrl+r")
+            # Its row in the table (the pane's title shows it too, once it follows renames).
+            shown = term.wait_frame(lambda t, n=new_name: f" {n} " in t, started, KEY_TIMEOUT)
+            refreshes.append(ms(None if shown is None else shown - started))
+        result["refresh_key_ms"] = summary(refreshes)
+        result["refresh_keys"] = refreshes
+    finally:
+        term.close()
+    return result
+
+
 async def far_first_rows(total: int, latency: float) -> dict[str, Any]:
     sim = ChildSim(total, latency=latency)
     try:
@@ -485,7 +585,8 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def run_alone(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
     """One measurement in a fresh process: RSS and the GC's work are that run's alone."""
     command = [sys.executable, __file__, "--idle", str(args.idle), "--refreshes", str(args.refreshes)]
-    command += ["--latency", str(args.latency), *extra]
+    command += ["--latency", str(args.latency), "--terminal-size", args.terminal_size]
+    command += ["--key-pace", str(args.key_pace), "--terminal" if args.terminal else "--no-terminal", *extra]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -501,13 +602,24 @@ async def main() -> None:
     parser.add_argument("--refreshes", type=int, default=3, help="1 %% refreshes per run")
     parser.add_argument("--far", type=int, default=10000, help="instances for the far (latency) load; 0 skips")
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument(
+        "--terminal",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time keys in a real terminal (the app in a pty; see terminal.py)",
+    )
+    parser.add_argument("--terminal-size", default="120x40", help="columns x lines of that terminal")
+    parser.add_argument("--key-pace", type=float, default=0.4, help="seconds between keys in the terminal")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one run of one size, in this process
     parser.add_argument("--far-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         sim = ChildSim(args.one)
         try:
-            print(json.dumps(await measure(sim, args.one, args)), flush=True)
+            result = await measure(sim, args.one, args)
+            if args.terminal:
+                result.update(measure_terminal(sim, args.one, args))
+            print(json.dumps(result), flush=True)
         finally:
             sim.stop()
         return
