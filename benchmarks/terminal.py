@@ -151,6 +151,8 @@ def app_terminal(url: str, api_key: str, environment: str, state_dir: Path, size
         "XDG_CONFIG_HOME": str(state_dir / "config"),
         "CCA_API_KEY": api_key,
     }
+    if "PYTHONPATH" in os.environ:  # measuring another tree's code
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     argv = [sys.executable, "-m", "cca_tui", "--api-url", url, "--env", environment]
     return Terminal(argv, env, size)
 
