@@ -525,6 +525,8 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
         key(prefix[0], lambda t: f"/{total} instances" in t)
         key("enter", lambda t: True)
         result["clear_filter_ctrl_u_ms"] = key("ctrl+u", lambda t: everything in t, timeout=5)
+        if result["clear_filter_ctrl_u_ms"] is None:  # an app without that key
+            key("escape", lambda t: everything in t)
         # ctrl+r after 1 % changed and the selected instance renamed: to its new name shown.
         key("home", title_shows(names[0]), timeout=5)
         instance_id = rows[0][1]

@@ -64,7 +64,7 @@ class InstanceScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # The action bar shows each action's key on its button; the footer keeps the rest.
         *(Binding(spec.key, f"act('{spec.action.value}')", spec.long_label, show=False) for spec in ACTIONS),
-        Binding("slash", "filter", "Filter", tooltip="Filter by name, state or IP (Esc clears)"),
+        Binding("slash", "filter", "Filter", tooltip="Filter by name, state or IP (Esc or ctrl+u clears)"),
         Binding("ctrl+r", "refresh", "Refresh", tooltip="Refresh now"),
         Binding("ctrl+e", "environments", "Envs", tooltip="Switch environment"),
         Binding("question_mark", "help", "Help", tooltip="This help"),
@@ -78,6 +78,9 @@ class InstanceScreen(Screen[None]):
         Binding("c", "copy_ssh", "Copy the ssh command", show=False),
         Binding("R", "retry", "Retry what the server did not do", show=False),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False),
+        # Escape costs the terminal's escape delay (~100 ms: is it a key or a sequence?).
+        # In the filter box ctrl+u is the box's own (delete to the start: the same result).
+        Binding("ctrl+u", "clear_filter", "Clear the filter at once (no Escape delay)", show=False),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
     # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
@@ -138,7 +141,7 @@ class InstanceScreen(Screen[None]):
             warning=settings.transport_warning,
             id="status",
         ).data_bind(InstanceScreen.view)
-        yield Input(placeholder="filter by name, state or IP · Enter keeps · Esc clears", id="filter")
+        yield Input(placeholder="filter by name, state or IP · Enter keeps · Esc or ctrl+u clears", id="filter")
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
             yield DetailPane(self.compute, id="detail").data_bind(InstanceScreen.view)
