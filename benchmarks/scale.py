@@ -588,7 +588,8 @@ def run_alone(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
     """One measurement in a fresh process: RSS and the GC's work are that run's alone."""
     command = [sys.executable, __file__, "--idle", str(args.idle), "--refreshes", str(args.refreshes)]
     command += ["--latency", str(args.latency), "--terminal-size", args.terminal_size]
-    command += ["--key-pace", str(args.key_pace), "--terminal" if args.terminal else "--no-terminal", *extra]
+    command += ["--key-pace", str(args.key_pace), "--terminal" if args.terminal else "--no-terminal"]
+    command += ["--pilot" if args.pilot else "--no-pilot", *extra]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -610,6 +611,9 @@ async def main() -> None:
         default=True,
         help="also time keys in a real terminal (the app in a pty; see terminal.py)",
     )
+    parser.add_argument(
+        "--pilot", action=argparse.BooleanOptionalAction, default=True, help="the measurements under the pilot"
+    )
     parser.add_argument("--terminal-size", default="120x40", help="columns x lines of that terminal")
     parser.add_argument("--key-pace", type=float, default=0.4, help="seconds between keys in the terminal")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one run of one size, in this process
@@ -618,7 +622,7 @@ async def main() -> None:
     if args.one:
         sim = ChildSim(args.one)
         try:
-            result = await measure(sim, args.one, args)
+            result = await measure(sim, args.one, args) if args.pilot else {"instances": args.one}
             if args.terminal:
                 result.update(measure_terminal(sim, args.one, args))
             print(json.dumps(result), flush=True)

@@ -35,6 +35,7 @@ from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
 from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
 from cca_tui.ui.widgets.task_log import TaskLog
@@ -141,7 +142,7 @@ class InstanceScreen(Screen[None]):
             warning=settings.transport_warning,
             id="status",
         ).data_bind(InstanceScreen.view)
-        yield Input(placeholder="filter by name, state or IP · Enter keeps · Esc or ctrl+u clears", id="filter")
+        yield FilterInput(placeholder="filter by name, state or IP · Enter keeps · Esc or ctrl+u clears", id="filter")
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
             yield DetailPane(self.compute, id="detail").data_bind(InstanceScreen.view)

@@ -12,9 +12,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.style import Style
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.geometry import Size
@@ -55,40 +54,35 @@ LABEL_WIDTH = 10
 DEFAULT_WIDTH = 80
 
 
-def _grid() -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold cyan", no_wrap=True, width=LABEL_WIDTH)
-    table.add_column(overflow="fold")
-    return table
-
-
 # (label, value, atomic): an atomic value (an id, a MAC address) is never broken in the middle.
-_Field = tuple[str, RenderableType | str | None, bool]
+_Field = tuple[str, Text | str | None, bool]
+# Text.wrap wants a console; it reads nothing of it for left-justified text.
+_WRAPPER = Console(width=DEFAULT_WIDTH, color_system=None, force_terminal=False, legacy_windows=False)
 
 
 def _fields(fields: list[_Field], width: int) -> list[RenderableType]:
-    """Label / value rows. A value wraps in its column; an atomic one that does not fit
-    beside its label goes whole on the line below it (and is cropped, never wrapped, on a
+    """Label / value lines, as one Text (a rich Table measures every cell on every render:
+    most of a selection change's cost). A value wraps under itself; an atomic one that does
+    not fit beside its label goes whole on the line below it (cropped, never wrapped, on a
     pane narrower than the value: the pane's minimum width holds a UUID)."""
-    parts: list[RenderableType] = []
-    table = _grid()
-    room = width - LABEL_WIDTH - 1
+    room = max(1, width - LABEL_WIDTH - 1)
+    indent = " " * (LABEL_WIDTH + 1)
+    lines: list[Text] = []
     for label, value, atomic in fields:
         if value is None or value == "":
             continue
-        text = value if isinstance(value, Text) else safe(value) if isinstance(value, str) else value
-        if atomic and isinstance(text, Text) and text.cell_len > room:
-            table.add_row(label, "")
-            parts.append(table)
-            text = text.copy()
-            text.no_wrap, text.overflow, text.end = True, "crop", "\n"
-            parts.append(text)
-            table = _grid()
-            continue
-        table.add_row(label, text)
-    if table.row_count:
-        parts.append(table)
-    return parts
+        text = value if isinstance(value, Text) else safe(value)
+        head = Text(label.ljust(LABEL_WIDTH), style="bold cyan", end="")
+        if text.cell_len <= room and "\n" not in text.plain:
+            lines.append(Text.assemble(head, " ", text, end=""))
+        elif atomic:
+            lines.append(head)
+            lines.append(text)
+        else:
+            for n, part in enumerate(text.wrap(_WRAPPER, room)):
+                lines.append(Text.assemble(head if n == 0 else indent, " ", part, end=""))
+    block = Text("\n", end="\n", no_wrap=True, overflow="crop").join(lines)
+    return [block] if lines else []
 
 
 def _affinity_text(instance: Instance, groups: dict[str, AffinityGroup]) -> Text | str:
