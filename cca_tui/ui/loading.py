@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,7 @@ from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 from cca_tui.api.transport import RawPage
+from cca_tui.ui.rows import Grown
 
 # The longest the loader holds the event loop between two yields (seconds).
 SLICE = 0.008
@@ -40,7 +41,7 @@ FULL_COLLECTION_EVERY = 100
 class Batch:
     """What a load has so far: every instance received by id (page order), and whether that is all."""
 
-    instances: dict[str, Instance]
+    instances: Mapping[str, Instance]
     received: int
     total: int | None
     complete: bool
@@ -134,15 +135,30 @@ class InstanceLoader:
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
             received = 0
             total: int | None = None
+            # What the last batch held: the next one is it plus a page (see rows.Grown).
+            handed: Mapping[str, Instance] = {}
             async with contextlib.aclosing(raw_pages(compute, "instances")) as pages:
                 async for page in pages:
                     total = page.total
                     received += len(page.rows)
+                    added: list[tuple[str, Instance]] = []
+                    replaced = False
                     for entry in await self._read(page.rows, known, unreadable, fresh):
-                        seen[entry.parsed.id] = entry
-                        arrived[entry.parsed.id] = entry.joined
+                        instance_id = entry.parsed.id
+                        seen[instance_id] = entry
+                        before = arrived.get(instance_id)
+                        if before is None:
+                            added.append((instance_id, entry.joined))
+                        replaced = replaced or (before is not None and before is not entry.joined)
+                        arrived[instance_id] = entry.joined
                     if total is None or received < total:
-                        yield Batch(dict(arrived), received, total, complete=False)
+                        grown = not replaced and len(added) == len(arrived) - len(handed)
+                        handed = Grown(handed, added) if grown else dict(arrived)
+                        yield Batch(handed, received, total, complete=False)
+                        # What the pages made so far lives as long as the load: out of the
+                        # cyclic collector's sight (see keep_long_lived), or its full passes
+                        # over a growing heap stall the loop for hundreds of milliseconds.
+                        gc.freeze()
             public_ips = await ips_task
             instances = await self._join(seen, public_ips, fresh)
             self._known = seen

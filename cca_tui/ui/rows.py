@@ -6,9 +6,10 @@ functions, no Textual: the state computes the visible rows here, the table draws
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.ui.format import public_ips_text, size_text
@@ -94,6 +95,23 @@ _Entry = tuple[Instance, object]
 # Above this share of changed instances, an order is sorted again rather than patched.
 PATCH_SHARE = 0.1
 
+K = TypeVar("K", bound=Hashable)
+
+
+class Grown(dict[K, Instance], Generic[K]):
+    """A mapping that is `base` plus the instances of `added` (keys of instances not in
+    `base`), in that order: what a load has after one more page. Built by whoever knows it
+    (the loader), it lets the next RowIndex extend the previous one in the cost of the page
+    rather than rebuild it in the cost of everything received so far."""
+
+    __slots__ = ("added", "base")
+
+    def __init__(self, base: Mapping[K, Instance], added: list[tuple[K, Instance]]) -> None:
+        super().__init__(base)
+        self.update(added)
+        self.base = base
+        self.added = [key for key, _instance in added]
+
 
 class RowIndex:
     """The instances of one list with what filtering and sorting them needs, for speed.
@@ -114,6 +132,7 @@ class RowIndex:
     __slots__ = (
         "_haystacks",
         "_keys",
+        "_name_keys",
         "_orders",
         "_pending",
         "base",
@@ -131,6 +150,11 @@ class RowIndex:
         self.changed: list[str] | None = None
         self.departed: list[str] = []
         self._pending: tuple[RowIndex, list[str], list[str]] | None = None
+        # The tie keys of the name order, in that order (for bisection), once needed.
+        self._name_keys: list[Any] | None = None
+        if previous is not None and isinstance(instances, Grown) and instances.base is previous.instances:
+            self._extend(previous, instances.added)
+            return
         if previous is None:
             self._haystacks = {iid: (instance, haystack(instance)) for iid, instance in instances.items()}
             # How many instances are in a transitional state (the screen refreshes sooner).
@@ -173,6 +197,65 @@ class RowIndex:
             gone = [iid for iid in changed if iid in before]
             gone.extend(departed)
             self._pending = (previous, gone, changed)
+
+    def _extend(self, previous: RowIndex, added: list[Any]) -> None:
+        """`instances` is `previous.instances` plus `added`: take over the previous index's
+        haystacks and keys (entries are only ever added to them, and every lookup is by the
+        ids of one's own instances, so the previous index stays right) and merge the added
+        instances into the name order, the one a first load shows, in one pass of C-level
+        slice copies. Other orders are sorted again when asked for."""
+        instances = self.instances
+        self.base, self.changed, self.departed = previous.instances, list(added), []
+        self.transitional = previous.transitional + sum(
+            1 for iid in added if instances[iid].state in TRANSITIONAL_STATES
+        )
+        haystacks = previous._haystacks
+        for iid in added:
+            instance = instances[iid]
+            haystacks[iid] = (instance, haystack(instance))
+        self._haystacks = haystacks
+        for name, keys in previous._keys.items():
+            column = COLUMN_BY_KEY.get(name)
+            make = _key_maker(column)
+            for iid in added:
+                instance = instances[iid]
+                keys[iid] = (instance, make(instance))
+            self._keys[name] = keys
+        if previous._pending is not None:
+            return  # its orders were never brought up to date: sort when asked
+        name_order = (COLUMNS[0].key, False)
+        earlier = previous._orders.get(name_order)
+        if earlier is None:
+            return
+        ties = self._column_keys(None)
+        keys_before = previous._name_key_list(earlier[0])
+        arrivals = sorted((ties[iid][1], iid) for iid in added)
+        order: list[Instance] = []
+        texts: list[str] = []
+        name_keys: list[Any] = []
+        old_order, old_texts = earlier
+        start = 0
+        for key, iid in arrivals:
+            position = bisect_left(keys_before, key, start)
+            order += old_order[start:position]
+            texts += old_texts[start:position]
+            name_keys += keys_before[start:position]
+            order.append(instances[iid])
+            texts.append(haystacks[iid][1])
+            name_keys.append(key)
+            start = position
+        order += old_order[start:]
+        texts += old_texts[start:]
+        name_keys += keys_before[start:]
+        self._orders[name_order] = (order, texts)
+        self._name_keys = name_keys
+
+    def _name_key_list(self, order: list[Instance]) -> list[Any]:
+        """The tie keys of the name order `order`, in its order."""
+        if self._name_keys is None or len(self._name_keys) != len(order):
+            ties = self._column_keys(None)
+            self._name_keys = [ties[instance.id][1] for instance in order]
+        return self._name_keys
 
     def _column_keys(self, column: Column | None) -> dict[str, _Entry]:
         """Each instance's sort key for `column` (None: the tie-break key)."""
