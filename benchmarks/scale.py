@@ -57,6 +57,8 @@ PAGE_CAP = 500
 FRAME_BURST_GAP = 0.1
 PROBE_INTERVAL = 0.002
 KEY_TIMEOUT = 60.0
+# --fleet N: the simulator's environments, and what the app could open (set by the run).
+FLEET: dict[str, Any] = {"environments": None, "fleet_view": False, "first_environment": None}
 
 
 # --- the simulator, in a child process -------------------------------------------------
@@ -102,12 +104,15 @@ def _rename(world: Any, instance_id: str, name: str) -> str:
     return name
 
 
-def _serve(conn: Any, instances: int, latency: float) -> None:
+def _serve(conn: Any, instances: int, latency: float, environments: int | None = None) -> None:
     from cca_tui.sim.options import SimOptions
     from cca_tui.sim.server import SimServer
 
     try:
-        sim = SimServer(SimOptions(task_delay=0, instances=instances, page_cap=PAGE_CAP, latency=latency)).start()
+        options = SimOptions(
+            task_delay=0, instances=instances, page_cap=PAGE_CAP, latency=latency, environments=environments
+        )
+        sim = SimServer(options).start()
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
@@ -128,10 +133,10 @@ def _serve(conn: Any, instances: int, latency: float) -> None:
 
 
 class ChildSim:
-    def __init__(self, instances: int, latency: float = 0.0) -> None:
+    def __init__(self, instances: int, latency: float = 0.0, environments: int | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, instances, latency), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, instances, latency, environments), daemon=True)
         self.process.start()
         status, payload = self.conn.recv()
         if status != "ok":
@@ -317,8 +322,14 @@ async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int)
 
     await wait_for(lambda: app.screen.query(DataTable) and app.screen.query_one(DataTable).row_count > 0)
     picker = app.screen.query_one(DataTable)
-    # The picker keys its rows by position in its list of choices.
-    position = next(i for i, choice in enumerate(app.screen.choices) if choice.ref == "/".join(ENVIRONMENT))
+    # The picker keys its rows by position in its list of choices. With --fleet, the row
+    # of every environment at once where the app has one ("all"), else the first environment.
+    wanted = ["all", "/".join(ENVIRONMENT)] if FLEET["environments"] else ["/".join(ENVIRONMENT)]
+    refs = [str(getattr(choice, "ref", "")) for choice in app.screen.choices]
+    position = next(refs.index(ref) for ref in wanted if ref in refs)
+    FLEET["fleet_view"] = refs[position] == "all"
+    if FLEET["environments"] and not FLEET["fleet_view"]:
+        total = FLEET["first_environment"]
     picker.move_cursor(row=picker.get_row_index(str(position)))
     picker.focus()
     await pilot.pause()
@@ -352,6 +363,12 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
         recorder.start_probe()
         load_started = time.perf_counter()
         first, everything = await open_environment(app, pilot, recorder, total)
+        if FLEET["environments"]:
+            result["environments"] = FLEET["environments"]
+            result["fleet_view"] = FLEET["fleet_view"]
+            if not FLEET["fleet_view"]:  # one environment's share is what is on screen
+                total = FLEET["first_environment"]
+                result["instances_on_screen"] = total
         result["first_rows_s"] = None if first is None else round(first, 3)
         result["all_rows_s"] = None if everything is None else round(everything, 3)
         result["load_stall_max_ms"] = recorder.stall_ms(load_started, time.perf_counter())
@@ -484,6 +501,8 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
     KEYS.setdefault("home", b"\x1b[H")
     columns, lines = (int(n) for n in args.terminal_size.split("x"))
     rows = sim.rows()
+    if FLEET["environments"]:
+        total = len(rows)  # the first environment alone (the keys of a fleet view: to do)
     names = [name for name, _id, _text in rows]
     where = "/".join(ENVIRONMENT)
     result: dict[str, Any] = {"terminal_size": args.terminal_size}
@@ -590,6 +609,8 @@ def run_alone(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
     command += ["--latency", str(args.latency), "--terminal-size", args.terminal_size]
     command += ["--key-pace", str(args.key_pace), "--terminal" if args.terminal else "--no-terminal"]
     command += ["--pilot" if args.pilot else "--no-pilot", *extra]
+    if args.fleet:
+        command += ["--fleet", str(args.fleet)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -616,11 +637,23 @@ async def main() -> None:
     )
     parser.add_argument("--terminal-size", default="120x40", help="columns x lines of that terminal")
     parser.add_argument("--key-pace", type=float, default=0.4, help="seconds between keys in the terminal")
+    parser.add_argument(
+        "--fleet",
+        type=int,
+        default=None,
+        metavar="N",
+        help="spread each size over N environments (the simulator's --environments); the app opens"
+        " all of them where it can, else the first",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one run of one size, in this process
     parser.add_argument("--far-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        sim = ChildSim(args.one)
+        sim = ChildSim(args.one, environments=args.fleet)
+        if args.fleet:
+            from cca_tui.sim.seed import instances_per_environment
+
+            FLEET.update(environments=args.fleet, first_environment=instances_per_environment(args.one, args.fleet)[0])
         try:
             result = await measure(sim, args.one, args) if args.pilot else {"instances": args.one}
             if args.terminal:
