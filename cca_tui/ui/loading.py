@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import itertools
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,15 +38,57 @@ SLICE = 0.008
 FULL_COLLECTION_EVERY = 100
 
 
+class _Arrivals:
+    """The instances a load has received so far, handed out only when asked (a refresh
+    applies its complete list alone: copying what arrived after every page would cost it
+    the square of its size). Each mapping handed out is the previous one plus what came
+    since (a `Grown`: the next row index extends the previous one), unless a row came twice."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, Instance] = {}
+        self._handed: Mapping[str, Instance] = {}
+        self._since: list[tuple[str, Instance]] = []
+        self._replaced = False
+
+    def add(self, instance_id: str, instance: Instance) -> None:
+        before = self.arrived.get(instance_id)
+        if before is None:
+            self._since.append((instance_id, instance))
+        elif before is not instance:
+            self._replaced = True
+        self.arrived[instance_id] = instance
+
+    def __len__(self) -> int:
+        return len(self.arrived)
+
+    def mapping(self, count: int) -> Mapping[str, Instance]:
+        """The first `count` instances received (what had arrived when a batch was made)."""
+        if count < len(self.arrived):  # asked late: a snapshot of its own
+            return dict(itertools.islice(self.arrived.items(), count))
+        if self._replaced:
+            self._handed = dict(self.arrived)
+        elif self._since:
+            self._handed = Grown(self._handed, self._since)
+        self._since, self._replaced = [], False
+        return self._handed
+
+
 @dataclass(frozen=True)
 class Batch:
     """What a load has so far: every instance received by id (page order), and whether that is all."""
 
-    instances: Mapping[str, Instance]
+    _instances: Mapping[str, Instance] | tuple[_Arrivals, int]
     received: int
     total: int | None
     complete: bool
     unreadable: str | None = None
+
+    @property
+    def instances(self) -> Mapping[str, Instance]:
+        if isinstance(self._instances, tuple):
+            arrivals, count = self._instances
+            return arrivals.mapping(count)
+        return self._instances
 
 
 def public_ips_by_instance(public_ips: list[PublicIp]) -> dict[str, list[InstancePublicIp]]:
@@ -130,31 +173,20 @@ class InstanceLoader:
         ips_task = asyncio.ensure_future(_public_ips_or_none(compute))
         try:
             known, seen = self._known, {}
-            arrived: dict[str, Instance] = {}
+            arrivals = _Arrivals()
             unreadable: list[str] = []
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
             received = 0
             total: int | None = None
-            # What the last batch held: the next one is it plus a page (see rows.Grown).
-            handed: Mapping[str, Instance] = {}
             async with contextlib.aclosing(raw_pages(compute, "instances")) as pages:
                 async for page in pages:
                     total = page.total
                     received += len(page.rows)
-                    added: list[tuple[str, Instance]] = []
-                    replaced = False
                     for entry in await self._read(page.rows, known, unreadable, fresh):
-                        instance_id = entry.parsed.id
-                        seen[instance_id] = entry
-                        before = arrived.get(instance_id)
-                        if before is None:
-                            added.append((instance_id, entry.joined))
-                        replaced = replaced or (before is not None and before is not entry.joined)
-                        arrived[instance_id] = entry.joined
+                        seen[entry.parsed.id] = entry
+                        arrivals.add(entry.parsed.id, entry.joined)
                     if total is None or received < total:
-                        grown = not replaced and len(added) == len(arrived) - len(handed)
-                        handed = Grown(handed, added) if grown else dict(arrived)
-                        yield Batch(handed, received, total, complete=False)
+                        yield Batch((arrivals, len(arrivals)), received, total, complete=False)
                         # What the pages made so far lives as long as the load: out of the
                         # cyclic collector's sight (see keep_long_lived), or its full passes
                         # over a growing heap stall the loop for hundreds of milliseconds.

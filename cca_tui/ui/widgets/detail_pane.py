@@ -16,7 +16,7 @@ from rich.console import Console, Group, RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual import work
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -285,6 +285,7 @@ class DetailPane(ScrollView, can_focus=True):
         # The renderable's lines for (width, style), made when first drawn.
         self._lines: list[Strip] | None = None
         self._lines_key: tuple[int, Style] | None = None
+        self._paint_style: Style | None = None
 
     def watch_view(self, view: EnvironmentView | None) -> None:
         selected = view.selected if view is not None else None
@@ -383,7 +384,7 @@ class DetailPane(ScrollView, can_focus=True):
 
     def _render_lines_now(self) -> list[Strip]:
         width = max(1, self.scrollable_content_region.width)
-        style = self.rich_style
+        style = self._paint_style if self._paint_style is not None else self.rich_style
         if self._lines is None or self._lines_key != (width, style):
             renderable = self._renderable
             if isinstance(renderable, InstanceDetail):
@@ -413,12 +414,20 @@ class DetailPane(ScrollView, can_focus=True):
         super().notify_style_update()
         self._lines = None
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style once per paint, not once per line (it walks the ancestors).
+        self._paint_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
     def render_line(self, y: int) -> Strip:
         lines = self._render_lines_now()
         index = y + self.scroll_offset.y
         if 0 <= index < len(lines):
             return lines[index]
-        return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        return Strip.blank(self.scrollable_content_region.width, self._paint_style or self.rich_style)
 
     def on_unmount(self) -> None:
         self._cancel_pending()
