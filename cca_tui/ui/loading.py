@@ -30,7 +30,7 @@ from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 from cca_tui.api.transport import RawPage
-from cca_tui.ui.rows import Grown
+from cca_tui.ui.rows import Grown, Revised
 
 # The longest the loader holds the event loop between two yields (seconds).
 SLICE = 0.008
@@ -159,10 +159,14 @@ class InstanceLoader:
     # The public IPs of the last load by instance (None: not known).
     _grouped: dict[str, list[InstancePublicIp]] | None = None
 
+    # The complete list the last load handed out (what the next one is a revision of).
+    _handed: Mapping[str, Instance] | None = None
+
     def forget(self) -> None:
         """Parse everything again on the next load (benchmarks: the cost of a load from scratch)."""
         self._known = {}
         self._grouped = None
+        self._handed = None
 
     async def stream(self, compute: ComputeScope) -> AsyncIterator[Batch]:
         """A Batch after each page, the last one `complete` (with the public IPs joined).
@@ -193,7 +197,7 @@ class InstanceLoader:
                         gc.freeze()
             public_ips = await ips_task
             instances = await self._join(seen, public_ips, fresh)
-            self._known = seen
+            self._known, self._handed = seen, instances
             reason = None
             if unreadable:
                 reason = f"{len(unreadable)} row(s) could not be read, e.g. {unreadable[0]}"
@@ -231,15 +235,17 @@ class InstanceLoader:
     ) -> dict[str, Instance]:
         """Attach the public IPs; an instance whose row and addresses did not change keeps its
         object. Only the rows parsed in this load and the instances whose addresses changed
-        are looked at (the addresses are compared by instance, a few hundred at most)."""
+        are looked at (the addresses are compared by instance, a few hundred at most). When
+        that is so, the list is a `Revised` of the last one: it says what changed."""
         grouped = public_ips_by_instance(public_ips) if public_ips is not None else None
         previous, self._grouped = self._grouped, grouped
         todo: Iterable[str]
-        if grouped is None or previous is None:
-            todo = entries.keys()
-        else:
+        everything = grouped is None or previous is None
+        if grouped is not None and previous is not None:
             changed_ips = {iid for iid in grouped.keys() | previous.keys() if grouped.get(iid) != previous.get(iid)}
             todo = changed_ips.union(fresh)
+        else:
+            todo = entries.keys()
         started = time.perf_counter()
         for instance_id in todo:
             entry = entries.get(instance_id)
@@ -255,4 +261,12 @@ class InstanceLoader:
                     started = time.perf_counter()
             elif ips is None:
                 entry.joined = entry.parsed
-        return {instance_id: entry.joined for instance_id, entry in entries.items()}
+        last = self._handed
+        if last is None or everything:
+            return {instance_id: entry.joined for instance_id, entry in entries.items()}
+        changed = [iid for iid in todo if iid in entries and last.get(iid) is not entries[iid].joined]
+        arrived = sum(1 for iid in changed if iid not in last)
+        departed = [] if len(last) + arrived == len(entries) else list(last.keys() - entries.keys())
+        revised: Revised[str] = Revised(last, changed, departed)
+        revised.update((instance_id, entry.joined) for instance_id, entry in entries.items())
+        return revised

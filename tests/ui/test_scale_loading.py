@@ -138,3 +138,32 @@ async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim) -> None
         again = (await load_all(loader, compute))[-1].instances
         assert not again[target].public_ips
         assert all(again[iid] is first[iid] for iid in with_ips[1:] if iid != target)
+
+
+async def test_a_refresh_says_what_changed_and_the_index_trusts_it(big_sim) -> None:
+    """The loader knows which rows it parsed again: the complete list of a refresh says so
+    (a Revised of the last one), and the row index built from it skips its walk through
+    every instance yet gives the rows `arrange` gives."""
+    from cca_tui.ui.rows import COLUMN_KEYS, Revised, RowIndex, arrange
+
+    async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
+        compute = client.compute(*ENV)
+        loader = InstanceLoader()
+        first = (await load_all(loader, compute))[-1].instances
+        index = RowIndex(first)
+        index.arrange("", "name", False)
+        env = big_sim.world.environment(*ENV)
+        with big_sim.world.lock:
+            renamed = sorted(env.instances)[10:13]
+            for iid in renamed:
+                env.instances[iid].name = f"zz-{iid[:4]}"
+            gone = sorted(env.instances)[20]
+            del env.instances[gone]
+        again = (await load_all(loader, compute))[-1].instances
+        assert isinstance(again, Revised) and again.base is first
+        assert sorted(again.changed) == renamed and again.departed == [gone]
+        revised = RowIndex(again, previous=index)
+        assert sorted(revised.changed or []) == renamed and revised.departed == [gone]
+        for column in COLUMN_KEYS:
+            for text in ("", "zz", "web"):
+                assert revised.arrange(text, column, False) == arrange(again.values(), text, column, False)
