@@ -96,7 +96,7 @@ class InstanceScreen(Screen[None]):
     InstanceScreen.-short TaskLog { height: 4; }
     InstanceScreen #main { height: 1fr; }
     InstanceScreen InstanceTable { width: 1fr; }
-    InstanceScreen DetailPane { width: 40%; min-width: 30; max-width: 60; }
+    InstanceScreen DetailPane { width: 40%; min-width: 40; max-width: 60; }  /* 40: a UUID fits whole */
     InstanceScreen #filter { display: none; height: 1; border: none; padding: 0 1; }
     InstanceScreen #filter.visible { display: block; }
     InstanceScreen TaskLog.hidden { display: none; }
