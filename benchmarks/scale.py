@@ -109,9 +109,8 @@ def _serve(conn: Any, instances: int, latency: float, environments: int | None =
     from cca_tui.sim.server import SimServer
 
     try:
-        options = SimOptions(
-            task_delay=0, instances=instances, page_cap=PAGE_CAP, latency=latency, environments=environments
-        )
+        fleet = {} if environments is None else {"environments": environments}  # older simulators lack it
+        options = SimOptions(task_delay=0, instances=instances, page_cap=PAGE_CAP, latency=latency, **fleet)
         sim = SimServer(options).start()
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
