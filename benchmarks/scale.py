@@ -109,7 +109,7 @@ def _serve(conn: Any, instances: int, latency: float, environments: int | None =
     from cca_tui.sim.server import SimServer
 
     try:
-        fleet = {} if environments is None else {"environments": environments}  # older simulators lack it
+        fleet: dict[str, Any] = {} if environments is None else {"environments": environments}  # older sims: none
         options = SimOptions(task_delay=0, instances=instances, page_cap=PAGE_CAP, latency=latency, **fleet)
         sim = SimServer(options).start()
     except Exception as exc:  # noqa: BLE001 - reported to the parent
