@@ -25,6 +25,7 @@ from cca_tui.api.errors import AuthError
 from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.measured_table import MeasuredDataTable
 
 if TYPE_CHECKING:
     from cca_tui.ui.app import CcaApp
@@ -77,7 +78,7 @@ class PickerScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("cca-tui · choose an environment", id="picker-title")
         yield Input(placeholder="type to filter environments…", id="picker-filter")
-        yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
+        yield MeasuredDataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading environments…", id="picker-status")
         yield Footer()
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.reactive import reactive
-from textual.widgets import DataTable
 
 from cca_tui.ui.safe_text import safe
 from cca_tui.ui.state import EnvironmentView, TaskRow
+from cca_tui.ui.widgets.measured_table import MeasuredDataTable
 
 STATUS_STYLES = {
     "SENDING": "dim",
@@ -27,7 +27,7 @@ STATUS_STYLES = {
 COLUMNS = ("started", "action", "instance", "status", "outcome")
 
 
-class TaskLog(DataTable):
+class TaskLog(MeasuredDataTable):
     DEFAULT_CSS = """
     TaskLog { height: 7; border-top: solid $primary-darken-2; }
     """
