@@ -204,8 +204,12 @@ def collection(world: World, request: Request, body: dict[str, Any]) -> Any:
         if entity == "instances":
             return _task_reply(instance_ops.create(world, env, body), world)
         return _task_reply(sshkey_ops.register(world, env, body), world)
-    records = listing.filtered(env, entity, list(env.collection(entity).values()), request.query_params)
     render = LIST_VIEWS[entity]
+    source = env.collection(entity)
+    if not listing.has_filters(entity, request.query_params):
+        rows = listing.page_of(source, request.query_params, world.options.page_cap)
+        return {"data": [render(env, r) for r in rows], "metadata": {"recordCount": len(source)}}
+    records = listing.filtered(env, entity, list(source.values()), request.query_params)
     return _listing(records, request, lambda r: render(env, r), world)
 
 

@@ -170,3 +170,30 @@ def test_environments_spread_the_instances_over_both_connections(sim_factory):
     client.close()
     with pytest.raises(SystemExit):
         parser.parse_args(["--environments", "0"])
+
+
+def test_list_rows_follow_every_change_though_remembered(sim_factory):
+    """Each instance's list row is remembered between pages: a change to the instance or to
+    what its row names (its network, offering) shows at the next list all the same."""
+    server = sim_factory(SimOptions(task_delay=0))
+    client = Api(server)
+    before = {row["id"]: row for row in client.data(f"{PROD}/instances")}
+    env = server.world.environment("compute-on", "production")
+    with server.world.lock:
+        target = env.instances[sorted(before)[0]]
+        target.name, target.state = "renamed-here", "Stopped"
+        network = env.networks[target.network_id]
+        network.name = "renamed-network"
+        offering = env.compute_offerings[target.compute_offering_id]
+        offering.name = "renamed-offering"
+    after = {row["id"]: row for row in client.data(f"{PROD}/instances")}
+    row = after[target.id]
+    assert (row["name"], row["state"], row["networkName"]) == ("renamed-here", "Stopped", "renamed-network")
+    assert row["computeOfferingName"] == "renamed-offering"
+    for instance_id, other in after.items():
+        instance = env.instances[instance_id]
+        assert other["networkName"] == env.networks[instance.network_id].name
+        untouched = instance.network_id != target.network_id
+        if untouched and instance.compute_offering_id != target.compute_offering_id:
+            assert other == before[instance_id]
+    client.close()
