@@ -57,6 +57,7 @@ PAGE_CAP = 500
 FRAME_BURST_GAP = 0.1
 PROBE_INTERVAL = 0.002
 KEY_TIMEOUT = 60.0
+LOAD_TIMEOUT = 600.0  # all rows at 100,000 on a loaded machine
 # --fleet N: the simulator's environments, and what the app could open (set by the run).
 FLEET: dict[str, Any] = {"environments": None, "fleet_view": False, "first_environment": None}
 
@@ -337,7 +338,7 @@ async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int)
     started = time.perf_counter()
     await pilot.press("enter")
     first = await recorder.painted(first_rows)
-    everything = await recorder.painted(all_rows)
+    everything = await recorder.painted(all_rows, timeout=LOAD_TIMEOUT)
     return (
         None if first is None else first - started,
         None if everything is None else everything - started,
