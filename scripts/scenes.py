@@ -23,9 +23,16 @@ FROZEN_NOW = datetime(2026, 11, 27, 9, 30, 0)
 ENVIRONMENT = "compute-on/production"
 
 
-def scene_app(sim, *, environment: str | None = ENVIRONMENT) -> CcaApp:
+def scene_app(sim, *, environment: str | None = ENVIRONMENT, **settings_fields) -> CcaApp:
+    """The app of a scene; `settings_fields` are more Settings (SCENE_SETTINGS)."""
     state_dir = Path(tempfile.mkdtemp(prefix="cca-tui-scenes-"))
-    settings = Settings(profile_name="demo", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=3600)
+    settings = Settings(
+        profile_name="demo",
+        api_url=sim.url,
+        api_key=SecretStr(sim.api_key),
+        refresh_interval=3600,
+        **settings_fields,
+    )
     return CcaApp(
         settings,
         state=StateStore(state_dir / "state.json"),
@@ -87,10 +94,22 @@ async def show_destroy_confirm(pilot) -> None:
     await settle(pilot)
 
 
+async def show_protected_stop(pilot) -> None:
+    """A protected environment: the banner in the status line, and `x` asking first."""
+    await show_instances(pilot)
+    await pilot.press("x")
+    await settle(pilot)
+
+
 # name -> (environment to open at launch, how to get there)
 SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "picker": (None, show_picker),
     "instances": (ENVIRONMENT, show_instances),
     "create_form": (ENVIRONMENT, show_create_form),
     "destroy_confirm": (ENVIRONMENT, show_destroy_confirm),
+    "protected_stop": (ENVIRONMENT, show_protected_stop),
+}
+# Settings a scene needs beyond the demo profile's.
+SCENE_SETTINGS: dict[str, dict[str, object]] = {
+    "protected_stop": {"protected_environments": ("production*",)},
 }

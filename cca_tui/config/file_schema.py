@@ -14,11 +14,22 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from .environment_ref import parse_environment_ref
-from .value_checks import check_api_url, check_env_var_name, check_printable, check_refresh_interval, check_token
+from .value_checks import (
+    check_api_url,
+    check_confirm_actions,
+    check_env_var_name,
+    check_keymap,
+    check_printable,
+    check_protected_patterns,
+    check_refresh_interval,
+    check_token,
+)
 
 DEFAULT_API_URL = "https://api.cloud.ca/v1"
 DEFAULT_REFRESH_INTERVAL = 5.0
 DEFAULT_PROFILE_NAME = "default"
+# The actions sent at once (no form) that ask first unless a profile's `confirm` says otherwise.
+DEFAULT_CONFIRM = ("stop", "reboot", "resetPassword")
 
 
 def _environment_ref(value: str) -> str:
@@ -76,6 +87,20 @@ class ProfileConfig(_FileModel):
         min_length=1,
         description='the organization id as a string, e.g. org_id = "a1b2c3"',
     )
+    confirm: Annotated[list[str], AfterValidator(check_confirm_actions)] = Field(
+        default_factory=lambda: list(DEFAULT_CONFIRM),
+        description=(
+            'a list of the actions that ask first, among "start", "stop", "reboot", "recover" and '
+            '"resetPassword", e.g. confirm = ["stop", "reboot"] (forms always show before they send)'
+        ),
+    )
+    protected_environments: Annotated[list[str], AfterValidator(check_protected_patterns)] = Field(
+        default_factory=list,
+        description=(
+            'a list of environment name patterns ("*" and "?" as in the shell), e.g. '
+            'protected_environments = ["production*", "compute-on/prod-?"]'
+        ),
+    )
 
 
 class ConfigFile(_FileModel):
@@ -89,6 +114,10 @@ class ConfigFile(_FileModel):
     profiles: dict[str, ProfileConfig] = Field(
         default_factory=dict,
         description="tables named like [profiles.prod], each holding one profile's keys",
+    )
+    keymap: Annotated[dict[str, str], AfterValidator(check_keymap)] = Field(
+        default_factory=dict,
+        description='a [keymap] table of binding id = "keys", e.g. stop = "X" or cursor_down = "down,j"',
     )
 
     @field_validator("profiles", mode="after")

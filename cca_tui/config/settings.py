@@ -10,12 +10,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from .api_key import resolve_api_key
 from .errors import ConfigError
 from .file_loader import load_config_file
-from .file_schema import DEFAULT_API_URL, DEFAULT_PROFILE_NAME, DEFAULT_REFRESH_INTERVAL
+from .file_schema import DEFAULT_API_URL, DEFAULT_CONFIRM, DEFAULT_PROFILE_NAME, DEFAULT_REFRESH_INTERVAL
 from .profile_selection import select_profile
 from .value_checks import check_api_url, check_refresh_interval, check_transport, transport_warning
 
@@ -46,6 +46,12 @@ class Settings(BaseModel):
     verify_tls: bool = True
     allow_insecure_http: bool = False  # the profile opted in to plain http to a remote host
     org_id: str | None = None
+    # Actions sent without a form that ask first (operation names); see config.example.toml.
+    confirm: tuple[str, ...] = DEFAULT_CONFIRM
+    # Environment name patterns where every mutation asks and destroy/purge need the name.
+    protected_environments: tuple[str, ...] = ()
+    # The user's key bindings by binding id (Textual's keymap), from the file's [keymap].
+    keymap: dict[str, str] = Field(default_factory=dict)
 
     @property
     def transport_warning(self) -> str | None:
@@ -104,6 +110,9 @@ def load_settings(
         verify_tls=chosen.verify_tls,
         allow_insecure_http=chosen.allow_insecure_http,
         org_id=chosen.org_id,
+        confirm=tuple(chosen.confirm),
+        protected_environments=tuple(chosen.protected_environments),
+        keymap=dict(loaded.content.keymap),
     )
 
 

@@ -142,3 +142,51 @@ def check_token(value: str) -> str:
     if any(ch.isspace() for ch in value):
         raise ValueError(f"must not contain spaces, got {value!r}")
     return value
+
+
+# Actions sent at once, without a form, which a profile's `confirm` may make ask or not
+# (the API's operation names, as in the UI's action table).
+CONFIRMABLE_ACTIONS = ("start", "stop", "reboot", "recover", "resetPassword")
+MAX_PATTERN_LENGTH = 200
+MAX_KEYMAP_ENTRIES = 200
+_BINDING_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_KEY_NAME = re.compile(r"[A-Za-z0-9_+]+|[!-~]")
+
+
+def check_confirm_actions(values: list[str]) -> list[str]:
+    """Accept known action names, each once."""
+    for value in values:
+        if value not in CONFIRMABLE_ACTIONS:
+            known = ", ".join(repr(a) for a in CONFIRMABLE_ACTIONS)
+            raise ValueError(f"unknown action {escape_controls(value)!r}; the actions that can ask are {known}")
+    if len(set(values)) != len(values):
+        raise ValueError("lists an action twice")
+    return values
+
+
+def check_protected_patterns(values: list[str]) -> list[str]:
+    """Accept shell-style patterns: non-empty, printable, of a sane length."""
+    for value in values:
+        if not value.strip():
+            raise ValueError("an environment pattern must not be empty")
+        if len(value) > MAX_PATTERN_LENGTH:
+            raise ValueError(f"an environment pattern must be at most {MAX_PATTERN_LENGTH} characters")
+        check_printable(value)
+    return values
+
+
+def check_keymap(keymap: dict[str, str]) -> dict[str, str]:
+    """Accept `binding_id = "key[,key...]"` entries with Textual key names (`X`, `ctrl+s`,
+    `down`, `j`). Whether an id exists is the app's to say (it knows its bindings)."""
+    if len(keymap) > MAX_KEYMAP_ENTRIES:
+        raise ValueError(f"must have at most {MAX_KEYMAP_ENTRIES} entries")
+    for binding_id, keys in keymap.items():
+        if not _BINDING_ID.fullmatch(binding_id):
+            raise ValueError(f"binding ids are words like 'stop' or 'cursor_down', got {escape_controls(binding_id)!r}")
+        names = [key.strip() for key in keys.split(",")]
+        if not keys.strip() or any(not _KEY_NAME.fullmatch(name) for name in names):
+            raise ValueError(
+                f'{binding_id}: keys are Textual key names separated by commas, e.g. "X" or "ctrl+s,F5", '
+                f"got {escape_controls(keys)!r}"
+            )
+    return keymap

@@ -83,6 +83,11 @@ class ActionSpec:
     # States that show the action took effect, when its task's outcome could not be read.
     leads_to: tuple[str, ...] = ()
 
+    @property
+    def binding_id(self) -> str:
+        """Its key binding's id, for the keymap of the config file: "stop", "associate_ssh_key"."""
+        return self.long_label.lower().replace(" ", "_")
+
     def allowed_text(self) -> str:
         if self.allowed is None:
             return "any time"
@@ -159,7 +164,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         Action.ASSOCIATE_SSH_KEY,
-        "k",
+        # Not `k`: that moves up (vim), and a key on the home row must not open a form that sends.
+        "K",
         "SSH key",
         "Associate SSH key",
         _UNGATED,

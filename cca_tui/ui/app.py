@@ -19,12 +19,14 @@ from textual.worker import Worker, WorkerState
 from cca_tui.api.client import CloudCAClient
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
-from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.errors import describe_error
+from cca_tui.ui.palette import InstancePalette
 from cca_tui.ui.safe_text import printable
+from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
@@ -39,6 +41,18 @@ def environment_screen_name(service_code: str, environment_name: str) -> str:
     """The installed screen's name: any environment name, and ("x", "a/b") and ("x/a", "b")
     stay apart (a plain "code/name" would give both the same screen)."""
     return "environment:" + json.dumps([service_code, environment_name])
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a keymap may name: the screens' and the instance table's."""
+    from cca_tui.ui.widgets.instance_table import InstanceTable
+
+    return {
+        binding.id
+        for owner in (InstanceScreen, InstanceTable, PickerScreen)
+        for binding in owner.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }
 
 
 def task_journal_path() -> Path:
@@ -61,6 +75,7 @@ class CcaApp(App):
     CSS_PATH = "app.tcss"
     # Shown in every footer: the picker's filter takes `q`, so say how to leave.
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    COMMANDS = App.COMMANDS | {InstancePalette}
 
     def __init__(
         self,
@@ -91,7 +106,10 @@ class CcaApp(App):
                 task_poll_interval=task_poll_interval,
                 transport=transport,
             )
+        self.safety = SafetyPolicy(frozenset(settings.confirm), settings.protected_environments)
         self._environment: tuple[str, str] | None = None
+        # The environment shown before the current one: `-` goes back to it, like `cd -`.
+        self._previous_environment: tuple[str, str] | None = None
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
@@ -121,6 +139,7 @@ class CcaApp(App):
         return self.tracker
 
     def on_mount(self) -> None:
+        self._apply_keymap()
         if self.tracker is not None and self.resume_tasks:
             self.tracker.resume_journaled()
         if self.client is None:
@@ -130,6 +149,23 @@ class CcaApp(App):
             self.open_environment(code, name)
         else:
             self.show_picker()
+
+    def _apply_keymap(self) -> None:
+        """The config file's [keymap]: Textual remaps bindings by id; an id we do not have is
+        said (a typo would otherwise do nothing, silently)."""
+        keymap = self.settings.keymap
+        if not keymap:
+            return
+        unknown = sorted(set(keymap) - known_binding_ids())
+        if unknown:
+            self.notify(
+                f"[keymap] in the config: no binding has the id {', '.join(map(repr, unknown))}; "
+                f"ids are listed in config.example.toml",
+                title="Keymap",
+                severity="warning",
+                markup=False,
+            )
+        self.set_keymap({key: value for key, value in keymap.items() if key not in unknown})
 
     async def on_unmount(self) -> None:
         if self.client is not None:
@@ -160,6 +196,8 @@ class CcaApp(App):
 
     def open_environment(self, service_code: str, environment_name: str) -> None:
         ref = f"{service_code}/{environment_name}"
+        if self._environment is not None and self._environment != (service_code, environment_name):
+            self._previous_environment = self._environment
         self._environment = (service_code, environment_name)
         self.state.remember_environment(self.settings.profile_name, ref)
         name = environment_screen_name(service_code, environment_name)
@@ -167,6 +205,13 @@ class CcaApp(App):
             self.install_screen(InstanceScreen(service_code, environment_name), name=name)
         self._clear_stack()
         self.push_screen(name)
+
+    def open_previous_environment(self) -> None:
+        """`-`: back to the environment shown before this one (and again: to and fro)."""
+        if self._previous_environment is None:
+            self.notify("No previous environment yet", severity="information")
+            return
+        self.open_environment(*self._previous_environment)
 
     def environment_screens(self) -> list[InstanceScreen]:
         return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]
@@ -233,14 +278,17 @@ class CcaApp(App):
         if isinstance(screen, InstanceScreen):
             yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
             yield SystemCommand("New instance", "Open the create-instance form", lambda: screen.action_act("create"))
-            selected = screen.view.selected
-            for spec in INSTANCE_ACTIONS:
-                if selected is not None and screen.refusal_for(spec.action) is None:
-                    yield SystemCommand(
-                        f"{spec.long_label} {printable(selected.name, limit=40)}",
-                        f"key {spec.key}" + (f": {spec.note}" if spec.note else ""),
-                        lambda action=spec.action.value: screen.action_act(action),
-                    )
+        # The entries that quote server text (actions on the selection, instances,
+        # environments) come from InstancePalette, as plain Text: SystemCommand reads markup.
+
+    def show_instance(self, ref: EnvironmentRef, instance_id: str) -> None:
+        """The palette's jump: open the instance's environment and put the cursor on it (the
+        filter is cleared when it hides the instance)."""
+        if self._environment != (ref.service_code, ref.name):
+            self.open_environment(ref.service_code, ref.name)
+        screen = self.get_screen(environment_screen_name(ref.service_code, ref.name))
+        if isinstance(screen, InstanceScreen):
+            screen.show_instance(instance_id)
 
     # --- last line of defence -----------------------------------------------------------
 

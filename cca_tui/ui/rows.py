@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
+from cca_tui.ui.filter_query import compile_query, is_plain
 from cca_tui.ui.format import public_ips_text, size_text
 
 
@@ -46,8 +47,9 @@ COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
 
 def matches(instance: Instance, query: str) -> bool:
-    """`/` filter: name, state, or any IP contains the query (case-insensitive)."""
-    return not query or query.lower() in haystack(instance)
+    """`/` filter: name, state, or any IP contains the query (case-insensitive); `field:value`
+    and `-` terms as filter_query.py says."""
+    return not query or compile_query(query, COLUMNS)(instance, haystack(instance))
 
 
 def arrange(instances: Iterable[Instance], filter_text: str, sort_column: str, reverse: bool) -> list[Instance]:
@@ -411,6 +413,9 @@ class RowIndex:
         ordered, haystacks = self._order(COLUMN_BY_KEY.get(sort_column, COLUMNS[0]), reverse)
         if not filter_text:
             return list(ordered)
+        if not is_plain(filter_text):  # field:value or several terms (filter_query.py)
+            holds = compile_query(filter_text, COLUMNS)
+            return [instance for instance, text in zip(ordered, haystacks, strict=True) if holds(instance, text)]
         needle = filter_text.lower()
         return [instance for instance, text in zip(ordered, haystacks, strict=True) if needle in text]
 

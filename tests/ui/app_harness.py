@@ -16,14 +16,23 @@ SIZE = (120, 40)
 
 
 def make_app(
-    sim, tmp_path: Path, *, environment: str | None = None, read_only: bool = False, ssh_dir: Path | None = None
+    sim,
+    tmp_path: Path,
+    *,
+    environment: str | None = None,
+    read_only: bool = False,
+    ssh_dir: Path | None = None,
+    transport=None,
+    **settings_fields,
 ) -> CcaApp:
+    """The app on the simulator; `settings_fields` are more Settings (confirm, keymap...)."""
     settings = Settings(
         profile_name="test",
         api_url=sim.url,
         api_key=SecretStr(sim.api_key),
         refresh_interval=60,  # tests refresh explicitly; no timer races
         read_only=read_only,
+        **settings_fields,
     )
     return CcaApp(
         settings,
@@ -32,6 +41,7 @@ def make_app(
         clock=lambda: FROZEN_NOW,
         ssh_dir=ssh_dir if ssh_dir is not None else tmp_path / "no-ssh",
         task_poll_interval=0.05,
+        transport=transport,
     )
 
 

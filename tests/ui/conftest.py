@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.sim.server import SimServer
+from cca_tui.ui.safety import SafetyPolicy
 
 # The forms' fixtures work in this environment (the `sim` fixture comes from tests/conftest.py).
 ENV = ("compute-on", "test_area")
@@ -118,6 +119,7 @@ class PickerHost(App[None]):
         self.key_problems: list[str] = []
         self.has_environment = False
         self.key_confirmed = False
+        self.safety = SafetyPolicy()
 
     @property
     def api(self) -> CloudCAClient:

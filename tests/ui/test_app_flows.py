@@ -133,7 +133,7 @@ async def test_stop_then_start_follows_tasks_and_updates_rows(sim, tmp_path):
         await settle(app, pilot)
         screen = app.screen
         select(screen, running.id)
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=5)
         table = screen.query_one(InstanceTable)
         assert screen.view.instances[running.id].state == "Stopped"
@@ -324,7 +324,7 @@ async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory, 
         await settle(app, pilot)
         select(app.screen, running.id)
         counter = RequestCounter(app)
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await wait_until(pilot, lambda: running.id in app.screen.view.busy)
         await pilot.press("x", "r")
         await pilot.pause()
@@ -342,7 +342,7 @@ async def test_quit_with_a_task_in_flight_asks_first(sim_factory, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         select(app.screen, running.id)
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await wait_until(pilot, lambda: running.id in app.screen.view.busy)
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -422,7 +422,7 @@ async def test_switching_environments_keeps_each_screen_as_it_was(sim, tmp_path)
         await settle(app, pilot)
         production = app.screen
         select(production, running.id)
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=4)
         await pilot.press("ctrl+e")
         await settle(app, pilot)

@@ -103,7 +103,7 @@ async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         select(app.screen, target.id)
-        await pilot.press("k")
+        await pilot.press("K")
         await settle(app, pilot)
         form = app.screen
         assert isinstance(form, AssociateKeyForm)

@@ -56,7 +56,7 @@ async def test_task_log_says_unknown_while_the_api_is_down_then_done(sim, tmp_pa
         assert isinstance(screen, InstanceScreen)
         select(screen, running.id)
         down["now"] = True
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await wait_until(pilot, lambda: [t.status for t in screen.view.tasks] == ["UNKNOWN"])
         assert "still checking" in screen.view.tasks[0].outcome
         assert running.id in screen.view.busy  # still ours, still followed

@@ -136,3 +136,30 @@ async def test_confirm_modal_defaults_to_no(form_host, settle_form) -> None:
         await pilot.click("#confirm")
         await settle_form(pilot)
         assert app.results == [True]
+
+
+async def test_typed_confirmation_unlocks_only_on_the_exact_text(form_host, settle_form) -> None:
+    """The hook of protected environments for bulk actions: the count must be typed."""
+    from cca_tui.ui.forms import TypedConfirmModal
+
+    app = form_host(TypedConfirmModal("Stop 3 instances?", "Type 3 to stop them.", "Stop", expected="3"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        confirm = app.screen.query_one("#confirm", Button)
+        assert confirm.disabled
+        await pilot.press("y", "enter")  # neither a yes nor Enter unlocks it
+        await settle_form(pilot)
+        assert app.results == [] and confirm.disabled
+        await pilot.press("backspace", "3")
+        await settle_form(pilot)
+        assert not confirm.disabled
+        await pilot.press("enter")
+        await settle_form(pilot)
+        assert app.results == [True]
+
+    app = form_host(TypedConfirmModal("Stop 3 instances?", "Type 3 to stop them.", "Stop", expected="3"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        await pilot.press("3", "escape")
+        await settle_form(pilot)
+        assert app.results == [False]

@@ -63,7 +63,7 @@ async def test_task_log_notifications_and_status_line_stay_literal(sim, tmp_path
         await settle(app, pilot)
         # A task that fails with a hostile message: task log and notification carry it.
         sim.world.fail_next_task(HOSTILE[5] + HOSTILE[2])
-        await pilot.press("x")
+        await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot)
         assert [t.status for t in screen.view.tasks] == ["FAILED"]
         drawn = alive_and_clean(app)

@@ -14,10 +14,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
-from scenes import SCENES, SIZE, scene_app
+from scenes import SCENE_SETTINGS, SCENES, SIZE, scene_app
 
 
 @pytest.mark.parametrize("name", list(SCENES))
 def test_scene_snapshot(name, sim, snap_compare):
     environment, reach = SCENES[name]
-    assert snap_compare(scene_app(sim, environment=environment), run_before=reach, terminal_size=SIZE)
+    app = scene_app(sim, environment=environment, **SCENE_SETTINGS.get(name, {}))
+    assert snap_compare(app, run_before=reach, terminal_size=SIZE)

@@ -150,6 +150,8 @@ async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(harnes
     assert len(mutations) == 1  # no automatic retry
     again = harness.tracker.retry(record)
     assert again is not None and not record.retry_possible
+    assert again.first_started == record.started  # R says when it was first tried
+    assert harness.tracker.superseded_by(record) is again  # the resend reached the server
     await harness.finish()
     assert again.status == TaskStatus.SUCCESS
     assert harness.sim.world.instance(running.id).state == "Stopped"

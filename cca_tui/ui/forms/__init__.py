@@ -3,7 +3,7 @@
 from .associate_key import AssociateKeyForm
 from .change_network import ChangeNetworkForm
 from .change_offering import ChangeOfferingForm
-from .confirm import ConfirmModal
+from .confirm import ActionConfirmModal, ConfirmModal, TypedConfirmModal
 from .create_instance import CreateInstanceForm
 from .destroy import DestroyForm
 from .password import PasswordModal
@@ -11,6 +11,7 @@ from .purge import PurgeForm
 from .rename import RenameForm
 
 __all__ = [
+    "ActionConfirmModal",
     "AssociateKeyForm",
     "ChangeNetworkForm",
     "ChangeOfferingForm",
@@ -20,4 +21,5 @@ __all__ = [
     "PasswordModal",
     "PurgeForm",
     "RenameForm",
+    "TypedConfirmModal",
 ]

@@ -1,4 +1,8 @@
-"""A yes/no question for simple confirmations. Focus opens on Cancel: Enter alone says no."""
+"""A yes/no question for simple confirmations.
+
+Focus opens on Cancel (Enter alone says no), except in an action's "are you sure"
+(ActionConfirmModal): there Enter or `y` sends. Escape or `n` always sends nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Footer, Input, Static
 
-from cca_tui.ui.safe_text import safe
+from cca_tui.ui.safe_text import printable, safe
 
 from .dialog import DialogScreen
 
 
 class ConfirmModal(DialogScreen[bool]):
-    BINDINGS = [Binding("escape", "answer(False)", "Cancel")]
+    BINDINGS = [
+        Binding("escape,n", "answer(False)", "Cancel"),
+        Binding("y", "answer(True)", "Yes", show=False),
+    ]
     AUTO_FOCUS = "#cancel"
 
     def __init__(self, title: str, message: str, confirm_label: str = "OK") -> None:
@@ -28,10 +35,15 @@ class ConfirmModal(DialogScreen[bool]):
             # The question may quote server text (an instance's name): shown literally.
             yield Static(safe(self._title, limit=200), id="title", classes="title")
             yield Static(safe(self._message, keep_newlines=True), id="message")
+            yield from self.compose_answer()
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant="warning")
         yield Footer()
+
+    def compose_answer(self) -> ComposeResult:
+        """What a subclass asks beyond yes or no (TypedConfirmModal: the text to type)."""
+        yield from ()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -43,3 +55,45 @@ class ConfirmModal(DialogScreen[bool]):
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
         self.dismiss(True)
+
+
+class ActionConfirmModal(ConfirmModal):
+    """An action's "are you sure": the operator asked for it, so Enter (or `y`) confirms."""
+
+    AUTO_FOCUS = "#confirm"
+
+
+class TypedConfirmModal(ConfirmModal):
+    """A yes that must be typed: the instance's name, or (bulk) how many instances, as
+    SafetyPolicy.text_to_type says. Nothing unlocks the button but the exact text; Enter in
+    the field confirms only then, and Escape sends nothing."""
+
+    AUTO_FOCUS = "#typed"
+
+    def __init__(self, title: str, message: str, confirm_label: str, *, expected: str) -> None:
+        super().__init__(title, message, confirm_label)
+        self.expected = expected
+
+    def compose_answer(self) -> ComposeResult:
+        yield Input(placeholder=f"type “{printable(self.expected, limit=40)}”", id="typed", select_on_focus=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm", Button).disabled = True
+
+    def _matches(self) -> bool:
+        value = self.query_one("#typed", Input).value
+        return value in (self.expected, printable(self.expected))
+
+    @on(Input.Changed, "#typed")
+    def _typed(self) -> None:
+        self.query_one("#confirm", Button).disabled = not self._matches()
+
+    @on(Input.Submitted, "#typed")
+    def _submitted(self) -> None:
+        if self._matches():
+            self.dismiss(True)
+
+    def action_answer(self, yes: bool) -> None:
+        if yes and not self._matches():
+            return  # `y` is not the typed text
+        self.dismiss(yes)

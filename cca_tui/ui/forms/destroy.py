@@ -39,7 +39,7 @@ class DestroyForm(NameConfirmedForm):
     def compose_fields(self) -> ComposeResult:
         yield Checkbox("Purge immediately (cannot be recovered)", id="purgeImmediately")
         confirm = self.confirm_name_row()
-        confirm.display = False  # shown only while purge is ticked
+        confirm.display = self.name_always_needed  # else shown only while purge is ticked
         yield confirm
         yield Checkbox("Delete snapshots", id="deleteSnapshots")
         yield Label("Public IPs", classes="section")
@@ -90,7 +90,7 @@ class DestroyForm(NameConfirmedForm):
             await box.mount(Static("none", classes="empty"))
 
     def needs_name(self) -> bool:
-        return self.query_one("#purgeImmediately", Checkbox).value
+        return self.name_always_needed or self.query_one("#purgeImmediately", Checkbox).value
 
     @on(Checkbox.Changed, "#purgeImmediately")
     def _purge_toggled(self, event: Checkbox.Changed) -> None:
@@ -99,6 +99,8 @@ class DestroyForm(NameConfirmedForm):
         if not self.sending:
             self.query_one("#submit", Button).label = self.action_label
         # Purging asks for the name; unticking forgets what was typed, so ticking again asks anew.
+        if self.name_always_needed:
+            return  # the name is asked anyway (protected environment), and kept
         self.query_one(f"#{CONFIRM_ID}-row").display = event.value
         if not event.value:
             self.query_one(f"#{CONFIRM_ID}", Input).value = ""

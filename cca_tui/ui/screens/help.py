@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,44 +12,38 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from cca_tui.ui.actions import ACTIONS
+from cca_tui.ui.keys import bound_keys, key_text
 
+# Moving in a table, besides the arrows (the table's own bindings; remappable too).
+TABLE_KEYS = (
+    ("j, k", "Down, up (vim)"),
+    ("g, G", "First, last row"),
+)
 # Keys that are not bindings of the screen but of the widgets or the app.
 WIDGET_KEYS = (
     ("Tab", "Table <-> detail pane (Esc: back to the table)"),
     ("ctrl+p", "Command palette"),
     ("ctrl+q", "Quit"),
 )
-# How Textual names some keys, and how an operator reads them.
-KEY_NAMES = {
-    "slash": "/",
-    "question_mark": "?",
-    "less_than_sign": "<",
-    "greater_than_sign": ">",
-    "exclamation_mark": "!",
-    "escape": "Esc",
-}
 
 
-def key_text(key: str) -> str:
-    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in key.split(","))
-
-
-def screen_keys(screen_class: type[Screen]) -> list[tuple[str, str]]:
-    """The screen's bindings other than the actions, as (key, description)."""
-    action_keys = {spec.key for spec in ACTIONS}
+def screen_keys(screen_class: type[Screen], keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """The screen's bindings other than the actions, as (key, description), keymap applied."""
+    action_ids = {spec.binding_id for spec in ACTIONS}
     keys = []
     for binding in screen_class.BINDINGS:
-        if isinstance(binding, Binding) and binding.key not in action_keys:
-            keys.append((key_text(binding.key), binding.tooltip or binding.description))
+        if isinstance(binding, Binding) and binding.id not in action_ids:
+            key = bound_keys(binding.id, binding.key, keymap or {}) if binding.id else binding.key
+            keys.append((key_text(key), binding.tooltip or binding.description))
     return keys
 
 
-def help_table(screen_class: type[Screen]) -> Table:
+def help_table(screen_class: type[Screen], keymap: Mapping[str, str] | None = None) -> Table:
     table = Table("Key", "Action", "Allowed when", box=None, padding=(0, 2), header_style="bold")
     for spec in ACTIONS:
         what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
-        table.add_row(spec.key, what, spec.allowed_text())
-    for key, text in [*screen_keys(screen_class), *WIDGET_KEYS]:
+        table.add_row(key_text(bound_keys(spec.binding_id, spec.key, keymap or {})), what, spec.allowed_text())
+    for key, text in [*screen_keys(screen_class, keymap), *TABLE_KEYS, *WIDGET_KEYS]:
         table.add_row(key, text, "")
     return table
 
@@ -60,14 +56,15 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen Static { width: 100%; height: auto; }
     """
 
-    def __init__(self, keys_of: type[Screen]) -> None:
+    def __init__(self, keys_of: type[Screen], *, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.keys_of = keys_of
+        self.keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
             box.border_title = "Keys"
-            yield Static(help_table(self.keys_of))
+            yield Static(help_table(self.keys_of, self.keymap))
 
 
 def markdown_key_table(screen_class: type[Screen]) -> str:
@@ -78,6 +75,6 @@ def markdown_key_table(screen_class: type[Screen]) -> str:
         lines.append(f"| `{spec.key}` | {what} | {spec.allowed_text()} |")
     for key, text in screen_keys(screen_class):
         lines.append(f"| `{key}` | {text} | |")
-    for key, text in WIDGET_KEYS:
+    for key, text in [*TABLE_KEYS, *WIDGET_KEYS]:
         lines.append(f"| `{key}` | {text} | |")
     return "\n".join(lines)

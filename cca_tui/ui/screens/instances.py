@@ -62,26 +62,41 @@ def task_rows(records: list[TrackedTask]) -> list[TaskRow]:
 
 
 class InstanceScreen(Screen[None]):
+    # Every binding has an id: the config file's [keymap] remaps it by that id.
     BINDINGS: ClassVar[list[BindingType]] = [
         # The action bar shows each action's key on its button; the footer keeps the rest.
-        *(Binding(spec.key, f"act('{spec.action.value}')", spec.long_label, show=False) for spec in ACTIONS),
-        Binding("slash", "filter", "Filter", tooltip="Filter by name, state or IP (Esc or ctrl+u clears)"),
-        Binding("ctrl+r", "refresh", "Refresh", tooltip="Refresh now"),
-        Binding("ctrl+e", "environments", "Envs", tooltip="Switch environment"),
-        Binding("question_mark", "help", "Help", tooltip="This help"),
+        *(
+            Binding(spec.key, f"act('{spec.action.value}')", spec.long_label, show=False, id=spec.binding_id)
+            for spec in ACTIONS
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="Filter: words, field:value, -field:value (Esc or ctrl+u clears)",
+            id="filter",
+        ),
+        Binding("ctrl+r", "refresh", "Refresh", tooltip="Refresh now", id="refresh"),
+        Binding("ctrl+e", "environments", "Envs", tooltip="Switch environment", id="environments"),
+        Binding(
+            "minus", "previous_environment", "Previous environment (like cd -)", show=False, id="previous_environment"
+        ),
+        Binding("question_mark", "help", "Help", tooltip="This help", id="help"),
         # The footer shows ^q, which works everywhere.
-        Binding("q", "app.quit", "Quit", show=False, tooltip="Quit (asks first while tasks are in flight)"),
-        Binding("less_than_sign", "sort(-1)", "Sort by the previous column", show=False),
-        Binding("greater_than_sign", "sort(1)", "Sort by the next column", show=False),
-        Binding("exclamation_mark", "reverse_sort", "Reverse the sort order", show=False),
-        Binding("t", "toggle_tasks", "Tasks", tooltip="Show / hide the task log"),
-        Binding("z", "toggle_detail", "Detail", tooltip="Show / hide the detail pane"),
-        Binding("c", "copy_ssh", "Copy the ssh command", show=False),
-        Binding("R", "retry", "Retry what the server did not do", show=False),
-        Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False),
+        Binding("q", "app.quit", "Quit", show=False, tooltip="Quit (asks first while tasks are in flight)", id="quit"),
+        Binding("less_than_sign", "sort(-1)", "Sort by the previous column", show=False, id="sort_previous"),
+        Binding("greater_than_sign", "sort(1)", "Sort by the next column", show=False, id="sort_next"),
+        Binding("exclamation_mark", "reverse_sort", "Reverse the sort order", show=False, id="reverse_sort"),
+        Binding("t", "toggle_tasks", "Tasks", tooltip="Show / hide the task log", id="toggle_tasks"),
+        Binding("z", "toggle_detail", "Detail", tooltip="Show / hide the detail pane", id="toggle_detail"),
+        Binding("c", "copy_ssh", "Copy the ssh command", show=False, id="copy_ssh"),
+        Binding("R", "retry", "Retry what the server did not do (asks first)", show=False, id="retry"),
+        Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False, id="clear_filter"),
         # Escape costs the terminal's escape delay (~100 ms: is it a key or a sequence?).
         # In the filter box ctrl+u is the box's own (delete to the start: the same result).
-        Binding("ctrl+u", "clear_filter", "Clear the filter at once (no Escape delay)", show=False),
+        Binding(
+            "ctrl+u", "clear_filter", "Clear the filter at once (no Escape delay)", show=False, id="clear_filter_now"
+        ),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
     # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
@@ -140,15 +155,18 @@ class InstanceScreen(Screen[None]):
             profile=settings.profile_name,
             read_only=settings.read_only,
             warning=settings.transport_warning,
+            protected=self.protected,
             id="status",
         ).data_bind(InstanceScreen.view)
-        yield FilterInput(placeholder="filter by name, state or IP · Enter keeps · Esc or ctrl+u clears", id="filter")
+        yield FilterInput(
+            placeholder="filter: words · field:value · -field:value · Enter keeps · Esc or ctrl+u clears", id="filter"
+        )
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
             yield DetailPane(self.compute, id="detail").data_bind(InstanceScreen.view)
-        yield ActionBar(profile=settings.profile_name, read_only=settings.read_only, id="actions").data_bind(
-            InstanceScreen.view
-        )
+        yield ActionBar(
+            profile=settings.profile_name, read_only=settings.read_only, keymap=settings.keymap, id="actions"
+        ).data_bind(InstanceScreen.view)
         yield TaskLog(id="tasks").data_bind(InstanceScreen.view)
         yield Footer()
 
@@ -362,6 +380,10 @@ class InstanceScreen(Screen[None]):
         else:
             self._open_form(spec, spec.run.form, instance)
 
+    @property
+    def protected(self) -> bool:
+        return self.cca.safety.is_protected(self.ref)
+
     def _operate(self, spec: ActionSpec, run: Operation, instance: Instance) -> None:
         def send() -> None:
             self.cca.tasks.submit(
@@ -373,17 +395,28 @@ class InstanceScreen(Screen[None]):
                 reveal_password=run.reveal_password,
             )
 
-        if run.confirm is None:
+        if not self.cca.safety.asks(spec.action, self.ref):
             send()
             return
-        from cca_tui.ui.forms import ConfirmModal
+        from cca_tui.ui.forms import ActionConfirmModal
 
-        title, question, button = run.confirm
-        text = question.format(user=printable(instance.username or "the default user"), name=printable(instance.name))
-        self.app.push_screen(ConfirmModal(title, text, button), lambda ok: send() if ok else None)
+        name = printable(instance.name, limit=60)
+        where = printable(str(self.ref), limit=80)
+        if run.confirm is not None:
+            title, question, button = run.confirm
+            text = question.format(user=printable(instance.username or "the default user"), name=name)
+        else:
+            title, text, button = f"{spec.long_label}?", f"{spec.long_label} {name}?", spec.long_label
+        text += f"\nEnvironment: {where}"
+        if self.protected:
+            title += "  PROTECTED ENVIRONMENT"
+            text += " (protected)"
+        text += "\n\nEnter or y: yes · Esc: nothing is sent"
+        self.app.push_screen(ActionConfirmModal(title, text, button), lambda ok: send() if ok else None)
 
     def _open_form(self, spec: ActionSpec, form_name: str, instance: Instance | None) -> None:
         from cca_tui.ui import forms  # imported late: the forms pull in a lot of widgets
+        from cca_tui.ui.forms.confirm_name import NameConfirmedForm
 
         form_class = getattr(forms, form_name)
         if instance is None:
@@ -392,6 +425,13 @@ class InstanceScreen(Screen[None]):
             form = form_class(self.compute, instance, ssh_dir=self.cca.ssh_dir)
         else:
             form = form_class(self.compute, instance)
+        if (
+            isinstance(form, NameConfirmedForm)
+            and instance is not None
+            and self.cca.safety.text_to_type(spec.action, self.ref, [instance.name])
+        ):
+            # A protected environment: destroy needs the name typed even without purge.
+            form.name_always_needed = True
 
         async def submit(sending_form: FormScreen) -> Task:
             name = instance.name if instance is not None else "new instance"
@@ -409,11 +449,68 @@ class InstanceScreen(Screen[None]):
         self.app.push_screen(form)
 
     def action_retry(self) -> None:
-        record = self.cca.tasks.last_retryable(self.ref)
+        """`R`: say what would be resent, refuse if a later action of ours superseded it, ask,
+        then check the gate against the instance as the server has it now, and only then send."""
+        tracker = self.cca.tasks
+        record = tracker.last_retryable(self.ref)
         if record is None:
             self.notify("Nothing to retry: every request was answered", severity="information")
             return
-        self.cca.tasks.retry(record)
+        what = f"{record.label} {printable(record.instance_name, limit=60)} in {printable(str(self.ref), limit=80)}"
+        first_tried = f"first tried at {record.first_started:%H:%M:%S}"
+        later = tracker.superseded_by(record)
+        if later is not None:
+            tracker.drop_retry(record, f"superseded by {later.label}")
+            self.notify(
+                f"Not resent: {what} ({first_tried}) was superseded by your {later.label} "
+                f"at {later.started:%H:%M:%S}. Nothing was sent.",
+                title="Retry refused",
+                severity="warning",
+                markup=False,
+            )
+            return
+        from cca_tui.ui.forms import ActionConfirmModal
+
+        def answered(resend: bool | None) -> None:
+            if resend:
+                self._retry_checked(record)
+
+        question = f"Resend {what}?\nIt was {first_tried}: {printable(record.outcome, limit=200)}"
+        question += "\nThe instance's state is checked first.\n\nEnter or y: yes · Esc: nothing is sent"
+        self.app.push_screen(ActionConfirmModal("Retry?", question, "Resend"), answered)
+
+    @work(group="retry", exit_on_error=False)
+    async def _retry_checked(self, record: TrackedTask) -> None:
+        tracker = self.cca.tasks
+        spec = record.action.spec
+        name = printable(record.instance_name, limit=60)
+        later = tracker.superseded_by(record)  # while the question was open
+        if later is not None:
+            tracker.drop_retry(record, f"superseded by {later.label}")
+            self.notify(f"Not resent: superseded by your {later.label}", severity="warning", markup=False)
+            return
+        if record.instance_id is not None and spec.allowed is not None:
+            try:
+                current = await self.compute.get_instance(record.instance_id)
+            except Exception as exc:  # noqa: BLE001 - no state, no resend
+                self.notify(
+                    f"Not resent: the state of {name} could not be read ({describe_error(exc)})",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            reason = refusal(
+                spec,
+                current.state,
+                current.name,
+                read_only=self.cca.settings.read_only,
+                profile=self.cca.settings.profile_name,
+                busy_with=tracker.busy(self.ref).get(record.instance_id),
+            )
+            if reason is not None:
+                self.notify(f"Not resent: {printable(reason)}", title="Retry refused", severity="warning", markup=False)
+                return
+        tracker.retry(record)
 
     # --- tasks ------------------------------------------------------------------------
 
@@ -458,10 +555,23 @@ class InstanceScreen(Screen[None]):
         self.task_log.toggle_class("hidden")
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(type(self)))
+        self.app.push_screen(HelpScreen(type(self), keymap=self.cca.settings.keymap))
 
     def action_environments(self) -> None:
         self.cca.show_picker()
+
+    def show_instance(self, instance_id: str) -> None:
+        """Put the cursor on an instance; clear the filter first if it hides it."""
+        if instance_id not in self.view.instances:
+            return
+        if instance_id not in self.view.positions:
+            self.action_clear_filter()
+        self.view = self.view.with_selection(instance_id)
+        self.table.select(instance_id)
+        self.table.focus()
+
+    def action_previous_environment(self) -> None:
+        self.cca.open_previous_environment()
 
     def on_unmount(self) -> None:
         self._stop_timer()

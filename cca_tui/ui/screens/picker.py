@@ -25,6 +25,7 @@ from cca_tui.api.errors import AuthError
 from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.widgets.measured_table import MeasuredDataTable
 
 if TYPE_CHECKING:
@@ -154,8 +155,12 @@ class PickerScreen(Screen):
                 status = Text("unreachable", style="bold red")
             else:
                 status = Text("ok", style="green") if choice.reachable else Text("?", style="dim")
+            name = safe(choice.name, limit=_WIDTH["name"])
+            if self.cca.safety.is_protected(EnvironmentRef(choice.service_code, choice.name)):
+                # Every action there asks; destroy and purge need the name typed.
+                name = Text.assemble(("⚠ ", "bold"), name, (" (protected)", "bold"))
             table.add_row(
-                safe(choice.name, limit=_WIDTH["name"]),
+                name,
                 safe(choice.service_code, limit=_WIDTH["code"]),
                 status,
                 safe(choice.connection_name, limit=_WIDTH["connection"]),

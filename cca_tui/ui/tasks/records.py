@@ -42,6 +42,12 @@ class TrackedTask:
     # Only for NOT_DONE: the same request again, sent when the operator asks (never by itself).
     retry_possible: bool = False
     ended: datetime | None = field(default=None)
+    # A resend (`R`) keeps when the request was first tried: the question says it.
+    first_tried: datetime | None = None
+
+    @property
+    def first_started(self) -> datetime:
+        return self.first_tried or self.started
 
     @property
     def in_flight(self) -> bool:

@@ -102,6 +102,23 @@ class TaskTracker:
         candidates = [r for r in self.for_environment(environment) if r.retry_possible]
         return candidates[-1] if candidates else None
 
+    def superseded_by(self, record: TrackedTask) -> TrackedTask | None:
+        """A later action of ours on the same instance that reached the server: resending
+        the older one would undo it (a NOT DONE start resent after a stop starts it again)."""
+        if record.instance_id is None:
+            return None
+        later = [
+            other
+            for other in self.records.values()
+            if other is not record
+            and other.environment == record.environment
+            and other.instance_id == record.instance_id
+            and other.started >= record.started
+            and int(other.key[1:]) > int(record.key[1:])
+            and other.status not in (TaskStatus.NOT_DONE, TaskStatus.REFUSED)
+        ]
+        return later[-1] if later else None
+
     # --- sending ----------------------------------------------------------------------------
 
     def submit(
@@ -148,7 +165,7 @@ class TaskTracker:
             return None
         record.retry_possible = False
         self._changed(record)
-        return self.submit(
+        again = self.submit(
             record.environment,
             record.action,
             record.instance_id,
@@ -156,6 +173,15 @@ class TaskTracker:
             call,
             reveal_password=record.reveal_password,
         )
+        again.first_tried = record.first_started
+        return again
+
+    def drop_retry(self, record: TrackedTask, why: str) -> None:
+        """The operator may no longer resend this one (superseded): say so in its outcome."""
+        if record.retry_possible:
+            record.retry_possible = False
+            record.outcome = f"{record.outcome.removesuffix('; R retries')}; not retried: {why}"
+            self._changed(record)
 
     async def _send_and_follow(
         self,

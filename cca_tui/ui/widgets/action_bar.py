@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.containers import HorizontalScroll
 from textual.message import Message
@@ -9,6 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Button
 
 from cca_tui.ui.actions import ACTIONS, Action, refusal
+from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import safe
 from cca_tui.ui.state import EnvironmentView
 
@@ -17,6 +20,9 @@ class ActionBar(HorizontalScroll):
     DEFAULT_CSS = """
     ActionBar { height: 1; background: $panel; scrollbar-size-horizontal: 0; }
     ActionBar Button { margin: 0 0 0 0; min-width: 0; }
+    /* More than a shade: under 16 colours or NO_COLOR a disabled action is struck through
+       and not bold (Textual's own difference is bold bright white vs bold white). */
+    ActionBar Button:disabled { text-style: strike; }
     """
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
@@ -26,16 +32,18 @@ class ActionBar(HorizontalScroll):
             self.action = action
             super().__init__()
 
-    def __init__(self, *, profile: str, read_only: bool, **kwargs) -> None:
+    def __init__(self, *, profile: str, read_only: bool, keymap: Mapping[str, str] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.keymap: Mapping[str, str] = keymap or {}
         self.profile = profile
         self.read_only = read_only
 
     def compose(self) -> ComposeResult:
         for spec in ACTIONS:
             # Out of the Tab order: each has its key, and Tab should go table <-> detail pane.
+            # The key as the user's keymap has it: the button says what to press.
             button = Button(
-                f"{spec.key} {spec.label}",
+                f"{first_key_text(spec.binding_id, spec.key, self.keymap)} {spec.label}",
                 id=f"action-{spec.action.value}",
                 compact=True,
                 variant="success" if spec.action is Action.CREATE else "default",

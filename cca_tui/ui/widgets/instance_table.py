@@ -87,14 +87,15 @@ class InstanceTable(ScrollView, can_focus=True):
         "instance-table--odd-row",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Cursor up", show=False),
-        Binding("down", "cursor(1)", "Cursor down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,ctrl+home", "first", "First row", show=False),
-        Binding("end,ctrl+end", "last", "Last row", show=False),
-        Binding("left", "scroll_left", "Scroll left", show=False),
-        Binding("right", "scroll_right", "Scroll right", show=False),
+        # j/k/g/G as in vim (and less, k9s); ids for the config file's [keymap].
+        Binding("up,k", "cursor(-1)", "Cursor up", show=False, id="cursor_up"),
+        Binding("down,j", "cursor(1)", "Cursor down", show=False, id="cursor_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="page_down"),
+        Binding("home,ctrl+home,g", "first", "First row", show=False, id="first_row"),
+        Binding("end,ctrl+end,G", "last", "Last row", show=False, id="last_row"),
+        Binding("left", "scroll_left", "Scroll left", show=False, id="scroll_left"),
+        Binding("right", "scroll_right", "Scroll right", show=False, id="scroll_right"),
     ]
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
@@ -303,9 +304,20 @@ class InstanceTable(ScrollView, can_focus=True):
         else:
             row = scroll_y + y - 1
             if row >= len(self._rows):
+                if row == 0 and self._no_match() is not None:
+                    return Strip([Segment(self._no_match() or "", base)]).crop_extend(0, width, base)
                 return Strip.blank(width, base)
             line = self._row_strip(row)
         return line.crop_extend(scroll_x, scroll_x + width, base)
+
+    def _no_match(self) -> str | None:
+        """The line shown instead of an empty table when the filter hides every instance."""
+        view = self.view
+        if view is None or view.rows or not view.instances or not view.is_filtered:
+            return None
+        return (
+            f" No instance matches “{printable(view.filter_text, limit=60)}” ({len(view.instances)} hidden; Esc clears)"
+        )
 
     def _header(self) -> Strip:
         style = self._styles["header"]

@@ -18,12 +18,18 @@ class StatusLine(Static):
     DEFAULT_CSS = """
     StatusLine { height: auto; max-height: 3; background: $primary; color: $text; padding: 0 1; }
     StatusLine.stale { background: $error; }
+    StatusLine.protected { background: $warning-darken-2; text-style: bold; }
+    StatusLine.protected.stale { background: $error; }
     """
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
 
-    def __init__(self, *, profile: str, read_only: bool, warning: str | None, **kwargs) -> None:
+    def __init__(
+        self, *, profile: str, read_only: bool, warning: str | None, protected: bool = False, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
+        self.protected = protected
+        self.set_class(protected, "protected")
         self.profile = profile
         self.read_only = read_only
         self.warning = warning
@@ -59,6 +65,8 @@ class StatusLine(Static):
         now = self.app.clock() if hasattr(self.app, "clock") else datetime.now()
         total = len(view.instances)
         parts = [
+            # First, so a narrow terminal still shows it: every action here asks.
+            *(["⚠ PROTECTED"] if self.protected else []),
             self.profile,
             str(view.ref),
             f"{len(view.rows)}/{total} instances" if view.is_filtered else f"{total} instances",

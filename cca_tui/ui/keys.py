@@ -1,0 +1,33 @@
+"""Key names as the operator reads them, and which keys a binding has once the user's keymap
+(the config file's `[keymap]`, by binding id) is applied. No Textual: the action bar, the
+help screen and the README table share it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# How Textual names some keys, and how an operator reads them.
+KEY_NAMES = {
+    "slash": "/",
+    "question_mark": "?",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
+    "exclamation_mark": "!",
+    "minus": "-",
+    "escape": "Esc",
+}
+
+
+def key_text(key: str) -> str:
+    """ "slash,ctrl+r" -> "/, ctrl+r"."""
+    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in key.split(","))
+
+
+def bound_keys(binding_id: str, default: str, keymap: Mapping[str, str]) -> str:
+    """The keys of a binding: the keymap's for its id, else its own."""
+    return keymap.get(binding_id) or default
+
+
+def first_key_text(binding_id: str, default: str, keymap: Mapping[str, str]) -> str:
+    """The first key of a binding, as shown on a button."""
+    return key_text(bound_keys(binding_id, default, keymap).split(",")[0])

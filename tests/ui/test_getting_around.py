@@ -1,0 +1,149 @@
+"""Getting around: the user's keymap, vim movement, `-` to the previous environment, and the
+filter's `field:value` terms, through the real app on the simulator (Textual pilot)."""
+
+from __future__ import annotations
+
+from app_harness import SIZE, RequestCounter, env_instances, make_app, select, settle, wait_until
+from hostile import screen_text
+from textual.widgets import Button, Footer
+
+from cca_tui.ui.forms import ActionConfirmModal
+from cca_tui.ui.screens.help import HelpScreen
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.instance_table import InstanceTable
+from cca_tui.ui.widgets.task_log import TaskLog
+
+ENV = "compute-on/production"
+
+
+def footer_keys(screen) -> dict[str, str]:
+    """What the footer shows: description -> key as displayed."""
+    footer = screen.query_one(Footer)
+    return {key.description: key.key_display for key in footer.query("FooterKey")}
+
+
+async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim, tmp_path):
+    running = next(i for i in env_instances(sim) if i.state == "Running")
+    app = make_app(sim, tmp_path, environment=ENV, keymap={"toggle_tasks": "T", "stop": "X"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert footer_keys(screen)["Tasks"] == "T"
+        log = screen.query_one(TaskLog)
+        await pilot.press("t")  # the old key does nothing now
+        await pilot.pause()
+        assert not log.has_class("hidden")
+        await pilot.press("T")
+        await pilot.pause()
+        assert log.has_class("hidden")
+        # An action moved: its button says the new key, and the old key sends nothing.
+        assert str(screen.query_one("#action-stop", Button).label) == "X Stop"
+        select(screen, running.id)
+        await settle(app, pilot)
+        counter = RequestCounter(app)
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert isinstance(app.screen, InstanceScreen) and counter.mutations() == []
+        await pilot.press("X")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        help_lines = [" ".join(line.split()) for line in screen_text(app).splitlines()]
+        assert any("X Stop Running" in line for line in help_lines), help_lines
+        assert any("T Show / hide the task log" in line for line in help_lines)
+
+
+async def test_unknown_keymap_id_is_said(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV, keymap={"no_such_binding": "F5"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert any("no_such_binding" in n.message for n in app._notifications)
+
+
+async def test_vim_movement_in_the_table(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(InstanceTable)
+        rows = table.row_ids
+        assert len(rows) >= 3
+        await pilot.press("j", "j")
+        assert table.selected_id == rows[2]
+        await pilot.press("k")
+        assert table.selected_id == rows[1]
+        await pilot.press("G")
+        assert table.selected_id == rows[-1]
+        await pilot.press("g")
+        assert table.selected_id == rows[0]
+
+
+async def test_minus_returns_to_the_previous_environment(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        production = app.screen
+        await pilot.press("ctrl+e")
+        await settle(app, pilot)
+        await pilot.press(*"dev", "enter")
+        await settle(app, pilot)
+        dev = app.screen
+        assert str(dev.ref) == "compute-qc/dev"
+        await pilot.press("minus")
+        await settle(app, pilot)
+        assert app.screen is production
+        await pilot.press("minus")  # and back again, like cd -
+        await settle(app, pilot)
+        assert app.screen is dev
+
+
+async def test_field_value_filters_and_exclusions(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        instances = list(screen.view.instances.values())  # as the API gives them
+        await pilot.press("slash", *"state:running", "enter")
+        await settle(app, pilot)
+        expected = {i.id for i in instances if i.state == "Running"}
+        assert expected and {i.id for i in screen.view.rows} == expected
+        await pilot.press("escape", "slash", *"-state:running", "enter")
+        await settle(app, pilot)
+        assert {i.id for i in screen.view.rows} == {i.id for i in instances if i.state != "Running"}
+        zone = instances[0].zone_name or ""
+        assert zone
+        await pilot.press("escape", "slash", *f"zone:{zone} -state:running", "enter")
+        await settle(app, pilot)
+        assert {i.id for i in screen.view.rows} == {
+            i.id for i in instances if i.zone_name == zone and i.state != "Running"
+        }
+
+
+async def test_no_match_says_so_instead_of_an_empty_table(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"state:nosuchstate", "enter")
+        await settle(app, pilot)
+        assert app.screen.view.rows == []
+        assert "No instance matches “state:nosuchstate”" in screen_text(app)
+
+
+async def test_vim_movement_in_the_picker_table(sim, tmp_path):
+    from textual.widgets import DataTable
+
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(DataTable)
+        await pilot.press("tab")  # from the filter to the table
+        assert app.focused is table
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0

@@ -1,0 +1,113 @@
+"""The command palette (ctrl+p): actions on the selection (disabled ones with their reason),
+jump to an instance by name, switch environment; and hostile names shown as plain text.
+
+What the terminal would receive is checked (hostile.terminal_output), not only the model.
+"""
+
+from __future__ import annotations
+
+from app_harness import SIZE, RequestCounter, env_instances, make_app, select, settle, wait_until
+from hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, shown_as, terminal_output
+from textual.command import CommandPalette
+
+from cca_tui.ui.forms import ActionConfirmModal
+from cca_tui.ui.screens.instances import InstanceScreen
+
+ENV = "compute-on/production"
+# The names that once stopped the app (MarkupError in the palette's worker), one made a live
+# "Destroy q" that quit on a click, one came out styled.
+MARKUP_NAMES = [name for name in HOSTILE if name.startswith("[")]
+
+
+async def open_palette(app, pilot, query: str = "") -> None:
+    await pilot.press("ctrl+p")
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+    if query:
+        await pilot.press(*query)
+
+
+def entries(app) -> list[str]:
+    """The palette's entries as plain text (prompt and help of each)."""
+    palette = app.screen
+    assert isinstance(palette, CommandPalette)
+    option_list = palette.query_one("CommandList")
+    return [str(option_list.get_option_at_index(n).prompt) for n in range(option_list.option_count)]
+
+
+async def test_hostile_names_in_the_palette_are_plain_text(sim, tmp_path):
+    env = sim.world.environment("compute-on", "production")
+    with sim.world.lock:
+        plant_environment(env)
+        targets = list(env.instances.values())[: len(MARKUP_NAMES)]
+        for instance, name in zip(targets, MARKUP_NAMES, strict=True):
+            instance.name = name
+    assert len(targets) == len(MARKUP_NAMES), "every markup name must reach the palette"
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for target in targets:
+            select(app.screen, target.id)
+            await settle(app, pilot)
+            await open_palette(app, pilot)  # discovery: the actions on the selection
+            literal = shown_as(target.name)
+            await wait_until(pilot, lambda literal=literal: any(literal in e for e in entries(app)))
+            assert app.is_running and app.return_code is None
+            assert_terminal_clean(terminal_output(app))
+            drawn = screen_text(app)
+            assert f"Destroy {literal}" in drawn or f"Stop {literal}" in drawn, drawn
+            await pilot.press(*"go to ")  # the jump entries: every hostile name at once
+            await wait_until(pilot, lambda: any(e.startswith("Go to") for e in entries(app)))
+            assert_terminal_clean(terminal_output(app))
+            assert app.is_running and app.return_code is None
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+        assert app.is_running and app.return_code is None
+
+
+async def test_palette_offers_every_action_with_the_reason_when_disabled(sim, tmp_path):
+    running = next(i for i in env_instances(sim) if i.state == "Running")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        select(app.screen, running.id)
+        await settle(app, pilot)
+        counter = RequestCounter(app)
+        await open_palette(app, pilot, "start")
+        await wait_until(pilot, lambda: any(e.startswith(f"Start {running.name}") for e in entries(app)))
+        start = next(e for e in entries(app) if e.startswith(f"Start {running.name}"))
+        assert f"not now: Start needs Stopped; {running.name} is Running" in start
+        await pilot.press("enter")  # chosen anyway: refused with the reason, nothing sent
+        await settle(app, pilot)
+        assert counter.mutations() == []
+        assert any("Start needs Stopped" in n.message for n in app._notifications)
+        # An allowed one takes the key's path: Stop asks first.
+        await open_palette(app, pilot, "stop")
+        await wait_until(pilot, lambda: any(e.startswith(f"Stop {running.name}") for e in entries(app)))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert counter.mutations() == []
+
+
+async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim, tmp_path):
+    instances = sorted(env_instances(sim), key=lambda i: i.name)
+    target = instances[-1]
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        select(screen, instances[0].id)
+        await pilot.press("slash", *instances[0].name, "enter")  # a filter that hides the target
+        await settle(app, pilot)
+        assert target.id not in screen.view.positions
+        await open_palette(app, pilot, f"go to {target.name}")
+        await wait_until(pilot, lambda: any(e.startswith(f"Go to {target.name}") for e in entries(app)))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.view.selected_id == target.id
+        await open_palette(app, pilot, "switch to compute-qc/dev")
+        await wait_until(pilot, lambda: any(e.startswith("Switch to compute-qc/dev") for e in entries(app)))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, InstanceScreen) and str(app.screen.ref) == "compute-qc/dev"
