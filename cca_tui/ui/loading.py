@@ -61,6 +61,11 @@ class _Arrivals:
     def __len__(self) -> int:
         return len(self.arrived)
 
+    @property
+    def handed(self) -> Mapping[str, Instance] | None:
+        """The last mapping handed out, if any was."""
+        return self._handed if self._handed else None
+
     def mapping(self, count: int) -> Mapping[str, Instance]:
         """The first `count` instances received (what had arrived when a batch was made)."""
         if count < len(self.arrived):  # asked late: a snapshot of its own
@@ -196,7 +201,7 @@ class InstanceLoader:
                         # over a growing heap stall the loop for hundreds of milliseconds.
                         gc.freeze()
             public_ips = await ips_task
-            instances = await self._join(seen, public_ips, fresh)
+            instances = await self._join(seen, public_ips, fresh, arrivals.handed)
             self._known, self._handed = seen, instances
             reason = None
             if unreadable:
@@ -231,7 +236,11 @@ class InstanceLoader:
         return read
 
     async def _join(
-        self, entries: dict[str, _Known], public_ips: list[PublicIp] | None, fresh: list[str]
+        self,
+        entries: dict[str, _Known],
+        public_ips: list[PublicIp] | None,
+        fresh: list[str],
+        shown: Mapping[str, Instance] | None = None,
     ) -> dict[str, Instance]:
         """Attach the public IPs; an instance whose row and addresses did not change keeps its
         object. Only the rows parsed in this load and the instances whose addresses changed
@@ -247,7 +256,10 @@ class InstanceLoader:
         else:
             todo = entries.keys()
         started = time.perf_counter()
-        for instance_id in todo:
+        for n, instance_id in enumerate(todo):
+            if n % 256 == 0 and time.perf_counter() - started > SLICE:
+                await asyncio.sleep(0)
+                started = time.perf_counter()
             entry = entries.get(instance_id)
             if entry is None:
                 continue
@@ -263,10 +275,33 @@ class InstanceLoader:
                 entry.joined = entry.parsed
         last = self._handed
         if last is None or everything:
-            return {instance_id: entry.joined for instance_id, entry in entries.items()}
+            return await self._revision_of(last if last is not None else shown, entries)
         changed = [iid for iid in todo if iid in entries and last.get(iid) is not entries[iid].joined]
         arrived = sum(1 for iid in changed if iid not in last)
         departed = [] if len(last) + arrived == len(entries) else list(last.keys() - entries.keys())
         revised: Revised[str] = Revised(last, changed, departed)
         revised.update((instance_id, entry.joined) for instance_id, entry in entries.items())
         return revised
+
+    async def _revision_of(
+        self, last: Mapping[str, Instance] | None, entries: dict[str, _Known]
+    ) -> dict[str, Instance]:
+        """The whole list, built in slices; a `Revised` of `last` (what the screen shows: the
+        last load's list, or the first load's pages so far) found by one walk, in slices too,
+        so that applying it is not a walk through every instance in one piece."""
+        result: dict[str, Instance] = {} if last is None else Revised(last, [], [])
+        changed = result.changed if isinstance(result, Revised) else []
+        started = time.perf_counter()
+        for n, (instance_id, entry) in enumerate(entries.items()):
+            if n % 256 == 0 and time.perf_counter() - started > SLICE:
+                await asyncio.sleep(0)
+                started = time.perf_counter()
+            joined = entry.joined
+            result[instance_id] = joined
+            if last is not None and last.get(instance_id) is not joined:
+                changed.append(instance_id)
+        if isinstance(result, Revised) and last is not None:
+            arrived = sum(1 for iid in changed if iid not in last)
+            if len(last) + arrived != len(entries):
+                result.departed.extend(last.keys() - entries.keys())
+        return result

@@ -167,3 +167,22 @@ async def test_a_refresh_says_what_changed_and_the_index_trusts_it(big_sim) -> N
         for column in COLUMN_KEYS:
             for text in ("", "zz", "web"):
                 assert revised.arrange(text, column, False) == arrange(again.values(), text, column, False)
+
+
+async def test_the_first_load_ends_with_a_revision_of_what_was_shown(big_sim) -> None:
+    """The complete list of a first load says what differs from the pages shown so far (the
+    last page, the instances given their public IPs): applying it walks none of the rest."""
+    from cca_tui.ui.rows import Revised
+
+    async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
+        compute = client.compute(*ENV)
+        shown = None
+        async for batch in InstanceLoader().stream(compute):
+            instances = batch.instances  # as the screen does: each batch when it comes
+            if not batch.complete:
+                shown = instances
+        assert shown is not None and len(shown) < len(instances) == 450
+        assert isinstance(instances, Revised) and instances.base is shown
+        differ = {iid for iid, instance in instances.items() if shown.get(iid) is not instance}
+        assert set(instances.changed) == differ and instances.departed == []
+        assert any(instance.public_ips for instance in instances.values())
