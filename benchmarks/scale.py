@@ -444,7 +444,7 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
         await asyncio.sleep(args.idle)
         result["idle_cpu_pct"] = round((time.process_time() - cpu) / (time.perf_counter() - wall) * 100, 2)
         result["idle_s"] = args.idle
-        interval = getattr(screen, "_interval", None)
+        interval = screen.refresh_interval
         result["refresh_interval_s"] = interval
         gc.collect()
         result["rss_mb"] = rss_mb()
@@ -455,16 +455,20 @@ async def timed_refresh(
     pilot: Any, recorder: Recorder, sim: ChildSim, screen: Any, *, from_scratch: bool = False
 ) -> tuple[float | None, float | None, int]:
     """ctrl+r after 1 % changed: (ms from the last reply to the repaint, longest stall, requests)."""
-    await wait_for(lambda: not getattr(screen, "_loading", False))
+    await wait_for(lambda: not screen.loading_now)
     changed = sim.churn(0.01)
     if from_scratch:
         drop_caches(screen)
     replies_before = len(recorder.replies)
 
+    from cca_tui.fleet.identity import RowKey
+
+    keys = {RowKey(screen.environments[0], i): after for i, after in changed.items()}
+
     def shows(view: Any) -> bool:
         return view.loading is None and all(
-            (view.instances.get(i) is not None and (view.instances[i].name, view.instances[i].state) == after)
-            for i, after in changed.items()
+            (view.instances.get(k) is not None and (view.instances[k].name, view.instances[k].state) == after)
+            for k, after in keys.items()
         )
 
     expected = recorder.expect(shows)
@@ -472,7 +476,7 @@ async def timed_refresh(
     await pilot.press("ctrl+r")
 
     painted = await recorder.painted(expected)
-    await wait_for(lambda: not getattr(screen, "_loading", False))
+    await wait_for(lambda: not screen.loading_now)
     during = [(when, what) for when, what in recorder.replies[replies_before:] if painted is None or when <= painted]
     # The lists of the refresh (instance pages, public IPs); other replies in that time are
     # other widgets' (the detail pane reading the selected instance).
@@ -486,11 +490,11 @@ def drop_caches(screen: Any) -> None:
     from cca_tui.ui.state import EnvironmentView
 
     view = screen.view
-    screen.view = EnvironmentView(view.ref, sort_column=view.sort_column, sort_reverse=view.sort_reverse, loaded=True)
-    for holder in (screen.query_one("InstanceTable"), getattr(screen, "_loader", None)):
-        forget = getattr(holder, "forget", None)
-        if forget is not None:
-            forget()
+    screen.view = EnvironmentView(
+        view.environments, sort_column=view.sort_column, sort_reverse=view.sort_reverse, refreshed=view.refreshed
+    )
+    screen.query_one("InstanceTable").forget()
+    screen.forget_loaded()
 
 
 def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[str, Any]:

@@ -24,7 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="run against an embedded simulator (no account needed)")
     parser.add_argument("--config", type=Path, metavar="PATH", help="config file (default: the user config dir)")
     parser.add_argument("--profile", metavar="NAME", help="profile of the config file to use")
-    parser.add_argument("--env", metavar="SERVICE_CODE/ENV_NAME", help="open this environment directly")
+    parser.add_argument(
+        "--env",
+        metavar="SERVICE_CODE/ENV_NAME",
+        help="open this environment directly; `all`, or a glob ('compute-on/prod*'), opens the matching ones together",
+    )
     parser.add_argument("--refresh", type=float, metavar="SECONDS", help="refresh interval of the instance table")
     parser.add_argument("--api-url", metavar="URL", help="API base URL (default https://api.cloud.ca/v1)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -95,8 +99,9 @@ def _send_simulator_logs_to_file() -> None:
 def run_app(args: argparse.Namespace) -> int:
     from cca_tui.config import ConfigError, Settings, StateStore, load_settings, parse_environment_ref
     from cca_tui.config.value_checks import check_refresh_interval
+    from cca_tui.fleet.scope import is_pattern
 
-    if args.env is not None:
+    if args.env is not None and not (is_pattern(args.env) and args.env.isprintable()):
         try:
             parse_environment_ref(args.env)
         except ValueError as exc:

@@ -94,6 +94,12 @@ async def show_destroy_confirm(pilot) -> None:
     await settle(pilot)
 
 
+async def show_fleet(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("down", "down")
+    await settle(pilot)
+
+
 async def show_protected_stop(pilot) -> None:
     """A protected environment: the banner in the status line, and `x` asking first."""
     await show_instances(pilot)
@@ -107,6 +113,7 @@ SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "instances": (ENVIRONMENT, show_instances),
     "create_form": (ENVIRONMENT, show_create_form),
     "destroy_confirm": (ENVIRONMENT, show_destroy_confirm),
+    "fleet": ("all", show_fleet),
     "protected_stop": (ENVIRONMENT, show_protected_stop),
 }
 # Settings a scene needs beyond the demo profile's.

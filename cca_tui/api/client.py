@@ -389,6 +389,11 @@ class ComputeScope:
         """The pages of one entity's list as they arrive (see CloudCAClient.iter_pages)."""
         return self.client.iter_pages(model, self._path(entity), self.client._org_params(filters))
 
+    def iter_raw_pages(self, entity: str, **filters: Any) -> AsyncGenerator[RawPage, None]:
+        """The pages of one entity's list as they arrive, rows unparsed: for a caller that
+        parses them itself (the instance loader reuses the rows that did not change)."""
+        return self.client.http.iter_pages(self._path(entity), self.client._org_params(filters))
+
     async def _get(self, model: type[M], entity: str, entity_id: str) -> M:
         path = self._path(entity, entity_id)
         data = await self.client.http.get_data(path, self.client._org_params())

@@ -7,6 +7,7 @@ new field on the server must never break an operator's screen.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from enum import StrEnum
 from typing import Any
 
@@ -181,6 +182,12 @@ class Instance(ApiModel):
     ssh_key_name: str | None = None
     public_key: str | None = None
     password: str | None = None
+
+    @property
+    def key(self) -> Hashable:
+        """What tells this instance apart in a list: its id. A fleet's rows add the environment
+        they live in (cca_tui.fleet.identity.LocatedInstance)."""
+        return self.id
 
 
 class Template(ApiModel):

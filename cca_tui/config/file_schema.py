@@ -9,7 +9,7 @@ message (see validation_messages.py), which keeps the documentation of a key
 and the error about it in one place.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -86,6 +86,13 @@ class ProfileConfig(_FileModel):
         None,
         min_length=1,
         description='the organization id as a string, e.g. org_id = "a1b2c3"',
+    )
+    watch: list[Literal["error", "gone", "left-running"]] = Field(
+        ["error", "gone", "left-running"],
+        description=(
+            'which changes made outside cca-tui are announced: any of "error", "gone", "left-running", '
+            'e.g. watch = ["error"] (watch = [] turns it off)'
+        ),
     )
     confirm: Annotated[list[str], AfterValidator(check_confirm_actions)] = Field(
         default_factory=lambda: list(DEFAULT_CONFIRM),

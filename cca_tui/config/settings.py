@@ -46,6 +46,8 @@ class Settings(BaseModel):
     verify_tls: bool = True
     allow_insecure_http: bool = False  # the profile opted in to plain http to a remote host
     org_id: str | None = None
+    # Changes made outside cca-tui that are announced (cca_tui/fleet/watching.py); () is off.
+    watch: tuple[str, ...] = ("error", "gone", "left-running")
     # Actions sent without a form that ask first (operation names); see config.example.toml.
     confirm: tuple[str, ...] = DEFAULT_CONFIRM
     # Environment name patterns where every mutation asks and destroy/purge need the name.
@@ -110,6 +112,7 @@ def load_settings(
         verify_tls=chosen.verify_tls,
         allow_insecure_http=chosen.allow_insecure_http,
         org_id=chosen.org_id,
+        watch=tuple(dict.fromkeys(chosen.watch)),
         confirm=tuple(chosen.confirm),
         protected_environments=tuple(chosen.protected_environments),
         keymap=dict(loaded.content.keymap),

@@ -31,7 +31,7 @@ def describe_validation_error(path: Path, error: ValidationError) -> str:
 def dotted_key(loc: tuple[Any, ...]) -> str:
     """("profiles", "my prod", "api_url") -> 'profiles."my prod".api_url', as TOML spells it."""
     return ".".join(
-        part if _BARE_KEY.fullmatch(str(part)) else '"' + escape_controls(str(part)).replace('"', '\\"') + '"'
+        str(part) if _BARE_KEY.fullmatch(str(part)) else '"' + escape_controls(str(part)).replace('"', '\\"') + '"'
         for part in loc
     )
 

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from cca_tui.api.models import InstanceState
+
+if TYPE_CHECKING:
+    from cca_tui.ui.state import EnvironmentView
 
 RUNNING, STOPPED, ERROR, DESTROYED = (
     InstanceState.RUNNING,
@@ -213,3 +217,25 @@ def refusal(
     if instance_state in spec.allowed:
         return None
     return f"{spec.long_label} needs {' or '.join(spec.allowed)}; {instance_name} is {instance_state}"
+
+
+def selection_refusal(spec: ActionSpec, view: EnvironmentView, *, read_only: bool, profile: str) -> str | None:
+    """Why this action can't be taken on the view's selected row now; None when it can.
+
+    The one place availability is decided: the key bindings, the action bar, the command
+    palette and the app all ask here (or `availability`, for every action at once).
+    """
+    instance = view.selected
+    return refusal(
+        spec,
+        instance.state if instance else None,
+        instance.name if instance else None,
+        read_only=read_only,
+        profile=profile,
+        busy_with=view.busy.get(instance.key) if instance else None,
+    )
+
+
+def availability(view: EnvironmentView, *, read_only: bool, profile: str) -> dict[Action, str | None]:
+    """Every action's refusal for the view's selection (None: allowed)."""
+    return {spec.action: selection_refusal(spec, view, read_only=read_only, profile=profile) for spec in ACTIONS}

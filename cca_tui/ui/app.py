@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -16,9 +17,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from cca_tui.api.client import CloudCAClient
+from cca_tui.api.client import CloudCAClient, ComputeScope
+from cca_tui.api.errors import AuthError, CloudCAError
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
+from cca_tui.fleet.identity import EnvironmentRef, RowKey
+from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
+from cca_tui.ui.environments import join_environments
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.palette import InstancePalette
 from cca_tui.ui.safe_text import printable
@@ -26,7 +31,6 @@ from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
-from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
@@ -37,10 +41,10 @@ def crash_log_path() -> Path:
     return platformdirs.user_log_path("cca-tui") / "crash.log"
 
 
-def environment_screen_name(service_code: str, environment_name: str) -> str:
+def environment_screen_name(environments: Sequence[EnvironmentRef]) -> str:
     """The installed screen's name: any environment name, and ("x", "a/b") and ("x/a", "b")
     stay apart (a plain "code/name" would give both the same screen)."""
-    return "environment:" + json.dumps([service_code, environment_name])
+    return "environment:" + json.dumps([[env.service_code, env.name] for env in environments])
 
 
 def known_binding_ids() -> set[str]:
@@ -107,9 +111,12 @@ class CcaApp(App):
                 transport=transport,
             )
         self.safety = SafetyPolicy(frozenset(settings.confirm), settings.protected_environments)
-        self._environment: tuple[str, str] | None = None
-        # The environment shown before the current one: `-` goes back to it, like `cd -`.
-        self._previous_environment: tuple[str, str] | None = None
+        # The environments of the screen last opened, and of the one before it (`-` goes
+        # back to it, like `cd -`).
+        self._environments: tuple[EnvironmentRef, ...] | None = None
+        self._previous_environments: tuple[EnvironmentRef, ...] | None = None
+        # The app's data layer: one compute scope per environment, looked up by the rows.
+        self._scopes: dict[EnvironmentRef, ComputeScope] = {}
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
@@ -132,6 +139,13 @@ class CcaApp(App):
             raise RuntimeError("no API client: the key screen should be showing")
         return self.client
 
+    def compute_for(self, environment: EnvironmentRef) -> ComputeScope:
+        """The compute scope of an environment: where a row's actions and details go."""
+        scope = self._scopes.get(environment)
+        if scope is None:
+            scope = self._scopes[environment] = self.api.compute(environment.service_code, environment.name)
+        return scope
+
     @property
     def tasks(self) -> TaskTracker:
         if self.tracker is None:
@@ -144,6 +158,8 @@ class CcaApp(App):
             self.tracker.resume_journaled()
         if self.client is None:
             self.show_key_problem(self.settings.api_key_problem or "No API key is set.")
+        elif self.initial_environment and is_pattern(self.initial_environment):
+            self.open_matching(self.initial_environment)
         elif self.initial_environment and "/" in self.initial_environment:
             code, _, name = self.initial_environment.partition("/")
             self.open_environment(code, name)
@@ -184,34 +200,68 @@ class CcaApp(App):
     def show_picker(self) -> None:
         if isinstance(self.screen, PickerScreen):
             return
-        if self._environment is not None:
-            preselect: str | None = "/".join(self._environment)
+        if self._environments is not None:
+            preselect: str | None = str(self._environments[0]) if len(self._environments) == 1 else ALL
         else:
             preselect = self.state.last_environment(self.settings.profile_name)
         self.push_screen(PickerScreen(preselect=preselect))
 
     @property
     def has_environment(self) -> bool:
-        return self._environment is not None
+        return self._environments is not None
 
     def open_environment(self, service_code: str, environment_name: str) -> None:
-        ref = f"{service_code}/{environment_name}"
-        if self._environment is not None and self._environment != (service_code, environment_name):
-            self._previous_environment = self._environment
-        self._environment = (service_code, environment_name)
-        self.state.remember_environment(self.settings.profile_name, ref)
-        name = environment_screen_name(service_code, environment_name)
+        self.open_environments([EnvironmentRef(service_code, environment_name)])
+
+    def open_environments(self, environments: Sequence[EnvironmentRef], *, remember: str | None = None) -> None:
+        """One table of these environments' instances (one environment: a fleet of one)."""
+        refs = tuple(dict.fromkeys(environments))
+        if self._environments is not None and self._environments != refs:
+            self._previous_environments = self._environments
+        self._environments = refs
+        if remember is not None or len(refs) == 1:
+            self.state.remember_environment(self.settings.profile_name, remember or str(refs[0]))
+        name = environment_screen_name(refs)
         if not self.is_screen_installed(name):
-            self.install_screen(InstanceScreen(service_code, environment_name), name=name)
+            self.install_screen(InstanceScreen(refs), name=name)
         self._clear_stack()
         self.push_screen(name)
 
+    def open_matching(self, pattern: str) -> None:
+        """`--env all` or a glob: the environments the key can see that match, together."""
+        self.run_worker(self._open_matching(pattern), group="environments", exit_on_error=False)
+
+    async def _open_matching(self, pattern: str) -> None:
+        try:
+            environments, connections = await asyncio.gather(
+                self.api.list_environments(), self.api.list_service_connections()
+            )
+        except AuthError as exc:
+            if self.key_refused(exc.status):
+                self.show_key_problem(describe_error(exc))
+                return
+            self.notify(describe_error(exc), title="Environments", severity="error", markup=False)
+            self.show_picker()
+            return
+        except CloudCAError as exc:
+            self.notify(describe_error(exc), title="Environments", severity="error", markup=False)
+            self.show_picker()
+            return
+        self.key_confirmed = True
+        choices = join_environments(environments, connections)
+        refs = matching_environments((EnvironmentRef(c.service_code, c.name) for c in choices), pattern)
+        if not refs:
+            self.notify(printable(f"No environment matches {pattern}"), severity="warning", markup=False)
+            self.show_picker()
+            return
+        self.open_environments(refs)
+
     def open_previous_environment(self) -> None:
         """`-`: back to the environment shown before this one (and again: to and fro)."""
-        if self._previous_environment is None:
+        if self._previous_environments is None:
             self.notify("No previous environment yet", severity="information")
             return
-        self.open_environment(*self._previous_environment)
+        self.open_environments(self._previous_environments)
 
     def environment_screens(self) -> list[InstanceScreen]:
         return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]
@@ -228,15 +278,18 @@ class CcaApp(App):
     # --- tasks ----------------------------------------------------------------------------
 
     def _task_changed(self, record: TrackedTask) -> None:
-        """The tracker's news: to the environment's screen, and a notification at the end."""
+        """The tracker's news: a frozen snapshot to the screens showing its environment, and
+        a notification naming the environment at the end."""
+        row = record.snapshot()
         for screen in self.environment_screens():
-            screen.post_message(TaskChanged(record))
+            if record.environment in screen.environments:
+                screen.post_message(TaskChanged(row))
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
         if notice is not None and record.ended is not None:
             severity, timeout = notice
             self.notify(
                 printable(f"{record.status}: {record.outcome}", limit=300),
-                title=printable(f"{record.label} {record.instance_name}", limit=60),
+                title=printable(f"{record.label} {record.instance_name} ({record.environment})", limit=80),
                 severity=severity,  # type: ignore[arg-type]
                 timeout=timeout,
                 markup=False,
@@ -275,20 +328,26 @@ class CcaApp(App):
         yield from super().get_system_commands(screen)
         if self.client is not None:
             yield SystemCommand("Switch environment", "Choose another environment", self.show_picker)
+            yield SystemCommand(
+                "All environments", "Every environment the key can see, in one table", lambda: self.open_matching(ALL)
+            )
         if isinstance(screen, InstanceScreen):
             yield SystemCommand("Refresh instances", "Reload the instance list now", screen.action_refresh)
             yield SystemCommand("New instance", "Open the create-instance form", lambda: screen.action_act("create"))
         # The entries that quote server text (actions on the selection, instances,
         # environments) come from InstancePalette, as plain Text: SystemCommand reads markup.
 
-    def show_instance(self, ref: EnvironmentRef, instance_id: str) -> None:
-        """The palette's jump: open the instance's environment and put the cursor on it (the
-        filter is cleared when it hides the instance)."""
-        if self._environment != (ref.service_code, ref.name):
-            self.open_environment(ref.service_code, ref.name)
-        screen = self.get_screen(environment_screen_name(ref.service_code, ref.name))
+    def show_instance(self, key: Hashable) -> None:
+        """The palette's jump: show the row (its environment's screen unless the current one
+        shows it) and put the cursor on it (the filter is cleared when it hides the row)."""
+        if not isinstance(key, RowKey):
+            return  # every row the app loads is keyed by environment and id
+        current = self.screen if isinstance(self.screen, InstanceScreen) else None
+        if current is None or key.environment not in current.environments:
+            self.open_environment(key.environment.service_code, key.environment.name)
+        screen = self.screen
         if isinstance(screen, InstanceScreen):
-            screen.show_instance(instance_id)
+            screen.show_instance(key)
 
     # --- last line of defence -----------------------------------------------------------
 

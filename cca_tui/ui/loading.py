@@ -20,7 +20,7 @@ import contextlib
 import gc
 import itertools
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
-from cca_tui.api.transport import RawPage
+from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
 from cca_tui.ui.rows import Grown, Revised
 
 # The longest the loader holds the event loop between two yields (seconds).
@@ -45,12 +45,12 @@ class _Arrivals:
     since (a `Grown`: the next row index extends the previous one), unless a row came twice."""
 
     def __init__(self) -> None:
-        self.arrived: dict[str, Instance] = {}
-        self._handed: Mapping[str, Instance] = {}
-        self._since: list[tuple[str, Instance]] = []
+        self.arrived: dict[Hashable, Instance] = {}
+        self._handed: Mapping[Hashable, Instance] = {}
+        self._since: list[tuple[Hashable, Instance]] = []
         self._replaced = False
 
-    def add(self, instance_id: str, instance: Instance) -> None:
+    def add(self, instance_id: Hashable, instance: Instance) -> None:
         before = self.arrived.get(instance_id)
         if before is None:
             self._since.append((instance_id, instance))
@@ -62,11 +62,11 @@ class _Arrivals:
         return len(self.arrived)
 
     @property
-    def handed(self) -> Mapping[str, Instance] | None:
+    def handed(self) -> Mapping[Hashable, Instance] | None:
         """The last mapping handed out, if any was."""
         return self._handed if self._handed else None
 
-    def mapping(self, count: int) -> Mapping[str, Instance]:
+    def mapping(self, count: int) -> Mapping[Hashable, Instance]:
         """The first `count` instances received (what had arrived when a batch was made)."""
         if count < len(self.arrived):  # asked late: a snapshot of its own
             return dict(itertools.islice(self.arrived.items(), count))
@@ -82,14 +82,14 @@ class _Arrivals:
 class Batch:
     """What a load has so far: every instance received by id (page order), and whether that is all."""
 
-    _instances: Mapping[str, Instance] | tuple[_Arrivals, int]
+    _instances: Mapping[Hashable, Instance] | tuple[_Arrivals, int]
     received: int
     total: int | None
     complete: bool
     unreadable: str | None = None
 
     @property
-    def instances(self) -> Mapping[str, Instance]:
+    def instances(self) -> Mapping[Hashable, Instance]:
         if isinstance(self._instances, tuple):
             arrivals, count = self._instances
             return arrivals.mapping(count)
@@ -141,14 +141,6 @@ def keep_long_lived() -> None:
 # --- pages as they arrive -------------------------------------------------------------------
 
 
-def raw_pages(compute: ComputeScope, entity: str) -> AsyncGenerator[RawPage, None]:
-    """The pages of one list as they arrive, rows unparsed (parsed here, in slices, reusing
-    the rows that did not change). The client's page iterator does the fetching: page 1
-    first, then the others several at a time, within its deadline and its page, byte and
-    row caps (a server that never stops paging or drips its reply ends as ListIncomplete)."""
-    return compute.client.http.iter_pages(compute._path(entity), compute.client._org_params())
-
-
 @dataclass
 class _Known:
     raw: Any  # the row as the server sent it
@@ -158,14 +150,20 @@ class _Known:
 
 @dataclass
 class InstanceLoader:
-    """Loads one environment's instances, again and again, reusing what did not change."""
+    """Loads one environment's instances, again and again, reusing what did not change.
 
+    Its instances are `LocatedInstance`s of `environment` (keyed by environment and id)."""
+
+    environment: EnvironmentRef
     _known: dict[str, _Known] = field(default_factory=dict)
     # The public IPs of the last load by instance (None: not known).
     _grouped: dict[str, list[InstancePublicIp]] | None = None
 
     # The complete list the last load handed out (what the next one is a revision of).
-    _handed: Mapping[str, Instance] | None = None
+    _handed: Mapping[Hashable, Instance] | None = None
+
+    def __post_init__(self) -> None:
+        self._context = {"environment": self.environment}
 
     def forget(self) -> None:
         """Parse everything again on the next load (benchmarks: the cost of a load from scratch)."""
@@ -187,13 +185,13 @@ class InstanceLoader:
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
             received = 0
             total: int | None = None
-            async with contextlib.aclosing(raw_pages(compute, "instances")) as pages:
+            async with contextlib.aclosing(compute.iter_raw_pages("instances")) as pages:
                 async for page in pages:
                     total = page.total
                     received += len(page.rows)
                     for entry in await self._read(page.rows, known, unreadable, fresh):
                         seen[entry.parsed.id] = entry
-                        arrivals.add(entry.parsed.id, entry.joined)
+                        arrivals.add(entry.joined.key, entry.joined)
                     if total is None or received < total:
                         yield Batch((arrivals, len(arrivals)), received, total, complete=False)
                         # What the pages made so far lives as long as the load: out of the
@@ -223,7 +221,7 @@ class InstanceLoader:
                 read.append(before)
                 continue
             try:
-                parsed = Instance.model_validate(row)
+                parsed = LocatedInstance.model_validate(row, context=self._context)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 unreadable.append(f"{'.'.join(str(p) for p in first['loc']) or 'row'}: {first['msg']}")
@@ -240,8 +238,8 @@ class InstanceLoader:
         entries: dict[str, _Known],
         public_ips: list[PublicIp] | None,
         fresh: list[str],
-        shown: Mapping[str, Instance] | None = None,
-    ) -> dict[str, Instance]:
+        shown: Mapping[Hashable, Instance] | None = None,
+    ) -> dict[Hashable, Instance]:
         """Attach the public IPs; an instance whose row and addresses did not change keeps its
         object. Only the rows parsed in this load and the instances whose addresses changed
         are looked at (the addresses are compared by instance, a few hundred at most). When
@@ -276,32 +274,40 @@ class InstanceLoader:
         last = self._handed
         if last is None or everything:
             return await self._revision_of(last if last is not None else shown, entries)
-        changed = [iid for iid in todo if iid in entries and last.get(iid) is not entries[iid].joined]
-        arrived = sum(1 for iid in changed if iid not in last)
-        departed = [] if len(last) + arrived == len(entries) else list(last.keys() - entries.keys())
-        revised: Revised[str] = Revised(last, changed, departed)
-        revised.update((instance_id, entry.joined) for instance_id, entry in entries.items())
+        changed: list[Hashable] = []
+        for instance_id in todo:
+            entry = entries.get(instance_id)
+            if entry is not None and last.get(entry.joined.key) is not entry.joined:
+                changed.append(entry.joined.key)
+        revised: Revised[Hashable] = Revised(last, changed, _departed(last, changed, entries))
+        revised.update((entry.joined.key, entry.joined) for entry in entries.values())
         return revised
 
     async def _revision_of(
-        self, last: Mapping[str, Instance] | None, entries: dict[str, _Known]
-    ) -> dict[str, Instance]:
+        self, last: Mapping[Hashable, Instance] | None, entries: dict[str, _Known]
+    ) -> dict[Hashable, Instance]:
         """The whole list, built in slices; a `Revised` of `last` (what the screen shows: the
         last load's list, or the first load's pages so far) found by one walk, in slices too,
         so that applying it is not a walk through every instance in one piece."""
-        result: dict[str, Instance] = {} if last is None else Revised(last, [], [])
+        result: dict[Hashable, Instance] = {} if last is None else Revised(last, [], [])
         changed = result.changed if isinstance(result, Revised) else []
         started = time.perf_counter()
-        for n, (instance_id, entry) in enumerate(entries.items()):
+        for n, entry in enumerate(entries.values()):
             if n % 256 == 0 and time.perf_counter() - started > SLICE:
                 await asyncio.sleep(0)
                 started = time.perf_counter()
             joined = entry.joined
-            result[instance_id] = joined
-            if last is not None and last.get(instance_id) is not joined:
-                changed.append(instance_id)
+            result[joined.key] = joined
+            if last is not None and last.get(joined.key) is not joined:
+                changed.append(joined.key)
         if isinstance(result, Revised) and last is not None:
-            arrived = sum(1 for iid in changed if iid not in last)
-            if len(last) + arrived != len(entries):
-                result.departed.extend(last.keys() - entries.keys())
+            result.departed.extend(_departed(last, changed, entries))
         return result
+
+
+def _departed(last: Mapping[Hashable, Instance], changed: list[Hashable], entries: dict[str, _Known]) -> list[Hashable]:
+    """The keys of `last` no longer listed (none, most of the time: counted, not looked for)."""
+    arrived = sum(1 for key in changed if key not in last)
+    if len(last) + arrived == len(entries):
+        return []
+    return list(last.keys() - {entry.joined.key for entry in entries.values()})

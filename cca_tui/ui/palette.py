@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from cca_tui.fleet.identity import environment_of, environment_text
 from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.keys import first_key_text
@@ -97,9 +98,12 @@ class InstancePalette(Provider):
         for screen in screens:
             here = screen is current
             for instance in screen.view.instances.values():
-                where = "" if here else f"  in {screen.ref}"
+                # Where it lives, unless the current screen shows it and only its environment.
+                where = (
+                    "" if here and not screen.view.is_fleet else f"  in {environment_text(environment_of(instance))}"
+                )
                 prompt = plain(f"Go to {printable(instance.name, limit=NAME_LIMIT)}", (where, "dim"))
-                yield instance.name, prompt, partial(self.cca.show_instance, screen.ref, instance.id)
+                yield instance.name, prompt, partial(self.cca.show_instance, instance.key)
 
     def _switches(self) -> Iterator[tuple[str, Text, Callable[[], object]]]:
         for choice in self._environments:

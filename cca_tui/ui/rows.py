@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
+from cca_tui.fleet.identity import environment_of, environment_text
 from cca_tui.ui.filter_query import compile_query, is_plain
 from cca_tui.ui.format import public_ips_text, size_text
 
@@ -42,14 +43,25 @@ COLUMNS: tuple[Column, ...] = (
     Column("zone", "Zone", lambda i: i.zone_name or ""),
     Column("network", "Network", lambda i: i.network_name or ""),
 )
+# Shown first in a view of several environments: where each row lives.
+ENVIRONMENT_COLUMN = Column("env", "Environment", lambda i: environment_text(environment_of(i)))
 COLUMN_KEYS = tuple(column.key for column in COLUMNS)
-COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+COLUMN_BY_KEY = {column.key: column for column in (*COLUMNS, ENVIRONMENT_COLUMN)}
+FLEET_COLUMNS = (ENVIRONMENT_COLUMN, *COLUMNS)
+FLEET_COLUMN_KEYS = tuple(column.key for column in FLEET_COLUMNS)
+# What `field:value` filter terms can name: every column, the environment included.
+FILTER_COLUMNS = (*COLUMNS, ENVIRONMENT_COLUMN)
+
+
+def columns_for(fleet: bool) -> tuple[Column, ...]:
+    """The table's columns: a view of several environments adds where each row lives."""
+    return FLEET_COLUMNS if fleet else COLUMNS
 
 
 def matches(instance: Instance, query: str) -> bool:
-    """`/` filter: name, state, or any IP contains the query (case-insensitive); `field:value`
-    and `-` terms as filter_query.py says."""
-    return not query or compile_query(query, COLUMNS)(instance, haystack(instance))
+    """`/` filter: name, state, any IP, or the environment contains the query (case-insensitive);
+    `field:value` and `-` terms as filter_query.py says (`env:` too)."""
+    return not query or compile_query(query, FILTER_COLUMNS)(instance, haystack(instance))
 
 
 def arrange(instances: Iterable[Instance], filter_text: str, sort_column: str, reverse: bool) -> list[Instance]:
@@ -64,15 +76,23 @@ def arrange(instances: Iterable[Instance], filter_text: str, sort_column: str, r
 
 def haystack(instance: Instance) -> str:
     """What the `/` filter searches in one instance, lowercased once: the fields `matches`
-    reads, joined by a character no one types."""
+    reads (and the environment a fleet's row lives in), joined by a character no one types."""
+    environment = environment_of(instance)
     return "\x00".join(
-        (instance.name, instance.state, instance.ip_address or "", public_ips_text(instance.public_ips))
+        (
+            instance.name,
+            instance.state,
+            instance.ip_address or "",
+            public_ips_text(instance.public_ips),
+            environment_text(environment) if environment is not None else "",
+        )
     ).lower()
 
 
-def tie_key(instance: Instance) -> tuple[str, str]:
-    """Rows equal in the sorted column are in name order (then id: the order is total)."""
-    return (instance.name.lower(), instance.id)
+def tie_key(instance: Instance) -> tuple[str, Hashable]:
+    """Rows equal in the sorted column are in name order (then key, environment and id:
+    the order is total)."""
+    return (instance.name.lower(), instance.key)
 
 
 def sort_key(column: Column, instance: Instance) -> object:
@@ -157,14 +177,14 @@ class RowIndex:
         "transitional",
     )
 
-    def __init__(self, instances: Mapping[str, Instance], previous: RowIndex | None = None) -> None:
+    def __init__(self, instances: Mapping[Hashable, Instance], previous: RowIndex | None = None) -> None:
         self.instances = instances
-        self._keys: dict[str, dict[str, _Entry]] = {}
+        self._keys: dict[str, dict[Hashable, _Entry]] = {}
         self._orders: dict[tuple[str, bool], tuple[list[Instance], list[str]]] = {}
-        self.base: Mapping[str, Instance] | None = None
-        self.changed: list[str] | None = None
-        self.departed: list[str] = []
-        self._pending: tuple[RowIndex, list[str], list[str]] | None = None
+        self.base: Mapping[Hashable, Instance] | None = None
+        self.changed: list[Hashable] | None = None
+        self.departed: list[Hashable] = []
+        self._pending: tuple[RowIndex, list[Hashable], list[Hashable]] | None = None
         # The tie keys of the name order, in that order (for bisection), once needed.
         self._name_keys: list[Any] | None = None
         if previous is not None and isinstance(instances, Grown) and instances.base is previous.instances:
@@ -255,10 +275,10 @@ class RowIndex:
         """The tie keys of the name order `order`, in its order."""
         if self._name_keys is None or len(self._name_keys) != len(order):
             ties = self._column_keys(None)
-            self._name_keys = [ties[instance.id][1] for instance in order]
+            self._name_keys = [ties[instance.key][1] for instance in order]
         return self._name_keys
 
-    def _column_keys(self, column: Column | None) -> dict[str, _Entry]:
+    def _column_keys(self, column: Column | None) -> dict[Hashable, _Entry]:
         """Each instance's sort key for `column` (None: the tie-break key)."""
         name = column.key if column is not None else ""
         keys = self._keys.get(name)
@@ -274,14 +294,14 @@ class RowIndex:
         the column's key (descending if reversed) then the tie key (always ascending), a total
         order: an instance of the order is found at its own place."""
         ties = self._column_keys(None)
-        tie = ties[instance.id][1]
+        tie = ties[instance.key][1]
         by_name = name == COLUMNS[0].key and not reverse
         keys = ties if by_name else self._column_keys(COLUMN_BY_KEY[name])
-        key = keys[instance.id][1]
+        key = keys[instance.key][1]
         low, high = 0, len(order)
         while low < high:
             middle = (low + high) // 2
-            other = order[middle].id
+            other = order[middle].key
             other_key = keys[other][1]
             if by_name or other_key == key:
                 before = ties[other][1] < tie  # type: ignore[operator]
@@ -302,8 +322,8 @@ class RowIndex:
         reverse: bool,
         order: list[Instance],
         texts: list[str],
-        gone: list[str],
-        changed: list[str],
+        gone: list[Hashable],
+        changed: list[Hashable],
     ) -> tuple[list[Instance], list[str]]:
         """The previous order without the changed and departed, the changed put back in
         place: each found and placed by bisection, so only the copies are O(n), in C."""
@@ -327,7 +347,11 @@ class RowIndex:
         return order, texts
 
     def _patched_name_order(
-        self, previous: RowIndex, earlier: tuple[list[Instance], list[str]], gone: list[str], changed: list[str]
+        self,
+        previous: RowIndex,
+        earlier: tuple[list[Instance], list[str]],
+        gone: list[Hashable],
+        changed: list[Hashable],
     ) -> tuple[list[Instance], list[str]]:
         """The name order patched as `_patched` does, found by C-level bisection in the list
         of its keys and rebuilt by slice copies: a 1 % refresh of 100,000 is a few passes of
@@ -380,9 +404,9 @@ class RowIndex:
                 return found
         if column is COLUMNS[0] and not reverse:
             ties = self._column_keys(None)
-            ordered = sorted(self.instances.values(), key=lambda i: ties[i.id][1])  # type: ignore[arg-type, return-value]
+            ordered = sorted(self.instances.values(), key=lambda i: ties[i.key][1])  # type: ignore[arg-type, return-value]
             haystacks = self._haystacks
-            found = (ordered, [haystacks[i.id][1] for i in ordered])
+            found = (ordered, [haystacks[i.key][1] for i in ordered])
         else:
             # From the name order: a stable sort by the column keeps it for equal keys.
             base, base_texts = self._order(COLUMNS[0], False)
@@ -390,19 +414,19 @@ class RowIndex:
             if keys is None:  # computed in the order they are needed: one pass, no lookups
                 make = _key_maker(column)
                 values = [make(instance) for instance in base]
-                ids = [instance.id for instance in base]
+                ids = [instance.key for instance in base]
                 self._keys[column.key] = dict(zip(ids, zip(base, values, strict=True), strict=True))
             else:
-                values = [keys[instance.id][1] for instance in base]
+                values = [keys[instance.key][1] for instance in base]
             places = sorted(range(len(base)), key=values.__getitem__, reverse=reverse)  # type: ignore[arg-type]
             found = ([base[n] for n in places], [base_texts[n] for n in places])
         self._orders[(column.key, reverse)] = found
         return found
 
-    def row_of(self, rows: Sequence[Instance], instance_id: str, sort_column: str, reverse: bool) -> int | None:
+    def row_of(self, rows: Sequence[Instance], key: Hashable, sort_column: str, reverse: bool) -> int | None:
         """Where an instance is in `rows` (what `arrange` gave for this sort), None if not
         there: found by bisection, not by a walk through the rows."""
-        instance = self.instances.get(instance_id)
+        instance = self.instances.get(key)
         if instance is None:
             return None
         position = self._locate(rows, instance, COLUMN_BY_KEY.get(sort_column, COLUMNS[0]).key, reverse)
@@ -414,14 +438,14 @@ class RowIndex:
         if not filter_text:
             return list(ordered)
         if not is_plain(filter_text):  # field:value or several terms (filter_query.py)
-            holds = compile_query(filter_text, COLUMNS)
+            holds = compile_query(filter_text, FILTER_COLUMNS)
             return [instance for instance, text in zip(ordered, haystacks, strict=True) if holds(instance, text)]
         needle = filter_text.lower()
         return [instance for instance, text in zip(ordered, haystacks, strict=True) if needle in text]
 
 
 def _merge_in(
-    order: list[Instance], texts: list[str], keys: list[Any], arrivals: list[tuple[Any, str]], index: RowIndex
+    order: list[Instance], texts: list[str], keys: list[Any], arrivals: list[tuple[Any, Hashable]], index: RowIndex
 ) -> tuple[list[Instance], list[str], list[Any]]:
     """`order` (sorted by `keys`, with its haystacks `texts`) with the instances of
     `arrivals` ((key, id), sorted) put in place: each found by bisection in C, the lists

@@ -1,7 +1,9 @@
-"""One environment's state as the instance screen shows it: the single place it lives.
+"""The fleet's state as the instance screen shows it: the single place it lives.
 
-`EnvironmentView` is an immutable snapshot: instances, the visible rows in order, filter and
-sort, selection, instances busy with an action of ours, freshness. Every change makes a new
+`EnvironmentView` is an immutable snapshot of one or more environments (one environment is a
+fleet of one): instances keyed by their row key (`Instance.key`: environment and id for the
+loaders' `LocatedInstance`s), the visible rows in order, filter and sort, selection, instances
+busy with an action of ours, rows marked by watching, freshness per environment. Every change makes a new
 snapshot through one of its `with_*` methods; the screen holds the current one in a reactive
 and its widgets follow it through `data_bind` (each widget's `watch_view` looks at the fields
 it shows). Nothing here imports Textual, so the transitions are tested as plain functions.
@@ -10,22 +12,16 @@ it shows). Nothing here imports Textual, so the transitions are tested as plain 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
+from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.ui.rows import COLUMN_BY_KEY, RowIndex, matches
 
-
-@dataclass(frozen=True)
-class EnvironmentRef:
-    service_code: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.service_code}/{self.name}"
+__all__ = ["EnvironmentRef", "EnvironmentView", "LoadProgress", "TaskRow"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,8 @@ class LoadProgress:
 
 @dataclass(frozen=True)
 class TaskRow:
-    """A task of ours as the task log shows it (a copy: the tracker's records change)."""
+    """A task of ours as the task log shows it: a frozen snapshot (the tracker's records
+    change; it hands out a new snapshot at each change, indexed by environment)."""
 
     key: str
     started: datetime
@@ -46,50 +43,137 @@ class TaskRow:
     instance: str
     status: str
     outcome: str
+    environment: EnvironmentRef | None = None
+    instance_id: str | None = None
+    in_flight: bool = False
+    ended: datetime | None = None
+    retry_possible: bool = False
+
+    @property
+    def row_key(self) -> RowKey | None:
+        """The row it is about (None for a create before its instance exists)."""
+        if self.environment is None or self.instance_id is None:
+            return None
+        return RowKey(self.environment, self.instance_id)
+
+
+def _combined(by_environment: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]) -> Mapping[Hashable, Instance]:
+    """Every environment's instances in one mapping (one environment's is taken as it is)."""
+    if len(by_environment) == 1:
+        return next(iter(by_environment.values()))
+    merged: dict[Hashable, Instance] = {}
+    for instances in by_environment.values():
+        merged.update(instances)
+    return merged
 
 
 # eq=False: snapshots compare by identity, so assigning a new one always reaches the watchers
 # and comparing two never walks thousands of instances.
 @dataclass(frozen=True, eq=False)
 class EnvironmentView:
-    ref: EnvironmentRef
-    instances: Mapping[str, Instance] = field(default_factory=dict)
+    # The environments shown, in the order they were opened (one: a fleet of one).
+    environments: tuple[EnvironmentRef, ...]
+    # Every row by its key (`Instance.key`), all environments together.
+    instances: Mapping[Hashable, Instance] = field(default_factory=dict)
+    # The same, by environment (what each environment's last load gave).
+    by_environment: Mapping[EnvironmentRef, Mapping[Hashable, Instance]] = field(default_factory=dict)
     rows: Sequence[Instance] = ()
     filter_text: str = ""
     sort_column: str = "name"
     sort_reverse: bool = False
-    selected_id: str | None = None
-    # Instances with a request or task of ours in flight, and which action: a second action
-    # on them would only be refused by the server (code 2013), so the UI refuses it first.
-    busy: Mapping[str, str] = field(default_factory=dict)
-    # Our tasks in this environment, oldest first.
+    selected_key: Hashable | None = None
+    # The operator chose the selection (a key, a click). Until then it is the first row, also
+    # while a fleet's environments arrive one by one in whatever order they answer.
+    selection_chosen: bool = False
+    # Rows with a request or task of ours in flight, and which action: a second action on
+    # them would only be refused by the server (code 2013), so the UI refuses it first.
+    busy: Mapping[Hashable, str] = field(default_factory=dict)
+    # Our tasks in these environments, oldest first.
     tasks: Sequence[TaskRow] = ()
-    loaded: bool = False
-    loading: LoadProgress | None = None
-    last_refresh: datetime | None = None
-    stale_reason: str | None = None
-    # Rows of the last list that could not be read (they are not shown), and why.
-    unreadable: str | None = None
+    # Rows that changed behind our back (cca_tui/fleet/watching.py), until the operator has
+    # selected them.
+    news: frozenset[Hashable] = frozenset()
+    # Per environment: when it was last loaded, its load under way, why it is stale, and rows
+    # of its last list that could not be read (they are not shown).
+    refreshed: Mapping[EnvironmentRef, datetime] = field(default_factory=dict)
+    progress: Mapping[EnvironmentRef, LoadProgress] = field(default_factory=dict)
+    stale: Mapping[EnvironmentRef, str] = field(default_factory=dict)
+    unreadable_rows: Mapping[EnvironmentRef, str] = field(default_factory=dict)
     # What filtering and sorting `instances` needs, kept from one snapshot to the next (a
     # cache: it never changes what the rows are, only how fast they are found).
     row_index: RowIndex | None = field(default=None, repr=False)
 
+    @classmethod
+    def of(cls, *environments: EnvironmentRef) -> EnvironmentView:
+        return cls(tuple(environments))
+
     # --- derived ----------------------------------------------------------------------
 
-    @cached_property
-    def positions(self) -> dict[str, int]:
-        return {instance.id: index for index, instance in enumerate(self.rows)}
+    @property
+    def is_fleet(self) -> bool:
+        """More than one environment: rows say which one they live in."""
+        return len(self.environments) > 1
 
-    def _row_of(self, instance_id: str | None) -> int | None:
-        if instance_id is None:
+    @property
+    def title(self) -> str:
+        """What the status line calls the environments shown."""
+        if not self.is_fleet:
+            return str(self.environments[0]) if self.environments else ""
+        return f"{len(self.environments)} environments"
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self.refreshed)
+
+    @property
+    def last_refresh(self) -> datetime | None:
+        """The oldest of the environments' last loads (None before the first)."""
+        return min(self.refreshed.values()) if self.refreshed else None
+
+    @property
+    def loading(self) -> LoadProgress | None:
+        """The loads under way, together (total known only when every one said it)."""
+        if not self.progress:
+            return None
+        if len(self.progress) == 1:
+            return next(iter(self.progress.values()))
+        totals = [p.total for p in self.progress.values()]
+        total = sum(t for t in totals if t is not None) if None not in totals else None
+        return LoadProgress(sum(p.received for p in self.progress.values()), total)
+
+    @property
+    def stale_reason(self) -> str | None:
+        """Why some rows may be out of date: the reason itself in one environment; in a
+        fleet, how many environments and each one's reason ("1 of 3 environments: ...")."""
+        if not self.stale:
+            return None
+        if not self.is_fleet:
+            return next(iter(self.stale.values()))
+        reasons = "; ".join(f"{env}: {reason}" for env, reason in self.stale.items())
+        return f"{len(self.stale)} of {len(self.environments)} environments: {reasons}"
+
+    @property
+    def unreadable(self) -> str | None:
+        if not self.unreadable_rows:
+            return None
+        if not self.is_fleet:
+            return next(iter(self.unreadable_rows.values()))
+        return "; ".join(f"{env}: {reason}" for env, reason in self.unreadable_rows.items())
+
+    @cached_property
+    def positions(self) -> dict[Hashable, int]:
+        return {instance.key: index for index, instance in enumerate(self.rows)}
+
+    def _row_of(self, key: Hashable | None) -> int | None:
+        if key is None:
             return None
         if self.row_index is not None and self.row_index.instances is self.instances:
-            return self.row_index.row_of(self.rows, instance_id, self.sort_column, self.sort_reverse)
-        return self.positions.get(instance_id)
+            return self.row_index.row_of(self.rows, key, self.sort_column, self.sort_reverse)
+        return self.positions.get(key)
 
     @property
     def selected(self) -> Instance | None:
-        return self.instances.get(self.selected_id) if self.selected_id is not None else None
+        return self.instances.get(self.selected_key) if self.selected_key is not None else None
 
     @cached_property
     def has_transitional(self) -> bool:
@@ -101,6 +185,13 @@ class EnvironmentView:
     @property
     def is_filtered(self) -> bool:
         return bool(self.filter_text)
+
+    def _environment(self, environment: EnvironmentRef | None) -> EnvironmentRef:
+        if environment is not None:
+            return environment
+        if len(self.environments) != 1:
+            raise ValueError("a fleet's change must name its environment")
+        return self.environments[0]
 
     # --- transitions ------------------------------------------------------------------
 
@@ -115,35 +206,63 @@ class EnvironmentView:
         if index is None or index.instances is not draft.instances:
             index = RowIndex(draft.instances, previous=index)
         rows = index.arrange(draft.filter_text, draft.sort_column, draft.sort_reverse)
-        selected = draft.selected_id
+        selected = draft.selected_key
         # Visible means present and matching the filter: no need to look through the rows.
         current = draft.instances.get(selected) if selected is not None else None
-        if current is None or not matches(current, draft.filter_text):
-            old_index = self._row_of(self.selected_id) or 0
-            selected = rows[min(old_index, len(rows) - 1)].id if rows else None
-        return dataclasses.replace(draft, rows=rows, selected_id=selected, row_index=index)
+        if not draft.selection_chosen:
+            selected = rows[0].key if rows else None
+        elif current is None or not matches(current, draft.filter_text):
+            old_index = self._row_of(self.selected_key) or 0
+            selected = rows[min(old_index, len(rows) - 1)].key if rows else None
+        return dataclasses.replace(draft, rows=rows, selected_key=selected, row_index=index)
 
     def with_instances(
-        self, instances: Sequence[Instance] | Mapping[str, Instance], *, when: datetime
+        self,
+        instances: Sequence[Instance] | Mapping[Hashable, Instance],
+        *,
+        when: datetime,
+        environment: EnvironmentRef | None = None,
+        complete: bool = True,
     ) -> EnvironmentView:
-        """A complete, fresh list arrived (a mapping by id is taken as it is, not copied)."""
+        """A list of one environment arrived (a mapping by key is taken as it is, not copied).
+
+        `complete`: the whole list, so the environment is fresh and no longer loading; else
+        the pages so far of a first load (shown as they come).
+        """
+        env = self._environment(environment)
+        mapping = instances if isinstance(instances, Mapping) else {i.key: i for i in instances}
+        by_environment = {**self.by_environment, env: mapping}
+        if not complete:
+            return self._rearranged(instances=_combined(by_environment), by_environment=by_environment)
+        progress = {e: p for e, p in self.progress.items() if e != env}
+        stale = {e: r for e, r in self.stale.items() if e != env}
         return self._rearranged(
-            instances=instances if isinstance(instances, Mapping) else {i.id: i for i in instances},
-            loaded=True,
-            loading=None,
-            last_refresh=when,
-            stale_reason=None,
+            instances=_combined(by_environment),
+            by_environment=by_environment,
+            refreshed={**self.refreshed, env: when},
+            progress=progress,
+            stale=stale,
         )
 
-    def with_unreadable(self, unreadable: str | None) -> EnvironmentView:
-        return dataclasses.replace(self, unreadable=unreadable)
+    def with_unreadable(self, unreadable: str | None, environment: EnvironmentRef | None = None) -> EnvironmentView:
+        env = self._environment(environment)
+        rows = {e: r for e, r in self.unreadable_rows.items() if e != env}
+        if unreadable:
+            rows[env] = unreadable
+        return dataclasses.replace(self, unreadable_rows=rows)
 
-    def with_loading(self, progress: LoadProgress | None) -> EnvironmentView:
-        return dataclasses.replace(self, loading=progress)
+    def with_loading(self, progress: LoadProgress | None, environment: EnvironmentRef | None = None) -> EnvironmentView:
+        env = self._environment(environment)
+        loads = {e: p for e, p in self.progress.items() if e != env}
+        if progress is not None:
+            loads[env] = progress
+        return dataclasses.replace(self, progress=loads)
 
-    def with_stale(self, reason: str) -> EnvironmentView:
-        """The last load failed: keep the rows, say why they may be out of date."""
-        return dataclasses.replace(self, stale_reason=reason, loading=None)
+    def with_stale(self, reason: str, environment: EnvironmentRef | None = None) -> EnvironmentView:
+        """The last load of an environment failed: keep its rows, say why they may be out of date."""
+        env = self._environment(environment)
+        loads = {e: p for e, p in self.progress.items() if e != env}
+        return dataclasses.replace(self, stale={**self.stale, env: reason}, progress=loads)
 
     def with_filter(self, text: str) -> EnvironmentView:
         if text == self.filter_text:
@@ -158,11 +277,21 @@ class EnvironmentView:
             return self._rearranged(sort_reverse=not self.sort_reverse)
         return self._rearranged(sort_column=column_key, sort_reverse=False)
 
-    def with_selection(self, instance_id: str | None) -> EnvironmentView:
-        if instance_id == self.selected_id:
+    def with_selection(self, key: Hashable | None, *, chosen: bool = True) -> EnvironmentView:
+        """A row is selected: by the operator (`chosen`, which also reads its news mark), or
+        by the table keeping up with new rows."""
+        chosen = chosen or self.selection_chosen
+        if key == self.selected_key and key not in self.news and chosen == self.selection_chosen:
             return self
-        return dataclasses.replace(self, selected_id=instance_id)
+        return dataclasses.replace(self, selected_key=key, news=self.news - {key}, selection_chosen=chosen)
 
-    def with_tasks(self, tasks: Sequence[TaskRow], busy: Mapping[str, str]) -> EnvironmentView:
-        """Our tasks changed: the log's rows, and which instances are busy with one."""
+    def with_tasks(self, tasks: Sequence[TaskRow], busy: Mapping[Hashable, str]) -> EnvironmentView:
+        """Our tasks changed: the log's rows, and which rows are busy with one."""
         return dataclasses.replace(self, tasks=tuple(tasks), busy=dict(busy))
+
+    def with_news(self, keys: frozenset[Hashable] | set[Hashable]) -> EnvironmentView:
+        """Rows changed behind our back: marked until selected (the selected one is seen)."""
+        fresh = frozenset(keys) - {self.selected_key}
+        if not fresh:
+            return self
+        return dataclasses.replace(self, news=self.news | fresh)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 from pydantic import SecretStr
 
 from cca_tui.config import Settings, StateStore
@@ -15,6 +18,27 @@ FROZEN_NOW = datetime(2026, 11, 27, 12, 0, 0)
 SIZE = (120, 40)
 
 
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Real HTTP to the simulator, telling its listeners of each request: given to the app
+    through its transport injection (tests never reach into the client)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+        self.listeners: list[Callable[[httpx.Request], None]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        for listener in self.listeners:
+            listener(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+# The transport each app of make_app was given (RequestCounter listens to it).
+_TRANSPORTS: weakref.WeakKeyDictionary[CcaApp, CountingTransport] = weakref.WeakKeyDictionary()
+
+
 def make_app(
     sim,
     tmp_path: Path,
@@ -22,27 +46,31 @@ def make_app(
     environment: str | None = None,
     read_only: bool = False,
     ssh_dir: Path | None = None,
-    transport=None,
+    api_key: str | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
     **settings_fields,
 ) -> CcaApp:
     """The app on the simulator; `settings_fields` are more Settings (confirm, keymap...)."""
     settings = Settings(
         profile_name="test",
         api_url=sim.url,
-        api_key=SecretStr(sim.api_key),
+        api_key=SecretStr(api_key if api_key is not None else sim.api_key),
         refresh_interval=60,  # tests refresh explicitly; no timer races
         read_only=read_only,
         **settings_fields,
     )
-    return CcaApp(
+    counting = CountingTransport(transport)
+    app = CcaApp(
         settings,
         state=StateStore(tmp_path / "state.json"),
         environment=environment,
         clock=lambda: FROZEN_NOW,
         ssh_dir=ssh_dir if ssh_dir is not None else tmp_path / "no-ssh",
         task_poll_interval=0.05,
-        transport=transport,
+        transport=counting,
     )
+    _TRANSPORTS[app] = counting
+    return app
 
 
 class RequestCounter:
@@ -50,9 +78,9 @@ class RequestCounter:
 
     def __init__(self, app: CcaApp) -> None:
         self.requests: list[str] = []
-        app.client.http._http.event_hooks["request"].append(self._seen)
+        _TRANSPORTS[app].listeners.append(self._seen)
 
-    async def _seen(self, request) -> None:
+    def _seen(self, request: httpx.Request) -> None:
         self.requests.append(f"{request.method} {request.url.path}?{request.url.query.decode()}")
 
     def mutations(self) -> list[str]:
@@ -110,11 +138,37 @@ def env_instances(sim, code: str = "compute-on", name: str = "production") -> li
     return list(sim.world.environment(code, name).instances.values())
 
 
-def select(screen, instance_id: str) -> None:
+def row_key(screen, instance_id: str, environment: str | None = None):
+    """The key of the row showing an instance (of `environment`, "code/name", in a fleet)."""
+    matches = [
+        key
+        for key, instance in screen.view.instances.items()
+        if instance.id == instance_id and (environment is None or str(key.environment) == environment)
+    ]
+    assert len(matches) == 1, f"{len(matches)} rows show {instance_id}"
+    return matches[0]
+
+
+def instance_shown(screen, instance_id: str, environment: str | None = None):
+    """The instance as the screen's view holds it."""
+    return screen.view.instances[row_key(screen, instance_id, environment)]
+
+
+def shown_ids(screen) -> list[str]:
+    """The instance ids of the rows the table draws, top to bottom (the view's rows)."""
+    return [instance.id for instance in screen.view.rows]
+
+
+def selected_id(screen) -> str | None:
+    selected = screen.view.selected
+    return selected.id if selected is not None else None
+
+
+def select(screen, instance_id: str, environment: str | None = None) -> None:
     """Put the table's cursor on an instance, as arrow keys would."""
     from cca_tui.ui.widgets.instance_table import InstanceTable
 
-    screen.query_one(InstanceTable).select(instance_id)
+    screen.query_one(InstanceTable).select(row_key(screen, instance_id, environment))
 
 
 async def wait_until(pilot, condition, *, timeout: float = 30.0) -> None:

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from app_harness import SIZE, RequestCounter, env_instances, make_app, select, settle, wait_until
+from app_harness import (
+    SIZE,
+    RequestCounter,
+    env_instances,
+    instance_shown,
+    make_app,
+    select,
+    selected_id,
+    settle,
+    shown_ids,
+    wait_until,
+)
 from textual.widgets import Button, DataTable
 
+from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.app import environment_screen_name
 from cca_tui.ui.screens.instances import InstanceScreen
@@ -39,15 +51,15 @@ async def test_picker_lists_filters_and_opens(sim, tmp_path):
         await settle(app, pilot)
         assert isinstance(app.screen, PickerScreen)
         table = app.screen.query_one(DataTable)
-        assert table.row_count == 4
+        assert table.row_count == 1 + 4  # "All environments", then each
         await pilot.press(*"dr-s")
         await settle(app, pilot)
         # Rows are keyed by position (any environment name must work as a key): read the refs.
-        assert [app.screen.choices[int(k.value)].ref for k in table.rows] == ["compute-qc/dr-site"]
+        assert [app.screen.choices[int(k.value)].ref for k in table.rows if k.value != "all"] == ["compute-qc/dr-site"]
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, InstanceScreen)
-        assert str(app.screen.ref) == "compute-qc/dr-site"
+        assert [str(env) for env in app.screen.environments] == ["compute-qc/dr-site"]
         assert len(app.screen.view.instances) == len(env_instances(sim, "compute-qc", "dr-site"))
     # remembered for next time
     assert app.state.last_environment("test") == "compute-qc/dr-site"
@@ -59,7 +71,11 @@ async def test_picker_marks_unreachable_connection(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         table = app.screen.query_one(DataTable)
-        statuses = {app.screen.choices[int(k.value)].ref: str(table.get_cell(k, "status")) for k in table.rows}
+        statuses = {
+            app.screen.choices[int(k.value)].ref: str(table.get_cell(k, "status"))
+            for k in table.rows
+            if k.value != "all"
+        }
         assert statuses["compute-qc/dev"] == "unreachable"
         assert statuses["compute-on/production"] == "ok"
 
@@ -77,8 +93,7 @@ async def test_missing_key_shows_key_screen(sim, tmp_path):
 
 
 async def test_rejected_key_shows_key_screen(sim, tmp_path):
-    app = make_app(sim, tmp_path)
-    app.client.http._http.headers["MC-Api-Key"] = "wrong-key"
+    app = make_app(sim, tmp_path, api_key="wrong-key")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, KeyProblemScreen)
@@ -136,12 +151,12 @@ async def test_stop_then_start_follows_tasks_and_updates_rows(sim, tmp_path):
         await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=5)
         table = screen.query_one(InstanceTable)
-        assert screen.view.instances[running.id].state == "Stopped"
-        assert table.selected_id == running.id  # the cursor stayed on it
+        assert instance_shown(screen, running.id).state == "Stopped"
+        assert selected_id(screen) == running.id and table.cursor_row == shown_ids(screen).index(running.id)
         assert [(t.action, t.status) for t in screen.view.tasks] == [("Stop", "SUCCESS")]
         await pilot.press("s")
         await settle(app, pilot, rounds=5)
-        assert screen.view.instances[running.id].state == "Running"
+        assert instance_shown(screen, running.id).state == "Running"
 
 
 async def test_reset_password_shows_password_once(sim, tmp_path):
@@ -189,15 +204,14 @@ async def test_filter_and_sort_survive_refresh(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        table = screen.query_one(InstanceTable)
         await pilot.press("slash", *"Stopped", "enter")
         await pilot.press("greater_than_sign")  # sort by state
         await settle(app, pilot)
         stopped = {i.id for i in env_instances(sim) if i.state == "Stopped"}
-        assert {k.value for k in table.rows} == stopped
+        assert set(shown_ids(screen)) == stopped
         await pilot.press("ctrl+r")
         await settle(app, pilot)
-        assert {k.value for k in table.rows} == stopped
+        assert set(shown_ids(screen)) == stopped
         assert screen.view.sort_column == "state" and screen.view.filter_text == "Stopped"
 
 
@@ -207,8 +221,7 @@ async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim, tmp_
         await settle(app, pilot)
         screen = app.screen
         table = screen.query_one(InstanceTable)
-        ordered = [k.value for k in table.rows]
-        ordered.sort(key=lambda i: table.get_row_index(i))
+        ordered = shown_ids(screen)
         target = ordered[5]
         select(screen, target)
         # remove an instance above the cursor on the server side (purge it)
@@ -218,7 +231,7 @@ async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim, tmp_
             del env.instances[victim.id]
         await pilot.press("ctrl+r")
         await settle(app, pilot)
-        assert table.selected_id == target
+        assert selected_id(screen) == target
         assert table.cursor_row == 4
 
 
@@ -325,7 +338,7 @@ async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory, 
         select(app.screen, running.id)
         counter = RequestCounter(app)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: running.id in app.screen.view.busy)
+        await wait_until(pilot, lambda: any(key.id == running.id for key in app.screen.view.busy))
         await pilot.press("x", "r")
         await pilot.pause()
         assert len(counter.mutations()) == 1
@@ -343,7 +356,7 @@ async def test_quit_with_a_task_in_flight_asks_first(sim_factory, tmp_path):
         await settle(app, pilot)
         select(app.screen, running.id)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: running.id in app.screen.view.busy)
+        await wait_until(pilot, lambda: any(key.id == running.id for key in app.screen.view.busy))
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("enter")  # focus is on Cancel: a stray Enter keeps the app
@@ -364,7 +377,8 @@ async def test_password_still_shown_after_switching_environment(sim_factory, tmp
         await pilot.press("w")
         await wait_until(pilot, lambda: app.screen.query("#confirm"))
         await pilot.click("#confirm")
-        await wait_until(pilot, lambda: target.id in app.get_screen(environment_screen_name(*ENV.split("/"))).view.busy)
+        screen_name = environment_screen_name([EnvironmentRef(*ENV.split("/"))])
+        await wait_until(pilot, lambda: any(key.id == target.id for key in app.get_screen(screen_name).view.busy))
         await pilot.press("ctrl+e")  # to the picker while the reset is in flight
         await wait_until(pilot, lambda: any(isinstance(s, PickerScreen) for s in app.screen_stack))
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordModal))
@@ -376,7 +390,7 @@ async def test_password_still_shown_after_switching_environment(sim_factory, tmp
         screen = app.screen
         assert isinstance(screen, InstanceScreen)
         assert [(t.action, t.status) for t in screen.view.tasks] == [("Reset password", "SUCCESS")]
-        assert screen.query_one(InstanceTable).selected_id == target.id
+        assert selected_id(screen) == target.id
 
 
 async def test_detail_follows_the_selection_after_filtering(sim, tmp_path):
@@ -384,12 +398,11 @@ async def test_detail_follows_the_selection_after_filtering(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        table = screen.query_one(InstanceTable)
         await pilot.press("slash", *"web", "enter")
         await settle(app, pilot)
         pane = screen.query_one(DetailPane)
         assert screen.view.selected is not None and screen.view.selected.name.startswith("web")
-        assert pane.detail.instance.id == table.selected_id
+        assert pane.detail.instance.id == selected_id(screen)
 
 
 async def test_sort_orders_rows_and_reverses(sim, tmp_path):
@@ -397,11 +410,9 @@ async def test_sort_orders_rows_and_reverses(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        table = screen.query_one(InstanceTable)
 
         def names_in_row_order():
-            keys = sorted(table.rows, key=lambda k: table.get_row_index(k))
-            return [screen.view.instances[k.value].name for k in keys]
+            return [instance.name for instance in screen.view.rows]
 
         assert names_in_row_order() == sorted(names_in_row_order(), key=str.lower)
         await pilot.press("exclamation_mark")
@@ -409,9 +420,7 @@ async def test_sort_orders_rows_and_reverses(sim, tmp_path):
         assert names_in_row_order() == sorted(names_in_row_order(), key=str.lower, reverse=True)
         await pilot.press("greater_than_sign")  # by state
         await settle(app, pilot)
-        states = [
-            screen.view.instances[k.value].state for k in sorted(table.rows, key=lambda k: table.get_row_index(k))
-        ]
+        states = [instance.state for instance in screen.view.rows]
         assert states == sorted(states, key=str.lower)
 
 
@@ -428,13 +437,13 @@ async def test_switching_environments_keeps_each_screen_as_it_was(sim, tmp_path)
         await settle(app, pilot)
         await pilot.press(*"dev", "enter")
         await settle(app, pilot)
-        assert str(app.screen.ref) == "compute-qc/dev"
+        assert app.screen.environments == (EnvironmentRef("compute-qc", "dev"),)
         await pilot.press("ctrl+e")
         await settle(app, pilot)
         await pilot.press(*"production", "enter")
         await settle(app, pilot)
         assert app.screen is production
-        assert production.query_one(InstanceTable).selected_id == running.id
+        assert selected_id(production) == running.id
         assert [(t.action, t.status) for t in production.view.tasks] == [("Stop", "SUCCESS")]
 
 
@@ -516,7 +525,7 @@ async def test_the_app_starts_with_one_detail_request(sim, tmp_path):
     counter = RequestCounter(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=2)
-        selected = app.screen.view.selected_id
+        selected = selected_id(app.screen)
         assert selected is not None
         detail_gets = [r for r in counter.requests if r.startswith("GET ") and f"/instances/{selected}?" in r]
         assert len(detail_gets) == 1, counter.requests

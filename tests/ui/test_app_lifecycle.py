@@ -3,7 +3,7 @@ keys open the forms, the forms send, the task log follows, the table shows the r
 
 from __future__ import annotations
 
-from app_harness import SIZE, make_app, select, settle
+from app_harness import SIZE, instance_shown, make_app, select, settle
 from textual.widgets import Input, Select, Static
 
 from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
@@ -66,12 +66,12 @@ async def test_create_then_destroy_recover_purge(sim, tmp_path):
         assert isinstance(app.screen, DestroyForm)
         await pilot.click("#submit")
         await settle(app, pilot, rounds=6)
-        assert screen.view.instances[created.id].state == "Destroyed"
+        assert instance_shown(screen, created.id).state == "Destroyed"
 
         # recover: back to Stopped
         await pilot.press("v")
         await settle(app, pilot, rounds=6)
-        assert screen.view.instances[created.id].state == "Stopped"
+        assert instance_shown(screen, created.id).state == "Stopped"
 
         # destroy again, then purge with the name typed
         await pilot.press("d")
@@ -130,7 +130,7 @@ async def test_failed_task_is_reported_and_state_kept(sim, tmp_path):
         entry = screen.view.tasks[0]
         assert entry.status == "FAILED" and "no capacity on host" in entry.outcome
         assert any("no capacity on host" in n.message for n in app._notifications)
-        assert screen.view.instances[stopped.id].state == "Stopped"
+        assert instance_shown(screen, stopped.id).state == "Stopped"
 
 
 async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factory, tmp_path):

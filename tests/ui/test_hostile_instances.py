@@ -5,7 +5,7 @@ simulator's world; the whole app runs against it over real HTTP.
 
 from __future__ import annotations
 
-from app_harness import SIZE, make_app, settle, wait_until
+from app_harness import SIZE, make_app, select, settle, wait_until
 from faulty_transport import Fault, FaultyTransport
 from hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, terminal_output
 
@@ -35,7 +35,7 @@ async def test_every_row_and_its_detail_show_hostile_text_literally(sim, tmp_pat
         alive_and_clean(app)
         table = screen.query_one(InstanceTable)
         for instance in list(screen.view.rows):
-            table.select(instance.id)
+            table.select(instance.key)
             await settle(app, pilot)
             pane = screen.query_one(DetailPane)
             assert pane.detail is not None and pane.detail.complete
@@ -59,7 +59,7 @@ async def test_task_log_notifications_and_status_line_stay_literal(sim, tmp_path
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
-        screen.query_one(InstanceTable).select(running.id)
+        select(screen, running.id)
         await settle(app, pilot)
         # A task that fails with a hostile message: task log and notification carry it.
         sim.world.fail_next_task(HOSTILE[5] + HOSTILE[2])
@@ -121,7 +121,7 @@ async def test_any_environment_name_can_be_opened(sim, tmp_path):
             app.open_environment(codes[name], name)
             await settle(app, pilot)
             screen = app.screen
-            assert isinstance(screen, InstanceScreen) and screen.ref.name == name
+            assert isinstance(screen, InstanceScreen) and screen.environments[0].name == name
             opened.append(screen)
             alive_and_clean(app)
         assert len({id(s) for s in opened}) == len(names)

@@ -3,7 +3,7 @@ table's messages to it, as the instance screen does. Every wait is on a conditio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, cast
 
 from textual.app import App, ComposeResult
@@ -34,8 +34,8 @@ class HostScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.set_reactive(HostScreen.view, EnvironmentView(EnvironmentRef("compute-on", "test")))
-        self.highlighted: list[str | None] = []
+        self.set_reactive(HostScreen.view, EnvironmentView.of(EnvironmentRef("compute-on", "test")))
+        self.highlighted: list[Hashable | None] = []
         self.sorts: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -45,8 +45,8 @@ class HostScreen(Screen[None]):
         self.query_one(InstanceTable).focus()
 
     def on_instance_table_highlighted(self, event: InstanceTable.Highlighted) -> None:
-        self.highlighted.append(event.instance_id)
-        self.view = self.view.with_selection(event.instance_id)
+        self.highlighted.append(event.key)
+        self.view = self.view.with_selection(event.key, chosen=event.chosen)
 
     def on_instance_table_sort_requested(self, event: InstanceTable.SortRequested) -> None:
         self.sorts.append(event.column_key)
@@ -76,6 +76,11 @@ def drawn(table: InstanceTable) -> list[str]:
     return [table.render_line(y).text for y in range(table.size.height)]
 
 
+def row_ids(screen: HostScreen) -> list[Hashable]:
+    """The rows the table draws, top to bottom: the view's (the table holds none of its own)."""
+    return [instance.key for instance in screen.view.rows]
+
+
 def cursor_height(table: InstanceTable) -> int:
     return table.cursor_row - round(table.scroll_y)
 
@@ -87,11 +92,8 @@ async def test_rows_are_the_views_rows_keyed_by_id() -> None:
         instances = [instance(n) for n in (3, 1, 2)]
         screen.view = screen.view.with_instances(instances, when=None)  # type: ignore[arg-type]
         await until(pilot, lambda: table.row_count == 3, "three rows")
-        assert table.row_ids == ["id-0001", "id-0002", "id-0003"]
-        assert table.get_row_index("id-0003") == 2
-        assert [key.value for key in table.rows] == table.row_ids  # DataTable's way, for old callers
-        assert table.get_row_index(next(iter(table.rows))) == 0
-        assert table.selected_id == screen.view.selected_id == "id-0001"
+        assert row_ids(screen) == ["id-0001", "id-0002", "id-0003"]
+        assert screen.view.selected_key == "id-0001"
         lines = drawn(table)
         assert lines[0].split()[:2] == ["Name", "▲"]
         assert "vm-0001" in lines[1] and "vm-0003" in lines[3]
@@ -107,7 +109,7 @@ async def test_cursor_stays_on_its_instance_at_the_same_height_across_a_refresh(
             await pilot.press("down")
         for _ in range(3):
             await pilot.press("up")
-        await until(pilot, lambda: screen.view.selected_id == "id-0037", "cursor on vm-0037")
+        await until(pilot, lambda: screen.view.selected_key == "id-0037", "cursor on vm-0037")
         height = cursor_height(table)
         assert 0 <= height < 10 and round(table.scroll_y) > 0
         # Twenty new instances sort above it, three above it leave, it changes state.
@@ -115,8 +117,8 @@ async def test_cursor_stays_on_its_instance_at_the_same_height_across_a_refresh(
         kept = [instance(n) for n in range(3, 100) if n != 37] + [instance(37, state="Stopping")]
         screen.view = screen.view.with_instances(fresh + kept, when=None)  # type: ignore[arg-type]
         await until(pilot, lambda: table.row_count == 117, "refreshed rows")
-        assert table.selected_id == "id-0037"
-        assert table.get_row_index("id-0037") == 20 + 34
+        assert screen.view.selected_key == "id-0037"
+        assert row_ids(screen).index("id-0037") == 20 + 34
         assert cursor_height(table) == height
         assert "Stopping" in drawn(table)[height + 1]
 
@@ -129,24 +131,24 @@ async def test_cursor_follows_filter_and_sort() -> None:
         screen.view = screen.view.with_instances(instances, when=None)  # type: ignore[arg-type]
         await until(pilot, lambda: table.row_count == 30, "rows")
         table.select("id-0007")
-        await until(pilot, lambda: screen.view.selected_id == "id-0007", "selection recorded")
+        await until(pilot, lambda: screen.view.selected_key == "id-0007", "selection recorded")
         # Visible through the filter: the cursor stays on it.
         screen.view = screen.view.with_filter("stopped")
         await until(pilot, lambda: table.row_count == 15, "filtered")
-        assert table.selected_id == "id-0007" and table.cursor_row == 3
+        assert screen.view.selected_key == "id-0007" and table.cursor_row == 3
         # Sorted the other way: still on it.
         screen.view = screen.view.with_sort("name")
-        await until(pilot, lambda: table.row_ids[0] == "id-0029", "reversed")
-        assert table.selected_id == "id-0007" and table.cursor_row == 11
+        await until(pilot, lambda: row_ids(screen)[0] == "id-0029", "reversed")
+        assert screen.view.selected_key == "id-0007" and table.cursor_row == 11
         # Filtered out: the cursor stays at its row, on the instance that took its place.
         screen.view = screen.view.with_filter("vm-002")
         await until(pilot, lambda: table.row_count == 10, "filtered again")
-        assert table.selected_id == screen.view.selected_id == table.row_ids[9] == "id-0020"
+        assert screen.view.selected_key == row_ids(screen)[9] == "id-0020"
         # Filter cleared: back to every row, the cursor on the same instance.
-        chosen = table.selected_id
+        chosen = screen.view.selected_key
         screen.view = screen.view.with_filter("")
         await until(pilot, lambda: table.row_count == 30, "unfiltered")
-        assert table.selected_id == chosen
+        assert screen.view.selected_key == chosen
 
 
 async def test_keys_move_the_cursor_and_report_it() -> None:
@@ -156,14 +158,14 @@ async def test_keys_move_the_cursor_and_report_it() -> None:
         screen.view = screen.view.with_instances([instance(n) for n in range(50)], when=None)  # type: ignore[arg-type]
         await until(pilot, lambda: table.row_count == 50, "rows")
         await pilot.press("down", "down")
-        await until(pilot, lambda: screen.view.selected_id == "id-0002", "two down")
+        await until(pilot, lambda: screen.view.selected_key == "id-0002", "two down")
         await pilot.press("end")
-        await until(pilot, lambda: screen.view.selected_id == "id-0049", "last row")
+        await until(pilot, lambda: screen.view.selected_key == "id-0049", "last row")
         assert cursor_height(table) == 9  # the last row at the bottom of the screen
         await pilot.press("pageup")
-        await until(pilot, lambda: screen.view.selected_id == "id-0039", "a page up")
+        await until(pilot, lambda: screen.view.selected_key == "id-0039", "a page up")
         await pilot.press("home")
-        await until(pilot, lambda: screen.view.selected_id == "id-0000", "first row")
+        await until(pilot, lambda: screen.view.selected_key == "id-0000", "first row")
         assert round(table.scroll_y) == 0
         assert screen.highlighted[-1] == "id-0000"
 
@@ -180,18 +182,18 @@ async def test_clicks_sort_by_header_and_select_rows() -> None:
         await pilot.click(InstanceTable, offset=(ip_x + 1, 0))
         await until(pilot, lambda: screen.view.sort_column == "ip", "sorted by IP")
         assert screen.sorts == ["ip"]
-        assert table.row_ids == [f"id-{n:04d}" for n in (4, 3, 2, 1, 0)]
+        assert row_ids(screen) == [f"id-{n:04d}" for n in (4, 3, 2, 1, 0)]
         assert "Private IP ▲" in drawn(table)[0]
         await pilot.click(InstanceTable, offset=(ip_x + 1, 0))
         await until(pilot, lambda: screen.view.sort_reverse, "reversed")
         assert "Private IP ▼" in drawn(table)[0]
         # A click on the third row selects it.
         await pilot.click(InstanceTable, offset=(2, 3))
-        await until(pilot, lambda: screen.view.selected_id == table.row_ids[2], "clicked row selected")
+        await until(pilot, lambda: screen.view.selected_key == row_ids(screen)[2], "clicked row selected")
         name_x = header.index("Name")
         await pilot.click(InstanceTable, offset=(name_x, 0))
         await until(pilot, lambda: screen.view.sort_column == "name", "sorted by name")
-        assert table.row_ids == [f"id-{n:04d}" for n in range(5)]
+        assert row_ids(screen) == [f"id-{n:04d}" for n in range(5)]
 
 
 async def test_hostile_names_are_drawn_literally() -> None:
@@ -226,7 +228,7 @@ async def test_an_empty_view_draws_an_empty_table() -> None:
         screen, table = parts(app)
         screen.view = screen.view.with_instances([], when=None)  # type: ignore[arg-type]
         await until(pilot, lambda: screen.view.loaded, "loaded")
-        assert table.row_count == 0 and table.selected_id is None
+        assert table.row_count == 0 and screen.view.selected_key is None
         await pilot.press("down", "end")
-        assert table.selected_id is None
+        assert screen.view.selected_key is None
         assert "Name" in drawn(table)[0]

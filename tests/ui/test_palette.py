@@ -6,7 +6,17 @@ What the terminal would receive is checked (hostile.terminal_output), not only t
 
 from __future__ import annotations
 
-from app_harness import SIZE, RequestCounter, env_instances, make_app, select, settle, wait_until
+from app_harness import (
+    SIZE,
+    RequestCounter,
+    env_instances,
+    make_app,
+    select,
+    selected_id,
+    settle,
+    shown_ids,
+    wait_until,
+)
 from hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, shown_as, terminal_output
 from textual.command import CommandPalette
 
@@ -100,14 +110,15 @@ async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim
         select(screen, instances[0].id)
         await pilot.press("slash", *instances[0].name, "enter")  # a filter that hides the target
         await settle(app, pilot)
-        assert target.id not in screen.view.positions
+        assert target.id not in shown_ids(screen)
         await open_palette(app, pilot, f"go to {target.name}")
         await wait_until(pilot, lambda: any(e.startswith(f"Go to {target.name}") for e in entries(app)))
         await pilot.press("enter")
         await settle(app, pilot)
-        assert app.screen is screen and screen.view.selected_id == target.id
+        assert app.screen is screen and selected_id(screen) == target.id
         await open_palette(app, pilot, "switch to compute-qc/dev")
         await wait_until(pilot, lambda: any(e.startswith("Switch to compute-qc/dev") for e in entries(app)))
         await pilot.press("enter")
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen) and str(app.screen.ref) == "compute-qc/dev"
+        assert isinstance(app.screen, InstanceScreen)
+        assert [str(env) for env in app.screen.environments] == ["compute-qc/dev"]

@@ -12,8 +12,11 @@ def status_of(picker: PickerScreen) -> str:
 
 
 def names_shown(picker: PickerScreen) -> list[str]:
+    """The environments listed (after the first row, "All environments")."""
     table = picker.query_one(DataTable)
-    return [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+    rows = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+    assert not rows or rows[0].startswith("All environments")
+    return rows[1:]
 
 
 class QuickRetryPicker(PickerScreen):

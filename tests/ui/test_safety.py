@@ -6,7 +6,7 @@ was sent is counted on the client side (RequestCounter), so "sends nothing" mean
 
 from __future__ import annotations
 
-from app_harness import SIZE, RequestCounter, env_instances, make_app, select, settle, wait_until
+from app_harness import SIZE, RequestCounter, env_instances, instance_shown, make_app, select, settle, wait_until
 from faulty_transport import Fault, FaultyTransport
 from textual.widgets import Button, Input
 
@@ -149,7 +149,9 @@ async def test_picker_marks_protected_environments(sim, tmp_path):
         picker = app.screen
         assert isinstance(picker, PickerScreen)
         table = picker.query_one("#picker-table")
-        names = {picker.choices[int(k.value)].ref: str(table.get_cell(k, "name")) for k in table.rows}
+        names = {
+            picker.choices[int(k.value)].ref: str(table.get_cell(k, "name")) for k in table.rows if k.value != "all"
+        }
         assert "protected" in names["compute-on/production"]
         assert all("protected" not in shown for ref, shown in names.items() if ref != "compute-on/production")
 
@@ -203,10 +205,10 @@ async def test_retry_after_a_superseding_action_refuses_and_sends_nothing(sim, t
         await wait_until(pilot, lambda: [t.status for t in screen.view.tasks] == ["NOT DONE"])
         state["throttle"] = False
         await pilot.press("s")  # started since...
-        await wait_until(pilot, lambda: screen.view.instances[stopped.id].state == "Running")
+        await wait_until(pilot, lambda: instance_shown(screen, stopped.id).state == "Running")
         await settle(app, pilot)
         await pilot.press("x", "y")  # ...and stopped
-        await wait_until(pilot, lambda: screen.view.instances[stopped.id].state == "Stopped")
+        await wait_until(pilot, lambda: instance_shown(screen, stopped.id).state == "Stopped")
         await settle(app, pilot)
         counter = RequestCounter(app)
         await pilot.press("R")

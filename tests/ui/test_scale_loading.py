@@ -9,6 +9,7 @@ import pytest
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.models import Instance
+from cca_tui.fleet.identity import RowKey
 from cca_tui.sim.options import SimOptions
 from cca_tui.ui import loading
 from cca_tui.ui.loading import InstanceLoader
@@ -43,16 +44,16 @@ async def load_all(loader: InstanceLoader, compute) -> list:
 async def test_pages_stream_and_unchanged_rows_keep_their_objects(big_sim, monkeypatch) -> None:
     transport = Counting()
     parsed: list[object] = []
-    validate = Instance.model_validate
+    validate = loading.LocatedInstance.model_validate
 
     def counting_validate(row: object, *args: object, **kwargs: object) -> Instance:
         parsed.append(row)
         return validate(row, *args, **kwargs)
 
-    monkeypatch.setattr(loading.Instance, "model_validate", counting_validate)
+    monkeypatch.setattr(loading.LocatedInstance, "model_validate", counting_validate)
     async with CloudCAClient(big_sim.url, big_sim.api_key, transport=transport, max_retries=0) as client:
         compute = client.compute(*ENV)
-        loader = InstanceLoader()
+        loader = InstanceLoader(EnvironmentRef(*ENV))
         batches = await load_all(loader, compute)
         # Page 1 is handed over before the other eight pages are in.
         assert len(batches) == 9
@@ -74,11 +75,12 @@ async def test_pages_stream_and_unchanged_rows_keep_their_objects(big_sim, monke
         again = (await load_all(loader, compute))[-1].instances
         assert sorted(again) == sorted(first)
         assert len(parsed) == len(changed)
-        for instance_id, instance in again.items():
-            if instance_id in changed:
-                assert instance is not first[instance_id] and instance.name.endswith("-renamed")
+        for key, instance in again.items():
+            assert key == RowKey(EnvironmentRef(*ENV), instance.id)  # rows know where they live
+            if instance.id in changed:
+                assert instance is not first[key] and instance.name.endswith("-renamed")
             else:
-                assert instance is first[instance_id]
+                assert instance is first[key]
         # Public IPs are joined (the seed forwards ports on some instances).
         assert any(instance.public_ips for instance in again.values())
 
@@ -88,13 +90,13 @@ async def test_a_refresh_with_one_change_measures_one_row(monkeypatch) -> None:
     from textual.app import App
 
     instances = [Instance(id=f"i{n}", name=f"vm-{n}", state="Running") for n in range(2000)]
-    view = EnvironmentView(EnvironmentRef("c", "e")).with_instances(instances, when=None)  # type: ignore[arg-type]
+    view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=None)  # type: ignore[arg-type]
     measured: list[str] = []
     cells_of = instance_table.cells_of
 
-    def counting(instance: Instance):
+    def counting(instance: Instance, *args: object):
         measured.append(instance.id)
-        return cells_of(instance)
+        return cells_of(instance, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(instance_table, "cells_of", counting)
 
@@ -126,14 +128,15 @@ async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim) -> None
     """The row of the instance is the same; only the address list says it lost its IP."""
     async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
         compute = client.compute(*ENV)
-        loader = InstanceLoader()
+        loader = InstanceLoader(EnvironmentRef(*ENV))
         first = (await load_all(loader, compute))[-1].instances
-        with_ips = sorted(iid for iid, instance in first.items() if instance.public_ips)
+        with_ips = sorted(key for key, instance in first.items() if instance.public_ips)
         assert with_ips
         target = with_ips[0]
+        target_id = target.id
         env = big_sim.world.environment(*ENV)
         with big_sim.world.lock:
-            for rule_id in [r.id for r in env.pf_rules.values() if r.instance_id == target]:
+            for rule_id in [r.id for r in env.pf_rules.values() if r.instance_id == target_id]:
                 del env.pf_rules[rule_id]
         again = (await load_all(loader, compute))[-1].instances
         assert not again[target].public_ips
@@ -148,7 +151,7 @@ async def test_a_refresh_says_what_changed_and_the_index_trusts_it(big_sim) -> N
 
     async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
         compute = client.compute(*ENV)
-        loader = InstanceLoader()
+        loader = InstanceLoader(EnvironmentRef(*ENV))
         first = (await load_all(loader, compute))[-1].instances
         index = RowIndex(first)
         index.arrange("", "name", False)
@@ -161,9 +164,10 @@ async def test_a_refresh_says_what_changed_and_the_index_trusts_it(big_sim) -> N
             del env.instances[gone]
         again = (await load_all(loader, compute))[-1].instances
         assert isinstance(again, Revised) and again.base is first
-        assert sorted(again.changed) == renamed and again.departed == [gone]
+        assert sorted(key.id for key in again.changed) == renamed and [key.id for key in again.departed] == [gone]
         revised = RowIndex(again, previous=index)
-        assert sorted(revised.changed or []) == renamed and revised.departed == [gone]
+        assert sorted(key.id for key in revised.changed or []) == renamed
+        assert [key.id for key in revised.departed] == [gone]
         for column in COLUMN_KEYS:
             for text in ("", "zz", "web"):
                 assert revised.arrange(text, column, False) == arrange(again.values(), text, column, False)
@@ -177,7 +181,7 @@ async def test_the_first_load_ends_with_a_revision_of_what_was_shown(big_sim) ->
     async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
         compute = client.compute(*ENV)
         shown = None
-        async for batch in InstanceLoader().stream(compute):
+        async for batch in InstanceLoader(EnvironmentRef(*ENV)).stream(compute):
             instances = batch.instances  # as the screen does: each batch when it comes
             if not batch.complete:
                 shown = instances

@@ -53,7 +53,7 @@ def test_row_index_matches_arrange_across_refreshes_filters_and_sorts() -> None:
 
 def test_view_keeps_its_index_while_only_filter_or_sort_change() -> None:
     rng = random.Random(3)
-    view = EnvironmentView(EnvironmentRef("c", "e")).with_instances([make(rng, n) for n in range(50)], when=None)  # type: ignore[arg-type]
+    view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances([make(rng, n) for n in range(50)], when=None)  # type: ignore[arg-type]
     index = view.row_index
     assert index is not None
     assert view.with_filter("web").with_sort("state").row_index is index

@@ -15,7 +15,7 @@ def instance(name: str, state: str = "Running", ip: str = "10.0.0.1") -> Instanc
 
 
 def loaded(*instances: Instance) -> EnvironmentView:
-    return EnvironmentView(EnvironmentRef("compute-on", "env")).with_instances(list(instances), when=NOW)
+    return EnvironmentView.of(EnvironmentRef("compute-on", "env")).with_instances(list(instances), when=NOW)
 
 
 def names(view: EnvironmentView) -> list[str]:
@@ -25,21 +25,21 @@ def names(view: EnvironmentView) -> list[str]:
 def test_rows_sorted_by_name_and_first_selected():
     view = loaded(instance("web-2"), instance("api"), instance("Web-1"))
     assert names(view) == ["api", "Web-1", "web-2"]
-    assert view.selected_id == "id-api"
+    assert view.selected_key == "id-api"
     assert view.loaded and view.last_refresh == NOW and view.stale_reason is None
 
 
 def test_filter_keeps_the_selection_while_it_matches():
     view = loaded(instance("api"), instance("web-1"), instance("web-2")).with_selection("id-web-2")
     filtered = view.with_filter("web")
-    assert names(filtered) == ["web-1", "web-2"] and filtered.selected_id == "id-web-2"
+    assert names(filtered) == ["web-1", "web-2"] and filtered.selected_key == "id-web-2"
 
 
 def test_filter_moves_the_selection_to_the_same_place_when_it_leaves():
     view = loaded(instance("a"), instance("b"), instance("c", state="Stopped")).with_selection("id-b")
     filtered = view.with_filter("stopped")
-    assert names(filtered) == ["c"] and filtered.selected_id == "id-c"
-    assert filtered.with_filter("nothing matches").selected_id is None
+    assert names(filtered) == ["c"] and filtered.selected_key == "id-c"
+    assert filtered.with_filter("nothing matches").selected_key is None
 
 
 def test_filter_matches_state_and_ip_case_insensitively():
@@ -60,7 +60,7 @@ def test_a_refresh_keeps_filter_sort_and_selection():
     view = loaded(instance("a"), instance("b"), instance("c")).with_filter("b").with_sort("name")
     view = view.with_selection("id-b")
     fresh = view.with_instances([instance("a"), instance("b", state="Stopped"), instance("c")], when=NOW)
-    assert names(fresh) == ["b"] and fresh.selected_id == "id-b" and fresh.selected.state == "Stopped"
+    assert names(fresh) == ["b"] and fresh.selected_key == "id-b" and fresh.selected.state == "Stopped"
 
 
 def test_stale_keeps_the_rows():

@@ -20,7 +20,7 @@ from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, SSHKey, Task
 from cca_tui.ui.safe_text import printable, safe
 
-from .base import InstanceFormScreen
+from .base import FormContext, FormScreen, InstanceFormScreen
 from .field import Field, FieldInput
 from .fingerprint import LocalKey, local_public_keys, same_fingerprint
 
@@ -46,6 +46,10 @@ def default_key_name(local: LocalKey) -> str:
 class AssociateKeyForm(InstanceFormScreen):
     ACTION_LABEL = "Associate"
     BUSY_LABEL = "Associating…"
+
+    @classmethod
+    def from_context(cls, context: FormContext) -> FormScreen:
+        return cls(context.compute, context.the_instance(), ssh_dir=context.ssh_dir)
 
     def __init__(self, compute: ComputeScope, instance: Instance, ssh_dir: Path | None = None) -> None:
         super().__init__(compute, instance)

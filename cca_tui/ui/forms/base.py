@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events, on, work
@@ -31,11 +33,28 @@ from textual.widgets import Button, Footer, Input, LoadingIndicator, Select, Sta
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, Task
+from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.errors import describe_error, field_errors
 from cca_tui.ui.safe_text import safe
 
 from .dialog import DialogScreen
 from .field import Field, FieldInput, one_line
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """What a form is about: the environment (and its compute scope from the app's data
+    layer), the instance for a form about one, and where the local SSH keys are."""
+
+    environment: EnvironmentRef
+    compute: ComputeScope
+    instance: Instance | None = None
+    ssh_dir: Path | None = None
+
+    def the_instance(self) -> Instance:
+        if self.instance is None:
+            raise ValueError("this form is about an instance, and none was given")
+        return self.instance
 
 
 def _shown(widget: Widget) -> bool:
@@ -64,6 +83,11 @@ class FormScreen(DialogScreen["Task | None"]):
         if "ACTION_LABEL" in cls.__dict__ and "BINDINGS" not in cls.__dict__:
             cls.BINDINGS = [Binding("ctrl+s", "submit", cls.ACTION_LABEL)]
         super().__init_subclass__(**kwargs)
+
+    @classmethod
+    def from_context(cls, context: FormContext) -> FormScreen:
+        """The form for this context (each kind of form says what it takes from it)."""
+        raise NotImplementedError(f"{cls.__name__} is not built from a context")
 
     def __init__(self) -> None:
         super().__init__()
@@ -337,6 +361,10 @@ class FormScreen(DialogScreen["Task | None"]):
 
 class InstanceFormScreen(FormScreen):
     """A form about one instance of one environment."""
+
+    @classmethod
+    def from_context(cls, context: FormContext) -> FormScreen:
+        return cls(context.compute, context.the_instance())
 
     def __init__(self, compute: ComputeScope, instance: Instance) -> None:
         super().__init__()

@@ -13,7 +13,7 @@ from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import AffinityGroup, ComputeOffering, DiskOffering, Network, SSHKey, Task, Template, Volume
 from cca_tui.ui.safe_text import printable
 
-from .base import FormScreen
+from .base import FormContext, FormScreen
 from .create_request import CreateInstanceInput, build_create_request
 from .field import Field, FieldInput
 from .labels import disk_label, name_label, network_label, template_label, volume_label
@@ -40,6 +40,10 @@ def attachable(volumes: list[Volume]) -> list[Volume]:
 class CreateInstanceForm(FormScreen):
     ACTION_LABEL = "Create"
     BUSY_LABEL = "Creating…"
+
+    @classmethod
+    def from_context(cls, context: FormContext) -> FormScreen:
+        return cls(context.compute)
 
     def __init__(self, compute: ComputeScope) -> None:
         super().__init__()

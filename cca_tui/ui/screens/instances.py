@@ -1,4 +1,9 @@
-"""The instance screen of one environment: wiring and layout.
+"""The instance screen of one environment or many (one environment is a fleet of one).
+
+- Every row is keyed by (environment, instance id) (cca_tui/fleet/identity.py); what an
+  action or a fetch needs for a row (its compute scope) comes from the row, through the app.
+- Each environment loads on its own (a bounded number at a time), on its own adaptive
+  cadence; one that fails is marked stale with its reason, the others' rows stay.
 
 - The state lives in `view` (an `EnvironmentView`, cca_tui/ui/state.py); every widget is
   bound to it with data_bind and redraws from it. Handlers here only make new views.
@@ -9,7 +14,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events, on, work
@@ -22,15 +31,17 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from cca_tui.api.errors import AuthError
-from cca_tui.api.models import Instance, Task
-from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal
+from cca_tui.api.models import TRANSITIONAL_STATES, Instance, Task
+from cca_tui.fleet.identity import RowKey, environment_of
+from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
+from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal, selection_refusal
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import ssh_commands
 from cca_tui.ui.loading import InstanceLoader, keep_long_lived
-from cca_tui.ui.rows import COLUMN_KEYS
+from cca_tui.ui.rows import columns_for
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.help import HelpScreen
-from cca_tui.ui.state import EnvironmentRef, EnvironmentView, LoadProgress, TaskRow
+from cca_tui.ui.state import EnvironmentRef, EnvironmentView, LoadProgress
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
@@ -54,11 +65,28 @@ MAX_REFRESH_SHARE = 0.01
 PROGRESS_EVERY = 0.5
 
 
-def task_rows(records: list[TrackedTask]) -> list[TaskRow]:
-    return [
-        TaskRow(r.key, r.started, r.label, r.instance_name, str(r.status), r.outcome)
-        for r in sorted(records, key=lambda r: int(r.key[1:]) if r.key[1:].isdigit() else 0)
-    ]
+# At most this many environments load at the same time.
+LOAD_CONCURRENCY = 4
+# Past this many changes behind our back in one load, one notification says how many.
+NEWS_NOTICES = 3
+
+
+@dataclass
+class _EnvironmentLoads:
+    """One environment's refresh loop: its loader, timer and adaptive interval."""
+
+    loader: InstanceLoader
+    interval: float
+    loading: bool = False
+    reload_after: bool = False
+    timer: Timer | None = None
+    # When the load whose list is shown began (a task of ours that ended since may explain a change).
+    shown_since: datetime | None = None
+
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
 
 
 class InstanceScreen(Screen[None]):
@@ -121,31 +149,22 @@ class InstanceScreen(Screen[None]):
     # would redraw every widget on every keystroke.
     view: reactive[EnvironmentView] = reactive(cast(EnvironmentView, None), init=False, repaint=False)
 
-    def __init__(self, service_code: str, environment_name: str) -> None:
+    def __init__(self, environments: Sequence[EnvironmentRef]) -> None:
         super().__init__()
-        self.ref = EnvironmentRef(service_code, environment_name)
-        self.set_reactive(InstanceScreen.view, EnvironmentView(self.ref))
-        self.compute = self.cca.api.compute(service_code, environment_name)
-        self._refresh_timer: Timer | None = None
-        self._loading = False
-        self._loader = InstanceLoader()  # remembers the last list: unchanged rows are not parsed again
-        self._reload_after = False
-        self._interval = float(self.cca.settings.refresh_interval)
+        if not environments:
+            raise ValueError("an instance screen shows at least one environment")
+        self.environments = tuple(dict.fromkeys(environments))
+        self.set_reactive(InstanceScreen.view, EnvironmentView(self.environments))
+        interval = float(self.cca.settings.refresh_interval)
+        # Each loader remembers its last list: unchanged rows are not parsed again.
+        self._loads = {env: _EnvironmentLoads(InstanceLoader(env), interval) for env in self.environments}
+        self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
         self._filter_typing = False
 
     @property
     def cca(self) -> CcaApp:
-        """The app, typed: settings, client, tracker and navigation."""
+        """The app, typed: settings, data layer, tracker and navigation."""
         return cast("CcaApp", self.app)
-
-    # Kept for callers that know the screen by its old names.
-    @property
-    def service_code(self) -> str:
-        return self.ref.service_code
-
-    @property
-    def environment_name(self) -> str:
-        return self.ref.name
 
     # --- layout ---------------------------------------------------------------------
 
@@ -163,7 +182,7 @@ class InstanceScreen(Screen[None]):
         )
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
-            yield DetailPane(self.compute, id="detail").data_bind(InstanceScreen.view)
+            yield DetailPane(self.cca.compute_for, id="detail").data_bind(InstanceScreen.view)
         yield ActionBar(
             profile=settings.profile_name, read_only=settings.read_only, keymap=settings.keymap, id="actions"
         ).data_bind(InstanceScreen.view)
@@ -171,7 +190,7 @@ class InstanceScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(StatusLine).set_refresh_interval(self._interval)
+        self._show_interval()
         self.query_one(InstanceTable).focus()
         self._tasks_changed()
 
@@ -186,7 +205,17 @@ class InstanceScreen(Screen[None]):
 
     @property
     def loading_now(self) -> bool:
-        return self._loading
+        return any(loads.loading for loads in self._loads.values())
+
+    @property
+    def refresh_interval(self) -> float:
+        """The longest of the environments' refresh intervals (each adapts to its own cost)."""
+        return max(loads.interval for loads in self._loads.values())
+
+    def forget_loaded(self) -> None:
+        """Parse every row again on the next load (benchmarks: the cost of a load from scratch)."""
+        for loads in self._loads.values():
+            loads.loader.forget()
 
     @property
     def table(self) -> InstanceTable:
@@ -206,90 +235,143 @@ class InstanceScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.request_refresh()
 
-    def request_refresh(self) -> None:
-        if self._loading:
-            self._reload_after = True
-            return
-        self._stop_timer()
-        self._loading = True
-        self.view = self.view.with_loading(LoadProgress(0))
-        self._load()
+    def request_refresh(self, environment: EnvironmentRef | None = None) -> None:
+        """Load one environment now (None: every one); one already loading reloads after."""
+        for env in (environment,) if environment is not None else self.environments:
+            loads = self._loads[env]
+            if loads.loading:
+                loads.reload_after = True
+                continue
+            loads.stop_timer()
+            loads.loading = True
+            self.view = self.view.with_loading(LoadProgress(0), env)
+            self.run_worker(self._load(env), group="refresh", exit_on_error=False)
 
     def _stop_timer(self) -> None:
-        if self._refresh_timer is not None:
-            self._refresh_timer.stop()
-            self._refresh_timer = None
+        for loads in self._loads.values():
+            loads.stop_timer()
 
-    def _schedule_refresh(self) -> None:
-        self._stop_timer()
-        if self._reload_after:
-            self._reload_after = False
-            self.request_refresh()
+    def _schedule_refresh(self, env: EnvironmentRef) -> None:
+        loads = self._loads[env]
+        loads.stop_timer()
+        if loads.reload_after:
+            loads.reload_after = False
+            self.request_refresh(env)
             return
         if not self.is_current:
             return  # on_screen_resume refreshes when the screen is back
-        busy = bool(self.view.busy) or self.view.has_transitional
-        delay = min(FAST_REFRESH, self._interval) if busy else self._interval
-        self._refresh_timer = self.set_timer(delay, self.request_refresh)
+        view = self.view
+        busy = any(key.environment == env for key in view.busy if isinstance(key, RowKey))
+        if not busy and not view.is_fleet:
+            busy = view.has_transitional  # kept up to date by the row index, no walk
+        elif not busy:
+            busy = any(instance.state in TRANSITIONAL_STATES for instance in view.by_environment.get(env, {}).values())
+        delay = min(FAST_REFRESH, loads.interval) if busy else loads.interval
+        loads.timer = self.set_timer(delay, lambda: self.request_refresh(env))
 
-    def _adapt_interval(self, cost: float) -> None:
-        """Lengthen the interval when refreshing costs more than its share of the time."""
+    def _adapt_interval(self, env: EnvironmentRef, cost: float) -> None:
+        """Lengthen an environment's interval when refreshing it costs more than its share."""
+        loads = self._loads[env]
         wanted = max(float(self.cca.settings.refresh_interval), round(cost / MAX_REFRESH_SHARE))
-        if wanted != self._interval:
-            self._interval = wanted
-            self.query_one(StatusLine).set_refresh_interval(wanted)
+        if wanted != loads.interval:
+            loads.interval = wanted
+            self._show_interval()
 
-    @work(group="refresh", exit_on_error=False)
-    async def _load(self) -> None:
+    def _show_interval(self) -> None:
+        """The status line says the longest interval (one environment's own, in a fleet of one)."""
+        self.query_one(StatusLine).set_refresh_interval(self.refresh_interval)
+
+    async def _load(self, env: EnvironmentRef) -> None:
         # Pages are shown as they arrive on the first load (the rows fill in); a refresh is
         # applied once complete (a partial list would hide the rows still on their way).
         # Rows are parsed in slices between pages (see loading.py): the loop stays free.
-        first_load = not self.view.loaded
-        cpu_started = time.thread_time()
-        shown_progress = time.monotonic()
-        try:
-            async for batch in self._loader.stream(self.compute):
-                if batch.complete:
-                    self.view = self.view.with_instances(batch.instances, when=self.cca.clock()).with_unreadable(
-                        batch.unreadable
-                    )
-                    keep_long_lived()
-                elif first_load:
-                    self.view = self.view.with_instances(batch.instances, when=self.cca.clock()).with_loading(
-                        LoadProgress(batch.received, batch.total)
-                    )
-                elif time.monotonic() - shown_progress > PROGRESS_EVERY:
-                    # A refresh's progress, now and then: each one redraws the status line.
-                    shown_progress = time.monotonic()
-                    self.view = self.view.with_loading(LoadProgress(batch.received, batch.total))
-        except AuthError as exc:
-            self._loading = False
-            if self.cca.key_refused(exc.status):
-                self.cca.show_key_problem(describe_error(exc))
+        loads = self._loads[env]
+        async with self._load_slots:
+            first_load = env not in self.view.refreshed
+            cpu_started = time.thread_time()
+            shown_progress = time.monotonic()
+            started = self.cca.clock()
+            try:
+                async for batch in loads.loader.stream(self.cca.compute_for(env)):
+                    if batch.complete:
+                        before = self.view.by_environment.get(env) if not first_load else None
+                        self.view = self.view.with_instances(
+                            batch.instances, when=self.cca.clock(), environment=env
+                        ).with_unreadable(batch.unreadable, env)
+                        self._watch(env, before, batch.instances, loads.shown_since)
+                        loads.shown_since = started
+                        keep_long_lived()
+                    elif first_load:
+                        self.view = self.view.with_instances(
+                            batch.instances, when=self.cca.clock(), environment=env, complete=False
+                        ).with_loading(LoadProgress(batch.received, batch.total), env)
+                    elif time.monotonic() - shown_progress > PROGRESS_EVERY:
+                        # A refresh's progress, now and then: each one redraws the status line.
+                        shown_progress = time.monotonic()
+                        self.view = self.view.with_loading(LoadProgress(batch.received, batch.total), env)
+            except AuthError as exc:
+                loads.loading = False
+                if self.cca.key_refused(exc.status):
+                    self.cca.show_key_problem(describe_error(exc))
+                    return
+                # 403: the key is fine but not allowed here; other environments may work.
+                self.view = self.view.with_stale(f"not authorised in {env}: {exc.summary}", env)
+                self._schedule_refresh(env)
                 return
-            # 403: the key is fine but not allowed here; other environments may work.
-            self.view = self.view.with_stale(f"not authorised in {self.ref}: {exc.summary}")
-            self._schedule_refresh()
-            return
-        except Exception as exc:  # noqa: BLE001 - whatever it was, keep the rows and retry later
-            self._loading = False
-            self.view = self.view.with_stale(describe_error(exc))
-            self._schedule_refresh()
-            return
+            except Exception as exc:  # noqa: BLE001 - whatever it was, keep the rows and retry later
+                loads.loading = False
+                self.view = self.view.with_stale(describe_error(exc), env)
+                self._schedule_refresh(env)
+                return
         self.cca.key_confirmed = True
-        self._loading = False
+        loads.loading = False
         # What a refresh costs this process: the loop's CPU time while it ran (reading the
         # replies, parsing, building the view, drawing), a bound on what is the load's own.
         # Not the first load: it parses every row, the refreshes after it only what changed.
         if not first_load:
-            self._adapt_interval(time.thread_time() - cpu_started)
-        self._schedule_refresh()
+            self._adapt_interval(env, time.thread_time() - cpu_started)
+        self._schedule_refresh(env)
+
+    # --- watching ---------------------------------------------------------------------
+
+    def _watch(
+        self,
+        env: EnvironmentRef,
+        before: Mapping[Hashable, Instance] | None,
+        after: Mapping[Hashable, Instance],
+        since: datetime | None,
+    ) -> None:
+        """Changes nobody here made: one notification each, and the row marked until selected."""
+        kinds = self.cca.settings.watch
+        if before is None or not kinds:
+            return
+        ours = self.cca.tasks.touched_since(env, since)
+        changes = changes_behind_our_back(before, after, ours=ours, kinds=kinds)
+        if not changes:
+            return
+        self.view = self.view.with_news({change.key for change in changes if change.key in after})
+        for change in changes[:NEWS_NOTICES]:
+            self.notify(
+                printable(f"{env} {change.name} {change.what}", limit=200),
+                title="Changed outside cca-tui",
+                severity="error" if change.kind == ENTERED_ERROR else "warning",
+                timeout=15,
+                markup=False,
+            )
+        if len(changes) > NEWS_NOTICES:
+            self.notify(
+                f"{env}: {len(changes) - NEWS_NOTICES} more instance(s) changed outside cca-tui",
+                title="Changed outside cca-tui",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
 
     # --- selection, filter, sort ------------------------------------------------------
 
     @on(InstanceTable.Highlighted)
     def _highlighted(self, event: InstanceTable.Highlighted) -> None:
-        self.view = self.view.with_selection(event.instance_id)
+        self.view = self.view.with_selection(event.key, chosen=event.chosen)
 
     @on(InstanceTable.SortRequested)
     def _sort_requested(self, event: InstanceTable.SortRequested) -> None:
@@ -342,8 +424,9 @@ class InstanceScreen(Screen[None]):
         self.table.focus()
 
     def action_sort(self, step: int) -> None:
-        index = COLUMN_KEYS.index(self.view.sort_column)
-        self.view = self.view.with_sort(COLUMN_KEYS[(index + step) % len(COLUMN_KEYS)])
+        keys = [column.key for column in columns_for(self.view.is_fleet)]
+        index = keys.index(self.view.sort_column) if self.view.sort_column in keys else 0
+        self.view = self.view.with_sort(keys[(index + step) % len(keys)])
 
     def action_reverse_sort(self) -> None:
         self.view = self.view.with_sort(self.view.sort_column)
@@ -351,16 +434,9 @@ class InstanceScreen(Screen[None]):
     # --- actions ----------------------------------------------------------------------
 
     def refusal_for(self, action: Action) -> str | None:
-        spec = SPEC_BY_ACTION[action]
-        instance = self.view.selected
         settings = self.cca.settings
-        return refusal(
-            spec,
-            instance.state if instance else None,
-            instance.name if instance else None,
-            read_only=settings.read_only,
-            profile=settings.profile_name,
-            busy_with=self.view.busy.get(instance.id) if instance else None,
+        return selection_refusal(
+            SPEC_BY_ACTION[action], self.view, read_only=settings.read_only, profile=settings.profile_name
         )
 
     @on(ActionBar.Chosen)
@@ -382,53 +458,76 @@ class InstanceScreen(Screen[None]):
 
     @property
     def protected(self) -> bool:
-        return self.cca.safety.is_protected(self.ref)
+        """Some environment shown is protected (the status line's banner says so)."""
+        return any(self.cca.safety.is_protected(env) for env in self.environments)
 
     def _operate(self, spec: ActionSpec, run: Operation, instance: Instance) -> None:
+        env = self._environment_of(instance)
+        compute = self.cca.compute_for(env)
+
         def send() -> None:
             self.cca.tasks.submit(
-                self.ref,
+                env,
                 spec.action,
                 instance.id,
                 instance.name,
-                lambda: self.compute.operate(instance.id, spec.action.value),
+                lambda: compute.operate(instance.id, spec.action.value),
                 reveal_password=run.reveal_password,
             )
 
-        if not self.cca.safety.asks(spec.action, self.ref):
+        if not self.cca.safety.asks(spec.action, env):
             send()
             return
         from cca_tui.ui.forms import ActionConfirmModal
 
         name = printable(instance.name, limit=60)
-        where = printable(str(self.ref), limit=80)
+        where = printable(str(env), limit=80)
         if run.confirm is not None:
             title, question, button = run.confirm
             text = question.format(user=printable(instance.username or "the default user"), name=name)
         else:
             title, text, button = f"{spec.long_label}?", f"{spec.long_label} {name}?", spec.long_label
         text += f"\nEnvironment: {where}"
-        if self.protected:
+        if self.cca.safety.is_protected(env):
             title += "  PROTECTED ENVIRONMENT"
             text += " (protected)"
         text += "\n\nEnter or y: yes · Esc: nothing is sent"
         self.app.push_screen(ActionConfirmModal(title, text, button), lambda ok: send() if ok else None)
 
+    def _environment_of(self, instance: Instance | None) -> EnvironmentRef:
+        """Where a row lives (a create with no row: where the selection lives, or the only one)."""
+        env = environment_of(instance) if instance is not None else None
+        if env is None:
+            selected = self.view.selected
+            env = environment_of(selected) if selected is not None else None
+        return env if env is not None else self.environments[0]
+
     def _open_form(self, spec: ActionSpec, form_name: str, instance: Instance | None) -> None:
+        if instance is None and self.view.is_fleet:
+            # Create: which environment? Starting from the selected row's.
+            from cca_tui.ui.forms.choose_environment import ChooseEnvironment
+
+            start = self._environment_of(None)
+
+            def chosen(env: EnvironmentRef | None) -> None:
+                if env is not None:
+                    self._open_form_in(spec, form_name, env, None)
+
+            self.app.push_screen(ChooseEnvironment(self.environments, start), chosen)
+            return
+        self._open_form_in(spec, form_name, self._environment_of(instance), instance)
+
+    def _open_form_in(self, spec: ActionSpec, form_name: str, env: EnvironmentRef, instance: Instance | None) -> None:
         from cca_tui.ui import forms  # imported late: the forms pull in a lot of widgets
+        from cca_tui.ui.forms.base import FormContext
         from cca_tui.ui.forms.confirm_name import NameConfirmedForm
 
-        form_class = getattr(forms, form_name)
-        if instance is None:
-            form: FormScreen = form_class(self.compute)
-        elif spec.action is Action.ASSOCIATE_SSH_KEY:
-            form = form_class(self.compute, instance, ssh_dir=self.cca.ssh_dir)
-        else:
-            form = form_class(self.compute, instance)
+        context = FormContext(env, self.cca.compute_for(env), instance, ssh_dir=self.cca.ssh_dir)
+        form: FormScreen = getattr(forms, form_name).from_context(context)
         if (
             isinstance(form, NameConfirmedForm)
             and instance is not None
-            and self.cca.safety.text_to_type(spec.action, self.ref, [instance.name])
+            and self.cca.safety.text_to_type(spec.action, env, [instance.name])
         ):
             # A protected environment: destroy needs the name typed even without purge.
             form.name_always_needed = True
@@ -436,7 +535,7 @@ class InstanceScreen(Screen[None]):
         async def submit(sending_form: FormScreen) -> Task:
             name = instance.name if instance is not None else "new instance"
             record = self.cca.tasks.submit(
-                self.ref,
+                env,
                 spec.action,
                 instance.id if instance is not None else None,
                 name,
@@ -452,11 +551,12 @@ class InstanceScreen(Screen[None]):
         """`R`: say what would be resent, refuse if a later action of ours superseded it, ask,
         then check the gate against the instance as the server has it now, and only then send."""
         tracker = self.cca.tasks
-        record = tracker.last_retryable(self.ref)
+        record = tracker.last_retryable(self.environments)
         if record is None:
             self.notify("Nothing to retry: every request was answered", severity="information")
             return
-        what = f"{record.label} {printable(record.instance_name, limit=60)} in {printable(str(self.ref), limit=80)}"
+        where = printable(str(record.environment), limit=80)
+        what = f"{record.label} {printable(record.instance_name, limit=60)} in {where}"
         first_tried = f"first tried at {record.first_started:%H:%M:%S}"
         later = tracker.superseded_by(record)
         if later is not None:
@@ -491,7 +591,7 @@ class InstanceScreen(Screen[None]):
             return
         if record.instance_id is not None and spec.allowed is not None:
             try:
-                current = await self.compute.get_instance(record.instance_id)
+                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
             except Exception as exc:  # noqa: BLE001 - no state, no resend
                 self.notify(
                     f"Not resent: the state of {name} could not be read ({describe_error(exc)})",
@@ -505,7 +605,7 @@ class InstanceScreen(Screen[None]):
                 current.name,
                 read_only=self.cca.settings.read_only,
                 profile=self.cca.settings.profile_name,
-                busy_with=tracker.busy(self.ref).get(record.instance_id),
+                busy_with=tracker.busy([record.environment]).get(RowKey(record.environment, record.instance_id)),
             )
             if reason is not None:
                 self.notify(f"Not resent: {printable(reason)}", title="Retry refused", severity="warning", markup=False)
@@ -515,21 +615,21 @@ class InstanceScreen(Screen[None]):
     # --- tasks ------------------------------------------------------------------------
 
     def on_task_changed(self, message: TaskChanged) -> None:
-        if message.record.environment != self.ref:
+        row = message.row
+        if row.environment not in self._loads:
             return
         self._tasks_changed()
-        record = message.record
-        if record.status == "SENDING":
+        if row.status == "SENDING" or row.environment is None:
             return
         # Sent or ended: show the instance as it is now rather than at the next tick.
         if self.is_current:
-            self.request_refresh()
-        if not record.in_flight and record.instance_id == self.view.selected_id:
+            self.request_refresh(row.environment)
+        if not row.in_flight and row.row_key == self.view.selected_key:
             self.query_one(DetailPane).reload()  # renamed, re-keyed, resized: show it as it is
 
     def _tasks_changed(self) -> None:
         tracker = self.cca.tasks
-        self.view = self.view.with_tasks(task_rows(tracker.for_environment(self.ref)), tracker.busy(self.ref))
+        self.view = self.view.with_tasks(tracker.snapshots(self.environments), tracker.busy(self.environments))
 
     # --- misc -------------------------------------------------------------------------
 
@@ -537,7 +637,7 @@ class InstanceScreen(Screen[None]):
         """Copy the selected instance's ssh command (OSC 52: works over ssh in most terminals)."""
         detail = self.query_one(DetailPane).detail
         selected = self.view.selected
-        if selected is None or detail is None or detail.instance.id != selected.id or not detail.complete:
+        if selected is None or detail is None or detail.key != selected.key or not detail.complete:
             self.notify("Its details are still loading; try again in a moment", severity="warning")
             return
         commands = ssh_commands(detail.instance, detail.rules)
@@ -560,14 +660,14 @@ class InstanceScreen(Screen[None]):
     def action_environments(self) -> None:
         self.cca.show_picker()
 
-    def show_instance(self, instance_id: str) -> None:
-        """Put the cursor on an instance; clear the filter first if it hides it."""
-        if instance_id not in self.view.instances:
+    def show_instance(self, key: Hashable) -> None:
+        """Put the cursor on a row (environment and id); clear the filter first if it hides it."""
+        if key not in self.view.instances:
             return
-        if instance_id not in self.view.positions:
+        if key not in self.view.positions:
             self.action_clear_filter()
-        self.view = self.view.with_selection(instance_id)
-        self.table.select(instance_id)
+        self.view = self.view.with_selection(key)
+        self.table.select(key)
         self.table.focus()
 
     def action_previous_environment(self) -> None:

@@ -4,6 +4,10 @@ Everything in its rows is server text, shown with `safe` (literal, escaped, cut)
 keyed by their position in the list, never by a name or an id from the server: two
 environments may well share them, and a name may hold anything (`a/b`, spaces, nothing).
 
+The first row, "All environments", opens every environment shown (all of them, or those the
+filter leaves) in one table; space marks environments, and Enter opens the marked ones
+together (a fleet), or the one under the cursor when none is marked.
+
 When the environments cannot be loaded, the picker says why and tries again by itself, with
 a growing delay (ctrl+r tries at once), so it recovers when the API comes back.
 """
@@ -22,10 +26,11 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cca_tui.api.errors import AuthError
+from cca_tui.fleet.identity import EnvironmentRef
+from cca_tui.fleet.scope import ALL
 from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
-from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.widgets.measured_table import MeasuredDataTable
 
 if TYPE_CHECKING:
@@ -34,6 +39,10 @@ if TYPE_CHECKING:
 # Characters of each column before the ellipsis: a hostile or merely long name must not
 # push the reachability out of view.
 _WIDTH = {"name": 40, "code": 24, "connection": 32, "organization": 32, "description": 80}
+
+
+# The key of the first row, "All environments" (the others are keyed by position).
+ALL_ROW = "all"
 
 
 def _matches(choice: EnvironmentChoice, query: str) -> bool:
@@ -49,6 +58,8 @@ class PickerScreen(Screen):
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("up", "cursor(-1)", "Up", show=False),
         Binding("enter", "open", "Open"),
+        # Priority: the filter has the focus, and space would go into it.
+        Binding("space", "mark", "Mark", priority=True, tooltip="Mark an environment; Enter opens the marked together"),
         Binding("ctrl+r", "reload", "Reload"),
         Binding("escape", "back", "Back"),
     ]
@@ -75,6 +86,7 @@ class PickerScreen(Screen):
         self.choices: list[EnvironmentChoice] = []
         self.retry_delay: float | None = None  # the delay before the next retry, while failing
         self._retry_timer: Timer | None = None
+        self.marked: set[int] = set()  # indexes in `choices` of the environments marked
 
     def compose(self) -> ComposeResult:
         yield Static("cca-tui · choose an environment", id="picker-title")
@@ -147,8 +159,19 @@ class PickerScreen(Screen):
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
+        cursor = table.cursor_row
         table.clear()
         visible = self._visible()
+        if visible:
+            table.add_row(
+                Text(f"All environments ({len(visible)})", style="bold"),
+                Text(""),
+                Text(""),
+                Text(""),
+                Text(""),
+                Text("every environment shown, in one table", style="dim"),
+                key=ALL_ROW,
+            )
         for index in visible:
             choice = self.choices[index]
             if choice.reachable is False:
@@ -160,7 +183,7 @@ class PickerScreen(Screen):
                 # Every action there asks; destroy and purge need the name typed.
                 name = Text.assemble(("⚠ ", "bold"), name, (" (protected)", "bold"))
             table.add_row(
-                name,
+                Text.assemble(("✓ ", "bold green"), name) if index in self.marked else name,
                 safe(choice.service_code, limit=_WIDTH["code"]),
                 status,
                 safe(choice.connection_name, limit=_WIDTH["connection"]),
@@ -169,19 +192,38 @@ class PickerScreen(Screen):
                 key=str(index),
             )
         if self.preselect is not None:
-            wanted = next((str(i) for i in visible if self.choices[i].ref == self.preselect), None)
+            wanted = ALL_ROW if self.preselect == ALL else None
+            wanted = wanted or next((str(i) for i in visible if self.choices[i].ref == self.preselect), None)
             if wanted is not None:
                 table.move_cursor(row=table.get_row_index(wanted))
                 self.preselect = None  # once: typing a filter must not pull the cursor back
+            elif visible:
+                table.move_cursor(row=1)  # the first environment, not "All"
+        elif self.marked and table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))  # marking keeps the cursor
+        elif visible and self.choices:
+            table.move_cursor(row=1)
         shown = f"{len(visible)} of {len(self.choices)} environments"
-        self.query_one("#picker-status", Static).update(f"{shown} · Enter opens · type to filter")
+        marked = f" · {len(self.marked)} marked" if self.marked else ""
+        self.query_one("#picker-status", Static).update(f"{shown}{marked} · Enter opens · space marks · type to filter")
 
-    def selected(self) -> EnvironmentChoice | None:
+    def _cursor_key(self) -> str | None:
         table = self.query_one(DataTable)
         if not table.row_count:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.choices[int(key)] if key is not None else None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def selected(self) -> EnvironmentChoice | None:
+        """The environment under the cursor (None on "All environments" or an empty list)."""
+        key = self._cursor_key()
+        return self.choices[int(key)] if key is not None and key != ALL_ROW else None
+
+    def action_mark(self) -> None:
+        key = self._cursor_key()
+        if key is None or key == ALL_ROW:
+            return
+        self.marked ^= {int(key)}
+        self._fill()
 
     @on(Input.Changed, "#picker-filter")
     def _filter_changed(self) -> None:
@@ -201,6 +243,14 @@ class PickerScreen(Screen):
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
 
     def action_open(self) -> None:
+        if self.marked or self._cursor_key() == ALL_ROW:
+            indexes = sorted(self.marked) if self.marked else self._visible()
+            chosen = [self.choices[i] for i in indexes]
+            refs = [EnvironmentRef(c.service_code, c.name) for c in chosen]
+            self.cca.open_environments(
+                refs, remember=ALL if not self.marked and len(indexes) == len(self.choices) else None
+            )
+            return
         choice = self.selected()
         if choice is None:
             self.notify("No environment matches the filter", severity="warning")

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from cca_tui.ui.actions import Action
-from cca_tui.ui.state import EnvironmentRef
+from cca_tui.ui.state import EnvironmentRef, TaskRow
 
 
 class TaskStatus(StrEnum):
@@ -56,3 +56,19 @@ class TrackedTask:
     @property
     def label(self) -> str:
         return self.action.label
+
+    def snapshot(self) -> TaskRow:
+        """What it is now, frozen: what screens and the task log are given."""
+        return TaskRow(
+            self.key,
+            self.started,
+            self.label,
+            self.instance_name,
+            str(self.status),
+            self.outcome,
+            environment=self.environment,
+            instance_id=self.instance_id,
+            in_flight=self.in_flight,
+            ended=self.ended,
+            retry_possible=self.retry_possible,
+        )

@@ -21,16 +21,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
 from datetime import datetime
 from typing import Any
 
 from cca_tui.api.client import CloudCAClient, TaskUnreadable, task_failure_message
 from cca_tui.api.errors import ApiError, CloudCAError, NotDone, NotFoundError, NotSent, OutcomeUnknown, TaskExpired
 from cca_tui.api.models import Task
+from cca_tui.fleet.identity import RowKey
 from cca_tui.ui.actions import Action
 from cca_tui.ui.errors import describe_error
-from cca_tui.ui.state import EnvironmentRef
+from cca_tui.ui.state import EnvironmentRef, TaskRow
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 
@@ -62,6 +63,8 @@ class TaskTracker:
         self._counter = itertools.count(1)
         self.records: dict[str, TrackedTask] = {}
         self._listeners: list[Listener] = []
+        # Each record's latest frozen snapshot, by environment (what the screens read).
+        self._snapshots: dict[EnvironmentRef, dict[str, TaskRow]] = {}
         self._calls: dict[str, Callable[[], Awaitable[Task]]] = {}
         self._sent: dict[str, asyncio.Future[Task]] = {}
         self.on_password: PasswordShown | None = None
@@ -78,6 +81,7 @@ class TaskTracker:
     def _changed(self, record: TrackedTask) -> None:
         if self._journal is not None:
             self._journal.save(record)
+        self._snapshots.setdefault(record.environment, {})[record.key] = record.snapshot()
         for listener in list(self._listeners):
             listener(record)
 
@@ -87,19 +91,33 @@ class TaskTracker:
     def in_flight(self) -> list[TrackedTask]:
         return [record for record in self.records.values() if record.in_flight]
 
-    def busy(self, environment: EnvironmentRef) -> dict[str, str]:
-        """Instances of an environment with a task of ours in flight, and which action."""
+    def snapshots(self, environments: Iterable[EnvironmentRef]) -> list[TaskRow]:
+        """Our tasks in these environments, frozen, oldest first."""
+        rows = [row for env in environments for row in self._snapshots.get(env, {}).values()]
+        return sorted(rows, key=lambda row: int(row.key[1:]) if row.key[1:].isdigit() else 0)
+
+    def busy(self, environments: Iterable[EnvironmentRef]) -> dict[Hashable, str]:
+        """Rows of these environments with a task of ours in flight, and which action."""
         return {
-            record.instance_id: record.label
-            for record in self.records.values()
-            if record.in_flight and record.environment == environment and record.instance_id
+            key: row.action
+            for env in environments
+            for row in self._snapshots.get(env, {}).values()
+            if row.in_flight and (key := row.row_key) is not None
         }
 
-    def for_environment(self, environment: EnvironmentRef) -> list[TrackedTask]:
-        return [record for record in self.records.values() if record.environment == environment]
+    def touched_since(self, environment: EnvironmentRef, since: datetime | None) -> set[RowKey]:
+        """Rows of an environment that a task of ours may have changed since `since`: in
+        flight, or ended at or after it (None: any task of ours)."""
+        return {
+            key
+            for row in self._snapshots.get(environment, {}).values()
+            if (key := row.row_key) is not None
+            and (row.in_flight or since is None or row.ended is None or row.ended >= since)
+        }
 
-    def last_retryable(self, environment: EnvironmentRef) -> TrackedTask | None:
-        candidates = [r for r in self.for_environment(environment) if r.retry_possible]
+    def last_retryable(self, environments: Iterable[EnvironmentRef]) -> TrackedTask | None:
+        wanted = set(environments)
+        candidates = [r for r in self.records.values() if r.environment in wanted and r.retry_possible]
         return candidates[-1] if candidates else None
 
     def superseded_by(self, record: TrackedTask) -> TrackedTask | None:

@@ -10,7 +10,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button
 
-from cca_tui.ui.actions import ACTIONS, Action, refusal
+from cca_tui.ui.actions import ACTIONS, Action, availability
 from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import safe
 from cca_tui.ui.state import EnvironmentView
@@ -54,17 +54,8 @@ class ActionBar(HorizontalScroll):
     def watch_view(self, view: EnvironmentView | None) -> None:
         if view is None:
             return
-        selected = view.selected
-        for spec in ACTIONS:
-            reason = refusal(
-                spec,
-                selected.state if selected else None,
-                selected.name if selected else None,
-                read_only=self.read_only,
-                profile=self.profile,
-                busy_with=view.busy.get(selected.id) if selected else None,
-            )
-            button = self.query_one(f"#action-{spec.action.value}", Button)
+        for action, reason in availability(view, read_only=self.read_only, profile=self.profile).items():
+            button = self.query_one(f"#action-{action.value}", Button)
             button.disabled = reason is not None
             button.tooltip = safe(reason) if reason else None
 

@@ -9,7 +9,7 @@ Every server value goes through `safe`: shown literally, control characters esca
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from rich.console import Console, Group, RenderableType
@@ -25,6 +25,7 @@ from textual.timer import Timer
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.models import AffinityGroup, Instance, InstancePublicIp, Nic, PortForwardingRule, Volume
+from cca_tui.fleet.identity import EnvironmentRef, environment_of, located
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import memory_text, ssh_commands, state_style
 from cca_tui.ui.safe_text import safe
@@ -46,6 +47,11 @@ class InstanceDetail:
     affinity_groups: dict[str, AffinityGroup] = field(default_factory=dict)
     complete: bool = False
     error: str | None = None
+
+    @property
+    def key(self) -> Hashable:
+        """The row shown (environment and id)."""
+        return self.instance.key
 
 
 # Labels are this wide (the longest, "Private IP", "vCPU / RAM"), values start one cell after.
@@ -273,14 +279,15 @@ class DetailPane(ScrollView, can_focus=True):
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
 
-    def __init__(self, compute: ComputeScope, **kwargs) -> None:
+    def __init__(self, compute_for: Callable[[EnvironmentRef], ComputeScope], **kwargs) -> None:
         super().__init__(**kwargs)
-        self.compute = compute
+        # The app's data layer: the compute scope of the environment a row lives in.
+        self.compute_for = compute_for
         self.border_title = "Details"
         self.detail: InstanceDetail | None = None
         self._debounce: Timer | None = None
-        # The (instance id, state) last fetched or being fetched: one request per change.
-        self._fetched: tuple[str, str] | None = None
+        # The (row key, state) last fetched or being fetched: one request per change.
+        self._fetched: tuple[Hashable, str] | None = None
         self._renderable: RenderableType | InstanceDetail = PLACEHOLDER
         # The renderable's lines for (width, style), made when first drawn.
         self._lines: list[Strip] | None = None
@@ -296,31 +303,31 @@ class DetailPane(ScrollView, can_focus=True):
                 self.show(None)
             return
         shown = self.detail
-        if shown is None or shown.instance.id != selected.id:
+        if shown is None or shown.key != selected.key:
             self.show(InstanceDetail(instance=selected))  # what the list knows, at once
         elif not shown.complete and shown.instance is not selected:
             self.show(InstanceDetail(instance=selected))  # the list's newer copy (renamed...)
-        if self._fetched != (selected.id, selected.state):
-            self._fetch_soon(selected.id, selected.state)
+        if self._fetched != (selected.key, selected.state):
+            self._fetch_soon(selected)
         elif shown is not None and shown.complete and shown.instance.name != selected.name:
-            self._fetch_soon(selected.id, selected.state)  # renamed behind our back: read it again
+            self._fetch_soon(selected)  # renamed behind our back: read it again
 
     def reload(self) -> None:
         """Fetch the selected instance again (a task on it ended: renamed, re-keyed...)."""
         view = self.view
         selected = view.selected if view is not None else None
         if selected is not None:
-            self._fetch_soon(selected.id, selected.state)
+            self._fetch_soon(selected)
 
     def _cancel_pending(self) -> None:
         if self._debounce is not None:
             self._debounce.stop()
             self._debounce = None
 
-    def _fetch_soon(self, instance_id: str, state: str) -> None:
+    def _fetch_soon(self, instance: Instance) -> None:
         self._cancel_pending()
-        self._fetched = (instance_id, state)
-        self._debounce = self.set_timer(DETAIL_DEBOUNCE, lambda: self._load(instance_id))
+        self._fetched = (instance.key, instance.state)
+        self._debounce = self.set_timer(DETAIL_DEBOUNCE, lambda: self._load(instance))
 
     @property
     def fetch_pending(self) -> bool:
@@ -328,30 +335,34 @@ class DetailPane(ScrollView, can_focus=True):
         return self._debounce is not None
 
     @work(exclusive=True, group="detail", exit_on_error=False)
-    async def _load(self, instance_id: str) -> None:
+    async def _load(self, row: Instance) -> None:
         self._debounce = None
-        current = self.detail.instance if self.detail else None
-        wants_groups = current is not None and current.id == instance_id and bool(current.affinity_group_ids)
+        environment = environment_of(row)
+        if environment is None:
+            return  # a row no loader placed (cannot happen in the app): nowhere to ask
+        compute = self.compute_for(environment)
+        instance_id = row.id
+        wants_groups = bool(row.affinity_group_ids)
         try:
-            instance, nics, rules, volumes, groups = await asyncio.gather(
-                self.compute.get_instance(instance_id),
-                self.compute.list_nics(instance_id=instance_id),
-                self.compute.list_port_forwarding_rules(instance_id=instance_id),
-                self.compute.list_volumes(instance_id=instance_id),
-                _affinity_groups(self.compute) if wants_groups else _no_groups(),
+            fetched, nics, rules, volumes, groups = await asyncio.gather(
+                compute.get_instance(instance_id),
+                compute.list_nics(instance_id=instance_id),
+                compute.list_port_forwarding_rules(instance_id=instance_id),
+                compute.list_volumes(instance_id=instance_id),
+                _affinity_groups(compute) if wants_groups else _no_groups(),
             )
         except CloudCAError as exc:
-            if self._still_selected(instance_id):
+            if self._still_selected(row.key):
                 current = self.detail.instance if self.detail else None
-                if current is not None and current.id == instance_id:
+                if current is not None and current.key == row.key:
                     self.show(InstanceDetail(instance=current, error=describe_error(exc)))
             return
-        if instance.affinity_group_ids and not wants_groups:  # the list did not say it had any
-            groups = await _affinity_groups(self.compute)
-        if self._still_selected(instance_id):
+        if fetched.affinity_group_ids and not wants_groups:  # the list did not say it had any
+            groups = await _affinity_groups(compute)
+        if self._still_selected(row.key):
             self.show(
                 InstanceDetail(
-                    instance=instance,
+                    instance=located(fetched, environment),
                     nics=nics,
                     rules=rules,
                     # A server that ignores the filter sends every volume: keep this one's.
@@ -361,9 +372,9 @@ class DetailPane(ScrollView, can_focus=True):
                 )
             )
 
-    def _still_selected(self, instance_id: str) -> bool:
+    def _still_selected(self, key: Hashable) -> bool:
         view = self.view
-        return view is not None and view.selected_id == instance_id
+        return view is not None and view.selected_key == key
 
     def show(self, detail: InstanceDetail | None) -> None:
         previous = self.detail
@@ -375,7 +386,7 @@ class DetailPane(ScrollView, can_focus=True):
             self._renderable = detail
             self.border_title = safe(detail.instance.name, limit=50)
         self._lines = None
-        if previous is None or detail is None or previous.instance.id != detail.instance.id:
+        if previous is None or detail is None or previous.key != detail.key:
             self.scroll_to(0, 0, animate=False, immediate=True)
         self._resize()
         self.refresh()

@@ -17,8 +17,8 @@ what changed. A refresh keeps the cursor on the same instance at the same height
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import ClassVar, cast
+from collections.abc import Hashable, Mapping, Sequence
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -30,27 +30,33 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets.data_table import RowKey
 
 from cca_tui.api.models import Instance
+from cca_tui.fleet.identity import EnvironmentRef, environment_of
 from cca_tui.ui.format import state_style
-from cca_tui.ui.rows import COLUMNS
+from cca_tui.ui.rows import COLUMNS, Column, columns_for
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.state import EnvironmentView
 
 CELL_LIMIT = 80  # characters of a cell at most (an ellipsis ends a longer value)
 PADDING = 1  # blank cells on each side of a cell
-STATE_COLUMN = next(n for n, column in enumerate(COLUMNS) if column.key == "state")
 SORT_MARKS = (" ▲", " ▼")
+# Marks drawn in a cell: a row changed behind our back (until selected), a stale environment.
+NEWS_MARK = "! "
+STALE_MARK = " STALE"
 
 # (the instance, its cells as printable text, their widths in cells)
 _Cells = tuple[Instance, tuple[str, ...], tuple[int, ...]]
 
 
-def cells_of(instance: Instance) -> tuple[tuple[str, ...], tuple[int, ...]]:
+def cells_of(instance: Instance, columns: tuple[Column, ...] = COLUMNS) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """A row's cells as the terminal shows them: control characters escaped, long values cut."""
-    texts = tuple(printable(column.text(instance), limit=CELL_LIMIT) for column in COLUMNS)
+    texts = tuple(printable(column.text(instance), limit=CELL_LIMIT) for column in columns)
     return texts, tuple(cell_len(text) for text in texts)
+
+
+def _state_column(columns: tuple[Column, ...]) -> int:
+    return next(n for n, column in enumerate(columns) if column.key == "state")
 
 
 class InstanceTable(ScrollView, can_focus=True):
@@ -103,8 +109,9 @@ class InstanceTable(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The operator moved the cursor to this instance (None: the table is empty)."""
 
-        def __init__(self, instance_id: str | None) -> None:
-            self.instance_id = instance_id
+        def __init__(self, key: Hashable | None, *, chosen: bool = True) -> None:
+            self.key = key
+            self.chosen = chosen  # False: the table kept up with new rows, nobody moved
             super().__init__()
 
     class SortRequested(Message):
@@ -118,11 +125,17 @@ class InstanceTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self._rows: Sequence[Instance] = ()
         self._cursor = 0  # index in _rows
-        self._cursor_id: str | None = None
+        self._cursor_id: Hashable | None = None  # the row key under the cursor
+        self._columns: tuple[Column, ...] = COLUMNS
+        self._state_column = _state_column(COLUMNS)
+        # Cells widened for a mark (news in the name, STALE in the environment), per column.
+        self._reserve: list[int] = [0] * len(COLUMNS)
+        self._news: frozenset[Hashable] = frozenset()
+        self._stale: Mapping[EnvironmentRef, str] = {}
         # Cells of every instance of the view (not only the visible rows: widths must not jump
         # while filtering), and how many cells of each width each column has.
-        self._cells: dict[str, _Cells] = {}
-        self._instances: Mapping[str, Instance] = {}
+        self._cells: dict[Hashable, _Cells] = {}
+        self._instances: Mapping[Hashable, Instance] = {}
         self._width_counts: list[Counter[int]] = [Counter() for _ in COLUMNS]
         self._widths: list[int] = [0] * len(COLUMNS)
         self._sort: tuple[str, bool] = ("name", False)
@@ -139,6 +152,28 @@ class InstanceTable(ScrollView, can_focus=True):
     def watch_view(self, old: EnvironmentView | None, new: EnvironmentView | None) -> None:
         if new is None:
             return
+        columns = columns_for(new.is_fleet)
+        if columns is not self._columns:
+            self._columns = columns
+            self._state_column = _state_column(columns)
+            self._reserve = [0] * len(columns)
+            self._cells, self._instances = {}, {}
+            self._width_counts = [Counter() for _ in columns]
+            self._widths = [0] * len(columns)
+        if new.news != self._news or new.stale != self._stale:
+            self._news, self._stale = new.news, new.stale
+            self._reserve = [
+                len(NEWS_MARK)
+                if column.key == "name" and new.news
+                else len(STALE_MARK)
+                if column.key == "env" and new.stale
+                else 0
+                for column in columns
+            ]
+            self._strips.clear()
+            self._widths = []  # widths again, with the marks' room
+            self._update_widths()
+            self.refresh()
         if new.instances is not self._instances:
             index = new.row_index
             if index is not None and index.base is self._instances and index.changed is not None:
@@ -153,8 +188,8 @@ class InstanceTable(ScrollView, can_focus=True):
         if old is None or new.rows is not old.rows or new.rows is not self._rows:
             self._show(new)
             self.refresh()
-        elif new.selected_id is not None and new.selected_id != self._cursor_id:
-            row = self._find(new, new.selected_id)
+        elif new.selected_key is not None and new.selected_key != self._cursor_id:
+            row = self._find(new, new.selected_key)
             if row is not None:
                 self._move(row, announce=False)
 
@@ -163,51 +198,53 @@ class InstanceTable(ScrollView, can_focus=True):
         height_on_screen = self._cursor - round(self.scroll_y)
         self._rows = view.rows
         self._resize()
-        keep = self._cursor_id if self._cursor_id is not None else view.selected_id
+        # Until the operator moves, the view's choice (the first row); then the cursor's own
+        # instance (the view may not have heard of the latest move yet).
+        keep = self._cursor_id if self._cursor_id is not None and view.selection_chosen else view.selected_key
         row = self._find(view, keep)
-        if row is None and view.selected_id is not None and view.selected_id != keep:
-            row = self._find(view, view.selected_id)
+        if row is None and view.selected_key is not None and view.selected_key != keep:
+            row = self._find(view, view.selected_key)
         if row is None:
             row = min(self._cursor, len(self._rows) - 1)
         self._cursor = max(0, row)
-        self._cursor_id = self._rows[self._cursor].id if self._rows else None
+        self._cursor_id = self._rows[self._cursor].key if self._rows else None
         top = max(0, min(self._cursor - height_on_screen, len(self._rows) - self._body_height()))
         self.scroll_to(y=top, animate=False, immediate=True)
-        if self._cursor_id != view.selected_id:
-            self.post_message(self.Highlighted(self._cursor_id))
+        if self._cursor_id != view.selected_key:
+            self.post_message(self.Highlighted(self._cursor_id, chosen=False))
 
-    def _find(self, view: EnvironmentView, instance_id: str | None) -> int | None:
+    def _find(self, view: EnvironmentView, key: Hashable | None) -> int | None:
         """The row of an instance in the view, None if it is not shown (by bisection)."""
-        if instance_id is None:
+        if key is None:
             return None
         index = view.row_index
         if index is not None and index.instances is view.instances:
-            return index.row_of(view.rows, instance_id, view.sort_column, view.sort_reverse)
-        return view.positions.get(instance_id)
+            return index.row_of(view.rows, key, view.sort_column, view.sort_reverse)
+        return view.positions.get(key)
 
     def forget(self) -> None:
         """Drop every cached cell and width (benchmarks: the cost of drawing from scratch)."""
         self._cells = {}
         self._instances = {}
-        self._width_counts = [Counter() for _ in COLUMNS]
+        self._width_counts = [Counter() for _ in self._columns]
         self._strips.clear()
         if self.view is not None:
             self._measure(self.view.instances)
 
     # --- column widths, from the data ---------------------------------------------------
 
-    def _measure(self, instances: Mapping[str, Instance]) -> None:
+    def _measure(self, instances: Mapping[Hashable, Instance]) -> None:
         """Bring the cell cache and the width counts up to date with `instances`: only the
         instances whose object changed are measured again."""
         cells, counts = self._cells, self._width_counts
-        fresh: dict[str, _Cells] = {}
+        fresh: dict[Hashable, _Cells] = {}
         for instance_id, instance in instances.items():
             entry = cells.pop(instance_id, None)
             if entry is None or entry[0] is not instance:
                 if entry is not None:
                     for count, width in zip(counts, entry[2], strict=True):
                         count[width] -= 1
-                texts, widths = cells_of(instance)
+                texts, widths = cells_of(instance, self._columns)
                 entry = (instance, texts, widths)
                 for count, width in zip(counts, widths, strict=True):
                     count[width] += 1
@@ -219,7 +256,9 @@ class InstanceTable(ScrollView, can_focus=True):
         self._instances = instances
         self._update_widths()
 
-    def _measure_changes(self, instances: Mapping[str, Instance], changed: list[str], departed: list[str]) -> None:
+    def _measure_changes(
+        self, instances: Mapping[Hashable, Instance], changed: list[Hashable], departed: list[Hashable]
+    ) -> None:
         """`_measure` when the state says which instances changed since the ones measured."""
         cells, counts = self._cells, self._width_counts
         for instance_id in departed:
@@ -233,7 +272,7 @@ class InstanceTable(ScrollView, can_focus=True):
             if entry is not None:
                 for count, width in zip(counts, entry[2], strict=True):
                     count[width] -= 1
-            texts, widths = cells_of(instance)
+            texts, widths = cells_of(instance, self._columns)
             cells[instance_id] = (instance, texts, widths)
             for count, width in zip(counts, widths, strict=True):
                 count[width] += 1
@@ -243,8 +282,8 @@ class InstanceTable(ScrollView, can_focus=True):
     def _update_widths(self) -> None:
         counts = self._width_counts
         widths_now = [
-            max([cell_len(column.label) + len(SORT_MARKS[0])] + [w for w, n in count.items() if n > 0])
-            for column, count in zip(COLUMNS, counts, strict=True)
+            max([cell_len(column.label) + len(SORT_MARKS[0])] + [w + reserve for w, n in count.items() if n > 0])
+            for column, count, reserve in zip(self._columns, counts, self._reserve, strict=True)
         ]
         for count in counts:  # keep the counters small
             for width in [w for w, n in count.items() if n <= 0]:
@@ -267,10 +306,10 @@ class InstanceTable(ScrollView, can_focus=True):
         return sum(width + 2 * PADDING for width in self._widths)
 
     def _cells_for(self, instance: Instance) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        entry = self._cells.get(instance.id)
+        entry = self._cells.get(instance.key)
         if entry is not None and entry[0] is instance:
             return entry[1], entry[2]
-        return cells_of(instance)  # a row of a view not measured yet: drawn, not cached
+        return cells_of(instance, self._columns)  # a row of a view not measured yet: drawn, not cached
 
     # --- drawing ----------------------------------------------------------------------
 
@@ -322,7 +361,7 @@ class InstanceTable(ScrollView, can_focus=True):
     def _header(self) -> Strip:
         style = self._styles["header"]
         segments = []
-        for column, width in zip(COLUMNS, self._widths, strict=True):
+        for column, width in zip(self._columns, self._widths, strict=True):
             label = column.label
             if column.key == self._sort[0]:
                 label += SORT_MARKS[self._sort[1]]
@@ -340,8 +379,10 @@ class InstanceTable(ScrollView, can_focus=True):
         state = self._state_style(instance.state, style) if not cursor else style
         pad = " " * PADDING
         texts, text_widths = self._cells_for(instance)
+        if self._news or self._stale:
+            texts, text_widths = self._marked(instance, texts, text_widths)
         segments = [
-            Segment(pad + text + " " * (width - text_width) + pad, state if n == STATE_COLUMN else style)
+            Segment(pad + text + " " * (width - text_width) + pad, state if n == self._state_column else style)
             for n, (text, text_width, width) in enumerate(zip(texts, text_widths, self._widths, strict=True))
         ]
         strip = Strip(segments)
@@ -357,52 +398,35 @@ class InstanceTable(ScrollView, can_focus=True):
             found = self._state_styles[key] = row_style + Style.parse(state_style(state))
         return found
 
+    def _marked(
+        self, instance: Instance, texts: tuple[str, ...], widths: tuple[int, ...]
+    ) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The cells with the row's marks: news before the name, STALE after the environment."""
+        marked, sizes = list(texts), list(widths)
+        for n, column in enumerate(self._columns):
+            if column.key == "name" and instance.key in self._news:
+                marked[n], sizes[n] = NEWS_MARK + marked[n], sizes[n] + len(NEWS_MARK)
+            elif column.key == "env" and environment_of(instance) in self._stale:
+                marked[n], sizes[n] = marked[n] + STALE_MARK, sizes[n] + len(STALE_MARK)
+        return tuple(marked), tuple(sizes)
+
     # --- what the screen reads ------------------------------------------------------
-
-    @property
-    def selected_id(self) -> str | None:
-        return self._cursor_id
-
-    @property
-    def row_count(self) -> int:
-        return len(self._rows)
 
     @property
     def cursor_row(self) -> int:
         return self._cursor
 
     @property
-    def row_ids(self) -> list[str]:
-        """The ids of the rows, top to bottom."""
-        return [instance.id for instance in self._rows]
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    @property
-    def rows(self) -> dict[RowKey, Instance]:
-        """The rows as DataTable gives them (RowKey whose `.value` is the instance id), for
-        callers written against DataTable. Builds a dict: not for hot paths."""
-        return {RowKey(instance.id): instance for instance in self._rows}
-
-    def get_row_index(self, instance_id: str | RowKey) -> int:
-        """The row of an instance (KeyError if it is not shown)."""
-        instance_id = cast(str, instance_id.value) if isinstance(instance_id, RowKey) else instance_id
-        if self.view is not None and self._rows is self.view.rows:
-            row = self._find(self.view, instance_id)
-            if row is None:
-                raise KeyError(instance_id)
-            return row
-        return next(n for n, instance in enumerate(self._rows) if instance.id == instance_id)
-
-    def select(self, instance_id: str) -> None:
-        """Put the cursor on an instance, as arrow keys would."""
-        try:
-            row = self.get_row_index(instance_id)
-        except (KeyError, StopIteration):
+    def select(self, key: Hashable) -> None:
+        """Put the cursor on a row, as arrow keys would (nothing if it is not shown)."""
+        if self.view is None or self._rows is not self.view.rows:
             return
-        self._move(row)
-
-    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
-        """DataTable's way of saying `select`: put the cursor on a row."""
-        self._move(row)
+        row = self._find(self.view, key)
+        if row is not None:
+            self._move(row)
 
     # --- the operator's moves -------------------------------------------------------
 
@@ -412,7 +436,7 @@ class InstanceTable(ScrollView, can_focus=True):
         row = max(0, min(row, len(self._rows) - 1))
         before, before_row = self._cursor_id, self._cursor
         self._cursor = row
-        self._cursor_id = self._rows[row].id
+        self._cursor_id = self._rows[row].key
         body = self._body_height()
         top = round(self.scroll_y)
         if row < top:
@@ -442,7 +466,7 @@ class InstanceTable(ScrollView, can_focus=True):
             return
         if offset.y == 0:
             x = offset.x + round(self.scroll_x)
-            for column, width in zip(COLUMNS, self._widths, strict=True):
+            for column, width in zip(self._columns, self._widths, strict=True):
                 x -= width + 2 * PADDING
                 if x < 0:
                     event.stop()

@@ -68,7 +68,7 @@ class StatusLine(Static):
             # First, so a narrow terminal still shows it: every action here asks.
             *(["⚠ PROTECTED"] if self.protected else []),
             self.profile,
-            str(view.ref),
+            view.title,
             f"{len(view.rows)}/{total} instances" if view.is_filtered else f"{total} instances",
             f"{view.sort_column}{'▼' if view.sort_reverse else '▲'}",
         ]

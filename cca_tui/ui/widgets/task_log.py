@@ -50,7 +50,7 @@ class TaskLog(MeasuredDataTable):
         for row in new.tasks:
             if self._shown.get(row.key) == row:
                 continue
-            cells = self._cells(row)
+            cells = self._cells(row, fleet=new.is_fleet)
             if row.key in self._shown:
                 for column, value in zip(COLUMNS, cells, strict=True):
                     self.update_cell(row.key, column, value, update_width=True)
@@ -60,11 +60,13 @@ class TaskLog(MeasuredDataTable):
             self._shown[row.key] = row
 
     @staticmethod
-    def _cells(row: TaskRow) -> list[Text]:
+    def _cells(row: TaskRow, *, fleet: bool = False) -> list[Text]:
+        # In a view of several environments, the instance says where it lives.
+        instance = f"{row.instance} · {row.environment}" if fleet and row.environment is not None else row.instance
         return [
             Text(row.started.strftime("%H:%M:%S")),
             safe(row.action),
-            safe(row.instance, limit=40),
+            safe(instance, limit=80 if fleet else 40),
             safe(row.status, STATUS_STYLES.get(row.status, "magenta"), limit=20),
             safe(row.outcome, limit=200),
         ]

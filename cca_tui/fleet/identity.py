@@ -1,0 +1,83 @@
+"""Who a row is: an instance id is only unique within its environment.
+
+Two environments may each have a `web-1`, even with the same id. Everything done for one row
+(the view, the selection, busy marks, tasks, the journal, the detail pane, actions and
+notifications) takes a `RowKey`: the environment and the id together. The instances the
+loaders hand to a view are `LocatedInstance`s: the instance as the server sent it, plus the
+environment it was listed in, so a row can always say where it lives.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property, lru_cache
+from typing import Any, NamedTuple
+
+from pydantic import InstanceOf, ValidationInfo, model_validator
+
+from cca_tui.api.models import Instance
+
+
+# NamedTuples, not dataclasses: a row key is hashed at every lookup of every row (filter,
+# sort, cursor), and a tuple's hash and comparison run in C.
+class EnvironmentRef(NamedTuple):
+    """One environment: its service connection's code and its name (both any text)."""
+
+    service_code: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.service_code}/{self.name}"
+
+
+class RowKey(NamedTuple):
+    """One instance of the fleet: (environment, instance id)."""
+
+    environment: EnvironmentRef
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.environment}:{self.id}"
+
+
+class LocatedInstance(Instance):
+    """An instance as listed by one environment (the environment is ours, never the server's).
+
+    Parse a row with `LocatedInstance.model_validate(row, context={"environment": ref})`: the
+    environment is added while the row is validated, not by a copy afterwards.
+    """
+
+    # Checked as an instance, not validated field by field: one object shared by every row.
+    environment: InstanceOf[EnvironmentRef]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_absent(cls, data: Any, info: ValidationInfo) -> Any:
+        """ApiModel's own, plus the environment from the context: one copy of the row."""
+        if not isinstance(data, dict):
+            return data
+        cleaned = {key: value for key, value in data.items() if value is not None}
+        context = info.context
+        if isinstance(context, dict) and "environment" in context:
+            cleaned["environment"] = context["environment"]
+        return cleaned
+
+    @cached_property
+    def key(self) -> RowKey:
+        return RowKey(self.environment, self.id)
+
+
+def located(instance: Instance, environment: EnvironmentRef) -> LocatedInstance:
+    """An instance the server returned on its own (a retrieve), placed in its environment."""
+    if isinstance(instance, LocatedInstance) and instance.environment == environment:
+        return instance
+    return LocatedInstance(**dict(instance), environment=environment)
+
+
+@lru_cache(maxsize=1024)
+def environment_text(environment: EnvironmentRef | None) -> str:
+    """How a row's environment reads ("code/name"), made once per environment, not per row."""
+    return str(environment) if environment is not None else ""
+
+
+def environment_of(instance: Instance) -> EnvironmentRef | None:
+    return instance.environment if isinstance(instance, LocatedInstance) else None

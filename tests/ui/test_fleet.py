@@ -1,0 +1,265 @@
+"""The fleet view: several environments in one table, each row knowing where it lives.
+
+Pilot tests of the whole app against the simulator over real HTTP (five environments in the
+default seed, each with its own `web-1`); faults come from a transport in front of it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import httpx
+from app_harness import SIZE, instance_shown, row_key, select, settle, wait_until
+from faulty_transport import Fault, FaultyTransport
+from pydantic import SecretStr
+
+from cca_tui.config import Settings, StateStore
+from cca_tui.fleet.identity import EnvironmentRef, RowKey
+from cca_tui.ui.actions import Action
+from cca_tui.ui.app import CcaApp
+from cca_tui.ui.forms import CreateInstanceForm
+from cca_tui.ui.forms.choose_environment import ChooseEnvironment
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.instance_table import InstanceTable
+
+PRODUCTION = EnvironmentRef("compute-on", "production")
+DEV = EnvironmentRef("compute-qc", "dev")
+DR_SITE = EnvironmentRef("compute-qc", "dr-site")
+NOW = datetime(2026, 12, 1, 12, 0)
+
+
+class Recording(FaultyTransport):
+    """Real HTTP to the simulator, with what each request sent (method, path, query, body)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[str, str, str, object]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        self.sent.append((request.method, request.url.path, request.url.query.decode(), body))
+        return await super().handle_async_request(request)
+
+    def mutations(self) -> list[tuple[str, str, str, object]]:
+        return [entry for entry in self.sent if entry[0] != "GET"]
+
+
+def fleet_app(sim, tmp_path, transport: FaultyTransport, *, environment: str = "compute-*/d*", **settings) -> CcaApp:
+    return CcaApp(
+        Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60, **settings),
+        state=StateStore(tmp_path / "state.json"),
+        environment=environment,
+        clock=lambda: NOW,
+        ssh_dir=tmp_path / "no-ssh",
+        task_poll_interval=0.05,
+        journal_path=tmp_path / "tasks.json",
+        transport=transport,
+    )
+
+
+def instance_named(sim, env: EnvironmentRef, name: str):
+    return next(i for i in sim.world.environment(env.service_code, env.name).instances.values() if i.name == name)
+
+
+def drawn(table: InstanceTable) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def opened(app: CcaApp, pilot) -> InstanceScreen:
+    await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+    await settle(app, pilot, rounds=2)
+    screen = app.screen
+    assert isinstance(screen, InstanceScreen)
+    return screen
+
+
+async def test_a_fleet_of_three_where_one_answers_503(sim, tmp_path):
+    transport = FaultyTransport()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        assert screen.environments == (PRODUCTION, DEV, DR_SITE)
+        assert len(screen.view.instances) == 36
+        # dev goes down: its rows stay, marked, and the status line names it; the others refresh.
+        transport.add(
+            lambda r: (
+                Fault(status=503, body={"errors": [{"code": 503, "message": "down for maintenance"}]})
+                if r.method == "GET" and r.url.path.endswith("/services/compute-qc/dev/instances")
+                else None
+            )
+        )
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, rounds=2)
+        assert len(screen.view.instances) == 36
+        assert set(screen.view.stale) == {DEV}
+        status = str(screen.query_one("#status").render())
+        assert "STALE: 1 of 3 environments: compute-qc/dev:" in status and "503" in status
+        table = screen.query_one(InstanceTable)
+        lines = drawn(table)
+        assert lines[0].split()[0] == "Environment"
+        assert all(("compute-qc/dev STALE" in line) == ("compute-qc/dev" in line) for line in lines[1:])
+        assert any("compute-qc/dev STALE" in line for line in lines) and any(
+            "compute-on/production " in line for line in lines
+        )
+        # Back up: the mark goes.
+        transport.clear()
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, rounds=2)
+        assert not screen.view.stale and "STALE" not in str(screen.query_one("#status").render())
+
+
+async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim, tmp_path):
+    transport = Recording()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    dev_web = instance_named(sim, DEV, "web-1")
+    production_web = instance_named(sim, PRODUCTION, "web-1")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        select(screen, dev_web.id, "compute-qc/dev")
+        await settle(app, pilot)
+        await pilot.press("x")
+        await settle(app, pilot, rounds=4)
+        assert transport.mutations() == [
+            ("POST", f"/v1/services/compute-qc/dev/instances/{dev_web.id}", "operation=stop", {})
+        ]
+        assert instance_shown(screen, dev_web.id, "compute-qc/dev").state == "Stopped"
+        assert instance_shown(screen, production_web.id, "compute-on/production").state == "Running"
+        # The notification names the environment.
+        assert any(
+            n.title == "Stop web-1 (compute-qc/dev)" and n.message.startswith("SUCCESS") for n in app._notifications
+        )
+        # The detail pane asked the row's environment too.
+        details = [p for m, p, _q, _b in transport.sent if m == "GET" and p.endswith(f"/instances/{dev_web.id}")]
+        assert details and all(p.startswith("/v1/services/compute-qc/dev/") for p in details)
+
+
+async def test_create_in_the_fleet_view_asks_for_the_environment(sim, tmp_path):
+    transport = Recording()
+    app = fleet_app(sim, tmp_path, transport)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        assert screen.environments == (DEV, DR_SITE)
+        select(screen, instance_named(sim, DR_SITE, "web-2").id, "compute-qc/dr-site")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseEnvironment))
+        chooser = app.screen
+        assert chooser.start == DR_SITE  # starts from the selected row's environment
+        assert "compute-qc/dr-site" in str(chooser.query_one("OptionList").get_option_at_index(1).prompt)
+        await pilot.press("up", "enter")  # the other one
+        await wait_until(pilot, lambda: isinstance(app.screen, CreateInstanceForm))
+        form = app.screen
+        await settle(app, pilot)
+        assert (form.compute.service_code, form.compute.environment_name) == ("compute-qc", "dev")
+        lists = {p for m, p, _q, _b in transport.sent if m == "GET" and p.endswith("/templates")}
+        assert lists == {"/v1/services/compute-qc/dev/templates"}
+
+
+async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_none(sim, tmp_path):
+    transport = FaultyTransport()
+    app = fleet_app(sim, tmp_path, transport)
+    broken = instance_named(sim, DR_SITE, "api-1")
+    ours = instance_named(sim, DEV, "web-2")
+    assert broken.state == ours.state == "Running"
+
+    def news() -> list[str]:
+        return [n.message for n in app._notifications if n.title == "Changed outside cca-tui"]
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        select(screen, ours.id, "compute-qc/dev")  # the row that breaks is not the one selected
+        await settle(app, pilot)
+        with sim.world.lock:
+            sim.world.environment("compute-qc", "dr-site").instances[broken.id].state = "Error"
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, rounds=2)
+        assert news() == ["compute-qc/dr-site api-1 entered Error (was Running)"]
+        key = row_key(screen, broken.id, "compute-qc/dr-site")
+        assert screen.view.news == {key}
+        table = screen.query_one(InstanceTable)
+        assert any("! api-1" in line and "compute-qc/dr-site" in line for line in drawn(table))
+        # Our own stop: done, refreshed, and again refreshed: no news.
+        await pilot.press("x")
+        await settle(app, pilot, rounds=4)
+        assert instance_shown(screen, ours.id, "compute-qc/dev").state == "Stopped"
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, rounds=2)
+        assert len(news()) == 1
+        # The mark stays until the row is selected.
+        assert key in screen.view.news
+        select(screen, broken.id, "compute-qc/dr-site")
+        await settle(app, pilot)
+        assert not screen.view.news and not any("! api-1" in line for line in drawn(table))
+
+
+async def test_watching_can_be_turned_off(sim, tmp_path):
+    app = fleet_app(sim, tmp_path, FaultyTransport(), watch=())
+    gone = instance_named(sim, DEV, "api-2")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        with sim.world.lock:
+            del sim.world.environment("compute-qc", "dev").instances[gone.id]
+        await pilot.press("ctrl+r")
+        await settle(app, pilot, rounds=2)
+        assert not any(i.id == gone.id for i in screen.view.rows)
+        assert not [n for n in app._notifications if n.title == "Changed outside cca-tui"]
+
+
+async def test_two_web_1_stay_apart_through_select_act_task_log_and_journal(sim_factory, tmp_path):
+    from cca_tui.sim.options import SimOptions
+
+    sim = sim_factory(SimOptions(task_delay=30))  # the stop stays in flight: it is journaled
+    transport = Recording()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    dev_web = instance_named(sim, DEV, "web-1")
+    production_web = instance_named(sim, PRODUCTION, "web-1")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        webs = {i.key for i in screen.view.rows if i.name == "web-1"}
+        assert len(webs) == 3 and {RowKey(DEV, dev_web.id), RowKey(PRODUCTION, production_web.id)} <= webs
+        select(screen, dev_web.id, "compute-qc/dev")
+        await wait_until(pilot, lambda: screen.view.selected_key == RowKey(DEV, dev_web.id))
+        await pilot.press("x")
+        await wait_until(pilot, lambda: RowKey(DEV, dev_web.id) in screen.view.busy)
+        assert RowKey(PRODUCTION, production_web.id) not in screen.view.busy
+        # Production's web-1 is not busy: stop is allowed there (the selection is the row, not a name).
+        select(screen, production_web.id, "compute-on/production")
+        await wait_until(pilot, lambda: screen.view.selected_key == RowKey(PRODUCTION, production_web.id))
+        assert screen.refusal_for(Action.STOP) is None
+        select(screen, dev_web.id, "compute-qc/dev")
+        await wait_until(pilot, lambda: screen.view.selected_key == RowKey(DEV, dev_web.id))
+        assert screen.refusal_for(Action.STOP) == "web-1 is busy: Stop in progress"
+        # The task log, the journal and the request name dev's web-1, and only it.
+        [task] = screen.view.tasks
+        assert (task.environment, task.instance_id, task.instance) == (DEV, dev_web.id, "web-1")
+        log = screen.task_log
+        await wait_until(pilot, lambda: log.row_count == 1)
+        assert "web-1 · compute-qc/dev" in " ".join(str(cell) for cell in log.get_row_at(0))
+        await wait_until(pilot, lambda: (tmp_path / "tasks.json").exists())
+        entries = list(json.loads((tmp_path / "tasks.json").read_text()).values())
+        assert [(e["service_code"], e["environment"], e["instance_id"]) for e in entries] == [
+            ("compute-qc", "dev", dev_web.id)
+        ]
+        assert [p for m, p, _q, _b in transport.mutations()] == [f"/v1/services/compute-qc/dev/instances/{dev_web.id}"]
+
+
+async def test_c_copies_the_ssh_command_of_the_rows_own_environment(sim, tmp_path):
+    app = fleet_app(sim, tmp_path, FaultyTransport())
+    world = sim.world
+    with world.session():
+        environment = world.environment("compute-qc", "dr-site")
+        rule = next(r for r in environment.pf_rules.values() if r.private_port_start == 22)
+        owner = environment.instances[rule.instance_id]
+        address = environment.public_ips[rule.public_ip_id].ip_address
+        # The same name in dev forwards from another address.
+        twin = instance_named(sim, DEV, owner.name)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        select(screen, twin.id, "compute-qc/dev")
+        await settle(app, pilot, rounds=2)
+        select(screen, owner.id, "compute-qc/dr-site")
+        await settle(app, pilot, rounds=4)
+        await pilot.press("c")
+        await pilot.pause()
+        assert app.clipboard == f"ssh {owner.username}@{address} -p {rule.public_port_start}"
