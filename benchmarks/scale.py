@@ -57,6 +57,9 @@ PAGE_CAP = 500
 FRAME_BURST_GAP = 0.1
 PROBE_INTERVAL = 0.002
 KEY_TIMEOUT = 60.0
+LOAD_TIMEOUT = 600.0  # all rows at 100,000 on a loaded machine
+# --fleet N: the simulator's environments, and what the app could open (set by the run).
+FLEET: dict[str, Any] = {"environments": None, "fleet_view": False, "first_environment": None}
 
 
 # --- the simulator, in a child process -------------------------------------------------
@@ -83,12 +86,33 @@ def _churn(world: Any, share: float, round_: int) -> dict[str, tuple[str, str]]:
         return {i: (env.instances[i].name, env.instances[i].state) for i in ids}
 
 
-def _serve(conn: Any, instances: int, latency: float) -> None:
+def _rows(world: Any) -> list[tuple[str, str, str]]:
+    """The first environment's instances as the table sorts them by name: (name, id, the
+    text the filter searches, without public IPs: digits and dots, no name prefix has them)."""
+    env = world.environment(*ENVIRONMENT)
+    with world.lock:
+        rows = [
+            (i.name, i.id, "\x00".join((i.name, i.state, i.ip_address or "")).lower()) for i in env.instances.values()
+        ]
+    rows.sort(key=lambda row: (row[0].lower(), row[1]))
+    return rows
+
+
+def _rename(world: Any, instance_id: str, name: str) -> str:
+    env = world.environment(*ENVIRONMENT)
+    with world.lock:
+        env.instances[instance_id].name = name
+    return name
+
+
+def _serve(conn: Any, instances: int, latency: float, environments: int | None = None) -> None:
     from cca_tui.sim.options import SimOptions
     from cca_tui.sim.server import SimServer
 
     try:
-        sim = SimServer(SimOptions(task_delay=0, instances=instances, page_cap=PAGE_CAP, latency=latency)).start()
+        fleet: dict[str, Any] = {} if environments is None else {"environments": environments}  # older sims: none
+        options = SimOptions(task_delay=0, instances=instances, page_cap=PAGE_CAP, latency=latency, **fleet)
+        sim = SimServer(options).start()
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
@@ -99,16 +123,20 @@ def _serve(conn: Any, instances: int, latency: float) -> None:
         if command == "churn":
             round_ += 1
             conn.send(_churn(sim.world, argument, round_))
+        elif command == "rows":
+            conn.send(_rows(sim.world))
+        elif command == "rename":
+            conn.send(_rename(sim.world, *argument))
         else:
             break
     sim.stop()
 
 
 class ChildSim:
-    def __init__(self, instances: int, latency: float = 0.0) -> None:
+    def __init__(self, instances: int, latency: float = 0.0, environments: int | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, instances, latency), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, instances, latency, environments), daemon=True)
         self.process.start()
         status, payload = self.conn.recv()
         if status != "ok":
@@ -118,6 +146,14 @@ class ChildSim:
 
     def churn(self, share: float) -> dict[str, tuple[str, str]]:
         self.conn.send(("churn", share))
+        return self.conn.recv()
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        self.conn.send(("rows", None))
+        return self.conn.recv()
+
+    def rename(self, instance_id: str, name: str) -> str:
+        self.conn.send(("rename", (instance_id, name)))
         return self.conn.recv()
 
     def stop(self) -> None:
@@ -286,8 +322,14 @@ async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int)
 
     await wait_for(lambda: app.screen.query(DataTable) and app.screen.query_one(DataTable).row_count > 0)
     picker = app.screen.query_one(DataTable)
-    # The picker keys its rows by position in its list of choices.
-    position = next(i for i, choice in enumerate(app.screen.choices) if choice.ref == "/".join(ENVIRONMENT))
+    # The picker keys its rows by position in its list of choices. With --fleet, the row
+    # of every environment at once where the app has one ("all"), else the first environment.
+    wanted = ["all", "/".join(ENVIRONMENT)] if FLEET["environments"] else ["/".join(ENVIRONMENT)]
+    refs = [str(getattr(choice, "ref", "")) for choice in app.screen.choices]
+    position = next(refs.index(ref) for ref in wanted if ref in refs)
+    FLEET["fleet_view"] = refs[position] == "all"
+    if FLEET["environments"] and not FLEET["fleet_view"]:
+        total = FLEET["first_environment"]
     picker.move_cursor(row=picker.get_row_index(str(position)))
     picker.focus()
     await pilot.pause()
@@ -296,7 +338,7 @@ async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int)
     started = time.perf_counter()
     await pilot.press("enter")
     first = await recorder.painted(first_rows)
-    everything = await recorder.painted(all_rows)
+    everything = await recorder.painted(all_rows, timeout=LOAD_TIMEOUT)
     return (
         None if first is None else first - started,
         None if everything is None else everything - started,
@@ -321,6 +363,12 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
         recorder.start_probe()
         load_started = time.perf_counter()
         first, everything = await open_environment(app, pilot, recorder, total)
+        if FLEET["environments"]:
+            result["environments"] = FLEET["environments"]
+            result["fleet_view"] = FLEET["fleet_view"]
+            if not FLEET["fleet_view"]:  # one environment's share is what is on screen
+                total = FLEET["first_environment"]
+                result["instances_on_screen"] = total
         result["first_rows_s"] = None if first is None else round(first, 3)
         result["all_rows_s"] = None if everything is None else round(everything, 3)
         result["load_stall_max_ms"] = recorder.stall_ms(load_started, time.perf_counter())
@@ -449,6 +497,79 @@ def drop_caches(screen: Any) -> None:
     screen.forget_loaded()
 
 
+def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The keys again, as a real terminal delivers them (see terminal.py): the app in a pty,
+    each key timed from its bytes to the end of the first frame that shows its result."""
+    from terminal import KEYS, app_terminal, title_shows
+
+    KEYS.setdefault("home", b"\x1b[H")
+    columns, lines = (int(n) for n in args.terminal_size.split("x"))
+    rows = sim.rows()
+    if FLEET["environments"]:
+        total = len(rows)  # the first environment alone (the keys of a fleet view: to do)
+    names = [name for name, _id, _text in rows]
+    where = "/".join(ENVIRONMENT)
+    result: dict[str, Any] = {"terminal_size": args.terminal_size}
+    term = app_terminal(sim.url, sim.api_key, where, Path(tempfile.mkdtemp(prefix="cca-tui-term-")), (columns, lines))
+    pace = args.key_pace
+
+    def key(name: str, shows: Callable[[str], bool], timeout: float = KEY_TIMEOUT) -> float | None:
+        term.settle()
+        time.sleep(pace)  # an operator's pace: the detail pane's fetch of the last key is done
+        term.settle()
+        started = term.send(name)
+        shown = term.wait_frame(shows, started, timeout)
+        return ms(None if shown is None else shown - started)
+
+    try:
+        started = time.perf_counter()
+        loaded = term.wait_frame(lambda t: f"{where} │ {total} instances │ name▲ │ refreshed" in t, 0, 300)
+        result["terminal_all_rows_s"] = None if loaded is None else round(loaded - started, 3)
+        if loaded is None:
+            return result
+        # Selection moves: Down and Up in turn, each to the detail pane titled by the new row.
+        moves = [key("down" if n % 2 == 0 else "up", title_shows(names[1 if n % 2 == 0 else 0])) for n in range(8)]
+        result["move_key_ms"] = summary(moves)
+        result["move_keys"] = moves
+        # Filter letters: each to the status line's count of the rows it leaves.
+        prefix = names[len(names) // 2][:6]
+        term.send("slash")
+        letters = []
+        for n in range(1, len(prefix) + 1):
+            needle = prefix[:n].lower()
+            count = sum(1 for _name, _id, text in rows if needle in text)
+            letters.append(key(prefix[n - 1], lambda t, c=count: f"{c}/{total} instances" in t))
+        result["filter_key_term_ms"] = summary(letters)
+        result["filter_keys_term"] = letters
+        everything = f"{where} │ {total} instances"
+        key("enter", lambda t: True)
+        result["clear_filter_escape_ms"] = key("escape", lambda t: everything in t)
+        term.send("slash")
+        key(prefix[0], lambda t: f"/{total} instances" in t)
+        key("enter", lambda t: True)
+        result["clear_filter_ctrl_u_ms"] = key("ctrl+u", lambda t: everything in t, timeout=5)
+        if result["clear_filter_ctrl_u_ms"] is None:  # an app without that key
+            key("escape", lambda t: everything in t)
+        # ctrl+r after 1 % changed and the selected instance renamed: to its new name shown.
+        key("home", title_shows(names[0]), timeout=5)
+        instance_id = rows[0][1]
+        refreshes = []
+        for round_ in range(1, args.refreshes + 1):
+            term.settle()
+            time.sleep(pace)
+            sim.churn(0.01)
+            new_name = sim.rename(instance_id, f"{names[0]}-r{round_}")
+            started = term.send("ctrl+r")
+            # Its row in the table (the pane's title shows it too, once it follows renames).
+            shown = term.wait_frame(lambda t, n=new_name: f" {n} " in t, started, KEY_TIMEOUT)
+            refreshes.append(ms(None if shown is None else shown - started))
+        result["refresh_key_ms"] = summary(refreshes)
+        result["refresh_keys"] = refreshes
+    finally:
+        term.close()
+    return result
+
+
 async def far_first_rows(total: int, latency: float) -> dict[str, Any]:
     sim = ChildSim(total, latency=latency)
     try:
@@ -489,7 +610,11 @@ def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def run_alone(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
     """One measurement in a fresh process: RSS and the GC's work are that run's alone."""
     command = [sys.executable, __file__, "--idle", str(args.idle), "--refreshes", str(args.refreshes)]
-    command += ["--latency", str(args.latency), *extra]
+    command += ["--latency", str(args.latency), "--terminal-size", args.terminal_size]
+    command += ["--key-pace", str(args.key_pace), "--terminal" if args.terminal else "--no-terminal"]
+    command += ["--pilot" if args.pilot else "--no-pilot", *extra]
+    if args.fleet:
+        command += ["--fleet", str(args.fleet)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -505,13 +630,39 @@ async def main() -> None:
     parser.add_argument("--refreshes", type=int, default=3, help="1 %% refreshes per run")
     parser.add_argument("--far", type=int, default=10000, help="instances for the far (latency) load; 0 skips")
     parser.add_argument("--latency", type=float, default=0.2)
+    parser.add_argument(
+        "--terminal",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time keys in a real terminal (the app in a pty; see terminal.py)",
+    )
+    parser.add_argument(
+        "--pilot", action=argparse.BooleanOptionalAction, default=True, help="the measurements under the pilot"
+    )
+    parser.add_argument("--terminal-size", default="120x40", help="columns x lines of that terminal")
+    parser.add_argument("--key-pace", type=float, default=0.4, help="seconds between keys in the terminal")
+    parser.add_argument(
+        "--fleet",
+        type=int,
+        default=None,
+        metavar="N",
+        help="spread each size over N environments (the simulator's --environments); the app opens"
+        " all of them where it can, else the first",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one run of one size, in this process
     parser.add_argument("--far-only", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        sim = ChildSim(args.one)
+        sim = ChildSim(args.one, environments=args.fleet)
+        if args.fleet:
+            from cca_tui.sim.seed import instances_per_environment
+
+            FLEET.update(environments=args.fleet, first_environment=instances_per_environment(args.one, args.fleet)[0])
         try:
-            print(json.dumps(await measure(sim, args.one, args)), flush=True)
+            result = await measure(sim, args.one, args) if args.pilot else {"instances": args.one}
+            if args.terminal:
+                result.update(measure_terminal(sim, args.one, args))
+            print(json.dumps(result), flush=True)
         finally:
             sim.stop()
         return

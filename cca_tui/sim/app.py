@@ -204,8 +204,12 @@ def collection(world: World, request: Request, body: dict[str, Any]) -> Any:
         if entity == "instances":
             return _task_reply(instance_ops.create(world, env, body), world)
         return _task_reply(sshkey_ops.register(world, env, body), world)
-    records = listing.filtered(env, entity, list(env.collection(entity).values()), request.query_params)
     render = LIST_VIEWS[entity]
+    source = env.collection(entity)
+    if not listing.has_filters(entity, request.query_params):
+        rows = listing.page_of(source, request.query_params, world.options.page_cap)
+        return {"data": [render(env, r) for r in rows], "metadata": {"recordCount": len(source)}}
+    records = listing.filtered(env, entity, list(source.values()), request.query_params)
     return _listing(records, request, lambda r: render(env, r), world)
 
 
@@ -230,14 +234,23 @@ def item(world: World, request: Request, body: dict[str, Any]) -> Any:
 
 
 def churn(world: World, request: Request, body: dict[str, Any]) -> Any:
-    """POST /_sim/churn {"serviceCode", "environment", "share", "seed"?}: see World.churn."""
+    """POST /_sim/churn {"serviceCode", "environment", "share", "seed"?}: see World.churn.
+    Without serviceCode and environment, the same share of every environment changes."""
     code, name, share = body.get("serviceCode"), body.get("environment"), body.get("share")
     seed = body.get("seed", 0)
-    if not isinstance(code, str) or not isinstance(name, str):
+    everywhere = code is None and name is None
+    if not everywhere and (not isinstance(code, str) or not isinstance(name, str)):
         raise SimError(400, INVALID_FIELD, "Give 'serviceCode' and 'environment'.", {"field": "environment"})
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
         raise SimError(400, INVALID_FIELD, "'share' must be a number from 0 to 1.", {"field": "share"})
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise SimError(400, INVALID_FIELD, "'seed' must be an integer.", {"field": "seed"})
-    ids = world.churn(code, name, float(share), seed=seed)
+    if everywhere:
+        ids = [
+            iid
+            for env in world.environments
+            for iid in world.churn(env.connection.service_code, env.name, float(share), seed=seed)
+        ]
+    else:
+        ids = world.churn(str(code), str(name), float(share), seed=seed)
     return {"changed": len(ids), "ids": ids}

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from .options import DEMO_API_KEY, TASKLESS_OPERATIONS, SimOptions
-from .seed import MAX_INSTANCES
+from .seed import MAX_ENVIRONMENTS, MAX_INSTANCES
 from .server import SimServer
 
 # The key clients must send, when not the demo key. Never a flag: the command line of a
@@ -66,7 +66,8 @@ admin endpoint (outside the API, same MC-Api-Key header, never delayed nor fault
                      "share": 0.01, "seed": 1}
       changes that share of the environment's instances at once (in turn: stop or
       start, rename, move to another compute offering); answers
-      {"changed": N, "ids": [...]}. Example:
+      {"changed": N, "ids": [...]}. Without serviceCode and environment: every
+      environment. Example:
       curl -X POST -H "MC-Api-Key: KEY" -d '{"serviceCode": "compute-on",
         "environment": "production", "share": 0.01}' http://127.0.0.1:8080/_sim/churn
 """
@@ -76,6 +77,13 @@ def _instance_count(text: str) -> int:
     value = _positive_int(text)
     if value > MAX_INSTANCES:
         raise argparse.ArgumentTypeError(f"must be at most {MAX_INSTANCES}")
+    return value
+
+
+def _environment_count(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_ENVIRONMENTS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_ENVIRONMENTS}")
     return value
 
 
@@ -119,7 +127,14 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
         type=_instance_count,
         default=None,
         help=f"seed this many instances (up to {MAX_INSTANCES:,}) in the first environment, its networks"
-        " sized to hold them (default: 12 per environment)",
+        " sized to hold them (default: 12 per environment); with --environments, spread over all",
+    )
+    parser.add_argument(
+        "--environments",
+        type=_environment_count,
+        default=None,
+        help=f"this many environments (up to {MAX_ENVIRONMENTS}) the key can see, across both service"
+        " connections (default: the five seeded ones)",
     )
     parser.add_argument(
         "--page-cap", type=_positive_int, default=None, help="never return more than this many rows per page"
@@ -184,6 +199,7 @@ def options_from_args(args: argparse.Namespace, environ: Mapping[str, str] | Non
         task_delay=args.task_delay,
         page_cap=args.page_cap,
         instances=args.instances,
+        environments=args.environments,
         latency=args.latency,
         error_rate=args.error_rate,
         drop_rate=args.drop_rate,

@@ -17,6 +17,9 @@ class SimOptions:
     task_delay: float = 1.0  # seconds a task takes in total; 0 in tests
     page_cap: int | None = None  # list replies never carry more rows than this per page
     instances: int | None = None  # seed this many instances in the FIRST environment (scale tests)
+    # None: the five seeded environments. N: N environments visible to the key, across both
+    # service connections, sharing `instances` (or twelve each).
+    environments: int | None = None
     latency: float = 0.0  # seconds added to every request
     error_rate: float = 0.0  # share (0..1) of requests answered 503 with an errors body
     drop_rate: float = 0.0  # share of requests whose connection is dropped mid-reply

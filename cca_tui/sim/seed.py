@@ -109,9 +109,38 @@ STATE_CYCLE = [s for _, s, _, _, _ in NAMED_INSTANCES]
 TIER_OF_ROLE = {"web": "Web", "api": "App", "worker": "App", "cache": "App", "db": "Data", "batch": "Backup"}
 
 
-def build_world(ids: IdSource, first_env_instances: int | None = None) -> tuple[list[Connection], list[Environment]]:
+MAX_ENVIRONMENTS = 60  # each has VPC blocks of its own in 10.100.0.0 - 10.255.255.255
+
+
+def fleet_environments(count: int) -> list[tuple[str, str, str, str, int]]:
+    """`count` environments the key's user is a member of, alternating between the two
+    service connections: the seeded member ones first, then `fleet-NN`."""
+    members = [e for e in ENVIRONMENTS if e[4] in MEMBER_ORGANIZATIONS]
+    plan = members[:count]
+    for n in range(len(plan), count):
+        code = "compute-on" if n % 2 == 0 else "compute-qc"
+        plan.append((code, f"fleet-{n:02d}", f"Fleet environment {n}", "MANY_USERS", 0))
+    return plan
+
+
+def instances_per_environment(total: int | None, environments: int) -> list[int | None]:
+    """`total` instances spread evenly (the first ones take the remainder); None: the
+    twelve named instances in each."""
+    if total is None:
+        return [None] * environments
+    share, extra = divmod(total, environments)
+    return [share + (1 if n < extra else 0) for n in range(environments)]
+
+
+def build_world(
+    ids: IdSource, first_env_instances: int | None = None, environments: int | None = None
+) -> tuple[list[Connection], list[Environment]]:
+    """The seeded world. With `environments`, that many environments (all visible to the
+    key, across both connections) share `first_env_instances` between them."""
     if first_env_instances is not None and not 0 <= first_env_instances <= MAX_INSTANCES:
         raise ValueError(f"instances must be between 0 and {MAX_INSTANCES}")
+    if environments is not None and not 1 <= environments <= MAX_ENVIRONMENTS:
+        raise ValueError(f"environments must be between 1 and {MAX_ENVIRONMENTS}")
     connections = [
         Connection(ids.uuid(), "compute-on", "cloud.ca ON", "CloudCA", [Zone(ids.uuid(), "ON-1")], True, SEED_DATE),
         Connection(
@@ -132,8 +161,13 @@ def build_world(ids: IdSource, first_env_instances: int | None = None) -> tuple[
     ]
     role_ids = [ids.uuid() for _ in ROLES]
     users = [User(ids.derived(f"user/{name}"), name) for name in USERS]
-    environments = []
-    for index, (code, name, description, membership, org) in enumerate(ENVIRONMENTS):
+    plan = ENVIRONMENTS if environments is None else fleet_environments(environments)
+    if environments is None:
+        counts: list[int | None] = [first_env_instances] + [None] * (len(plan) - 1)
+    else:
+        counts = instances_per_environment(first_env_instances, environments)
+    built = []
+    for index, (code, name, description, membership, org) in enumerate(plan):
         env = Environment(
             id=ids.uuid(),
             name=name,
@@ -149,10 +183,10 @@ def build_world(ids: IdSource, first_env_instances: int | None = None) -> tuple[
             index=index,
             member=org in MEMBER_ORGANIZATIONS,
         )
-        _seed_catalog(env, ids, first_env_instances if index == 0 else None)
-        _seed_instances(env, ids, first_env_instances if index == 0 else None)
-        environments.append(env)
-    return connections, environments
+        _seed_catalog(env, ids, counts[index])
+        _seed_instances(env, ids, counts[index])
+        built.append(env)
+    return connections, built
 
 
 def _address_plan(env: Environment, count: int | None) -> list[tuple[ipaddress.IPv4Network, int]]:

@@ -67,7 +67,8 @@ class World:
         self.lock = threading.RLock()
         self.ids = IdSource(self.options.seed)
         self.connections, self.environments = _without_gc(
-            lambda: build_world(self.ids, self.options.instances), freeze=(self.options.instances or 0) >= FREEZE_AT
+            lambda: build_world(self.ids, self.options.instances, self.options.environments),
+            freeze=(self.options.instances or 0) >= FREEZE_AT,
         )
         self.tasks = TaskBook(ttl=self.options.task_ttl)
         self._fail_next: str | None = None

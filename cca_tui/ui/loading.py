@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import itertools
 import time
-from collections.abc import AsyncIterator, Hashable, Iterable
+from collections.abc import AsyncIterator, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from cca_tui.api.errors import CloudCAError
 from cca_tui.api.field_caps import FieldTooLong, cap_fields
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
+from cca_tui.ui.rows import Grown, Revised
 
 # The longest the loader holds the event loop between two yields (seconds).
 SLICE = 0.008
@@ -37,15 +39,62 @@ SLICE = 0.008
 FULL_COLLECTION_EVERY = 100
 
 
+class _Arrivals:
+    """The instances a load has received so far, handed out only when asked (a refresh
+    applies its complete list alone: copying what arrived after every page would cost it
+    the square of its size). Each mapping handed out is the previous one plus what came
+    since (a `Grown`: the next row index extends the previous one), unless a row came twice."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[Hashable, Instance] = {}
+        self._handed: Mapping[Hashable, Instance] = {}
+        self._since: list[tuple[Hashable, Instance]] = []
+        self._replaced = False
+
+    def add(self, instance_id: Hashable, instance: Instance) -> None:
+        before = self.arrived.get(instance_id)
+        if before is None:
+            self._since.append((instance_id, instance))
+        elif before is not instance:
+            self._replaced = True
+        self.arrived[instance_id] = instance
+
+    def __len__(self) -> int:
+        return len(self.arrived)
+
+    @property
+    def handed(self) -> Mapping[Hashable, Instance] | None:
+        """The last mapping handed out, if any was."""
+        return self._handed if self._handed else None
+
+    def mapping(self, count: int) -> Mapping[Hashable, Instance]:
+        """The first `count` instances received (what had arrived when a batch was made)."""
+        if count < len(self.arrived):  # asked late: a snapshot of its own
+            return dict(itertools.islice(self.arrived.items(), count))
+        if self._replaced:
+            self._handed = dict(self.arrived)
+        elif self._since:
+            self._handed = Grown(self._handed, self._since)
+        self._since, self._replaced = [], False
+        return self._handed
+
+
 @dataclass(frozen=True)
 class Batch:
     """What a load has so far: every instance received by id (page order), and whether that is all."""
 
-    instances: dict[Hashable, Instance]
+    _instances: Mapping[Hashable, Instance] | tuple[_Arrivals, int]
     received: int
     total: int | None
     complete: bool
     unreadable: str | None = None
+
+    @property
+    def instances(self) -> Mapping[Hashable, Instance]:
+        if isinstance(self._instances, tuple):
+            arrivals, count = self._instances
+            return arrivals.mapping(count)
+        return self._instances
 
 
 def public_ips_by_instance(public_ips: list[PublicIp]) -> dict[str, list[InstancePublicIp]]:
@@ -111,6 +160,9 @@ class InstanceLoader:
     # The public IPs of the last load by instance (None: not known).
     _grouped: dict[str, list[InstancePublicIp]] | None = None
 
+    # The complete list the last load handed out (what the next one is a revision of).
+    _handed: Mapping[Hashable, Instance] | None = None
+
     def __post_init__(self) -> None:
         self._context = {"environment": self.environment}
 
@@ -118,6 +170,7 @@ class InstanceLoader:
         """Parse everything again on the next load (benchmarks: the cost of a load from scratch)."""
         self._known = {}
         self._grouped = None
+        self._handed = None
 
     async def stream(self, compute: ComputeScope) -> AsyncIterator[Batch]:
         """A Batch after each page, the last one `complete` (with the public IPs joined).
@@ -128,7 +181,7 @@ class InstanceLoader:
         ips_task = asyncio.ensure_future(_public_ips_or_none(compute))
         try:
             known, seen = self._known, {}
-            arrived: dict[Hashable, Instance] = {}
+            arrivals = _Arrivals()
             unreadable: list[str] = []
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
             received = 0
@@ -139,12 +192,16 @@ class InstanceLoader:
                     received += len(page.rows)
                     for entry in await self._read(page.rows, known, unreadable, fresh):
                         seen[entry.parsed.id] = entry
-                        arrived[entry.joined.key] = entry.joined
+                        arrivals.add(entry.joined.key, entry.joined)
                     if total is None or received < total:
-                        yield Batch(dict(arrived), received, total, complete=False)
+                        yield Batch((arrivals, len(arrivals)), received, total, complete=False)
+                        # What the pages made so far lives as long as the load: out of the
+                        # cyclic collector's sight (see keep_long_lived), or its full passes
+                        # over a growing heap stall the loop for hundreds of milliseconds.
+                        gc.freeze()
             public_ips = await ips_task
-            instances = await self._join(seen, public_ips, fresh)
-            self._known = seen
+            instances = await self._join(seen, public_ips, fresh, arrivals.handed)
+            self._known, self._handed = seen, instances
             reason = None
             if unreadable:
                 reason = f"{len(unreadable)} row(s) could not be read, e.g. {unreadable[0]}"
@@ -184,21 +241,30 @@ class InstanceLoader:
         return read
 
     async def _join(
-        self, entries: dict[str, _Known], public_ips: list[PublicIp] | None, fresh: list[str]
+        self,
+        entries: dict[str, _Known],
+        public_ips: list[PublicIp] | None,
+        fresh: list[str],
+        shown: Mapping[Hashable, Instance] | None = None,
     ) -> dict[Hashable, Instance]:
         """Attach the public IPs; an instance whose row and addresses did not change keeps its
         object. Only the rows parsed in this load and the instances whose addresses changed
-        are looked at (the addresses are compared by instance, a few hundred at most)."""
+        are looked at (the addresses are compared by instance, a few hundred at most). When
+        that is so, the list is a `Revised` of the last one: it says what changed."""
         grouped = public_ips_by_instance(public_ips) if public_ips is not None else None
         previous, self._grouped = self._grouped, grouped
         todo: Iterable[str]
-        if grouped is None or previous is None:
-            todo = entries.keys()
-        else:
+        everything = grouped is None or previous is None
+        if grouped is not None and previous is not None:
             changed_ips = {iid for iid in grouped.keys() | previous.keys() if grouped.get(iid) != previous.get(iid)}
             todo = changed_ips.union(fresh)
+        else:
+            todo = entries.keys()
         started = time.perf_counter()
-        for instance_id in todo:
+        for n, instance_id in enumerate(todo):
+            if n % 256 == 0 and time.perf_counter() - started > SLICE:
+                await asyncio.sleep(0)
+                started = time.perf_counter()
             entry = entries.get(instance_id)
             if entry is None:
                 continue
@@ -212,4 +278,43 @@ class InstanceLoader:
                     started = time.perf_counter()
             elif ips is None:
                 entry.joined = entry.parsed
-        return {entry.joined.key: entry.joined for entry in entries.values()}
+        last = self._handed
+        if last is None or everything:
+            return await self._revision_of(last if last is not None else shown, entries)
+        changed: list[Hashable] = []
+        for instance_id in todo:
+            entry = entries.get(instance_id)
+            if entry is not None and last.get(entry.joined.key) is not entry.joined:
+                changed.append(entry.joined.key)
+        revised: Revised[Hashable] = Revised(last, changed, _departed(last, changed, entries))
+        revised.update((entry.joined.key, entry.joined) for entry in entries.values())
+        return revised
+
+    async def _revision_of(
+        self, last: Mapping[Hashable, Instance] | None, entries: dict[str, _Known]
+    ) -> dict[Hashable, Instance]:
+        """The whole list, built in slices; a `Revised` of `last` (what the screen shows: the
+        last load's list, or the first load's pages so far) found by one walk, in slices too,
+        so that applying it is not a walk through every instance in one piece."""
+        result: dict[Hashable, Instance] = {} if last is None else Revised(last, [], [])
+        changed = result.changed if isinstance(result, Revised) else []
+        started = time.perf_counter()
+        for n, entry in enumerate(entries.values()):
+            if n % 256 == 0 and time.perf_counter() - started > SLICE:
+                await asyncio.sleep(0)
+                started = time.perf_counter()
+            joined = entry.joined
+            result[joined.key] = joined
+            if last is not None and last.get(joined.key) is not joined:
+                changed.append(joined.key)
+        if isinstance(result, Revised) and last is not None:
+            result.departed.extend(_departed(last, changed, entries))
+        return result
+
+
+def _departed(last: Mapping[Hashable, Instance], changed: list[Hashable], entries: dict[str, _Known]) -> list[Hashable]:
+    """The keys of `last` no longer listed (none, most of the time: counted, not looked for)."""
+    arrived = sum(1 for key in changed if key not in last)
+    if len(last) + arrived == len(entries):
+        return []
+    return list(last.keys() - {entry.joined.key for entry in entries.values()})

@@ -144,3 +144,56 @@ def test_cli_takes_100k_and_documents_churn():
     assert "/_sim/churn" in parser.format_help()
     with pytest.raises(SystemExit):
         parser.parse_args(["--instances", "2000000"])
+
+
+def test_environments_spread_the_instances_over_both_connections(sim_factory):
+    """`--environments 10 --instances 5000`: ten environments the key sees, across both
+    service connections, 500 instances each, every one listed over HTTP."""
+    parser = argparse.ArgumentParser()
+    add_sim_arguments(parser)
+    options = options_from_args(parser.parse_args(["--environments", "10", "--instances", "5000", "--page-cap", "500"]))
+    server = sim_factory(options)
+    client = Api(server)
+    listed = client.data("/environments")
+    assert len(listed) == 10
+    assert {e["serviceConnection"]["serviceCode"] for e in listed} == {"compute-on", "compute-qc"}
+    counts = {}
+    for env in listed:
+        code, name = env["serviceConnection"]["serviceCode"], env["name"]
+        reply = client.get(f"/services/{code}/{name}/instances", params={"page": 1, "pageSize": 500}).json()
+        counts[(code, name)] = reply["metadata"]["recordCount"]
+    assert sorted(counts.values()) == [500] * 10
+    # Churn without an environment changes the same share of each of them.
+    root = server.url.removesuffix("/v1")
+    reply = httpx.post(f"{root}/_sim/churn", json={"share": 0.01}, headers={"MC-Api-Key": server.api_key})
+    assert reply.status_code == 200 and reply.json()["changed"] == 50
+    client.close()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--environments", "0"])
+
+
+def test_list_rows_follow_every_change_though_remembered(sim_factory):
+    """Each instance's list row is remembered between pages: a change to the instance or to
+    what its row names (its network, offering) shows at the next list all the same."""
+    server = sim_factory(SimOptions(task_delay=0))
+    client = Api(server)
+    before = {row["id"]: row for row in client.data(f"{PROD}/instances")}
+    env = server.world.environment("compute-on", "production")
+    with server.world.lock:
+        target = env.instances[sorted(before)[0]]
+        target.name, target.state = "renamed-here", "Stopped"
+        network = env.networks[target.network_id]
+        network.name = "renamed-network"
+        offering = env.compute_offerings[target.compute_offering_id]
+        offering.name = "renamed-offering"
+    after = {row["id"]: row for row in client.data(f"{PROD}/instances")}
+    row = after[target.id]
+    assert (row["name"], row["state"], row["networkName"]) == ("renamed-here", "Stopped", "renamed-network")
+    assert row["computeOfferingName"] == "renamed-offering"
+    for instance_id, other in after.items():
+        instance = env.instances[instance_id]
+        assert other["networkName"] == env.networks[instance.network_id].name
+        untouched = instance.network_id != target.network_id
+        if untouched and instance.compute_offering_id != target.compute_offering_id:
+            assert other == before[instance_id]
+    client.close()

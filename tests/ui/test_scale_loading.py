@@ -141,3 +141,52 @@ async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim) -> None
         again = (await load_all(loader, compute))[-1].instances
         assert not again[target].public_ips
         assert all(again[iid] is first[iid] for iid in with_ips[1:] if iid != target)
+
+
+async def test_a_refresh_says_what_changed_and_the_index_trusts_it(big_sim) -> None:
+    """The loader knows which rows it parsed again: the complete list of a refresh says so
+    (a Revised of the last one), and the row index built from it skips its walk through
+    every instance yet gives the rows `arrange` gives."""
+    from cca_tui.ui.rows import COLUMN_KEYS, Revised, RowIndex, arrange
+
+    async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
+        compute = client.compute(*ENV)
+        loader = InstanceLoader(EnvironmentRef(*ENV))
+        first = (await load_all(loader, compute))[-1].instances
+        index = RowIndex(first)
+        index.arrange("", "name", False)
+        env = big_sim.world.environment(*ENV)
+        with big_sim.world.lock:
+            renamed = sorted(env.instances)[10:13]
+            for iid in renamed:
+                env.instances[iid].name = f"zz-{iid[:4]}"
+            gone = sorted(env.instances)[20]
+            del env.instances[gone]
+        again = (await load_all(loader, compute))[-1].instances
+        assert isinstance(again, Revised) and again.base is first
+        assert sorted(key.id for key in again.changed) == renamed and [key.id for key in again.departed] == [gone]
+        revised = RowIndex(again, previous=index)
+        assert sorted(key.id for key in revised.changed or []) == renamed
+        assert [key.id for key in revised.departed] == [gone]
+        for column in COLUMN_KEYS:
+            for text in ("", "zz", "web"):
+                assert revised.arrange(text, column, False) == arrange(again.values(), text, column, False)
+
+
+async def test_the_first_load_ends_with_a_revision_of_what_was_shown(big_sim) -> None:
+    """The complete list of a first load says what differs from the pages shown so far (the
+    last page, the instances given their public IPs): applying it walks none of the rest."""
+    from cca_tui.ui.rows import Revised
+
+    async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
+        compute = client.compute(*ENV)
+        shown = None
+        async for batch in InstanceLoader(EnvironmentRef(*ENV)).stream(compute):
+            instances = batch.instances  # as the screen does: each batch when it comes
+            if not batch.complete:
+                shown = instances
+        assert shown is not None and len(shown) < len(instances) == 450
+        assert isinstance(instances, Revised) and instances.base is shown
+        differ = {iid for iid, instance in instances.items() if shown.get(iid) is not instance}
+        assert set(instances.changed) == differ and instances.departed == []
+        assert any(instance.public_ips for instance in instances.values())

@@ -60,3 +60,41 @@ def test_view_keeps_its_index_while_only_filter_or_sort_change() -> None:
     again = view.with_instances(list(view.instances.values()), when=None)  # type: ignore[arg-type]
     assert again.row_index is not index
     assert again.rows == view.rows
+
+
+def test_an_index_grown_page_by_page_matches_arrange_and_is_extended_not_rebuilt() -> None:
+    """A first load: each page's index extends the previous one (the page's cost), and gives
+    the rows `arrange` gives, in every sort, filtered or not; a refresh after it still diffs."""
+    from cca_tui.ui.rows import Grown
+
+    rng = random.Random(11)
+    everything = [make(rng, n) for n in range(900)]
+    rng.shuffle(everything)
+    index = None
+    shown: dict = {}
+    for start in range(0, len(everything), 100):
+        page = [(i.id, i) for i in everything[start : start + 100]]
+        grown = Grown(shown, page)
+        previous, index = index, RowIndex(grown, previous=index)
+        if previous is not None:
+            assert index.base is shown and index.changed == [iid for iid, _ in page] and index.departed == []
+            assert index._haystacks is previous._haystacks  # taken over, not copied
+        shown = grown
+        rows = index.arrange("", "name", False)
+        assert rows == arrange(shown.values(), "", "name", False)
+        assert index.transitional == sum(i.state == "Starting" for i in shown.values())
+        for text in ("", "web", "10.0.1"):
+            column = rng.choice(COLUMN_KEYS)
+            reverse = rng.random() < 0.5
+            assert index.arrange(text, column, reverse) == arrange(shown.values(), text, column, reverse)
+            assert index.arrange(text, "name", False) == arrange(shown.values(), text, "name", False)
+    # A refresh (a new dict, a few changed objects) after the load: the usual diff.
+    refreshed = dict(shown)
+    for victim in rng.sample(sorted(refreshed), 5):
+        refreshed[victim] = make(rng, int(victim[3:]))
+    after = RowIndex(refreshed, previous=index)
+    assert after.changed is not None and len(after.changed) == 5
+    for column in COLUMN_KEYS:
+        assert after.arrange("", column, False) == arrange(refreshed.values(), "", column, False)
+    # The older indexes still answer for their own instances.
+    assert index.arrange("", "state", True) == arrange(shown.values(), "", "state", True)

@@ -49,6 +49,7 @@ from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
 from cca_tui.ui.widgets.detail_pane import DetailPane, InstanceDetail
+from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
 from cca_tui.ui.widgets.task_log import TaskLog
@@ -104,7 +105,11 @@ class InstanceScreen(Screen[None]):
             for spec in ACTIONS
         ),
         Binding(
-            "slash", "filter", "Filter", tooltip="Filter: words, field:value, -field:value (Esc clears)", id="filter"
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="Filter: words, field:value, -field:value (Esc or ctrl+u clears)",
+            id="filter",
         ),
         Binding("ctrl+r", "refresh", "Refresh", tooltip="Refresh now", id="refresh"),
         Binding("ctrl+e", "environments", "Envs", tooltip="Switch environment", id="environments"),
@@ -126,6 +131,11 @@ class InstanceScreen(Screen[None]):
         Binding("H", "history", "History", show=False, id="history", tooltip="History of actions, across runs"),
         Binding("R", "retry", "Retry what the server did not do (asks first)", show=False, id="retry"),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False, id="clear_filter"),
+        # Escape costs the terminal's escape delay (~100 ms: is it a key or a sequence?).
+        # In the filter box ctrl+u is the box's own (delete to the start: the same result).
+        Binding(
+            "ctrl+u", "clear_filter", "Clear the filter at once (no Escape delay)", show=False, id="clear_filter_now"
+        ),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
     # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
@@ -140,7 +150,7 @@ class InstanceScreen(Screen[None]):
     InstanceScreen.-short TaskLog { height: 4; }
     InstanceScreen #main { height: 1fr; }
     InstanceScreen InstanceTable { width: 1fr; }
-    InstanceScreen DetailPane { width: 40%; min-width: 30; max-width: 60; }
+    InstanceScreen DetailPane { width: 40%; min-width: 40; max-width: 60; }  /* 40: a UUID fits whole */
     InstanceScreen #filter { display: none; height: 1; border: none; padding: 0 1; }
     InstanceScreen #filter.visible { display: block; }
     InstanceScreen TaskLog.hidden { display: none; }
@@ -180,7 +190,9 @@ class InstanceScreen(Screen[None]):
             protected=self.protected,
             id="status",
         ).data_bind(InstanceScreen.view)
-        yield Input(placeholder="filter: words · field:value · -field:value · Enter keeps · Esc clears", id="filter")
+        yield FilterInput(
+            placeholder="filter: words · field:value · -field:value · Enter keeps · Esc or ctrl+u clears", id="filter"
+        )
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
             yield DetailPane(self.cca.compute_for, id="detail").data_bind(InstanceScreen.view)

@@ -12,18 +12,19 @@ import asyncio
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.console import Console, Group, RenderableType
+from rich.style import Style
 from rich.text import Text
 from textual import work
-from textual.containers import VerticalScroll
+from textual.geometry import Region, Size
 from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Static
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
-from cca_tui.api.models import Instance, InstancePublicIp, Nic, PortForwardingRule
+from cca_tui.api.models import AffinityGroup, Instance, InstancePublicIp, Nic, PortForwardingRule, Volume
 from cca_tui.fleet.identity import EnvironmentRef, environment_of, located
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import memory_text, ssh_commands, state_style
@@ -41,6 +42,9 @@ class InstanceDetail:
     instance: Instance
     nics: list[Nic] = field(default_factory=list)
     rules: list[PortForwardingRule] = field(default_factory=list)
+    volumes: list[Volume] = field(default_factory=list)
+    # The environment's affinity groups by id (names for the instance's ids), once fetched.
+    affinity_groups: dict[str, AffinityGroup] = field(default_factory=dict)
     complete: bool = False
     error: str | None = None
 
@@ -50,54 +54,92 @@ class InstanceDetail:
         return self.instance.key
 
 
-def _attributes(instance: Instance) -> Table:
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column(overflow="fold")
-    rows: list[tuple[str, RenderableType | str | None]] = [
-        ("Name", instance.name),
-        ("State", safe(instance.state, state_style(instance.state))),
-        ("ID", instance.id),
-        ("Hostname", instance.hostname),
-        ("Username", instance.username),
-        ("Private IP", instance.ip_address),
-        ("MAC", instance.mac_address),
-        ("Offering", instance.compute_offering_name),
-        (
-            "vCPU / RAM",
-            f"{instance.cpu_count if instance.cpu_count is not None else '?'} / {memory_text(instance.memory_in_mb)}",
-        ),
-        ("Template", instance.template_name),
-        ("Zone", instance.zone_name),
-        ("Network", instance.network_name),
-        ("VPC", instance.vpc_name),
-        ("Password", {True: "enabled", False: "disabled", None: None}[instance.is_password_enabled]),
-        ("SSH key", instance.ssh_key_name),
-        ("Affinity", ", ".join(instance.affinity_group_ids) or "none"),
+# Labels are this wide (the longest, "Private IP", "vCPU / RAM"), values start one cell after.
+LABEL_WIDTH = 10
+# Width assumed when no width is given (a console of its own, in tests).
+DEFAULT_WIDTH = 80
+
+
+# (label, value, atomic): an atomic value (an id, a MAC address) is never broken in the middle.
+_Field = tuple[str, Text | str | None, bool]
+# Text.wrap wants a console; it reads nothing of it for left-justified text.
+_WRAPPER = Console(width=DEFAULT_WIDTH, color_system=None, force_terminal=False, legacy_windows=False)
+
+
+def _fields(fields: list[_Field], width: int) -> list[RenderableType]:
+    """Label / value lines, as one Text (a rich Table measures every cell on every render:
+    most of a selection change's cost). A value wraps under itself; an atomic one that does
+    not fit beside its label goes whole on the line below it (cropped, never wrapped, on a
+    pane narrower than the value: the pane's minimum width holds a UUID)."""
+    room = max(1, width - LABEL_WIDTH - 1)
+    indent = " " * (LABEL_WIDTH + 1)
+    lines: list[Text] = []
+    for label, value, atomic in fields:
+        if value is None or value == "":
+            continue
+        text = value if isinstance(value, Text) else safe(value)
+        head = Text(label.ljust(LABEL_WIDTH), style="bold cyan", end="")
+        if text.cell_len <= room and "\n" not in text.plain:
+            lines.append(Text.assemble(head, " ", text, end=""))
+        elif atomic:
+            lines.append(head)
+            lines.append(text)
+        else:
+            for n, part in enumerate(text.wrap(_WRAPPER, room)):
+                lines.append(Text.assemble(head if n == 0 else indent, " ", part, end=""))
+    block = Text("\n", end="\n", no_wrap=True, overflow="crop").join(lines)
+    return [block] if lines else []
+
+
+def _affinity_text(instance: Instance, groups: dict[str, AffinityGroup]) -> Text | str:
+    """The groups by name (an id the list does not know is shown as it is)."""
+    if not instance.affinity_group_ids:
+        return "none"
+    names = []
+    for group_id in instance.affinity_group_ids:
+        group = groups.get(group_id)
+        names.append(group.name if group is not None else group_id)
+    return safe(", ".join(names))
+
+
+def _attributes(detail: InstanceDetail, width: int) -> list[RenderableType]:
+    instance = detail.instance
+    cpu = instance.cpu_count if instance.cpu_count is not None else "?"
+    fields: list[_Field] = [
+        ("Name", instance.name, False),
+        ("State", safe(instance.state, state_style(instance.state)), False),
+        ("ID", instance.id, True),
+        ("Hostname", instance.hostname, False),
+        ("Username", instance.username, False),
+        ("Private IP", instance.ip_address, True),
+        ("MAC", instance.mac_address, True),
+        ("Offering", instance.compute_offering_name, False),
+        ("vCPU / RAM", f"{cpu} / {memory_text(instance.memory_in_mb)}", False),
+        ("Template", instance.template_name, False),
+        ("Zone", instance.zone_name, False),
+        ("Network", instance.network_name, False),
+        ("VPC", instance.vpc_name, False),
+        ("Password", {True: "enabled", False: "disabled", None: None}[instance.is_password_enabled], False),
+        ("SSH key", instance.ssh_key_name, False),
+        ("Affinity", _affinity_text(instance, detail.affinity_groups), False),
     ]
-    for label, value in rows:
-        if value is not None and value != "":
-            table.add_row(label, value if isinstance(value, Text) else safe(value))
     if instance.user_data:
-        table.add_row("User data", safe(instance.user_data, "dim", limit=200, keep_newlines=True))
-    return table
+        fields.append(("User data", safe(instance.user_data, "dim", limit=200, keep_newlines=True), False))
+    return _fields(fields, width)
 
 
-def _identifiers(instance: Instance) -> Table:
+def _identifiers(instance: Instance, width: int) -> list[RenderableType]:
     """The ids an operator pastes into scripts: last, they are long and rarely read."""
-    table = Table.grid(padding=(0, 1))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column(overflow="fold")
-    for label, value in (
-        ("Template", instance.template_id),
-        ("Offering", instance.compute_offering_id),
-        ("Network", instance.network_id),
-        ("VPC", instance.vpc_id),
-        ("Zone", instance.zone_id),
-    ):
-        if value:
-            table.add_row(label, safe(value))
-    return table
+    return _fields(
+        [
+            ("Template", instance.template_id, True),
+            ("Offering", instance.compute_offering_id, True),
+            ("Network", instance.network_id, True),
+            ("VPC", instance.vpc_id, True),
+            ("Zone", instance.zone_id, True),
+        ],
+        width,
+    )
 
 
 def _section(title: str) -> Text:
@@ -105,77 +147,110 @@ def _section(title: str) -> Text:
 
 
 def _listing(
-    title: str, rows: list | None, *, known: bool, error: str | None, table: Callable[[list], list[RenderableType]]
+    title: str, rows: list | None, *, known: bool, error: str | None, lines: Callable[[list], list[RenderableType]]
 ) -> list[RenderableType]:
-    """A titled section: 'loading…' until known, 'none' when empty, else its table."""
+    """A titled section: 'loading…' until known, 'none' when empty, else its lines."""
     parts: list[RenderableType] = [_section(title)]
     if not known:
         parts.append(Text("unknown" if error else "loading…", style="dim"))
     elif not rows:
         parts.append(Text("none", style="dim"))
     else:
-        parts.extend(table(rows))
+        parts.extend(lines(rows))
     return parts
 
 
-def _public_ips_table(public_ips: list[InstancePublicIp]) -> list[RenderableType]:
-    ips = Table("IP", "Purposes", "Ports", box=None, padding=(0, 1), header_style="bold")
+def _line(*pieces: tuple[str, str]) -> Text:
+    """One entry of a section as wrapping text: each piece literal, wrapped between pieces
+    (an address or a port range is one piece: it is never broken unless wider than the pane)."""
+    text = Text()
+    for n, (value, style) in enumerate(pieces):
+        if n:
+            text.append(" ")
+        text.append_text(safe(value, style))
+    return text
+
+
+def _public_ips_lines(public_ips: list[InstancePublicIp]) -> list[RenderableType]:
+    lines: list[RenderableType] = []
     for ip in public_ips:
-        ips.add_row(safe(ip.ip_address or "?"), safe(", ".join(ip.purposes) or "-"), safe(", ".join(ip.ports) or "-"))
-    return [ips]
+        pieces = [(ip.ip_address or "?", "bold"), (", ".join(ip.purposes) or "-", "")]
+        if ip.ports:
+            pieces.append(("ports " + ", ".join(ip.ports), "dim"))
+        lines.append(_line(*pieces))
+    return lines
 
 
-def _nics_table(nics: list[Nic]) -> list[RenderableType]:
-    table = Table("", "IP", "Network", "Secondary IPs", box=None, padding=(0, 1), header_style="bold")
+def _volumes_lines(volumes: list[Volume]) -> list[RenderableType]:
+    """The root volume first, then the data volumes, each with its size."""
+    ordered = sorted(volumes, key=lambda v: ((v.type or "").lower() != "os", (v.name or "").lower()))
+    lines: list[RenderableType] = []
+    for volume in ordered:
+        kind = "root" if (volume.type or "").lower() == "os" else "data"
+        size = f"{volume.size_in_gb} GB" if volume.size_in_gb is not None else "? GB"
+        pieces = [(kind, "bold"), (size, ""), (volume.name or volume.id, "")]
+        if volume.disk_offering_name:
+            pieces.append((f"({volume.disk_offering_name})", "dim"))
+        lines.append(_line(*pieces))
+    return lines
+
+
+def _nics_lines(nics: list[Nic]) -> list[RenderableType]:
+    lines: list[RenderableType] = []
     for nic in nics:
-        secondary = ", ".join(s.ip_address or "?" for s in nic.secondary_ips) or "-"
-        table.add_row(
-            "*" if nic.is_default else "",
-            safe(nic.ip_address or "?"),
-            safe(nic.network_name or nic.network_id or "?"),
-            safe(secondary),
-        )
-    return [table, Text("* default NIC", style="dim")]
+        pieces = [
+            ("*" if nic.is_default else "-", "bold"),
+            (nic.ip_address or "?", "bold"),
+            ("on", "dim"),
+            (nic.network_name or nic.network_id or "?", ""),
+        ]
+        secondary = [s.ip_address or "?" for s in nic.secondary_ips]
+        if secondary:
+            pieces.append(("secondary " + ", ".join(secondary), "dim"))
+        lines.append(_line(*pieces))
+    lines.append(Text("* default NIC", style="dim"))
+    return lines
 
 
-def _rules_table(instance: Instance) -> Callable[[list[PortForwardingRule]], list[RenderableType]]:
+def _rules_lines(instance: Instance) -> Callable[[list[PortForwardingRule]], list[RenderableType]]:
     def build(rules: list[PortForwardingRule]) -> list[RenderableType]:
-        table = Table("Public", "", "Private", "Proto", box=None, padding=(0, 1), header_style="bold")
+        lines: list[RenderableType] = []
         for rule in rules:
             public = f"{rule.ip_address}:{_ports(rule.public_port_start, rule.public_port_end)}"
             private = f"{rule.private_ip or instance.ip_address or '?'}:{_ports(rule.private_port_start, rule.private_port_end)}"
-            table.add_row(safe(public), "→", safe(private), safe((rule.protocol or "").upper()))
-        return [table]
+            lines.append(_line((public, ""), ("→", "dim"), (private, ""), ((rule.protocol or "").upper(), "dim")))
+        return lines
 
     return build
 
 
-def render_detail(detail: InstanceDetail) -> RenderableType:
+def render_detail(detail: InstanceDetail, width: int = DEFAULT_WIDTH) -> RenderableType:
+    """Everything about one instance, for a pane whose content is `width` cells wide."""
     instance = detail.instance
-    parts: list[RenderableType] = [_attributes(instance)]
+    parts: list[RenderableType] = _attributes(detail, width)
     commands = ssh_commands(instance, detail.rules)
     if commands:
         parts.append(_section("SSH"))
-        parts.extend(safe(command, "bold green") for command in commands)
+        parts.extend(Text.assemble(safe(command, "bold green")) for command in commands)
+    fetched = detail.complete
     parts += _listing(
         "Public IPs",
         instance.public_ips,
         known=instance.public_ips is not None,
         error=detail.error,
-        table=_public_ips_table,
+        lines=_public_ips_lines,
     )
-    parts += _listing(
-        "NICs", detail.nics, known=detail.complete or bool(detail.nics), error=detail.error, table=_nics_table
-    )
+    parts += _listing("Volumes", detail.volumes, known=fetched, error=detail.error, lines=_volumes_lines)
+    parts += _listing("NICs", detail.nics, known=fetched or bool(detail.nics), error=detail.error, lines=_nics_lines)
     parts += _listing(
         "Port forwarding",
         detail.rules,
-        known=detail.complete or bool(detail.rules),
+        known=fetched or bool(detail.rules),
         error=detail.error,
-        table=_rules_table(instance),
+        lines=_rules_lines(instance),
     )
     parts.append(_section("IDs"))
-    parts.append(_identifiers(instance))
+    parts.extend(_identifiers(instance, width))
     if detail.error:
         parts.append(Text("\n") + safe(detail.error, "bold red"))
     return Group(*parts)
@@ -187,10 +262,19 @@ def _ports(start: str | None, end: str | None) -> str:
     return start or end or "?"
 
 
-class DetailPane(VerticalScroll):
+class DetailPane(ScrollView, can_focus=True):
+    """Draws the detail with Textual's line API, at a size that never depends on what it
+    shows: a new selection repaints the pane alone, with no layout pass of the screen (a
+    Static whose text changes height re-lays out the whole screen, 60-300 ms per key in a
+    real terminal). The detail is rendered to lines once per selection and width; the
+    scrollable size is set without a layout, and the vertical scrollbar is always there so
+    that its coming and going never asks for one either."""
+
     DEFAULT_CSS = """
-    DetailPane { border: round $primary-darken-1; border-title-color: $text; padding: 0 1; }
-    DetailPane > #detail-body { width: 1fr; }
+    DetailPane {
+        border: round $primary-darken-1; border-title-color: $text; padding: 0 0 0 1;
+        overflow-x: hidden; overflow-y: scroll; scrollbar-size-vertical: 1;
+    }
     """
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
@@ -204,22 +288,29 @@ class DetailPane(VerticalScroll):
         self._debounce: Timer | None = None
         # The (row key, state) last fetched or being fetched: one request per change.
         self._fetched: tuple[Hashable, str] | None = None
-
-    def compose(self):
-        yield Static(Text("No instance selected", style="dim"), id="detail-body")
+        self._renderable: RenderableType | InstanceDetail = PLACEHOLDER
+        # The renderable's lines for (width, style), made when first drawn.
+        self._lines: list[Strip] | None = None
+        self._lines_key: tuple[int, Style] | None = None
+        self._paint_style: Style | None = None
 
     def watch_view(self, view: EnvironmentView | None) -> None:
         selected = view.selected if view is not None else None
         if selected is None:
             self._cancel_pending()
             self._fetched = None
-            self.show(None)
+            if self.detail is not None:
+                self.show(None)
             return
         shown = self.detail
         if shown is None or shown.key != selected.key:
             self.show(InstanceDetail(instance=selected))  # what the list knows, at once
+        elif not shown.complete and shown.instance is not selected:
+            self.show(InstanceDetail(instance=selected))  # the list's newer copy (renamed...)
         if self._fetched != (selected.key, selected.state):
             self._fetch_soon(selected)
+        elif shown is not None and shown.complete and shown.instance.name != selected.name:
+            self._fetch_soon(selected)  # renamed behind our back: read it again
 
     def reload(self) -> None:
         """Fetch the selected instance again (a task on it ended: renamed, re-keyed...)."""
@@ -251,11 +342,14 @@ class DetailPane(VerticalScroll):
             return  # a row no loader placed (cannot happen in the app): nowhere to ask
         compute = self.compute_for(environment)
         instance_id = row.id
+        wants_groups = bool(row.affinity_group_ids)
         try:
-            fetched, nics, rules = await asyncio.gather(
+            fetched, nics, rules, volumes, groups = await asyncio.gather(
                 compute.get_instance(instance_id),
                 compute.list_nics(instance_id=instance_id),
                 compute.list_port_forwarding_rules(instance_id=instance_id),
+                compute.list_volumes(instance_id=instance_id),
+                _affinity_groups(compute) if wants_groups else _no_groups(),
             )
         except CloudCAError as exc:
             if self._still_selected(row.key):
@@ -263,23 +357,103 @@ class DetailPane(VerticalScroll):
                 if current is not None and current.key == row.key:
                     self.show(InstanceDetail(instance=current, error=describe_error(exc)))
             return
+        if fetched.affinity_group_ids and not wants_groups:  # the list did not say it had any
+            groups = await _affinity_groups(compute)
         if self._still_selected(row.key):
-            instance = located(fetched, environment)
-            self.show(InstanceDetail(instance=instance, nics=nics, rules=rules, complete=True))
+            self.show(
+                InstanceDetail(
+                    instance=located(fetched, environment),
+                    nics=nics,
+                    rules=rules,
+                    # A server that ignores the filter sends every volume: keep this one's.
+                    volumes=[v for v in volumes if v.instance_id in (None, instance_id)],
+                    affinity_groups={g.id: g for g in groups},
+                    complete=True,
+                )
+            )
 
     def _still_selected(self, key: Hashable) -> bool:
         view = self.view
         return view is not None and view.selected_key == key
 
     def show(self, detail: InstanceDetail | None) -> None:
+        previous = self.detail
         self.detail = detail
-        body = self.query_one("#detail-body", Static)
         if detail is None:
-            body.update(Text("No instance selected", style="dim"))
+            self._renderable = PLACEHOLDER
             self.border_title = "Details"
+        else:
+            self._renderable = detail
+            self.border_title = safe(detail.instance.name, limit=50)
+        self._lines = None
+        if previous is None or detail is None or previous.key != detail.key:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self._resize()
+        self.refresh()
+
+    # --- drawing ----------------------------------------------------------------------
+
+    def _render_lines_now(self) -> list[Strip]:
+        width = max(1, self.scrollable_content_region.width)
+        style = self._paint_style if self._paint_style is not None else self.rich_style
+        if self._lines is None or self._lines_key != (width, style):
+            renderable = self._renderable
+            if isinstance(renderable, InstanceDetail):
+                renderable = render_detail(renderable, width)
+            console = self.app.console
+            options = console.options.update(width=width, min_width=width, max_width=width, height=None)
+            lines = console.render_lines(renderable, options, style=style, pad=True)
+            self._lines = [Strip(line, width) for line in lines]
+            self._lines_key = (width, style)
+        return self._lines
+
+    def _resize(self) -> None:
+        """The scrollable height follows the detail, set without a layout pass (the pane's
+        own size does not change)."""
+        if not self.is_mounted or self.scrollable_content_region.width <= 0:
             return
-        self.border_title = safe(detail.instance.name, limit=50)
-        body.update(render_detail(detail))
+        size = Size(self.scrollable_content_region.width, len(self._render_lines_now()))
+        if size != self.virtual_size:
+            self.set_reactive(DetailPane.virtual_size, size)
+            self._scroll_update(size)
+
+    def on_resize(self) -> None:
+        self._lines = None
+        self._resize()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style once per paint, not once per line (it walks the ancestors).
+        self._paint_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_style = None
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._render_lines_now()
+        index = y + self.scroll_offset.y
+        if 0 <= index < len(lines):
+            return lines[index]
+        return Strip.blank(self.scrollable_content_region.width, self._paint_style or self.rich_style)
 
     def on_unmount(self) -> None:
         self._cancel_pending()
+
+
+PLACEHOLDER = Text("No instance selected", style="dim")
+
+
+async def _affinity_groups(compute: ComputeScope) -> list[AffinityGroup]:
+    """Only for their names: a failure leaves the ids shown, never the whole detail."""
+    try:
+        return list(await compute.list_affinity_groups())
+    except CloudCAError:
+        return []
+
+
+async def _no_groups() -> list[AffinityGroup]:
+    return []

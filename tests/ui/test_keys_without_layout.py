@@ -1,0 +1,76 @@
+"""Keys an operator presses hundreds of times repaint what changed and never lay out the
+screen again: a layout pass costs 60-300 ms per key in a real terminal (the pilot does not
+show it), so these tests count the passes rather than time them."""
+
+from __future__ import annotations
+
+from app_harness import SIZE, make_app, settle
+
+from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.instance_table import InstanceTable
+
+ENV = "compute-on/production"
+
+
+def count_layouts(screen) -> list[object]:
+    """Every layout pass of `screen` from now on."""
+    layouts: list[object] = []
+    original = screen._refresh_layout
+
+    def counting(*args, **kwargs):
+        layouts.append(args)
+        return original(*args, **kwargs)
+
+    screen._refresh_layout = counting
+    return layouts
+
+
+async def test_a_selection_change_repaints_without_a_layout_pass(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, rounds=4)
+        screen = app.screen
+        screen.query_one(InstanceTable).focus()
+        await settle(app, pilot)
+        layouts = count_layouts(screen)
+        shown = []
+        for key in ("down", "down", "down", "up", "end", "home"):
+            await pilot.press(key)
+            await settle(app, pilot, rounds=3)  # the pane's fetch of the new selection included
+            shown.append(screen.query_one(DetailPane).detail.instance.id)
+        assert shown[-1] == screen.view.rows[0].id and len(set(shown)) >= 4
+        assert layouts == []
+
+
+async def test_filter_keys_repaint_without_a_layout_pass(sim, tmp_path):
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, rounds=4)
+        screen = app.screen
+        await pilot.press("slash")  # opening the box changes the layout: that one is due
+        await settle(app, pilot)
+        layouts = count_layouts(screen)
+        counts = []
+        for key in ("w", "e", "b", "backspace", "ctrl+u"):
+            await pilot.press(key)
+            await settle(app, pilot, rounds=3)
+            counts.append((screen.view.filter_text, len(screen.view.rows)))
+        total = len(screen.view.instances)
+        assert counts[0][0] == "w" and counts[2][0] == "web" and counts[2][1] < total
+        assert counts[-1] == ("", total)
+        assert layouts == []
+
+
+async def test_ctrl_u_clears_the_filter_from_the_table(sim, tmp_path):
+    """Escape waits for the terminal's escape delay; ctrl+u clears at once."""
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, rounds=4)
+        screen = app.screen
+        await pilot.press("slash", "w", "e", "b", "enter")
+        await settle(app, pilot)
+        assert screen.view.filter_text == "web" and screen.query_one(InstanceTable).has_focus
+        await pilot.press("ctrl+u")
+        await settle(app, pilot)
+        assert screen.view.filter_text == "" and len(screen.view.rows) == len(screen.view.instances)
+        assert not screen.query_one("#filter").has_class("visible")
