@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import platformdirs
@@ -87,7 +87,7 @@ END_NOTICES = {
 }
 
 
-class CcaApp(App):
+class CcaApp(App[None]):
     TITLE = "cca-tui"
     CSS_PATH = "app.tcss"
     # Shown in every footer: the picker's filter takes `q`, so say how to leave.
@@ -351,7 +351,7 @@ class CcaApp(App):
 
     # --- palette ----------------------------------------------------------------------
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if self.client is not None:
             yield SystemCommand("Switch environment", "Choose another environment", self.show_picker)

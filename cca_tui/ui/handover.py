@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SuspendNotSupported
 
@@ -40,7 +40,7 @@ def encodable(text: str) -> bool:
     return True
 
 
-def copy_value(app: App, label: str, value: str) -> bool:
+def copy_value(app: App[Any], label: str, value: str) -> bool:
     """Send `value` by OSC 52 and show exactly what was sent. False when nothing was sent."""
     if not encodable(value):
         app.notify(
@@ -72,7 +72,7 @@ def _interrupt_goes_to_child() -> Iterator[None]:
             loop.remove_signal_handler(signal.SIGINT)
 
 
-async def run_in_terminal(app: App, argv: list[str]) -> int | None:
+async def run_in_terminal(app: App[Any], argv: list[str]) -> int | None:
     """Run `argv` on the terminal with the app suspended; its exit status, or None when this
     terminal cannot be handed over (web mode, headless) and nothing was run."""
     try:

@@ -103,7 +103,7 @@ class FormScreen(DialogScreen["Task | None"]):
         # Values the inputs opened with: their first Changed event is not the operator's doing.
         self._initial: dict[str, str] = {}
         # Selects whose list the operator has had open: Enter on them may send.
-        self._selects_shown: set[Select] = set()
+        self._selects_shown: set[Select[Any]] = set()
 
     # --- to fill in -----------------------------------------------------------------
 

@@ -6,6 +6,8 @@ Shared by the create and change-offering forms. The fields are `computeOfferingI
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -78,7 +80,7 @@ class OfferingPicker(Vertical):
         self._fill(self.query_one("#memoryInMB", Select), offering.available_memory_in_mb_values, memory, "MB")
 
     @staticmethod
-    def _fill(select: Select, values: list[int], keep: int | None, unit: str) -> None:
+    def _fill(select: Select[Any], values: list[int], keep: int | None, unit: str) -> None:
         select.set_options([(safe(f"{printable(v)} {unit}"), v) for v in values])
         if keep in values:
             select.value = keep

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -27,7 +28,7 @@ WIDGET_KEYS = (
 )
 
 
-def screen_keys(screen_class: type[Screen], keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+def screen_keys(screen_class: type[Screen[Any]], keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """The screen's bindings other than the actions, as (key, description), keymap applied."""
     action_ids = {spec.binding_id for spec in ACTIONS}
     keys = []
@@ -38,7 +39,7 @@ def screen_keys(screen_class: type[Screen], keymap: Mapping[str, str] | None = N
     return keys
 
 
-def help_table(screen_class: type[Screen], keymap: Mapping[str, str] | None = None) -> Table:
+def help_table(screen_class: type[Screen[Any]], keymap: Mapping[str, str] | None = None) -> Table:
     table = Table("Key", "Action", "Allowed when", box=None, padding=(0, 2), header_style="bold")
     for spec in ACTIONS:
         what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
@@ -56,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen Static { width: 100%; height: auto; }
     """
 
-    def __init__(self, keys_of: type[Screen], *, keymap: Mapping[str, str] | None = None) -> None:
+    def __init__(self, keys_of: type[Screen[Any]], *, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.keys_of = keys_of
         self.keymap = keymap or {}
@@ -67,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(help_table(self.keys_of, self.keymap))
 
 
-def markdown_key_table(screen_class: type[Screen]) -> str:
+def markdown_key_table(screen_class: type[Screen[Any]]) -> str:
     """The README's key table, from the same sources as the help screen."""
     lines = ["| key | action | allowed when |", "|---|---|---|"]
     for spec in ACTIONS:

@@ -25,7 +25,7 @@ To try cca-tui without an account: cca-tui --demo\
 """
 
 
-class KeyProblemScreen(Screen):
+class KeyProblemScreen(Screen[None]):
     BINDINGS = [Binding("q", "app.quit", "Quit")]
     DEFAULT_CSS = """
     KeyProblemScreen { align: center middle; }

@@ -53,7 +53,7 @@ def _matches(choice: EnvironmentChoice, query: str) -> bool:
     )
 
 
-class PickerScreen(Screen):
+class PickerScreen(Screen[None]):
     BINDINGS = [
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("up", "cursor(-1)", "Up", show=False),

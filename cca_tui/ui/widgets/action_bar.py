@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import HorizontalScroll
@@ -32,7 +33,9 @@ class ActionBar(HorizontalScroll):
             self.action = action
             super().__init__()
 
-    def __init__(self, *, profile: str, read_only: bool, keymap: Mapping[str, str] | None = None, **kwargs) -> None:
+    def __init__(
+        self, *, profile: str, read_only: bool, keymap: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.keymap: Mapping[str, str] = keymap or {}
         self.profile = profile

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.style import Style
@@ -147,7 +148,12 @@ def _section(title: str) -> Text:
 
 
 def _listing(
-    title: str, rows: list | None, *, known: bool, error: str | None, lines: Callable[[list], list[RenderableType]]
+    title: str,
+    rows: list[Any] | None,
+    *,
+    known: bool,
+    error: str | None,
+    lines: Callable[[list[Any]], list[RenderableType]],
 ) -> list[RenderableType]:
     """A titled section: 'loading…' until known, 'none' when empty, else its lines."""
     parts: list[RenderableType] = [_section(title)]
@@ -279,7 +285,7 @@ class DetailPane(ScrollView, can_focus=True):
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
 
-    def __init__(self, compute_for: Callable[[EnvironmentRef], ComputeScope], **kwargs) -> None:
+    def __init__(self, compute_for: Callable[[EnvironmentRef], ComputeScope], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # The app's data layer: the compute scope of the environment a row lives in.
         self.compute_for = compute_for

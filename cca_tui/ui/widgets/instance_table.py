@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -121,7 +121,7 @@ class InstanceTable(ScrollView, can_focus=True):
             self.column_key = column_key
             super().__init__()
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._rows: Sequence[Instance] = ()
         self._cursor = 0  # index in _rows

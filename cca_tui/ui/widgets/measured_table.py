@@ -12,14 +12,14 @@ table's line caches after each measuring pass repaints the rows at their real wi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 
-class MeasuredDataTable(DataTable):
+class MeasuredDataTable(DataTable[Any]):
     # Vim movement as in the instance table (same ids: one keymap entry moves both). The
     # picker's letters go to its filter; these work once Tab has put the focus on its table.
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -25,7 +26,7 @@ class StatusLine(Static):
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
 
     def __init__(
-        self, *, profile: str, read_only: bool, warning: str | None, protected: bool = False, **kwargs
+        self, *, profile: str, read_only: bool, warning: str | None, protected: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.protected = protected

@@ -6,6 +6,8 @@ task tracker keeps current. Statuses that need the operator's eye stand out.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.reactive import reactive
 
@@ -34,7 +36,7 @@ class TaskLog(MeasuredDataTable):
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", show_cursor=False, **kwargs)
         self.can_focus = False  # read-only: Tab should not stop here
         self.border_title = "Tasks"
