@@ -31,6 +31,7 @@ from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.tasks.batches import Batches
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
@@ -131,6 +132,8 @@ class CcaApp(App):
             )
             self.tracker.subscribe(self._task_changed)
             self.tracker.on_password = self._show_password
+        # The tasks of each bulk action, together (their summary, `R` on the batch).
+        self.batches = Batches(self.tracker) if self.tracker is not None else None
 
     @property
     def api(self) -> CloudCAClient:

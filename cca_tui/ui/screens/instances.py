@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -30,10 +30,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance, Task
 from cca_tui.fleet.identity import RowKey, environment_of
 from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
+from cca_tui.ui import bulk
 from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal, selection_refusal
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import ssh_commands
@@ -42,6 +44,7 @@ from cca_tui.ui.rows import columns_for
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.help import HelpScreen
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView, LoadProgress
+from cca_tui.ui.tasks.batches import Batch
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
@@ -62,6 +65,17 @@ MAX_REFRESH_SHARE = 0.01
 # During a refresh (rows already shown), the progress in the status line is updated at most
 # this often (seconds).
 PROGRESS_EVERY = 0.5
+
+
+BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
+
+
+def bulk_sender(spec: ActionSpec) -> BulkSender | None:
+    """How an action is sent for one of many marked rows; None: one instance at a time."""
+    if isinstance(spec.run, Operation) and not spec.run.reveal_password:
+        operation = spec.action.value
+        return lambda compute, instance: compute.operate(instance.id, operation)
+    return None
 
 
 # At most this many environments load at the same time.
@@ -115,6 +129,10 @@ class InstanceScreen(Screen[None]):
         Binding("c", "copy_ssh", "Copy the ssh command", show=False, id="copy_ssh"),
         Binding("R", "retry", "Retry what the server did not do (asks first)", show=False, id="retry"),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False, id="clear_filter"),
+        # Marks (k9s habits): an action then applies to every marked row, each checked first.
+        Binding("space", "toggle_mark", "Mark / unmark the row and move down", show=False, id="toggle_mark"),
+        Binding("ctrl+a", "mark_all", "Mark every row the filter shows", show=False, id="mark_all"),
+        Binding("u,ctrl+backslash", "clear_marks", "Clear every mark", show=False, id="clear_marks"),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
     # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
@@ -419,6 +437,18 @@ class InstanceScreen(Screen[None]):
     def action_reverse_sort(self) -> None:
         self.view = self.view.with_sort(self.view.sort_column)
 
+    # --- marks ------------------------------------------------------------------------
+
+    def action_toggle_mark(self) -> None:
+        self.view = self.view.with_mark_toggled(self.view.selected_key)
+        self.table.action_cursor(1)
+
+    def action_mark_all(self) -> None:
+        self.view = self.view.with_all_shown_marked()
+
+    def action_clear_marks(self) -> None:
+        self.view = self.view.with_marks_cleared()
+
     # --- actions ----------------------------------------------------------------------
 
     def refusal_for(self, action: Action) -> str | None:
@@ -433,6 +463,9 @@ class InstanceScreen(Screen[None]):
 
     def action_act(self, action_name: str) -> None:
         spec = SPEC_BY_ACTION[Action(action_name)]
+        if self.view.marked and spec.allowed is not None:
+            self._act_on_marked(spec)
+            return
         reason = self.refusal_for(spec.action)
         if reason is not None:
             self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
@@ -481,6 +514,91 @@ class InstanceScreen(Screen[None]):
             text += " (protected)"
         text += "\n\nEnter or y: yes · Esc: nothing is sent"
         self.app.push_screen(ActionConfirmModal(title, text, button), lambda ok: send() if ok else None)
+
+    # --- bulk: an action on every marked row ------------------------------------------
+
+    def _act_on_marked(self, spec: ActionSpec) -> None:
+        """Every marked row checked against the action's gate; one question says how many
+        will run and every skip with its reason; then one task per instance."""
+        settings = self.cca.settings
+        if settings.read_only:
+            reason = f"Profile '{settings.profile_name}' is read-only: {spec.long_label} is disabled"
+            self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
+            return
+        sender = bulk_sender(spec)
+        if sender is None:
+            self.notify(
+                f"{spec.long_label} is one instance at a time: clear the marks (u) first",
+                title="Not for marked rows",
+                severity="warning",
+                markup=False,
+            )
+            return
+        batch = bulk.plan(
+            spec, self.view, self._environment_of, read_only=settings.read_only, profile=settings.profile_name
+        )
+        if not batch.runnable:
+            self.notify(
+                printable(f"Nothing to {spec.long_label.lower()}: " + "; ".join(s.reason for s in batch.skipped)),
+                title="Not allowed",
+                severity="warning",
+                markup=False,
+            )
+            return
+        from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
+
+        count = len(batch.runnable)
+        title = f"{spec.long_label} {count} instance{'s' if count != 1 else ''}?"
+        text = bulk.question(batch, self.cca.safety.is_protected)
+        protected = any(self.cca.safety.is_protected(env) for env in batch.environments())
+        button = f"{spec.long_label} {count}"
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._send_bulk(batch, sender)
+
+        if protected:
+            title += "  PROTECTED ENVIRONMENT"
+            text += f"\n\nType {count} to confirm · Esc: nothing is sent"
+            self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), answered)
+        else:
+            text += "\n\nEnter or y: yes · Esc: nothing is sent"
+            self.app.push_screen(ActionConfirmModal(title, text, button), answered)
+
+    def _send_bulk(self, batch: bulk.BulkPlan, sender: BulkSender) -> None:
+        """One task per instance, at most `bulk_concurrency` requests at a time; one summary."""
+        spec = batch.spec
+        slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
+        records = []
+        for env, instance in batch.runnable:
+            compute = self.cca.compute_for(env)
+
+            async def call(compute: ComputeScope = compute, instance: Instance = instance) -> Task:
+                async with slots:
+                    return await sender(compute, instance)
+
+            records.append(self.cca.tasks.submit(env, spec.action, instance.id, instance.name, call))
+        self._follow_batch(spec.long_label, records, batch.skipped)
+        # Sent: the marks have done their job (a stray key must not act on them again).
+        self.view = self.view.with_marks_cleared()
+
+    def _follow_batch(self, label: str, records: Sequence[TrackedTask], skipped: Sequence[bulk.Skip]) -> None:
+        app = self.app
+        batches = self.cca.batches
+        assert batches is not None  # there is a tracker, so there are batches
+
+        def ended(done: Batch) -> None:
+            text = bulk.summary(label, done.records, skipped)
+            clean = all(record.status == "SUCCESS" for record in done.records) and not skipped
+            app.notify(
+                text,
+                title=f"{label}: batch done",
+                severity="information" if clean else "warning",
+                timeout=30,
+                markup=False,
+            )
+
+        batches.follow(label, records, skipped, ended)
 
     def _environment_of(self, instance: Instance | None) -> EnvironmentRef:
         """Where a row lives (a create with no row: where the selection lives, or the only one)."""
