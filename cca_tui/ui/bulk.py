@@ -88,7 +88,7 @@ def question(bulk: BulkPlan, is_protected: Callable[[EnvironmentRef], bool]) -> 
     return "\n".join(lines)
 
 
-def summary(label: str, records: Iterable[TrackedTask], skipped: Iterable[Skip]) -> str:
+def summary(label: str, records: Iterable[TrackedTask], skipped: Iterable[str]) -> str:
     """One line for the end of a batch: how many succeeded, failed, were not done, are unknown."""
     counts = {"succeeded": 0, "failed": 0, "not done": 0, "unknown": 0}
     for record in records:
@@ -103,7 +103,7 @@ def summary(label: str, records: Iterable[TrackedTask], skipped: Iterable[Skip])
     text = f"{label}: " + ", ".join(f"{n} {what}" for what, n in counts.items())
     skips = list(skipped)
     if skips:
-        reasons = "; ".join(printable(skip.reason, limit=80) for skip in skips[:NAMES_SHOWN])
+        reasons = "; ".join(printable(reason, limit=80) for reason in skips[:NAMES_SHOWN])
         text += f"; {len(skips)} skipped ({reasons}{'; …' if len(skips) > NAMES_SHOWN else ''})"
     if counts["not done"]:
         text += ". R retries the not-done ones"

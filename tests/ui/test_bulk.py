@@ -7,7 +7,10 @@ so "exactly 2 requests" counts what left the app.
 
 from __future__ import annotations
 
+import asyncio
+
 from app_harness import SIZE, RequestCounter, env_instances, make_app, row_key, select, settle, wait_until
+from faulty_transport import Fault, FaultyTransport
 from test_fleet import DEV, DR_SITE, Recording, fleet_app, instance_named, opened
 
 from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
@@ -169,3 +172,91 @@ async def test_marks_follow_instances_through_sort_filter_and_refresh(sim, tmp_p
         await pilot.pause()
         assert screen.view.marked == frozenset()
         assert "marked" not in str(screen.query_one(StatusLine).render())
+
+
+def not_done_for(ids: set[str]):
+    """A rule answering 503 to a stop of these instances: the server did nothing."""
+
+    def rule(request):
+        stop = request.method == "POST" and "operation=stop" in request.url.query.decode()
+        if stop and request.url.path.rsplit("/", 1)[1] in ids:
+            return Fault(status=503, body={"errors": [{"code": 503, "message": "try later"}]})
+        return None
+
+    return rule
+
+
+async def test_r_on_a_bulk_action_retries_that_batchs_not_done_rows(sim, tmp_path):
+    web1, web2 = named(sim, "web-1"), named(sim, "web-2")
+    transport = FaultyTransport()
+    transport.add(not_done_for({web1.id, web2.id}))
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web2.id)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        assert "Stop: 0 succeeded, 0 failed, 2 not done, 0 unknown" in batch_summaries(app)[0]
+        await settle(app, pilot)
+        transport.clear()
+        counter = RequestCounter(app)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        question = app.screen._message
+        assert "Resend Stop to the 2 instances" in question and "web-1" in question and "web-2" in question
+        assert counter.mutations() == []
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(batch_summaries(app)) == 2)
+        stops = counter.mutations()
+        assert len(stops) == 2 and all("operation=stop" in request for request in stops)
+        assert "Stop: 2 succeeded" in batch_summaries(app)[1]
+
+
+class HeldMutations(FaultyTransport):
+    """Mutations wait at a gate: how many are at the server at once is what the app allowed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.at_once = 0
+        self.most_at_once = 0
+        self.arrived = 0
+
+    async def handle_async_request(self, request):
+        if request.method == "GET":
+            return await super().handle_async_request(request)
+        self.arrived += 1
+        self.at_once += 1
+        self.most_at_once = max(self.most_at_once, self.at_once)
+        try:
+            await self.gate.wait()
+            return await super().handle_async_request(request)
+        finally:
+            self.at_once -= 1
+
+
+async def test_bulk_requests_go_out_with_bounded_concurrency(sim, tmp_path):
+    running = [i for i in env_instances(sim) if i.state == "Running"]
+    assert len(running) >= 5
+    transport = HeldMutations()
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport, bulk_concurrency=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for instance in running[:5]:
+            await mark(app, pilot, instance.id)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: transport.at_once == 2)
+        for _ in range(20):  # the others stay queued while two are held
+            await pilot.pause()
+        assert transport.arrived == 2
+        # Every instance has its own task row already, the queued ones still SENDING.
+        assert len(app.screen.view.tasks) == 5
+        transport.gate.set()
+        await wait_until(pilot, lambda: batch_summaries(app))
+        assert transport.arrived == 5 and transport.most_at_once == 2
+        assert "Reboot: 5 succeeded" in batch_summaries(app)[0]

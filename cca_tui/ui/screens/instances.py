@@ -578,11 +578,11 @@ class InstanceScreen(Screen[None]):
                     return await sender(compute, instance)
 
             records.append(self.cca.tasks.submit(env, spec.action, instance.id, instance.name, call))
-        self._follow_batch(spec.long_label, records, batch.skipped)
+        self._follow_batch(spec.long_label, records, [skip.reason for skip in batch.skipped])
         # Sent: the marks have done their job (a stray key must not act on them again).
         self.view = self.view.with_marks_cleared()
 
-    def _follow_batch(self, label: str, records: Sequence[TrackedTask], skipped: Sequence[bulk.Skip]) -> None:
+    def _follow_batch(self, label: str, records: Sequence[TrackedTask], skipped: Sequence[str]) -> None:
         app = self.app
         batches = self.cca.batches
         assert batches is not None  # there is a tracker, so there are batches
@@ -661,6 +661,10 @@ class InstanceScreen(Screen[None]):
         if record is None:
             self.notify("Nothing to retry: every request was answered", severity="information")
             return
+        batch = self.cca.batches.of(record) if self.cca.batches is not None else None
+        if batch is not None and len(batch.retryable()) > 1:
+            self._ask_retry_batch(batch)
+            return
         where = printable(str(record.environment), limit=80)
         what = f"{record.label} {printable(record.instance_name, limit=60)} in {where}"
         first_tried = f"first tried at {record.first_started:%H:%M:%S}"
@@ -717,6 +721,88 @@ class InstanceScreen(Screen[None]):
                 self.notify(f"Not resent: {printable(reason)}", title="Retry refused", severity="warning", markup=False)
                 return
         tracker.retry(record)
+
+    def _ask_retry_batch(self, batch: Batch) -> None:
+        """`R` on a bulk action: its not-done rows, each checked as a single retry is (not
+        superseded, then the gate against the instance's current state)."""
+        tracker = self.cca.tasks
+        records, dropped = [], []
+        for record in batch.retryable():
+            later = tracker.superseded_by(record)
+            if later is None:
+                records.append(record)
+                continue
+            tracker.drop_retry(record, f"superseded by {later.label}")
+            dropped.append(f"{record.instance_name}: superseded by your {later.label} at {later.started:%H:%M:%S}")
+        label = batch.label
+        if not records:
+            self.notify(
+                printable(
+                    f"Not resent: every not-done {label} was superseded ({'; '.join(dropped)}). Nothing was sent."
+                ),
+                title="Retry refused",
+                severity="warning",
+                markup=False,
+            )
+            return
+        first = min(record.first_started for record in records)
+        lines = [
+            f"Resend {label} to the {len(records)} instances of a batch left NOT DONE (first tried at {first:%H:%M:%S}):"
+        ]
+        for env in dict.fromkeys(record.environment for record in records):
+            names = ", ".join(printable(r.instance_name, limit=40) for r in records if r.environment == env)
+            lines.append(f"  {printable(str(env), limit=60)}: {names}")
+        if dropped:
+            lines.append("Not resent: " + printable("; ".join(dropped), limit=400))
+        lines.append("Each instance's state is checked first.\n\nEnter or y: yes · Esc: nothing is sent")
+        from cca_tui.ui.forms import ActionConfirmModal
+
+        def answered(resend: bool | None) -> None:
+            if resend:
+                self._retry_batch_checked(label, records)
+
+        self.app.push_screen(
+            ActionConfirmModal("Retry the batch?", "\n".join(lines), f"Resend {len(records)}"), answered
+        )
+
+    @work(group="retry", exit_on_error=False)
+    async def _retry_batch_checked(self, label: str, records: list[TrackedTask]) -> None:
+        tracker = self.cca.tasks
+        settings = self.cca.settings
+
+        async def why_not(record: TrackedTask) -> str | None:
+            later = tracker.superseded_by(record)  # while the question was open
+            if later is not None:
+                tracker.drop_retry(record, f"superseded by {later.label}")
+                return f"{record.instance_name}: superseded by your {later.label}"
+            if record.instance_id is None:
+                return None
+            try:
+                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
+            except Exception as exc:  # noqa: BLE001 - no state, no resend
+                return f"{record.instance_name}: its state could not be read ({describe_error(exc)})"
+            return refusal(
+                record.action.spec,
+                current.state,
+                current.name,
+                read_only=settings.read_only,
+                profile=settings.profile_name,
+                busy_with=tracker.busy([record.environment]).get(RowKey(record.environment, record.instance_id)),
+            )
+
+        reasons = await asyncio.gather(*(why_not(record) for record in records))
+        again = [tracker.retry(record) for record, reason in zip(records, reasons, strict=True) if reason is None]
+        resent = [record for record in again if record is not None]
+        not_resent = [reason for reason in reasons if reason is not None]
+        if not resent:
+            self.notify(
+                printable("Not resent: " + "; ".join(not_resent)),
+                title="Retry refused",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self._follow_batch(label, resent, not_resent)
 
     # --- tasks ------------------------------------------------------------------------
 
