@@ -132,7 +132,7 @@ class InstanceScreen(Screen[None]):
         # Marks (k9s habits): an action then applies to every marked row, each checked first.
         Binding("space", "toggle_mark", "Mark / unmark the row and move down", show=False, id="toggle_mark"),
         Binding("ctrl+a", "mark_all", "Mark every row the filter shows", show=False, id="mark_all"),
-        Binding("u,ctrl+backslash", "clear_marks", "Clear every mark", show=False, id="clear_marks"),
+        Binding("u", "clear_marks", "Clear every mark", show=False, id="clear_marks"),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
     # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
