@@ -12,8 +12,10 @@ import asyncio
 from app_harness import SIZE, RequestCounter, env_instances, make_app, row_key, select, settle, wait_until
 from faulty_transport import Fault, FaultyTransport
 from test_fleet import DEV, DR_SITE, Recording, fleet_app, instance_named, opened
+from textual.widgets import Checkbox, Input
 
 from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
+from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import MARK, InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
@@ -260,3 +262,37 @@ async def test_bulk_requests_go_out_with_bounded_concurrency(sim, tmp_path):
         await wait_until(pilot, lambda: batch_summaries(app))
         assert transport.arrived == 5 and transport.most_at_once == 2
         assert "Reboot: 5 succeeded" in batch_summaries(app)[0]
+
+
+async def test_bulk_destroy_applies_its_options_to_each_and_needs_the_count(sim, tmp_path):
+    web1, web3 = named(sim, "web-1"), named(sim, "web-3")
+    transport = Recording()
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web3.id)
+        before = len(transport.mutations())
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, BulkDestroyModal))
+        modal = app.screen
+        assert "Destroy 2 instances" in modal._message
+        modal.query_one("#purgeImmediately", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("enter")  # the typed field is empty: nothing
+        await pilot.pause()
+        assert isinstance(app.screen, BulkDestroyModal) and len(transport.mutations()) == before
+        modal.query_one("#typed", Input).focus()
+        await pilot.press("2", "enter")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        destroys = transport.mutations()[before:]
+        assert sorted(path.rsplit("/", 1)[1] for _, path, _, _ in destroys) == sorted([web1.id, web3.id])
+        for method, _, _, body in destroys:
+            assert method == "DELETE"
+            assert body == {
+                "purgeImmediately": True,
+                "deleteSnapshots": False,
+                "publicIpIdsToRelease": [],
+                "volumeIdsToDelete": [],
+            }
+        assert "Destroy: 2 succeeded" in batch_summaries(app)[0]

@@ -526,7 +526,7 @@ class InstanceScreen(Screen[None]):
             self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
             return
         sender = bulk_sender(spec)
-        if sender is None:
+        if sender is None and spec.action != Action.DESTROY:
             self.notify(
                 f"{spec.long_label} is one instance at a time: clear the marks (u) first",
                 title="Not for marked rows",
@@ -546,6 +546,7 @@ class InstanceScreen(Screen[None]):
             )
             return
         from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
+        from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 
         count = len(batch.runnable)
         title = f"{spec.long_label} {count} instance{'s' if count != 1 else ''}?"
@@ -554,10 +555,27 @@ class InstanceScreen(Screen[None]):
         button = f"{spec.long_label} {count}"
 
         def answered(ok: bool | None) -> None:
-            if ok:
+            if ok and sender is not None:
                 self._send_bulk(batch, sender)
 
-        if protected:
+        if sender is None:  # destroy: its options, and always the typed count
+            if protected:
+                title += "  PROTECTED ENVIRONMENT"
+            text += f"\n\nType {count} to confirm · Esc: nothing is destroyed"
+            modal = BulkDestroyModal(title, text, button, expected=str(count))
+
+            def destroy(ok: bool | None) -> None:
+                if ok:
+                    options = modal.options
+                    self._send_bulk(
+                        batch,
+                        lambda compute, instance: compute.destroy_instance(
+                            instance.id, purge=options.purge, delete_snapshots=options.delete_snapshots
+                        ),
+                    )
+
+            self.app.push_screen(modal, destroy)
+        elif protected:
             title += "  PROTECTED ENVIRONMENT"
             text += f"\n\nType {count} to confirm · Esc: nothing is sent"
             self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), answered)
