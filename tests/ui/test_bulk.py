@@ -12,10 +12,11 @@ import asyncio
 from app_harness import SIZE, RequestCounter, env_instances, make_app, row_key, select, settle, wait_until
 from faulty_transport import Fault, FaultyTransport
 from test_fleet import DEV, DR_SITE, Recording, fleet_app, instance_named, opened
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox, Input, Select
 
 from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
 from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
+from cca_tui.ui.forms.bulk_key import BulkKeyModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import MARK, InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
@@ -296,3 +297,34 @@ async def test_bulk_destroy_applies_its_options_to_each_and_needs_the_count(sim,
                 "volumeIdsToDelete": [],
             }
         assert "Destroy: 2 succeeded" in batch_summaries(app)[0]
+
+
+async def test_bulk_associate_key_shows_the_choice_before_sending(sim, tmp_path):
+    web1, web2 = named(sim, "web-1"), named(sim, "web-2")
+    key_names = sorted(key.name for key in sim.world.environment("compute-on", "production").ssh_keys.values())
+    assert key_names
+    transport = Recording()
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web2.id)
+        before = len(transport.mutations())
+        await pilot.press("K")
+        await wait_until(pilot, lambda: isinstance(app.screen, BulkKeyModal))
+        modal = app.screen
+        assert "Associate SSH key 2 instances" in modal._message
+        select = modal.query_one("#sshKeyName", Select)
+        await wait_until(pilot, lambda: len(select._options) > 1)  # the keys are in (and the blank)
+        assert select.selection is None  # nothing preselected
+        await pilot.press("y")  # no key chosen: nothing
+        await pilot.pause()
+        assert app.screen is modal and len(transport.mutations()) == before
+        select.value = key_names[0]
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        sent = transport.mutations()[before:]
+        assert sorted(path.rsplit("/", 1)[1] for _, path, _, _ in sent) == sorted([web1.id, web2.id])
+        assert all(query == "operation=associateSSHKey" for _, _, query, _ in sent)
+        assert all(body == {"sshKeyName": key_names[0]} for _, _, _, body in sent)

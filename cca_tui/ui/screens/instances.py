@@ -526,7 +526,7 @@ class InstanceScreen(Screen[None]):
             self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
             return
         sender = bulk_sender(spec)
-        if sender is None and spec.action != Action.DESTROY:
+        if sender is None and spec.action not in (Action.DESTROY, Action.ASSOCIATE_SSH_KEY):
             self.notify(
                 f"{spec.long_label} is one instance at a time: clear the marks (u) first",
                 title="Not for marked rows",
@@ -558,7 +558,9 @@ class InstanceScreen(Screen[None]):
             if ok and sender is not None:
                 self._send_bulk(batch, sender)
 
-        if sender is None:  # destroy: its options, and always the typed count
+        if spec.action == Action.ASSOCIATE_SSH_KEY:
+            self._ask_bulk_key(batch, title, text, button, protected)
+        elif sender is None:  # destroy: its options, and always the typed count
             if protected:
                 title += "  PROTECTED ENVIRONMENT"
             text += f"\n\nType {count} to confirm · Esc: nothing is destroyed"
@@ -582,6 +584,39 @@ class InstanceScreen(Screen[None]):
         else:
             text += "\n\nEnter or y: yes · Esc: nothing is sent"
             self.app.push_screen(ActionConfirmModal(title, text, button), answered)
+
+    def _ask_bulk_key(self, batch: bulk.BulkPlan, title: str, text: str, button: str, protected: bool) -> None:
+        """Associate SSH key on marked rows: one key, chosen among those every environment of
+        the batch has (by name), shown before anything is sent."""
+        from cca_tui.ui.forms.bulk_key import BulkKeyModal, KeyChoices, key_label
+
+        environments = batch.environments()
+
+        async def keys() -> KeyChoices:
+            listings = await asyncio.gather(*(self.cca.compute_for(env).list_ssh_keys() for env in environments))
+            fingerprints: dict[str, set[str | None]] = {}
+            for listing in listings:
+                for key in listing:
+                    fingerprints.setdefault(key.name, set()).add(key.fingerprint)
+            everywhere = [
+                name for name in fingerprints if all(any(k.name == name for k in listing) for listing in listings)
+            ]
+            return [(name, key_label(name, fingerprints[name])) for name in sorted(everywhere)]
+
+        count = str(len(batch.runnable))
+        if protected:
+            title += "  PROTECTED ENVIRONMENT"
+            text += f"\n\nChoose the key, type {count}, then Enter · Esc: nothing is sent"
+        else:
+            text += "\n\nChoose the key, then the button · Esc: nothing is sent"
+        modal = BulkKeyModal(title, text, button, load=keys, expected=count if protected else None)
+
+        def answered(ok: bool | None) -> None:
+            key_name = modal.key_name
+            if ok and key_name is not None:
+                self._send_bulk(batch, lambda compute, instance: compute.associate_ssh_key(instance.id, key_name))
+
+        self.app.push_screen(modal, answered)
 
     def _send_bulk(self, batch: bulk.BulkPlan, sender: BulkSender) -> None:
         """One task per instance, at most `bulk_concurrency` requests at a time; one summary."""
