@@ -288,6 +288,8 @@ class CcaApp(App):
             if record.environment in screen.environments:
                 screen.post_message(TaskChanged(row))
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
+        if self.batches is not None and self.batches.of(record) is not None:
+            notice = None  # part of a bulk action: its batch's one summary says how it went
         if notice is not None and record.ended is not None:
             severity, timeout = notice
             self.notify(

@@ -17,8 +17,10 @@ from cca_tui.ui.safe_text import printable
 from cca_tui.ui.state import EnvironmentView
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 
-# How many names the confirmation lists per environment before "and N more".
+# How many names the confirmation lists per environment before "and N more", and how many
+# environments (the dialog must keep its buttons on a 24-line terminal).
 NAMES_SHOWN = 12
+ENVIRONMENTS_SHOWN = 6
 
 
 @dataclass(frozen=True)
@@ -74,18 +76,35 @@ def question(bulk: BulkPlan, is_protected: Callable[[EnvironmentRef], bool]) -> 
     label = bulk.spec.long_label
     count = len(bulk.runnable)
     lines = [f"{label} {count} instance{'s' if count != 1 else ''}:"]
-    for env in bulk.environments():
+    environments = bulk.environments()
+    for env in environments[:ENVIRONMENTS_SHOWN]:
         names = [instance.name for e, instance in bulk.runnable if e == env]
         mark = " (protected)" if is_protected(env) else ""
         lines.append(f"  {printable(str(env), limit=60)}{mark}: {_names(names)}")
+    lines.extend(_more(environments, [env for env, _ in bulk.runnable], is_protected))
     if bulk.skipped:
         lines.append(f"Skipped {len(bulk.skipped)}:")
-        for env in dict.fromkeys(skip.environment for skip in bulk.skipped):
+        skipped_in = list(dict.fromkeys(skip.environment for skip in bulk.skipped))
+        for env in skipped_in[:ENVIRONMENTS_SHOWN]:
             reasons = [printable(skip.reason, limit=80) for skip in bulk.skipped if skip.environment == env]
             shown = "; ".join(reasons[:NAMES_SHOWN])
             more = f"; and {len(reasons) - NAMES_SHOWN} more" if len(reasons) > NAMES_SHOWN else ""
             lines.append(f"  {printable(str(env), limit=60)}: {shown}{more}")
+        lines.extend(_more(skipped_in, [skip.environment for skip in bulk.skipped], lambda _env: False))
     return "\n".join(lines)
+
+
+def _more(
+    environments: list[EnvironmentRef], rows: list[EnvironmentRef], is_protected: Callable[[EnvironmentRef], bool]
+) -> list[str]:
+    """The line for the environments past ENVIRONMENTS_SHOWN: how many, how many rows, protected or not."""
+    rest = environments[ENVIRONMENTS_SHOWN:]
+    if not rest:
+        return []
+    count = sum(1 for env in rows if env in set(rest))
+    protected = sum(1 for env in rest if is_protected(env))
+    mark = f", {protected} of them protected" if protected else ""
+    return [f"  and {len(rest)} more environments ({count} instances{mark})"]
 
 
 def summary(label: str, records: Iterable[TrackedTask], skipped: Iterable[str]) -> str:
@@ -105,6 +124,8 @@ def summary(label: str, records: Iterable[TrackedTask], skipped: Iterable[str]) 
     if skips:
         reasons = "; ".join(printable(reason, limit=80) for reason in skips[:NAMES_SHOWN])
         text += f"; {len(skips)} skipped ({reasons}{'; …' if len(skips) > NAMES_SHOWN else ''})"
+    if counts["failed"] or counts["unknown"]:
+        text += ". Each one's outcome is in the task log (t)"
     if counts["not done"]:
         text += ". R retries the not-done ones"
     return text

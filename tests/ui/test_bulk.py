@@ -70,6 +70,8 @@ async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(
         (summary,) = batch_summaries(app)
         assert "Stop: 2 succeeded, 0 failed, 0 not done, 0 unknown" in summary
         assert "1 skipped (web-3 is Stopped)" in summary
+        # One notification for the batch, not one per instance.
+        assert not any(n.title.startswith("Stop web-") for n in app._notifications)
         # Each instance has its own task row.
         assert sorted(row.instance for row in screen.view.tasks) == ["web-1", "web-2"]
         assert screen.view.marked == frozenset()  # sent: the marks have done their job

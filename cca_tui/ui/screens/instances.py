@@ -631,7 +631,9 @@ class InstanceScreen(Screen[None]):
                     return await sender(compute, instance)
 
             records.append(self.cca.tasks.submit(env, spec.action, instance.id, instance.name, call))
-        self._follow_batch(spec.long_label, records, [skip.reason for skip in batch.skipped])
+        fleet = self.view.is_fleet  # in a fleet, a skip says where (web-3 is in every environment)
+        skipped = [f"{skip.reason} in {skip.environment}" if fleet else skip.reason for skip in batch.skipped]
+        self._follow_batch(spec.long_label, records, skipped)
         # Sent: the marks have done their job (a stray key must not act on them again).
         self.view = self.view.with_marks_cleared()
 
