@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cca_tui.api.models import Instance
 from cca_tui.fleet.identity import EnvironmentRef
-from cca_tui.ui.actions import ActionSpec, refusal
+from cca_tui.ui.actions import Action, ActionSpec, refusal
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.state import EnvironmentView
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
@@ -65,6 +65,14 @@ def plan(
     return BulkPlan(spec, tuple(runnable), tuple(skipped))
 
 
+def phrase(spec: ActionSpec, count: int) -> str:
+    """ "Stop 3 instances", "Associate an SSH key with 3 instances"."""
+    what = f"{count} instance{'s' if count != 1 else ''}"
+    if spec.action == Action.ASSOCIATE_SSH_KEY:
+        return f"Associate an SSH key with {what}"
+    return f"{spec.long_label} {what}"
+
+
 def _names(names: list[str]) -> str:
     shown = ", ".join(printable(name, limit=40) for name in names[:NAMES_SHOWN])
     return shown + (f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else "")
@@ -73,9 +81,7 @@ def _names(names: list[str]) -> str:
 def question(bulk: BulkPlan, is_protected: Callable[[EnvironmentRef], bool]) -> str:
     """The confirmation: how many will run, where, and every skip with its reason, grouped
     by environment."""
-    label = bulk.spec.long_label
-    count = len(bulk.runnable)
-    lines = [f"{label} {count} instance{'s' if count != 1 else ''}:"]
+    lines = [f"{phrase(bulk.spec, len(bulk.runnable))}:"]
     environments = bulk.environments()
     for env in environments[:ENVIRONMENTS_SHOWN]:
         names = [instance.name for e, instance in bulk.runnable if e == env]

@@ -315,7 +315,7 @@ async def test_bulk_associate_key_shows_the_choice_before_sending(sim, tmp_path)
         await pilot.press("K")
         await wait_until(pilot, lambda: isinstance(app.screen, BulkKeyModal))
         modal = app.screen
-        assert "Associate SSH key 2 instances" in modal._message
+        assert "Associate an SSH key with 2 instances" in modal._message
         select = modal.query_one("#sshKeyName", Select)
         await wait_until(pilot, lambda: len(select._options) > 1)  # the keys are in (and the blank)
         assert select.selection is None  # nothing preselected

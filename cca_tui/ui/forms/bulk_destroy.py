@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Static
 
 from .confirm import TypedConfirmModal
@@ -28,10 +29,17 @@ class BulkDestroyModal(TypedConfirmModal):
         super().__init__(title, message, confirm_label, expected=expected)
         self.options = DestroyOptions()
 
+    DEFAULT_CSS = """
+    BulkDestroyModal #options { height: auto; }
+    BulkDestroyModal #message { max-height: 12; overflow-y: auto; }
+    """
+
     def compose_answer(self) -> ComposeResult:
-        yield Checkbox("Purge immediately (cannot be recovered)", id="purgeImmediately")
-        yield Checkbox("Delete snapshots", id="deleteSnapshots")
-        yield Static("Public IPs and data volumes are kept (destroy one at a time to release them).")
+        # Side by side: the question keeps its buttons on a 24-line terminal.
+        with Horizontal(id="options"):
+            yield Checkbox("Purge immediately (no recovery)", id="purgeImmediately")
+            yield Checkbox("Delete snapshots", id="deleteSnapshots")
+        yield Static("Public IPs and data volumes are kept: destroy one at a time to release them.")
         yield from super().compose_answer()
 
     @on(Checkbox.Changed)

@@ -549,7 +549,7 @@ class InstanceScreen(Screen[None]):
         from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 
         count = len(batch.runnable)
-        title = f"{spec.long_label} {count} instance{'s' if count != 1 else ''}?"
+        title = f"{bulk.phrase(spec, count)}?"
         text = bulk.question(batch, self.cca.safety.is_protected)
         protected = any(self.cca.safety.is_protected(env) for env in batch.environments())
         button = f"{spec.long_label} {count}"
