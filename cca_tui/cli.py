@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--refresh", type=float, metavar="SECONDS", help="refresh interval of the instance table")
     parser.add_argument("--api-url", metavar="URL", help="API base URL (default https://api.cloud.ca/v1)")
+    parser.add_argument("--debug", action="store_true", help="more detail in the request log (log dir, requests.log)")
+    parser.add_argument("--web", action="store_true", help="serve the app to a browser (textual-serve, loopback only)")
+    parser.add_argument("--port", type=int, metavar="P", help="with --web: the port to serve on (default 8000)")
+    parser.add_argument(
+        "--web-host", metavar="ADDRESS", help="with --web: listen on this address instead of 127.0.0.1 (careful)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim = commands.add_parser("sim", help="run the cloud.ca simulator on loopback")
     from cca_tui.sim.cli import add_sim_arguments
@@ -40,16 +46,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(raw)
     try:
         if args.command == "sim":
             from cca_tui.sim.cli import run_from_args
 
             return run_from_args(args)
+        if args.web:
+            return run_web(args, raw)
+        if args.port is not None or args.web_host is not None:
+            say("--port and --web-host go with --web")
+            return 2
         return run_app(args)
     except KeyboardInterrupt:  # e.g. Ctrl-C while api_key_command waits on a password manager
         say("interrupted")
         return 130
+
+
+def run_web(args: argparse.Namespace, raw: list[str]) -> int:
+    from cca_tui.web import DEFAULT_WEB_PORT, serve
+
+    port = args.port if args.port is not None else DEFAULT_WEB_PORT
+    if not 0 < port < 65536:
+        say(f"--port {port}: not a port number")
+        return 2
+    return serve(raw, host=args.web_host or "127.0.0.1", port=port)
 
 
 def say(message: str) -> None:
@@ -139,8 +161,10 @@ def run_app(args: argparse.Namespace) -> int:
             say(str(exc))
             return 2
 
+    from cca_tui.requestlog import start_request_log
     from cca_tui.ui.app import CcaApp
 
+    start_request_log(debug=args.debug)
     # The demo remembers its environment in a state file of its own, not the operator's.
     state = StateStore(_demo_state_path()) if args.demo else StateStore()
     # The demo's simulator is new each run: its tasks of a previous run cannot be followed.
@@ -151,6 +175,7 @@ def run_app(args: argparse.Namespace) -> int:
         environment=args.env,
         task_poll_interval=0.5 if args.demo else 1.0,
         journal_path=journal,
+        history_file=_demo_state_path().with_name("demo-history.jsonl") if args.demo else None,
         resume_tasks=not args.demo,
     )
     try:

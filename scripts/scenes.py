@@ -40,6 +40,7 @@ def scene_app(sim, *, environment: str | None = ENVIRONMENT, **settings_fields) 
         clock=lambda: FROZEN_NOW,
         ssh_dir=state_dir / "ssh",
         task_poll_interval=0.01,
+        history_file=state_dir / "history.jsonl",
     )
 
 
@@ -94,6 +95,22 @@ async def show_destroy_confirm(pilot) -> None:
     await settle(pilot)
 
 
+async def show_copy_menu(pilot) -> None:
+    await show_instances(pilot)
+    await pilot.press("c")
+    await settle(pilot)
+
+
+async def show_history(pilot) -> None:
+    await show_instances(pilot)
+    await pilot.press("x", "y")  # stop bastion (it asks first): one action on record
+    await settle(pilot)
+    await pilot.press("H")
+    await settle(pilot)
+    pilot.app.clear_notifications()  # the stop's toast leaves on a timer: not in the picture
+    await settle(pilot)
+
+
 async def show_fleet(pilot) -> None:
     await settle(pilot)
     await pilot.press("down", "down")
@@ -122,6 +139,8 @@ SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "instances": (ENVIRONMENT, show_instances),
     "create_form": (ENVIRONMENT, show_create_form),
     "destroy_confirm": (ENVIRONMENT, show_destroy_confirm),
+    "copy_menu": (ENVIRONMENT, show_copy_menu),
+    "history": (ENVIRONMENT, show_history),
     "fleet": ("all", show_fleet),
     "protected_stop": (ENVIRONMENT, show_protected_stop),
     "bulk_stop": ("all", show_bulk_stop),

@@ -22,7 +22,7 @@ def hermetic_environment(tmp_path_factory, monkeypatch) -> None:
     home = root / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    for variable in ("CCA_API_KEY", "CCA_API_URL", "CCA_PROFILE", "CCA_SIM_API_KEY"):
+    for variable in ("CCA_API_KEY", "CCA_API_URL", "CCA_PROFILE", "CCA_SIM_API_KEY", "SSH_AUTH_SOCK"):
         monkeypatch.delenv(variable, raising=False)
 
 

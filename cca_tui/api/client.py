@@ -10,6 +10,7 @@ async with CloudCAClient(url, key) as api:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -366,6 +367,21 @@ def task_failure_message(result: Any) -> str:
     return "task failed"
 
 
+@dataclass(frozen=True)
+class SentRequest:
+    """A mutation as it was sent (for the action history; the caller strips secrets)."""
+
+    method: str
+    path: str
+    operation: str | None
+    body: Any
+
+
+# Set by a caller that wants to know which mutations a call sent (the task tracker, for the
+# history): each `_mutate` in the same asyncio task appends to the list.
+sent_requests: contextvars.ContextVar[list[SentRequest] | None] = contextvars.ContextVar("sent_requests", default=None)
+
+
 class ComputeScope:
     """The compute entities of one environment: /services/{code}/{environment}/..."""
 
@@ -407,6 +423,9 @@ class ComputeScope:
         task without id. A 2xx whose body is not a task is OutcomeUnknown.
         """
         params = self.client._org_params({"operation": operation})
+        seen = sent_requests.get()
+        if seen is not None:
+            seen.append(SentRequest(method, path, operation, body))
         try:
             status, payload = await self.client.http.request(method, path, params=params, body=body)
         except ProtocolError as exc:

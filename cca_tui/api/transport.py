@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import math
 import random
 import re
@@ -41,6 +42,10 @@ from cca_tui.api.errors import (
     scrub_errors,
     scrub_text,
 )
+
+# The request log (cca_tui/requestlog.py writes it to a rotated file): one line per
+# exchange, never a header (the key is one) and never a body.
+request_log = logging.getLogger("cca_tui.requests")
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Answers to a mutation that mean "not done": throttled, or unavailable before any work.
@@ -243,6 +248,25 @@ class HttpTransport:
     async def _exchange(
         self, method: str, path: str, params: dict[str, Any] | None, json_body: Any, budget: _Budget
     ) -> tuple[int, httpx.Headers, bytes]:
+        """One HTTP exchange, written to the request log (method, path, status, duration)."""
+        started = time.monotonic()
+        where = self.scrub("/" + path.lstrip("/") + (f"?{httpx.QueryParams(params)}" if params else ""))
+        try:
+            status, headers, content = await self._exchange_unlogged(method, path, params, json_body, budget)
+        except BaseException as exc:
+            request_log.info(
+                "%s %s failed after %.3fs: %s", method, where, time.monotonic() - started, type(exc).__name__
+            )
+            raise
+        request_log.info("%s %s %d %.3fs %dB", method, where, status, time.monotonic() - started, len(content))
+        if json_body is not None:
+            # Which fields were sent, never their values (passwords, keys, user data).
+            request_log.debug("%s %s sent fields: %s", method, where, ", ".join(sorted(_field_names(json_body))))
+        return status, headers, content
+
+    async def _exchange_unlogged(
+        self, method: str, path: str, params: dict[str, Any] | None, json_body: Any, budget: _Budget
+    ) -> tuple[int, httpx.Headers, bytes]:
         """One HTTP exchange with its body streamed and counted, within the budget."""
         remaining = budget.deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
@@ -432,6 +456,10 @@ class HttpTransport:
             # Only the type: the text of some (LocalProtocolError) quotes header values.
             text = type(exc).__name__
         return scrub_text(text, self._api_key)
+
+
+def _field_names(body: Any) -> list[str]:
+    return [str(name) for name in body] if isinstance(body, dict) else [type(body).__name__]
 
 
 def _errors_in(content: bytes) -> list[ErrorDetail]:

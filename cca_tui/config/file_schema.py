@@ -9,6 +9,7 @@ message (see validation_messages.py), which keeps the documentation of a key
 and the error about it in one place.
 """
 
+import shlex
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -40,6 +41,17 @@ def _environment_ref(value: str) -> str:
 def _shell_command(value: str) -> str:
     if "\0" in value:  # the shell could not even be started with it
         raise ValueError("must not contain a NUL character (\\u0000)")
+    return value
+
+
+def _ssh_template(value: str) -> str:
+    # The operator's own command line: split as a shell would, placeholders checked when used.
+    check_printable(value)
+    try:
+        if not shlex.split(value):
+            raise ValueError("is empty")
+    except ValueError as exc:
+        raise ValueError(f"cannot be split into words: {exc}") from None
     return value
 
 
@@ -86,6 +98,15 @@ class ProfileConfig(_FileModel):
         None,
         min_length=1,
         description='the organization id as a string, e.g. org_id = "a1b2c3"',
+    )
+    ssh_command: Annotated[str, AfterValidator(_ssh_template)] | None = Field(
+        None,
+        description='an ssh command line with {user}, {ip} and {port}, e.g. ssh_command = "ssh -p {port} {user}@{ip}"',
+    )
+    ssh_jump_host: Annotated[str, AfterValidator(check_printable)] | None = Field(
+        None,
+        min_length=1,
+        description='a jump host as ssh -J takes it, e.g. ssh_jump_host = "ops@bastion.example.com:22"',
     )
     watch: list[Literal["error", "gone", "left-running"]] = Field(
         ["error", "gone", "left-running"],

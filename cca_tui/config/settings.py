@@ -46,6 +46,8 @@ class Settings(BaseModel):
     verify_tls: bool = True
     allow_insecure_http: bool = False  # the profile opted in to plain http to a remote host
     org_id: str | None = None
+    ssh_command: str | None = None  # template for ssh-in and copy (cca_tui/ui/command_safety.py)
+    ssh_jump_host: str | None = None  # reaches private IPs when there is no public path
     # Changes made outside cca-tui that are announced (cca_tui/fleet/watching.py); () is off.
     watch: tuple[str, ...] = ("error", "gone", "left-running")
     # Actions sent without a form that ask first (operation names); see config.example.toml.
@@ -114,6 +116,8 @@ def load_settings(
         verify_tls=chosen.verify_tls,
         allow_insecure_http=chosen.allow_insecure_http,
         org_id=chosen.org_id,
+        ssh_command=chosen.ssh_command,
+        ssh_jump_host=chosen.ssh_jump_host,
         watch=tuple(dict.fromkeys(chosen.watch)),
         confirm=tuple(chosen.confirm),
         protected_environments=tuple(chosen.protected_environments),

@@ -32,10 +32,12 @@ from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.tasks.batches import Batches
+from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 from cca_tui.ui.tasks.tracker import TaskTracker
+from cca_tui.ui.terminal_watch import watch_terminal
 
 
 def crash_log_path() -> Path:
@@ -62,6 +64,10 @@ def known_binding_ids() -> set[str]:
 
 def task_journal_path() -> Path:
     return platformdirs.user_state_path("cca-tui") / "tasks.json"
+
+
+def history_path() -> Path:
+    return platformdirs.user_state_path("cca-tui") / "history.jsonl"
 
 
 # How a task's end is announced: (severity, seconds on screen).
@@ -92,6 +98,7 @@ class CcaApp(App):
         ssh_dir: Path | None = None,
         task_poll_interval: float = 1.0,
         journal_path: Path | None = None,
+        history_file: Path | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         resume_tasks: bool = True,
     ) -> None:
@@ -129,6 +136,7 @@ class CcaApp(App):
                 spawn=lambda coroutine: self.run_worker(coroutine, group="tasks", exit_on_error=False),
                 clock=clock,
                 journal=TaskJournal(journal_path or task_journal_path(), settings.profile_name),
+                history=ActionHistory(history_file or history_path(), settings.profile_name),
             )
             self.tracker.subscribe(self._task_changed)
             self.tracker.on_password = self._show_password
@@ -156,6 +164,8 @@ class CcaApp(App):
         return self.tracker
 
     def on_mount(self) -> None:
+        if not self.is_headless:
+            watch_terminal(self.set_interval, self._terminal_gone)
         self._apply_keymap()
         if self.tracker is not None and self.resume_tasks:
             self.tracker.resume_journaled()
@@ -168,6 +178,10 @@ class CcaApp(App):
             self.open_environment(code, name)
         else:
             self.show_picker()
+
+    def _terminal_gone(self, reason: str) -> None:
+        """Nobody can see or answer the app any more: leave now (tasks stay journaled)."""
+        self.exit(return_code=129, message=f"cca-tui: {reason}; exiting")
 
     def _apply_keymap(self) -> None:
         """The config file's [keymap]: Textual remaps bindings by id; an id we do not have is
@@ -326,6 +340,16 @@ class CcaApp(App):
             ),
             answered,
         )
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52 as Textual writes it, except text a terminal cannot receive (a lone
+        surrogate would raise while encoding): that is refused and said, never sent."""
+        from cca_tui.ui.handover import encodable
+
+        if not encodable(text):
+            self.notify("Not copied: the text holds characters a terminal cannot receive", severity="warning")
+            return
+        super().copy_to_clipboard(text)
 
     # --- palette ----------------------------------------------------------------------
 

@@ -52,18 +52,15 @@ def ssh_commands(
     rules: list[PortForwardingRule],
     public_ips: list[InstancePublicIp] | None = None,
 ) -> list[str]:
-    """Ready-to-paste ssh commands: `ssh USER@IP` for each static-NAT address of the instance
+    """The ssh commands to show: `ssh USER@IP` for each static-NAT address of the instance
     (every port maps to the instance, so ssh is on 22), then one per rule forwarding to its
-    port 22. `public_ips` defaults to the addresses a retrieved instance carries."""
+    port 22. `public_ips` defaults to the addresses a retrieved instance carries. For display
+    only (escaped by the caller): what is copied or run comes from `ssh_access.ssh_plan`,
+    which checks every value."""
+    from cca_tui.ui.ssh_access import public_routes
+
     user = instance.username or "root"
-    commands = []
-    for ip in (instance.public_ips or []) if public_ips is None else public_ips:
-        if "STATIC_NAT" in ip.purposes and ip.ip_address:
-            commands.append(f"ssh {user}@{ip.ip_address}")
-    for rule in rules:
-        if rule.instance_id not in (None, instance.id):
-            continue
-        if rule.private_port_start != "22" or not rule.ip_address:
-            continue
-        commands.append(f"ssh {user}@{rule.ip_address} -p {rule.public_port_start or '22'}")
-    return commands
+    return [
+        f"ssh {user}@{route.host}" if route.via == "static NAT" else f"ssh {user}@{route.host} -p {route.port}"
+        for route in public_routes(instance, rules, public_ips)
+    ]

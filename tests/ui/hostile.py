@@ -49,6 +49,32 @@ HOSTILE: list[str] = [
     "trailing space ",
 ]
 
+# What a hostile server could send as a user name, an address or a port, to get a copied or
+# run command to do something else (the two examples first).
+SHELL_HOSTILE: list[str] = [
+    "-oProxyCommand=touch /tmp/pwned-x",
+    "; rm -rf ~",
+    "$(touch /tmp/pwned)",
+    "`id`",
+    "x' || id || '",
+    "a b",
+    "user\nname",
+    "-p",
+    "--",
+    "root@evil.example",
+    "host:2222",
+    "lone\ud800x",
+    "*",
+    "~",
+    "|id",
+    "&id",
+    ">out",
+    "-J",
+    "1.2.3.4 -oProxyCommand=id",
+    "a\x00b",
+    "\u202eevil",
+]
+
 # The code points a server string must never put on the terminal as they are.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # What Textual itself writes: SGR colours/styles and absolute cursor moves.

@@ -260,6 +260,6 @@ async def test_c_copies_the_ssh_command_of_the_rows_own_environment(sim, tmp_pat
         await settle(app, pilot, rounds=2)
         select(screen, owner.id, "compute-qc/dr-site")
         await settle(app, pilot, rounds=4)
-        await pilot.press("c")
+        await pilot.press("c", "s")  # the copy menu, then its ssh command
         await pilot.pause()
-        assert app.clipboard == f"ssh {owner.username}@{address} -p {rule.public_port_start}"
+        assert app.clipboard == f"ssh -p {rule.public_port_start} {owner.username}@{address}"

@@ -138,6 +138,33 @@ async def test_confirm_modal_defaults_to_no(form_host, settle_form) -> None:
         assert app.results == [True]
 
 
+async def test_enter_shows_a_preselected_key_before_sending(
+    tmp_path, sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+) -> None:
+    """`k`, Enter once replaced the key without the list ever being shown. Enter now opens
+    the list on the preselected key; only the Enter after it (the key seen) sends."""
+    mine = list(sim_env.ssh_keys.values())[-1]
+    (tmp_path / "id_ed25519.pub").write_text(mine.public_key + "\n")
+    web2 = await instance_named(sim_compute, "web-2")
+    form = AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path)
+    app = form_host(form)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_form(pilot)
+        select = form.query_one("#sshKeyName", Select)
+        assert select.value == mine.name and app.focused is select
+        await pilot.press("enter")
+        await settle_form(pilot)
+        assert http_log.mutations() == [] and app.results == []
+        assert select.expanded  # the list is open, the preselected key highlighted in it
+        await pilot.press("enter")  # keeps the highlighted key, closes the list
+        await settle_form(pilot)
+        assert http_log.mutations() == [] and not select.expanded
+        await pilot.press("enter")
+        await settle_form(pilot)
+        assert len(app.results) == 1
+    assert http_log.bodies == [{"sshKeyName": mine.name}]
+
+
 async def test_typed_confirmation_unlocks_only_on_the_exact_text(form_host, settle_form) -> None:
     """The hook of protected environments for bulk actions: the count must be typed."""
     from cca_tui.ui.forms import TypedConfirmModal

@@ -8,7 +8,8 @@ offers to register the local key first, then associates it.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from cca_tui.ui.safe_text import printable, safe
 
 from .base import FormContext, FormScreen, InstanceFormScreen
 from .field import Field, FieldInput
-from .fingerprint import LocalKey, local_public_keys, same_fingerprint
+from .fingerprint import AgentKey, LocalKey, agent_public_keys, local_public_keys, same_fingerprint
 
 # Select values for "register this local key" are the file path behind this prefix, so they
 # can never collide with an environment key's name.
@@ -33,10 +34,23 @@ _REGISTER = "register:"
 class KeyLists:
     environment: list[SSHKey]
     local: list[LocalKey]
+    agent: list[AgentKey] = field(default_factory=list)
+    agent_note: str | None = None
 
 
 def yours(key: SSHKey, local: list[LocalKey]) -> LocalKey | None:
     return next((mine for mine in local if same_fingerprint(key.fingerprint, mine.fingerprint)), None)
+
+
+def in_agent(key: SSHKey, agent: list[AgentKey]) -> AgentKey | None:
+    """The agent's key with this environment key's fingerprint (cloud.ca gives MD5)."""
+    return next((held for held in agent if same_fingerprint(key.fingerprint, held.md5)), None)
+
+
+def agent_key_name(key: AgentKey, index: int) -> str:
+    """A key name from the agent key's comment (`me@laptop` -> `me-laptop`)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", key.comment).strip("-.")[:60]
+    return name or f"agent-key-{index + 1}"
 
 
 def default_key_name(local: LocalKey) -> str:
@@ -58,6 +72,8 @@ class AssociateKeyForm(InstanceFormScreen):
         # Keys this form registered already: a retry after a failed association must not
         # register them a second time (the server would refuse the duplicate name).
         self._registered: dict[str, str] = {}
+        self.agent_choices: dict[str, LocalKey] = {}
+        self.agent_note: str | None = None  # why no agent key is listed
 
     def form_title(self) -> str:
         now = f" (now {printable(self.instance.ssh_key_name, limit=40)})" if self.instance.ssh_key_name else ""
@@ -71,17 +87,20 @@ class AssociateKeyForm(InstanceFormScreen):
 
     async def fetch(self) -> KeyLists:
         # Reading ~/.ssh is disk I/O: keep it off the event loop alongside the API call.
-        keys, local = await asyncio.gather(
+        keys, local, (agent, agent_note) = await asyncio.gather(
             self.compute.list_ssh_keys(),
             asyncio.to_thread(local_public_keys, self.ssh_dir),
+            asyncio.to_thread(agent_public_keys),
         )
-        return KeyLists(keys, local)
+        return KeyLists(keys, local, agent, agent_note)
 
     def populate(self, lists: KeyLists) -> None:
         options: list[tuple[Text, str]] = []
         preselect: str | None = None
+        registered_agent_keys: set[str] = set()
         for key in lists.environment:
             mine = yours(key, lists.local)
+            held = in_agent(key, lists.agent)
             name = printable(key.name, limit=40)
             label = f"{name}  {printable(key.fingerprint or '(no fingerprint)', limit=60)}"
             if mine:
@@ -89,8 +108,21 @@ class AssociateKeyForm(InstanceFormScreen):
                     f"{name}  ← yours: {printable(mine.file_name, limit=30)}  {printable(key.fingerprint, limit=60)}"
                 )
                 preselect = preselect or key.name
+            elif held:
+                registered_agent_keys.add(held.public_key)
+                label = f"{name}  ← in your agent: {held.sha256}  (MD5 {printable(key.fingerprint, limit=60)})"
+                preselect = preselect or key.name
             options.append((safe(label), key.name))
         self.local = {}
+        # The agent's keys not registered here: register and associate in one step.
+        for index, held in enumerate(lists.agent):
+            if held.public_key in registered_agent_keys:
+                continue
+            value = f"{_REGISTER}agent:{index}"
+            self.local[value] = LocalKey(Path(agent_key_name(held, index)), held.public_key, held.md5)
+            comment = printable(held.comment or "no comment", limit=30)
+            options.append((safe(f"Register agent key {comment}  {held.sha256}  (MD5 {held.md5})"), value))
+        agent_choices = dict(self.local)
         if preselect is None:
             for mine in lists.local:
                 value = f"{_REGISTER}{mine.path}"
@@ -99,7 +131,13 @@ class AssociateKeyForm(InstanceFormScreen):
                 options.append((safe(f"Register my key {file_name} ({mine.fingerprint})"), value))
             if self.local:
                 preselect = next(iter(self.local))
-                self.query_one("#name", Input).value = default_key_name(next(iter(self.local.values())))
+                self.query_one("#name", Input).value = default_key_name(self.local[preselect])
+        if preselect is None and agent_choices:
+            preselect = next(iter(agent_choices))
+            self.query_one("#name", Input).value = default_key_name(agent_choices[preselect])
+        self.agent_choices = agent_choices
+        if lists.agent_note and not lists.agent:
+            self.agent_note = lists.agent_note
         select = self.query_one("#sshKeyName", Select)
         select.set_options(options)
         if preselect is not None:
@@ -113,6 +151,12 @@ class AssociateKeyForm(InstanceFormScreen):
 
     @on(Select.Changed, "#sshKeyName")
     def _key_changed(self) -> None:
+        # A key to register gets its default name, unless the operator typed one of theirs.
+        choice = self._local_choice()
+        name = self.query_one("#name", Input)
+        defaults = {default_key_name(key) for key in self.local.values()}
+        if choice is not None and name.value.strip() in defaults | {""}:
+            name.value = default_key_name(choice)
         self.on_fields_changed()
 
     def validate(self) -> dict[str, str]:

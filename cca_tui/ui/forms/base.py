@@ -30,6 +30,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Select, Static, TextArea
+from textual.widgets._select import SelectOverlay
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, Task
@@ -101,6 +102,8 @@ class FormScreen(DialogScreen["Task | None"]):
         self.submitter: Callable[[FormScreen], Awaitable[Task]] | None = None
         # Values the inputs opened with: their first Changed event is not the operator's doing.
         self._initial: dict[str, str] = {}
+        # Selects whose list the operator has had open: Enter on them may send.
+        self._selects_shown: set[Select] = set()
 
     # --- to fill in -----------------------------------------------------------------
 
@@ -268,9 +271,20 @@ class FormScreen(DialogScreen["Task | None"]):
         only = [f.widget for f in self.visible_fields()]
         select = only[0] if len(only) == 1 and isinstance(only[0], Select) else None
         if select is not None and self.focused is select and select.selection is not None:
+            if select not in self._selects_shown:
+                # A choice the form made (a preselected key) is never sent unseen: this Enter
+                # opens the list, showing it; the Enter after the list closes sends.
+                return
             event.stop()
             event.prevent_default()
             self.action_submit()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A Select's list got the focus: it is open, its choices are seen."""
+        if isinstance(event.widget, SelectOverlay):
+            select = next((node for node in event.widget.ancestors if isinstance(node, Select)), None)
+            if select is not None:
+                self._selects_shown.add(select)
 
     # --- pastes that land on no text field -------------------------------------------
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,3 +74,68 @@ def local_public_keys(ssh_dir: Path) -> list[LocalKey]:
         except (OSError, IndexError, ValueError):
             continue
     return keys
+
+
+def sha256_fingerprint(public_key: str) -> str:
+    """`SHA256:...` as `ssh-keygen -l` shows it: unpadded base64 of the blob's SHA-256."""
+    parts = public_key.strip().split()
+    if len(parts) < 2:
+        raise ValueError("not an OpenSSH public key line")
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("the key data is not valid base64") from None
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class AgentKey:
+    """A public key the operator's SSH agent holds (forwarded agents included)."""
+
+    public_key: str
+    comment: str
+    md5: str
+    sha256: str
+
+
+AGENT_TIMEOUT = 5.0  # seconds: a forwarded agent over a slow link still answers in that
+
+
+def agent_public_keys(environ: dict[str, str] | None = None) -> tuple[list[AgentKey], str | None]:
+    """The keys of the agent at SSH_AUTH_SOCK, as `ssh-add -L` lists them, and a note when
+    there are none to list (no agent, ssh-add missing, agent refused). Blocking: run it in
+    a thread."""
+    env = dict(os.environ if environ is None else environ)
+    if not env.get("SSH_AUTH_SOCK"):
+        return [], "no SSH agent (SSH_AUTH_SOCK is not set)"
+    try:
+        done = subprocess.run(
+            ["ssh-add", "-L"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=AGENT_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError:
+        return [], "ssh-add is not installed"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [], f"the SSH agent did not answer ({type(exc).__name__})"
+    if done.returncode == 1:
+        return [], "the SSH agent holds no keys"
+    if done.returncode != 0:
+        return [], "the SSH agent could not be read"
+    keys = []
+    for line in done.stdout.splitlines():
+        parts = line.strip().split(None, 2)
+        try:
+            keys.append(
+                AgentKey(
+                    line.strip(), parts[2] if len(parts) > 2 else "", md5_fingerprint(line), sha256_fingerprint(line)
+                )
+            )
+        except (ValueError, IndexError):
+            continue
+    return keys, None

@@ -37,18 +37,21 @@ from cca_tui.fleet.identity import RowKey, environment_of
 from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
 from cca_tui.ui import bulk
 from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal, selection_refusal
+from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
-from cca_tui.ui.format import ssh_commands
+from cca_tui.ui.handover import copy_value, ssh_into
 from cca_tui.ui.loading import InstanceLoader, keep_long_lived
 from cca_tui.ui.rows import columns_for
 from cca_tui.ui.safe_text import printable
+from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.help import HelpScreen
+from cca_tui.ui.ssh_access import ssh_plan
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView, LoadProgress
 from cca_tui.ui.tasks.batches import Batch
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
-from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.detail_pane import DetailPane, InstanceDetail
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
 from cca_tui.ui.widgets.task_log import TaskLog
@@ -126,7 +129,11 @@ class InstanceScreen(Screen[None]):
         Binding("exclamation_mark", "reverse_sort", "Reverse the sort order", show=False, id="reverse_sort"),
         Binding("t", "toggle_tasks", "Tasks", tooltip="Show / hide the task log", id="toggle_tasks"),
         Binding("z", "toggle_detail", "Detail", tooltip="Show / hide the detail pane", id="toggle_detail"),
-        Binding("c", "copy_ssh", "Copy the ssh command", show=False, id="copy_ssh"),
+        Binding("c", "copy", "Copy", show=False, id="copy", tooltip="Copy the id, an IP or the ssh command"),
+        Binding(
+            "S", "ssh_in", "ssh", show=False, id="ssh_in", tooltip="ssh to the instance (back here when ssh exits)"
+        ),
+        Binding("H", "history", "History", show=False, id="history", tooltip="History of actions, across runs"),
         Binding("R", "retry", "Retry what the server did not do (asks first)", show=False, id="retry"),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False, id="clear_filter"),
         # Marks (k9s habits): an action then applies to every marked row, each checked first.
@@ -168,6 +175,8 @@ class InstanceScreen(Screen[None]):
         self._loads = {env: _EnvironmentLoads(InstanceLoader(env), interval) for env in self.environments}
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
         self._filter_typing = False
+        # A create that succeeded: its row is selected as soon as a refresh lists it.
+        self._select_when_listed: RowKey | None = None
 
     @property
     def cca(self) -> CcaApp:
@@ -307,6 +316,7 @@ class InstanceScreen(Screen[None]):
                         self._watch(env, before, batch.instances, loads.shown_since)
                         loads.shown_since = started
                         keep_long_lived()
+                        self._select_created()
                     elif first_load:
                         self.view = self.view.with_instances(
                             batch.instances, when=self.cca.clock(), environment=env, complete=False
@@ -868,6 +878,8 @@ class InstanceScreen(Screen[None]):
         self._tasks_changed()
         if row.status == "SENDING" or row.environment is None:
             return
+        if row.action == Action.CREATE.label and row.status == "SUCCESS" and row.row_key is not None:
+            self._select_when_listed = row.row_key
         # Sent or ended: show the instance as it is now rather than at the next tick.
         if self.is_current:
             self.request_refresh(row.environment)
@@ -880,19 +892,57 @@ class InstanceScreen(Screen[None]):
 
     # --- misc -------------------------------------------------------------------------
 
-    def action_copy_ssh(self) -> None:
-        """Copy the selected instance's ssh command (OSC 52: works over ssh in most terminals)."""
+    def _detail_of_selected(self) -> InstanceDetail | None:
         detail = self.query_one(DetailPane).detail
         selected = self.view.selected
         if selected is None or detail is None or detail.key != selected.key or not detail.complete:
-            self.notify("Its details are still loading; try again in a moment", severity="warning")
+            return None
+        return detail
+
+    def action_copy(self) -> None:
+        """The copy menu: id, private IP, public IP, ssh command, each checked (copy_choices)."""
+        selected = self.view.selected
+        if selected is None:
+            self.notify("No instance selected", severity="warning")
             return
-        commands = ssh_commands(detail.instance, detail.rules)
-        if not commands:
-            self.notify(f"{printable(selected.name)} has no port forwarded to 22", severity="warning", markup=False)
+        detail = self._detail_of_selected()
+        settings = self.cca.settings
+        instance = detail.instance if detail is not None else selected
+        plan = (
+            ssh_plan(instance, detail.rules, template=settings.ssh_command, jump_host=settings.ssh_jump_host)
+            if detail is not None
+            else None
+        )
+        choices = copy_choices(instance, detail.rules if detail is not None else None, plan)
+
+        def chosen(choice: CopyChoice | None) -> None:
+            if choice is not None and choice.value is not None:
+                copy_value(self.app, choice.label, choice.value)
+
+        self.app.push_screen(CopyMenu(instance.name, choices), chosen)
+
+    def action_ssh_in(self) -> None:
+        selected = self.view.selected
+        if selected is None:
+            self.notify("No instance selected", severity="warning")
             return
-        self.app.copy_to_clipboard(commands[0])
-        self.notify(printable(commands[0]), title="Copied", markup=False)
+        self._ssh_in(self._environment_of(selected), selected)
+
+    @work(group="ssh", exclusive=True, exit_on_error=False)
+    async def _ssh_in(self, env: EnvironmentRef, instance: Instance) -> None:
+        await ssh_into(self.cca, env, instance)
+
+    def action_history(self) -> None:
+        from cca_tui.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen())
+
+    def _select_created(self) -> None:
+        """A create that succeeded: put the cursor on its instance once a refresh lists it."""
+        key = self._select_when_listed
+        if key is not None and key in self.view.instances:
+            self._select_when_listed = None
+            self.call_after_refresh(self.show_instance, key)  # once the table drew the new rows
 
     def action_toggle_detail(self) -> None:
         """Give the table the whole width (narrow terminals) or bring the pane back."""

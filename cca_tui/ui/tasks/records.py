@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from cca_tui.api.client import SentRequest
 from cca_tui.ui.actions import Action
 from cca_tui.ui.state import EnvironmentRef, TaskRow
 
@@ -42,6 +43,8 @@ class TrackedTask:
     # Only for NOT_DONE: the same request again, sent when the operator asks (never by itself).
     retry_possible: bool = False
     ended: datetime | None = field(default=None)
+    # The mutations the call sent, as sent (the history masks secrets before writing them).
+    requests: list[SentRequest] = field(default_factory=list)
     # A resend (`R`) keeps when the request was first tried: the question says it.
     first_tried: datetime | None = None
 

@@ -25,13 +25,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
 from datetime import datetime
 from typing import Any
 
-from cca_tui.api.client import CloudCAClient, TaskUnreadable, task_failure_message
+from cca_tui.api.client import CloudCAClient, TaskUnreadable, sent_requests, task_failure_message
 from cca_tui.api.errors import ApiError, CloudCAError, NotDone, NotFoundError, NotSent, OutcomeUnknown, TaskExpired
 from cca_tui.api.models import Task
 from cca_tui.fleet.identity import RowKey
 from cca_tui.ui.actions import Action
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.state import EnvironmentRef, TaskRow
+from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 
@@ -54,12 +55,14 @@ class TaskTracker:
         clock: Callable[[], datetime] = datetime.now,
         poll_interval: float | None = None,
         journal: TaskJournal | None = None,
+        history: ActionHistory | None = None,
     ) -> None:
         self.client = client
         self._spawn = spawn
         self._clock = clock
         self._poll_interval = poll_interval if poll_interval is not None else client.task_poll_interval
         self._journal = journal
+        self.history = history
         self._counter = itertools.count(1)
         self.records: dict[str, TrackedTask] = {}
         self._listeners: list[Listener] = []
@@ -81,6 +84,8 @@ class TaskTracker:
     def _changed(self, record: TrackedTask) -> None:
         if self._journal is not None:
             self._journal.save(record)
+        if self.history is not None:
+            self.history.save(record)
         self._snapshots.setdefault(record.environment, {})[record.key] = record.snapshot()
         for listener in list(self._listeners):
             listener(record)
@@ -208,6 +213,7 @@ class TaskTracker:
         name_after: Callable[[], str | None] | None = None,
     ) -> None:
         future = self._sent[record.key]
+        sent_requests.set(record.requests)  # this worker's own context: what the call sends
         try:
             try:
                 task = await call()
@@ -293,6 +299,8 @@ class TaskTracker:
             self._changed(record)
 
     def _succeeded(self, record: TrackedTask, task: Task) -> None:
+        if record.instance_id is None and isinstance(task.result, dict) and isinstance(task.result.get("id"), str):
+            record.instance_id = task.result["id"]  # a create: the new instance, to select it once listed
         if not record.reveal_password:
             self._end(record, TaskStatus.SUCCESS, "done")
             return
