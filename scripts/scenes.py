@@ -124,6 +124,15 @@ async def show_protected_stop(pilot) -> None:
     await settle(pilot)
 
 
+async def show_bulk_stop(pilot) -> None:
+    """The fleet, web-* marked with ctrl+a, `x`: how many will stop, each skip with its reason."""
+    await settle(pilot)
+    await pilot.press("slash", *"web-", "enter", "ctrl+a")
+    await settle(pilot)
+    await pilot.press("x")
+    await settle(pilot)
+
+
 # name -> (environment to open at launch, how to get there)
 SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "picker": (None, show_picker),
@@ -134,6 +143,7 @@ SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "history": (ENVIRONMENT, show_history),
     "fleet": ("all", show_fleet),
     "protected_stop": (ENVIRONMENT, show_protected_stop),
+    "bulk_stop": ("all", show_bulk_stop),
 }
 # Settings a scene needs beyond the demo profile's.
 SCENE_SETTINGS: dict[str, dict[str, object]] = {

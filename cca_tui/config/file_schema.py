@@ -129,6 +129,12 @@ class ProfileConfig(_FileModel):
             'protected_environments = ["production*", "compute-on/prod-?"]'
         ),
     )
+    bulk_concurrency: int = Field(
+        4,
+        ge=1,
+        le=32,
+        description="how many requests of one bulk action (marked rows) run at once, 1 to 32, e.g. bulk_concurrency = 4",
+    )
 
 
 class ConfigFile(_FileModel):

@@ -54,6 +54,8 @@ class Settings(BaseModel):
     confirm: tuple[str, ...] = DEFAULT_CONFIRM
     # Environment name patterns where every mutation asks and destroy/purge need the name.
     protected_environments: tuple[str, ...] = ()
+    # How many requests of one bulk action (marked rows) are in flight at once.
+    bulk_concurrency: int = 4
     # The user's key bindings by binding id (Textual's keymap), from the file's [keymap].
     keymap: dict[str, str] = Field(default_factory=dict)
 
@@ -119,6 +121,7 @@ def load_settings(
         watch=tuple(dict.fromkeys(chosen.watch)),
         confirm=tuple(chosen.confirm),
         protected_environments=tuple(chosen.protected_environments),
+        bulk_concurrency=chosen.bulk_concurrency,
         keymap=dict(loaded.content.keymap),
     )
 

@@ -33,6 +33,7 @@ from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.tasks.batches import Batches
 from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
@@ -147,6 +148,8 @@ class CcaApp(App[None]):
             )
             self.tracker.subscribe(self._task_changed)
             self.tracker.on_password = self._show_password
+        # The tasks of each bulk action, together (their summary, `R` on the batch).
+        self.batches = Batches(self.tracker) if self.tracker is not None else None
 
     @property
     def api(self) -> CloudCAClient:
@@ -309,6 +312,8 @@ class CcaApp(App[None]):
         if self._quit_dialog is not None and self.tracker is not None:
             self._quit_dialog.set_message(self.tracker.quit_message())  # counts live, not as opened
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
+        if self.batches is not None and self.batches.of(record) is not None:
+            notice = None  # part of a bulk action: its batch's one summary says how it went
         if notice is not None and record.ended is not None:
             severity, timeout = notice
             self.notify(

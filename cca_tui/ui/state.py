@@ -93,6 +93,9 @@ class EnvironmentView:
     # Rows that changed behind our back (cca_tui/fleet/watching.py), until the operator has
     # selected them.
     news: frozenset[Hashable] = frozenset()
+    # Rows the operator marked (space): an action then applies to every one of them. Marks
+    # follow instances, not positions; a marked instance that disappears drops its mark.
+    marked: frozenset[Hashable] = frozenset()
     # Per environment: when it was last loaded, its load under way, why it is stale, and rows
     # of its last list that could not be read (they are not shown).
     refreshed: Mapping[EnvironmentRef, datetime] = field(default_factory=dict)
@@ -214,7 +217,10 @@ class EnvironmentView:
         elif current is None or not matches(current, draft.filter_text):
             old_index = self._row_of(self.selected_key) or 0
             selected = rows[min(old_index, len(rows) - 1)].key if rows else None
-        return dataclasses.replace(draft, rows=rows, selected_key=selected, row_index=index)
+        marked = draft.marked
+        if marked and draft.instances is not self.instances:
+            marked = frozenset(key for key in marked if key in draft.instances)
+        return dataclasses.replace(draft, rows=rows, selected_key=selected, row_index=index, marked=marked)
 
     def with_instances(
         self,
@@ -288,6 +294,42 @@ class EnvironmentView:
     def with_tasks(self, tasks: Sequence[TaskRow], busy: Mapping[Hashable, str]) -> EnvironmentView:
         """Our tasks changed: the log's rows, and which rows are busy with one."""
         return dataclasses.replace(self, tasks=tuple(tasks), busy=dict(busy))
+
+    def with_mark_toggled(self, key: Hashable | None) -> EnvironmentView:
+        """Mark a row, or unmark it if marked."""
+        if key is None or key not in self.instances:
+            return self
+        marked = self.marked - {key} if key in self.marked else self.marked | {key}
+        return dataclasses.replace(self, marked=marked)
+
+    def with_all_shown_marked(self) -> EnvironmentView:
+        """Mark every row the filter shows (marks on hidden rows stay)."""
+        return dataclasses.replace(self, marked=self.marked | {instance.key for instance in self.rows})
+
+    def with_marks_cleared(self) -> EnvironmentView:
+        return self if not self.marked else dataclasses.replace(self, marked=frozenset())
+
+    @property
+    def marked_hidden_count(self) -> int:
+        """Marked rows the filter hides (the action applies to them too)."""
+        if not self.is_filtered:
+            return 0
+        return sum(
+            1 for key in self.marked if key in self.instances and not matches(self.instances[key], self.filter_text)
+        )
+
+    @property
+    def marked_instances(self) -> list[Instance]:
+        """The marked instances: those shown, in the table's order, then those the filter hides."""
+        if not self.marked:
+            return []
+        shown = [instance for instance in self.rows if instance.key in self.marked]
+        shown_keys = {instance.key for instance in shown}
+        hidden = sorted(
+            (self.instances[key] for key in self.marked if key not in shown_keys and key in self.instances),
+            key=lambda instance: (str(instance.name), str(instance.key)),
+        )
+        return shown + hidden
 
     def with_news(self, keys: frozenset[Hashable] | set[Hashable]) -> EnvironmentView:
         """Rows changed behind our back: marked until selected (the selected one is seen)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -30,10 +30,12 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance, Task
 from cca_tui.fleet.identity import RowKey, environment_of
 from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
+from cca_tui.ui import bulk
 from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal, selection_refusal
 from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
@@ -45,6 +47,7 @@ from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.help import HelpScreen
 from cca_tui.ui.ssh_access import ssh_plan
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView, LoadProgress
+from cca_tui.ui.tasks.batches import Batch
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
@@ -66,6 +69,17 @@ MAX_REFRESH_SHARE = 0.01
 # During a refresh (rows already shown), the progress in the status line is updated at most
 # this often (seconds).
 PROGRESS_EVERY = 0.5
+
+
+BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
+
+
+def bulk_sender(spec: ActionSpec) -> BulkSender | None:
+    """How an action is sent for one of many marked rows; None: one instance at a time."""
+    if isinstance(spec.run, Operation) and not spec.run.reveal_password:
+        operation = spec.action.value
+        return lambda compute, instance: compute.operate(instance.id, operation)
+    return None
 
 
 # At most this many environments load at the same time.
@@ -136,6 +150,10 @@ class InstanceScreen(Screen[None]):
         Binding(
             "ctrl+u", "clear_filter", "Clear the filter at once (no Escape delay)", show=False, id="clear_filter_now"
         ),
+        # Marks (k9s habits): an action then applies to every marked row, each checked first.
+        Binding("space", "toggle_mark", "Mark / unmark the row and move down", show=False, id="toggle_mark"),
+        Binding("ctrl+a", "mark_all", "Mark every row the filter shows", show=False, id="mark_all"),
+        Binding("u", "clear_marks", "Clear every mark", show=False, id="clear_marks"),
     ]
     # Narrow terminals get the action bar on two rows; short ones a smaller task log.
     # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
@@ -445,6 +463,18 @@ class InstanceScreen(Screen[None]):
     def action_reverse_sort(self) -> None:
         self.view = self.view.with_sort(self.view.sort_column)
 
+    # --- marks ------------------------------------------------------------------------
+
+    def action_toggle_mark(self) -> None:
+        self.view = self.view.with_mark_toggled(self.view.selected_key)
+        self.table.action_cursor(1)
+
+    def action_mark_all(self) -> None:
+        self.view = self.view.with_all_shown_marked()
+
+    def action_clear_marks(self) -> None:
+        self.view = self.view.with_marks_cleared()
+
     # --- actions ----------------------------------------------------------------------
 
     def refusal_for(self, action: Action) -> str | None:
@@ -459,6 +489,9 @@ class InstanceScreen(Screen[None]):
 
     def action_act(self, action_name: str) -> None:
         spec = SPEC_BY_ACTION[Action(action_name)]
+        if self.view.marked and spec.allowed is not None:
+            self._act_on_marked(spec)
+            return
         reason = self.refusal_for(spec.action)
         if reason is not None:
             self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
@@ -507,6 +540,146 @@ class InstanceScreen(Screen[None]):
             text += " (protected)"
         text += "\n\nEnter or y: yes · Esc: nothing is sent"
         self.app.push_screen(ActionConfirmModal(title, text, button), lambda ok: send() if ok else None)
+
+    # --- bulk: an action on every marked row ------------------------------------------
+
+    def _act_on_marked(self, spec: ActionSpec) -> None:
+        """Every marked row checked against the action's gate; one question says how many
+        will run and every skip with its reason; then one task per instance."""
+        settings = self.cca.settings
+        if settings.read_only:
+            reason = f"Profile '{settings.profile_name}' is read-only: {spec.long_label} is disabled"
+            self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
+            return
+        sender = bulk_sender(spec)
+        if sender is None and spec.action not in (Action.DESTROY, Action.ASSOCIATE_SSH_KEY):
+            self.notify(
+                f"{spec.long_label} is one instance at a time: clear the marks (u) first",
+                title="Not for marked rows",
+                severity="warning",
+                markup=False,
+            )
+            return
+        batch = bulk.plan(
+            spec, self.view, self._environment_of, read_only=settings.read_only, profile=settings.profile_name
+        )
+        if not batch.runnable:
+            self.notify(
+                printable(f"Nothing to {spec.long_label.lower()}: " + "; ".join(s.reason for s in batch.skipped)),
+                title="Not allowed",
+                severity="warning",
+                markup=False,
+            )
+            return
+        from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
+        from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
+
+        count = len(batch.runnable)
+        title = f"{bulk.phrase(spec, count)}?"
+        text = bulk.question(batch, self.cca.safety.is_protected)
+        protected = any(self.cca.safety.is_protected(env) for env in batch.environments())
+        button = f"{spec.long_label} {count}"
+
+        def answered(ok: bool | None) -> None:
+            if ok and sender is not None:
+                self._send_bulk(batch, sender)
+
+        if spec.action == Action.ASSOCIATE_SSH_KEY:
+            self._ask_bulk_key(batch, title, text, button, protected)
+        elif sender is None:  # destroy: its options, and always the typed count
+            if protected:
+                title += "  PROTECTED ENVIRONMENT"
+            text += f"\n\nType {count} to confirm · Esc: nothing is destroyed"
+            modal = BulkDestroyModal(title, text, button, expected=str(count))
+
+            def destroy(ok: bool | None) -> None:
+                if ok:
+                    options = modal.options
+                    self._send_bulk(
+                        batch,
+                        lambda compute, instance: compute.destroy_instance(
+                            instance.id, purge=options.purge, delete_snapshots=options.delete_snapshots
+                        ),
+                    )
+
+            self.app.push_screen(modal, destroy)
+        elif protected:
+            title += "  PROTECTED ENVIRONMENT"
+            text += f"\n\nType {count} to confirm · Esc: nothing is sent"
+            self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), answered)
+        else:
+            text += "\n\nEnter or y: yes · Esc: nothing is sent"
+            self.app.push_screen(ActionConfirmModal(title, text, button), answered)
+
+    def _ask_bulk_key(self, batch: bulk.BulkPlan, title: str, text: str, button: str, protected: bool) -> None:
+        """Associate SSH key on marked rows: one key, chosen among those every environment of
+        the batch has (by name), shown before anything is sent."""
+        from cca_tui.ui.forms.bulk_key import BulkKeyModal, KeyChoices, key_label
+
+        environments = batch.environments()
+
+        async def keys() -> KeyChoices:
+            listings = await asyncio.gather(*(self.cca.compute_for(env).list_ssh_keys() for env in environments))
+            fingerprints: dict[str, set[str | None]] = {}
+            for listing in listings:
+                for key in listing:
+                    fingerprints.setdefault(key.name, set()).add(key.fingerprint)
+            everywhere = [
+                name for name in fingerprints if all(any(k.name == name for k in listing) for listing in listings)
+            ]
+            return [(name, key_label(name, fingerprints[name])) for name in sorted(everywhere)]
+
+        count = str(len(batch.runnable))
+        if protected:
+            title += "  PROTECTED ENVIRONMENT"
+            text += f"\n\nChoose the key, type {count}, then Enter · Esc: nothing is sent"
+        else:
+            text += "\n\nChoose the key, then the button · Esc: nothing is sent"
+        modal = BulkKeyModal(title, text, button, load=keys, expected=count if protected else None)
+
+        def answered(ok: bool | None) -> None:
+            key_name = modal.key_name
+            if ok and key_name is not None:
+                self._send_bulk(batch, lambda compute, instance: compute.associate_ssh_key(instance.id, key_name))
+
+        self.app.push_screen(modal, answered)
+
+    def _send_bulk(self, batch: bulk.BulkPlan, sender: BulkSender) -> None:
+        """One task per instance, at most `bulk_concurrency` requests at a time; one summary."""
+        spec = batch.spec
+        slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
+        records = []
+        for env, instance in batch.runnable:
+            compute = self.cca.compute_for(env)
+
+            async def call(compute: ComputeScope = compute, instance: Instance = instance) -> Task:
+                async with slots:
+                    return await sender(compute, instance)
+
+            records.append(self.cca.tasks.submit(env, spec.action, instance.id, instance.name, call))
+        fleet = self.view.is_fleet  # in a fleet, a skip says where (web-3 is in every environment)
+        skipped = [f"{skip.reason} in {skip.environment}" if fleet else skip.reason for skip in batch.skipped]
+        self._follow_batch(spec.long_label, records, skipped)
+        # Sent: the marks have done their job (a stray key must not act on them again).
+        self.view = self.view.with_marks_cleared()
+
+    def _follow_batch(self, label: str, records: Sequence[TrackedTask], skipped: Sequence[str]) -> None:
+        app = self.app
+        batches = self.cca.batches
+        assert batches is not None  # there is a tracker, so there are batches
+
+        def ended(done: Batch) -> None:
+            text = bulk.summary(label, done.records, skipped)
+            clean = all(record.status == "SUCCESS" for record in done.records) and not skipped
+            app.notify(
+                text,
+                title=f"{label}: batch done",
+                severity="information" if clean else "warning",
+                timeout=30,
+                markup=False,
+            )
+
+        batches.follow(label, records, skipped, ended)
 
     def _environment_of(self, instance: Instance | None) -> EnvironmentRef:
         """Where a row lives (a create with no row: where the selection lives, or the only one)."""
@@ -569,6 +742,10 @@ class InstanceScreen(Screen[None]):
         if record is None:
             self.notify("Nothing to retry: every request was answered", severity="information")
             return
+        batch = self.cca.batches.of(record) if self.cca.batches is not None else None
+        if batch is not None and len(batch.retryable()) > 1:
+            self._ask_retry_batch(batch)
+            return
         where = printable(str(record.environment), limit=80)
         what = f"{record.label} {printable(record.instance_name, limit=60)} in {where}"
         first_tried = f"first tried at {record.first_started:%H:%M:%S}"
@@ -625,6 +802,88 @@ class InstanceScreen(Screen[None]):
                 self.notify(f"Not resent: {printable(reason)}", title="Retry refused", severity="warning", markup=False)
                 return
         tracker.retry(record)
+
+    def _ask_retry_batch(self, batch: Batch) -> None:
+        """`R` on a bulk action: its not-done rows, each checked as a single retry is (not
+        superseded, then the gate against the instance's current state)."""
+        tracker = self.cca.tasks
+        records, dropped = [], []
+        for record in batch.retryable():
+            later = tracker.superseded_by(record)
+            if later is None:
+                records.append(record)
+                continue
+            tracker.drop_retry(record, f"superseded by {later.label}")
+            dropped.append(f"{record.instance_name}: superseded by your {later.label} at {later.started:%H:%M:%S}")
+        label = batch.label
+        if not records:
+            self.notify(
+                printable(
+                    f"Not resent: every not-done {label} was superseded ({'; '.join(dropped)}). Nothing was sent."
+                ),
+                title="Retry refused",
+                severity="warning",
+                markup=False,
+            )
+            return
+        first = min(record.first_started for record in records)
+        lines = [
+            f"Resend {label} to the {len(records)} instances of a batch left NOT DONE (first tried at {first:%H:%M:%S}):"
+        ]
+        for env in dict.fromkeys(record.environment for record in records):
+            names = ", ".join(printable(r.instance_name, limit=40) for r in records if r.environment == env)
+            lines.append(f"  {printable(str(env), limit=60)}: {names}")
+        if dropped:
+            lines.append("Not resent: " + printable("; ".join(dropped), limit=400))
+        lines.append("Each instance's state is checked first.\n\nEnter or y: yes · Esc: nothing is sent")
+        from cca_tui.ui.forms import ActionConfirmModal
+
+        def answered(resend: bool | None) -> None:
+            if resend:
+                self._retry_batch_checked(label, records)
+
+        self.app.push_screen(
+            ActionConfirmModal("Retry the batch?", "\n".join(lines), f"Resend {len(records)}"), answered
+        )
+
+    @work(group="retry", exit_on_error=False)
+    async def _retry_batch_checked(self, label: str, records: list[TrackedTask]) -> None:
+        tracker = self.cca.tasks
+        settings = self.cca.settings
+
+        async def why_not(record: TrackedTask) -> str | None:
+            later = tracker.superseded_by(record)  # while the question was open
+            if later is not None:
+                tracker.drop_retry(record, f"superseded by {later.label}")
+                return f"{record.instance_name}: superseded by your {later.label}"
+            if record.instance_id is None:
+                return None
+            try:
+                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
+            except Exception as exc:  # noqa: BLE001 - no state, no resend
+                return f"{record.instance_name}: its state could not be read ({describe_error(exc)})"
+            return refusal(
+                record.action.spec,
+                current.state,
+                current.name,
+                read_only=settings.read_only,
+                profile=settings.profile_name,
+                busy_with=tracker.busy([record.environment]).get(RowKey(record.environment, record.instance_id)),
+            )
+
+        reasons = await asyncio.gather(*(why_not(record) for record in records))
+        again = [tracker.retry(record) for record, reason in zip(records, reasons, strict=True) if reason is None]
+        resent = [record for record in again if record is not None]
+        not_resent = [reason for reason in reasons if reason is not None]
+        if not resent:
+            self.notify(
+                printable("Not resent: " + "; ".join(not_resent)),
+                title="Retry refused",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self._follow_batch(label, resent, not_resent)
 
     # --- tasks ------------------------------------------------------------------------
 

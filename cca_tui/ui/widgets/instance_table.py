@@ -41,7 +41,9 @@ from cca_tui.ui.state import EnvironmentView
 CELL_LIMIT = 80  # characters of a cell at most (an ellipsis ends a longer value)
 PADDING = 1  # blank cells on each side of a cell
 SORT_MARKS = (" ▲", " ▼")
-# Marks drawn in a cell: a row changed behind our back (until selected), a stale environment.
+# Marks drawn in a cell: a row the operator marked (space), a row changed behind our back
+# (until selected), a stale environment.
+MARK = "✓ "
 NEWS_MARK = "! "
 STALE_MARK = " STALE"
 
@@ -78,6 +80,7 @@ class InstanceTable(ScrollView, can_focus=True):
         & > .instance-table--header { text-style: bold; background: $panel; color: $foreground; }
         &:ansi > .instance-table--header { background: ansi_bright_blue; color: ansi_default; }
         & > .instance-table--odd-row { }
+        & > .instance-table--marked { text-style: bold; }
         & > .instance-table--even-row { background: $surface-lighten-1 50%; }
         & > .instance-table--cursor {
             background: $block-cursor-blurred-background;
@@ -91,6 +94,7 @@ class InstanceTable(ScrollView, can_focus=True):
         "instance-table--cursor",
         "instance-table--even-row",
         "instance-table--odd-row",
+        "instance-table--marked",
     }
     BINDINGS: ClassVar[list[BindingType]] = [
         # j/k/g/G as in vim (and less, k9s); ids for the config file's [keymap].
@@ -131,6 +135,7 @@ class InstanceTable(ScrollView, can_focus=True):
         # Cells widened for a mark (news in the name, STALE in the environment), per column.
         self._reserve: list[int] = [0] * len(COLUMNS)
         self._news: frozenset[Hashable] = frozenset()
+        self._marks: frozenset[Hashable] = frozenset()
         self._stale: Mapping[EnvironmentRef, str] = {}
         # Cells of every instance of the view (not only the visible rows: widths must not jump
         # while filtering), and how many cells of each width each column has.
@@ -141,7 +146,7 @@ class InstanceTable(ScrollView, can_focus=True):
         self._sort: tuple[str, bool] = ("name", False)
         # Drawn rows: (instance, zebra, cursor) -> strip of the whole row; cleared when the
         # widths or the styles change.
-        self._strips: dict[tuple[int, bool, bool], tuple[Instance, Strip]] = {}
+        self._strips: dict[tuple[int, bool, bool, bool], tuple[Instance, Strip]] = {}
         self._strip_key: object = None
         self._styles: dict[str, Style] = {}
         self._base_style: Style | None = None
@@ -160,11 +165,11 @@ class InstanceTable(ScrollView, can_focus=True):
             self._cells, self._instances = {}, {}
             self._width_counts = [Counter() for _ in columns]
             self._widths = [0] * len(columns)
-        if new.news != self._news or new.stale != self._stale:
-            self._news, self._stale = new.news, new.stale
+        if new.news != self._news or new.stale != self._stale or new.marked != self._marks:
+            self._news, self._stale, self._marks = new.news, new.stale, new.marked
             self._reserve = [
-                len(NEWS_MARK)
-                if column.key == "name" and new.news
+                len(NEWS_MARK) * bool(new.news) + len(MARK) * bool(new.marked)
+                if column.key == "name" and (new.news or new.marked)
                 else len(STALE_MARK)
                 if column.key == "env" and new.stale
                 else 0
@@ -335,7 +340,7 @@ class InstanceTable(ScrollView, can_focus=True):
             self._strips.clear()
             self._styles = {
                 name: base + self.get_component_rich_style(f"instance-table--{name}")
-                for name in ("header", "cursor", "odd-row", "even-row")
+                for name in ("header", "cursor", "odd-row", "even-row", "marked")
             }
             self._state_styles = {}
         if y == 0:
@@ -371,15 +376,18 @@ class InstanceTable(ScrollView, can_focus=True):
     def _row_strip(self, row: int) -> Strip:
         instance = self._rows[row]
         odd, cursor = bool(row % 2), row == self._cursor
-        key = (id(instance), odd, cursor)
+        marked = instance.key in self._marks
+        key = (id(instance), odd, cursor, marked)
         cached = self._strips.get(key)
         if cached is not None and cached[0] is instance:
             return cached[1]
         style = self._styles["cursor" if cursor else "odd-row" if odd else "even-row"]
+        if marked:
+            style = style + self._styles["marked"]
         state = self._state_style(instance.state, style) if not cursor else style
         pad = " " * PADDING
         texts, text_widths = self._cells_for(instance)
-        if self._news or self._stale:
+        if self._news or self._stale or self._marks:
             texts, text_widths = self._marked(instance, texts, text_widths)
         segments = [
             Segment(pad + text + " " * (width - text_width) + pad, state if n == self._state_column else style)
@@ -401,11 +409,14 @@ class InstanceTable(ScrollView, can_focus=True):
     def _marked(
         self, instance: Instance, texts: tuple[str, ...], widths: tuple[int, ...]
     ) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        """The cells with the row's marks: news before the name, STALE after the environment."""
+        """The cells with the row's marks: the operator's mark and news before the name, STALE
+        after the environment."""
         marked, sizes = list(texts), list(widths)
         for n, column in enumerate(self._columns):
             if column.key == "name" and instance.key in self._news:
                 marked[n], sizes[n] = NEWS_MARK + marked[n], sizes[n] + len(NEWS_MARK)
+            if column.key == "name" and instance.key in self._marks:
+                marked[n], sizes[n] = MARK + marked[n], sizes[n] + len(MARK)
             elif column.key == "env" and environment_of(instance) in self._stale:
                 marked[n], sizes[n] = marked[n] + STALE_MARK, sizes[n] + len(STALE_MARK)
         return tuple(marked), tuple(sizes)

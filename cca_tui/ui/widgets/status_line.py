@@ -73,6 +73,10 @@ class StatusLine(Static):
             f"{len(view.rows)}/{total} instances" if view.is_filtered else f"{total} instances",
             f"{view.sort_column}{'▼' if view.sort_reverse else '▲'}",
         ]
+        if view.marked:
+            # The next action applies to every marked row: say how many, and how many the filter hides.
+            hidden = view.marked_hidden_count
+            parts.append(f"✓ {len(view.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
         if self.read_only:
             parts.append("READ-ONLY")
         if view.loading is not None and view.loading.total:

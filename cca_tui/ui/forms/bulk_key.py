@@ -1,0 +1,107 @@
+"""Associate one SSH key with many marked instances.
+
+The key is chosen from those registered (by name) in every environment of the batch; nothing
+is preselected, so the question always shows the choice before anything can be sent (Enter
+on the list opens it, it does not send). In a protected environment the count is typed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import Button, Input, Select
+
+from cca_tui.ui.errors import describe_error
+from cca_tui.ui.safe_text import printable, safe
+
+from .confirm import ConfirmModal
+
+# (key name, what the list shows for it)
+KeyChoices = list[tuple[str, str]]
+
+
+class BulkKeyModal(ConfirmModal):
+    AUTO_FOCUS = "#sshKeyName"
+
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        confirm_label: str,
+        *,
+        load: Callable[[], Awaitable[KeyChoices]],
+        expected: str | None = None,
+    ) -> None:
+        super().__init__(title, message, confirm_label)
+        self._load = load
+        self.expected = expected
+        self.key_name: str | None = None
+
+    def compose_answer(self) -> ComposeResult:
+        yield Select[str]([], id="sshKeyName", prompt="Loading the keys…")
+        if self.expected is not None:
+            yield Input(placeholder=f"type “{printable(self.expected, limit=40)}”", id="typed", select_on_focus=False)
+
+    def on_mount(self) -> None:
+        self._refresh_button()
+        self._fetch()
+
+    @work(exclusive=True, group="bulk-keys", exit_on_error=False)
+    async def _fetch(self) -> None:
+        select = self.query_one("#sshKeyName", Select)
+        try:
+            choices = await self._load()
+        except Exception as exc:  # noqa: BLE001 - the dialog says so; nothing can be sent
+            select.prompt = printable(f"Could not load the keys: {describe_error(exc)}", limit=100)
+            return
+        select.prompt = "Choose a key" if choices else "No key is registered in every environment"
+        select.set_options([(safe(label), name) for name, label in choices])
+
+    def _ready(self) -> bool:
+        chosen = self.query_one("#sshKeyName", Select).selection
+        if chosen is None:
+            return False
+        if self.expected is None:
+            return True
+        typed = self.query_one("#typed", Input).value
+        return typed in (self.expected, printable(self.expected))
+
+    def _refresh_button(self) -> None:
+        self.query_one("#confirm", Button).disabled = not self._ready()
+
+    @on(Select.Changed, "#sshKeyName")
+    def _chosen(self) -> None:
+        selection = self.query_one("#sshKeyName", Select).selection
+        self.key_name = selection if isinstance(selection, str) else None
+        self._refresh_button()
+
+    @on(Input.Changed, "#typed")
+    def _typed(self) -> None:
+        self._refresh_button()
+
+    @on(Input.Submitted, "#typed")
+    def _submitted(self) -> None:
+        if self._ready():
+            self.dismiss(True)
+
+    def action_answer(self, yes: bool) -> None:
+        if yes and not self._ready():
+            return
+        self.dismiss(yes)
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        if self._ready():
+            self.dismiss(True)
+
+
+def key_label(name: str, fingerprints: set[str | None]) -> str:
+    """A key as the list shows it: its name and fingerprint (or that they differ by environment)."""
+    shown = {f for f in fingerprints if f}
+    if len(shown) == 1:
+        return f"{printable(name, limit=40)}  {printable(next(iter(shown)), limit=60)}"
+    if len(shown) > 1:
+        return f"{printable(name, limit=40)}  (fingerprints differ between environments)"
+    return f"{printable(name, limit=40)}  (no fingerprint)"

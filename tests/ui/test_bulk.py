@@ -1,0 +1,332 @@
+"""Marks and bulk actions: space marks, an action applies to every marked row.
+
+The real app on the simulator over HTTP, driven with keys (Textual pilot); what was sent is
+seen on the client side through the app's transport injection (RequestCounter, Recording),
+so "exactly 2 requests" counts what left the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from app_harness import SIZE, RequestCounter, env_instances, make_app, row_key, select, settle, wait_until
+from faulty_transport import Fault, FaultyTransport
+from test_fleet import DEV, DR_SITE, Recording, fleet_app, instance_named, opened
+from textual.widgets import Checkbox, Input, Select
+
+from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
+from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
+from cca_tui.ui.forms.bulk_key import BulkKeyModal
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.instance_table import MARK, InstanceTable
+from cca_tui.ui.widgets.status_line import StatusLine
+
+ENV = "compute-on/production"
+
+
+def named(sim, name: str):
+    return next(i for i in env_instances(sim) if i.name == name)
+
+
+async def mark(app, pilot, instance_id: str, environment: str | None = None) -> None:
+    """Put the cursor on the row and press space, as the operator would."""
+    select(app.screen, instance_id, environment)
+    await pilot.pause()
+    await pilot.press("space")
+    await pilot.pause()
+
+
+def batch_summaries(app) -> list[str]:
+    return [n.message for n in app._notifications if "succeeded" in n.message]
+
+
+async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(sim, tmp_path):
+    web1, web2, web3 = named(sim, "web-1"), named(sim, "web-2"), named(sim, "web-3")
+    assert (web1.state, web2.state, web3.state) == ("Running", "Running", "Stopped")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        for instance in (web1, web2, web3):
+            await mark(app, pilot, instance.id)
+        assert len(screen.view.marked) == 3
+        assert "3 marked" in str(screen.query_one(StatusLine).render())
+        drawn = [screen.query_one(InstanceTable).render_line(y).text for y in range(40)]
+        assert sum(1 for line in drawn if MARK + "web-" in line) == 3
+        counter = RequestCounter(app)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        question = app.screen._message
+        assert "Stop 2 instances" in question
+        assert "Skipped 1" in question and "web-3 is Stopped" in question
+        assert counter.mutations() == []
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        await settle(app, pilot)
+        stops = counter.mutations()
+        assert len(stops) == 2
+        assert all("operation=stop" in request for request in stops)
+        assert sorted(request.split("?")[0].rsplit("/", 1)[1] for request in stops) == sorted([web1.id, web2.id])
+        (summary,) = batch_summaries(app)
+        assert "Stop: 2 succeeded, 0 failed, 0 not done, 0 unknown" in summary
+        assert "1 skipped (web-3 is Stopped)" in summary
+        # One notification for the batch, not one per instance.
+        assert not any(n.title.startswith("Stop web-") for n in app._notifications)
+        # Each instance has its own task row.
+        assert sorted(row.instance for row in screen.view.tasks) == ["web-1", "web-2"]
+        assert screen.view.marked == frozenset()  # sent: the marks have done their job
+
+
+async def test_bulk_escape_sends_nothing_and_keeps_the_marks(sim, tmp_path):
+    web1, web2 = named(sim, "web-1"), named(sim, "web-2")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web2.id)
+        counter = RequestCounter(app)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        assert "Reboot 2 instances" in app.screen._message
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, InstanceScreen)
+        assert counter.mutations() == []
+        assert len(app.screen.view.marked) == 2
+
+
+async def test_bulk_in_a_protected_environment_needs_the_typed_count(sim, tmp_path):
+    web1, web2 = named(sim, "web-1"), named(sim, "web-2")
+    app = make_app(sim, tmp_path, environment=ENV, protected_environments=("produc*",))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web2.id)
+        counter = RequestCounter(app)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirmModal))
+        assert app.screen.expected == "2"
+        await pilot.press("enter", "3", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TypedConfirmModal)  # neither Enter nor a wrong count unlocks it
+        assert counter.mutations() == []
+        await pilot.press("backspace", "2", "enter")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        assert len(counter.mutations()) == 2
+
+
+async def test_bulk_start_across_two_environments_reaches_each_environment(sim, tmp_path):
+    transport = Recording()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-qc/d*")
+    dev3, dr3 = instance_named(sim, DEV, "web-3"), instance_named(sim, DR_SITE, "web-3")
+    assert dev3.state == dr3.state == "Stopped"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        assert screen.view.is_fleet
+        await mark(app, pilot, dev3.id, str(DEV))
+        await mark(app, pilot, dr3.id, str(DR_SITE))
+        assert screen.view.marked == {row_key(screen, dev3.id, str(DEV)), row_key(screen, dr3.id, str(DR_SITE))}
+        before = len(transport.mutations())
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        question = app.screen._message
+        assert "Start 2 instances" in question and str(DEV) in question and str(DR_SITE) in question
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        starts = transport.mutations()[before:]
+        assert sorted((path, query) for _, path, query, _ in starts) == sorted(
+            [
+                (f"/v1/services/compute-qc/dev/instances/{dev3.id}", "operation=start"),
+                (f"/v1/services/compute-qc/dr-site/instances/{dr3.id}", "operation=start"),
+            ]
+        )
+        assert "Start: 2 succeeded" in batch_summaries(app)[0]
+
+
+async def test_marks_follow_instances_through_sort_filter_and_refresh(sim, tmp_path):
+    web1, web3 = named(sim, "web-1"), named(sim, "web-3")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web3.id)
+        keys = {row_key(screen, web1.id), row_key(screen, web3.id)}
+        # Space moved the cursor down: the row after web-3 is selected now.
+        names = [i.name for i in screen.view.rows]
+        assert screen.view.selected.name == names[names.index("web-3") + 1]
+        await pilot.press("exclamation_mark")  # reverse sort: other positions, same marks
+        await pilot.pause()
+        assert screen.view.marked == keys
+        assert {i.name for i in screen.view.marked_instances} == {"web-1", "web-3"}
+        await pilot.press("slash", *"web-1", "enter")
+        await wait_until(pilot, lambda: screen.view.filter_text == "web-1")
+        assert screen.view.marked == keys  # hidden by the filter, still marked
+        assert "2 marked (1 hidden)" in str(screen.query_one(StatusLine).render())
+        # web-3 disappears from the server: its mark goes at the next refresh; web-1's stays.
+        sim.world.environment("compute-on", "production").instances.pop(web3.id)
+        screen.request_refresh()
+        await settle(app, pilot)
+        assert screen.view.marked == {row_key(screen, web1.id)}
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+a")  # every row the filter shows
+        await pilot.pause()
+        assert len(screen.view.marked) == len(screen.view.rows)
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.view.marked == frozenset()
+        assert "marked" not in str(screen.query_one(StatusLine).render())
+
+
+def not_done_for(ids: set[str]):
+    """A rule answering 503 to a stop of these instances: the server did nothing."""
+
+    def rule(request):
+        stop = request.method == "POST" and "operation=stop" in request.url.query.decode()
+        if stop and request.url.path.rsplit("/", 1)[1] in ids:
+            return Fault(status=503, body={"errors": [{"code": 503, "message": "try later"}]})
+        return None
+
+    return rule
+
+
+async def test_r_on_a_bulk_action_retries_that_batchs_not_done_rows(sim, tmp_path):
+    web1, web2 = named(sim, "web-1"), named(sim, "web-2")
+    transport = FaultyTransport()
+    transport.add(not_done_for({web1.id, web2.id}))
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web2.id)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        assert "Stop: 0 succeeded, 0 failed, 2 not done, 0 unknown" in batch_summaries(app)[0]
+        await settle(app, pilot)
+        transport.clear()
+        counter = RequestCounter(app)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        question = app.screen._message
+        assert "Resend Stop to the 2 instances" in question and "web-1" in question and "web-2" in question
+        assert counter.mutations() == []
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(batch_summaries(app)) == 2)
+        stops = counter.mutations()
+        assert len(stops) == 2 and all("operation=stop" in request for request in stops)
+        assert "Stop: 2 succeeded" in batch_summaries(app)[1]
+
+
+class HeldMutations(FaultyTransport):
+    """Mutations wait at a gate: how many are at the server at once is what the app allowed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.at_once = 0
+        self.most_at_once = 0
+        self.arrived = 0
+
+    async def handle_async_request(self, request):
+        if request.method == "GET":
+            return await super().handle_async_request(request)
+        self.arrived += 1
+        self.at_once += 1
+        self.most_at_once = max(self.most_at_once, self.at_once)
+        try:
+            await self.gate.wait()
+            return await super().handle_async_request(request)
+        finally:
+            self.at_once -= 1
+
+
+async def test_bulk_requests_go_out_with_bounded_concurrency(sim, tmp_path):
+    running = [i for i in env_instances(sim) if i.state == "Running"]
+    assert len(running) >= 5
+    transport = HeldMutations()
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport, bulk_concurrency=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for instance in running[:5]:
+            await mark(app, pilot, instance.id)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: transport.at_once == 2)
+        for _ in range(20):  # the others stay queued while two are held
+            await pilot.pause()
+        assert transport.arrived == 2
+        # Every instance has its own task row already, the queued ones still SENDING.
+        assert len(app.screen.view.tasks) == 5
+        transport.gate.set()
+        await wait_until(pilot, lambda: batch_summaries(app))
+        assert transport.arrived == 5 and transport.most_at_once == 2
+        assert "Reboot: 5 succeeded" in batch_summaries(app)[0]
+
+
+async def test_bulk_destroy_applies_its_options_to_each_and_needs_the_count(sim, tmp_path):
+    web1, web3 = named(sim, "web-1"), named(sim, "web-3")
+    transport = Recording()
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web3.id)
+        before = len(transport.mutations())
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, BulkDestroyModal))
+        modal = app.screen
+        assert "Destroy 2 instances" in modal._message
+        modal.query_one("#purgeImmediately", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("enter")  # the typed field is empty: nothing
+        await pilot.pause()
+        assert isinstance(app.screen, BulkDestroyModal) and len(transport.mutations()) == before
+        modal.query_one("#typed", Input).focus()
+        await pilot.press("2", "enter")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        destroys = transport.mutations()[before:]
+        assert sorted(path.rsplit("/", 1)[1] for _, path, _, _ in destroys) == sorted([web1.id, web3.id])
+        for method, _, _, body in destroys:
+            assert method == "DELETE"
+            assert body == {
+                "purgeImmediately": True,
+                "deleteSnapshots": False,
+                "publicIpIdsToRelease": [],
+                "volumeIdsToDelete": [],
+            }
+        assert "Destroy: 2 succeeded" in batch_summaries(app)[0]
+
+
+async def test_bulk_associate_key_shows_the_choice_before_sending(sim, tmp_path):
+    web1, web2 = named(sim, "web-1"), named(sim, "web-2")
+    key_names = sorted(key.name for key in sim.world.environment("compute-on", "production").ssh_keys.values())
+    assert key_names
+    transport = Recording()
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await mark(app, pilot, web1.id)
+        await mark(app, pilot, web2.id)
+        before = len(transport.mutations())
+        await pilot.press("K")
+        await wait_until(pilot, lambda: isinstance(app.screen, BulkKeyModal))
+        modal = app.screen
+        assert "Associate an SSH key with 2 instances" in modal._message
+        select = modal.query_one("#sshKeyName", Select)
+        await wait_until(pilot, lambda: len(select._options) > 1)  # the keys are in (and the blank)
+        assert select.selection is None  # nothing preselected
+        await pilot.press("y")  # no key chosen: nothing
+        await pilot.pause()
+        assert app.screen is modal and len(transport.mutations()) == before
+        select.value = key_names[0]
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await wait_until(pilot, lambda: batch_summaries(app))
+        sent = transport.mutations()[before:]
+        assert sorted(path.rsplit("/", 1)[1] for _, path, _, _ in sent) == sorted([web1.id, web2.id])
+        assert all(query == "operation=associateSSHKey" for _, _, query, _ in sent)
+        assert all(body == {"sshKeyName": key_names[0]} for _, _, _, body in sent)
