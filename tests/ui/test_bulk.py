@@ -330,3 +330,40 @@ async def test_bulk_associate_key_shows_the_choice_before_sending(sim, tmp_path)
         assert sorted(path.rsplit("/", 1)[1] for _, path, _, _ in sent) == sorted([web1.id, web2.id])
         assert all(query == "operation=associateSSHKey" for _, _, query, _ in sent)
         assert all(body == {"sshKeyName": key_names[0]} for _, _, _, body in sent)
+
+
+async def test_space_held_down_marks_each_row_it_passes(sim, tmp_path):
+    """Was: keys read in one burst ran before the table's Highlighted message reached the
+    screen, so the second space toggled the first row again (seen in tmux: `space space`
+    marked nothing and moved one row). The keys are posted as a terminal delivers a burst:
+    all queued before any is handled."""
+    from textual import events
+
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        first_rows = [instance.key for instance in screen.view.rows[:3]]
+        for _ in range(3):
+            app.post_message(events.Key("space", " "))
+        await wait_until(pilot, lambda: len(screen.view.marked) == 3 or app._message_queue.empty())
+        await settle(app, pilot)
+        assert screen.view.marked == frozenset(first_rows)
+        assert screen.view.selected_key == screen.view.rows[3].key
+
+
+async def test_an_action_right_after_a_move_takes_the_row_the_cursor_is_on(sim, tmp_path):
+    """`j` then `x` in one burst: the stop must be for the row the cursor moved to."""
+    from textual import events
+
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        target = screen.view.rows[1]
+        app.post_message(events.Key("down", None))
+        app.post_message(events.Key("x", "x"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        assert target.name in app.screen._message
+        assert screen.view.selected_key == target.key
+        await pilot.press("escape")

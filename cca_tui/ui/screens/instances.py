@@ -403,7 +403,21 @@ class InstanceScreen(Screen[None]):
 
     @on(InstanceTable.Highlighted)
     def _highlighted(self, event: InstanceTable.Highlighted) -> None:
-        self.view = self.view.with_selection(event.key, chosen=event.chosen)
+        # The cursor's row now, not the event's: in a burst of keys the cursor may have moved
+        # again since this message was sent, and an older row would pull the cursor back.
+        key = self.table.cursor_key if self.table.cursor_key is not None else event.key
+        self.view = self.view.with_selection(key, chosen=event.chosen)
+
+    def _catch_up_selection(self) -> None:
+        """Take the cursor's row before acting on the selection.
+
+        Keys read in one burst (space held down, `j` then `x` typed fast, a paste) run their
+        bindings before the table's Highlighted message reaches the screen: without this,
+        the second space toggled the first row again, and an action could take the row the
+        cursor had just left."""
+        key = self.table.cursor_key
+        if key is not None and key != self.view.selected_key:
+            self.view = self.view.with_selection(key, chosen=True)
 
     @on(InstanceTable.SortRequested)
     def _sort_requested(self, event: InstanceTable.SortRequested) -> None:
@@ -466,6 +480,7 @@ class InstanceScreen(Screen[None]):
     # --- marks ------------------------------------------------------------------------
 
     def action_toggle_mark(self) -> None:
+        self._catch_up_selection()
         self.view = self.view.with_mark_toggled(self.view.selected_key)
         self.table.action_cursor(1)
 
@@ -488,6 +503,7 @@ class InstanceScreen(Screen[None]):
         self.action_act(event.action.value)
 
     def action_act(self, action_name: str) -> None:
+        self._catch_up_selection()
         spec = SPEC_BY_ACTION[Action(action_name)]
         if self.view.marked and spec.allowed is not None:
             self._act_on_marked(spec)
@@ -917,6 +933,7 @@ class InstanceScreen(Screen[None]):
 
     def action_copy(self) -> None:
         """The copy menu: id, private IP, public IP, ssh command, each checked (copy_choices)."""
+        self._catch_up_selection()
         selected = self.view.selected
         if selected is None:
             self.notify("No instance selected", severity="warning")
@@ -938,6 +955,7 @@ class InstanceScreen(Screen[None]):
         self.app.push_screen(CopyMenu(instance.name, choices), chosen)
 
     def action_ssh_in(self) -> None:
+        self._catch_up_selection()
         selected = self.view.selected
         if selected is None:
             self.notify("No instance selected", severity="warning")

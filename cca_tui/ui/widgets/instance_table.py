@@ -428,6 +428,11 @@ class InstanceTable(ScrollView, can_focus=True):
         return self._cursor
 
     @property
+    def cursor_key(self) -> Hashable | None:
+        """The row under the cursor now (the view hears of a move a message later)."""
+        return self._cursor_id
+
+    @property
     def row_count(self) -> int:
         return len(self._rows)
 
