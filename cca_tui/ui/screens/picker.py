@@ -95,7 +95,7 @@ class PickerScreen(Screen[None]):
         settings = getattr(self.app, "settings", None)
         warning = getattr(settings, "transport_warning", None)
         if warning:
-            yield Static(f"⚠ {warning}", id="picker-warning")
+            yield Static(f"⚠ {warning}", id="picker-warning", markup=False)  # holds the configured URL
         yield Input(placeholder="type to filter environments…", id="picker-filter")
         yield MeasuredDataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading environments…", id="picker-status")
