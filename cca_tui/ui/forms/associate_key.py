@@ -64,7 +64,9 @@ def agent_key_name(key: AgentKey, index: int) -> str:
 
 
 def default_key_name(local: LocalKey) -> str:
-    return local.path.stem
+    """The name the input opens with: a file name or an agent key's comment may hold control
+    characters, which an Input would draw raw; shown (and so sent) as visible escapes."""
+    return printable(local.path.stem)
 
 
 class AssociateKeyForm(InstanceFormScreen):
