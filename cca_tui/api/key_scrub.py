@@ -113,21 +113,31 @@ class KeyScrubber:
         return "".join(pieces)
 
     def value(self, value: T) -> T:
-        return cast(T, self._walk(value, 0))
+        # One answer per distinct string: names and many values repeat on every row.
+        seen: dict[str, str] = {}
+        return cast(T, self._walk(value, 0, seen))
 
-    def _walk(self, value: Any, depth: int) -> Any:
+    def _walk(self, value: Any, depth: int, seen: dict[str, str]) -> Any:
         if isinstance(value, str):
-            return self.text(value)
+            return self._text_once(value, seen)
         if depth >= MAX_DEPTH and isinstance(value, dict | list):
             return None
         if isinstance(value, dict):
             return {
-                (self.text(name) if self._names and isinstance(name, str) else name): self._walk(item, depth + 1)
+                (self._text_once(name, seen) if self._names and isinstance(name, str) else name): self._walk(
+                    item, depth + 1, seen
+                )
                 for name, item in value.items()
             }
         if isinstance(value, list):
-            return [self._walk(item, depth + 1) for item in value]
+            return [self._walk(item, depth + 1, seen) for item in value]
         return value
+
+    def _text_once(self, text: str, seen: dict[str, str]) -> str:
+        scrubbed = seen.get(text)
+        if scrubbed is None:
+            scrubbed = seen[text] = self.text(text)
+        return scrubbed
 
 
 def _runs(spellings: list[str]) -> set[str]:
