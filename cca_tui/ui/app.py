@@ -209,6 +209,8 @@ class CcaApp(App[None]):
         self.set_keymap({key: value for key, value in keymap.items() if key not in unknown})
 
     async def on_unmount(self) -> None:
+        if self.tracker is not None:
+            self.tracker.flush()  # the journal's last changes, before the loop goes
         if self.client is not None:
             await self.client.aclose()
 
@@ -305,10 +307,12 @@ class CcaApp(App[None]):
     def _task_changed(self, record: TrackedTask) -> None:
         """The tracker's news: a frozen snapshot to the screens showing its environment, and
         a notification naming the environment at the end."""
-        row = record.snapshot()
+        assert self.tracker is not None  # only the tracker calls this
+        board = self.tracker.board(record.environment)
+        row = self.tracker.row(record)
         for screen in self.environment_screens():
             if record.environment in screen.environments:
-                screen.post_message(TaskChanged(row))
+                screen.post_message(TaskChanged(row, board))
         if self._quit_dialog is not None and self.tracker is not None:
             self._quit_dialog.set_message(self.tracker.quit_message())  # counts live, not as opened
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None

@@ -292,7 +292,8 @@ class InstanceScreen(Screen[None]):
         if not self.is_current:
             return  # on_screen_resume refreshes when the screen is back
         view = self.view
-        busy = any(key.environment == env for key in view.busy if isinstance(key, RowKey))
+        board = view.task_boards.get(env)
+        busy = board is not None and bool(board.busy)
         if not busy and not view.is_fleet:
             busy = view.has_transitional  # kept up to date by the row index, no walk
         elif not busy:
@@ -907,7 +908,11 @@ class InstanceScreen(Screen[None]):
         row = message.row
         if row.environment not in self._loads:
             return
-        self._tasks_changed()
+        # The environment's tasks as published now (a message queued earlier may carry an
+        # older snapshot than the one this screen already took when it was mounted).
+        board = self.cca.tasks.board(row.environment)
+        if self.view.task_boards.get(row.environment) is not board:
+            self.view = self.view.with_task_boards(board)
         if row.status == "SENDING" or row.environment is None:
             return
         if row.action == Action.CREATE.label and row.status == "SUCCESS" and row.row_key is not None:
@@ -920,7 +925,7 @@ class InstanceScreen(Screen[None]):
 
     def _tasks_changed(self) -> None:
         tracker = self.cca.tasks
-        self.view = self.view.with_tasks(tracker.snapshots(self.environments), tracker.busy(self.environments))
+        self.view = self.view.with_task_boards(*(tracker.board(env) for env in self.environments))
 
     # --- misc -------------------------------------------------------------------------
 
