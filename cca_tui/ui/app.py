@@ -18,10 +18,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from cca_tui.api.client import CloudCAClient, ComputeScope
+from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import AuthError, CloudCAError
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
+from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
 from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
@@ -130,14 +131,13 @@ class CcaApp(App[None]):
         # back to it, like `cd -`).
         self._environments: tuple[EnvironmentRef, ...] | None = None
         self._previous_environments: tuple[EnvironmentRef, ...] | None = None
-        # The app's data layer: one compute scope per environment, looked up by the rows.
-        self._scopes: dict[EnvironmentRef, ComputeScope] = {}
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
         self._quit_dialog: ConfirmModal | None = None  # open while the operator decides
         self.resume_tasks = resume_tasks
         self.tracker: TaskTracker | None = None
+        self._data: FleetData | None = None
         if self.client is not None:
             self.tracker = TaskTracker(
                 self.client,
@@ -147,6 +147,8 @@ class CcaApp(App[None]):
                 history=ActionHistory(history_file or history_path(), settings.profile_name),
             )
             self.tracker.subscribe(self._task_changed)
+            # The data layer: each environment's compute scope, and the reads forms and panes need.
+            self._data = FleetData(self.client)
             self.tracker.on_password = self._show_password
         # The tasks of each bulk action, together (their summary, `R` on the batch).
         self.batches = Batches(self.tracker) if self.tracker is not None else None
@@ -158,12 +160,12 @@ class CcaApp(App[None]):
             raise RuntimeError("no API client: the key screen should be showing")
         return self.client
 
-    def compute_for(self, environment: EnvironmentRef) -> ComputeScope:
-        """The compute scope of an environment: where a row's actions and details go."""
-        scope = self._scopes.get(environment)
-        if scope is None:
-            scope = self._scopes[environment] = self.api.compute(environment.service_code, environment.name)
-        return scope
+    @property
+    def data(self) -> FleetData:
+        """The data layer: where a row lives (its compute scope) and what forms and panes read."""
+        if self._data is None:
+            raise RuntimeError("no API client: the key screen should be showing")
+        return self._data
 
     @property
     def tasks(self) -> TaskTracker:

@@ -128,7 +128,7 @@ async def test_a_created_instance_is_selected_when_it_appears(sim, tmp_path):
         screen = app.screen
         assert isinstance(screen, InstanceScreen)
         env = screen.environments[0]
-        compute = app.compute_for(env)
+        compute = app.data.scope(env)
         templates = [t for t in await compute.list_templates() if t.is_ready]
         offerings = [o for o in await compute.list_compute_offerings() if not o.custom]
         network = (await compute.list_networks())[0]

@@ -33,10 +33,20 @@ from textual.widgets import Footer, Input
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance, Task
+from cca_tui.fleet.data import InstanceDetail
 from cca_tui.fleet.identity import RowKey, environment_of
 from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
 from cca_tui.ui import bulk
-from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal, selection_refusal
+from cca_tui.ui.actions import (
+    ACTIONS,
+    SPEC_BY_ACTION,
+    Action,
+    ActionSpec,
+    OpenForm,
+    Operation,
+    refusal,
+    selection_refusal,
+)
 from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
@@ -51,7 +61,7 @@ from cca_tui.ui.tasks.batches import Batch
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
-from cca_tui.ui.widgets.detail_pane import DetailPane, InstanceDetail
+from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
@@ -213,7 +223,7 @@ class InstanceScreen(Screen[None]):
         )
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
-            yield DetailPane(self.cca.compute_for, id="detail").data_bind(InstanceScreen.view)
+            yield DetailPane(self.cca.data, id="detail").data_bind(InstanceScreen.view)
         yield ActionBar(
             profile=settings.profile_name, read_only=settings.read_only, keymap=settings.keymap, id="actions"
         ).data_bind(InstanceScreen.view)
@@ -324,7 +334,7 @@ class InstanceScreen(Screen[None]):
             shown_progress = time.monotonic()
             started = self.cca.clock()
             try:
-                async for batch in loads.loader.stream(self.cca.compute_for(env)):
+                async for batch in loads.loader.stream(self.cca.data.scope(env)):
                     if batch.complete:
                         before = self.view.by_environment.get(env) if not first_load else None
                         self.view = self.view.with_instances(
@@ -518,7 +528,7 @@ class InstanceScreen(Screen[None]):
             assert instance is not None  # refusal_for said so
             self._operate(spec, spec.run, instance)
         else:
-            self._open_form(spec, spec.run.form, instance)
+            self._open_form(spec, spec.run, instance)
 
     @property
     def protected(self) -> bool:
@@ -527,7 +537,7 @@ class InstanceScreen(Screen[None]):
 
     def _operate(self, spec: ActionSpec, run: Operation, instance: Instance) -> None:
         env = self._environment_of(instance)
-        compute = self.cca.compute_for(env)
+        compute = self.cca.data.scope_of(instance)
 
         def send() -> None:
             self.cca.tasks.submit(
@@ -636,7 +646,7 @@ class InstanceScreen(Screen[None]):
         environments = batch.environments()
 
         async def keys() -> KeyChoices:
-            listings = await asyncio.gather(*(self.cca.compute_for(env).list_ssh_keys() for env in environments))
+            listings = await asyncio.gather(*(self.cca.data.ssh_keys(env) for env in environments))
             fingerprints: dict[str, set[str | None]] = {}
             for listing in listings:
                 for key in listing:
@@ -667,7 +677,7 @@ class InstanceScreen(Screen[None]):
         slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
         records = []
         for env, instance in batch.runnable:
-            compute = self.cca.compute_for(env)
+            compute = self.cca.data.scope_of(instance)
 
             async def call(compute: ComputeScope = compute, instance: Instance = instance) -> Task:
                 async with slots:
@@ -706,7 +716,7 @@ class InstanceScreen(Screen[None]):
             env = environment_of(selected) if selected is not None else None
         return env if env is not None else self.environments[0]
 
-    def _open_form(self, spec: ActionSpec, form_name: str, instance: Instance | None) -> None:
+    def _open_form(self, spec: ActionSpec, run: OpenForm, instance: Instance | None) -> None:
         if instance is None and self.view.is_fleet:
             # Create: which environment? Starting from the selected row's.
             from cca_tui.ui.forms.choose_environment import ChooseEnvironment
@@ -715,26 +725,25 @@ class InstanceScreen(Screen[None]):
 
             def chosen(env: EnvironmentRef | None) -> None:
                 if env is not None:
-                    self._open_form_in(spec, form_name, env, None)
+                    self._open_form_in(spec, run, env, None)
 
             self.app.push_screen(ChooseEnvironment(self.environments, start), chosen)
             return
-        self._open_form_in(spec, form_name, self._environment_of(instance), instance)
+        self._open_form_in(spec, run, self._environment_of(instance), instance)
 
-    def _open_form_in(self, spec: ActionSpec, form_name: str, env: EnvironmentRef, instance: Instance | None) -> None:
-        from cca_tui.ui import forms  # imported late: the forms pull in a lot of widgets
-        from cca_tui.ui.forms.base import FormContext
-        from cca_tui.ui.forms.confirm_name import NameConfirmedForm
+    def _open_form_in(self, spec: ActionSpec, run: OpenForm, env: EnvironmentRef, instance: Instance | None) -> None:
+        from cca_tui.ui.forms.base import FormContext  # imported late: the forms pull in a lot of widgets
 
-        context = FormContext(env, self.cca.compute_for(env), instance, ssh_dir=self.cca.ssh_dir)
-        form: FormScreen = getattr(forms, form_name).from_context(context)
-        if (
-            isinstance(form, NameConfirmedForm)
-            and instance is not None
-            and self.cca.safety.text_to_type(spec.action, env, [instance.name])
-        ):
+        context = FormContext(
+            env,
+            self.cca.data,
+            instance,
+            ssh_dir=self.cca.ssh_dir,
             # A protected environment: destroy needs the name typed even without purge.
-            form.name_always_needed = True
+            name_always_needed=instance is not None
+            and bool(self.cca.safety.text_to_type(spec.action, env, [instance.name])),
+        )
+        form = run.build(context)
 
         async def submit(sending_form: FormScreen) -> Task:
             name = instance.name if instance is not None else "new instance"
@@ -799,7 +808,7 @@ class InstanceScreen(Screen[None]):
             return
         if record.instance_id is not None and spec.allowed is not None:
             try:
-                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
+                current = await self.cca.data.instance(record.environment, record.instance_id)
             except Exception as exc:  # noqa: BLE001 - no state, no resend
                 self.notify(
                     f"Not resent: the state of {name} could not be read ({describe_error(exc)})",
@@ -876,7 +885,7 @@ class InstanceScreen(Screen[None]):
             if record.instance_id is None:
                 return None
             try:
-                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
+                current = await self.cca.data.instance(record.environment, record.instance_id)
             except Exception as exc:  # noqa: BLE001 - no state, no resend
                 return f"{record.instance_name}: its state could not be read ({describe_error(exc)})"
             return refusal(
