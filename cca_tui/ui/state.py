@@ -175,8 +175,12 @@ class EnvironmentView:
             return None
         if not self.is_fleet:
             return next(iter(self.stale.values()))
-        reasons = "; ".join(f"{env}: {reason}" for env, reason in self.stale.items())
-        return f"{len(self.stale)} of {len(self.environments)} environments: {reasons}"
+        # One that never loaded has no rows to mark: say so here (`E` lists every one).
+        reasons = "; ".join(
+            f"{env}: {reason}" if env in self.refreshed else f"{env}: not loaded: {reason}"
+            for env, reason in self.stale.items()
+        )
+        return f"{len(self.stale)} of {len(self.environments)} environments: {reasons} (E lists them)"
 
     @property
     def unreadable(self) -> str | None:

@@ -153,6 +153,13 @@ class InstanceScreen(Screen[None]):
             "S", "ssh_in", "ssh", show=False, id="ssh_in", tooltip="ssh to the instance (back here when ssh exits)"
         ),
         Binding("H", "history", "History", show=False, id="history", tooltip="History of actions, across runs"),
+        Binding(
+            "E",
+            "environment_states",
+            "Each environment: loaded, stale or not loaded, and why (Enter reloads it)",
+            show=False,
+            id="environment_states",
+        ),
         Binding("R", "retry", "Retry what the server did not do (asks first)", show=False, id="retry"),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False, id="clear_filter"),
         # Escape costs the terminal's escape delay (~100 ms: is it a key or a sequence?).
@@ -979,6 +986,19 @@ class InstanceScreen(Screen[None]):
     @work(group="ssh", exclusive=True, exit_on_error=False)
     async def _ssh_in(self, env: EnvironmentRef, instance: Instance) -> None:
         await ssh_into(self.cca, env, instance)
+
+    def action_environment_states(self) -> None:
+        """`E`: how each environment stands, the ones that never loaded too; Enter reloads one."""
+        from cca_tui.ui.environment_health import environment_health
+        from cca_tui.ui.screens.environment_states import EnvironmentStates
+
+        def chosen(env: EnvironmentRef | None) -> None:
+            if env is not None and env in self._loads:
+                self.notify(printable(f"Reloading {env}", limit=100), markup=False)
+                if not self._loads[env].loading:  # back on this screen, every one may reload already
+                    self.request_refresh(env)
+
+        self.app.push_screen(EnvironmentStates(environment_health(self.view)), chosen)
 
     def action_history(self) -> None:
         from cca_tui.ui.screens.history import HistoryScreen
