@@ -42,6 +42,8 @@ class EnvironmentStates(ModalScreen[EnvironmentRef | None]):
 
     def compose(self) -> ComposeResult:
         troubled = sum(1 for h in self.health if h.in_trouble)
+        # Names padded to the longest (up to 50 cells), so the states line up.
+        width = min(50, max((len(str(h.environment)) for h in self.health), default=0))
         title = f"{len(self.health)} environments" + (f", {troubled} not up to date" if troubled else "")
         with Vertical():
             yield Static(Text(title), id="environment-states-title")
@@ -50,7 +52,7 @@ class EnvironmentStates(ModalScreen[EnvironmentRef | None]):
                     Option(
                         Text.assemble(
                             safe(str(h.environment), limit=50),
-                            "  ",
+                            " " * max(2, width - len(str(h.environment)) + 2),
                             safe(h.state, STATE_STYLES.get(h.state, "")),
                             "  ",
                             safe(h.describe().removeprefix(h.state).removeprefix(" · "), limit=300),
