@@ -139,16 +139,17 @@ class CcaApp(App[None]):
         self.tracker: TaskTracker | None = None
         self._data: FleetData | None = None
         if self.client is not None:
+            # The data layer: each environment's compute scope, and the reads forms and panes need.
+            self._data = FleetData(self.client)
             self.tracker = TaskTracker(
                 self.client,
                 spawn=lambda coroutine: self.run_worker(coroutine, group="tasks", exit_on_error=False),
                 clock=clock,
                 journal=TaskJournal(journal_path or task_journal_path(), settings.profile_name),
                 history=ActionHistory(history_file or history_path(), settings.profile_name),
+                data=self._data,
             )
             self.tracker.subscribe(self._task_changed)
-            # The data layer: each environment's compute scope, and the reads forms and panes need.
-            self._data = FleetData(self.client)
             self.tracker.on_password = self._show_password
         # The tasks of each bulk action, together (their summary, `R` on the batch).
         self.batches = Batches(self.tracker) if self.tracker is not None else None

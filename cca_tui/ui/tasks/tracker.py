@@ -42,6 +42,7 @@ from cca_tui.api.errors import (
     TaskExpired,
 )
 from cca_tui.api.models import Task
+from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import RowKey
 from cca_tui.ui.actions import Action
 from cca_tui.ui.errors import describe_error
@@ -70,8 +71,11 @@ class TaskTracker:
         poll_interval: float | None = None,
         journal: TaskJournal | None = None,
         history: ActionHistory | None = None,
+        data: FleetData | None = None,
     ) -> None:
         self.client = client
+        # Where an instance is looked up when an outcome could not be read (the app's data layer).
+        self._data = data if data is not None else FleetData(client)
         self._spawn = spawn
         self._clock = clock
         self._poll_interval = poll_interval if poll_interval is not None else client.task_poll_interval
@@ -435,9 +439,8 @@ class TaskTracker:
         record = self._records[key]
         if record.instance_id is None:
             return "look for the new instance in the list before creating it again"
-        compute = self.client.compute(record.environment.service_code, record.environment.name)
         try:
-            instance = await compute.get_instance(record.instance_id)
+            instance = await self._data.instance(record.environment, record.instance_id)
         except NotFoundError:
             if record.action in (Action.PURGE, Action.DESTROY):
                 return f"{record.instance_name} is gone: it was done"
