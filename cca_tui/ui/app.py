@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from cca_tui.api.client import CloudCAClient
-from cca_tui.api.errors import AuthError, CloudCAError
+from cca_tui.api.errors import AuthError, CloudCAError, scrub_text
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
 from cca_tui.fleet.data import FleetData
@@ -396,8 +396,8 @@ class CcaApp(App[None]):
         error = self._exception
         path = crash_log_path()
         details = "".join(traceback.format_exception(error)) if error is not None else "unknown error\n"
-        if self.settings.api_key is not None:
-            details = details.replace(self.settings.api_key.get_secret_value(), "***")
+        if self.settings.api_key is not None:  # and its echoes: any case, any run of 8
+            details = scrub_text(details, self.settings.api_key.get_secret_value())
         try:
             # 0700 directory, 0600 file, also when an older crash log was left 0644.
             ensure_private_dir(path.parent)

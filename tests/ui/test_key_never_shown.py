@@ -212,3 +212,25 @@ async def test_the_key_in_entity_names_is_not_in_the_create_forms_dropdowns(
         output = terminal_output(app)
         assert_terminal_clean(output)
         assert_no_key(screen_text(app), sim.api_key)
+
+
+async def test_a_crash_log_holds_no_echo_of_the_key(
+    sim_factory: Callable[..., SimServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cca_tui.ui.app import crash_log_path
+
+    sim = sim_factory(SimOptions(task_delay=0, api_key=KEY))
+    app = make_app(sim, tmp_path, environment=ENV)
+
+    def explode() -> None:
+        raise RuntimeError(f"boom {KEY.upper()} and {KEY[3:12].lower()}")
+
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.call_later(explode)
+            await pilot.pause(0.2)
+    assert_no_key(capsys.readouterr().err, KEY)
+    logged = crash_log_path().read_text()
+    assert "boom *** and ***" in logged
+    assert_no_key(logged, KEY)
