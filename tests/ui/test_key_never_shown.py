@@ -18,6 +18,7 @@ from typing import Any
 import platformdirs
 import pytest
 from app_harness import SIZE, make_app, select, settle, wait_until
+from form_contexts import form_context
 from hostile import (
     ESCAPED_KEY,
     KeyEscapingTransport,
@@ -197,7 +198,7 @@ async def test_the_key_in_entity_names_is_not_in_the_create_forms_dropdowns(
     """Templates, offerings, networks, SSH keys, volumes, affinity groups: each list comes
     from the server (the form's client talks to the simulator over HTTP with its key)."""
     plant_environment(sim_env, values=cycle(key_echoes(sim.api_key)))
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(160, 60)) as pilot:
         await settle_form(pilot)
