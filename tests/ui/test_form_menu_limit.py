@@ -9,6 +9,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from form_contexts import form_context
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -36,7 +37,7 @@ async def test_thousands_of_templates_fill_a_bounded_menu(
             copy = dataclasses.replace(model, id=f"tpl-{n:05d}", name=f"template-{n:05d}")
             sim_env.templates[copy.id] = copy
     listed = sum(1 for t in sim_env.templates.values() if t.is_ready)
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(160, 60)) as pilot:
         await settle_form(pilot)
