@@ -19,7 +19,7 @@ from textual.widgets import Select
 from cca_tui.api.client import ComputeScope
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import CreateInstanceForm
-from cca_tui.ui.forms.labels import MENU_LIMIT, fill_menu
+from cca_tui.ui.forms.menus import MENU_LIMIT, fill_menu
 
 MANY = 3 * MENU_LIMIT
 

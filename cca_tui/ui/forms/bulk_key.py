@@ -17,7 +17,7 @@ from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
 
 from .confirm import ConfirmModal
-from .labels import fill_menu
+from .menus import fill_menu
 
 # (key name, what the list shows for it)
 KeyChoices = list[tuple[str, str]]

@@ -10,7 +10,8 @@ from cca_tui.ui.safe_text import printable, safe
 
 from .base import InstanceFormScreen
 from .field import Field
-from .labels import fill_menu, network_label
+from .labels import network_label
+from .menus import fill_menu
 
 
 class ChangeNetworkForm(InstanceFormScreen):

@@ -15,7 +15,8 @@ from cca_tui.ui.safe_text import printable
 from .base import FormContext, FormScreen
 from .create_request import CreateInstanceInput, build_create_request
 from .field import Field, FieldInput
-from .labels import disk_label, fill_menu, name_label, network_label, template_label, volume_label
+from .labels import disk_label, name_label, network_label, template_label, volume_label
+from .menus import fill_menu
 from .offering_picker import OfferingPicker
 
 

@@ -17,7 +17,8 @@ from cca_tui.api.models import ComputeOffering
 from cca_tui.ui.safe_text import printable, safe
 
 from .field import Field
-from .labels import fill_menu, offering_label
+from .labels import offering_label
+from .menus import fill_menu
 from .validation import FieldInvalid, check_custom_size
 
 
