@@ -114,10 +114,21 @@ def _key_maker(column: Column | None) -> Callable[[Instance], object]:
 _Entry = tuple[Instance, object]
 
 
-# Above this share of changed instances, an order is sorted again rather than patched.
-PATCH_SHARE = 0.1
+# Above this share of changed instances, the name order is sorted again rather than patched
+# (its patch is a merge by C-level bisection and slice copies: cheaper than a sort up to about
+# half the list, e.g. a fleet's environment of 5,000 arriving among 5,000 others). Other
+# orders are patched row by row, in Python: see _worth_patching.
+PATCH_SHARE = 0.5
 
 K = TypeVar("K", bound=Hashable)
+
+
+def _worth_patching(moved: int, size: int) -> bool:
+    """Whether to patch an order other than the name order row by row (each row found by a
+    bisection in Python and inserted: ~15 us plus a move of the list, ~1 us per 2,500 rows)
+    rather than sort it again from the name order (~1.2 us a row). Measured: a fleet's
+    environment of 5,000 arriving in 45,000 sorted by state cost 0.4 s patched."""
+    return moved * (15 + size / 2500) < 1.2 * size
 
 
 class Revised(dict[K, Instance], Generic[K]):
@@ -397,7 +408,7 @@ class RowIndex:
                     continue
                 if wanted == (COLUMNS[0].key, False):
                     self._orders[wanted] = self._patched_name_order(previous, earlier, gone, changed)
-                else:
+                elif _worth_patching(len(gone) + len(changed), len(self.instances)):
                     self._orders[wanted] = self._patched(previous, *wanted, earlier[0], earlier[1], gone, changed)
             found = self._orders.get((column.key, reverse))
             if found is not None:
