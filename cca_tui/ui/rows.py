@@ -414,10 +414,14 @@ class RowIndex:
             if found is not None:
                 return found
         if column is COLUMNS[0] and not reverse:
+            # Sorted as (tie key, id) pairs: the tie keys are unique, and the list of them in
+            # this order is what the next patch bisects in (`_name_key_list`), made here in
+            # the same pass rather than by looking every instance up again (~50 ms at 50,000).
             ties = self._column_keys(None)
-            ordered = sorted(self.instances.values(), key=lambda i: ties[i.key][1])  # type: ignore[arg-type, return-value]
+            pairs = sorted((entry[1], iid) for iid, entry in ties.items())  # type: ignore[type-var]
             haystacks = self._haystacks
-            found = (ordered, [haystacks[i.key][1] for i in ordered])
+            found = ([ties[iid][0] for _tie, iid in pairs], [haystacks[iid][1] for _tie, iid in pairs])
+            self._name_keys = [tie for tie, _iid in pairs]
         else:
             # From the name order: a stable sort by the column keeps it for equal keys.
             base, base_texts = self._order(COLUMNS[0], False)
