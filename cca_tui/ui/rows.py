@@ -418,7 +418,7 @@ class RowIndex:
             # this order is what the next patch bisects in (`_name_key_list`), made here in
             # the same pass rather than by looking every instance up again (~50 ms at 50,000).
             ties = self._column_keys(None)
-            pairs = sorted((entry[1], iid) for iid, entry in ties.items())  # type: ignore[type-var]
+            pairs = sorted((entry[1], iid) for iid, entry in ties.items())
             haystacks = self._haystacks
             found = ([ties[iid][0] for _tie, iid in pairs], [haystacks[iid][1] for _tie, iid in pairs])
             self._name_keys = [tie for tie, _iid in pairs]
