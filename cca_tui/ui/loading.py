@@ -172,7 +172,7 @@ def kept_row(row: dict[str, Any]) -> dict[str, Any]:
 # --- pages as they arrive -------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # one per instance: no __dict__ of its own
 class _Known:
     raw: Any  # the row as the server sent it
     parsed: Instance  # what it parsed to, without public IPs

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
@@ -176,6 +177,7 @@ class RowIndex:
     """
 
     __slots__ = (
+        "_aligned",
         "_haystacks",
         "_keys",
         "_name_keys",
@@ -191,6 +193,9 @@ class RowIndex:
     def __init__(self, instances: Mapping[Hashable, Instance], previous: RowIndex | None = None) -> None:
         self.instances = instances
         self._keys: dict[str, dict[Hashable, _Entry]] = {}
+        # Per column, its keys in the name order they were last read in (that order, the keys):
+        # sorting the column the other way reads them again only if that order changed.
+        self._aligned: dict[str, tuple[list[Instance], list[Any]]] = {}
         self._orders: dict[tuple[str, bool], tuple[list[Instance], list[str]]] = {}
         self.base: Mapping[Hashable, Instance] | None = None
         self.changed: list[Hashable] | None = None
@@ -425,16 +430,19 @@ class RowIndex:
         else:
             # From the name order: a stable sort by the column keeps it for equal keys.
             base, base_texts = self._order(COLUMNS[0], False)
-            keys = self._keys.get(column.key)
-            if keys is None:  # computed in the order they are needed: one pass, no lookups
+            aligned = self._aligned.get(column.key)
+            if aligned is not None and aligned[0] is base:  # the column sorted the other way
+                values = aligned[1]
+            elif (keys := self._keys.get(column.key)) is None:  # in the order needed: no lookups
                 make = _key_maker(column)
                 values = [make(instance) for instance in base]
                 ids = [instance.key for instance in base]
                 self._keys[column.key] = dict(zip(ids, zip(base, values, strict=True), strict=True))
             else:
                 values = [keys[instance.key][1] for instance in base]
-            places = sorted(range(len(base)), key=values.__getitem__, reverse=reverse)  # type: ignore[arg-type]
-            found = ([base[n] for n in places], [base_texts[n] for n in places])
+            self._aligned[column.key] = (base, values)
+            places = sorted(range(len(base)), key=values.__getitem__, reverse=reverse)
+            found = (_picked(base, places), _picked(base_texts, places))
         self._orders[(column.key, reverse)] = found
         return found
 
@@ -457,6 +465,13 @@ class RowIndex:
             return [instance for instance, text in zip(ordered, haystacks, strict=True) if holds(instance, text)]
         needle = filter_text.lower()
         return [instance for instance, text in zip(ordered, haystacks, strict=True) if needle in text]
+
+
+def _picked(items: list[Any], places: list[int]) -> list[Any]:
+    """`[items[n] for n in places]`, gathered in C."""
+    if len(places) < 2:
+        return [items[n] for n in places]
+    return list(itemgetter(*places)(items))
 
 
 def _merge_in(

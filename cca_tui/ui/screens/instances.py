@@ -69,10 +69,12 @@ MAX_REFRESH_SHARE = 0.01
 # During a refresh (rows already shown), the progress in the status line is updated at most
 # this often (seconds).
 PROGRESS_EVERY = 0.5
-# During a first load, the pages received are shown at most this often (the first at once):
-# each showing merges the rows so far into the view and repaints the screen, ~30 ms of the
-# loop at 50,000 instances; shown page by page, a fleet's load spent most of its time there.
+# During a first load, the pages received are shown at most this often (the first at once),
+# and at most SHOW_PAGES_SHARE of the time: each showing merges the rows so far into the
+# view and repaints the screen, ~50 ms of the loop at 50,000 instances; shown page by page,
+# a fleet's load spent most of its time there.
 SHOW_PAGES_EVERY = 0.25
+SHOW_PAGES_SHARE = 0.1
 
 
 BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
@@ -194,6 +196,7 @@ class InstanceScreen(Screen[None]):
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
         self._filter_typing = False
         self._pages_shown_at = 0.0  # when a first load's pages were last shown
+        self._pages_show_cost = 0.0  # the loop's time that showing took (the view and its widgets)
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
 
@@ -243,7 +246,7 @@ class InstanceScreen(Screen[None]):
         """Whether a first load's pages so far are shown now (see SHOW_PAGES_EVERY); the
         ones not shown are in the next showing or the complete list."""
         now = time.monotonic()
-        if now - self._pages_shown_at < SHOW_PAGES_EVERY:
+        if now - self._pages_shown_at < max(SHOW_PAGES_EVERY, self._pages_show_cost / SHOW_PAGES_SHARE):
             return False
         self._pages_shown_at = now
         return True
@@ -348,9 +351,11 @@ class InstanceScreen(Screen[None]):
                         keep_long_lived()
                         self._select_created()
                     elif first_load and self._time_to_show_pages():
+                        cost = time.thread_time()
                         self.view = self.view.with_instances(
                             batch.instances, when=self.cca.clock(), environment=env, complete=False
                         ).with_loading(LoadProgress(batch.received, batch.total), env)
+                        self._pages_show_cost = time.thread_time() - cost
                     elif time.monotonic() - shown_progress > PROGRESS_EVERY:
                         # A refresh's progress, now and then: each one redraws the status line.
                         shown_progress = time.monotonic()
