@@ -80,11 +80,12 @@ MAX_REFRESH_SHARE = 0.01
 # this often (seconds).
 PROGRESS_EVERY = 0.5
 # During a first load, the pages received are shown at most this often (the first at once),
-# and at most SHOW_PAGES_SHARE of the time: each showing merges the rows so far into the
-# view and repaints the screen, ~50 ms of the loop at 50,000 instances; shown page by page,
-# a fleet's load spent most of its time there.
+# or as soon as this many rows wait: each showing merges the rows so far into the view (a
+# cost that grows with the list) and the new rows' cells, haystacks and sort keys are made
+# (~20 us a row): shown page by page, a fleet's load spent most of its time merging; shown
+# only by time, a showing of many pages stalled the loop for hundreds of milliseconds.
 SHOW_PAGES_EVERY = 0.25
-SHOW_PAGES_SHARE = 0.1
+SHOW_ROWS_AT_MOST = 2000
 
 
 BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
@@ -213,7 +214,6 @@ class InstanceScreen(Screen[None]):
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
         self._filter_typing = False
         self._pages_shown_at = 0.0  # when a first load's pages were last shown
-        self._pages_show_cost = 0.0  # the loop's time that showing took (the view and its widgets)
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
 
@@ -259,11 +259,12 @@ class InstanceScreen(Screen[None]):
         # go on being followed by the tracker; their end refreshes once we are back.
         self._stop_timer()
 
-    def _time_to_show_pages(self) -> bool:
-        """Whether a first load's pages so far are shown now (see SHOW_PAGES_EVERY); the
-        ones not shown are in the next showing or the complete list."""
+    def _time_to_show_pages(self, waiting: int) -> bool:
+        """Whether a first load's pages so far are shown now, `waiting` rows of them not
+        shown yet (see SHOW_PAGES_EVERY); the others are in the next showing or the
+        complete list."""
         now = time.monotonic()
-        if now - self._pages_shown_at < max(SHOW_PAGES_EVERY, self._pages_show_cost / SHOW_PAGES_SHARE):
+        if now - self._pages_shown_at < SHOW_PAGES_EVERY and waiting < SHOW_ROWS_AT_MOST:
             return False
         self._pages_shown_at = now
         return True
@@ -356,6 +357,7 @@ class InstanceScreen(Screen[None]):
             first_load = env not in self.view.refreshed
             cpu_started = time.thread_time()
             shown_progress = time.monotonic()
+            shown_rows = 0  # of a first load, shown so far
             started = self.cca.clock()
             try:
                 async for batch in loads.loader.stream(self.cca.data.scope(env)):
@@ -368,12 +370,11 @@ class InstanceScreen(Screen[None]):
                         loads.shown_since = started
                         keep_long_lived()
                         self._select_created()
-                    elif first_load and self._time_to_show_pages():
-                        cost = time.thread_time()
+                    elif first_load and self._time_to_show_pages(batch.received - shown_rows):
+                        shown_rows = batch.received
                         self.view = self.view.with_instances(
                             batch.instances, when=self.cca.clock(), environment=env, complete=False
                         ).with_loading(LoadProgress(batch.received, batch.total), env)
-                        self._pages_show_cost = time.thread_time() - cost
                     elif time.monotonic() - shown_progress > PROGRESS_EVERY:
                         # A refresh's progress, now and then: each one redraws the status line.
                         shown_progress = time.monotonic()
