@@ -17,6 +17,7 @@ from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
 
 from .confirm import ConfirmModal
+from .labels import fill_menu
 
 # (key name, what the list shows for it)
 KeyChoices = list[tuple[str, str]]
@@ -57,7 +58,7 @@ class BulkKeyModal(ConfirmModal):
             select.prompt = printable(f"Could not load the keys: {describe_error(exc)}", limit=100)
             return
         select.prompt = "Choose a key" if choices else "No key is registered in every environment"
-        select.set_options([(safe(label), name) for name, label in choices])
+        fill_menu(select, [(safe(label), name) for name, label in choices])
 
     def _ready(self) -> bool:
         chosen = self.query_one("#sshKeyName", Select).selection

@@ -17,7 +17,7 @@ from cca_tui.api.models import ComputeOffering
 from cca_tui.ui.safe_text import printable, safe
 
 from .field import Field
-from .labels import offering_label
+from .labels import fill_menu, offering_label
 from .validation import FieldInvalid, check_custom_size
 
 
@@ -44,7 +44,7 @@ class OfferingPicker(Vertical):
         shown = [o for o in offerings if o.id != exclude_id]
         self.offerings = {o.id: o for o in shown}
         select = self.query_one("#computeOfferingId", Select)
-        select.set_options([(offering_label(o, current_id), o.id) for o in shown])
+        fill_menu(select, [(offering_label(o, current_id), o.id) for o in shown], keep={current_id or ""})
         if current_id in self.offerings:
             select.value = current_id
             self._show_custom(self.offerings[current_id], cpu_count, memory_in_mb)
