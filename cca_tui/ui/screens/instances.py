@@ -209,7 +209,9 @@ class InstanceScreen(Screen[None]):
             id="status",
         ).data_bind(InstanceScreen.view)
         yield FilterInput(
-            placeholder="filter: words · field:value · -field:value · Enter keeps · Esc or ctrl+u clears", id="filter"
+            placeholder="filter: words · field:value · -field:value · Enter keeps · Esc or ctrl+u clears",
+            id="filter",
+            done=self._filter_done,
         )
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
@@ -443,6 +445,11 @@ class InstanceScreen(Screen[None]):
             event.stop()
             event.prevent_default()
             self.action_filter()
+        elif self._filter_typing and not box.has_focus and event.key == "enter":
+            # The Enter of that burst, read by the table: it ends the filter's typing here too.
+            event.stop()
+            event.prevent_default()
+            self._filter_done()
         elif self._filter_typing and not box.has_focus and event.is_printable and event.character:
             # Keys of the same burst were already on their way to the table: take them back.
             event.stop()
@@ -453,13 +460,22 @@ class InstanceScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.view = self.view.with_filter(event.value.strip())
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
+    def _filter_done(self) -> None:
+        """Enter in the filter: keep it, and the table has the keys from now on (at once: the
+        keys after Enter in a burst are the table's, see FilterInput)."""
         self._filter_typing = False
         box = self.query_one("#filter", Input)
+        self._catch_up_filter()
         if not box.value:
             box.remove_class("visible")
-        self.table.focus()
+        self.set_focus(self.table)
+
+    def _catch_up_filter(self) -> None:
+        """Take the box's text before acting on the rows it shows: its Changed message may
+        still be on its way when a key of the same burst (ctrl+a) runs."""
+        text = self.query_one("#filter", Input).value.strip()
+        if text != self.view.filter_text:
+            self.view = self.view.with_filter(text)
 
     def action_clear_filter(self) -> None:
         self._filter_typing = False
@@ -485,6 +501,7 @@ class InstanceScreen(Screen[None]):
         self.table.action_cursor(1)
 
     def action_mark_all(self) -> None:
+        self._catch_up_filter()
         self.view = self.view.with_all_shown_marked()
 
     def action_clear_marks(self) -> None:
