@@ -79,3 +79,12 @@ def markdown_key_table(screen_class: type[Screen[Any]]) -> str:
     for key, text in [*TABLE_KEYS, *WIDGET_KEYS]:
         lines.append(f"| `{key}` | {text} | |")
     return "\n".join(lines)
+
+
+def markdown_picker_table(screen_class: type[Screen[Any]]) -> str:
+    """The README's table of the environment picker's keys, with the id a keymap remaps."""
+    lines = ["| key | what | keymap id |", "|---|---|---|"]
+    for binding in screen_class.BINDINGS:
+        if isinstance(binding, Binding):
+            lines.append(f"| `{key_text(binding.key)}` | {binding.tooltip or binding.description} | `{binding.id}` |")
+    return "\n".join(lines)
