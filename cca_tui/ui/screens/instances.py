@@ -36,7 +36,16 @@ from cca_tui.api.models import TRANSITIONAL_STATES, Instance, Task
 from cca_tui.fleet.identity import RowKey, environment_of
 from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
 from cca_tui.ui import bulk
-from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal, selection_refusal
+from cca_tui.ui.actions import (
+    ACTIONS,
+    SPEC_BY_ACTION,
+    Action,
+    ActionSpec,
+    Operation,
+    marks_refusal,
+    refusal,
+    selection_refusal,
+)
 from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
@@ -60,6 +69,7 @@ from cca_tui.ui.widgets.task_log import TaskLog
 if TYPE_CHECKING:
     from cca_tui.ui.app import CcaApp
     from cca_tui.ui.forms.base import FormScreen
+    from cca_tui.ui.forms.bulk_destroy import Attached
 
 # While something is in flight the table refreshes this often (seconds).
 FAST_REFRESH = 1.0
@@ -75,8 +85,9 @@ BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
 
 
 def bulk_sender(spec: ActionSpec) -> BulkSender | None:
-    """How an action is sent for one of many marked rows; None: one instance at a time."""
-    if isinstance(spec.run, Operation) and not spec.run.reveal_password:
+    """How an action sent at once (no form) is sent for each of many marked rows; None for
+    those that need a form (their question makes the sender)."""
+    if isinstance(spec.run, Operation):
         operation = spec.action.value
         return lambda compute, instance: compute.operate(instance.id, operation)
     return None
@@ -584,14 +595,10 @@ class InstanceScreen(Screen[None]):
             reason = f"Profile '{settings.profile_name}' is read-only: {spec.long_label} is disabled"
             self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
             return
-        sender = bulk_sender(spec)
-        if sender is None and spec.action not in (Action.DESTROY, Action.ASSOCIATE_SSH_KEY):
-            self.notify(
-                f"{spec.long_label} is one instance at a time: clear the marks (u) first",
-                title="Not for marked rows",
-                severity="warning",
-                markup=False,
-            )
+        where = {self._environment_of(instance) for instance in self.view.marked_instances}
+        why_not = marks_refusal(spec, len(where))
+        if why_not is not None:
+            self.notify(printable(why_not), title="Not for marked rows", severity="warning", markup=False)
             return
         batch = bulk.plan(
             spec, self.view, self._environment_of, read_only=settings.read_only, profile=settings.profile_name
@@ -605,44 +612,140 @@ class InstanceScreen(Screen[None]):
             )
             return
         from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
-        from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 
         count = len(batch.runnable)
         title = f"{bulk.phrase(spec, count)}?"
         text = bulk.question(batch, self.cca.safety.is_protected)
         protected = any(self.cca.safety.is_protected(env) for env in batch.environments())
         button = f"{spec.long_label} {count}"
-
-        def answered(ok: bool | None) -> None:
-            if ok and sender is not None:
-                self._send_bulk(batch, sender)
+        if protected:
+            title += "  PROTECTED ENVIRONMENT"
 
         if spec.action == Action.ASSOCIATE_SSH_KEY:
             self._ask_bulk_key(batch, title, text, button, protected)
-        elif sender is None:  # destroy: its options, and always the typed count
-            if protected:
-                title += "  PROTECTED ENVIRONMENT"
-            text += f"\n\nType {count} to confirm · Esc: nothing is destroyed"
-            modal = BulkDestroyModal(title, text, button, expected=str(count))
+        elif spec.action == Action.DESTROY:
+            self._ask_bulk_destroy(batch, title, text, button)
+        elif spec.action == Action.CHANGE_OFFERING:
+            self._ask_bulk_offering(batch, title, text, button, protected)
+        elif spec.action == Action.PURGE:
+            # For good, and many at once: the count is typed anywhere (one purge asks the name).
+            text += f"\n\nPurged instances cannot be recovered. Type {count} to confirm · Esc: nothing is purged"
 
-            def destroy(ok: bool | None) -> None:
+            def purge(ok: bool | None) -> None:
                 if ok:
-                    options = modal.options
-                    self._send_bulk(
-                        batch,
-                        lambda compute, instance: compute.destroy_instance(
-                            instance.id, purge=options.purge, delete_snapshots=options.delete_snapshots
-                        ),
-                    )
+                    self._send_bulk(batch, lambda compute, instance: compute.purge_instance(instance.id))
 
-            self.app.push_screen(modal, destroy)
-        elif protected:
-            title += "  PROTECTED ENVIRONMENT"
-            text += f"\n\nType {count} to confirm · Esc: nothing is sent"
-            self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), answered)
+            self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), purge)
         else:
-            text += "\n\nEnter or y: yes · Esc: nothing is sent"
-            self.app.push_screen(ActionConfirmModal(title, text, button), answered)
+            sender = bulk_sender(spec)
+            assert sender is not None and isinstance(spec.run, Operation)  # every other action is sent at once
+            reveal = spec.run.reveal_password
+            if reveal:
+                text += "\nEach new password is shown once, one after another."
+
+            def answered(ok: bool | None) -> None:
+                if ok:
+                    self._send_bulk(batch, sender, reveal_password=reveal)
+
+            if protected:
+                text += f"\n\nType {count} to confirm · Esc: nothing is sent"
+                self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), answered)
+            else:
+                text += "\n\nEnter or y: yes · Esc: nothing is sent"
+                self.app.push_screen(ActionConfirmModal(title, text, button), answered)
+
+    def _ask_bulk_destroy(self, batch: bulk.BulkPlan, title: str, text: str, button: str) -> None:
+        """Destroy on marked rows: the destroy form's options for all, what each instance would
+        release or delete listed, and always the typed count."""
+        from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal, attached_in
+
+        count = len(batch.runnable)
+        slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
+        runnable = batch.runnable
+
+        async def attached() -> dict[Hashable, Attached]:
+            by_env: dict[EnvironmentRef, list[Instance]] = {}
+            for env, instance in runnable:
+                by_env.setdefault(env, []).append(instance)
+
+            async def one(env: EnvironmentRef, instances: list[Instance]) -> dict[Hashable, Attached]:
+                async with slots:
+                    return await attached_in(self.cca.compute_for(env), instances)
+
+            found: dict[Hashable, Attached] = {}
+            for part in await asyncio.gather(*(one(env, instances) for env, instances in by_env.items())):
+                found.update(part)
+            return found
+
+        text += f"\n\nType {count} to confirm · Esc: nothing is destroyed"
+        modal = BulkDestroyModal(title, text, button, expected=str(count), instances=runnable, load=attached)
+
+        def destroy(ok: bool | None) -> None:
+            if not ok:
+                return
+            options = modal.options
+
+            async def send(compute: ComputeScope, instance: Instance) -> Task:
+                ips, volumes = options.for_instance(instance.key)
+                return await compute.destroy_instance(
+                    instance.id,
+                    purge=options.purge,
+                    delete_snapshots=options.delete_snapshots,
+                    public_ip_ids=ips,
+                    volume_ids=volumes,
+                )
+
+            self._send_bulk(batch, send)
+
+        self.app.push_screen(modal, destroy)
+
+    def _ask_bulk_offering(self, batch: bulk.BulkPlan, title: str, text: str, button: str, protected: bool) -> None:
+        """Change offering on marked rows (one environment): one offering for all, chosen in
+        the dialog; an instance already on it is skipped."""
+        from cca_tui.ui.forms.bulk_offering import BulkOfferingModal
+
+        (env,) = batch.environments()
+        count = str(len(batch.runnable))
+        text += "\nRunning instances reboot to take it; stopped ones take it when they start."
+        if protected:
+            text += f"\n\nChoose the offering, type {count}, then Enter · Esc: nothing is sent"
+        else:
+            text += "\n\nChoose the offering, then the button · Esc: nothing is sent"
+        modal = BulkOfferingModal(
+            title,
+            text,
+            button,
+            load=self.cca.compute_for(env).list_compute_offerings,
+            expected=count if protected else None,
+        )
+
+        def answered(ok: bool | None) -> None:
+            choice = modal.choice
+            if not ok or choice is None:
+                return
+            runnable, skipped = [], list(batch.skipped)
+            for where, instance in batch.runnable:
+                already = choice.already(instance)
+                if already is None:
+                    runnable.append((where, instance))
+                else:
+                    skipped.append(bulk.Skip(instance, where, already))
+            if not runnable:
+                self.notify(
+                    printable("Nothing to change: " + "; ".join(s.reason for s in skipped[-len(batch.runnable) :])),
+                    title="Not sent",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self._send_bulk(
+                bulk.BulkPlan(batch.spec, tuple(runnable), tuple(skipped)),
+                lambda compute, instance: compute.change_compute_offering(
+                    instance.id, choice.offering.id, cpu_count=choice.cpu_count, memory_in_mb=choice.memory_in_mb
+                ),
+            )
+
+        self.app.push_screen(modal, answered)
 
     def _ask_bulk_key(self, batch: bulk.BulkPlan, title: str, text: str, button: str, protected: bool) -> None:
         """Associate SSH key on marked rows: one key, chosen among those every environment of
@@ -664,7 +767,6 @@ class InstanceScreen(Screen[None]):
 
         count = str(len(batch.runnable))
         if protected:
-            title += "  PROTECTED ENVIRONMENT"
             text += f"\n\nChoose the key, type {count}, then Enter · Esc: nothing is sent"
         else:
             text += "\n\nChoose the key, then the button · Esc: nothing is sent"
@@ -677,8 +779,9 @@ class InstanceScreen(Screen[None]):
 
         self.app.push_screen(modal, answered)
 
-    def _send_bulk(self, batch: bulk.BulkPlan, sender: BulkSender) -> None:
-        """One task per instance, at most `bulk_concurrency` requests at a time; one summary."""
+    def _send_bulk(self, batch: bulk.BulkPlan, sender: BulkSender, *, reveal_password: bool = False) -> None:
+        """One task per instance, at most `bulk_concurrency` requests at a time; one summary.
+        `reveal_password`: each new password is shown as its task ends (reset password)."""
         spec = batch.spec
         slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
         records = []
@@ -689,7 +792,11 @@ class InstanceScreen(Screen[None]):
                 async with slots:
                     return await sender(compute, instance)
 
-            records.append(self.cca.tasks.submit(env, spec.action, instance.id, instance.name, call))
+            records.append(
+                self.cca.tasks.submit(
+                    env, spec.action, instance.id, instance.name, call, reveal_password=reveal_password
+                )
+            )
         fleet = self.view.is_fleet  # in a fleet, a skip says where (web-3 is in every environment)
         skipped = [f"{skip.reason} in {skip.environment}" if fleet else skip.reason for skip in batch.skipped]
         self._follow_batch(spec.long_label, records, skipped)

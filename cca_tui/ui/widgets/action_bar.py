@@ -40,13 +40,18 @@ class ActionBar(HorizontalScroll):
         self.keymap: Mapping[str, str] = keymap or {}
         self.profile = profile
         self.read_only = read_only
+        # Each button's label without a count ("x Stop"), and what the buttons were last set from.
+        self._labels = {
+            spec.action: f"{first_key_text(spec.binding_id, spec.key, self.keymap)} {spec.label}" for spec in ACTIONS
+        }
+        self._answered_for: tuple[tuple[object, ...], object] | None = None
 
     def compose(self) -> ComposeResult:
         for spec in ACTIONS:
             # Out of the Tab order: each has its key, and Tab should go table <-> detail pane.
             # The key as the user's keymap has it: the button says what to press.
             button = Button(
-                f"{first_key_text(spec.binding_id, spec.key, self.keymap)} {spec.label}",
+                self._labels[spec.action],
                 id=f"action-{spec.action.value}",
                 compact=True,
                 variant="success" if spec.action is Action.CREATE else "default",
@@ -57,10 +62,27 @@ class ActionBar(HorizontalScroll):
     def watch_view(self, view: EnvironmentView | None) -> None:
         if view is None:
             return
-        for action, reason in availability(view, read_only=self.read_only, profile=self.profile).items():
+        # The answer depends on these alone (with marks, not on the cursor): a selection
+        # move over 10,000 marked rows does not count them again.
+        # (Compared by identity: a view's mappings are replaced, never changed in place.)
+        inputs = (view.marked, view.busy, view.instances)
+        selected = None if view.marked else view.selected_key
+        last = self._answered_for
+        if (
+            last is not None
+            and all(new is old for new, old in zip(inputs, last[0], strict=True))
+            and selected == last[1]
+        ):
+            return
+        self._answered_for = (inputs, selected)
+        for action, answer in availability(view, read_only=self.read_only, profile=self.profile).items():
             button = self.query_one(f"#action-{action.value}", Button)
-            button.disabled = reason is not None
-            button.tooltip = safe(reason) if reason else None
+            button.disabled = answer.refusal is not None
+            button.tooltip = safe(answer.refusal) if answer.refusal else None
+            # "Stop 3": what the marked rows allow, at a glance.
+            label = self._labels[action] + (f" {answer.marked}" if answer.marked else "")
+            if str(button.label) != label:
+                button.label = label
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
