@@ -60,8 +60,9 @@ class Action(StrEnum):
 class ForMarked(StrEnum):
     """What an action does when rows are marked (k9s habits: the marks are the selection)."""
 
-    EACH = "each marked"  # every marked instance, each checked against the gate
-    ONE_ENVIRONMENT = "each marked, in one environment"  # the same; its choice is an environment's
+    # (Values: the help's and the README's "with marks" column.)
+    EACH = "each"  # every marked instance, each checked against the gate
+    ONE_ENVIRONMENT = "each, one env"  # the same; its choice is an environment's
     ONE_AT_A_TIME = "one at a time"  # refused with marks (ActionSpec.one_at_a_time says why)
 
 
@@ -103,6 +104,10 @@ class ActionSpec:
     def binding_id(self) -> str:
         """Its key binding's id, for the keymap of the config file: "stop", "associate_ssh_key"."""
         return self.long_label.lower().replace(" ", "_")
+
+    def marks_text(self) -> str:
+        """What it does with marked rows, for the help and the README ("" for create)."""
+        return "" if self.allowed is None else self.for_marked.value
 
     def allowed_text(self) -> str:
         if self.allowed is None:

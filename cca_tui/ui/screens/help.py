@@ -40,12 +40,13 @@ def screen_keys(screen_class: type[Screen[Any]], keymap: Mapping[str, str] | Non
 
 
 def help_table(screen_class: type[Screen[Any]], keymap: Mapping[str, str] | None = None) -> Table:
-    table = Table("Key", "Action", "Allowed when", box=None, padding=(0, 2), header_style="bold")
+    table = Table("Key", "Action", "Allowed when", "With marks", box=None, padding=(0, 1), header_style="bold")
     for spec in ACTIONS:
         what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
-        table.add_row(key_text(bound_keys(spec.binding_id, spec.key, keymap or {})), what, spec.allowed_text())
+        key = key_text(bound_keys(spec.binding_id, spec.key, keymap or {}))
+        table.add_row(key, what, spec.allowed_text(), spec.marks_text())
     for key, text in [*screen_keys(screen_class, keymap), *TABLE_KEYS, *WIDGET_KEYS]:
-        table.add_row(key, text, "")
+        table.add_row(key, text, "", "")
     return table
 
 
@@ -53,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
+    HelpScreen > VerticalScroll { width: 118; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
     HelpScreen Static { width: 100%; height: auto; }
     """
 
@@ -70,14 +71,14 @@ class HelpScreen(ModalScreen[None]):
 
 def markdown_key_table(screen_class: type[Screen[Any]]) -> str:
     """The README's key table, from the same sources as the help screen."""
-    lines = ["| key | action | allowed when |", "|---|---|---|"]
+    lines = ["| key | action | allowed when | with marks |", "|---|---|---|---|"]
     for spec in ACTIONS:
         what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
-        lines.append(f"| `{spec.key}` | {what} | {spec.allowed_text()} |")
+        lines.append(f"| `{spec.key}` | {what} | {spec.allowed_text()} | {spec.marks_text()} |")
     for key, text in screen_keys(screen_class):
-        lines.append(f"| `{key}` | {text} | |")
+        lines.append(f"| `{key}` | {text} | | |")
     for key, text in [*TABLE_KEYS, *WIDGET_KEYS]:
-        lines.append(f"| `{key}` | {text} | |")
+        lines.append(f"| `{key}` | {text} | | |")
     return "\n".join(lines)
 
 

@@ -604,8 +604,10 @@ class InstanceScreen(Screen[None]):
             spec, self.view, self._environment_of, read_only=settings.read_only, profile=settings.profile_name
         )
         if not batch.runnable:
+            # The action bar's words first (the same function), then each row's reason.
+            why = self.refusal_for(spec.action) or f"Nothing to {spec.long_label.lower()}"
             self.notify(
-                printable(f"Nothing to {spec.long_label.lower()}: " + "; ".join(s.reason for s in batch.skipped)),
+                printable(f"{why}: " + "; ".join(s.reason for s in batch.skipped)),
                 title="Not allowed",
                 severity="warning",
                 markup=False,

@@ -24,6 +24,8 @@ class ActionBar(HorizontalScroll):
     /* More than a shade: under 16 colours or NO_COLOR a disabled action is struck through
        and not bold (Textual's own difference is bold bright white vs bold white). */
     ActionBar Button:disabled { text-style: strike; }
+    /* With marks the buttons carry counts ("Stop 12"): two rows, as on a narrow terminal. */
+    ActionBar.-marked { layout: grid; grid-size: 6; grid-gutter: 0; height: 2; }
     """
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
@@ -62,6 +64,7 @@ class ActionBar(HorizontalScroll):
     def watch_view(self, view: EnvironmentView | None) -> None:
         if view is None:
             return
+        self.set_class(bool(view.marked), "-marked")
         # The answer depends on these alone (with marks, not on the cursor): a selection
         # move over 10,000 marked rows does not count them again.
         # (Compared by identity: a view's mappings are replaced, never changed in place.)
@@ -81,8 +84,13 @@ class ActionBar(HorizontalScroll):
             button.tooltip = safe(answer.refusal) if answer.refusal else None
             # "Stop 3": what the marked rows allow, at a glance.
             label = self._labels[action] + (f" {answer.marked}" if answer.marked else "")
-            if str(button.label) != label:
+            old = str(button.label)
+            if old != label:
                 button.label = label
+                if len(old) != len(label):
+                    # A label is only repainted, in the width it had: lay it out again, but
+                    # only when its length changed (the first mark, 9 -> 10), not per count.
+                    button.refresh(layout=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
