@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from app_harness import SIZE, make_app, settle, wait_until
+from textual import events
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 from textual.widgets._footer import FooterKey
@@ -70,3 +71,21 @@ async def test_space_marks_an_environment_while_the_filter_has_the_focus(sim: Si
         await pilot.press(*"dev")  # letters still filter
         await pilot.pause()
         assert box.value == "dev"
+
+
+async def test_a_burst_of_moves_and_marks_marks_in_the_order_typed(sim: SimServer, tmp_path: Path) -> None:
+    """down space down space typed fast: each space marks the row the keys before it reached
+    (was: space ran as the app read it, before the moves queued ahead of it)."""
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        await wait_until(pilot, lambda: bool(picker.choices))
+        start = picker._cursor_key()
+        assert start == "0"  # the first environment
+        for key, character in (("down", None), ("space", " "), ("down", None), ("space", " ")):
+            app.post_message(events.Key(key, character))
+        await wait_until(pilot, lambda: app._message_queue.empty())
+        await settle(app, pilot)
+        assert picker.marked == {1, 2}

@@ -72,8 +72,11 @@ class PickerScreen(Screen[None]):
     # Every binding has an id: the config file's [keymap] remaps it by that id (the footer
     # follows), as on the instance screen; the README's picker table is built from these.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor(1)", "Down", show=False, id="picker_down", tooltip="Down"),
-        Binding("up", "cursor(-1)", "Up", show=False, id="picker_up", tooltip="Up"),
+        # Priority, as Mark: the app runs priority bindings as it reads each key, the others
+        # once the key has passed the filter box. Keys typed fast (down space down space)
+        # must move and mark in the order typed, not mark twice where the cursor was.
+        Binding("down", "cursor(1)", "Down", show=False, priority=True, id="picker_down", tooltip="Down"),
+        Binding("up", "cursor(-1)", "Up", show=False, priority=True, id="picker_up", tooltip="Up"),
         Binding(
             "enter",
             "open",
