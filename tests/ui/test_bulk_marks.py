@@ -72,3 +72,34 @@ async def test_a_letter_right_after_the_filters_enter_is_a_key_of_the_table(sim:
         assert "Stop web-1?" in question._message
         assert screen.query_one("#filter", Input).value == "web-1"
         await pilot.press("escape")
+
+
+async def test_a_burst_that_clears_filters_and_marks_marks_the_row_it_filtered_to(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """`ctrl+u /db-p Enter space ctrl+u` typed fast, with web-* marked: db-primary is marked
+    too (was: the letters typed after `/` went partly to the table, and space marked api-1,
+    the first row of the list the filter had not narrowed yet)."""
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await instance_screen(app, pilot)
+        await pilot.press("slash", *"web-", "enter", "ctrl+a")
+        await settle(app, pilot)
+        post_burst(
+            app,
+            ("ctrl+u", None),
+            ("slash", "/"),
+            *((character if character != "-" else "minus", character) for character in "db-p"),
+            ("enter", "\r"),
+            ("space", " "),
+            ("ctrl+u", None),
+        )
+        await wait_until(pilot, lambda: app._message_queue.empty())
+        await settle(app, pilot)
+        assert sorted(screen.view.instances[key].name for key in screen.view.marked) == [
+            "db-primary",
+            "web-1",
+            "web-2",
+            "web-3",
+        ]
+        assert screen.view.filter_text == "" and screen.table.has_focus

@@ -73,10 +73,16 @@ class DestroyOptions:
 
 
 class BulkDestroyModal(TypedConfirmModal):
+    # The question, the options, the list and the typed count must keep the buttons in view
+    # on a 24-line terminal: compact options, and shorter (scrolling) lists when short.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     DEFAULT_CSS = """
     BulkDestroyModal .options { height: auto; }
+    BulkDestroyModal .options Checkbox { margin: 0 2 0 0; }
     BulkDestroyModal #message { max-height: 9; overflow-y: auto; }
-    BulkDestroyModal #attached { max-height: 7; overflow-y: auto; padding: 0 0 1 0; }
+    BulkDestroyModal #attached { max-height: 7; overflow-y: auto; padding: 1 0; }
+    BulkDestroyModal.-short #message { max-height: 5; }
+    BulkDestroyModal.-short #attached { max-height: 5; }
     """
 
     def __init__(
@@ -98,11 +104,11 @@ class BulkDestroyModal(TypedConfirmModal):
     def compose_answer(self) -> ComposeResult:
         # Side by side: the question keeps its buttons on a 24-line terminal.
         with Horizontal(classes="options"):
-            yield Checkbox("Purge immediately (no recovery)", id="purgeImmediately")
-            yield Checkbox("Delete snapshots", id="deleteSnapshots")
+            yield Checkbox("Purge immediately (no recovery)", id="purgeImmediately", compact=True)
+            yield Checkbox("Delete snapshots", id="deleteSnapshots", compact=True)
         with Horizontal(classes="options"):
-            yield Checkbox("Release their public IPs", id="releaseIps", disabled=True)
-            yield Checkbox("Delete their data volumes", id="deleteVolumes", disabled=True)
+            yield Checkbox("Release their public IPs", id="releaseIps", disabled=True, compact=True)
+            yield Checkbox("Delete their data volumes", id="deleteVolumes", disabled=True, compact=True)
         yield Static("Listing their public IPs and data volumes…", id="attached")
         yield from super().compose_answer()
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events, on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -129,12 +130,15 @@ class InstanceScreen(Screen[None]):
             Binding(spec.key, f"act('{spec.action.value}')", spec.long_label, show=False, id=spec.binding_id)
             for spec in ACTIONS
         ),
+        # Priority: the app runs it as it reads the key, so the letters typed right after it
+        # go to the box in order (in the filter box itself, `/` is typed: the box claims it).
         Binding(
             "slash",
             "filter",
             "Filter",
             tooltip="Filter: words, field:value, -field:value (Esc or ctrl+u clears)",
             id="filter",
+            priority=True,
         ),
         Binding("ctrl+r", "refresh", "Refresh", tooltip="Refresh now", id="refresh"),
         Binding("ctrl+e", "environments", "Envs", tooltip="Switch environment", id="environments"),
@@ -437,6 +441,10 @@ class InstanceScreen(Screen[None]):
         self.view = self.view.with_sort(event.column_key)
 
     def action_filter(self) -> None:
+        if isinstance(self.focused, Input):
+            # Typed into the box that has the focus (this filter's `/` is a letter like the
+            # others). Textual does not let an Input claim `/` from a priority binding.
+            raise SkipAction()
         box = self.query_one("#filter", Input)
         # Until Enter or Esc, letters typed are the filter's, wherever they were sent.
         self._filter_typing = True
@@ -446,22 +454,23 @@ class InstanceScreen(Screen[None]):
         self.set_focus(box)
 
     def on_key(self, event: events.Key) -> None:
-        """`/` opens the filter here, at once, rather than through its binding: bindings run
-        after the keys already read, so in a burst ("/web" typed fast, or pasted over ssh)
-        the letters would reach the table and its bindings (`w`: reset password) first. The
-        letters of that burst still come to the table (they were sent before the focus
-        moved): while the filter is open they go into it."""
+        """Keys of a burst the table read while the filter was opening.
+
+        `/` is a priority binding: the app runs it as it reads the key, so the letters typed
+        right after it go to the box (a plain binding ran after the keys already read, and
+        in "/web" typed fast, or pasted over ssh, `w` reset a password). A key the table had
+        already read still comes here, after it: while the filter is open it goes into it,
+        and Enter ends the typing."""
         box = self.query_one("#filter", Input)
-        if event.key == "slash" and not isinstance(self.focused, Input):
-            event.stop()
-            event.prevent_default()
-            self.action_filter()
-        elif self._filter_typing and not box.has_focus and event.key == "enter":
-            # The Enter of that burst, read by the table: it ends the filter's typing here too.
+        if self._filter_typing and event.key == "enter":
+            # The Enter of that burst, read by the table (the box's own never comes here): it
+            # ends the filter's typing here too.
             event.stop()
             event.prevent_default()
             self._filter_done()
-        elif self._filter_typing and not box.has_focus and event.is_printable and event.character:
+        elif self._filter_typing and event.is_printable and event.character:
+            # (Not from the box: it keeps the letters it types. From the table, also when the
+            # box has the focus by now: the screen reads a key after the table did.)
             # Keys of the same burst were already on their way to the table: take them back.
             event.stop()
             event.prevent_default()

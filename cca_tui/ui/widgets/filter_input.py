@@ -24,7 +24,8 @@ class FilterInput(Input):
     delivered: in a burst (`/web` Enter `ctrl+a` typed fast, or pasted) the keys after Enter
     were already on their way to the box, and ctrl+a went to the start of the filter instead
     of marking the rows it shows. Such a key reaching the box once it has let go of the
-    focus is sent again, to the focused widget, as the next key the app reads."""
+    focus is not typed: it goes on up to the screen and the app, whose bindings are those of
+    the focused table by then (a bubbling key's default action is the app's again)."""
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False, repaint=True)
 
@@ -35,11 +36,10 @@ class FilterInput(Input):
     async def _on_key(self, event: events.Key) -> None:
         if self._done is None:
             return
-        if not self.has_focus:
-            # A key of the burst that came after Enter: not the filter's.
-            event.stop()
+        # Not `has_focus`: that follows the Blur event, which comes after the keys queued here.
+        if self.screen.focused is not self:
+            # A key of the burst that came after Enter: not the filter's (not typed here).
             event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character))
         elif event.key == "enter":
             event.stop()
             event.prevent_default()
