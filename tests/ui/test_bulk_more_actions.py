@@ -126,7 +126,7 @@ async def test_bulk_reset_password_shows_each_new_password(sim: SimServer, tmp_p
         await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
         question = app.screen
         assert isinstance(question, ActionConfirmModal)
-        assert "Reset password 2 instances" in question._message and "shown once" in question._message
+        assert "Reset the password of 2 instances" in question._message and "shown once" in question._message
         await pilot.press("enter")
         await wait_until(pilot, lambda: bool(batch_summaries(app)))
         resets = counter.mutations()
@@ -140,7 +140,7 @@ async def test_bulk_reset_password_shows_each_new_password(sim: SimServer, tmp_p
             assert modal._password
             await pilot.press("escape")
             await pilot.pause()
-        assert sorted(shown) == ["web-1", "web-2"]
+        assert sorted(shown) == [f"web-1 in {PRODUCTION}", f"web-2 in {PRODUCTION}"]
         assert isinstance(app.screen, InstanceScreen)
 
 
@@ -163,7 +163,7 @@ async def test_bulk_change_offering_sends_one_offering_and_skips_those_already_o
         await wait_until(pilot, lambda: isinstance(app.screen, BulkOfferingModal))
         modal = app.screen
         assert isinstance(modal, BulkOfferingModal)
-        assert "Change offering 2 instances" in modal._message
+        assert "Change the compute offering of 2 instances" in modal._message
         choice = modal.query_one("#computeOfferingId", Select)
         await wait_until(pilot, lambda: len(choice._options) > 1)
         assert choice.selection is None  # nothing preselected
