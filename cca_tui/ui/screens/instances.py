@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import events, on, work
+from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -203,7 +203,6 @@ class InstanceScreen(Screen[None]):
         # Each loader remembers its last list: unchanged rows are not parsed again.
         self._loads = {env: _EnvironmentLoads(InstanceLoader(env), interval) for env in self.environments}
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
-        self._filter_typing = False
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
 
@@ -441,40 +440,18 @@ class InstanceScreen(Screen[None]):
         self.view = self.view.with_sort(event.column_key)
 
     def action_filter(self) -> None:
+        """`/`, a priority binding: the app runs it as it reads the key (a plain binding ran
+        after the keys already read, and in "/web" typed fast, or pasted over ssh, `w` reset
+        a password), so the keys typed after it go to the box, in order."""
         if isinstance(self.focused, Input):
             # Typed into the box that has the focus (this filter's `/` is a letter like the
             # others). Textual does not let an Input claim `/` from a priority binding.
             raise SkipAction()
         box = self.query_one("#filter", Input)
-        # Until Enter or Esc, letters typed are the filter's, wherever they were sent.
-        self._filter_typing = True
         box.add_class("visible")
         # Focus now, not on the next idle (Widget.focus defers): the keys typed right after
         # `/` belong to the filter. Deferred, "/web" typed fast would press `w` (password).
         self.set_focus(box)
-
-    def on_key(self, event: events.Key) -> None:
-        """Keys of a burst the table read while the filter was opening.
-
-        `/` is a priority binding: the app runs it as it reads the key, so the letters typed
-        right after it go to the box (a plain binding ran after the keys already read, and
-        in "/web" typed fast, or pasted over ssh, `w` reset a password). A key the table had
-        already read still comes here, after it: while the filter is open it goes into it,
-        and Enter ends the typing."""
-        box = self.query_one("#filter", Input)
-        if self._filter_typing and event.key == "enter":
-            # The Enter of that burst, read by the table (the box's own never comes here): it
-            # ends the filter's typing here too.
-            event.stop()
-            event.prevent_default()
-            self._filter_done()
-        elif self._filter_typing and event.is_printable and event.character:
-            # (Not from the box: it keeps the letters it types. From the table, also when the
-            # box has the focus by now: the screen reads a key after the table did.)
-            # Keys of the same burst were already on their way to the table: take them back.
-            event.stop()
-            event.prevent_default()
-            box.insert_text_at_cursor(event.character)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -483,7 +460,6 @@ class InstanceScreen(Screen[None]):
     def _filter_done(self) -> None:
         """Enter in the filter: keep it, and the table has the keys from now on (at once: the
         keys after Enter in a burst are the table's, see FilterInput)."""
-        self._filter_typing = False
         box = self.query_one("#filter", Input)
         self._catch_up_filter()
         if not box.value:
@@ -498,7 +474,6 @@ class InstanceScreen(Screen[None]):
             self.view = self.view.with_filter(text)
 
     def action_clear_filter(self) -> None:
-        self._filter_typing = False
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("visible")
