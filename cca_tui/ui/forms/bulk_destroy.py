@@ -19,8 +19,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Static
 
-from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, PublicIp, Volume
+from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
@@ -41,13 +41,15 @@ class Attached:
     data_volumes: tuple[Volume, ...] = ()
 
 
-async def attached_in(compute: ComputeScope, instances: Sequence[Instance]) -> dict[Hashable, Attached]:
+async def attached_in(
+    data: FleetData, environment: EnvironmentRef, instances: Sequence[Instance]
+) -> dict[Hashable, Attached]:
     """What each of these instances (of one environment) has attached: one listing of the
     environment's public IPs and one of its volumes, read for all of them."""
     listed_ips, volumes = await asyncio.gather(
-        compute.list_public_ips(),
+        data.public_ips(environment),
         # Not filtered by type on the server: the docs write `data`, the Go client `DATA`.
-        compute.list_volumes(),
+        data.volumes(environment),
     )
     found: dict[Hashable, Attached] = {}
     for instance in instances:
@@ -55,8 +57,8 @@ async def attached_in(compute: ComputeScope, instances: Sequence[Instance]) -> d
         ips = [ip for ip in listed_ips if instance.id in ip.instance_ids]
         releasable = tuple(ip for ip in ips if ip.instance_ids == {instance.id} and "SOURCE_NAT" not in ip.purposes)
         shared = tuple(ip for ip in ips if ip not in releasable)
-        data = tuple(v for v in volumes if v.instance_id == instance.id and (v.type or "").upper() == "DATA")
-        found[instance.key] = Attached(releasable, shared, data)
+        own = tuple(v for v in volumes if v.instance_id == instance.id and (v.type or "").upper() == "DATA")
+        found[instance.key] = Attached(releasable, shared, own)
     return found
 
 

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button
 
-from cca_tui.ui.actions import ACTIONS, Action, availability
+from cca_tui.ui.actions import ACTIONS, Action, Availability, availability
 from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import safe
 from cca_tui.ui.state import EnvironmentView
@@ -47,6 +47,7 @@ class ActionBar(HorizontalScroll):
             spec.action: f"{first_key_text(spec.binding_id, spec.key, self.keymap)} {spec.label}" for spec in ACTIONS
         }
         self._answered_for: tuple[tuple[object, ...], object] | None = None
+        self._shown: dict[Action, Availability] | None = None  # the availability the buttons show
 
     def compose(self) -> ComposeResult:
         for spec in ACTIONS:
@@ -78,7 +79,11 @@ class ActionBar(HorizontalScroll):
         ):
             return
         self._answered_for = (inputs, selected)
-        for action, answer in availability(view, read_only=self.read_only, profile=self.profile).items():
+        available = availability(view, read_only=self.read_only, profile=self.profile)
+        if available == self._shown:
+            return  # a task elsewhere, a page loaded: the selection's actions are the same
+        self._shown = available
+        for action, answer in available.items():
             button = self.query_one(f"#action-{action.value}", Button)
             button.disabled = answer.refusal is not None
             button.tooltip = safe(answer.refusal) if answer.refusal else None
