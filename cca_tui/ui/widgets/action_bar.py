@@ -26,7 +26,9 @@ class ActionBar(HorizontalScroll):
     ActionBar Button:disabled { text-style: strike; }
     """
 
-    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+    # repaint=False: each button redraws itself when its own state changes; a repaint of
+    # the bar on every new view (every key) would draw it for nothing.
+    view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     class Chosen(Message):
         def __init__(self, action: Action) -> None:
@@ -40,6 +42,9 @@ class ActionBar(HorizontalScroll):
         self.keymap: Mapping[str, str] = keymap or {}
         self.profile = profile
         self.read_only = read_only
+        # What each button shows now: a new view (every key) touches only the buttons whose
+        # refusal changed.
+        self._shown: dict[Action, str | None] = {}
 
     def compose(self) -> ComposeResult:
         for spec in ACTIONS:
@@ -58,6 +63,9 @@ class ActionBar(HorizontalScroll):
         if view is None:
             return
         for action, reason in availability(view, read_only=self.read_only, profile=self.profile).items():
+            if action in self._shown and self._shown[action] == reason:
+                continue
+            self._shown[action] = reason
             button = self.query_one(f"#action-{action.value}", Button)
             button.disabled = reason is not None
             button.tooltip = safe(reason) if reason else None

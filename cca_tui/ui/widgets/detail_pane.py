@@ -283,7 +283,9 @@ class DetailPane(ScrollView, can_focus=True):
     }
     """
 
-    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+    # repaint=False: `show` repaints when the detail changes; a new view that leaves the
+    # same instance selected (a filter letter, a task) draws nothing.
+    view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     def __init__(self, compute_for: Callable[[EnvironmentRef], ComputeScope], **kwargs: Any) -> None:
         super().__init__(**kwargs)
