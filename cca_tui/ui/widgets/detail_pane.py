@@ -452,8 +452,15 @@ class DetailPane(ScrollView, can_focus=True):
         if (previous is None or detail is None or previous.key != detail.key) and self.scroll_offset.y:
             self.scroll_to(0, 0, animate=False, immediate=True)
             drawn = None  # scrolled: everything moves
+        scrolled = self.scroll_offset.y
         self._resize()
-        if drawn is None or not self.is_mounted or self._lines is None or self._lines_key != drawn_key:
+        if (
+            drawn is None
+            or not self.is_mounted
+            or self._lines is None
+            or self._lines_key != drawn_key
+            or self.scroll_offset.y != scrolled  # a shorter detail moved the scroll: all moved
+        ):
             self.refresh()
             return
         self.refresh(Region(-self.content_offset.x, -self.content_offset.y, self.outer_size.width, 1))
