@@ -12,6 +12,7 @@ it shows). Nothing here imports Textual, so the transitions are tested as plain 
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,9 +20,9 @@ from functools import cached_property
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
-from cca_tui.ui.rows import COLUMN_BY_KEY, RowIndex, matches
+from cca_tui.ui.rows import COLUMN_BY_KEY, Grown, Revised, RowIndex, matches
 
-__all__ = ["EnvironmentRef", "EnvironmentView", "LoadProgress", "TaskRow"]
+__all__ = ["EnvironmentRef", "EnvironmentTasks", "EnvironmentView", "LoadProgress", "TaskRow"]
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,54 @@ class TaskRow:
         return RowKey(self.environment, self.instance_id)
 
 
-def _combined(by_environment: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]) -> Mapping[Hashable, Instance]:
-    """Every environment's instances in one mapping (one environment's is taken as it is)."""
+def task_order(row: TaskRow) -> int:
+    """Tasks in the order they were started: the tracker's keys count up (t1, t2, ...)."""
+    digits = row.key[1:]
+    return int(digits) if digits.isdigit() else 0
+
+
+@dataclass(frozen=True, eq=False)
+class EnvironmentTasks:
+    """One environment's tasks of ours at one moment, frozen: what its screens show. The
+    tracker publishes a new one for an environment each time one of its tasks changes; the
+    other environments' stay the same objects."""
+
+    environment: EnvironmentRef
+    # The task log's rows, oldest first (a row object is reused while its task is unchanged).
+    rows: tuple[TaskRow, ...] = ()
+    # Rows with a task of ours in flight, and which action.
+    busy: Mapping[Hashable, str] = field(default_factory=dict)
+
+
+def _combined_after(
+    combined: Mapping[Hashable, Instance],
+    before: Mapping[Hashable, Instance] | None,
+    after: Mapping[Hashable, Instance],
+    by_environment: Mapping[EnvironmentRef, Mapping[Hashable, Instance]],
+) -> Mapping[Hashable, Instance]:
+    """Every environment's instances in one mapping, when one environment's went from
+    `before` to `after` and `combined` held them all with `before`: a `Grown` or a
+    `Revised` of `combined`, so that the next row index (and the table's cells) patch what
+    changed in that environment instead of walking the whole fleet. Only that environment's
+    instances are looked at (none of them when its loader said what changed); the mapping
+    itself is built by C-level copies."""
     if len(by_environment) == 1:
-        return next(iter(by_environment.values()))
-    merged: dict[Hashable, Instance] = {}
+        return after
+    if isinstance(after, Grown) and (after.base is before or (not after.base and not before)):
+        return Grown(combined, [(key, after[key]) for key in after.added])
+    if before is None:
+        before = {}
+    if isinstance(after, Revised) and after.base is before:
+        changed, departed = list(after.changed), list(after.departed)
+    else:
+        known = before.get
+        changed = [key for key, instance in after.items() if known(key) is not instance]
+        arrived = sum(1 for key in changed if key not in before)
+        departed = [] if len(before) + arrived == len(after) else list(before.keys() - after.keys())
+    revised: Revised[Hashable] = Revised(combined, changed, departed)
     for instances in by_environment.values():
-        merged.update(instances)
-    return merged
+        revised.update(instances)
+    return revised
 
 
 # eq=False: snapshots compare by identity, so assigning a new one always reaches the watchers
@@ -90,6 +131,9 @@ class EnvironmentView:
     busy: Mapping[Hashable, str] = field(default_factory=dict)
     # Our tasks in these environments, oldest first.
     tasks: Sequence[TaskRow] = ()
+    # The tracker's frozen snapshot of each environment's tasks (`tasks` and `busy` are
+    # made from them; one environment's are taken as they are).
+    task_boards: Mapping[EnvironmentRef, EnvironmentTasks] = field(default_factory=dict)
     # Rows that changed behind our back (cca_tui/fleet/watching.py), until the operator has
     # selected them.
     news: frozenset[Hashable] = frozenset()
@@ -152,8 +196,12 @@ class EnvironmentView:
             return None
         if not self.is_fleet:
             return next(iter(self.stale.values()))
-        reasons = "; ".join(f"{env}: {reason}" for env, reason in self.stale.items())
-        return f"{len(self.stale)} of {len(self.environments)} environments: {reasons}"
+        # One that never loaded has no rows to mark: say so here (`E` lists every one).
+        reasons = "; ".join(
+            f"{env}: {reason}" if env in self.refreshed else f"{env}: not loaded: {reason}"
+            for env, reason in self.stale.items()
+        )
+        return f"{len(self.stale)} of {len(self.environments)} environments: {reasons} (E lists them)"
 
     @property
     def unreadable(self) -> str | None:
@@ -238,12 +286,13 @@ class EnvironmentView:
         env = self._environment(environment)
         mapping = instances if isinstance(instances, Mapping) else {i.key: i for i in instances}
         by_environment = {**self.by_environment, env: mapping}
+        combined = _combined_after(self.instances, self.by_environment.get(env), mapping, by_environment)
         if not complete:
-            return self._rearranged(instances=_combined(by_environment), by_environment=by_environment)
+            return self._rearranged(instances=combined, by_environment=by_environment)
         progress = {e: p for e, p in self.progress.items() if e != env}
         stale = {e: r for e, r in self.stale.items() if e != env}
         return self._rearranged(
-            instances=_combined(by_environment),
+            instances=combined,
             by_environment=by_environment,
             refreshed={**self.refreshed, env: when},
             progress=progress,
@@ -294,6 +343,17 @@ class EnvironmentView:
     def with_tasks(self, tasks: Sequence[TaskRow], busy: Mapping[Hashable, str]) -> EnvironmentView:
         """Our tasks changed: the log's rows, and which rows are busy with one."""
         return dataclasses.replace(self, tasks=tuple(tasks), busy=dict(busy))
+
+    def with_task_boards(self, *boards: EnvironmentTasks) -> EnvironmentView:
+        """Environments' tasks changed: their new snapshots replace the old ones; the log's
+        rows and the busy rows follow (no task is looked at in a fleet of one)."""
+        merged = {**self.task_boards, **{board.environment: board for board in boards}}
+        if len(merged) == 1:
+            only = next(iter(merged.values()))
+            return dataclasses.replace(self, task_boards=merged, tasks=only.rows, busy=only.busy)
+        tasks = tuple(heapq.merge(*(board.rows for board in merged.values()), key=task_order))
+        busy = {key: action for board in merged.values() for key, action in board.busy.items()}
+        return dataclasses.replace(self, task_boards=merged, tasks=tasks, busy=busy)
 
     def with_mark_toggled(self, key: Hashable | None) -> EnvironmentView:
         """Mark a row, or unmark it if marked."""

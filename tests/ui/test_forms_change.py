@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from form_contexts import form_context
 from textual.widgets import Input, Select, Static
 
 from cca_tui.api.models import Task
@@ -17,7 +18,7 @@ async def test_rename_warns_about_the_hostname_and_sends_only_changes(
     sim_compute, http_log, sim_env, instance_named, form_host, settle_form
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = RenameForm(sim_compute, web2)
+    form = RenameForm(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -55,7 +56,7 @@ async def test_rename_leaves_the_hostname_to_the_server_and_shows_its_refusal_by
     """The reference states no pattern for names: the form sends what was typed, and the
     server's refusal (this simulator allows letters, digits, '-' and '_') lands under the field."""
     web2 = await instance_named(sim_compute, "web-2")
-    form = RenameForm(sim_compute, web2)
+    form = RenameForm(form_context(sim_compute, web2))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         form.query_one("#hostname", Input).value = "web 2"
@@ -71,7 +72,7 @@ async def test_change_offering_marks_current_and_checks_custom_ratio(
     sim_compute, http_log, sim_env, instance_named, form_host, settle_form
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = ChangeOfferingForm(sim_compute, web2)
+    form = ChangeOfferingForm(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -108,7 +109,7 @@ async def test_change_network_offers_other_networks_of_the_zone(
     sim_compute, http_log, sim_env, instance_named, form_host, settle_form
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = ChangeNetworkForm(sim_compute, web2)
+    form = ChangeNetworkForm(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -134,7 +135,7 @@ async def test_lists_that_fail_to_load_say_so_and_reload(
     sim, sim_compute, http_log, instance_named, form_host, settle_form
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = ChangeNetworkForm(sim_compute, web2)
+    form = ChangeNetworkForm(form_context(sim_compute, web2))
     app = form_host(form)
     sim.offline = True
     async with app.run_test(size=(120, 40)) as pilot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from form_contexts import form_context
 from textual.widgets import Input, Select, Static
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
@@ -36,7 +37,7 @@ def choose_required(form: CreateInstanceForm, *, offering_name: str = "1vCPU.1GB
 
 
 async def test_lists_load_with_only_ready_templates(sim_compute: ComputeScope, form_host, settle_form) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         assert form.loaded and not form.query_one("#loading").display
@@ -54,7 +55,7 @@ async def test_invalid_form_shows_errors_by_the_fields_and_sends_nothing(
     sim_compute: ComputeScope, http_log, sim_env, form_host, settle_form
 ) -> None:
     before = len(sim_env.instances)
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -78,7 +79,7 @@ async def test_invalid_form_shows_errors_by_the_fields_and_sends_nothing(
 
 
 async def test_custom_offering_ratio(sim_compute: ComputeScope, http_log, form_host, settle_form) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         form.query_one("#name", Input).value = "big-mem"
@@ -106,7 +107,7 @@ async def test_custom_offering_ratio(sim_compute: ComputeScope, http_log, form_h
 async def test_create_succeeds_and_dismisses_with_the_task(
     sim_compute: ComputeScope, http_log, sim_env, form_host, settle_form
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -135,7 +136,7 @@ async def test_create_succeeds_and_dismisses_with_the_task(
 async def test_server_error_keeps_the_form_open_with_everything_typed(
     sim_compute: ComputeScope, http_log, form_host, settle_form
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -163,7 +164,7 @@ async def test_server_error_keeps_the_form_open_with_everything_typed(
 
 
 async def test_escape_cancels(sim_compute: ComputeScope, http_log, form_host, settle_form) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -177,7 +178,7 @@ async def test_escape_cancels(sim_compute: ComputeScope, http_log, form_host, se
 
 
 async def test_tab_walks_the_fields(sim_compute: ComputeScope, form_host, settle_form) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -216,7 +217,7 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(sim
     gated = GatedTransport()
     client = CloudCAClient(sim.url, sim.api_key, transport=gated, max_retries=0)
     try:
-        form = CreateInstanceForm(client.compute("compute-on", "test_area"))
+        form = CreateInstanceForm(form_context(client.compute("compute-on", "test_area")))
         app = form_host(form)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
@@ -250,7 +251,7 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(sim
 async def test_escape_on_a_filled_form_asks_before_discarding(sim_compute, form_host, settle_form) -> None:
     from textual.widgets import Input
 
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     host = form_host(form)
     async with host.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import struct
 
+from form_contexts import form_context
 from textual import events
 from textual.widgets import Input, Select, Static
 
@@ -61,7 +62,7 @@ def test_public_key_check() -> None:
 
 async def test_create_with_a_pasted_public_key_sends_it(sim_compute, http_log, sim_env, form_host, settle_form) -> None:
     key = a_public_key()
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -91,7 +92,7 @@ async def test_create_with_a_pasted_public_key_sends_it(sim_compute, http_log, s
 async def test_a_bad_public_key_or_both_kinds_of_key_send_nothing(
     sim_compute, http_log, form_host, settle_form
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -116,7 +117,7 @@ async def test_only_unattached_data_volumes_are_offered_and_the_chosen_one_is_se
 ) -> None:
     free = [v for v in sim_env.volumes.values() if v.type == "DATA" and v.instance_id is None]
     assert [v.name for v in free] == ["scratch"], "the seed has one free data volume here"
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -155,7 +156,7 @@ async def test_a_volume_of_another_zone_is_refused_before_sending(
         created="2026-11-01T00:00:00Z",
     )
     sim_env.volumes[far.id] = far
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -170,7 +171,7 @@ async def test_a_volume_of_another_zone_is_refused_before_sending(
 
 async def test_a_key_pasted_on_the_ssh_key_list_goes_into_the_public_key(sim_compute, form_host, settle_form) -> None:
     key = a_public_key()
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)

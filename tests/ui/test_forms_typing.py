@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from form_contexts import form_context
 from textual import events
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
 
@@ -35,7 +36,7 @@ async def test_paste_on_cancel_fills_the_purge_name(
 ) -> None:
     """Was: the paste went to the focused Cancel button and was lost."""
     gone = await instance_named(sim_compute, "old-reports")
-    form = PurgeForm(sim_compute, gone)
+    form = PurgeForm(form_context(sim_compute, gone))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -57,7 +58,7 @@ async def test_burst_on_cancel_keeps_every_letter_of_the_purge_name(
 ) -> None:
     """Was: only the first letter survived (the others went to Cancel before the focus moved)."""
     gone = await instance_named(sim_compute, "old-reports")
-    form = PurgeForm(sim_compute, gone)
+    form = PurgeForm(form_context(sim_compute, gone))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -73,7 +74,7 @@ async def test_burst_and_paste_into_the_destroy_purge_name(
     sim_compute, instance_named, form_host, settle_form, wait_until
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
-    form = DestroyForm(sim_compute, web1)
+    form = DestroyForm(form_context(sim_compute, web1))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -129,10 +130,10 @@ async def test_every_text_field_of_every_form_takes_bursts_and_pastes_whole(
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g new\n"
     )
     forms = [
-        CreateInstanceForm(sim_compute),
-        RenameForm(sim_compute, web2),
-        AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path),
-        PurgeForm(sim_compute, web2),
+        CreateInstanceForm(form_context(sim_compute)),
+        RenameForm(form_context(sim_compute, web2)),
+        AssociateKeyForm(form_context(sim_compute, web2, ssh_dir=tmp_path)),
+        PurgeForm(form_context(sim_compute, web2)),
     ]
     tried: list[str] = []
     for form in forms:
@@ -155,7 +156,10 @@ async def test_footer_shows_the_forms_own_keys(sim_compute, instance_named, form
     from textual.widgets._footer import FooterKey
 
     web2 = await instance_named(sim_compute, "web-2")
-    for form, action in ((CreateInstanceForm(sim_compute), "Create"), (PurgeForm(sim_compute, web2), "Purge")):
+    for form, action in (
+        (CreateInstanceForm(form_context(sim_compute)), "Create"),
+        (PurgeForm(form_context(sim_compute, web2)), "Purge"),
+    ):
         app = form_host(form)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle_form(pilot)
@@ -168,7 +172,7 @@ async def test_enter_on_the_only_field_sends_the_form(
 ) -> None:
     """Change network has one field, a Select: Enter on it (a network chosen) sends."""
     web2 = await instance_named(sim_compute, "web-2")
-    form = ChangeNetworkForm(sim_compute, web2)
+    form = ChangeNetworkForm(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -189,7 +193,7 @@ async def test_enter_on_the_only_field_sends_the_form(
 
 async def test_loaded_and_sending_drive_the_button(sim_compute, instance_named, form_host, settle_form) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = RenameForm(sim_compute, web2)
+    form = RenameForm(form_context(sim_compute, web2))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         button = form.query_one("#submit", Button)
@@ -211,7 +215,7 @@ async def test_the_caller_can_route_the_send_through_its_tracker(
 ) -> None:
     """`submitter` replaces the direct send (the lead's task tracker); the contract stays dismiss(task)."""
     web2 = await instance_named(sim_compute, "web-2")
-    form = RenameForm(sim_compute, web2)
+    form = RenameForm(form_context(sim_compute, web2))
     routed: list[Any] = []
 
     async def submitter(sending_form: Any) -> Task:

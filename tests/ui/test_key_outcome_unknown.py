@@ -7,6 +7,7 @@ import base64
 import struct
 
 import httpx
+from form_contexts import form_context
 from textual.widgets import Static
 
 from cca_tui.api.client import CloudCAClient
@@ -58,7 +59,7 @@ async def associate_with_lost_reply(
     try:
         compute = client.compute(*ENV)
         web2 = next(i for i in await compute.list_instances() if i.name == "web-2")
-        form = AssociateKeyForm(compute, web2, ssh_dir=tmp_path)
+        form = AssociateKeyForm(form_context(compute, web2, ssh_dir=tmp_path))
         app = form_host(form)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle_form(pilot)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from form_contexts import form_context
 from textual.widgets import Checkbox
 
 from cca_tui.api.client import CloudCAClient
@@ -57,7 +58,7 @@ async def test_destroy_offers_the_data_volumes_in_either_case(
     try:
         compute = client.compute(*ENV)
         db = await instance_named(compute, "db-primary")
-        form = DestroyForm(compute, db)
+        form = DestroyForm(form_context(compute, db))
         async with form_host(form).run_test(size=(120, 40)) as pilot:
             await settle_form(pilot)
             volumes = [str(box.label) for box in form.query(".delete-volume").results(Checkbox)]

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from app_harness import SIZE, env_instances, select, settle, wait_until
 from faulty_transport import Fault, FaultyTransport
+from form_contexts import form_context
 from pydantic import SecretStr
 from rich.cells import cell_len
 from textual import events
@@ -139,7 +140,7 @@ async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
     pasted, sim_compute, sim_env, instance_named, form_host, settle_form
 ) -> None:
     db = await instance_named(sim_compute, "db-primary")
-    form = DestroyForm(sim_compute, db)
+    form = DestroyForm(form_context(sim_compute, db))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         form.query_one("#purgeImmediately", Checkbox).value = True
@@ -159,7 +160,7 @@ async def test_purge_too_takes_a_pasted_name_with_whitespace_around_it(
     db = await instance_named(sim_compute, "db-primary")
     await sim_compute.client.wait_for_task(await sim_compute.destroy_instance(db.id))
     destroyed = await instance_named(sim_compute, "db-primary")
-    form = PurgeForm(sim_compute, destroyed)
+    form = PurgeForm(form_context(sim_compute, destroyed))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         form.post_message(events.Paste(" db-primary "))  # focus on Cancel: the form takes it

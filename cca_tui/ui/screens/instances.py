@@ -33,10 +33,20 @@ from textual.widgets import Footer, Input
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance, Task
+from cca_tui.fleet.data import InstanceDetail
 from cca_tui.fleet.identity import RowKey, environment_of
 from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
 from cca_tui.ui import bulk
-from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal, selection_refusal
+from cca_tui.ui.actions import (
+    ACTIONS,
+    SPEC_BY_ACTION,
+    Action,
+    ActionSpec,
+    OpenForm,
+    Operation,
+    refusal,
+    selection_refusal,
+)
 from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
@@ -51,7 +61,7 @@ from cca_tui.ui.tasks.batches import Batch
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
-from cca_tui.ui.widgets.detail_pane import DetailPane, InstanceDetail
+from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
@@ -69,6 +79,13 @@ MAX_REFRESH_SHARE = 0.01
 # During a refresh (rows already shown), the progress in the status line is updated at most
 # this often (seconds).
 PROGRESS_EVERY = 0.5
+# During a first load, the pages received are shown at most this often (the first at once),
+# or as soon as this many rows wait: each showing merges the rows so far into the view (a
+# cost that grows with the list) and the new rows' cells, haystacks and sort keys are made
+# (~20 us a row): shown page by page, a fleet's load spent most of its time merging; shown
+# only by time, a showing of many pages stalled the loop for hundreds of milliseconds.
+SHOW_PAGES_EVERY = 0.25
+SHOW_ROWS_AT_MOST = 2000
 
 
 BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
@@ -143,6 +160,13 @@ class InstanceScreen(Screen[None]):
             "S", "ssh_in", "ssh", show=False, id="ssh_in", tooltip="ssh to the instance (back here when ssh exits)"
         ),
         Binding("H", "history", "History", show=False, id="history", tooltip="History of actions, across runs"),
+        Binding(
+            "E",
+            "environment_states",
+            "Each environment: loaded, stale or not loaded, and why (Enter reloads it)",
+            show=False,
+            id="environment_states",
+        ),
         Binding("R", "retry", "Retry what the server did not do (asks first)", show=False, id="retry"),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False, id="clear_filter"),
         # Escape costs the terminal's escape delay (~100 ms: is it a key or a sequence?).
@@ -189,6 +213,7 @@ class InstanceScreen(Screen[None]):
         self._loads = {env: _EnvironmentLoads(InstanceLoader(env), interval) for env in self.environments}
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
         self._filter_typing = False
+        self._pages_shown_at = 0.0  # when a first load's pages were last shown
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
 
@@ -213,7 +238,7 @@ class InstanceScreen(Screen[None]):
         )
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
-            yield DetailPane(self.cca.compute_for, id="detail").data_bind(InstanceScreen.view)
+            yield DetailPane(self.cca.data, id="detail").data_bind(InstanceScreen.view)
         yield ActionBar(
             profile=settings.profile_name, read_only=settings.read_only, keymap=settings.keymap, id="actions"
         ).data_bind(InstanceScreen.view)
@@ -233,6 +258,16 @@ class InstanceScreen(Screen[None]):
         # Not on top (a form, the picker, another environment): no polling meanwhile. Tasks
         # go on being followed by the tracker; their end refreshes once we are back.
         self._stop_timer()
+
+    def _time_to_show_pages(self, waiting: int) -> bool:
+        """Whether a first load's pages so far are shown now, `waiting` rows of them not
+        shown yet (see SHOW_PAGES_EVERY); the others are in the next showing or the
+        complete list."""
+        now = time.monotonic()
+        if now - self._pages_shown_at < SHOW_PAGES_EVERY and waiting < SHOW_ROWS_AT_MOST:
+            return False
+        self._pages_shown_at = now
+        return True
 
     @property
     def loading_now(self) -> bool:
@@ -292,7 +327,8 @@ class InstanceScreen(Screen[None]):
         if not self.is_current:
             return  # on_screen_resume refreshes when the screen is back
         view = self.view
-        busy = any(key.environment == env for key in view.busy if isinstance(key, RowKey))
+        board = view.task_boards.get(env)
+        busy = board is not None and bool(board.busy)
         if not busy and not view.is_fleet:
             busy = view.has_transitional  # kept up to date by the row index, no walk
         elif not busy:
@@ -321,9 +357,10 @@ class InstanceScreen(Screen[None]):
             first_load = env not in self.view.refreshed
             cpu_started = time.thread_time()
             shown_progress = time.monotonic()
+            shown_rows = 0  # of a first load, shown so far
             started = self.cca.clock()
             try:
-                async for batch in loads.loader.stream(self.cca.compute_for(env)):
+                async for batch in loads.loader.stream(self.cca.data.scope(env)):
                     if batch.complete:
                         before = self.view.by_environment.get(env) if not first_load else None
                         self.view = self.view.with_instances(
@@ -333,7 +370,8 @@ class InstanceScreen(Screen[None]):
                         loads.shown_since = started
                         keep_long_lived()
                         self._select_created()
-                    elif first_load:
+                    elif first_load and self._time_to_show_pages(batch.received - shown_rows):
+                        shown_rows = batch.received
                         self.view = self.view.with_instances(
                             batch.instances, when=self.cca.clock(), environment=env, complete=False
                         ).with_loading(LoadProgress(batch.received, batch.total), env)
@@ -530,7 +568,7 @@ class InstanceScreen(Screen[None]):
             assert instance is not None  # refusal_for said so
             self._operate(spec, spec.run, instance)
         else:
-            self._open_form(spec, spec.run.form, instance)
+            self._open_form(spec, spec.run, instance)
 
     @property
     def protected(self) -> bool:
@@ -539,7 +577,7 @@ class InstanceScreen(Screen[None]):
 
     def _operate(self, spec: ActionSpec, run: Operation, instance: Instance) -> None:
         env = self._environment_of(instance)
-        compute = self.cca.compute_for(env)
+        compute = self.cca.data.scope_of(instance)
 
         def send() -> None:
             self.cca.tasks.submit(
@@ -648,7 +686,7 @@ class InstanceScreen(Screen[None]):
         environments = batch.environments()
 
         async def keys() -> KeyChoices:
-            listings = await asyncio.gather(*(self.cca.compute_for(env).list_ssh_keys() for env in environments))
+            listings = await asyncio.gather(*(self.cca.data.ssh_keys(env) for env in environments))
             fingerprints: dict[str, set[str | None]] = {}
             for listing in listings:
                 for key in listing:
@@ -679,7 +717,7 @@ class InstanceScreen(Screen[None]):
         slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
         records = []
         for env, instance in batch.runnable:
-            compute = self.cca.compute_for(env)
+            compute = self.cca.data.scope_of(instance)
 
             async def call(compute: ComputeScope = compute, instance: Instance = instance) -> Task:
                 async with slots:
@@ -718,7 +756,7 @@ class InstanceScreen(Screen[None]):
             env = environment_of(selected) if selected is not None else None
         return env if env is not None else self.environments[0]
 
-    def _open_form(self, spec: ActionSpec, form_name: str, instance: Instance | None) -> None:
+    def _open_form(self, spec: ActionSpec, run: OpenForm, instance: Instance | None) -> None:
         if instance is None and self.view.is_fleet:
             # Create: which environment? Starting from the selected row's.
             from cca_tui.ui.forms.choose_environment import ChooseEnvironment
@@ -727,26 +765,25 @@ class InstanceScreen(Screen[None]):
 
             def chosen(env: EnvironmentRef | None) -> None:
                 if env is not None:
-                    self._open_form_in(spec, form_name, env, None)
+                    self._open_form_in(spec, run, env, None)
 
             self.app.push_screen(ChooseEnvironment(self.environments, start), chosen)
             return
-        self._open_form_in(spec, form_name, self._environment_of(instance), instance)
+        self._open_form_in(spec, run, self._environment_of(instance), instance)
 
-    def _open_form_in(self, spec: ActionSpec, form_name: str, env: EnvironmentRef, instance: Instance | None) -> None:
-        from cca_tui.ui import forms  # imported late: the forms pull in a lot of widgets
-        from cca_tui.ui.forms.base import FormContext
-        from cca_tui.ui.forms.confirm_name import NameConfirmedForm
+    def _open_form_in(self, spec: ActionSpec, run: OpenForm, env: EnvironmentRef, instance: Instance | None) -> None:
+        from cca_tui.ui.forms.base import FormContext  # imported late: the forms pull in a lot of widgets
 
-        context = FormContext(env, self.cca.compute_for(env), instance, ssh_dir=self.cca.ssh_dir)
-        form: FormScreen = getattr(forms, form_name).from_context(context)
-        if (
-            isinstance(form, NameConfirmedForm)
-            and instance is not None
-            and self.cca.safety.text_to_type(spec.action, env, [instance.name])
-        ):
+        context = FormContext(
+            env,
+            self.cca.data,
+            instance,
+            ssh_dir=self.cca.ssh_dir,
             # A protected environment: destroy needs the name typed even without purge.
-            form.name_always_needed = True
+            name_always_needed=instance is not None
+            and bool(self.cca.safety.text_to_type(spec.action, env, [instance.name])),
+        )
+        form = run.build(context)
 
         async def submit(sending_form: FormScreen) -> Task:
             name = instance.name if instance is not None else "new instance"
@@ -811,7 +848,7 @@ class InstanceScreen(Screen[None]):
             return
         if record.instance_id is not None and spec.allowed is not None:
             try:
-                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
+                current = await self.cca.data.instance(record.environment, record.instance_id)
             except Exception as exc:  # noqa: BLE001 - no state, no resend
                 self.notify(
                     f"Not resent: the state of {name} could not be read ({describe_error(exc)})",
@@ -888,7 +925,7 @@ class InstanceScreen(Screen[None]):
             if record.instance_id is None:
                 return None
             try:
-                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
+                current = await self.cca.data.instance(record.environment, record.instance_id)
             except Exception as exc:  # noqa: BLE001 - no state, no resend
                 return f"{record.instance_name}: its state could not be read ({describe_error(exc)})"
             return refusal(
@@ -920,7 +957,11 @@ class InstanceScreen(Screen[None]):
         row = message.row
         if row.environment not in self._loads:
             return
-        self._tasks_changed()
+        # The environment's tasks as published now (a message queued earlier may carry an
+        # older snapshot than the one this screen already took when it was mounted).
+        board = self.cca.tasks.board(row.environment)
+        if self.view.task_boards.get(row.environment) is not board:
+            self.view = self.view.with_task_boards(board)
         if row.status == "SENDING" or row.environment is None:
             return
         if row.action == Action.CREATE.label and row.status == "SUCCESS" and row.row_key is not None:
@@ -933,7 +974,7 @@ class InstanceScreen(Screen[None]):
 
     def _tasks_changed(self) -> None:
         tracker = self.cca.tasks
-        self.view = self.view.with_tasks(tracker.snapshots(self.environments), tracker.busy(self.environments))
+        self.view = self.view.with_task_boards(*(tracker.board(env) for env in self.environments))
 
     # --- misc -------------------------------------------------------------------------
 
@@ -978,6 +1019,19 @@ class InstanceScreen(Screen[None]):
     @work(group="ssh", exclusive=True, exit_on_error=False)
     async def _ssh_in(self, env: EnvironmentRef, instance: Instance) -> None:
         await ssh_into(self.cca, env, instance)
+
+    def action_environment_states(self) -> None:
+        """`E`: how each environment stands, the ones that never loaded too; Enter reloads one."""
+        from cca_tui.ui.environment_health import environment_health
+        from cca_tui.ui.screens.environment_states import EnvironmentStates
+
+        def chosen(env: EnvironmentRef | None) -> None:
+            if env is not None and env in self._loads:
+                self.notify(printable(f"Reloading {env}", limit=100), markup=False)
+                if not self._loads[env].loading:  # back on this screen, every one may reload already
+                    self.request_refresh(env)
+
+        self.app.push_screen(EnvironmentStates(environment_health(self.view)), chosen)
 
     def action_history(self) -> None:
         from cca_tui.ui.screens.history import HistoryScreen
