@@ -544,7 +544,7 @@ def drop_caches(screen: Any) -> None:
 def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[str, Any]:
     """The keys again, as a real terminal delivers them (see terminal.py): the app in a pty,
     each key timed from its bytes to the end of the first frame that shows its result."""
-    from terminal import KEYS, app_terminal, title_shows
+    from terminal import KEYS, app_terminal, filter_shows, title_shows
 
     KEYS.setdefault("home", b"\x1b[H")
     columns, lines = (int(n) for n in args.terminal_size.split("x"))
@@ -588,10 +588,12 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
         prefix = names[len(names) // 2][:6]
         term.send("slash")
         letters = []
+        shown = total
         for n in range(1, len(prefix) + 1):
             needle = prefix[:n].lower()
             count = sum(1 for _name, _id, text, _where in rows if needle in text)
-            letters.append(key(prefix[n - 1], lambda t, c=count: f"{c}/{total} instances" in t))
+            letters.append(key(prefix[n - 1], filter_shows(count, total, shown, prefix[:n])))
+            shown = count
         result["filter_key_term_ms"] = summary(letters)
         result["filter_keys_term"] = letters
         everything = f"{title} │ {total} instances"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
@@ -120,6 +121,10 @@ _Entry = tuple[Instance, object]
 # half the list, e.g. a fleet's environment of 5,000 arriving among 5,000 others). Other
 # orders are patched row by row, in Python: see _worth_patching.
 PATCH_SHARE = 0.5
+# Plain filters whose rows a RowIndex keeps (a longer filter searches those, a backspace
+# finds its own): (lowercased filter, sort column, reversed, rows, their haystacks).
+RECENT_FILTERS = 4
+_Filtered = tuple[str, str, bool, list[Instance], list[str]]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -183,6 +188,7 @@ class RowIndex:
         "_name_keys",
         "_orders",
         "_pending",
+        "_recent",
         "base",
         "changed",
         "departed",
@@ -203,6 +209,8 @@ class RowIndex:
         self._pending: tuple[RowIndex, list[Hashable], list[Hashable]] | None = None
         # The tie keys of the name order, in that order (for bisection), once needed.
         self._name_keys: list[Any] | None = None
+        # The last few plain filters' results (see `arrange`).
+        self._recent: list[_Filtered] = []
         if previous is not None and isinstance(instances, Grown) and instances.base is previous.instances:
             self._extend(previous, instances.added)
             return
@@ -463,8 +471,28 @@ class RowIndex:
         if not is_plain(filter_text):  # field:value or several terms (filter_query.py)
             holds = compile_query(filter_text, FILTER_COLUMNS)
             return [instance for instance, text in zip(ordered, haystacks, strict=True) if holds(instance, text)]
-        needle = filter_text.lower()
-        return [instance for instance, text in zip(ordered, haystacks, strict=True) if needle in text]
+        return self._filtered(filter_text.lower(), sort_column, reverse, ordered, haystacks)
+
+    def _filtered(
+        self, needle: str, sort_column: str, reverse: bool, ordered: list[Instance], haystacks: list[str]
+    ) -> list[Instance]:
+        """The rows whose haystack contains `needle`, searched among the fewest rows that can
+        hold them: a row matching "web-1" matches "web" too, so a letter typed at the end of
+        the filter searches the rows of the filter before it, not every row (a letter at
+        100,000 rows cost ~40 ms of a loaded machine's CPU); a backspace finds its filter in
+        the recent ones. Same rows, same order as searching every row."""
+        rows, texts = ordered, haystacks
+        for query, column, backwards, found, found_texts in reversed(self._recent):
+            if column != sort_column or backwards != reverse or query not in needle:
+                continue
+            if query == needle:
+                return list(found)
+            if len(found) < len(rows):
+                rows, texts = found, found_texts
+        hits = [needle in text for text in texts]
+        found, found_texts = list(compress(rows, hits)), list(compress(texts, hits))
+        self._recent = [*self._recent[-(RECENT_FILTERS - 1) :], (needle, sort_column, reverse, found, found_texts)]
+        return list(found)
 
 
 def _picked(items: list[Any], places: list[int]) -> list[Any]:

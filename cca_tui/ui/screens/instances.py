@@ -448,11 +448,23 @@ class InstanceScreen(Screen[None]):
     # --- selection, filter, sort ------------------------------------------------------
 
     @on(InstanceTable.Highlighted)
-    def _highlighted(self, event: InstanceTable.Highlighted) -> None:
+    async def _highlighted(self, event: InstanceTable.Highlighted) -> None:
         # The cursor's row now, not the event's: in a burst of keys the cursor may have moved
         # again since this message was sent, and an older row would pull the cursor back.
         key = self.table.cursor_key if self.table.cursor_key is not None else event.key
         self.view = self.view.with_selection(key, chosen=event.chosen)
+        self.table.paint_cursor()
+        await self._widgets_caught_up()
+
+    async def _widgets_caught_up(self) -> None:
+        """Let the widgets that a key changed report their repaints before this screen goes
+        idle, so that the key's whole result is drawn in one frame.
+
+        A widget asks for a repaint on its own idle, in its own task; this screen draws a
+        frame on its idle. Without this pause the screen drew a frame with part of a key's
+        result (the filter box, or the table's cursor) and the rest a frame period later:
+        measured in a real terminal, 10-17 ms of every selection move and filter letter."""
+        await asyncio.sleep(0)
 
     def _catch_up_selection(self) -> None:
         """Take the cursor's row before acting on the selection.
@@ -484,8 +496,9 @@ class InstanceScreen(Screen[None]):
         self.set_focus(box)
 
     @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+    async def _filter_changed(self, event: Input.Changed) -> None:
         self.view = self.view.with_filter(event.value.strip())
+        await self._widgets_caught_up()
 
     def _filter_done(self) -> None:
         """Enter in the filter: keep it, and the table has the keys from now on (at once: the

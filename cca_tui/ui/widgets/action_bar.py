@@ -28,7 +28,9 @@ class ActionBar(HorizontalScroll):
     ActionBar.-marked { layout: grid; grid-size: 6; grid-gutter: 0; height: 2; }
     """
 
-    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+    # repaint=False: each button redraws itself when its own state changes; a repaint of
+    # the bar on every new view (every key) would draw it for nothing.
+    view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     class Chosen(Message):
         def __init__(self, action: Action) -> None:
