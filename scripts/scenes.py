@@ -133,6 +133,21 @@ async def show_bulk_stop(pilot) -> None:
     await settle(pilot)
 
 
+async def show_bulk_destroy(pilot) -> None:
+    """web-1, web-2, db-primary marked, `d`, public IPs and data volumes ticked: what each
+    instance would release or delete, listed before the count is typed."""
+    await settle(pilot)
+    await pilot.press("slash", *"web-", "enter", "ctrl+a", "ctrl+u")
+    await pilot.press("slash", *"db-p", "enter", "space", "ctrl+u")
+    await pilot.press("slash", *"web-3", "enter", "space", "ctrl+u")  # nothing of its own: unmarked
+    await settle(pilot)
+    await pilot.press("d")
+    await settle(pilot)
+    for checkbox in ("#releaseIps", "#deleteVolumes"):
+        pilot.app.screen.query_one(checkbox).value = True
+    await settle(pilot)
+
+
 # name -> (environment to open at launch, how to get there)
 SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "picker": (None, show_picker),
@@ -144,6 +159,7 @@ SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "fleet": ("all", show_fleet),
     "protected_stop": (ENVIRONMENT, show_protected_stop),
     "bulk_stop": ("all", show_bulk_stop),
+    "bulk_destroy": (ENVIRONMENT, show_bulk_destroy),
 }
 # Settings a scene needs beyond the demo profile's.
 SCENE_SETTINGS: dict[str, dict[str, object]] = {
