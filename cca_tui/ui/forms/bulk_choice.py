@@ -51,15 +51,15 @@ class BulkChoiceModal(ConfirmModal):
 
     @on(Input.Submitted, "#typed")
     def _submitted(self) -> None:
-        if self._ready():
+        if self._ready() and not self.answered_before_drawn():
             self.dismiss(True)
 
     def action_answer(self, yes: bool) -> None:
         if yes and not self._ready():
             return
-        self.dismiss(yes)
+        super().action_answer(yes)
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
-        if self._ready():
+        if self._ready() and not self.answered_before_drawn():
             self.dismiss(True)

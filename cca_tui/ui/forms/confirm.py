@@ -29,6 +29,24 @@ class ConfirmModal(DialogScreen[bool]):
         self._title = title
         self._message = message
         self._confirm_label = confirm_label
+        # A yes counts only once the question has been drawn. Keys typed ahead (a burst, a
+        # paste, a loaded machine that had not drawn the dialog yet) are read before the
+        # first frame: in one trial "env prod" typed blind closed one bulk question with
+        # `n`, opened a bulk reboot with `r` and confirmed it, three instances rebooted.
+        self._drawn = False
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._now_drawn)
+
+    def _now_drawn(self) -> None:
+        self._drawn = True
+
+    def answered_before_drawn(self) -> bool:
+        """A yes that arrived before the question was on screen: refused, with a bell."""
+        if self._drawn:
+            return False
+        self.app.bell()
+        return True
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -52,6 +70,8 @@ class ConfirmModal(DialogScreen[bool]):
         yield from ()
 
     def action_answer(self, yes: bool) -> None:
+        if yes and self.answered_before_drawn():
+            return
         self.dismiss(yes)
 
     @on(Button.Pressed, "#cancel")
@@ -60,7 +80,8 @@ class ConfirmModal(DialogScreen[bool]):
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:
-        self.dismiss(True)
+        if not self.answered_before_drawn():
+            self.dismiss(True)
 
 
 class ActionConfirmModal(ConfirmModal):
@@ -83,7 +104,7 @@ class TypedConfirmModal(ConfirmModal):
     def compose_answer(self) -> ComposeResult:
         yield Input(placeholder=f"type “{printable(self.expected, limit=40)}”", id="typed", select_on_focus=False)
 
-    def on_mount(self) -> None:
+    def on_mount(self) -> None:  # (Textual calls ConfirmModal.on_mount too)
         self.query_one("#confirm", Button).disabled = True
 
     def _matches(self) -> bool:
@@ -96,10 +117,10 @@ class TypedConfirmModal(ConfirmModal):
 
     @on(Input.Submitted, "#typed")
     def _submitted(self) -> None:
-        if self._matches():
+        if self._matches() and not self.answered_before_drawn():
             self.dismiss(True)
 
     def action_answer(self, yes: bool) -> None:
         if yes and not self._matches():
             return  # `y` is not the typed text
-        self.dismiss(yes)
+        super().action_answer(yes)
