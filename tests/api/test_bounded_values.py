@@ -9,13 +9,13 @@ import contextlib
 import tracemalloc
 
 import pytest
-from fake_api_server import FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ListIncomplete
 from cca_tui.api.field_caps import FIELD_LIMIT, cut_mark
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.loading import InstanceLoader
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"

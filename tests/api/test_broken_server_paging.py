@@ -7,10 +7,10 @@ import asyncio
 import time
 
 import pytest
-from fake_api_server import FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ListIncomplete, OutcomeUnknown, TransportError
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fake_api_server import FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import BadRow, CloudCAClient, Listing
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"

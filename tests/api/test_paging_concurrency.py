@@ -7,11 +7,10 @@ import asyncio
 import contextlib
 from contextlib import aclosing
 
-from fake_api_server import FakeRequest, FakeServer, Reply
-
 from cca_tui.api.client import CloudCAClient, Listing, Page
 from cca_tui.api.models import Instance
 from cca_tui.sim.options import SimOptions
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"

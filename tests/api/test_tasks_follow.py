@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fake_api_server import Drop, FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import CloudCAClient, TaskUnreadable
 from cca_tui.api.errors import NotFoundError, OutcomeUnknown, TaskExpired, TaskTimeout
 from cca_tui.api.models import Task
 from cca_tui.sim.options import SimOptions
+from tests.fake_api_server import Drop, FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 GUARD = 20.0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-from fake_api_server import Drop, FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import (
@@ -20,6 +19,7 @@ from cca_tui.api.errors import (
     TransportError,
 )
 from cca_tui.sim.options import SimOptions
+from tests.fake_api_server import Drop, FakeRequest, FakeServer, Reply
 
 KEY = "K3Y-s3cret/with+odd chars"
 CODE, ENV = "compute-on", "env1"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from simhelp import PROD, Api, the_error
 
 from cca_tui.sim import errors
 from cca_tui.sim.sshkeys import SEED_PUBLIC_KEYS
+from tests.sim.simhelp import PROD, Api, the_error
 
 
 def catalog(api: Api, env: str = PROD) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from simhelp import PROD, Api, the_error
 
 from cca_tui.sim import errors
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.sshkeys import SEED_PUBLIC_KEYS
+from tests.sim.simhelp import PROD, Api, the_error
 
 DEV = "/services/compute-qc/dev"
 

@@ -8,10 +8,10 @@ import time
 
 import httpx
 import pytest
-from simhelp import Api, the_error
 
 from cca_tui.sim import errors
 from cca_tui.sim.options import SimOptions
+from tests.sim.simhelp import Api, the_error
 
 
 def test_offline_drops_connections_until_back_online(sim, api):

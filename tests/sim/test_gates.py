@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from simhelp import PROD, the_error
 
 from cca_tui.sim import errors
+from tests.sim.simhelp import PROD, the_error
 
 # (operation, a seeded instance in a refused state, its state, the states the gate expects)
 REFUSALS = [

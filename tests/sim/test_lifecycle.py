@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from simhelp import PROD, Api, the_error
-
 from cca_tui.sim import errors
+from tests.sim.simhelp import PROD, Api, the_error
 
 
 def test_stop_start_reboot(api):

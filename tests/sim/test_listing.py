@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from simhelp import PROD, Api, the_error
-
 from cca_tui.sim import errors
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.world import World
+from tests.sim.simhelp import PROD, Api, the_error
 
 LIST_ATTRIBUTES = {
     "id",

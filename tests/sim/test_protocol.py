@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from simhelp import PROD, the_error
 
 from cca_tui.sim import errors
+from tests.sim.simhelp import PROD, the_error
 
 
 def test_missing_or_wrong_key_is_403_as_the_reference_lists(sim):

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from simhelp import PROD, Api, the_error
 
 from cca_tui.sim import errors
 from cca_tui.sim.cli import add_sim_arguments, options_from_args
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from cca_tui.sim.world import World
+from tests.sim.simhelp import PROD, Api, the_error
 
 BIG = 100_000
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import subprocess
 
-from simhelp import PROD, the_error
-
 from cca_tui.sim import errors
 from cca_tui.sim.sshkeys import SEED_PUBLIC_KEYS
+from tests.sim.simhelp import PROD, the_error
 
 NEW_KEY = SEED_PUBLIC_KEYS["legacy"]
 

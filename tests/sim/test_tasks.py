@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from simhelp import PROD, Api, the_error
-
 from cca_tui.sim import errors
 from cca_tui.sim.options import SimOptions
+from tests.sim.simhelp import PROD, Api, the_error
 
 
 def test_task_reply_carries_both_shapes(api):

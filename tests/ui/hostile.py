@@ -3,7 +3,7 @@ checks that the app shows it literally and writes nothing of it raw to the termi
 
 Reusable for every screen (table, detail pane, task log...):
 
-    from hostile import HOSTILE, plant_environment, terminal_output, assert_terminal_clean
+    from tests.ui.hostile import HOSTILE, plant_environment, terminal_output, assert_terminal_clean
 
     plant_environment(sim.world.environment("compute-on", "test_area"))
     ... open the screen ...

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from app_harness import (
+from textual.widgets import Button, DataTable
+
+from cca_tui.fleet.identity import EnvironmentRef
+from cca_tui.ui.actions import INSTANCE_ACTIONS
+from cca_tui.ui.app import environment_screen_name
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.screens.key_problem import KeyProblemScreen
+from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
     env_instances,
@@ -15,16 +25,6 @@ from app_harness import (
     shown_ids,
     wait_until,
 )
-from textual.widgets import Button, DataTable
-
-from cca_tui.fleet.identity import EnvironmentRef
-from cca_tui.ui.actions import INSTANCE_ACTIONS
-from cca_tui.ui.app import environment_screen_name
-from cca_tui.ui.screens.instances import InstanceScreen
-from cca_tui.ui.screens.key_problem import KeyProblemScreen
-from cca_tui.ui.screens.picker import PickerScreen
-from cca_tui.ui.widgets.detail_pane import DetailPane
-from cca_tui.ui.widgets.instance_table import InstanceTable
 
 ENV = "compute-on/production"
 

@@ -3,11 +3,11 @@ keys open the forms, the forms send, the task log follows, the table shows the r
 
 from __future__ import annotations
 
-from app_harness import SIZE, instance_shown, make_app, select, settle
 from textual.widgets import Input, Select, Static
 
 from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, instance_shown, make_app, select, settle
 
 ENV = "compute-on/production"
 
@@ -136,9 +136,8 @@ async def test_failed_task_is_reported_and_state_kept(sim, tmp_path):
 async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factory, tmp_path):
     """Double Escape while the create request is on its way: the form closes at once, and
     the tracker still follows what the server accepted to its end."""
-    from app_harness import wait_until
-
     from cca_tui.sim.options import SimOptions
+    from tests.ui.app_harness import wait_until
 
     sim = sim_factory(SimOptions(task_delay=0, latency=0.5))
     app = make_app(sim, tmp_path, environment=ENV)

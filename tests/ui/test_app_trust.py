@@ -8,8 +8,6 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-from app_harness import SIZE, env_instances, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport, is_task_read
 from pydantic import SecretStr
 
 from cca_tui.config import Settings, StateStore
@@ -17,6 +15,8 @@ from cca_tui.sim.options import SimOptions
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
+from tests.ui.app_harness import SIZE, env_instances, select, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport, is_task_read
 
 ENV = "compute-on/production"
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 
-from app_harness import SIZE, RequestCounter, env_instances, make_app, row_key, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
-from test_fleet import DEV, DR_SITE, Recording, fleet_app, instance_named, opened
 from textual.widgets import Checkbox, Input, Select
 
 from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
@@ -20,6 +17,9 @@ from cca_tui.ui.forms.bulk_key import BulkKeyModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import MARK, InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
+from tests.ui.app_harness import SIZE, RequestCounter, env_instances, make_app, row_key, select, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
+from tests.ui.test_fleet import DEV, DR_SITE, Recording, fleet_app, instance_named, opened
 
 ENV = "compute-on/production"
 

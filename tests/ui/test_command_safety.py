@@ -10,12 +10,12 @@ from __future__ import annotations
 import shlex
 
 import pytest
-from hostile import HOSTILE, SHELL_HOSTILE
 
 from cca_tui.api.models import Instance, InstancePublicIp, PortForwardingRule
 from cca_tui.ui.command_safety import SshTarget, UnsafeCommand, check_host, check_jump, ssh_argv
 from cca_tui.ui.copy_choices import copy_choices
 from cca_tui.ui.ssh_access import ssh_plan
+from tests.ui.hostile import HOSTILE, SHELL_HOSTILE
 
 HOSTILE_VALUES = sorted(set(SHELL_HOSTILE + HOSTILE))
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from app_harness import SIZE, env_instances, make_app, select, settle
-
 from cca_tui.sim.entities import Volume
 from cca_tui.ui.widgets.detail_pane import DetailPane
+from tests.ui.app_harness import SIZE, env_instances, make_app, select, settle
 
 ENV = "compute-on/production"
 

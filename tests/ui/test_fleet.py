@@ -10,8 +10,6 @@ import json
 from datetime import datetime
 
 import httpx
-from app_harness import SIZE, instance_shown, row_key, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
 from pydantic import SecretStr
 
 from cca_tui.config import Settings, StateStore
@@ -22,6 +20,8 @@ from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.choose_environment import ChooseEnvironment
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.ui.app_harness import SIZE, instance_shown, row_key, select, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
 DEV = EnvironmentRef("compute-qc", "dev")

@@ -9,7 +9,6 @@ import stat
 from datetime import datetime
 
 import platformdirs
-from app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
 from textual.widgets import DataTable
 
 from cca_tui.ui.actions import Action
@@ -17,6 +16,7 @@ from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.history import HistoryDetail, HistoryScreen
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.state import EnvironmentRef
+from tests.ui.app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
 
 ENV = "compute-on/production"
 

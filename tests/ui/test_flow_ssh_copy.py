@@ -15,14 +15,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from app_harness import SIZE, make_app, select, settle, wait_until
-from hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 from textual.drivers.headless_driver import HeadlessDriver
 
 from cca_tui.sim.options import SimOptions
 from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
+from tests.ui.hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 
 ENV = "compute-on/production"
 OSC52 = re.compile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")

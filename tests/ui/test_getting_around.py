@@ -3,7 +3,13 @@ filter's `field:value` terms, through the real app on the simulator (Textual pil
 
 from __future__ import annotations
 
-from app_harness import (
+from textual.widgets import Button, Footer
+
+from cca_tui.ui.forms import ActionConfirmModal
+from cca_tui.ui.screens.help import HelpScreen
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.task_log import TaskLog
+from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
     env_instances,
@@ -14,13 +20,7 @@ from app_harness import (
     shown_ids,
     wait_until,
 )
-from hostile import screen_text
-from textual.widgets import Button, Footer
-
-from cca_tui.ui.forms import ActionConfirmModal
-from cca_tui.ui.screens.help import HelpScreen
-from cca_tui.ui.screens.instances import InstanceScreen
-from cca_tui.ui.widgets.task_log import TaskLog
+from tests.ui.hostile import screen_text
 
 ENV = "compute-on/production"
 

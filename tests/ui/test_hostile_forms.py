@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hostile import HOSTILE_NAMES, assert_terminal_clean, shown_as, terminal_output
 from textual.widgets import Input
 
 from cca_tui.ui import forms
 from cca_tui.ui.forms.base import InstanceFormScreen
 from cca_tui.ui.forms.rename import SHOWN_LIMIT
+from tests.ui.hostile import HOSTILE_NAMES, assert_terminal_clean, shown_as, terminal_output
 
 
 def instance_forms() -> list[type[InstanceFormScreen]]:

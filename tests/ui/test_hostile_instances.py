@@ -5,13 +5,12 @@ simulator's world; the whole app runs against it over real HTTP.
 
 from __future__ import annotations
 
-from app_harness import SIZE, make_app, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
-from hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, terminal_output
-
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
+from tests.ui.hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, terminal_output
 
 ENV = "compute-on/production"
 

@@ -11,15 +11,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from hostile import (
-    HOSTILE,
-    assert_terminal_clean,
-    plant_environment,
-    plant_world,
-    screen_text,
-    shown_as,
-    terminal_output,
-)
 from textual.widgets import DataTable, Select, Static
 
 from cca_tui.api.errors import ApiError, AuthError, ErrorDetail, TransportError
@@ -38,6 +29,15 @@ from cca_tui.ui.forms import (
 )
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from tests.ui.hostile import (
+    HOSTILE,
+    assert_terminal_clean,
+    plant_environment,
+    plant_world,
+    screen_text,
+    shown_as,
+    terminal_output,
+)
 
 
 def check_screen(app: Any) -> str:

@@ -4,10 +4,9 @@ show it), so these tests count the passes rather than time them."""
 
 from __future__ import annotations
 
-from app_harness import SIZE, make_app, settle
-
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.ui.app_harness import SIZE, make_app, settle
 
 ENV = "compute-on/production"
 

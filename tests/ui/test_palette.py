@@ -6,7 +6,11 @@ What the terminal would receive is checked (hostile.terminal_output), not only t
 
 from __future__ import annotations
 
-from app_harness import (
+from textual.command import CommandPalette
+
+from cca_tui.ui.forms import ActionConfirmModal
+from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
     env_instances,
@@ -17,11 +21,7 @@ from app_harness import (
     shown_ids,
     wait_until,
 )
-from hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, shown_as, terminal_output
-from textual.command import CommandPalette
-
-from cca_tui.ui.forms import ActionConfirmModal
-from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, shown_as, terminal_output
 
 ENV = "compute-on/production"
 # The names that once stopped the app (MarkupError in the palette's worker), one made a live

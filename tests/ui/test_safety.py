@@ -6,14 +6,23 @@ was sent is counted on the client side (RequestCounter), so "sends nothing" mean
 
 from __future__ import annotations
 
-from app_harness import SIZE, RequestCounter, env_instances, instance_shown, make_app, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
 from textual.widgets import Button, Input
 
 from cca_tui.ui.forms import ActionConfirmModal, DestroyForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.status_line import StatusLine
+from tests.ui.app_harness import (
+    SIZE,
+    RequestCounter,
+    env_instances,
+    instance_shown,
+    make_app,
+    select,
+    settle,
+    wait_until,
+)
+from tests.ui.faulty_transport import Fault, FaultyTransport
 
 ENV = "compute-on/production"
 
@@ -278,7 +287,7 @@ def button_attributes(output: str, label: str) -> set[str]:
 
 
 async def test_disabled_action_differs_by_more_than_a_colour(sim, tmp_path, monkeypatch):
-    from hostile import terminal_output
+    from tests.ui.hostile import terminal_output
 
     monkeypatch.setenv("NO_COLOR", "1")
     running = running_instance(sim)

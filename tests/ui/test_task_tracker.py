@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from faulty_transport import Fault, FaultyTransport, is_mutation, is_task_read
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.ui.actions import Action
@@ -20,6 +19,7 @@ from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 from cca_tui.ui.tasks.tracker import TaskTracker
+from tests.ui.faulty_transport import Fault, FaultyTransport, is_mutation, is_task_read
 
 REF = EnvironmentRef("compute-on", "test_area")
 

@@ -5,10 +5,10 @@ server's, still followed, so quitting asks first."""
 from __future__ import annotations
 
 import pytest
-from app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport, is_task_read
 
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport, is_task_read
 
 ENV = "compute-on/production"
 

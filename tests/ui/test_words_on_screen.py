@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from app_harness import SIZE, env_instances, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
 from pydantic import SecretStr
 from rich.cells import cell_len
 from textual import events
@@ -21,6 +19,8 @@ from cca_tui.ui.app import END_NOTICES, CcaApp
 from cca_tui.ui.forms import ConfirmModal, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.task_log import TaskLog
+from tests.ui.app_harness import SIZE, env_instances, select, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
 
 ENV = "compute-on/production"
 
