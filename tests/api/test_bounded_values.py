@@ -34,7 +34,7 @@ def fifty_mb_list(request: FakeRequest) -> Reply:
     return Reply(200, {"data": rows, "metadata": {"recordCount": len(rows)}})
 
 
-async def test_a_50_mb_name_is_cut_and_marked_and_the_other_rows_show():
+async def test_a_50_mb_name_is_cut_and_marked_and_the_other_rows_show() -> None:
     async with FakeServer(fifty_mb_list) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
         listing = await api.compute(CODE, ENV).list_instances()
     names = {i.id: i.name for i in listing}
@@ -43,7 +43,7 @@ async def test_a_50_mb_name_is_cut_and_marked_and_the_other_rows_show():
     assert [bad.field for bad in listing.bad_rows] == ["id"]
 
 
-async def test_the_apps_loader_cuts_a_50_mb_name_too():
+async def test_the_apps_loader_cuts_a_50_mb_name_too() -> None:
     async with FakeServer(fifty_mb_list) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
         loader = InstanceLoader(EnvironmentRef(CODE, ENV))
         batches = [batch async for batch in loader.stream(api.compute(CODE, ENV))]
@@ -61,7 +61,7 @@ async def test_the_apps_loader_cuts_a_50_mb_name_too():
 MEMORY_BOUND = 128 * 1024 * 1024
 
 
-async def test_an_endless_199999_row_list_stops_at_the_byte_ceiling_in_bounded_memory():
+async def test_an_endless_199999_row_list_stops_at_the_byte_ceiling_in_bounded_memory() -> None:
     """recordCount 199,999, every page full (500 rows of ~6 KB), for ever."""
     served = {"rows": 0}
 

@@ -7,12 +7,14 @@ import pytest
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ApiError, AuthError, NotFoundError, TaskFailed, TransportError
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
+from tests.conftest import SimFactory
 
 CODE, ENV = "compute-on", "test_area"
 
 
 @pytest.fixture
-async def api(sim):
+async def api(sim: SimServer):
     async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01, backoff=0.01) as client:
         yield client
 
@@ -38,7 +40,7 @@ async def create_running(api, name="life-1", **extra):
     return compute, instance
 
 
-async def test_environments_carry_service_codes(api):
+async def test_environments_carry_service_codes(api: CloudCAClient) -> None:
     environments = await api.list_environments()
     connections = await api.list_service_connections()
     assert {e.service_connection.service_code for e in environments} == {"compute-on", "compute-qc"}
@@ -47,7 +49,7 @@ async def test_environments_carry_service_codes(api):
     assert one.id == environments[0].id
 
 
-async def test_whole_life_of_an_instance(api):
+async def test_whole_life_of_an_instance(api: CloudCAClient) -> None:
     compute, instance = await create_running(api, portsToForward=["22", "8080"])
     assert instance.state == "Running"
     assert instance.public_ips and {"22", "8080"} <= set(instance.public_ips[0].ports)
@@ -102,7 +104,7 @@ async def test_whole_life_of_an_instance(api):
         await compute.get_instance(instance.id)
 
 
-async def test_destroy_with_purge_removes_at_once(api):
+async def test_destroy_with_purge_removes_at_once(api: CloudCAClient) -> None:
     compute, instance = await create_running(api, name="gone-1")
     await api.wait_for_task(await compute.destroy_instance(instance.id, purge=True))
     assert instance.id not in {i.id for i in await compute.list_instances()}
@@ -129,7 +131,7 @@ OPERATIONS = {
 
 
 @pytest.mark.parametrize("action", list(OPERATIONS))
-async def test_every_refused_state_gate(api, action):
+async def test_every_refused_state_gate(api: CloudCAClient, action) -> None:
     """Each gated operation, from each seeded state it does not allow, answers 400 2012 with
     the state context of the reference's example, and changes nothing."""
     compute = api.compute(CODE, ENV)
@@ -149,7 +151,7 @@ async def test_every_refused_state_gate(api, action):
         assert (await compute.get_instance(instance.id)).state == state
 
 
-async def test_create_validation_names_the_field(api):
+async def test_create_validation_names_the_field(api: CloudCAClient) -> None:
     compute = api.compute(CODE, ENV)
     templates = await compute.list_templates()
     not_ready = next(t for t in templates if not t.is_ready)
@@ -165,7 +167,7 @@ async def test_create_validation_names_the_field(api):
     assert caught.value.first.context.get("field") == "name"
 
 
-async def test_custom_offering_ratio_is_enforced(api):
+async def test_custom_offering_ratio_is_enforced(api: CloudCAClient) -> None:
     compute = api.compute(CODE, ENV)
     custom = next(o for o in await compute.list_compute_offerings() if o.custom)
     template = next(t for t in await compute.list_templates() if t.is_ready)
@@ -188,7 +190,7 @@ async def test_custom_offering_ratio_is_enforced(api):
     assert caught.value.first.context.get("field") == "memoryInMB"
 
 
-async def test_failed_task_raises_with_message(api, sim):
+async def test_failed_task_raises_with_message(api: CloudCAClient, sim: SimServer) -> None:
     compute = api.compute(CODE, ENV)
     stopped = next(i for i in await compute.list_instances() if i.state == "Stopped")
     sim.world.fail_next_task("host capacity exhausted")
@@ -198,14 +200,14 @@ async def test_failed_task_raises_with_message(api, sim):
     assert (await compute.get_instance(stopped.id)).state == "Stopped"
 
 
-async def test_ssh_key_register_get_delete(api):
+async def test_ssh_key_register_get_delete(api: CloudCAClient) -> None:
     compute = api.compute(CODE, ENV)
     existing = (await compute.list_ssh_keys())[0]
     fetched = await compute.get_ssh_key(existing.name)
     assert fetched.fingerprint == existing.fingerprint and len(fetched.fingerprint.split(":")) == 16
 
 
-async def test_paging_follows_the_server_cap(sim_factory):
+async def test_paging_follows_the_server_cap(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0, instances=1234, page_cap=100))
     async with CloudCAClient(sim.url, sim.api_key) as api:
         instances = await api.compute("compute-on", "production").list_instances()
@@ -214,7 +216,7 @@ async def test_paging_follows_the_server_cap(sim_factory):
 
 
 @pytest.mark.parametrize("status", [403, 401])
-async def test_wrong_key_is_auth_error_without_the_key(sim_factory, status):
+async def test_wrong_key_is_auth_error_without_the_key(sim_factory: SimFactory, status) -> None:
     sim = sim_factory(SimOptions(task_delay=0, rejected_key_status=status))
     async with CloudCAClient(sim.url, "not-the-key-123") as api:
         with pytest.raises(AuthError) as caught:
@@ -223,7 +225,7 @@ async def test_wrong_key_is_auth_error_without_the_key(sim_factory, status):
     assert "not-the-key-123" not in str(caught.value) and "not-the-key-123" not in repr(caught.value)
 
 
-async def test_dropped_connections_are_transport_errors_and_gets_retry(sim):
+async def test_dropped_connections_are_transport_errors_and_gets_retry(sim: SimServer) -> None:
     sim.offline = True
     async with CloudCAClient(sim.url, sim.api_key, max_retries=2, backoff=0.01) as api:
         with pytest.raises(TransportError):
@@ -232,7 +234,7 @@ async def test_dropped_connections_are_transport_errors_and_gets_retry(sim):
         assert await api.list_environments()
 
 
-async def test_gets_ride_out_injected_5xx_and_throttling(sim_factory):
+async def test_gets_ride_out_injected_5xx_and_throttling(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0, error_rate=0.3, throttle_rate=0.2, seed=7))
     sleeps: list[float] = []
 
@@ -246,7 +248,7 @@ async def test_gets_ride_out_injected_5xx_and_throttling(sim_factory):
     assert 1.0 in sleeps  # the simulator's Retry-After: 1 was honoured
 
 
-async def test_mutations_are_never_retried(sim_factory):
+async def test_mutations_are_never_retried(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0, error_rate=1.0))
     sent: list[str] = []
 
@@ -265,7 +267,7 @@ async def test_mutations_are_never_retried(sim_factory):
     assert caught.value.status == 503
 
 
-async def test_transport_errors_never_quote_the_key(sim):
+async def test_transport_errors_never_quote_the_key(sim: SimServer) -> None:
     """A key httpx refuses to put in a header: its complaint quotes the header; ours must not."""
     secret = "SECRETKEY123\nurl: example.com"
     async with CloudCAClient(sim.url, secret, max_retries=0) as api:
@@ -275,7 +277,7 @@ async def test_transport_errors_never_quote_the_key(sim):
     assert "SECRETKEY123" not in text
 
 
-async def test_post_operations_send_a_json_body(sim):
+async def test_post_operations_send_a_json_body(sim: SimServer) -> None:
     seen: list[tuple[str, str | None, bytes]] = []
 
     async def record(request) -> None:
@@ -290,7 +292,7 @@ async def test_post_operations_send_a_json_body(sim):
     assert (method, content_type, body) == ("POST", "application/json", b"{}")
 
 
-async def test_wait_for_task_times_out_and_can_be_cancelled(sim_factory):
+async def test_wait_for_task_times_out_and_can_be_cancelled(sim_factory: SimFactory) -> None:
     import asyncio
 
     from cca_tui.api.errors import TaskTimeout
@@ -314,7 +316,7 @@ async def test_wait_for_task_times_out_and_can_be_cancelled(sim_factory):
         assert (await compute.get_instance(stopped[0].id)).state == "Starting"
 
 
-async def test_static_nat_gives_a_plain_ssh_command(api):
+async def test_static_nat_gives_a_plain_ssh_command(api: CloudCAClient) -> None:
     """A static-NAT address maps every port to the instance: `ssh USER@IP`, port 22."""
     from cca_tui.ui.format import ssh_commands
 

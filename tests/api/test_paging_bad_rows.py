@@ -66,7 +66,7 @@ def serve(rows: list[object]):
 
 
 @pytest.mark.parametrize("name", LIST_NAMES)
-async def test_every_list_keeps_the_rows_that_parse(name):
+async def test_every_list_keeps_the_rows_that_parse(name) -> None:
     async with FakeServer(serve([GOOD, BAD, NOT_AN_OBJECT])) as server, CloudCAClient(server.url, KEY) as api:
         assert sorted(list_calls(api)) == sorted(LIST_NAMES)
         listing = await asyncio.wait_for(list_calls(api)[name](), 20)
@@ -82,7 +82,7 @@ async def test_every_list_keeps_the_rows_that_parse(name):
     assert by_row[2].field == "row" and by_row[2].label is None
 
 
-async def test_a_cpu_count_of_two_hides_one_instance_not_the_environment():
+async def test_a_cpu_count_of_two_hides_one_instance_not_the_environment() -> None:
     rows = [
         {"id": "a", "name": "web-1", "cpuCount": 2},
         {"id": "b", "name": "web-2", "cpuCount": "two"},
@@ -98,7 +98,7 @@ async def test_a_cpu_count_of_two_hides_one_instance_not_the_environment():
     assert [len(p.items) for p in pages] == [2] and pages[0].bad_rows == [bad]
 
 
-async def test_bad_rows_are_counted_on_every_page():
+async def test_bad_rows_are_counted_on_every_page() -> None:
     total, size = 30, 10
 
     def handler(request: FakeRequest) -> Reply:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import stat
+from pathlib import Path
 
 import pytest
 
 from cca_tui import requestlog
 from cca_tui.api.client import CloudCAClient
+from cca_tui.sim.server import SimServer
 
 
 @pytest.fixture
@@ -30,7 +32,9 @@ async def exercise(sim, key_name: str = "logged-key") -> None:
         await compute.register_ssh_key(key_name, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEKEYVALUE x@y")
 
 
-async def test_each_exchange_is_one_line_without_the_key_or_bodies(sim, tmp_path, restore_logger):
+async def test_each_exchange_is_one_line_without_the_key_or_bodies(
+    sim: SimServer, tmp_path: Path, restore_logger: None
+) -> None:
     path = requestlog.start_request_log(tmp_path / "log" / "requests.log")
     assert path is not None
     await exercise(sim)
@@ -48,7 +52,9 @@ async def test_each_exchange_is_one_line_without_the_key_or_bodies(sim, tmp_path
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
-async def test_debug_names_the_fields_sent_never_their_values(sim, tmp_path, restore_logger):
+async def test_debug_names_the_fields_sent_never_their_values(
+    sim: SimServer, tmp_path: Path, restore_logger: None
+) -> None:
     path = requestlog.start_request_log(tmp_path / "requests.log", debug=True)
     assert path is not None
     await exercise(sim)
@@ -57,7 +63,9 @@ async def test_debug_names_the_fields_sent_never_their_values(sim, tmp_path, res
     assert "AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEKEYVALUE" not in text and sim.api_key not in text
 
 
-async def test_the_log_rotates_and_every_file_is_private(sim, tmp_path, restore_logger, monkeypatch):
+async def test_the_log_rotates_and_every_file_is_private(
+    sim: SimServer, tmp_path: Path, restore_logger: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(requestlog, "MAX_BYTES", 400)
     path = requestlog.start_request_log(tmp_path / "requests.log")
     assert path is not None

@@ -26,7 +26,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_sim_takes_its_key_from_the_environment_and_never_shows_it():
+def test_sim_takes_its_key_from_the_environment_and_never_shows_it() -> None:
     env = {**os.environ, "CCA_SIM_API_KEY": CUSTOM_KEY}
     process = subprocess.Popen(
         [sys.executable, "-m", "cca_tui", "sim", "--port", "0", "--task-delay", "0"],
@@ -82,7 +82,7 @@ def restore_sim_loggers():
         logger.handlers, logger.propagate = handlers, propagate
 
 
-def test_demo_simulator_log_is_private_even_if_it_existed(open_umask, restore_sim_loggers):
+def test_demo_simulator_log_is_private_even_if_it_existed(open_umask: None, restore_sim_loggers: None) -> None:
     log_dir = platformdirs.user_log_path("cca-tui")
     log_dir.mkdir(parents=True)
     os.chmod(log_dir, 0o755)
@@ -95,7 +95,7 @@ def test_demo_simulator_log_is_private_even_if_it_existed(open_umask, restore_si
     assert log_file.read_text().startswith("older run\n") and "a line" in log_file.read_text()
 
 
-async def test_crash_log_is_private_even_if_it_existed(open_umask, capsys):
+async def test_crash_log_is_private_even_if_it_existed(open_umask: None, capsys: pytest.CaptureFixture[str]) -> None:
     from cca_tui.ui.app import CcaApp, crash_log_path
 
     path = crash_log_path()

@@ -3,6 +3,7 @@
 import json
 import os
 from pathlib import Path
+from typing import Never
 
 import pytest
 
@@ -10,7 +11,7 @@ from cca_tui.config import StateStore
 from cca_tui.config import state as state_module
 
 
-def test_round_trip(tmp_path):
+def test_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "state.json"
     store = StateStore(path)
     assert store.last_environment("prod") is None
@@ -23,7 +24,7 @@ def test_round_trip(tmp_path):
     assert fresh.last_environment("other") is None
 
 
-def test_default_path_is_user_state_dir(isolated_user_dirs):
+def test_default_path_is_user_state_dir(isolated_user_dirs: tuple[Path, Path]) -> None:
     _, state_dir = isolated_user_dirs
     store = StateStore()
     store.remember_environment("p", "a/b")
@@ -42,7 +43,7 @@ def test_default_path_is_user_state_dir(isolated_user_dirs):
         b"",
     ],
 )
-def test_corrupt_state_is_ignored_and_overwritten(tmp_path, content):
+def test_corrupt_state_is_ignored_and_overwritten(tmp_path: Path, content) -> None:
     path = tmp_path / "state.json"
     path.write_bytes(content)
     store = StateStore(path)
@@ -51,20 +52,20 @@ def test_corrupt_state_is_ignored_and_overwritten(tmp_path, content):
     assert store.last_environment("prod") == "a/b"
 
 
-def test_unreadable_state_is_ignored(tmp_path):
+def test_unreadable_state_is_ignored(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.mkdir()  # reading a directory fails on every platform, even as root
     assert StateStore(path).last_environment("prod") is None
 
 
-def test_failed_write_does_not_raise_or_leave_temp_files(tmp_path):
+def test_failed_write_does_not_raise_or_leave_temp_files(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.mkdir()  # os.replace onto a directory fails
     StateStore(path).remember_environment("prod", "a/b")
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
 
 
-def test_write_is_atomic(tmp_path, monkeypatch):
+def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "state.json"
     store = StateStore(path)
     store.remember_environment("prod", "a/b")
@@ -73,7 +74,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     replaced = []
     real_replace = os.replace
 
-    def spying_replace(src, dst):
+    def spying_replace(src, dst) -> None:
         replaced.append((src, dst))
         # At the moment of the swap the old file is intact and the new one complete.
         assert path.read_text() == before
@@ -87,12 +88,12 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
 
 
-def test_crash_before_replace_keeps_old_state(tmp_path, monkeypatch):
+def test_crash_before_replace_keeps_old_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "state.json"
     store = StateStore(path)
     store.remember_environment("prod", "a/b")
 
-    def failing_replace(src, dst):
+    def failing_replace(src, dst) -> Never:
         raise OSError("disk full")
 
     monkeypatch.setattr(state_module.os, "replace", failing_replace)
@@ -102,7 +103,7 @@ def test_crash_before_replace_keeps_old_state(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("name", ["not an env", "svc/two words", "svc/a/b", "svc/", "svc/esc\x1b[2J"])
-def test_remember_skips_unrepresentable_environment_without_raising(tmp_path, name):
+def test_remember_skips_unrepresentable_environment_without_raising(tmp_path: Path, name) -> None:
     """Server names can hold anything; opening such an environment must not crash the app."""
     store = StateStore(tmp_path / "s.json")
     store.remember_environment("prod", "svc/ok")

@@ -27,7 +27,7 @@ class FakeClock:
 class Api:
     """A thin httpx client with the chores of the tests: key, JSON, task polling."""
 
-    def __init__(self, server: SimServer):
+    def __init__(self, server: SimServer) -> None:
         self.server = server
         self.http = httpx.Client(base_url=server.url, headers={"MC-Api-Key": server.api_key}, timeout=5)
 

@@ -7,12 +7,22 @@ import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from textual.pilot import Pilot
 
+from cca_tui.api.models import Instance
 from cca_tui.config import Settings, StateStore
+from cca_tui.fleet.identity import RowKey
+from cca_tui.sim import entities
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.instance_table import InstanceTable
 
 FROZEN_NOW = datetime(2026, 11, 27, 12, 0, 0)
 SIZE = (120, 40)
@@ -40,7 +50,7 @@ _TRANSPORTS: weakref.WeakKeyDictionary[CcaApp, CountingTransport] = weakref.Weak
 
 
 def make_app(
-    sim,
+    sim: SimServer,
     tmp_path: Path,
     *,
     environment: str | None = None,
@@ -48,7 +58,7 @@ def make_app(
     ssh_dir: Path | None = None,
     api_key: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    **settings_fields,
+    **settings_fields: Any,
 ) -> CcaApp:
     """The app on the simulator; `settings_fields` are more Settings (confirm, keymap...)."""
     settings = Settings(
@@ -87,7 +97,7 @@ class RequestCounter:
         return [r for r in self.requests if not r.startswith("GET ")]
 
 
-async def settle(app: CcaApp, pilot, *, rounds: int = 1, timeout: float = 30.0) -> None:
+async def settle(app: CcaApp, pilot: Pilot[None], *, rounds: int = 1, timeout: float = 30.0) -> None:
     """Wait until the app is quiet: no worker running, no refresh or detail load pending,
     no message waiting. Waits on those conditions, not on time; `rounds` asks for that many
     quiet observations in a row (a task's end starts a refresh, which starts a detail load).
@@ -114,13 +124,8 @@ async def settle(app: CcaApp, pilot, *, rounds: int = 1, timeout: float = 30.0) 
 
 
 def _quiet(app: CcaApp) -> bool:
-    from cca_tui.ui.screens.instances import InstanceScreen
-    from cca_tui.ui.widgets.detail_pane import DetailPane
-
     if any(not w.is_finished for w in app.workers):
         return False
-    from cca_tui.ui.screens.picker import PickerScreen
-
     if isinstance(app.screen, PickerScreen) and not app.screen.choices and app.screen.retry_delay is None:
         return False  # its first load has not started yet
     for screen in app.environment_screens():
@@ -133,45 +138,52 @@ def _quiet(app: CcaApp) -> bool:
     return True
 
 
-def env_instances(sim, code: str = "compute-on", name: str = "production") -> list:
+def env_instances(sim: SimServer, code: str = "compute-on", name: str = "production") -> list[entities.Instance]:
     """The simulator's live instances of one environment."""
     return list(sim.world.environment(code, name).instances.values())
 
 
-def row_key(screen, instance_id: str, environment: str | None = None):
+def instance_screen(app: CcaApp) -> InstanceScreen:
+    """The screen on top, which the test expects to be an instance list."""
+    screen = app.screen
+    assert isinstance(screen, InstanceScreen), f"the screen on top is a {type(screen).__name__}"
+    return screen
+
+
+def row_key(screen: InstanceScreen, instance_id: str, environment: str | None = None) -> RowKey:
     """The key of the row showing an instance (of `environment`, "code/name", in a fleet)."""
     matches = [
         key
         for key, instance in screen.view.instances.items()
-        if instance.id == instance_id and (environment is None or str(key.environment) == environment)
+        if isinstance(key, RowKey)
+        and instance.id == instance_id
+        and (environment is None or str(key.environment) == environment)
     ]
     assert len(matches) == 1, f"{len(matches)} rows show {instance_id}"
     return matches[0]
 
 
-def instance_shown(screen, instance_id: str, environment: str | None = None):
+def instance_shown(screen: InstanceScreen, instance_id: str, environment: str | None = None) -> Instance:
     """The instance as the screen's view holds it."""
     return screen.view.instances[row_key(screen, instance_id, environment)]
 
 
-def shown_ids(screen) -> list[str]:
+def shown_ids(screen: InstanceScreen) -> list[str]:
     """The instance ids of the rows the table draws, top to bottom (the view's rows)."""
     return [instance.id for instance in screen.view.rows]
 
 
-def selected_id(screen) -> str | None:
+def selected_id(screen: InstanceScreen) -> str | None:
     selected = screen.view.selected
     return selected.id if selected is not None else None
 
 
-def select(screen, instance_id: str, environment: str | None = None) -> None:
+def select(screen: InstanceScreen, instance_id: str, environment: str | None = None) -> None:
     """Put the table's cursor on an instance, as arrow keys would."""
-    from cca_tui.ui.widgets.instance_table import InstanceTable
-
     screen.query_one(InstanceTable).select(row_key(screen, instance_id, environment))
 
 
-async def wait_until(pilot, condition, *, timeout: float = 30.0) -> None:
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], *, timeout: float = 30.0) -> None:
     """Let the app run until `condition()` holds (checked after each pause); fail after `timeout`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

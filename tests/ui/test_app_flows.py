@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import Button, DataTable
 
 from cca_tui.fleet.identity import EnvironmentRef
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import INSTANCE_ACTIONS
 from cca_tui.ui.app import environment_screen_name
 from cca_tui.ui.screens.instances import InstanceScreen
@@ -13,6 +16,7 @@ from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.conftest import SimFactory
 from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
@@ -45,7 +49,7 @@ SEED_GATES = {
 }
 
 
-async def test_picker_lists_filters_and_opens(sim, tmp_path):
+async def test_picker_lists_filters_and_opens(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -65,7 +69,7 @@ async def test_picker_lists_filters_and_opens(sim, tmp_path):
     assert app.state.last_environment("test") == "compute-qc/dr-site"
 
 
-async def test_picker_marks_unreachable_connection(sim, tmp_path):
+async def test_picker_marks_unreachable_connection(sim: SimServer, tmp_path: Path) -> None:
     sim.world.set_connection_reachable("compute-qc", False)
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -80,7 +84,7 @@ async def test_picker_marks_unreachable_connection(sim, tmp_path):
         assert statuses["compute-on/production"] == "ok"
 
 
-async def test_missing_key_shows_key_screen(sim, tmp_path):
+async def test_missing_key_shows_key_screen(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.config import Settings, StateStore
     from cca_tui.ui.app import CcaApp
 
@@ -92,7 +96,7 @@ async def test_missing_key_shows_key_screen(sim, tmp_path):
         assert isinstance(app.screen, KeyProblemScreen)
 
 
-async def test_rejected_key_shows_key_screen(sim, tmp_path):
+async def test_rejected_key_shows_key_screen(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, api_key="wrong-key")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -105,7 +109,7 @@ STATES = ["Running", "Stopped", "Destroyed", "Error", "Starting", "Stopping"]
 
 
 @pytest.mark.parametrize("state", STATES)
-async def test_actions_enabled_exactly_in_allowed_states(sim, tmp_path, state):
+async def test_actions_enabled_exactly_in_allowed_states(sim: SimServer, tmp_path: Path, state) -> None:
     target = env_instances(sim)[0]
     with sim.world.session():
         target.state = state
@@ -126,7 +130,7 @@ async def test_actions_enabled_exactly_in_allowed_states(sim, tmp_path, state):
         assert counter.mutations() == []
 
 
-async def test_refused_key_says_why_and_sends_nothing(sim, tmp_path):
+async def test_refused_key_says_why_and_sends_nothing(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -141,7 +145,7 @@ async def test_refused_key_says_why_and_sends_nothing(sim, tmp_path):
         assert f"Start needs Stopped; {running.name} is Running" in messages
 
 
-async def test_stop_then_start_follows_tasks_and_updates_rows(sim, tmp_path):
+async def test_stop_then_start_follows_tasks_and_updates_rows(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -159,7 +163,7 @@ async def test_stop_then_start_follows_tasks_and_updates_rows(sim, tmp_path):
         assert instance_shown(screen, running.id).state == "Running"
 
 
-async def test_reset_password_shows_password_once(sim, tmp_path):
+async def test_reset_password_shows_password_once(sim: SimServer, tmp_path: Path) -> None:
     candidate = next(i for i in env_instances(sim) if i.state == "Running" and i.is_password_enabled)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -179,7 +183,7 @@ async def test_reset_password_shows_password_once(sim, tmp_path):
         assert all(shown not in n.message for n in app._notifications)
 
 
-async def test_stale_marker_while_simulator_is_down(sim, tmp_path):
+async def test_stale_marker_while_simulator_is_down(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -199,7 +203,7 @@ async def test_stale_marker_while_simulator_is_down(sim, tmp_path):
         assert "STALE" not in str(status.render())
 
 
-async def test_filter_and_sort_survive_refresh(sim, tmp_path):
+async def test_filter_and_sort_survive_refresh(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -215,7 +219,7 @@ async def test_filter_and_sort_survive_refresh(sim, tmp_path):
         assert screen.view.sort_column == "state" and screen.view.filter_text == "Stopped"
 
 
-async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim, tmp_path):
+async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -235,7 +239,7 @@ async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim, tmp_
         assert table.cursor_row == 4
 
 
-async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim, tmp_path):
+async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
@@ -259,7 +263,7 @@ async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim, tmp_path):
         assert f"ssh {owner.username}@" in rendered and f"-p {rule.public_port_start}" in rendered
 
 
-async def test_read_only_profile_disables_every_mutation(sim, tmp_path):
+async def test_read_only_profile_disables_every_mutation(sim: SimServer, tmp_path: Path) -> None:
     stopped = next(i for i in env_instances(sim) if i.state == "Stopped")
     app = make_app(sim, tmp_path, environment=ENV, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -278,7 +282,7 @@ async def test_read_only_profile_disables_every_mutation(sim, tmp_path):
         assert "READ-ONLY" in str(screen.query_one("#status").render())
 
 
-async def test_stale_data_recovers_by_itself(sim, tmp_path):
+async def test_stale_data_recovers_by_itself(sim: SimServer, tmp_path: Path) -> None:
     """No key press: the scheduled refresh marks the data stale, then clears the mark."""
     from cca_tui.config import Settings
 
@@ -298,7 +302,7 @@ def screen_text(app) -> str:
     return app.export_screenshot().replace("&#160;", " ")
 
 
-async def test_help_screen_shows_every_key(sim, tmp_path):
+async def test_help_screen_shows_every_key(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -312,7 +316,7 @@ async def test_help_screen_shows_every_key(sim, tmp_path):
         assert isinstance(app.screen, InstanceScreen)
 
 
-async def test_key_problem_screen_shows_how_to_fix(sim, tmp_path):
+async def test_key_problem_screen_shows_how_to_fix(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.config import Settings, StateStore
     from cca_tui.ui.app import CcaApp
 
@@ -327,7 +331,7 @@ async def test_key_problem_screen_shows_how_to_fix(sim, tmp_path):
         assert "CCA_API_KEY" in drawn and "--demo" in drawn
 
 
-async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory, tmp_path):
+async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory: SimFactory, tmp_path: Path) -> None:
     from cca_tui.sim.options import SimOptions
 
     sim = sim_factory(SimOptions(task_delay=30))  # the stop stays in flight
@@ -345,7 +349,7 @@ async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory, 
         assert any(f"{running.name} is busy: Stop in progress" in n.message for n in app._notifications)
 
 
-async def test_quit_with_a_task_in_flight_asks_first(sim_factory, tmp_path):
+async def test_quit_with_a_task_in_flight_asks_first(sim_factory: SimFactory, tmp_path: Path) -> None:
     from cca_tui.sim.options import SimOptions
     from cca_tui.ui.forms import ConfirmModal
 
@@ -364,7 +368,7 @@ async def test_quit_with_a_task_in_flight_asks_first(sim_factory, tmp_path):
         assert app.is_running and isinstance(app.screen, InstanceScreen)
 
 
-async def test_password_still_shown_after_switching_environment(sim_factory, tmp_path):
+async def test_password_still_shown_after_switching_environment(sim_factory: SimFactory, tmp_path: Path) -> None:
     from cca_tui.sim.options import SimOptions
     from cca_tui.ui.forms import PasswordModal
 
@@ -393,7 +397,7 @@ async def test_password_still_shown_after_switching_environment(sim_factory, tmp
         assert selected_id(screen) == target.id
 
 
-async def test_detail_follows_the_selection_after_filtering(sim, tmp_path):
+async def test_detail_follows_the_selection_after_filtering(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -405,7 +409,7 @@ async def test_detail_follows_the_selection_after_filtering(sim, tmp_path):
         assert pane.detail.instance.id == selected_id(screen)
 
 
-async def test_sort_orders_rows_and_reverses(sim, tmp_path):
+async def test_sort_orders_rows_and_reverses(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -424,7 +428,7 @@ async def test_sort_orders_rows_and_reverses(sim, tmp_path):
         assert states == sorted(states, key=str.lower)
 
 
-async def test_switching_environments_keeps_each_screen_as_it_was(sim, tmp_path):
+async def test_switching_environments_keeps_each_screen_as_it_was(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -447,7 +451,9 @@ async def test_switching_environments_keeps_each_screen_as_it_was(sim, tmp_path)
         assert [(t.action, t.status) for t in production.view.tasks] == [("Stop", "SUCCESS")]
 
 
-async def test_a_crash_shows_one_line_and_no_key(sim, tmp_path, capsys):
+async def test_a_crash_shows_one_line_and_no_key(
+    sim: SimServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Textual's own crash report prints local variables; ours must not show the key."""
     from cca_tui.ui.app import crash_log_path
 
@@ -468,7 +474,7 @@ async def test_a_crash_shows_one_line_and_no_key(sim, tmp_path, capsys):
     assert "boom" in logged and key not in logged
 
 
-async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim, tmp_path):
+async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim: SimServer, tmp_path: Path) -> None:
     """A 403 means this environment is off limits, not that the key is wrong."""
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -484,7 +490,7 @@ async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim, tmp_
         assert screen.query_one(InstanceTable).row_count == rows
 
 
-async def test_columns_grow_when_a_cell_gets_longer(sim, tmp_path):
+async def test_columns_grow_when_a_cell_gets_longer(sim: SimServer, tmp_path: Path) -> None:
     target = env_instances(sim)[0]
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -496,7 +502,7 @@ async def test_columns_grow_when_a_cell_gets_longer(sim, tmp_path):
         assert "a-much-longer-instance-name-than-before" in screen_text(app)
 
 
-async def test_copy_ssh_command(sim, tmp_path):
+async def test_copy_ssh_command(sim: SimServer, tmp_path: Path) -> None:
     """`c` then `s`: the ssh command of the forwarded port (more in test_flow_ssh_copy.py)."""
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
@@ -512,7 +518,7 @@ async def test_copy_ssh_command(sim, tmp_path):
         assert app.clipboard.startswith(f"ssh -p {rule.public_port_start} {owner.username}@")
 
 
-async def test_the_app_starts_with_one_detail_request(sim, tmp_path):
+async def test_the_app_starts_with_one_detail_request(sim: SimServer, tmp_path: Path) -> None:
     """The first selection fetches the instance's detail once, not once per widget or per event."""
     app = make_app(sim, tmp_path, environment=ENV)
     counter = RequestCounter(app)
@@ -524,7 +530,7 @@ async def test_the_app_starts_with_one_detail_request(sim, tmp_path):
         assert len(detail_gets) == 1, counter.requests
 
 
-async def test_a_burst_after_slash_lands_in_the_filter(sim, tmp_path):
+async def test_a_burst_after_slash_lands_in_the_filter(sim: SimServer, tmp_path: Path) -> None:
     """Keys read in one go ("/web" typed fast or pasted over ssh) reach the app before `/`
     has moved the focus: every letter must land in the filter, none may act on the table
     (`w` is reset password, `x` stop)."""

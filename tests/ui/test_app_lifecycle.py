@@ -3,10 +3,14 @@ keys open the forms, the forms send, the task log follows, the table shows the r
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Input, Select, Static
 
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.conftest import SimFactory
 from tests.ui.app_harness import SIZE, instance_shown, make_app, select, settle
 
 ENV = "compute-on/production"
@@ -31,7 +35,7 @@ async def fill_create_form(form: CreateInstanceForm, pilot, name: str) -> None:
     await pilot.pause()
 
 
-async def test_create_then_destroy_recover_purge(sim, tmp_path):
+async def test_create_then_destroy_recover_purge(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -91,7 +95,7 @@ async def test_create_then_destroy_recover_purge(sim, tmp_path):
         assert actions == ["Create", "Destroy", "Recover", "Destroy", "Purge"]
 
 
-async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim, tmp_path):
+async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim: SimServer, tmp_path: Path) -> None:
     env = world_env(sim)
     with sim.world.session():
         key = next(iter(env.ssh_keys.values()))
@@ -115,7 +119,7 @@ async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim, tmp_path)
     assert sim.world.instance(target.id).ssh_key_name == key.name
 
 
-async def test_failed_task_is_reported_and_state_kept(sim, tmp_path):
+async def test_failed_task_is_reported_and_state_kept(sim: SimServer, tmp_path: Path) -> None:
     env = world_env(sim)
     with sim.world.session():
         stopped = next(i for i in env.instances.values() if i.state == "Stopped")
@@ -133,7 +137,7 @@ async def test_failed_task_is_reported_and_state_kept(sim, tmp_path):
         assert instance_shown(screen, stopped.id).state == "Stopped"
 
 
-async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factory, tmp_path):
+async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factory: SimFactory, tmp_path: Path) -> None:
     """Double Escape while the create request is on its way: the form closes at once, and
     the tracker still follows what the server accepted to its end."""
     from cca_tui.sim.options import SimOptions

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from pydantic import SecretStr
 
 from cca_tui.config import Settings, StateStore
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
+from tests.conftest import SimFactory
 from tests.ui.app_harness import SIZE, env_instances, select, settle, wait_until
 from tests.ui.faulty_transport import Fault, FaultyTransport, is_task_read
 
@@ -35,7 +38,7 @@ def app_with(sim, tmp_path, transport: FaultyTransport, *, clock=None) -> CcaApp
     )
 
 
-async def test_a_403_on_the_first_request_is_a_refused_key(sim, tmp_path):
+async def test_a_403_on_the_first_request_is_a_refused_key(sim: SimServer, tmp_path: Path) -> None:
     transport = FaultyTransport()
     transport.add(lambda _r: Fault(status=403, body={"errors": [{"code": 403, "message": "Forbidden"}]}))
     app = app_with(sim, tmp_path, transport)
@@ -44,7 +47,7 @@ async def test_a_403_on_the_first_request_is_a_refused_key(sim, tmp_path):
         assert "403" in app.screen.problem
 
 
-async def test_task_log_says_unknown_while_the_api_is_down_then_done(sim, tmp_path):
+async def test_task_log_says_unknown_while_the_api_is_down_then_done(sim: SimServer, tmp_path: Path) -> None:
     transport = FaultyTransport()
     down = {"now": False}
     transport.add(lambda r: Fault(refuse=True) if down["now"] and is_task_read(r) else None)
@@ -65,7 +68,7 @@ async def test_task_log_says_unknown_while_the_api_is_down_then_done(sim, tmp_pa
         assert not any("FAILED" in n.message for n in app._notifications)
 
 
-async def test_refreshes_asked_for_during_a_load_wait_for_it(sim_factory, tmp_path):
+async def test_refreshes_asked_for_during_a_load_wait_for_it(sim_factory: SimFactory, tmp_path: Path) -> None:
     """Under latency a load in flight is never thrown away: asking again queues one more."""
     sim = sim_factory(SimOptions(task_delay=0, latency=0.3))
     transport = FaultyTransport()
@@ -85,7 +88,7 @@ async def test_refreshes_asked_for_during_a_load_wait_for_it(sim_factory, tmp_pa
         assert screen.view.last_refresh is not None and screen.view.last_refresh > first
 
 
-async def test_a_malformed_row_hides_only_itself(sim, tmp_path):
+async def test_a_malformed_row_hides_only_itself(sim: SimServer, tmp_path: Path) -> None:
     """One row with `cpuCount: "two"`: every other instance is shown, and the status line
     says how many rows could not be read and why."""
     transport = FaultyTransport()

@@ -8,9 +8,11 @@ so "exactly 2 requests" counts what left the app.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from textual.widgets import Checkbox, Input, Select
 
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
 from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 from cca_tui.ui.forms.bulk_key import BulkKeyModal
@@ -40,7 +42,7 @@ def batch_summaries(app) -> list[str]:
     return [n.message for n in app._notifications if "succeeded" in n.message]
 
 
-async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(sim, tmp_path):
+async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(sim: SimServer, tmp_path: Path) -> None:
     web1, web2, web3 = named(sim, "web-1"), named(sim, "web-2"), named(sim, "web-3")
     assert (web1.state, web2.state, web3.state) == ("Running", "Running", "Stopped")
     app = make_app(sim, tmp_path, environment=ENV)
@@ -77,7 +79,7 @@ async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(
         assert screen.view.marked == frozenset()  # sent: the marks have done their job
 
 
-async def test_bulk_escape_sends_nothing_and_keeps_the_marks(sim, tmp_path):
+async def test_bulk_escape_sends_nothing_and_keeps_the_marks(sim: SimServer, tmp_path: Path) -> None:
     web1, web2 = named(sim, "web-1"), named(sim, "web-2")
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -95,7 +97,7 @@ async def test_bulk_escape_sends_nothing_and_keeps_the_marks(sim, tmp_path):
         assert len(app.screen.view.marked) == 2
 
 
-async def test_bulk_in_a_protected_environment_needs_the_typed_count(sim, tmp_path):
+async def test_bulk_in_a_protected_environment_needs_the_typed_count(sim: SimServer, tmp_path: Path) -> None:
     web1, web2 = named(sim, "web-1"), named(sim, "web-2")
     app = make_app(sim, tmp_path, environment=ENV, protected_environments=("produc*",))
     async with app.run_test(size=SIZE) as pilot:
@@ -115,7 +117,7 @@ async def test_bulk_in_a_protected_environment_needs_the_typed_count(sim, tmp_pa
         assert len(counter.mutations()) == 2
 
 
-async def test_bulk_start_across_two_environments_reaches_each_environment(sim, tmp_path):
+async def test_bulk_start_across_two_environments_reaches_each_environment(sim: SimServer, tmp_path: Path) -> None:
     transport = Recording()
     app = fleet_app(sim, tmp_path, transport, environment="compute-qc/d*")
     dev3, dr3 = instance_named(sim, DEV, "web-3"), instance_named(sim, DR_SITE, "web-3")
@@ -143,7 +145,7 @@ async def test_bulk_start_across_two_environments_reaches_each_environment(sim, 
         assert "Start: 2 succeeded" in batch_summaries(app)[0]
 
 
-async def test_marks_follow_instances_through_sort_filter_and_refresh(sim, tmp_path):
+async def test_marks_follow_instances_through_sort_filter_and_refresh(sim: SimServer, tmp_path: Path) -> None:
     web1, web3 = named(sim, "web-1"), named(sim, "web-3")
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -191,7 +193,7 @@ def not_done_for(ids: set[str]):
     return rule
 
 
-async def test_r_on_a_bulk_action_retries_that_batchs_not_done_rows(sim, tmp_path):
+async def test_r_on_a_bulk_action_retries_that_batchs_not_done_rows(sim: SimServer, tmp_path: Path) -> None:
     web1, web2 = named(sim, "web-1"), named(sim, "web-2")
     transport = FaultyTransport()
     transport.add(not_done_for({web1.id, web2.id}))
@@ -243,7 +245,7 @@ class HeldMutations(FaultyTransport):
             self.at_once -= 1
 
 
-async def test_bulk_requests_go_out_with_bounded_concurrency(sim, tmp_path):
+async def test_bulk_requests_go_out_with_bounded_concurrency(sim: SimServer, tmp_path: Path) -> None:
     running = [i for i in env_instances(sim) if i.state == "Running"]
     assert len(running) >= 5
     transport = HeldMutations()
@@ -267,7 +269,7 @@ async def test_bulk_requests_go_out_with_bounded_concurrency(sim, tmp_path):
         assert "Reboot: 5 succeeded" in batch_summaries(app)[0]
 
 
-async def test_bulk_destroy_applies_its_options_to_each_and_needs_the_count(sim, tmp_path):
+async def test_bulk_destroy_applies_its_options_to_each_and_needs_the_count(sim: SimServer, tmp_path: Path) -> None:
     web1, web3 = named(sim, "web-1"), named(sim, "web-3")
     transport = Recording()
     app = make_app(sim, tmp_path, environment=ENV, transport=transport)
@@ -301,7 +303,7 @@ async def test_bulk_destroy_applies_its_options_to_each_and_needs_the_count(sim,
         assert "Destroy: 2 succeeded" in batch_summaries(app)[0]
 
 
-async def test_bulk_associate_key_shows_the_choice_before_sending(sim, tmp_path):
+async def test_bulk_associate_key_shows_the_choice_before_sending(sim: SimServer, tmp_path: Path) -> None:
     web1, web2 = named(sim, "web-1"), named(sim, "web-2")
     key_names = sorted(key.name for key in sim.world.environment("compute-on", "production").ssh_keys.values())
     assert key_names
@@ -332,7 +334,7 @@ async def test_bulk_associate_key_shows_the_choice_before_sending(sim, tmp_path)
         assert all(body == {"sshKeyName": key_names[0]} for _, _, _, body in sent)
 
 
-async def test_space_held_down_marks_each_row_it_passes(sim, tmp_path):
+async def test_space_held_down_marks_each_row_it_passes(sim: SimServer, tmp_path: Path) -> None:
     """Was: keys read in one burst ran before the table's Highlighted message reached the
     screen, so the second space toggled the first row again (seen in tmux: `space space`
     marked nothing and moved one row). The keys are posted as a terminal delivers a burst:
@@ -352,7 +354,7 @@ async def test_space_held_down_marks_each_row_it_passes(sim, tmp_path):
         assert screen.view.selected_key == screen.view.rows[3].key
 
 
-async def test_an_action_right_after_a_move_takes_the_row_the_cursor_is_on(sim, tmp_path):
+async def test_an_action_right_after_a_move_takes_the_row_the_cursor_is_on(sim: SimServer, tmp_path: Path) -> None:
     """`j` then `x` in one burst: the stop must be for the row the cursor moved to."""
     from textual import events
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cca_tui.sim.entities import Volume
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from tests.ui.app_harness import SIZE, env_instances, make_app, select, settle
 
@@ -51,7 +54,7 @@ def _dress_up(sim):
         return owner, rule, group, data, root
 
 
-async def test_detail_pane_shows_every_value_whole_at_120x40(sim, tmp_path):
+async def test_detail_pane_shows_every_value_whole_at_120x40(sim: SimServer, tmp_path: Path) -> None:
     owner, rule, group, data, root = _dress_up(sim)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -75,7 +78,7 @@ async def test_detail_pane_shows_every_value_whole_at_120x40(sim, tmp_path):
             assert any(value in line for line in lines), (value, text)
 
 
-async def test_instances_in_the_list_show_their_own_values(sim, tmp_path):
+async def test_instances_in_the_list_show_their_own_values(sim: SimServer, tmp_path: Path) -> None:
     """The pane follows the list: an instance renamed behind our back shows its new name."""
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:

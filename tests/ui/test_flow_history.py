@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import stat
 from datetime import datetime
+from pathlib import Path
 
 import platformdirs
 from textual.widgets import DataTable
 
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
 from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.history import HistoryDetail, HistoryScreen
@@ -42,7 +44,7 @@ async def open_history(app, pilot) -> HistoryScreen:
     return app.screen
 
 
-async def test_history_survives_a_restart_and_shows_the_whole_error(sim, tmp_path):
+async def test_history_survives_a_restart_and_shows_the_whole_error(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         stopped = next(i for i in env.instances.values() if i.state == "Stopped")
@@ -71,7 +73,7 @@ async def test_history_survives_a_restart_and_shows_the_whole_error(sim, tmp_pat
         assert f"instances/{stopped.id}" in text and '"operation": "start"' in text
 
 
-async def test_resend_checks_the_gate_against_the_instance_now(sim, tmp_path):
+async def test_resend_checks_the_gate_against_the_instance_now(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         stopped = next(i for i in env.instances.values() if i.state == "Stopped")
@@ -105,7 +107,7 @@ async def test_resend_checks_the_gate_against_the_instance_now(sim, tmp_path):
     assert sim.world.instance(stopped.id).state in ("Starting", "Running")
 
 
-async def test_password_and_user_data_never_reach_the_history(sim, tmp_path):
+async def test_password_and_user_data_never_reach_the_history(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.api.client import SentRequest
     from cca_tui.ui.tasks.history import ActionHistory
     from cca_tui.ui.tasks.records import TrackedTask
@@ -121,7 +123,7 @@ async def test_password_and_user_data_never_reach_the_history(sim, tmp_path):
     assert history.load()[0].requests[0]["body"] == {"name": "n", "userData": "***", "nested": {"password": "***"}}
 
 
-async def test_a_created_instance_is_selected_when_it_appears(sim, tmp_path):
+async def test_a_created_instance_is_selected_when_it_appears(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

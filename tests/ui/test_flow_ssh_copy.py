@@ -18,9 +18,11 @@ import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.conftest import SimFactory
 from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
 from tests.ui.hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 
@@ -97,7 +99,7 @@ async def open_on(app, pilot, instance_id: str) -> None:
     await settle(app, pilot, rounds=4)
 
 
-async def test_copy_menu_sends_each_value_and_says_what_was_sent(sim, tmp_path):
+async def test_copy_menu_sends_each_value_and_says_what_was_sent(sim: SimServer, tmp_path: Path) -> None:
     _env, rule, owner, address = forwarded_instance(sim)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -120,7 +122,7 @@ async def test_copy_menu_sends_each_value_and_says_what_was_sent(sim, tmp_path):
             assert "copied" not in (note.title or "").lower()  # never claims more than was sent
 
 
-async def test_copy_menu_says_why_there_is_no_ssh_command(sim, tmp_path):
+async def test_copy_menu_says_why_there_is_no_ssh_command(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         forwarded = {r.instance_id for r in env.pf_rules.values()}
@@ -142,7 +144,9 @@ async def test_copy_menu_says_why_there_is_no_ssh_command(sim, tmp_path):
 
 
 @pytest.mark.parametrize("user", [*SHELL_HOSTILE[:4], f"lone{SURROGATE_MARKER}x"])
-async def test_hostile_user_reaches_neither_clipboard_nor_ssh(sim, tmp_path, monkeypatch, user):
+async def test_hostile_user_reaches_neither_clipboard_nor_ssh(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user
+) -> None:
     """The issue's `-oProxyCommand=...` and `; rm -rf ~` users (and a lone surrogate, which
     crashed `c`): the copy menu refuses the ssh line, `S` runs nothing, both say why."""
     _env, _rule, owner, _address = forwarded_instance(sim)
@@ -171,7 +175,7 @@ async def test_hostile_user_reaches_neither_clipboard_nor_ssh(sim, tmp_path, mon
         assert app.is_running and app.return_code is None
 
 
-async def test_a_lone_surrogate_never_crashes_the_clipboard(sim, tmp_path):
+async def test_a_lone_surrogate_never_crashes_the_clipboard(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -182,7 +186,9 @@ async def test_a_lone_surrogate_never_crashes_the_clipboard(sim, tmp_path):
         assert any("cannot receive" in n.message for n in app._notifications)
 
 
-async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(sim, tmp_path, monkeypatch):
+async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _env, rule, owner, address = forwarded_instance(sim)
     record = fake_ssh(tmp_path, monkeypatch)
     app = make_app(sim, tmp_path, environment=ENV)
@@ -207,7 +213,9 @@ async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(sim, tmp_
         assert f"{owner.username}@{address}" in sessions[0].outcome and not sessions[0].resendable
 
 
-async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypatch):
+async def test_tasks_are_followed_while_ssh_runs(
+    sim_factory: SimFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A stop sent before `S` ends while ssh still holds the terminal: the tracker went on."""
     sim = sim_factory(SimOptions(task_delay=8.0))
     env, _rule, owner, _address = forwarded_instance(sim)
@@ -235,7 +243,9 @@ async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypa
         assert app.screen.view.selected.id == owner.id
 
 
-async def test_no_way_in_is_said_and_nothing_runs(sim, tmp_path, monkeypatch):
+async def test_no_way_in_is_said_and_nothing_runs(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         forwarded = {r.instance_id for r in env.pf_rules.values()}
@@ -264,7 +274,9 @@ async def test_no_way_in_is_said_and_nothing_runs(sim, tmp_path, monkeypatch):
         ]
 
 
-async def test_the_instances_own_key_pair_is_offered_as_identity(sim, tmp_path, monkeypatch):
+async def test_the_instances_own_key_pair_is_offered_as_identity(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The instance's key is one of the operator's ~/.ssh key pairs (same fingerprint): `-i`."""
     env, rule, owner, address = forwarded_instance(sim)
     with sim.world.session():

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select, Static
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ChangeNetworkForm, ChangeOfferingForm, RenameForm
+from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
 
 
 def shown(form, selector: str) -> str:
@@ -14,7 +18,12 @@ def shown(form, selector: str) -> str:
 
 
 async def test_rename_warns_about_the_hostname_and_sends_only_changes(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = RenameForm(sim_compute, web2)
@@ -50,7 +59,11 @@ async def test_rename_warns_about_the_hostname_and_sends_only_changes(
 
 
 async def test_rename_leaves_the_hostname_to_the_server_and_shows_its_refusal_by_the_field(
-    sim_compute, http_log, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     """The reference states no pattern for names: the form sends what was typed, and the
     server's refusal (this simulator allows letters, digits, '-' and '_') lands under the field."""
@@ -68,7 +81,12 @@ async def test_rename_leaves_the_hostname_to_the_server_and_shows_its_refusal_by
 
 
 async def test_change_offering_marks_current_and_checks_custom_ratio(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = ChangeOfferingForm(sim_compute, web2)
@@ -105,7 +123,12 @@ async def test_change_offering_marks_current_and_checks_custom_ratio(
 
 
 async def test_change_network_offers_other_networks_of_the_zone(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = ChangeNetworkForm(sim_compute, web2)
@@ -131,7 +154,12 @@ async def test_change_network_offers_other_networks_of_the_zone(
 
 
 async def test_lists_that_fail_to_load_say_so_and_reload(
-    sim, sim_compute, http_log, instance_named, form_host, settle_form
+    sim: SimServer,
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = ChangeNetworkForm(sim_compute, web2)

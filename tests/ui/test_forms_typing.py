@@ -6,14 +6,18 @@ no pause between them (pilot.press waits for the app after each key, which hides
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual import events
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import AssociateKeyForm, ChangeNetworkForm, CreateInstanceForm, DestroyForm, PurgeForm, RenameForm
 from cca_tui.ui.forms.field import Field
+from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm, WaitUntil
 
 
 def burst(app: Any, text: str) -> None:
@@ -31,7 +35,12 @@ def paste(app: Any, text: str) -> None:
 
 
 async def test_paste_on_cancel_fills_the_purge_name(
-    sim_compute, http_log, instance_named, form_host, settle_form, wait_until
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     """Was: the paste went to the focused Cancel button and was lost."""
     gone = await instance_named(sim_compute, "old-reports")
@@ -53,7 +62,11 @@ async def test_paste_on_cancel_fills_the_purge_name(
 
 
 async def test_burst_on_cancel_keeps_every_letter_of_the_purge_name(
-    sim_compute, instance_named, form_host, settle_form, wait_until
+    sim_compute: ComputeScope,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     """Was: only the first letter survived (the others went to Cancel before the focus moved)."""
     gone = await instance_named(sim_compute, "old-reports")
@@ -70,7 +83,11 @@ async def test_burst_on_cancel_keeps_every_letter_of_the_purge_name(
 
 
 async def test_burst_and_paste_into_the_destroy_purge_name(
-    sim_compute, instance_named, form_host, settle_form, wait_until
+    sim_compute: ComputeScope,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
     form = DestroyForm(sim_compute, web1)
@@ -122,7 +139,11 @@ async def every_text_field_takes_bursts_and_pastes(form: Any, app: Any, pilot: A
 
 
 async def test_every_text_field_of_every_form_takes_bursts_and_pastes_whole(
-    tmp_path, sim_compute, instance_named, form_host, settle_form
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     (tmp_path / "id_new.pub").write_text(
@@ -151,7 +172,9 @@ async def test_every_text_field_of_every_form_takes_bursts_and_pastes_whole(
     }
 
 
-async def test_footer_shows_the_forms_own_keys(sim_compute, instance_named, form_host, settle_form) -> None:
+async def test_footer_shows_the_forms_own_keys(
+    sim_compute: ComputeScope, instance_named: InstanceNamed, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     from textual.widgets._footer import FooterKey
 
     web2 = await instance_named(sim_compute, "web-2")
@@ -164,7 +187,12 @@ async def test_footer_shows_the_forms_own_keys(sim_compute, instance_named, form
 
 
 async def test_enter_on_the_only_field_sends_the_form(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     """Change network has one field, a Select: Enter on it (a network chosen) sends."""
     web2 = await instance_named(sim_compute, "web-2")
@@ -187,7 +215,9 @@ async def test_enter_on_the_only_field_sends_the_form(
     assert http_log.bodies == [{"networkId": select.selection}]
 
 
-async def test_loaded_and_sending_drive_the_button(sim_compute, instance_named, form_host, settle_form) -> None:
+async def test_loaded_and_sending_drive_the_button(
+    sim_compute: ComputeScope, instance_named: InstanceNamed, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = RenameForm(sim_compute, web2)
     async with form_host(form).run_test(size=(120, 40)) as pilot:
@@ -207,7 +237,11 @@ async def test_loaded_and_sending_drive_the_button(sim_compute, instance_named, 
 
 
 async def test_the_caller_can_route_the_send_through_its_tracker(
-    sim_compute, http_log, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     """`submitter` replaces the direct send (the lead's task tracker); the contract stays dismiss(task)."""
     web2 = await instance_named(sim_compute, "web-2")

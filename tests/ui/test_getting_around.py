@@ -3,8 +3,11 @@ filter's `field:value` terms, through the real app on the simulator (Textual pil
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Button, Footer
 
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.help import HelpScreen
 from cca_tui.ui.screens.instances import InstanceScreen
@@ -31,7 +34,7 @@ def footer_keys(screen) -> dict[str, str]:
     return {key.description: key.key_display for key in footer.query("FooterKey")}
 
 
-async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim, tmp_path):
+async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
     app = make_app(sim, tmp_path, environment=ENV, keymap={"toggle_tasks": "T", "stop": "X"})
     async with app.run_test(size=SIZE) as pilot:
@@ -64,14 +67,14 @@ async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim, 
         assert any("T Show / hide the task log" in line for line in help_lines)
 
 
-async def test_unknown_keymap_id_is_said(sim, tmp_path):
+async def test_unknown_keymap_id_is_said(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV, keymap={"no_such_binding": "F5"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert any("no_such_binding" in n.message for n in app._notifications)
 
 
-async def test_vim_movement_in_the_table(sim, tmp_path):
+async def test_vim_movement_in_the_table(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -87,7 +90,7 @@ async def test_vim_movement_in_the_table(sim, tmp_path):
         assert selected_id(app.screen) == rows[0]
 
 
-async def test_minus_returns_to_the_previous_environment(sim, tmp_path):
+async def test_minus_returns_to_the_previous_environment(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -106,7 +109,7 @@ async def test_minus_returns_to_the_previous_environment(sim, tmp_path):
         assert app.screen is dev
 
 
-async def test_field_value_filters_and_exclusions(sim, tmp_path):
+async def test_field_value_filters_and_exclusions(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -128,7 +131,7 @@ async def test_field_value_filters_and_exclusions(sim, tmp_path):
         }
 
 
-async def test_no_match_says_so_instead_of_an_empty_table(sim, tmp_path):
+async def test_no_match_says_so_instead_of_an_empty_table(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -138,7 +141,7 @@ async def test_no_match_says_so_instead_of_an_empty_table(sim, tmp_path):
         assert "No instance matches “state:nosuchstate”" in screen_text(app)
 
 
-async def test_vim_movement_in_the_picker_table(sim, tmp_path):
+async def test_vim_movement_in_the_picker_table(sim: SimServer, tmp_path: Path) -> None:
     from textual.widgets import DataTable
 
     app = make_app(sim, tmp_path)

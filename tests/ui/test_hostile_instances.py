@@ -5,6 +5,9 @@ simulator's world; the whole app runs against it over real HTTP.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
@@ -21,7 +24,7 @@ def alive_and_clean(app) -> str:
     return screen_text(app)
 
 
-async def test_every_row_and_its_detail_show_hostile_text_literally(sim, tmp_path):
+async def test_every_row_and_its_detail_show_hostile_text_literally(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.lock:
         plant_environment(env)
@@ -49,7 +52,7 @@ async def test_every_row_and_its_detail_show_hostile_text_literally(sim, tmp_pat
         alive_and_clean(app)
 
 
-async def test_task_log_notifications_and_status_line_stay_literal(sim, tmp_path):
+async def test_task_log_notifications_and_status_line_stay_literal(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.lock:
         plant_environment(env)
@@ -70,7 +73,7 @@ async def test_task_log_notifications_and_status_line_stay_literal(sim, tmp_path
         assert all(n.markup is False for n in app._notifications)
 
 
-async def test_a_hostile_error_message_in_the_status_line(sim, tmp_path):
+async def test_a_hostile_error_message_in_the_status_line(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.ui.app import CcaApp
 
     transport = FaultyTransport()
@@ -104,7 +107,7 @@ async def test_a_hostile_error_message_in_the_status_line(sim, tmp_path):
         assert "STALE" in drawn and "\\x1b" in drawn  # the escape is shown, not obeyed
 
 
-async def test_any_environment_name_can_be_opened(sim, tmp_path):
+async def test_any_environment_name_can_be_opened(sim: SimServer, tmp_path: Path) -> None:
     """`two words`, `a/b`, the empty string and markup open a screen each (the server may
     not know them: then the screen says so), and never the same screen for two names."""
     names = ["two words", "a/b", "", "[@click=app.quit]y[/]"]

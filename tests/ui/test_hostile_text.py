@@ -8,13 +8,17 @@ writes nothing of it raw to the terminal.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Select, Static
 
+from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.errors import ApiError, AuthError, ErrorDetail, TransportError
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.forms import (
     AssociateKeyForm,
@@ -29,6 +33,7 @@ from cca_tui.ui.forms import (
 )
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from tests.ui.conftest import FormHostFactory, InstanceNamed, PickerHostFactory, SettleForm, WaitUntil
 from tests.ui.hostile import (
     HOSTILE,
     assert_terminal_clean,
@@ -78,7 +83,7 @@ def test_describe_error_is_safe_to_show(value: str) -> None:
 
 
 async def test_picker_shows_hostile_names_literally_and_opens_any_name(
-    sim, sim_client, picker_host, wait_until
+    sim: SimServer, sim_client: CloudCAClient, picker_host: PickerHostFactory, wait_until: WaitUntil
 ) -> None:
     plant_world(sim.world)
     names = ["two words", "a/b", "", "[@click=app.quit]y[/]"]
@@ -113,7 +118,9 @@ async def test_picker_shows_hostile_names_literally_and_opens_any_name(
         check_screen(app)
 
 
-async def test_picker_error_line_is_safe(sim, sim_client, picker_host, wait_until) -> None:
+async def test_picker_error_line_is_safe(
+    sim: SimServer, sim_client: CloudCAClient, picker_host: PickerHostFactory, wait_until: WaitUntil
+) -> None:
     class Failing(PickerScreen):
         RETRY_FIRST = 60.0
 
@@ -155,7 +162,13 @@ async def open_and_check(app: Any, pilot: Any, settle_form: Any, screen: Any) ->
 
 
 async def test_every_form_shows_hostile_entities_literally(
-    tmp_path, sim, sim_compute, sim_env, instance_named, form_host, settle_form
+    tmp_path: Path,
+    sim: SimServer,
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     plant_environment(sim_env)
     instances = [await sim_compute.get_instance(i.id) for i in await sim_compute.list_instances()]
@@ -195,7 +208,12 @@ async def test_every_form_shows_hostile_entities_literally(
 
 @pytest.mark.parametrize("chunk", [HOSTILE[:9], HOSTILE[9:]])
 async def test_instance_names_read_literally_in_titles(
-    chunk: list[str], sim_compute, sim_env, form_host, settle_form, wait_until
+    chunk: list[str],
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     """Each corpus string as an instance's name, in a title: shown escaped, never acted on."""
     some = next(iter(sim_env.instances.values()))
@@ -232,7 +250,11 @@ class RefusedRename(RenameForm):
 
 
 async def test_error_lines_under_fields_and_form_are_safe(
-    sim_compute, instance_named, form_host, settle_form, wait_until
+    sim_compute: ComputeScope,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = RefusedRename(sim_compute, web2)
@@ -250,7 +272,7 @@ async def test_error_lines_under_fields_and_form_are_safe(
         assert under_name == "[[/]] \\x1b]0;pwned\\x07 bad [link=https://x]name[/link]"
 
 
-async def test_key_problem_screen_is_safe(wait_until) -> None:
+async def test_key_problem_screen_is_safe(wait_until: WaitUntil) -> None:
     from textual.app import App
 
     class Host(App[None]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import struct
+from pathlib import Path
 
 import httpx
 from textual.widgets import Static
@@ -13,6 +14,7 @@ from cca_tui.api.client import CloudCAClient
 from cca_tui.api.models import Task
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import AssociateKeyForm
+from tests.ui.conftest import FormHostFactory, SettleForm
 
 ENV = ("compute-on", "test_area")
 
@@ -71,7 +73,7 @@ async def associate_with_lost_reply(
 
 
 async def test_a_lost_reply_to_a_registration_that_was_done_goes_on_to_associate(
-    sim: SimServer, tmp_path, form_host, settle_form
+    sim: SimServer, tmp_path: Path, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     app, transport, web2, error = await associate_with_lost_reply(
         sim, tmp_path, form_host, settle_form, carried_out=True
@@ -84,7 +86,7 @@ async def test_a_lost_reply_to_a_registration_that_was_done_goes_on_to_associate
 
 
 async def test_a_lost_reply_to_a_registration_never_read_says_the_key_was_not_registered(
-    sim: SimServer, tmp_path, form_host, settle_form
+    sim: SimServer, tmp_path: Path, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     app, transport, web2, error = await associate_with_lost_reply(
         sim, tmp_path, form_host, settle_form, carried_out=False
@@ -96,7 +98,7 @@ async def test_a_lost_reply_to_a_registration_never_read_says_the_key_was_not_re
 
 
 async def test_a_failed_registration_says_nothing_was_done_to_the_instance(
-    sim: SimServer, tmp_path, form_host, settle_form
+    sim: SimServer, tmp_path: Path, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     app, transport, web2, error = await associate_with_lost_reply(
         sim, tmp_path, form_host, settle_form, carried_out=False, failed=True

@@ -4,6 +4,9 @@ show it), so these tests count the passes rather than time them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from tests.ui.app_harness import SIZE, make_app, settle
@@ -24,7 +27,7 @@ def count_layouts(screen) -> list[object]:
     return layouts
 
 
-async def test_a_selection_change_repaints_without_a_layout_pass(sim, tmp_path):
+async def test_a_selection_change_repaints_without_a_layout_pass(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
@@ -41,7 +44,7 @@ async def test_a_selection_change_repaints_without_a_layout_pass(sim, tmp_path):
         assert layouts == []
 
 
-async def test_filter_keys_repaint_without_a_layout_pass(sim, tmp_path):
+async def test_filter_keys_repaint_without_a_layout_pass(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
@@ -60,7 +63,7 @@ async def test_filter_keys_repaint_without_a_layout_pass(sim, tmp_path):
         assert layouts == []
 
 
-async def test_ctrl_u_clears_the_filter_from_the_table(sim, tmp_path):
+async def test_ctrl_u_clears_the_filter_from_the_table(sim: SimServer, tmp_path: Path) -> None:
     """Escape waits for the terminal's escape delay; ctrl+u clears at once."""
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:

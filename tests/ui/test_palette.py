@@ -6,8 +6,11 @@ What the terminal would receive is checked (hostile.terminal_output), not only t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.command import CommandPalette
 
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.ui.app_harness import (
@@ -44,7 +47,7 @@ def entries(app) -> list[str]:
     return [str(option_list.get_option_at_index(n).prompt) for n in range(option_list.option_count)]
 
 
-async def test_hostile_names_in_the_palette_are_plain_text(sim, tmp_path):
+async def test_hostile_names_in_the_palette_are_plain_text(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.lock:
         plant_environment(env)
@@ -74,7 +77,7 @@ async def test_hostile_names_in_the_palette_are_plain_text(sim, tmp_path):
         assert app.is_running and app.return_code is None
 
 
-async def test_palette_offers_every_action_with_the_reason_when_disabled(sim, tmp_path):
+async def test_palette_offers_every_action_with_the_reason_when_disabled(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -100,7 +103,7 @@ async def test_palette_offers_every_action_with_the_reason_when_disabled(sim, tm
         assert counter.mutations() == []
 
 
-async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim, tmp_path):
+async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim: SimServer, tmp_path: Path) -> None:
     instances = sorted(env_instances(sim), key=lambda i: i.name)
     target = instances[-1]
     app = make_app(sim, tmp_path, environment=ENV)

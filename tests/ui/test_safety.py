@@ -6,8 +6,12 @@ was sent is counted on the client side (RequestCounter), so "sends nothing" mean
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from textual.widgets import Button, Input
 
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal, DestroyForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.picker import PickerScreen
@@ -35,7 +39,9 @@ def stopped_instance(sim):
     return next(i for i in env_instances(sim) if i.state == "Stopped")
 
 
-async def test_stop_asks_naming_instance_and_environment_and_escape_sends_nothing(sim, tmp_path):
+async def test_stop_asks_naming_instance_and_environment_and_escape_sends_nothing(
+    sim: SimServer, tmp_path: Path
+) -> None:
     running = running_instance(sim)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -62,7 +68,7 @@ async def test_stop_asks_naming_instance_and_environment_and_escape_sends_nothin
         assert "operation=stop" in counter.mutations()[0]
 
 
-async def test_reboot_asks_and_y_confirms(sim, tmp_path):
+async def test_reboot_asks_and_y_confirms(sim: SimServer, tmp_path: Path) -> None:
     running = running_instance(sim)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -78,7 +84,7 @@ async def test_reboot_asks_and_y_confirms(sim, tmp_path):
         assert len(counter.mutations()) == 1 and "operation=reboot" in counter.mutations()[0]
 
 
-async def test_confirm_setting_relaxes_and_tightens(sim, tmp_path):
+async def test_confirm_setting_relaxes_and_tightens(sim: SimServer, tmp_path: Path) -> None:
     running, stopped = running_instance(sim), stopped_instance(sim)
     # Relaxed: stop sends at once. Tightened: start asks.
     app = make_app(sim, tmp_path, environment=ENV, confirm=("start",))
@@ -99,7 +105,7 @@ async def test_confirm_setting_relaxes_and_tightens(sim, tmp_path):
         assert len(counter.mutations()) == 1
 
 
-async def test_protected_environment_x_asks_and_escape_sends_nothing(sim, tmp_path):
+async def test_protected_environment_x_asks_and_escape_sends_nothing(sim: SimServer, tmp_path: Path) -> None:
     running = running_instance(sim)
     # Even with stop relaxed in the profile: a protected environment asks for every mutation.
     app = make_app(sim, tmp_path, environment=ENV, confirm=(), protected_environments=("produc*",))
@@ -118,14 +124,14 @@ async def test_protected_environment_x_asks_and_escape_sends_nothing(sim, tmp_pa
         assert counter.mutations() == []
 
 
-async def test_protected_environment_not_matching_pattern_is_not_protected(sim, tmp_path):
+async def test_protected_environment_not_matching_pattern_is_not_protected(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment="compute-qc/dev", protected_environments=("produc*",))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert "PROTECTED" not in str(app.screen.query_one(StatusLine).render())
 
 
-async def test_protected_destroy_needs_the_typed_name_without_purge(sim, tmp_path):
+async def test_protected_destroy_needs_the_typed_name_without_purge(sim: SimServer, tmp_path: Path) -> None:
     running = running_instance(sim)
     app = make_app(sim, tmp_path, environment=ENV, protected_environments=("compute-on/production",))
     async with app.run_test(size=SIZE) as pilot:
@@ -151,7 +157,7 @@ async def test_protected_destroy_needs_the_typed_name_without_purge(sim, tmp_pat
         assert counter.mutations() == []
 
 
-async def test_picker_marks_protected_environments(sim, tmp_path):
+async def test_picker_marks_protected_environments(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, protected_environments=("production",))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -165,7 +171,7 @@ async def test_picker_marks_protected_environments(sim, tmp_path):
         assert all("protected" not in shown for ref, shown in names.items() if ref != "compute-on/production")
 
 
-async def test_click_on_stop_asks_as_x_does(sim, tmp_path):
+async def test_click_on_stop_asks_as_x_does(sim: SimServer, tmp_path: Path) -> None:
     running = running_instance(sim)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -200,7 +206,7 @@ def throttled_start(transport: FaultyTransport, state: dict) -> None:
     transport.add(rule)
 
 
-async def test_retry_after_a_superseding_action_refuses_and_sends_nothing(sim, tmp_path):
+async def test_retry_after_a_superseding_action_refuses_and_sends_nothing(sim: SimServer, tmp_path: Path) -> None:
     stopped = stopped_instance(sim)
     transport, state = FaultyTransport(), {"throttle": True}
     throttled_start(transport, state)
@@ -232,7 +238,7 @@ async def test_retry_after_a_superseding_action_refuses_and_sends_nothing(sim, t
         assert counter.mutations() == []
 
 
-async def test_retry_says_what_asks_and_checks_the_current_state(sim, tmp_path):
+async def test_retry_says_what_asks_and_checks_the_current_state(sim: SimServer, tmp_path: Path) -> None:
     stopped = stopped_instance(sim)
     transport, state = FaultyTransport(), {"throttle": True}
     throttled_start(transport, state)
@@ -286,7 +292,9 @@ def button_attributes(output: str, label: str) -> set[str]:
     return {c for c in codes if not (c.isdigit() and (30 <= int(c) <= 49 or 90 <= int(c) <= 107))}
 
 
-async def test_disabled_action_differs_by_more_than_a_colour(sim, tmp_path, monkeypatch):
+async def test_disabled_action_differs_by_more_than_a_colour(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.ui.hostile import terminal_output
 
     monkeypatch.setenv("NO_COLOR", "1")

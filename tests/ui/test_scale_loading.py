@@ -11,10 +11,12 @@ from cca_tui.api.client import CloudCAClient
 from cca_tui.api.models import Instance
 from cca_tui.fleet.identity import RowKey
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
 from cca_tui.ui import loading
 from cca_tui.ui.loading import InstanceLoader
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets import instance_table
+from tests.conftest import SimFactory
 
 ENV = ("compute-on", "production")
 
@@ -33,7 +35,7 @@ class Counting(httpx.AsyncBaseTransport):
 
 
 @pytest.fixture
-def big_sim(sim_factory):
+def big_sim(sim_factory: SimFactory):
     return sim_factory(SimOptions(task_delay=0, instances=450, page_cap=50))
 
 
@@ -41,7 +43,9 @@ async def load_all(loader: InstanceLoader, compute) -> list:
     return [batch async for batch in loader.stream(compute)]
 
 
-async def test_pages_stream_and_unchanged_rows_keep_their_objects(big_sim, monkeypatch) -> None:
+async def test_pages_stream_and_unchanged_rows_keep_their_objects(
+    big_sim: SimServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     transport = Counting()
     parsed: list[object] = []
     validate = loading.LocatedInstance.model_validate
@@ -85,7 +89,7 @@ async def test_pages_stream_and_unchanged_rows_keep_their_objects(big_sim, monke
         assert any(instance.public_ips for instance in again.values())
 
 
-async def test_a_refresh_with_one_change_measures_one_row(monkeypatch) -> None:
+async def test_a_refresh_with_one_change_measures_one_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """The state says which instances changed; the table re-measures those alone."""
     from textual.app import App
 
@@ -124,7 +128,7 @@ async def test_a_refresh_with_one_change_measures_one_row(monkeypatch) -> None:
         assert measured == ["i1234"]  # leaving costs no measuring
 
 
-async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim) -> None:
+async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim: SimServer) -> None:
     """The row of the instance is the same; only the address list says it lost its IP."""
     async with CloudCAClient(big_sim.url, big_sim.api_key, max_retries=0) as client:
         compute = client.compute(*ENV)
@@ -143,7 +147,7 @@ async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim) -> None
         assert all(again[iid] is first[iid] for iid in with_ips[1:] if iid != target)
 
 
-async def test_a_refresh_says_what_changed_and_the_index_trusts_it(big_sim) -> None:
+async def test_a_refresh_says_what_changed_and_the_index_trusts_it(big_sim: SimServer) -> None:
     """The loader knows which rows it parsed again: the complete list of a refresh says so
     (a Revised of the last one), and the row index built from it skips its walk through
     every instance yet gives the rows `arrange` gives."""
@@ -173,7 +177,7 @@ async def test_a_refresh_says_what_changed_and_the_index_trusts_it(big_sim) -> N
                 assert revised.arrange(text, column, False) == arrange(again.values(), text, column, False)
 
 
-async def test_the_first_load_ends_with_a_revision_of_what_was_shown(big_sim) -> None:
+async def test_the_first_load_ends_with_a_revision_of_what_was_shown(big_sim: SimServer) -> None:
     """The complete list of a first load says what differs from the pages shown so far (the
     last page, the instances given their public IPs): applying it walks none of the rest."""
     from cca_tui.ui.rows import Revised

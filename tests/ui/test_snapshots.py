@@ -16,9 +16,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from scenes import SCENE_SETTINGS, SCENES, SIZE, scene_app
 
+from cca_tui.sim.server import SimServer
+
 
 @pytest.mark.parametrize("name", list(SCENES))
-def test_scene_snapshot(name, sim, snap_compare):
+def test_scene_snapshot(name, sim: SimServer, snap_compare) -> None:
     environment, reach = SCENES[name]
     app = scene_app(sim, environment=environment, **SCENE_SETTINGS.get(name, {}))
     assert snap_compare(app, run_before=reach, terminal_size=SIZE)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cca_tui.api.client import CloudCAClient
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
 from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.journal import TaskJournal
@@ -76,14 +77,16 @@ def transport() -> FaultyTransport:
 
 
 @pytest.fixture
-async def harness(sim, tmp_path, transport):
+async def harness(sim: SimServer, tmp_path: Path, transport: FaultyTransport):
     h = Harness(sim, tmp_path, transport)
     yield h
     await h.finish()
     await h.client.aclose()
 
 
-async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(harness, transport):
+async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(
+    harness: Harness, transport: FaultyTransport
+) -> None:
     running = harness.instance("Running")
     failures = {"left": 3}
 
@@ -102,7 +105,7 @@ async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(harne
     assert harness.sim.world.instance(running.id).state == "Stopped"
 
 
-async def test_connection_lost_while_following_then_back(harness, transport):
+async def test_connection_lost_while_following_then_back(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     failures = {"left": 2}
 
@@ -119,7 +122,9 @@ async def test_connection_lost_while_following_then_back(harness, transport):
     assert record.status == TaskStatus.SUCCESS
 
 
-async def test_a_lost_reply_is_outcome_unknown_and_the_instance_state_is_said(harness, transport):
+async def test_a_lost_reply_is_outcome_unknown_and_the_instance_state_is_said(
+    harness: Harness, transport: FaultyTransport
+) -> None:
     running = harness.instance("Running")
     transport.add(lambda request: Fault(lose_reply=True) if is_mutation(request) else None)
     record = harness.stop(running)
@@ -131,7 +136,9 @@ async def test_a_lost_reply_is_outcome_unknown_and_the_instance_state_is_said(ha
     assert TaskStatus.FAILED not in harness.statuses(record)
 
 
-async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(harness, transport):
+async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(
+    harness: Harness, transport: FaultyTransport
+) -> None:
     running = harness.instance("Running")
     throttled = {"left": 1}
 
@@ -157,7 +164,7 @@ async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(harnes
     assert harness.sim.world.instance(running.id).state == "Stopped"
 
 
-async def test_a_request_that_never_left_is_not_done(harness, transport):
+async def test_a_request_that_never_left_is_not_done(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     transport.add(lambda request: Fault(refuse=True) if is_mutation(request) else None)
     record = harness.stop(running)
@@ -165,7 +172,7 @@ async def test_a_request_that_never_left_is_not_done(harness, transport):
     assert record.status == TaskStatus.NOT_DONE and "not sent" in record.outcome
 
 
-async def test_an_expired_task_says_so_and_shows_the_instance(harness, transport):
+async def test_an_expired_task_says_so_and_shows_the_instance(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     transport.add(
         lambda request: (
@@ -178,7 +185,7 @@ async def test_an_expired_task_says_so_and_shows_the_instance(harness, transport
     assert "expired" in record.outcome and f"{running.name} is now" in record.outcome
 
 
-async def test_an_unknown_task_status_is_shown_as_it_came(harness, transport):
+async def test_an_unknown_task_status_is_shown_as_it_came(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     rewrites = {"left": 2}
 
@@ -196,7 +203,7 @@ async def test_an_unknown_task_status_is_shown_as_it_came(harness, transport):
     assert record.status == TaskStatus.SUCCESS
 
 
-async def test_a_refusal_is_recorded_as_refused(harness):
+async def test_a_refusal_is_recorded_as_refused(harness: Harness) -> None:
     stopped = harness.instance("Stopped")
     record = harness.stop(stopped)  # stop needs Running: 400 2012
     with pytest.raises(Exception) as caught:
@@ -206,7 +213,7 @@ async def test_a_refusal_is_recorded_as_refused(harness):
     assert record.status == TaskStatus.REFUSED and "2012" in record.outcome
 
 
-async def test_the_task_goes_on_when_its_waiter_gives_up(harness):
+async def test_the_task_goes_on_when_its_waiter_gives_up(harness: Harness) -> None:
     """A form closed while sending stops waiting; the tracker still follows the task."""
     running = harness.instance("Running")
     record = harness.stop(running)
@@ -217,7 +224,7 @@ async def test_the_task_goes_on_when_its_waiter_gives_up(harness):
     assert record.status == TaskStatus.SUCCESS
 
 
-async def test_a_restarted_app_resumes_following_from_the_journal(harness, transport):
+async def test_a_restarted_app_resumes_following_from_the_journal(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     transport.add(lambda request: Fault(refuse=True) if is_task_read(request) else None)
     record = harness.stop(running)
@@ -238,7 +245,7 @@ async def test_a_restarted_app_resumes_following_from_the_journal(harness, trans
     assert oct(harness.journal.path.stat().st_mode & 0o777) == "0o600"
 
 
-async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harness):
+async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harness: Harness) -> None:
     running = next(
         i
         for i in harness.sim.world.environment(REF.service_code, REF.name).instances.values()
@@ -271,7 +278,9 @@ async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harnes
     ],
     ids=["500", "502", "200-with-errors"],
 )
-async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_state(harness, transport, status, body):
+async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_state(
+    harness: Harness, transport: FaultyTransport, status, body
+) -> None:
     """The server did the work, then answered an error: not REFUSED, but OUTCOME UNKNOWN with
     what the instance's state says (as for a lost reply)."""
     running = harness.instance("Running")
@@ -287,7 +296,7 @@ async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_st
     assert f"HTTP {status}" in record.outcome
 
 
-async def test_a_400_is_still_refused(harness, transport):
+async def test_a_400_is_still_refused(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     refusal = {"errors": [{"code": 2012, "message": "wrong state"}]}
     transport.add(lambda request: Fault(status=400, body=refusal) if is_mutation(request) else None)
@@ -297,7 +306,9 @@ async def test_a_400_is_still_refused(harness, transport):
     assert harness.sim.world.instance(running.id).state == "Running"
 
 
-async def test_a_server_status_called_refused_is_the_servers_and_still_followed(harness, transport):
+async def test_a_server_status_called_refused_is_the_servers_and_still_followed(
+    harness: Harness, transport: FaultyTransport
+) -> None:
     running = harness.instance("Running")
     rewrites = {"left": 3}
     seen: list[tuple[str, bool, int]] = []
@@ -323,7 +334,9 @@ async def test_a_server_status_called_refused_is_the_servers_and_still_followed(
 
 
 @pytest.mark.parametrize("bad_id", ["", ".", ".."])
-async def test_an_id_that_is_no_path_segment_is_refused_and_nothing_is_sent(harness, transport, bad_id):
+async def test_an_id_that_is_no_path_segment_is_refused_and_nothing_is_sent(
+    harness: Harness, transport: FaultyTransport, bad_id
+) -> None:
     compute = harness.client.compute(REF.service_code, REF.name)
     record = harness.tracker.submit(REF, Action.STOP, bad_id, "odd", lambda: compute.stop_instance(bad_id))
     await harness.finish()
@@ -335,7 +348,7 @@ def key_echoes(key: str) -> list[str]:
     return [key, key.upper(), key.lower(), key[2:12]]
 
 
-async def test_a_task_failure_quoting_the_key_in_any_case_is_scrubbed(harness):
+async def test_a_task_failure_quoting_the_key_in_any_case_is_scrubbed(harness: Harness) -> None:
     running = harness.instance("Running")
     key = harness.sim.api_key
     harness.sim.world.fail_next_task("denied for " + " / ".join(key_echoes(key)))

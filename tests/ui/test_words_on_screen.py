@@ -5,6 +5,7 @@ pasted name with whitespace around it."""
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -13,13 +14,18 @@ from textual import events
 from textual.widgets import Button, Checkbox, Input
 from textual.widgets._toast import Toast
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.config import Settings, StateStore
+from cca_tui.sim.environment import Environment
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import END_NOTICES, CcaApp
 from cca_tui.ui.forms import ConfirmModal, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.task_log import TaskLog
+from tests.conftest import SimFactory
 from tests.ui.app_harness import SIZE, env_instances, select, settle, wait_until
+from tests.ui.conftest import FormHostFactory, InstanceNamed, SettleForm
 from tests.ui.faulty_transport import Fault, FaultyTransport
 
 ENV = "compute-on/production"
@@ -47,7 +53,7 @@ UNAVAILABLE = Fault(status=503, body={"errors": [{"code": 5003, "message": "The 
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_the_destroy_button_reads_destroy_and_purge_whole(size, sim, tmp_path) -> None:
+async def test_the_destroy_button_reads_destroy_and_purge_whole(size, sim: SimServer, tmp_path: Path) -> None:
     app = app_with(sim, tmp_path)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
@@ -64,7 +70,7 @@ async def test_the_destroy_button_reads_destroy_and_purge_whole(size, sim, tmp_p
         assert "Destroy&#160;and&#160;purge" in app.export_screenshot()
 
 
-async def test_a_not_done_toast_says_it_once(sim, tmp_path) -> None:
+async def test_a_not_done_toast_says_it_once(sim: SimServer, tmp_path: Path) -> None:
     transport = FaultyTransport()
     transport.add(lambda r: UNAVAILABLE if is_stop(r) else None)
     running = next(i for i in env_instances(sim) if i.state == "Running")
@@ -79,7 +85,7 @@ async def test_a_not_done_toast_says_it_once(sim, tmp_path) -> None:
     assert ".;" not in message and "R retries" in message and "[5003]" in message
 
 
-async def test_toasts_leave_the_task_logs_outcome_column_readable(sim, tmp_path) -> None:
+async def test_toasts_leave_the_task_logs_outcome_column_readable(sim: SimServer, tmp_path: Path) -> None:
     transport = FaultyTransport()
     transport.add(lambda r: UNAVAILABLE if is_stop(r) else None)
     running = [i for i in env_instances(sim) if i.state == "Running"][:3]
@@ -109,7 +115,9 @@ async def test_toasts_leave_the_task_logs_outcome_column_readable(sim, tmp_path)
     assert all(timeout <= 10 for _, timeout in END_NOTICES.values())
 
 
-async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(sim_factory, tmp_path) -> None:
+async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
     now = [1000.0]
     sim = sim_factory(SimOptions(task_delay=30), clock=lambda: now[0])
     running = next(i for i in env_instances(sim) if i.state == "Running")
@@ -136,7 +144,12 @@ async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(sim
 
 @pytest.mark.parametrize("pasted", [" db-primary", "db-primary \n", "\tdb-primary  "])
 async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
-    pasted, sim_compute, sim_env, instance_named, form_host, settle_form
+    pasted,
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     db = await instance_named(sim_compute, "db-primary")
     form = DestroyForm(sim_compute, db)
@@ -154,7 +167,11 @@ async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
 
 
 async def test_purge_too_takes_a_pasted_name_with_whitespace_around_it(
-    sim_compute, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     db = await instance_named(sim_compute, "db-primary")
     await sim_compute.client.wait_for_task(await sim_compute.destroy_instance(db.id))

@@ -75,7 +75,7 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_the_table_renders_in_a_browser_and_a_key_works(tmp_path):
+def test_the_table_renders_in_a_browser_and_a_key_works(tmp_path: Path) -> None:
     port = free_loopback_port()
     env = {
         **os.environ,
