@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from cca_tui.config import Settings, StateStore
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
 
 SIZE = (120, 40)
@@ -23,7 +24,7 @@ FROZEN_NOW = datetime(2026, 11, 27, 9, 30, 0)
 ENVIRONMENT = "compute-on/production"
 
 
-def scene_app(sim, *, environment: str | None = ENVIRONMENT, **settings_fields) -> CcaApp:
+def scene_app(sim: SimServer, *, environment: str | None = ENVIRONMENT, **settings_fields) -> CcaApp:
     """The app of a scene; `settings_fields` are more Settings (SCENE_SETTINGS)."""
     state_dir = Path(tempfile.mkdtemp(prefix="cca-tui-scenes-"))
     settings = Settings(

@@ -24,7 +24,7 @@ def restore_logger():
     logger.handlers, logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
-async def exercise(sim, key_name: str = "logged-key") -> None:
+async def exercise(sim: SimServer, key_name: str = "logged-key") -> None:
     async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01) as client:
         compute = client.compute("compute-on", "test_area")
         instances = await compute.list_instances()

@@ -14,7 +14,7 @@ from cca_tui.cli import main
 KEY_SHAPED = "Sim9Key4Abc7Def1Ghi8"
 
 
-def run_cli(argv: list[str], capsys, timeout: float = 20) -> tuple[int, str]:
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str], timeout: float = 20) -> tuple[int, str]:
     """main(argv) in a daemon thread, so a hang fails the test instead of stalling it."""
     outcome: list[object] = []
 

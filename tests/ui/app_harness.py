@@ -7,11 +7,13 @@ import weakref
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
+from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from cca_tui.api.models import Instance
 from cca_tui.config import Settings, StateStore
@@ -143,11 +145,19 @@ def env_instances(sim: SimServer, code: str = "compute-on", name: str = "product
     return list(sim.world.environment(code, name).instances.values())
 
 
-def instance_screen(app: CcaApp) -> InstanceScreen:
-    """The screen on top, which the test expects to be an instance list."""
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
+
+
+def top_screen(app: App[Any], kind: type[ScreenT]) -> ScreenT:
+    """The screen on top, which the test expects to be a `kind` (a dialog, the picker...)."""
     screen = app.screen
-    assert isinstance(screen, InstanceScreen), f"the screen on top is a {type(screen).__name__}"
+    assert isinstance(screen, kind), f"the screen on top is a {type(screen).__name__}, not a {kind.__name__}"
     return screen
+
+
+def instance_screen(app: App[Any]) -> InstanceScreen:
+    """The screen on top, which the test expects to be an instance list."""
+    return top_screen(app, InstanceScreen)
 
 
 def row_key(screen: InstanceScreen, instance_id: str, environment: str | None = None) -> RowKey:

@@ -10,7 +10,7 @@ from textual.widgets import Button, DataTable
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import INSTANCE_ACTIONS
-from cca_tui.ui.app import environment_screen_name
+from cca_tui.ui.app import CcaApp, environment_screen_name
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
@@ -21,6 +21,7 @@ from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
     env_instances,
+    instance_screen,
     instance_shown,
     make_app,
     select,
@@ -64,7 +65,7 @@ async def test_picker_lists_filters_and_opens(sim: SimServer, tmp_path: Path) ->
         await settle(app, pilot)
         assert isinstance(app.screen, InstanceScreen)
         assert [str(env) for env in app.screen.environments] == ["compute-qc/dr-site"]
-        assert len(app.screen.view.instances) == len(env_instances(sim, "compute-qc", "dr-site"))
+        assert len(instance_screen(app).view.instances) == len(env_instances(sim, "compute-qc", "dr-site"))
     # remembered for next time
     assert app.state.last_environment("test") == "compute-qc/dr-site"
 
@@ -116,7 +117,7 @@ async def test_actions_enabled_exactly_in_allowed_states(sim: SimServer, tmp_pat
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         select(screen, target.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
@@ -135,7 +136,7 @@ async def test_refused_key_says_why_and_sends_nothing(sim: SimServer, tmp_path: 
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
         await pilot.press("s")
@@ -150,7 +151,7 @@ async def test_stop_then_start_follows_tasks_and_updates_rows(sim: SimServer, tm
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         select(screen, running.id)
         await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=5)
@@ -168,7 +169,7 @@ async def test_reset_password_shows_password_once(sim: SimServer, tmp_path: Path
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, candidate.id)
+        select(instance_screen(app), candidate.id)
         await pilot.press("w")
         await settle(app, pilot)
         # the confirmation opens with Cancel focused; confirm explicitly
@@ -187,7 +188,7 @@ async def test_stale_marker_while_simulator_is_down(sim: SimServer, tmp_path: Pa
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         table = screen.query_one(InstanceTable)
         rows_before = table.row_count
         sim.offline = True
@@ -207,7 +208,7 @@ async def test_filter_and_sort_survive_refresh(sim: SimServer, tmp_path: Path) -
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("slash", *"Stopped", "enter")
         await pilot.press("greater_than_sign")  # sort by state
         await settle(app, pilot)
@@ -223,7 +224,7 @@ async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim: SimS
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         table = screen.query_one(InstanceTable)
         ordered = shown_ids(screen)
         target = ordered[5]
@@ -247,7 +248,7 @@ async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim: SimServer, tmp_path
         owner = env.instances[rule.instance_id]
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, owner.id)
+        select(instance_screen(app), owner.id)
         await settle(app, pilot, rounds=4)
         pane = app.screen.query_one(DetailPane)
         assert pane.detail is not None and pane.detail.complete
@@ -268,7 +269,7 @@ async def test_read_only_profile_disables_every_mutation(sim: SimServer, tmp_pat
     app = make_app(sim, tmp_path, environment=ENV, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         select(screen, stopped.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
@@ -297,7 +298,7 @@ async def test_stale_data_recovers_by_itself(sim: SimServer, tmp_path: Path) -> 
         await wait_until(pilot, lambda: not status.has_class("stale"))
 
 
-def screen_text(app) -> str:
+def screen_text(app: CcaApp) -> str:
     """The text actually drawn on the terminal (what an operator sees)."""
     return app.export_screenshot().replace("&#160;", " ")
 
@@ -339,10 +340,10 @@ async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory: 
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         counter = RequestCounter(app)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: any(key.id == running.id for key in app.screen.view.busy))
+        await wait_until(pilot, lambda: any(key.id == running.id for key in instance_screen(app).view.busy))
         await pilot.press("x", "r")
         await pilot.pause()
         assert len(counter.mutations()) == 1
@@ -358,9 +359,9 @@ async def test_quit_with_a_task_in_flight_asks_first(sim_factory: SimFactory, tm
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: any(key.id == running.id for key in app.screen.view.busy))
+        await wait_until(pilot, lambda: any(key.id == running.id for key in instance_screen(app).view.busy))
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("enter")  # focus is on Cancel: a stray Enter keeps the app
@@ -377,7 +378,7 @@ async def test_password_still_shown_after_switching_environment(sim_factory: Sim
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, target.id)
+        select(instance_screen(app), target.id)
         await pilot.press("w")
         await wait_until(pilot, lambda: app.screen.query("#confirm"))
         await pilot.click("#confirm")
@@ -391,8 +392,7 @@ async def test_password_still_shown_after_switching_environment(sim_factory: Sim
         assert isinstance(app.screen, PickerScreen)  # the password came over the picker
         await pilot.press("escape")  # picker: back to the environment, as it was
         await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
+        screen = instance_screen(app)
         assert [(t.action, t.status) for t in screen.view.tasks] == [("Reset password", "SUCCESS")]
         assert selected_id(screen) == target.id
 
@@ -401,7 +401,7 @@ async def test_detail_follows_the_selection_after_filtering(sim: SimServer, tmp_
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("slash", *"web", "enter")
         await settle(app, pilot)
         pane = screen.query_one(DetailPane)
@@ -413,7 +413,7 @@ async def test_sort_orders_rows_and_reverses(sim: SimServer, tmp_path: Path) -> 
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
 
         def names_in_row_order():
             return [instance.name for instance in screen.view.rows]
@@ -433,7 +433,7 @@ async def test_switching_environments_keeps_each_screen_as_it_was(sim: SimServer
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        production = app.screen
+        production = instance_screen(app)
         select(production, running.id)
         await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=4)
@@ -479,7 +479,7 @@ async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim: SimS
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         rows = screen.query_one(InstanceTable).row_count
         sim.world.forbid_environment("compute-on", "production")
         await pilot.press("ctrl+r")
@@ -511,7 +511,7 @@ async def test_copy_ssh_command(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, owner.id)
+        select(instance_screen(app), owner.id)
         await settle(app, pilot, rounds=4)
         await pilot.press("c", "s")
         await pilot.pause()
@@ -524,7 +524,7 @@ async def test_the_app_starts_with_one_detail_request(sim: SimServer, tmp_path: 
     counter = RequestCounter(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=2)
-        selected = selected_id(app.screen)
+        selected = selected_id(instance_screen(app))
         assert selected is not None
         detail_gets = [r for r in counter.requests if r.startswith("GET ") and f"/instances/{selected}?" in r]
         assert len(detail_gets) == 1, counter.requests

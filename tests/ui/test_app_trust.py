@@ -18,13 +18,13 @@ from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from tests.conftest import SimFactory
-from tests.ui.app_harness import SIZE, env_instances, select, settle, wait_until
+from tests.ui.app_harness import SIZE, env_instances, instance_screen, select, settle, wait_until
 from tests.ui.faulty_transport import Fault, FaultyTransport, is_task_read
 
 ENV = "compute-on/production"
 
 
-def app_with(sim, tmp_path, transport: FaultyTransport, *, clock=None) -> CcaApp:
+def app_with(sim: SimServer, tmp_path: Path, transport: FaultyTransport, *, clock=None) -> CcaApp:
     settings = Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60)
     return CcaApp(
         settings,
@@ -55,7 +55,7 @@ async def test_task_log_says_unknown_while_the_api_is_down_then_done(sim: SimSer
     app = app_with(sim, tmp_path, transport)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         select(screen, running.id)
         down["now"] = True
@@ -77,7 +77,7 @@ async def test_refreshes_asked_for_during_a_load_wait_for_it(sim_factory: SimFac
     app = app_with(sim, tmp_path, transport, clock=lambda: start + timedelta(seconds=next(ticks)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         first = screen.view.last_refresh
         sent_before = sum(1 for s in transport.seen if s.endswith("/production/instances"))
         for _ in range(5):  # as fast as keys can come: no reply in between
@@ -101,7 +101,7 @@ async def test_a_malformed_row_hides_only_itself(sim: SimServer, tmp_path: Path)
     app = app_with(sim, tmp_path, transport)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert len(screen.view.instances) == len(env_instances(sim)) - 1
         assert screen.view.unreadable is not None and "cpuCount" in screen.view.unreadable
         assert "1 row(s) could not be read" in str(screen.query_one("#status").render())

@@ -10,35 +10,48 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select
 
 from cca_tui.sim.server import SimServer
+from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
 from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 from cca_tui.ui.forms.bulk_key import BulkKeyModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import MARK, InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
-from tests.ui.app_harness import SIZE, RequestCounter, env_instances, make_app, row_key, select, settle, wait_until
+from tests.ui.app_harness import (
+    SIZE,
+    RequestCounter,
+    env_instances,
+    instance_screen,
+    make_app,
+    row_key,
+    select,
+    settle,
+    top_screen,
+    wait_until,
+)
 from tests.ui.faulty_transport import Fault, FaultyTransport
 from tests.ui.test_fleet import DEV, DR_SITE, Recording, fleet_app, instance_named, opened
 
 ENV = "compute-on/production"
 
 
-def named(sim, name: str):
+def named(sim: SimServer, name: str):
     return next(i for i in env_instances(sim) if i.name == name)
 
 
-async def mark(app, pilot, instance_id: str, environment: str | None = None) -> None:
+async def mark(app: CcaApp, pilot: Pilot[None], instance_id: str, environment: str | None = None) -> None:
     """Put the cursor on the row and press space, as the operator would."""
-    select(app.screen, instance_id, environment)
+    select(instance_screen(app), instance_id, environment)
     await pilot.pause()
     await pilot.press("space")
     await pilot.pause()
 
 
-def batch_summaries(app) -> list[str]:
+def batch_summaries(app: CcaApp) -> list[str]:
     return [n.message for n in app._notifications if "succeeded" in n.message]
 
 
@@ -48,7 +61,7 @@ async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         for instance in (web1, web2, web3):
             await mark(app, pilot, instance.id)
         assert len(screen.view.marked) == 3
@@ -94,7 +107,7 @@ async def test_bulk_escape_sends_nothing_and_keeps_the_marks(sim: SimServer, tmp
         await settle(app, pilot)
         assert isinstance(app.screen, InstanceScreen)
         assert counter.mutations() == []
-        assert len(app.screen.view.marked) == 2
+        assert len(instance_screen(app).view.marked) == 2
 
 
 async def test_bulk_in_a_protected_environment_needs_the_typed_count(sim: SimServer, tmp_path: Path) -> None:
@@ -150,7 +163,7 @@ async def test_marks_follow_instances_through_sort_filter_and_refresh(sim: SimSe
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         await mark(app, pilot, web1.id)
         await mark(app, pilot, web3.id)
         keys = {row_key(screen, web1.id), row_key(screen, web3.id)}
@@ -262,7 +275,7 @@ async def test_bulk_requests_go_out_with_bounded_concurrency(sim: SimServer, tmp
             await pilot.pause()
         assert transport.arrived == 2
         # Every instance has its own task row already, the queued ones still SENDING.
-        assert len(app.screen.view.tasks) == 5
+        assert len(instance_screen(app).view.tasks) == 5
         transport.gate.set()
         await wait_until(pilot, lambda: batch_summaries(app))
         assert transport.arrived == 5 and transport.most_at_once == 2
@@ -280,7 +293,7 @@ async def test_bulk_destroy_applies_its_options_to_each_and_needs_the_count(sim:
         before = len(transport.mutations())
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, BulkDestroyModal))
-        modal = app.screen
+        modal = top_screen(app, BulkDestroyModal)
         assert "Destroy 2 instances" in modal._message
         modal.query_one("#purgeImmediately", Checkbox).value = True
         await pilot.pause()
@@ -316,7 +329,7 @@ async def test_bulk_associate_key_shows_the_choice_before_sending(sim: SimServer
         before = len(transport.mutations())
         await pilot.press("K")
         await wait_until(pilot, lambda: isinstance(app.screen, BulkKeyModal))
-        modal = app.screen
+        modal = top_screen(app, BulkKeyModal)
         assert "Associate an SSH key with 2 instances" in modal._message
         select = modal.query_one("#sshKeyName", Select)
         await wait_until(pilot, lambda: len(select._options) > 1)  # the keys are in (and the blank)
@@ -344,7 +357,7 @@ async def test_space_held_down_marks_each_row_it_passes(sim: SimServer, tmp_path
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         first_rows = [instance.key for instance in screen.view.rows[:3]]
         for _ in range(3):
             app.post_message(events.Key("space", " "))
@@ -361,7 +374,7 @@ async def test_an_action_right_after_a_move_takes_the_row_the_cursor_is_on(sim: 
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         target = screen.view.rows[1]
         app.post_message(events.Key("down", None))
         app.post_message(events.Key("x", "x"))

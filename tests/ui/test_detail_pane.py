@@ -7,7 +7,7 @@ from pathlib import Path
 from cca_tui.sim.entities import Volume
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
-from tests.ui.app_harness import SIZE, env_instances, make_app, select, settle
+from tests.ui.app_harness import SIZE, env_instances, instance_screen, make_app, select, settle
 
 ENV = "compute-on/production"
 
@@ -27,7 +27,7 @@ def pane_lines(pane: DetailPane) -> list[str]:
     return [lines[n].rstrip() for n in sorted(lines)]
 
 
-def _dress_up(sim):
+def _dress_up(sim: SimServer):
     """An instance with everything the pane must show whole: the custom offering, an
     affinity group, a data volume, a NIC and a port forwarded to 22."""
     env = sim.world.environment("compute-on", "production")
@@ -59,7 +59,7 @@ async def test_detail_pane_shows_every_value_whole_at_120x40(sim: SimServer, tmp
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        select(app.screen, owner.id)
+        select(instance_screen(app), owner.id)
         await settle(app, pilot, rounds=4)
         pane = app.screen.query_one(DetailPane)
         assert pane.detail is not None and pane.detail.complete and pane.detail.instance.id == owner.id
@@ -83,7 +83,7 @@ async def test_instances_in_the_list_show_their_own_values(sim: SimServer, tmp_p
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
-        screen = app.screen
+        screen = instance_screen(app)
         selected = screen.view.selected
         instance = next(i for i in env_instances(sim) if i.id == selected.id)
         with sim.world.session():

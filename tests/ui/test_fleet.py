@@ -23,7 +23,7 @@ from cca_tui.ui.forms.choose_environment import ChooseEnvironment
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from tests.conftest import SimFactory
-from tests.ui.app_harness import SIZE, instance_shown, row_key, select, settle, wait_until
+from tests.ui.app_harness import SIZE, instance_screen, instance_shown, row_key, select, settle, top_screen, wait_until
 from tests.ui.faulty_transport import Fault, FaultyTransport
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
@@ -48,7 +48,9 @@ class Recording(FaultyTransport):
         return [entry for entry in self.sent if entry[0] != "GET"]
 
 
-def fleet_app(sim, tmp_path, transport: FaultyTransport, *, environment: str = "compute-*/d*", **settings) -> CcaApp:
+def fleet_app(
+    sim: SimServer, tmp_path: Path, transport: FaultyTransport, *, environment: str = "compute-*/d*", **settings
+) -> CcaApp:
     return CcaApp(
         Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60, **settings),
         state=StateStore(tmp_path / "state.json"),
@@ -61,7 +63,7 @@ def fleet_app(sim, tmp_path, transport: FaultyTransport, *, environment: str = "
     )
 
 
-def instance_named(sim, env: EnvironmentRef, name: str):
+def instance_named(sim: SimServer, env: EnvironmentRef, name: str):
     return next(i for i in sim.world.environment(env.service_code, env.name).instances.values() if i.name == name)
 
 
@@ -72,7 +74,7 @@ def drawn(table: InstanceTable) -> list[str]:
 async def opened(app: CcaApp, pilot) -> InstanceScreen:
     await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
     await settle(app, pilot, rounds=2)
-    screen = app.screen
+    screen = instance_screen(app)
     assert isinstance(screen, InstanceScreen)
     return screen
 
@@ -147,12 +149,12 @@ async def test_create_in_the_fleet_view_asks_for_the_environment(sim: SimServer,
         await settle(app, pilot)
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, ChooseEnvironment))
-        chooser = app.screen
+        chooser = top_screen(app, ChooseEnvironment)
         assert chooser.start == DR_SITE  # starts from the selected row's environment
         assert "compute-qc/dr-site" in str(chooser.query_one("OptionList").get_option_at_index(1).prompt)
         await pilot.press("up", "enter")  # the other one
         await wait_until(pilot, lambda: isinstance(app.screen, CreateInstanceForm))
-        form = app.screen
+        form = top_screen(app, CreateInstanceForm)
         await settle(app, pilot)
         assert (form.compute.service_code, form.compute.environment_name) == ("compute-qc", "dev")
         lists = {p for m, p, _q, _b in transport.sent if m == "GET" and p.endswith("/templates")}

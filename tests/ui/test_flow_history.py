@@ -10,15 +10,17 @@ from datetime import datetime
 from pathlib import Path
 
 import platformdirs
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
+from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.history import HistoryDetail, HistoryScreen
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.state import EnvironmentRef
-from tests.ui.app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
+from tests.ui.app_harness import SIZE, RequestCounter, instance_screen, make_app, select, settle, wait_until
 
 ENV = "compute-on/production"
 
@@ -27,17 +29,17 @@ def history_file():
     return platformdirs.user_state_path("cca-tui") / "history.jsonl"
 
 
-async def fail_a_start(sim, tmp_path, stopped_id: str) -> None:
+async def fail_a_start(sim: SimServer, tmp_path: Path, stopped_id: str) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, stopped_id)
+        select(instance_screen(app), stopped_id)
         sim.world.fail_next_task("no capacity on host h-17: try another zone")
         await pilot.press("s")
         await wait_until(pilot, lambda: any(r.status == "FAILED" for r in app.tasks.records.values()))
 
 
-async def open_history(app, pilot) -> HistoryScreen:
+async def open_history(app: CcaApp, pilot: Pilot[None]) -> HistoryScreen:
     await settle(app, pilot)
     await pilot.press("H")
     await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
@@ -127,7 +129,7 @@ async def test_a_created_instance_is_selected_when_it_appears(sim: SimServer, tm
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         env = screen.environments[0]
         compute = app.compute_for(env)

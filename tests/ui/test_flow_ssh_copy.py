@@ -16,21 +16,23 @@ from pathlib import Path
 import httpx
 import pytest
 from textual.drivers.headless_driver import HeadlessDriver
+from textual.pilot import Pilot
 
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
+from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.conftest import SimFactory
-from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
+from tests.ui.app_harness import SIZE, instance_screen, make_app, select, settle, top_screen, wait_until
 from tests.ui.hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 
 ENV = "compute-on/production"
 OSC52 = re.compile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 
-def capture_terminal(app) -> list[str]:
+def capture_terminal(app: CcaApp) -> list[str]:
     """Everything the app writes to its terminal driver from now on."""
     written: list[str] = []
     original = app._driver.write
@@ -47,7 +49,7 @@ def clipboard_payloads(written: list[str]) -> list[str]:
     return [base64.b64decode(m).decode() for chunk in written for m in OSC52.findall(chunk)]
 
 
-def fake_ssh(tmp_path: Path, monkeypatch, *, wait_for: Path | None = None) -> Path:
+def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, wait_for: Path | None = None) -> Path:
     """An `ssh` first on PATH that writes its argv to a file (and optionally waits for a file)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -84,7 +86,7 @@ class SurrogateTransport(httpx.AsyncHTTPTransport):
         return httpx.Response(response.status_code, headers=headers, content=body)
 
 
-def forwarded_instance(sim):
+def forwarded_instance(sim: SimServer):
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         rule = next(r for r in env.pf_rules.values() if r.private_port_start == 22)
@@ -93,9 +95,9 @@ def forwarded_instance(sim):
     return env, rule, owner, address
 
 
-async def open_on(app, pilot, instance_id: str) -> None:
+async def open_on(app: CcaApp, pilot: Pilot[None], instance_id: str) -> None:
     await settle(app, pilot)
-    select(app.screen, instance_id)
+    select(instance_screen(app), instance_id)
     await settle(app, pilot, rounds=4)
 
 
@@ -134,7 +136,7 @@ async def test_copy_menu_says_why_there_is_no_ssh_command(sim: SimServer, tmp_pa
         written = capture_terminal(app)
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, CopyMenu))
-        menu = app.screen
+        menu = top_screen(app, CopyMenu)
         ssh = next(c for c in menu.choices if c.key == "s")
         assert ssh.value is None and "No way in" in ssh.reason
         await pilot.press("s")  # a refused line cannot be chosen
@@ -207,7 +209,7 @@ async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(
             str(rule.public_port_start),
         ]
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen) and app.screen.view.selected.id == owner.id
+        assert isinstance(app.screen, InstanceScreen) and instance_screen(app).view.selected.id == owner.id
         sessions = [e for e in app.tasks.history.load() if e.action == "ssh"]
         assert [(e.instance_id, e.status) for e in sessions] == [(owner.id, "EXIT 0")]
         assert f"{owner.username}@{address}" in sessions[0].outcome and not sessions[0].resendable
@@ -230,7 +232,7 @@ async def test_tasks_are_followed_while_ssh_runs(
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")  # stop asks first
         await wait_until(pilot, lambda: any(r.task_id for r in app.tasks.records.values()))
-        select(app.screen, owner.id)
+        select(instance_screen(app), owner.id)
         await pilot.pause()
         await pilot.press("S")
         stop = next(iter(app.tasks.records.values()))
@@ -240,7 +242,7 @@ async def test_tasks_are_followed_while_ssh_runs(
         release.touch()
         await wait_until(pilot, record.exists)
         await settle(app, pilot)
-        assert app.screen.view.selected.id == owner.id
+        assert instance_screen(app).view.selected.id == owner.id
 
 
 async def test_no_way_in_is_said_and_nothing_runs(

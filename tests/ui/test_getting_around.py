@@ -16,6 +16,7 @@ from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
     env_instances,
+    instance_screen,
     make_app,
     select,
     selected_id,
@@ -39,7 +40,7 @@ async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim: 
     app = make_app(sim, tmp_path, environment=ENV, keymap={"toggle_tasks": "T", "stop": "X"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert footer_keys(screen)["Tasks"] == "T"
         log = screen.query_one(TaskLog)
         await pilot.press("t")  # the old key does nothing now
@@ -78,28 +79,28 @@ async def test_vim_movement_in_the_table(sim: SimServer, tmp_path: Path) -> None
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        rows = shown_ids(app.screen)
+        rows = shown_ids(instance_screen(app))
         assert len(rows) >= 3
         await pilot.press("j", "j")
-        assert selected_id(app.screen) == rows[2]
+        assert selected_id(instance_screen(app)) == rows[2]
         await pilot.press("k")
-        assert selected_id(app.screen) == rows[1]
+        assert selected_id(instance_screen(app)) == rows[1]
         await pilot.press("G")
-        assert selected_id(app.screen) == rows[-1]
+        assert selected_id(instance_screen(app)) == rows[-1]
         await pilot.press("g")
-        assert selected_id(app.screen) == rows[0]
+        assert selected_id(instance_screen(app)) == rows[0]
 
 
 async def test_minus_returns_to_the_previous_environment(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        production = app.screen
+        production = instance_screen(app)
         await pilot.press("ctrl+e")
         await settle(app, pilot)
         await pilot.press(*"dev", "enter")
         await settle(app, pilot)
-        dev = app.screen
+        dev = instance_screen(app)
         assert [str(env) for env in dev.environments] == ["compute-qc/dev"]
         await pilot.press("minus")
         await settle(app, pilot)
@@ -113,7 +114,7 @@ async def test_field_value_filters_and_exclusions(sim: SimServer, tmp_path: Path
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         instances = list(screen.view.instances.values())  # as the API gives them
         await pilot.press("slash", *"state:running", "enter")
         await settle(app, pilot)
@@ -137,7 +138,7 @@ async def test_no_match_says_so_instead_of_an_empty_table(sim: SimServer, tmp_pa
         await settle(app, pilot)
         await pilot.press("slash", *"state:nosuchstate", "enter")
         await settle(app, pilot)
-        assert app.screen.view.rows == []
+        assert instance_screen(app).view.rows == []
         assert "No instance matches “state:nosuchstate”" in screen_text(app)
 
 

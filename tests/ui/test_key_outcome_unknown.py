@@ -52,7 +52,7 @@ class LoseRegistrationReply(httpx.AsyncBaseTransport):
 
 
 async def associate_with_lost_reply(
-    sim: SimServer, tmp_path, form_host, settle_form, *, carried_out: bool, failed: bool = False
+    sim: SimServer, tmp_path: Path, form_host, settle_form, *, carried_out: bool, failed: bool = False
 ):  # type: ignore[no-untyped-def]
     (tmp_path / "id_work.pub").write_text(fresh_public_key() + "\n")
     transport = LoseRegistrationReply(carried_out=carried_out, failed=failed)

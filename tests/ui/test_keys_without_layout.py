@@ -9,7 +9,7 @@ from pathlib import Path
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
-from tests.ui.app_harness import SIZE, make_app, settle
+from tests.ui.app_harness import SIZE, instance_screen, make_app, settle
 
 ENV = "compute-on/production"
 
@@ -31,7 +31,7 @@ async def test_a_selection_change_repaints_without_a_layout_pass(sim: SimServer,
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
-        screen = app.screen
+        screen = instance_screen(app)
         screen.query_one(InstanceTable).focus()
         await settle(app, pilot)
         layouts = count_layouts(screen)
@@ -48,7 +48,7 @@ async def test_filter_keys_repaint_without_a_layout_pass(sim: SimServer, tmp_pat
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("slash")  # opening the box changes the layout: that one is due
         await settle(app, pilot)
         layouts = count_layouts(screen)
@@ -68,7 +68,7 @@ async def test_ctrl_u_clears_the_filter_from_the_table(sim: SimServer, tmp_path:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("slash", "w", "e", "b", "enter")
         await settle(app, pilot)
         assert screen.view.filter_text == "web" and screen.query_one(InstanceTable).has_focus

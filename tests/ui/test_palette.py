@@ -9,19 +9,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.command import CommandPalette
+from textual.pilot import Pilot
 
 from cca_tui.sim.server import SimServer
+from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
     env_instances,
+    instance_screen,
     make_app,
     select,
     selected_id,
     settle,
     shown_ids,
+    top_screen,
     wait_until,
 )
 from tests.ui.hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, shown_as, terminal_output
@@ -32,16 +36,16 @@ ENV = "compute-on/production"
 MARKUP_NAMES = [name for name in HOSTILE if name.startswith("[")]
 
 
-async def open_palette(app, pilot, query: str = "") -> None:
+async def open_palette(app: CcaApp, pilot: Pilot[None], query: str = "") -> None:
     await pilot.press("ctrl+p")
     await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
     if query:
         await pilot.press(*query)
 
 
-def entries(app) -> list[str]:
+def entries(app: CcaApp) -> list[str]:
     """The palette's entries as plain text (prompt and help of each)."""
-    palette = app.screen
+    palette = top_screen(app, CommandPalette)
     assert isinstance(palette, CommandPalette)
     option_list = palette.query_one("CommandList")
     return [str(option_list.get_option_at_index(n).prompt) for n in range(option_list.option_count)]
@@ -59,7 +63,7 @@ async def test_hostile_names_in_the_palette_are_plain_text(sim: SimServer, tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         for target in targets:
-            select(app.screen, target.id)
+            select(instance_screen(app), target.id)
             await settle(app, pilot)
             await open_palette(app, pilot)  # discovery: the actions on the selection
             literal = shown_as(target.name)
@@ -82,7 +86,7 @@ async def test_palette_offers_every_action_with_the_reason_when_disabled(sim: Si
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
         await open_palette(app, pilot, "start")
@@ -109,7 +113,7 @@ async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         select(screen, instances[0].id)
         await pilot.press("slash", *instances[0].name, "enter")  # a filter that hides the target
         await settle(app, pilot)

@@ -20,10 +20,12 @@ from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
     env_instances,
+    instance_screen,
     instance_shown,
     make_app,
     select,
     settle,
+    top_screen,
     wait_until,
 )
 from tests.ui.faulty_transport import Fault, FaultyTransport
@@ -31,11 +33,11 @@ from tests.ui.faulty_transport import Fault, FaultyTransport
 ENV = "compute-on/production"
 
 
-def running_instance(sim):
+def running_instance(sim: SimServer):
     return next(i for i in env_instances(sim) if i.state == "Running")
 
 
-def stopped_instance(sim):
+def stopped_instance(sim: SimServer):
     return next(i for i in env_instances(sim) if i.state == "Stopped")
 
 
@@ -46,12 +48,12 @@ async def test_stop_asks_naming_instance_and_environment_and_escape_sends_nothin
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
-        dialog = app.screen
+        dialog = top_screen(app, ActionConfirmModal)
         assert running.name in dialog._message and ENV in dialog._message
         await pilot.press("escape")
         await settle(app, pilot)
@@ -73,7 +75,7 @@ async def test_reboot_asks_and_y_confirms(sim: SimServer, tmp_path: Path) -> Non
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
         await pilot.press("r")
@@ -90,13 +92,13 @@ async def test_confirm_setting_relaxes_and_tightens(sim: SimServer, tmp_path: Pa
     app = make_app(sim, tmp_path, environment=ENV, confirm=("start",))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
         await pilot.press("x")
         await wait_until(pilot, lambda: len(counter.mutations()) == 1)
         assert isinstance(app.screen, InstanceScreen)
-        select(app.screen, stopped.id)
+        select(instance_screen(app), stopped.id)
         await settle(app, pilot)
         await pilot.press("s")
         await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
@@ -113,7 +115,7 @@ async def test_protected_environment_x_asks_and_escape_sends_nothing(sim: SimSer
         await settle(app, pilot)
         status = str(app.screen.query_one(StatusLine).render())
         assert "PROTECTED" in status
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
         await pilot.press("x")
@@ -136,13 +138,13 @@ async def test_protected_destroy_needs_the_typed_name_without_purge(sim: SimServ
     app = make_app(sim, tmp_path, environment=ENV, protected_environments=("compute-on/production",))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, DestroyForm))
         await settle(app, pilot)
-        form = app.screen
+        form = top_screen(app, DestroyForm)
         submit = form.query_one("#submit", Button)
         assert submit.disabled  # purge not ticked, and still the name is asked
         await pilot.press(*running.name[:-1])
@@ -161,8 +163,7 @@ async def test_picker_marks_protected_environments(sim: SimServer, tmp_path: Pat
     app = make_app(sim, tmp_path, protected_environments=("production",))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        picker = app.screen
-        assert isinstance(picker, PickerScreen)
+        picker = top_screen(app, PickerScreen)
         table = picker.query_one("#picker-table")
         names = {
             picker.choices[int(k.value)].ref: str(table.get_cell(k, "name")) for k in table.rows if k.value != "all"
@@ -176,7 +177,7 @@ async def test_click_on_stop_asks_as_x_does(sim: SimServer, tmp_path: Path) -> N
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
         await pilot.click("#action-stop")
@@ -213,7 +214,7 @@ async def test_retry_after_a_superseding_action_refuses_and_sends_nothing(sim: S
     app = make_app(sim, tmp_path, environment=ENV, transport=transport)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         select(screen, stopped.id)
         await settle(app, pilot)
         await pilot.press("s")  # start: left NOT DONE
@@ -245,7 +246,7 @@ async def test_retry_says_what_asks_and_checks_the_current_state(sim: SimServer,
     app = make_app(sim, tmp_path, environment=ENV, transport=transport)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         select(screen, stopped.id)
         await settle(app, pilot)
         await pilot.press("s")
@@ -302,7 +303,7 @@ async def test_disabled_action_differs_by_more_than_a_colour(
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await settle(app, pilot)
         output = terminal_output(app)
         enabled, disabled = button_attributes(output, "x Stop"), button_attributes(output, "s Start")

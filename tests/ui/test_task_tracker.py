@@ -26,7 +26,7 @@ REF = EnvironmentRef("compute-on", "test_area")
 
 
 class Harness:
-    def __init__(self, sim, tmp_path: Path, transport: FaultyTransport) -> None:
+    def __init__(self, sim: SimServer, tmp_path: Path, transport: FaultyTransport) -> None:
         self.sim = sim
 
         async def no_wait(_seconds: float) -> None:

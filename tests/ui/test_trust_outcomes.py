@@ -10,7 +10,7 @@ import pytest
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.instances import InstanceScreen
-from tests.ui.app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
+from tests.ui.app_harness import SIZE, RequestCounter, instance_screen, make_app, select, settle, top_screen, wait_until
 from tests.ui.faulty_transport import Fault, FaultyTransport, is_task_read
 
 ENV = "compute-on/production"
@@ -27,7 +27,7 @@ async def test_an_instance_without_a_usable_id_refuses_every_action(sim: SimServ
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         assert any(i.id == bad_id for i in screen.view.rows)  # the row is shown
         select(screen, bad_id)
@@ -71,13 +71,13 @@ async def test_quitting_asks_while_the_server_says_refused(sim: SimServer, tmp_p
     )
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
         await wait_until(
             pilot,
             lambda: (
                 isinstance(app.screen, InstanceScreen)
-                and any(t.status == "server: REFUSED" for t in app.screen.view.tasks)
+                and any(t.status == "server: REFUSED" for t in instance_screen(app).view.tasks)
             ),
         )
         await pilot.press("q")
@@ -145,8 +145,7 @@ async def test_keys_typed_while_the_screen_opens_never_land_in_the_hidden_filter
         assert isinstance(focused_at_mount[0], InstanceTable), focused_at_mount
         await pilot.press("a", "b")
         await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, Probe)
+        screen = top_screen(app, Probe)
         assert screen.query_one("#filter", Input).value == ""
         assert screen.view.filter_text == "" and len(screen.view.rows) == len(screen.view.instances) > 0
 
@@ -162,7 +161,7 @@ async def test_a_50_mb_name_is_shown_cut_and_the_app_stays_responsive(sim: SimSe
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, timeout=60)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         assert len(screen.view.rows) == len(env.instances)  # every row, the others too
         shown = next(i.name for i in screen.view.instances.values() if i.id == big.id)

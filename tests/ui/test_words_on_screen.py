@@ -24,14 +24,14 @@ from cca_tui.ui.forms import ConfirmModal, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.task_log import TaskLog
 from tests.conftest import SimFactory
-from tests.ui.app_harness import SIZE, env_instances, select, settle, wait_until
+from tests.ui.app_harness import SIZE, env_instances, instance_screen, select, settle, top_screen, wait_until
 from tests.ui.conftest import FormHostFactory, InstanceNamed, SettleForm
 from tests.ui.faulty_transport import Fault, FaultyTransport
 
 ENV = "compute-on/production"
 
 
-def app_with(sim, tmp_path, transport: FaultyTransport | None = None) -> CcaApp:
+def app_with(sim: SimServer, tmp_path: Path, transport: FaultyTransport | None = None) -> CcaApp:
     settings = Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60)
     return CcaApp(
         settings,
@@ -60,7 +60,7 @@ async def test_the_destroy_button_reads_destroy_and_purge_whole(size, sim: SimSe
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, DestroyForm))
         await settle(app, pilot)
-        form = app.screen
+        form = top_screen(app, DestroyForm)
         form.query_one("#purgeImmediately", Checkbox).focus()
         await pilot.press("space")  # as the operator ticks it
         await settle(app, pilot)
@@ -77,7 +77,7 @@ async def test_a_not_done_toast_says_it_once(sim: SimServer, tmp_path: Path) -> 
     app = app_with(sim, tmp_path, transport)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
         await wait_until(pilot, lambda: any("NOT DONE" in n.message for n in app._notifications))
         message = next(n.message for n in app._notifications if "NOT DONE" in n.message)
@@ -92,7 +92,7 @@ async def test_toasts_leave_the_task_logs_outcome_column_readable(sim: SimServer
     app = app_with(sim, tmp_path, transport)
     async with app.run_test(size=SIZE, notifications=True) as pilot:  # toasts drawn, as in a terminal
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         log = screen.query_one(TaskLog)
         most = 0
@@ -124,12 +124,12 @@ async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(
     app = app_with(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
         await wait_until(pilot, lambda: bool(app.tracker.in_flight) and all(r.task_id for r in app.tracker.in_flight))
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        dialog = app.screen
+        dialog = top_screen(app, ConfirmModal)
 
         def said() -> str:
             return str(dialog.query_one("#message").render())
