@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tracemalloc
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import pytest
 
@@ -14,7 +15,7 @@ from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ListIncomplete
 from cca_tui.api.field_caps import FIELD_LIMIT, cut_mark
 from cca_tui.fleet.identity import EnvironmentRef
-from cca_tui.ui.loading import InstanceLoader
+from cca_tui.ui.loading import Batch, InstanceLoader
 from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
@@ -25,6 +26,12 @@ BIG = 50 * 1024 * 1024
 
 def instance(row_id: str, **extra: object) -> dict[str, object]:
     return {"id": row_id, "name": f"vm-{row_id}", "state": "Running", **extra}
+
+
+def generator(batches: AsyncIterator[Batch]) -> AsyncGenerator[Batch, None]:
+    """The loader's stream, as the async generator it is (contextlib.aclosing needs its aclose)."""
+    assert isinstance(batches, AsyncGenerator)
+    return batches
 
 
 def fifty_mb_list(request: FakeRequest) -> Reply:
@@ -79,7 +86,7 @@ async def test_an_endless_199999_row_list_stops_at_the_byte_ceiling_in_bounded_m
     try:
         async with FakeServer(endless) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
             with pytest.raises(ListIncomplete) as caught:
-                async with contextlib.aclosing(loader.stream(api.compute(CODE, ENV))) as batches:
+                async with contextlib.aclosing(generator(loader.stream(api.compute(CODE, ENV)))) as batches:
                     async for batch in batches:
                         held = len(batch.instances)
                         await asyncio.sleep(0)

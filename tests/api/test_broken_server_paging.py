@@ -10,6 +10,7 @@ import pytest
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ListIncomplete, OutcomeUnknown, TransportError
+from cca_tui.api.models import Instance
 from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
@@ -28,7 +29,7 @@ def client(server: FakeServer, **kwargs: object) -> CloudCAClient:
     return CloudCAClient(server.url, KEY, **kwargs)  # type: ignore[arg-type]
 
 
-async def list_instances(api: CloudCAClient) -> list[object]:
+async def list_instances(api: CloudCAClient) -> list[Instance]:
     return await asyncio.wait_for(api.compute(CODE, ENV).list_instances(), GUARD)
 
 
@@ -108,7 +109,7 @@ async def test_a_dripping_reply_to_a_single_get_or_a_mutation_ends_too() -> None
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-async def test_a_page_larger_than_its_page_size_allows_is_cut(chunked) -> None:
+async def test_a_page_larger_than_its_page_size_allows_is_cut(chunked: bool) -> None:
     """10 rows a page at 16 KiB a row allow 224 KiB; page 2 is 2 MB."""
     huge = "x" * 200_000
 
@@ -124,7 +125,7 @@ async def test_a_page_larger_than_its_page_size_allows_is_cut(chunked) -> None:
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-async def test_a_first_page_larger_than_the_reply_ceiling_is_cut(chunked) -> None:
+async def test_a_first_page_larger_than_the_reply_ceiling_is_cut(chunked: bool) -> None:
     def fat(request: FakeRequest) -> Reply:
         rows = [instance(str(i), description="x" * 20_000) for i in range(10)]
         return Reply(200, {"data": rows, "metadata": {"recordCount": 10}}, chunked=chunked)

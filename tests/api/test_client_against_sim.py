@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import httpx
 import pytest
 
-from cca_tui.api.client import CloudCAClient
+from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.errors import ApiError, AuthError, NotFoundError, TaskFailed, TransportError
+from cca_tui.api.models import Instance
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from tests.conftest import SimFactory
+from tests.typed import not_none
 
 CODE, ENV = "compute-on", "test_area"
 
 
 @pytest.fixture
-async def api(sim: SimServer):
+async def api(sim: SimServer) -> AsyncIterator[CloudCAClient]:
     async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01, backoff=0.01) as client:
         yield client
 
 
-async def create_running(api, name="life-1", **extra):
+async def create_running(api: CloudCAClient, name: str = "life-1", **extra: object) -> tuple[ComputeScope, Instance]:
     compute = api.compute(CODE, ENV)
     templates = [t for t in await compute.list_templates() if t.is_ready]
     offerings = [o for o in await compute.list_compute_offerings() if not o.custom]
@@ -43,7 +48,7 @@ async def create_running(api, name="life-1", **extra):
 async def test_environments_carry_service_codes(api: CloudCAClient) -> None:
     environments = await api.list_environments()
     connections = await api.list_service_connections()
-    assert {e.service_connection.service_code for e in environments} == {"compute-on", "compute-qc"}
+    assert {not_none(e.service_connection).service_code for e in environments} == {"compute-on", "compute-qc"}
     assert {c.service_code for c in connections} >= {"compute-on", "compute-qc"}
     one = await api.get_environment(environments[0].id)
     assert one.id == environments[0].id
@@ -90,7 +95,7 @@ async def test_whole_life_of_an_instance(api: CloudCAClient) -> None:
     renamed = await compute.get_instance(instance.id)
     assert (renamed.name, renamed.hostname) == ("life-renamed", "life-host")
 
-    ips = [ip.id for ip in renamed.public_ips or []]
+    ips = [not_none(ip.id) for ip in renamed.public_ips or []]
     await api.wait_for_task(await compute.destroy_instance(instance.id, public_ip_ids=ips))
     assert (await compute.get_instance(instance.id)).state == "Destroyed"
     remaining = {ip.id for ip in await compute.list_public_ips()}
@@ -131,7 +136,7 @@ OPERATIONS = {
 
 
 @pytest.mark.parametrize("action", list(OPERATIONS))
-async def test_every_refused_state_gate(api: CloudCAClient, action) -> None:
+async def test_every_refused_state_gate(api: CloudCAClient, action: str) -> None:
     """Each gated operation, from each seeded state it does not allow, answers 400 2012 with
     the state context of the reference's example, and changes nothing."""
     compute = api.compute(CODE, ENV)
@@ -143,7 +148,7 @@ async def test_every_refused_state_gate(api: CloudCAClient, action) -> None:
             await OPERATIONS[action](compute, instance.id)
         error = caught.value
         assert error.status == 400
-        detail = error.first
+        detail = not_none(error.first)
         assert detail.code == 2012
         assert detail.context["currentState"] == state
         assert sorted(detail.context["expectedStates"]) == sorted(ALLOWED_STATES[action])
@@ -161,10 +166,10 @@ async def test_create_validation_names_the_field(api: CloudCAClient) -> None:
         await compute.create_instance(
             {"name": "x1", "templateId": not_ready.id, "computeOfferingId": offering.id, "networkId": network.id}
         )
-    assert caught.value.status == 400 and caught.value.first.context.get("field") == "templateId"
+    assert caught.value.status == 400 and not_none(caught.value.first).context.get("field") == "templateId"
     with pytest.raises(ApiError) as caught:
         await compute.create_instance({"templateId": not_ready.id})
-    assert caught.value.first.context.get("field") == "name"
+    assert not_none(caught.value.first).context.get("field") == "name"
 
 
 async def test_custom_offering_ratio_is_enforced(api: CloudCAClient) -> None:
@@ -187,7 +192,7 @@ async def test_custom_offering_ratio_is_enforced(api: CloudCAClient) -> None:
     }
     with pytest.raises(ApiError) as caught:
         await compute.create_instance(body)
-    assert caught.value.first.context.get("field") == "memoryInMB"
+    assert not_none(caught.value.first).context.get("field") == "memoryInMB"
 
 
 async def test_failed_task_raises_with_message(api: CloudCAClient, sim: SimServer) -> None:
@@ -204,7 +209,7 @@ async def test_ssh_key_register_get_delete(api: CloudCAClient) -> None:
     compute = api.compute(CODE, ENV)
     existing = (await compute.list_ssh_keys())[0]
     fetched = await compute.get_ssh_key(existing.name)
-    assert fetched.fingerprint == existing.fingerprint and len(fetched.fingerprint.split(":")) == 16
+    assert fetched.fingerprint == existing.fingerprint and len(not_none(fetched.fingerprint).split(":")) == 16
 
 
 async def test_paging_follows_the_server_cap(sim_factory: SimFactory) -> None:
@@ -216,7 +221,7 @@ async def test_paging_follows_the_server_cap(sim_factory: SimFactory) -> None:
 
 
 @pytest.mark.parametrize("status", [403, 401])
-async def test_wrong_key_is_auth_error_without_the_key(sim_factory: SimFactory, status) -> None:
+async def test_wrong_key_is_auth_error_without_the_key(sim_factory: SimFactory, status: int) -> None:
     sim = sim_factory(SimOptions(task_delay=0, rejected_key_status=status))
     async with CloudCAClient(sim.url, "not-the-key-123") as api:
         with pytest.raises(AuthError) as caught:
@@ -252,7 +257,7 @@ async def test_mutations_are_never_retried(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0, error_rate=1.0))
     sent: list[str] = []
 
-    async def count(request) -> None:
+    async def count(request: httpx.Request) -> None:
         sent.append(request.method)
 
     async with CloudCAClient(sim.url, sim.api_key, max_retries=5, backoff=0.0) as api:
@@ -280,7 +285,7 @@ async def test_transport_errors_never_quote_the_key(sim: SimServer) -> None:
 async def test_post_operations_send_a_json_body(sim: SimServer) -> None:
     seen: list[tuple[str, str | None, bytes]] = []
 
-    async def record(request) -> None:
+    async def record(request: httpx.Request) -> None:
         seen.append((request.method, request.headers.get("content-type"), request.content))
 
     async with CloudCAClient(sim.url, sim.api_key) as api:

@@ -20,7 +20,7 @@ PROD = ("compute-on", "production")
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
-def test_a_mutation_answered_204_is_a_done_task(method) -> None:
+def test_a_mutation_answered_204_is_a_done_task(method: str) -> None:
     task = parse_task(None, status=204, method=method, path="x")
     assert task.done and task.succeeded and task.result is None and task.id == ""
 
@@ -54,7 +54,7 @@ def test_both_task_shapes_still_read_as_tasks() -> None:
 
 
 @pytest.mark.parametrize("reply", ["204", "data"])
-async def test_the_client_treats_taskless_replies_as_done(sim_factory: SimFactory, reply) -> None:
+async def test_the_client_treats_taskless_replies_as_done(sim_factory: SimFactory, reply: str) -> None:
     sim = sim_factory(SimOptions(task_delay=30, taskless_reply=reply))
     async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01) as api:
         compute = api.compute(*PROD)

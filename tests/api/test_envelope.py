@@ -7,15 +7,16 @@ from cca_tui.api.client import task_failure_message
 from cca_tui.api.envelope import decode_reply, parse_task
 from cca_tui.api.errors import ApiError, AuthError, NotFoundError, ProtocolError
 from cca_tui.api.models import ComputeOffering, Environment, Instance, PortForwardingRule
+from tests.typed import not_none
 
 
-def reply(status, body=None, *, content=None):
+def reply(status: int, body: object = None, *, content: bytes | None = None) -> httpx.Response:
     if content is not None:
         return httpx.Response(status, content=content)
     return httpx.Response(status, json=body)
 
 
-def decode(response):
+def decode(response: httpx.Response) -> object:
     return decode_reply(response, method="GET", path="x")
 
 
@@ -63,11 +64,11 @@ def test_not_a_task_is_a_protocol_error() -> None:
 
 
 @pytest.mark.parametrize("field", ["code", "errorCode"])
-def test_error_code_spellings(field) -> None:
+def test_error_code_spellings(field: str) -> None:
     body = {"errors": [{field: 2012, "message": "bad state", "context": {"currentState": "Stopped"}}]}
     with pytest.raises(ApiError) as caught:
         decode(reply(400, body))
-    detail = caught.value.first
+    detail = not_none(caught.value.first)
     assert detail.code == 2012 and detail.message == "bad state" and detail.context["currentState"] == "Stopped"
     assert "[2012] bad state" in str(caught.value)
 
@@ -119,8 +120,8 @@ def test_instance_public_ip_spellings_and_extras() -> None:
             "somethingNew": 1,
         }
     )
-    assert reference.public_ips[0].ports == ["22"]
-    assert go.public_ips[0].ip_address == "1.2.3.4" and go.ssh_key_name == "k"
+    assert not_none(reference.public_ips)[0].ports == ["22"]
+    assert not_none(go.public_ips)[0].ip_address == "1.2.3.4" and go.ssh_key_name == "k"
 
 
 def test_list_item_without_detail_fields() -> None:
@@ -147,8 +148,8 @@ def test_environment_with_and_without_service_code() -> None:
         {"id": "e", "name": "n", "serviceConnection": {"id": "s", "name": "S", "serviceCode": "compute-on"}}
     )
     without = Environment.model_validate({"id": "e", "name": "n", "serviceConnection": {"id": "s", "name": "S"}})
-    assert with_code.service_connection.service_code == "compute-on"
-    assert without.service_connection.service_code is None
+    assert not_none(with_code.service_connection).service_code == "compute-on"
+    assert not_none(without.service_connection).service_code is None
 
 
 def test_port_forwarding_ports_as_numbers_or_strings() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from cca_tui.sim.server import SimServer
 
 
 @pytest.fixture
-def restore_logger():
+def restore_logger() -> Iterator[None]:
     logger = logging.getLogger(requestlog.LOGGER)
     saved = (list(logger.handlers), logger.level, logger.propagate)
     yield

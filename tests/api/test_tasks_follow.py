@@ -12,7 +12,7 @@ from cca_tui.api.errors import NotFoundError, OutcomeUnknown, TaskExpired, TaskT
 from cca_tui.api.models import Task
 from cca_tui.sim.options import SimOptions
 from tests.conftest import SimFactory
-from tests.fake_api_server import Drop, FakeRequest, FakeServer, Reply
+from tests.fake_api_server import Drop, FakeRequest, FakeServer, Handler, Reply
 
 KEY = "test-key-0001"
 GUARD = 20.0
@@ -24,7 +24,7 @@ def task_reply(task_id: str, status: str, **extra: object) -> Reply:
     return Reply(200, {"taskId": task_id, "taskStatus": status, "data": data, **extra})
 
 
-def scripted(*answers: Reply | Drop):
+def scripted(*answers: Reply | Drop) -> Handler:
     """Answer task reads from a script; the last answer repeats."""
     queue = list(answers)
 
@@ -91,7 +91,7 @@ async def test_an_unknown_status_at_the_deadline_is_a_timeout_that_says_it() -> 
     ],
     ids=["429", "503", "500", "garbage", "dropped"],
 )
-async def test_failing_to_read_a_task_never_fails_it(failure) -> None:
+async def test_failing_to_read_a_task_never_fails_it(failure: Reply | Drop) -> None:
     """The 'Stop bastion FAILED HTTP 429' of issue 7: the task succeeded all along."""
     handler = scripted(task_reply("t-1", "PENDING"), failure, failure, failure, task_reply("t-1", "SUCCESS"))
     unreadable: list[TaskUnreadable] = []
@@ -128,7 +128,8 @@ async def test_api_down_while_following_then_back(sim_factory: SimFactory) -> No
             if isinstance(update, TaskUnreadable) and update.failures == 2:
                 sim.offline = False  # the API comes back
         assert [type(u) for u in seen] == [TaskUnreadable, TaskUnreadable, Task]
-        assert seen[-1].status == "SUCCESS"
+        last = seen[-1]
+        assert isinstance(last, Task) and last.status == "SUCCESS"
         assert (await compute.get_instance(stopped.id)).state == "Running"
 
 

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 import pytest
 
-from cca_tui.api.client import CloudCAClient
+from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.errors import (
     ApiError,
     AuthError,
@@ -20,13 +21,13 @@ from cca_tui.api.errors import (
 )
 from cca_tui.sim.options import SimOptions
 from tests.conftest import SimFactory
-from tests.fake_api_server import Drop, FakeRequest, FakeServer, Reply
+from tests.fake_api_server import Drop, FakeRequest, FakeServer, Handler, Reply
 
 KEY = "K3Y-s3cret/with+odd chars"
 CODE, ENV = "compute-on", "env1"
 
 
-def compute(api: CloudCAClient):
+def compute(api: CloudCAClient) -> ComputeScope:
     return api.compute(CODE, ENV)
 
 
@@ -60,7 +61,7 @@ async def test_a_mutation_that_cannot_connect_was_not_sent() -> None:
 
 
 @pytest.mark.parametrize("status", [429, 503])
-async def test_throttled_or_unavailable_means_not_done(status) -> None:
+async def test_throttled_or_unavailable_means_not_done(status: int) -> None:
     def busy(request: FakeRequest) -> Reply:
         body = {"errors": [{"code": 9000, "message": "slow down"}]}
         return Reply(status, body, headers={"Retry-After": "7"})
@@ -76,7 +77,7 @@ async def test_throttled_or_unavailable_means_not_done(status) -> None:
 
 
 @pytest.mark.parametrize("status", [502, 504])
-async def test_a_gateway_that_gave_up_leaves_the_outcome_unknown(status) -> None:
+async def test_a_gateway_that_gave_up_leaves_the_outcome_unknown(status: int) -> None:
     async with (
         FakeServer(lambda request: Reply(status, b"<html>gateway</html>")) as server,
         CloudCAClient(server.url, KEY) as api,
@@ -104,7 +105,7 @@ async def test_a_2xx_that_is_not_a_task_leaves_the_outcome_unknown() -> None:
 # --- the key, echoed ---------------------------------------------------------------------
 
 
-def echo(status: int):
+def echo(status: int) -> Handler:
     def handler(request: FakeRequest) -> Reply:
         key = request.headers["mc-api-key"]
         body = {
@@ -131,7 +132,7 @@ def assert_no_key(error: BaseException) -> None:
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 500])
-async def test_an_echoed_key_is_scrubbed_from_get_errors(status) -> None:
+async def test_an_echoed_key_is_scrubbed_from_get_errors(status: int) -> None:
     async with FakeServer(echo(status)) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
         with pytest.raises(ApiError) as caught:
             await compute(api).get_instance("i-1")
@@ -141,7 +142,7 @@ async def test_an_echoed_key_is_scrubbed_from_get_errors(status) -> None:
 
 
 @pytest.mark.parametrize("status", [400, 429, 503])
-async def test_an_echoed_key_is_scrubbed_from_mutation_errors(status) -> None:
+async def test_an_echoed_key_is_scrubbed_from_mutation_errors(status: int) -> None:
     async with FakeServer(echo(status)) as server, CloudCAClient(server.url, KEY) as api:
         with pytest.raises(ApiError) as caught:
             await compute(api).stop_instance("i-1")
@@ -178,7 +179,7 @@ async def test_an_echoed_key_in_a_task_failure_is_scrubbed() -> None:
     ],
     ids=["500", "500-html", "200-with-errors"],
 )
-async def test_a_5xx_or_a_2xx_with_errors_after_a_mutation_is_an_unknown_outcome(reply) -> None:
+async def test_a_5xx_or_a_2xx_with_errors_after_a_mutation_is_an_unknown_outcome(reply: Reply) -> None:
     async with FakeServer(lambda request: reply) as server, CloudCAClient(server.url, KEY) as api:
         with pytest.raises(OutcomeUnknown) as caught:
             await compute(api).stop_instance("i-1")
@@ -195,7 +196,7 @@ async def test_an_id_is_one_quoted_path_segment() -> None:
 
 
 @pytest.mark.parametrize("bad_id", ["", ".", ".."])
-async def test_an_id_that_cannot_be_a_segment_sends_nothing(bad_id) -> None:
+async def test_an_id_that_cannot_be_a_segment_sends_nothing(bad_id: str) -> None:
     from cca_tui.api.errors import InvalidId
 
     async with FakeServer(lambda request: Reply(204)) as server, CloudCAClient(server.url, KEY) as api:
@@ -216,7 +217,7 @@ async def test_an_id_that_cannot_be_a_segment_sends_nothing(bad_id) -> None:
     [str.upper, str.lower, lambda key: key[1:10], lambda key: key[-9:].swapcase()],
     ids=["upper", "lower", "cut", "tail"],
 )
-async def test_a_key_echoed_in_another_case_or_cut_is_scrubbed(echo) -> None:
+async def test_a_key_echoed_in_another_case_or_cut_is_scrubbed(echo: Callable[[str], str]) -> None:
     def handler(request: FakeRequest) -> Reply:
         shown = echo(request.headers["mc-api-key"])
         return Reply(400, {"errors": [{"code": 1, "message": f"bad key <{shown}>"}]})

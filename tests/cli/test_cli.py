@@ -66,6 +66,7 @@ def test_sim_command_serves_and_prints_url_and_key(tmp_path: Path) -> None:
         lines = []
         deadline = time.monotonic() + 20
         url = key = None
+        assert process.stdout is not None
         while time.monotonic() < deadline and not (url and key):
             line = process.stdout.readline()
             if not line:

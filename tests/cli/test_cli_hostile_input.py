@@ -62,14 +62,14 @@ def config(tmp_path: Path, text: str) -> str:
     ],
     ids=["nul-in-url", "bad-port", "space-in-url", "plain-http", "deep-toml", "control-in-env"],
 )
-def test_bad_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], body, expected) -> None:
+def test_bad_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, expected: str) -> None:
     code, err = run_cli(["--config", config(tmp_path, body)], capsys)
     assert code == 2
     assert expected in assert_one_clean_line(err)
 
 
 @pytest.mark.parametrize("path", ["/dev/zero", "/dev/tty", "/dev/stdin"])
-def test_config_that_is_a_device(capsys: pytest.CaptureFixture[str], path) -> None:
+def test_config_that_is_a_device(capsys: pytest.CaptureFixture[str], path: str) -> None:
     if not os.path.exists(path):
         pytest.skip(f"{path} does not exist here")
     code, err = run_cli(["--config", path], capsys)
@@ -90,7 +90,7 @@ def test_config_path_with_escape_sequences_is_shown_escaped(tmp_path: Path, caps
 
 @pytest.mark.parametrize("key", ["clé-non-ascii", "key with space", "k\x1b[2J"])
 def test_key_that_cannot_be_sent(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, key
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, key: str
 ) -> None:
     monkeypatch.setenv("CCA_API_KEY", key)
     code, err = run_cli(["--config", config(tmp_path, "[profiles.p]\n")], capsys)
@@ -110,14 +110,14 @@ def test_key_that_cannot_be_sent(
         (["--refresh", "1e300"], "--refresh"),
     ],
 )
-def test_bad_flags_in_demo_mode(capsys: pytest.CaptureFixture[str], argv, flag) -> None:
+def test_bad_flags_in_demo_mode(capsys: pytest.CaptureFixture[str], argv: list[str], flag: str) -> None:
     code, err = run_cli(["--demo", *argv], capsys)
     assert code == 2 and assert_one_clean_line(err).startswith(f"cca-tui: {flag}")
 
 
 @pytest.mark.parametrize("url", ["https://a\x00b/v1", "https://a:65536/v1", "https://a b/v1", "http://10.1.2.3/v1"])
 def test_bad_api_url_flag_and_variable(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str
 ) -> None:
     path = config(tmp_path, "[profiles.p]\n")
     code, err = run_cli(["--config", path, "--api-url", url], capsys)
@@ -156,14 +156,14 @@ def test_profile_with_escape_sequences_from_the_environment(
         (["--seed", "x"], "--seed"),
     ],
 )
-def test_bad_sim_flags(capsys: pytest.CaptureFixture[str], argv, flag) -> None:
+def test_bad_sim_flags(capsys: pytest.CaptureFixture[str], argv: list[str], flag: str) -> None:
     code, err = run_cli(["sim", *argv], capsys)
     assert code == 2 and "Traceback" not in err
     assert flag in err.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize("argv", [["--api-key", KEY_SHAPED], [f"--api-key={KEY_SHAPED}"], ["--api-k", KEY_SHAPED]])
-def test_sim_refuses_a_key_on_the_command_line(capsys: pytest.CaptureFixture[str], argv) -> None:
+def test_sim_refuses_a_key_on_the_command_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     code, err = run_cli(["sim", "--port", "0", *argv], capsys)
     assert code == 2 and "Traceback" not in err
     assert "CCA_SIM_API_KEY" in err.strip().splitlines()[-1] and KEY_SHAPED not in err
@@ -171,7 +171,7 @@ def test_sim_refuses_a_key_on_the_command_line(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.parametrize("key", ["clé", "two words", "k\x1b[2J"])
 def test_sim_refuses_an_unusable_key_from_the_environment(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, key
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, key: str
 ) -> None:
     monkeypatch.setenv("CCA_SIM_API_KEY", key)
     code, err = run_cli(["sim", "--port", "0"], capsys)

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -38,6 +39,7 @@ def test_sim_takes_its_key_from_the_environment_and_never_shows_it() -> None:
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 30
+        assert process.stdout is not None
         while time.monotonic() < deadline and not any(line.startswith("API key") for line in lines):
             line = process.stdout.readline()
             if not line:
@@ -63,14 +65,14 @@ def test_sim_takes_its_key_from_the_environment_and_never_shows_it() -> None:
 
 
 @pytest.fixture
-def open_umask():
+def open_umask() -> Iterator[None]:
     previous = os.umask(0o022)
     yield
     os.umask(previous)
 
 
 @pytest.fixture
-def restore_sim_loggers():
+def restore_sim_loggers() -> Iterator[None]:
     names = ("uvicorn", "uvicorn.error", "uvicorn.access", "cca_tui.sim")
     saved = {name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate) for name in names}
     yield

@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 import platformdirs
 import pytest
@@ -44,6 +44,14 @@ def write_config(tmp_path: Path) -> WriteConfig:
         return path
 
     return write
+
+
+class Overrides(TypedDict, total=False):
+    """The flags load_settings takes besides the file and the environment (for parametrized tests)."""
+
+    profile: str
+    api_url: str
+    refresh_interval: float
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from cca_tui.config import ConfigError, Settings, default_config_path, load_settings
-from tests.config.conftest import WriteConfig
+from tests.config.conftest import Overrides, WriteConfig
+from tests.typed import not_none
 
 TWO_PROFILES = """
 default_profile = "prod"
@@ -31,8 +32,8 @@ def test_no_file_gives_default_profile_with_defaults() -> None:
         verify_tls=True,
         org_id=None,
     )
-    assert "CCA_API_KEY" in settings.api_key_problem
-    assert str(default_config_path()) in settings.api_key_problem
+    assert "CCA_API_KEY" in not_none(settings.api_key_problem)
+    assert str(default_config_path()) in not_none(settings.api_key_problem)
 
 
 def test_default_config_path_is_read_when_present(
@@ -96,7 +97,9 @@ def test_several_profiles_and_no_choice_is_an_error(write_config: WriteConfig) -
     "kwargs, environ, origin",
     [({"profile": "nope"}, {}, "--profile"), ({}, {"CCA_PROFILE": "nope"}, "CCA_PROFILE")],
 )
-def test_unknown_profile_lists_available_profiles(write_config: WriteConfig, kwargs, environ, origin) -> None:
+def test_unknown_profile_lists_available_profiles(
+    write_config: WriteConfig, kwargs: Overrides, environ: dict[str, str], origin: str
+) -> None:
     path = write_config(TWO_PROFILES)
     with pytest.raises(ConfigError) as exc:
         load_settings(config_path=path, environ=environ, **kwargs)
@@ -125,4 +128,4 @@ def test_settings_is_frozen() -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="frozen"):
-        settings.read_only = True
+        settings.read_only = True  # type: ignore[misc]  # the point: mypy and pydantic both refuse it

@@ -8,7 +8,7 @@ from cca_tui.config import ConfigError, load_settings
 from tests.config.conftest import WriteConfig
 
 
-def load_error(write_config, text: str) -> tuple[str, str]:
+def load_error(write_config: WriteConfig, text: str) -> tuple[str, str]:
     path = write_config(text)
     with pytest.raises(ConfigError) as exc:
         load_settings(config_path=path, environ={})
@@ -50,7 +50,7 @@ def test_unknown_key_in_profile_suggests_spelling(write_config: WriteConfig) -> 
         ("api_key_command = ['pass', 'x']", "api_key_command", "got an array"),
     ],
 )
-def test_wrong_type(write_config: WriteConfig, line, key, expected) -> None:
+def test_wrong_type(write_config: WriteConfig, line: str, key: str, expected: str) -> None:
     message, _ = load_error(write_config, f"[profiles.prod]\n{line}\n")
     assert f"profiles.prod.{key}:" in message and expected in message
 
@@ -67,7 +67,7 @@ def test_wrong_type(write_config: WriteConfig, line, key, expected) -> None:
         ('org_id = ""', "org_id", "must not be empty"),
     ],
 )
-def test_bad_value(write_config: WriteConfig, line, key, expected) -> None:
+def test_bad_value(write_config: WriteConfig, line: str, key: str, expected: str) -> None:
     message, _ = load_error(write_config, f"[profiles.prod]\n{line}\n")
     assert f"profiles.prod.{key}:" in message and expected in message
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Unpack
 
 import pytest
 
 from cca_tui.config import ConfigError, load_settings
 from cca_tui.config.file_loader import MAX_CONFIG_BYTES
-from tests.config.conftest import WriteConfig
+from tests.config.conftest import Overrides, WriteConfig
 
 
-def load_error(path: Path, **kwargs) -> str:
+def load_error(path: Path, environ: dict[str, str] | None = None, **overrides: Unpack[Overrides]) -> str:
     with pytest.raises(ConfigError) as exc:
-        load_settings(config_path=path, environ=kwargs.pop("environ", {}), **kwargs)
+        load_settings(config_path=path, environ=environ or {}, **overrides)
     error = exc.value
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
     return str(error)
@@ -64,14 +65,14 @@ def load_within(seconds: float, path: Path) -> BaseException | object:
         ("https:///v1", "http(s) URL"),
     ],
 )
-def test_bad_url_in_file_is_refused_at_load(write_config: WriteConfig, url, expected) -> None:
+def test_bad_url_in_file_is_refused_at_load(write_config: WriteConfig, url: str, expected: str) -> None:
     message = load_error(write_config(f'[profiles.p]\napi_url = "{url}"\n'))
     assert "profiles.p.api_url:" in message and expected in message
     assert "\x00" not in message and "\x1b" not in message and "\u202e" not in message
 
 
 @pytest.mark.parametrize("url", ["https://a\x00b/v1", "https://a:70000/v1", "https://a b/v1", "ftp://a/v1"])
-def test_bad_url_from_flag_or_environment_is_refused(write_config: WriteConfig, url) -> None:
+def test_bad_url_from_flag_or_environment_is_refused(write_config: WriteConfig, url: str) -> None:
     path = write_config("[profiles.p]\n")
     assert "--api-url" in load_error(path, api_url=url)
     assert "CCA_API_URL" in load_error(path, environ={"CCA_API_URL": url})
@@ -95,7 +96,7 @@ def test_ordinary_urls_still_load(write_config: WriteConfig) -> None:
     ],
     ids=["arrays", "inline-tables", "in-a-profile"],
 )
-def test_deeply_nested_toml(write_config: WriteConfig, body) -> None:
+def test_deeply_nested_toml(write_config: WriteConfig, body: str) -> None:
     assert "nests arrays or tables too deeply" in load_error(write_config(body))
 
 
@@ -159,7 +160,7 @@ def test_path_through_a_file(write_config: WriteConfig) -> None:
         ("[profiles.p]\nrefresh_interval = 1979-05-27\n", "profiles.p.refresh_interval"),
     ],
 )
-def test_control_characters_and_absurd_values_in_other_keys(write_config: WriteConfig, body, key) -> None:
+def test_control_characters_and_absurd_values_in_other_keys(write_config: WriteConfig, body: str, key: str) -> None:
     message = load_error(write_config(body))
     assert key in message
     for character in "\x00\x07\x1b\u202e":
@@ -167,7 +168,7 @@ def test_control_characters_and_absurd_values_in_other_keys(write_config: WriteC
 
 
 @pytest.mark.parametrize("variable", ["CCA_PROFILE", "CCA_API_URL"], ids=["profile-from-env", "url-from-env"])
-def test_control_characters_from_the_environment_are_never_echoed_raw(write_config: WriteConfig, variable) -> None:
+def test_control_characters_from_the_environment_are_never_echoed_raw(write_config: WriteConfig, variable: str) -> None:
     message = load_error(write_config("[profiles.p]\n"), environ={variable: "x\x1b]0;pwned\x07"})
     assert "\x1b" not in message and "\x07" not in message
 
@@ -180,7 +181,7 @@ NON_ASCII_KEY = "clé-ü-€-key"
 @pytest.mark.parametrize("source", ["env", "api_key_env", "command", "inline"])
 @pytest.mark.parametrize("bad", [NON_ASCII_KEY, "key\u00a0nbsp", "key\u200bzero-width"])
 def test_key_that_cannot_go_into_a_header_is_refused_at_load(
-    write_config: WriteConfig, shell_environ: dict[str, str], source, bad
+    write_config: WriteConfig, shell_environ: dict[str, str], source: str, bad: str
 ) -> None:
     """httpx would raise UnicodeEncodeError at the first request; refuse at load, never quoting it."""
     body = {

@@ -14,15 +14,16 @@ import pytest
 from cca_tui.config import key_command, load_settings
 from cca_tui.config.key_command import scrub_key_like
 from tests.config.conftest import WriteConfig
+from tests.typed import not_none
 
 OTHER_KEY = "Zx81Qm07Lp22Rt96Yv45Nb13Kc"  # no relation to stdout: only "key-like"
 
 
-def problem_for(write_config, shell_environ, command: str) -> str:
+def problem_for(write_config: WriteConfig, shell_environ: dict[str, str], command: str) -> str:
     path = write_config("[profiles.p]\napi_key_command = " + _toml_string(command) + "\n")
     settings = load_settings(config_path=path, environ=shell_environ)
     assert settings.api_key is None
-    return settings.api_key_problem
+    return not_none(settings.api_key_problem)
 
 
 def _toml_string(text: str) -> str:
@@ -64,7 +65,7 @@ def test_control_characters_on_stderr_are_escaped(write_config: WriteConfig, she
 
 @pytest.mark.parametrize("stream", ["", ">&2"])
 def test_endless_output_is_stopped_quickly(
-    write_config: WriteConfig, shell_environ: dict[str, str], monkeypatch: pytest.MonkeyPatch, stream
+    write_config: WriteConfig, shell_environ: dict[str, str], monkeypatch: pytest.MonkeyPatch, stream: str
 ) -> None:
     """`yes` would fill memory until the timeout; the cap stops it at once."""
     monkeypatch.setattr(key_command, "KEY_COMMAND_TIMEOUT_SECONDS", 60)
@@ -89,7 +90,7 @@ def test_endless_output_is_stopped_quickly(
         ("sh: 1: nosuchcmd: not found", "sh: 1: nosuchcmd: not found"),
     ],
 )
-def test_scrub_key_like(text, expected) -> None:
+def test_scrub_key_like(text: str, expected: str) -> None:
     assert scrub_key_like(text) == expected
 
 
@@ -99,7 +100,7 @@ def test_scrub_key_like(text, expected) -> None:
     ids=["dotted", "letters-mixed-case", "short", "letters-long"],
 )
 def test_a_failing_key_command_shows_no_secret_of_any_shape(
-    write_config: WriteConfig, shell_environ: dict[str, str], secret
+    write_config: WriteConfig, shell_environ: dict[str, str], secret: str
 ) -> None:
     """Only the first stderr line, with whatever looks like a secret masked, even when stdout
     printed nothing to compare it with."""

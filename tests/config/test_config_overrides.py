@@ -3,7 +3,8 @@
 import pytest
 
 from cca_tui.config import ConfigError, load_settings
-from tests.config.conftest import WriteConfig
+from tests.config.conftest import Overrides, WriteConfig
+from tests.typed import not_none
 
 FILE = """
 [profiles.default]
@@ -45,7 +46,7 @@ def test_cca_api_key_beats_every_file_source(
         '[profiles.default]\napi_key = "inline"\napi_key_env = "MY_KEY"\napi_key_command = "echo from-command"\n'
     )
     settings = load_settings(config_path=path, environ={**shell_environ, "CCA_API_KEY": fake_key, "MY_KEY": "from-env"})
-    assert settings.api_key.get_secret_value() == fake_key
+    assert not_none(settings.api_key).get_secret_value() == fake_key
     assert settings.api_key_source == "CCA_API_KEY"
 
 
@@ -58,7 +59,7 @@ def test_cca_api_key_beats_every_file_source(
         ({}, {"CCA_API_URL": "ftp://x"}, "CCA_API_URL"),
     ],
 )
-def test_bad_override_values_are_config_errors(kwargs, environ, named) -> None:
+def test_bad_override_values_are_config_errors(kwargs: Overrides, environ: dict[str, str], named: str) -> None:
     with pytest.raises(ConfigError) as exc:
         load_settings(environ=environ, **kwargs)
     assert str(exc.value).startswith(named)

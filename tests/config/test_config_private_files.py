@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ def mode(path: Path) -> int:
 
 
 @pytest.fixture
-def open_umask():
+def open_umask() -> Iterator[None]:
     """The usual umask 022, which is what made files 0644 and directories 0755."""
     previous = os.umask(0o022)
     yield
@@ -102,7 +103,7 @@ def test_state_directory_and_file_are_private(tmp_path: Path, open_umask: None) 
 
 
 @pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
-def test_state_file_that_is_not_a_small_regular_file_reads_as_empty(tmp_path: Path, kind) -> None:
+def test_state_file_that_is_not_a_small_regular_file_reads_as_empty(tmp_path: Path, kind: str) -> None:
     """A FIFO would hang the app at startup, /dev/zero would fill its memory."""
     path = tmp_path / "state.json"
     if kind == "fifo":

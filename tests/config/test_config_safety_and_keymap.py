@@ -44,7 +44,7 @@ cursor_down = "down,j"
         ('protected_environments = "production"', "protected_environments"),
     ],
 )
-def test_bad_safety_values_are_refused_with_the_reason(write_config: WriteConfig, text, said) -> None:
+def test_bad_safety_values_are_refused_with_the_reason(write_config: WriteConfig, text: str, said: str) -> None:
     path = write_config(f"[profiles.default]\n{text}\n")
     with pytest.raises(ConfigError) as error:
         load_settings(config_path=path, environ={})
@@ -61,7 +61,7 @@ def test_bad_safety_values_are_refused_with_the_reason(write_config: WriteConfig
         ("stop = 5", "keymap"),
     ],
 )
-def test_bad_keymap_entries_are_refused(write_config: WriteConfig, text, said) -> None:
+def test_bad_keymap_entries_are_refused(write_config: WriteConfig, text: str, said: str) -> None:
     path = write_config(f"[keymap]\n{text}\n")
     with pytest.raises(ConfigError) as error:
         load_settings(config_path=path, environ={})

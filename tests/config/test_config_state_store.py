@@ -8,7 +8,6 @@ from typing import Never
 import pytest
 
 from cca_tui.config import StateStore
-from cca_tui.config import state as state_module
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -43,7 +42,7 @@ def test_default_path_is_user_state_dir(isolated_user_dirs: tuple[Path, Path]) -
         b"",
     ],
 )
-def test_corrupt_state_is_ignored_and_overwritten(tmp_path: Path, content) -> None:
+def test_corrupt_state_is_ignored_and_overwritten(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "state.json"
     path.write_bytes(content)
     store = StateStore(path)
@@ -74,14 +73,14 @@ def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     replaced = []
     real_replace = os.replace
 
-    def spying_replace(src, dst) -> None:
+    def spying_replace(src: str, dst: str) -> None:
         replaced.append((src, dst))
         # At the moment of the swap the old file is intact and the new one complete.
         assert path.read_text() == before
         assert json.loads(Path(src).read_text())["last_environment"]["prod"] == "c/d"
         real_replace(src, dst)
 
-    monkeypatch.setattr(state_module.os, "replace", spying_replace)
+    monkeypatch.setattr(os, "replace", spying_replace)  # the os module the store calls
     store.remember_environment("prod", "c/d")
     assert len(replaced) == 1 and os.path.dirname(replaced[0][0]) == str(tmp_path)
     assert StateStore(path).last_environment("prod") == "c/d"
@@ -93,17 +92,17 @@ def test_crash_before_replace_keeps_old_state(tmp_path: Path, monkeypatch: pytes
     store = StateStore(path)
     store.remember_environment("prod", "a/b")
 
-    def failing_replace(src, dst) -> Never:
+    def failing_replace(src: str, dst: str) -> Never:
         raise OSError("disk full")
 
-    monkeypatch.setattr(state_module.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "replace", failing_replace)
     store.remember_environment("prod", "c/d")
     assert StateStore(path).last_environment("prod") == "a/b"
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
 
 
 @pytest.mark.parametrize("name", ["not an env", "svc/two words", "svc/a/b", "svc/", "svc/esc\x1b[2J"])
-def test_remember_skips_unrepresentable_environment_without_raising(tmp_path: Path, name) -> None:
+def test_remember_skips_unrepresentable_environment_without_raising(tmp_path: Path, name: str) -> None:
     """Server names can hold anything; opening such an environment must not crash the app."""
     store = StateStore(tmp_path / "s.json")
     store.remember_environment("prod", "svc/ok")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cca_tui.config import ConfigError, Settings, load_settings
-from tests.config.conftest import WriteConfig
+from tests.config.conftest import Overrides, WriteConfig
 
 REMOTE_HTTP = "http://cloudca.office.example.com/api/v1"
 
@@ -26,9 +26,9 @@ def test_plain_http_to_a_remote_host_is_refused(write_config: WriteConfig) -> No
 
 
 @pytest.mark.parametrize("origin", ["--api-url", "CCA_API_URL"])
-def test_plain_http_override_is_refused_too(write_config: WriteConfig, origin) -> None:
+def test_plain_http_override_is_refused_too(write_config: WriteConfig, origin: str) -> None:
     path = write_config("[profiles.p]\n")
-    kwargs = {"api_url": REMOTE_HTTP} if origin == "--api-url" else {}
+    kwargs: Overrides = {"api_url": REMOTE_HTTP} if origin == "--api-url" else {}
     environ = {"CCA_API_KEY": "k", **({"CCA_API_URL": REMOTE_HTTP} if origin == "CCA_API_URL" else {})}
     with pytest.raises(ConfigError, match=origin):
         load_settings(config_path=path, environ=environ, **kwargs)
@@ -60,7 +60,7 @@ def test_opt_in_covers_an_override_of_the_same_profile(write_config: WriteConfig
 @pytest.mark.parametrize(
     "url", ["http://127.0.0.1:8080/v1", "http://127.3.4.5/v1", "http://localhost:9000/v1", "http://[::1]:8080/v1"]
 )
-def test_plain_http_to_loopback_needs_no_opt_in_and_no_warning(write_config: WriteConfig, url) -> None:
+def test_plain_http_to_loopback_needs_no_opt_in_and_no_warning(write_config: WriteConfig, url: str) -> None:
     settings = load_settings(config_path=write_config(f'[profiles.p]\napi_url = "{url}"\n'), environ={})
     assert settings.api_url == url and settings.transport_warning is None
 
@@ -68,7 +68,7 @@ def test_plain_http_to_loopback_needs_no_opt_in_and_no_warning(write_config: Wri
 @pytest.mark.parametrize(
     "url", ["http://10.0.0.1/v1", "http://localhost.example.com/v1", "http://128.0.0.1/v1", "http://[::2]/v1"]
 )
-def test_near_misses_of_loopback_are_remote(write_config: WriteConfig, url) -> None:
+def test_near_misses_of_loopback_are_remote(write_config: WriteConfig, url: str) -> None:
     with pytest.raises(ConfigError, match="plain http"):
         load_settings(config_path=write_config(f'[profiles.p]\napi_url = "{url}"\n'), environ={})
 
@@ -94,7 +94,7 @@ def test_tls_verification_off_warns(write_config: WriteConfig) -> None:
         ("HTTP://API.EXAMPLE/v1", True, "plain http"),
     ],
 )
-def test_transport_warning_property(url, verify, expected) -> None:
+def test_transport_warning_property(url: str, verify: bool, expected: str | None) -> None:
     warning = Settings(api_url=url, verify_tls=verify).transport_warning
     assert (warning is None) if expected is None else (warning is not None and expected in warning)
 

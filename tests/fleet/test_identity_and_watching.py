@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 
 from cca_tui.api.models import Instance
@@ -27,7 +28,7 @@ def test_two_web_1_with_the_same_id_in_two_environments_are_two_rows() -> None:
     view = EnvironmentView.of(PROD, DEV).with_instances([a], when=NOW, environment=PROD)
     view = view.with_instances([b], when=NOW, environment=DEV)
     assert len(view.rows) == 2 and view.is_fleet
-    assert [(str(i.environment), i.state) for i in view.rows] == [
+    assert [(str(i.environment), i.state) for i in view.rows if isinstance(i, LocatedInstance)] == [
         ("compute-on/dev", "Stopped"),
         ("compute-on/prod", "Running"),
     ]
@@ -70,8 +71,8 @@ def test_patterns() -> None:
 
 def test_watching_reports_what_we_did_not_do() -> None:
     web, db, old = row(PROD, "1", "web"), row(PROD, "2", "db"), row(PROD, "3", "old")
-    before = {i.key: i for i in (web, db, old)}
-    after = {web.key: row(PROD, "1", "web", "Error"), db.key: row(PROD, "2", "db", "Stopped")}
+    before: dict[Hashable, Instance] = {i.key: i for i in (web, db, old)}
+    after: dict[Hashable, Instance] = {web.key: row(PROD, "1", "web", "Error"), db.key: row(PROD, "2", "db", "Stopped")}
     changes = changes_behind_our_back(before, after, ours=set())
     assert {(c.name, c.kind) for c in changes} == {("web", "error"), ("db", "left-running"), ("old", "gone")}
     # Our own stop of db is not news; a narrowed profile hears only errors; off hears nothing.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -191,7 +192,9 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("field", "code", "spoil"), INVALID, ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(INVALID)])
-def test_create_validation_names_the_field(api: Api, field, code, spoil) -> None:
+def test_create_validation_names_the_field(
+    api: Api, field: str, code: int, spoil: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
     c = catalog(api)
     before = len(api.data(f"{PROD}/instances"))
     error = the_error(api.post(f"{PROD}/instances", minimal(c, **spoil(c))), 400, code)

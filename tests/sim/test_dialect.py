@@ -12,6 +12,7 @@ from cca_tui.sim.server import SimServer
 from cca_tui.sim.sshkeys import SEED_PUBLIC_KEYS
 from tests.conftest import SimFactory
 from tests.sim.simhelp import PROD, Api, FakeClock, the_error
+from tests.typed import not_none
 
 DEV = "/services/compute-qc/dev"
 
@@ -342,13 +343,13 @@ def test_org_id_chooses_the_organisation(api: Api, sim: SimServer) -> None:
     assert api.data(f"/environments/{partner.id}", org_id=org_id)["name"] == "partner-lab"
     web = next(i for i in api.data(path, org_id=org_id) if i["name"] == "web-2")
     api.post(f"{path}/{web['id']}", None, params={"operation": "stop", "org_id": org_id})
-    assert sim.world.instance(web["id"]).state == "Stopped"
+    assert not_none(sim.world.instance(web["id"])).state == "Stopped"
 
 
 def test_no_reply_carries_a_null(api: Api, sim: SimServer) -> None:
     """Keys without a value are absent, as in the reference's examples: never null."""
 
-    def walk(value, where) -> None:
+    def walk(value: object, where: str) -> None:
         assert value is not None, where
         if isinstance(value, dict):
             for key, item in value.items():

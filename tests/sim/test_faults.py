@@ -44,8 +44,12 @@ def test_throttle_rate_answers_429_with_retry_after(sim_factory: SimFactory) -> 
 
 def test_drop_rate_breaks_the_reply_quietly(sim_factory: SimFactory) -> None:
     records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+
+    class Recording(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Recording()
     uvicorn_errors = logging.getLogger("uvicorn.error")
     server = sim_factory(SimOptions(task_delay=0, drop_rate=1.0))
     uvicorn_errors.addHandler(handler)

@@ -25,7 +25,7 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize(("operation", "name", "state", "expected"), REFUSALS)
-def test_operation_refused_in_wrong_state(api: Api, operation, name, state, expected) -> None:
+def test_operation_refused_in_wrong_state(api: Api, operation: str, name: str, state: str, expected: list[str]) -> None:
     instance = api.instance(name)
     assert instance["state"] == state
     error = the_error(api.operate(instance["id"], operation, {}), 400, errors.WRONG_STATE)

@@ -6,6 +6,7 @@ from cca_tui.sim import errors
 from cca_tui.sim.server import SimServer
 from tests.conftest import SimFactory
 from tests.sim.simhelp import PROD, Api, FakeClock, the_error
+from tests.typed import not_none
 
 
 def test_stop_start_reboot(api: Api) -> None:
@@ -97,7 +98,7 @@ def test_associate_ssh_key(sim: SimServer, api: Api) -> None:
     web = api.instance("web-2")
     key = api.data(f"{PROD}/sshkeys")[1]["name"]
     api.succeed(api.operate(web["id"], "associateSSHKey", {"sshKeyName": key}))
-    assert sim.world.instance(web["id"]).ssh_key_name == key
+    assert not_none(sim.world.instance(web["id"])).ssh_key_name == key
     error = the_error(api.operate(web["id"], "associateSSHKey", {"sshKeyName": "ghost"}), 400, errors.INVALID_FIELD)
     assert error["context"]["field"] == "sshKeyName"
 

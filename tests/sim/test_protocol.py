@@ -67,7 +67,7 @@ def test_malformed_bodies_are_400(api: Api) -> None:
 def test_unexpected_exception_is_500_without_traceback(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     from cca_tui.sim import views
 
-    def explode(env, record) -> Never:
+    def explode(env: object, record: object) -> Never:
         raise RuntimeError("secret internals")
 
     monkeypatch.setitem(views.LIST_VIEWS, "zones", explode)

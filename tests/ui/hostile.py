@@ -172,7 +172,8 @@ def terminal_output(app: Any) -> str:
     """What Textual would write to a terminal to draw the current screen (and what shows
     through it: a modal's background), as `App._display` does it."""
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return update.render_segments(app.console)
+    output: str = update.render_segments(app.console)
+    return output
 
 
 def screen_text(app: Any) -> str:

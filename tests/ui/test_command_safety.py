@@ -95,7 +95,7 @@ def test_jump_hosts(good) -> None:
 
 
 @pytest.mark.parametrize("bad", ["-oProxyCommand=id", "a b", "ops@;id", "host:99999", "@host"])
-def test_bad_jump_hosts_are_refused(bad) -> None:
+def test_bad_jump_hosts_are_refused(bad: str) -> None:
     with pytest.raises(UnsafeCommand):
         check_jump(bad)
 

@@ -48,7 +48,7 @@ def names(query: str) -> list[str]:
         ("env:prod", []),  # no such column here: plain text, which nothing contains
     ],
 )
-def test_terms(query, expected) -> None:
+def test_terms(query: str, expected) -> None:
     assert names(query) == expected
 
 

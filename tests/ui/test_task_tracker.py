@@ -279,7 +279,7 @@ async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harnes
     ids=["500", "502", "200-with-errors"],
 )
 async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_state(
-    harness: Harness, transport: FaultyTransport, status, body
+    harness: Harness, transport: FaultyTransport, status: int, body: dict[str, list[dict[str, int | str]]] | None
 ) -> None:
     """The server did the work, then answered an error: not REFUSED, but OUTCOME UNKNOWN with
     what the instance's state says (as for a lost reply)."""
@@ -335,7 +335,7 @@ async def test_a_server_status_called_refused_is_the_servers_and_still_followed(
 
 @pytest.mark.parametrize("bad_id", ["", ".", ".."])
 async def test_an_id_that_is_no_path_segment_is_refused_and_nothing_is_sent(
-    harness: Harness, transport: FaultyTransport, bad_id
+    harness: Harness, transport: FaultyTransport, bad_id: str
 ) -> None:
     compute = harness.client.compute(REF.service_code, REF.name)
     record = harness.tracker.submit(REF, Action.STOP, bad_id, "odd", lambda: compute.stop_instance(bad_id))

@@ -17,7 +17,9 @@ ENV = "compute-on/production"
 
 
 @pytest.mark.parametrize("bad_id", ["", ".."])
-async def test_an_instance_without_a_usable_id_refuses_every_action(sim: SimServer, tmp_path: Path, bad_id) -> None:
+async def test_an_instance_without_a_usable_id_refuses_every_action(
+    sim: SimServer, tmp_path: Path, bad_id: str
+) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.lock:
         running = next(i for i in env.instances.values() if i.state == "Running")

@@ -53,7 +53,9 @@ UNAVAILABLE = Fault(status=503, body={"errors": [{"code": 5003, "message": "The 
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_the_destroy_button_reads_destroy_and_purge_whole(size, sim: SimServer, tmp_path: Path) -> None:
+async def test_the_destroy_button_reads_destroy_and_purge_whole(
+    size: tuple[int, int], sim: SimServer, tmp_path: Path
+) -> None:
     app = app_with(sim, tmp_path)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
@@ -144,7 +146,7 @@ async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(
 
 @pytest.mark.parametrize("pasted", [" db-primary", "db-primary \n", "\tdb-primary  "])
 async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
-    pasted,
+    pasted: str,
     sim_compute: ComputeScope,
     sim_env: Environment,
     instance_named: InstanceNamed,
