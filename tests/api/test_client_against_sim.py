@@ -13,6 +13,7 @@ from cca_tui.api.models import Instance
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from tests.conftest import SimFactory
+from tests.seed_gates import SEED_GATES
 from tests.typed import not_none
 
 CODE, ENV = "compute-on", "test_area"
@@ -115,16 +116,6 @@ async def test_destroy_with_purge_removes_at_once(api: CloudCAClient) -> None:
     assert instance.id not in {i.id for i in await compute.list_instances()}
 
 
-# The seed's gates (shared/seed/instances.md), written out here: the simulator is checked
-# against the reference, not against a table of the code's own.
-ALLOWED_STATES = {
-    "start": ("Stopped",),
-    "stop": ("Running",),
-    "reboot": ("Running", "Stopped"),
-    "destroy": ("Running", "Stopped", "Error"),
-    "purge": ("Destroyed",),
-    "recover": ("Destroyed",),
-}
 OPERATIONS = {
     "start": lambda c, i: c.start_instance(i),
     "stop": lambda c, i: c.stop_instance(i),
@@ -141,7 +132,7 @@ async def test_every_refused_state_gate(api: CloudCAClient, action: str) -> None
     the state context of the reference's example, and changes nothing."""
     compute = api.compute(CODE, ENV)
     instances = await compute.list_instances()
-    refused_from = {i.state: i for i in instances if i.state not in ALLOWED_STATES[action]}
+    refused_from = {i.state: i for i in instances if i.state not in SEED_GATES[action]}
     assert refused_from, "the seed should hold instances in refused states"
     for state, instance in refused_from.items():
         with pytest.raises(ApiError) as caught:
@@ -151,7 +142,7 @@ async def test_every_refused_state_gate(api: CloudCAClient, action: str) -> None
         detail = not_none(error.first)
         assert detail.code == 2012
         assert detail.context["currentState"] == state
-        assert sorted(detail.context["expectedStates"]) == sorted(ALLOWED_STATES[action])
+        assert sorted(detail.context["expectedStates"]) == sorted(SEED_GATES[action])
         assert detail.context["id"] == instance.id
         assert (await compute.get_instance(instance.id)).state == state
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import DataTable
 
 from cca_tui.api.models import Instance
 from cca_tui.config import Settings, StateStore
@@ -155,6 +157,17 @@ def top_screen(app: App[Any], kind: type[ScreenT]) -> ScreenT:
     return screen
 
 
+def picker_rows(picker: PickerScreen, column: str = "name") -> dict[str, str]:
+    """The picker's environment rows, top to bottom: ref -> that column's cell as drawn. Rows
+    are keyed by their position in `choices` (any environment name must work as a key)."""
+    table = picker.query_one("#picker-table", DataTable)
+    return {
+        picker.choices[int(str(key.value))].ref: str(table.get_cell(key, column))
+        for key in table.rows
+        if key.value != "all"
+    }
+
+
 def instance_screen(app: App[Any]) -> InstanceScreen:
     """The screen on top, which the test expects to be an instance list."""
     return top_screen(app, InstanceScreen)
@@ -183,6 +196,11 @@ def shown_ids(screen: InstanceScreen) -> list[str]:
     return [instance.id for instance in screen.view.rows]
 
 
+def busy_ids(screen: InstanceScreen) -> set[str]:
+    """The ids of the instances an action of ours is in flight on."""
+    return {key.id for key in screen.view.busy if isinstance(key, RowKey)}
+
+
 def selected_id(screen: InstanceScreen) -> str | None:
     selected = screen.view.selected
     return selected.id if selected is not None else None
@@ -202,3 +220,57 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], *, time
             raise AssertionError("condition not met in time")
         await pilot.pause()
         await asyncio.sleep(0.01)
+
+
+class Operator:
+    """The operator's hands on the running app: put the cursor on a row, press keys, wait for
+    the dialog they open, answer it; and what the app sent since `counter` started."""
+
+    def __init__(self, app: CcaApp, pilot: Pilot[None]) -> None:
+        self.app = app
+        self.pilot = pilot
+        self.counter = RequestCounter(app)
+
+    @property
+    def screen(self) -> InstanceScreen:
+        return instance_screen(self.app)
+
+    def mutations(self) -> list[str]:
+        return self.counter.mutations()
+
+    def count_from_now(self) -> None:
+        self.counter = RequestCounter(self.app)
+
+    async def settle(self) -> None:
+        await settle(self.app, self.pilot)
+
+    async def select(self, instance_id: str, environment: str | None = None) -> None:
+        select(self.screen, instance_id, environment)
+        await self.settle()
+
+    async def ask(self, *keys: str, dialog: type[ScreenT]) -> ScreenT:
+        """Press `keys` (none: the dialog is on its way already) and wait for `dialog`."""
+        if keys:
+            await self.pilot.press(*keys)
+        await wait_until(self.pilot, lambda: isinstance(self.app.screen, dialog))
+        return top_screen(self.app, dialog)
+
+    async def answer(self, *keys: str) -> None:
+        """Press the keys that answer the dialog, and let what they start finish."""
+        await self.pilot.press(*keys)
+        await self.settle()
+
+
+@asynccontextmanager
+async def open_app(
+    sim: SimServer, tmp_path: Path, *, selected: str | None = None, **app_options: Any
+) -> AsyncIterator[Operator]:
+    """The app on the simulator (make_app's options), loaded, with the cursor on `selected`;
+    the Operator counts requests from then on."""
+    app = make_app(sim, tmp_path, **app_options)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        if selected is not None:
+            select(instance_screen(app), selected)
+            await settle(app, pilot)
+        yield Operator(app, pilot)

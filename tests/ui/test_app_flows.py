@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, DataTable
+from textual.widgets import Button, DataTable, Input, Static
 
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.sim.server import SimServer
@@ -17,54 +17,41 @@ from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from tests.conftest import SimFactory
+from tests.seed_gates import SEED_GATES
+from tests.typed import not_none
 from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
+    busy_ids,
     env_instances,
     instance_screen,
     instance_shown,
     make_app,
+    open_app,
+    picker_rows,
     select,
     selected_id,
     settle,
     shown_ids,
+    top_screen,
     wait_until,
 )
 
 ENV = "compute-on/production"
-
-# The seed's gates (shared/seed/instances.md), and for the operations it does not gate the
-# issue's choice (Running and Stopped): written out here, not read from the code's table.
-SEED_GATES = {
-    "start": ("Stopped",),
-    "stop": ("Running",),
-    "reboot": ("Running", "Stopped"),
-    "destroy": ("Running", "Stopped", "Error"),
-    "purge": ("Destroyed",),
-    "recover": ("Destroyed",),
-    "changeComputeOffering": ("Running", "Stopped"),
-    "resetPassword": ("Running", "Stopped"),
-    "changeNetwork": ("Running", "Stopped"),
-    "associateSSHKey": ("Running", "Stopped"),
-    "update": ("Running", "Stopped"),
-}
 
 
 async def test_picker_lists_filters_and_opens(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert isinstance(app.screen, PickerScreen)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 1 + 4  # "All environments", then each
+        picker = top_screen(app, PickerScreen)
+        assert picker.query_one(DataTable).row_count == 1 + 4  # "All environments", then each
         await pilot.press(*"dr-s")
         await settle(app, pilot)
-        # Rows are keyed by position (any environment name must work as a key): read the refs.
-        assert [app.screen.choices[int(k.value)].ref for k in table.rows if k.value != "all"] == ["compute-qc/dr-site"]
+        assert list(picker_rows(picker)) == ["compute-qc/dr-site"]
         await pilot.press("enter")
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen)
-        assert [str(env) for env in app.screen.environments] == ["compute-qc/dr-site"]
+        assert [str(env) for env in instance_screen(app).environments] == ["compute-qc/dr-site"]
         assert len(instance_screen(app).view.instances) == len(env_instances(sim, "compute-qc", "dr-site"))
     # remembered for next time
     assert app.state.last_environment("test") == "compute-qc/dr-site"
@@ -75,12 +62,7 @@ async def test_picker_marks_unreachable_connection(sim: SimServer, tmp_path: Pat
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table = app.screen.query_one(DataTable)
-        statuses = {
-            app.screen.choices[int(k.value)].ref: str(table.get_cell(k, "status"))
-            for k in table.rows
-            if k.value != "all"
-        }
+        statuses = picker_rows(top_screen(app, PickerScreen), "status")
         assert statuses["compute-qc/dev"] == "unreachable"
         assert statuses["compute-on/production"] == "ok"
 
@@ -110,39 +92,26 @@ STATES = ["Running", "Stopped", "Destroyed", "Error", "Starting", "Stopping"]
 
 
 @pytest.mark.parametrize("state", STATES)
-async def test_actions_enabled_exactly_in_allowed_states(sim: SimServer, tmp_path: Path, state) -> None:
+async def test_actions_enabled_exactly_in_allowed_states(sim: SimServer, tmp_path: Path, state: str) -> None:
     target = env_instances(sim)[0]
     with sim.world.session():
         target.state = state
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = instance_screen(app)
-        select(screen, target.id)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
+    async with open_app(sim, tmp_path, environment=ENV, selected=target.id) as op:
         for spec in INSTANCE_ACTIONS:
             allowed = state in SEED_GATES[spec.action.value]
-            button = screen.query_one(f"#action-{spec.action.value}", Button)
+            button = op.screen.query_one(f"#action-{spec.action.value}", Button)
             assert button.disabled is (not allowed), (spec.action, state)
             if not allowed:
-                await pilot.press(spec.key)
-                await settle(app, pilot, rounds=1)
-        assert counter.mutations() == []
+                await op.answer(spec.key)
+        assert op.mutations() == []
 
 
 async def test_refused_key_says_why_and_sends_nothing(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        select(instance_screen(app), running.id)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
-        await pilot.press("s")
-        await settle(app, pilot)
-        assert counter.requests == []
-        messages = [n.message for n in app._notifications]
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        await op.answer("s")
+        assert op.counter.requests == []
+        messages = [n.message for n in op.app._notifications]
         assert f"Start needs Stopped; {running.name} is Running" in messages
 
 
@@ -178,7 +147,7 @@ async def test_reset_password_shows_password_once(sim: SimServer, tmp_path: Path
         from cca_tui.ui.forms import PasswordModal
 
         assert isinstance(app.screen, PasswordModal)
-        shown = str(app.screen.query_one("#password").content)
+        shown = str(app.screen.query_one("#password", Static).content)
         assert len(shown) == 12 and shown.isalnum()
         # never in a notification
         assert all(shown not in n.message for n in app._notifications)
@@ -230,7 +199,7 @@ async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim: SimS
         target = ordered[5]
         select(screen, target)
         # remove an instance above the cursor on the server side (purge it)
-        victim = sim.world.instance(ordered[0])
+        victim = not_none(sim.world.instance(ordered[0]))
         with sim.world.session():
             env = sim.world.environment("compute-on", "production")
             del env.instances[victim.id]
@@ -343,7 +312,7 @@ async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory: 
         select(instance_screen(app), running.id)
         counter = RequestCounter(app)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: any(key.id == running.id for key in instance_screen(app).view.busy))
+        await wait_until(pilot, lambda: running.id in busy_ids(instance_screen(app)))
         await pilot.press("x", "r")
         await pilot.pause()
         assert len(counter.mutations()) == 1
@@ -361,7 +330,7 @@ async def test_quit_with_a_task_in_flight_asks_first(sim_factory: SimFactory, tm
         await settle(app, pilot)
         select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: any(key.id == running.id for key in instance_screen(app).view.busy))
+        await wait_until(pilot, lambda: running.id in busy_ids(instance_screen(app)))
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("enter")  # focus is on Cancel: a stray Enter keeps the app
@@ -383,7 +352,8 @@ async def test_password_still_shown_after_switching_environment(sim_factory: Sim
         await wait_until(pilot, lambda: app.screen.query("#confirm"))
         await pilot.click("#confirm")
         screen_name = environment_screen_name([EnvironmentRef(*ENV.split("/"))])
-        await wait_until(pilot, lambda: any(key.id == target.id for key in app.get_screen(screen_name).view.busy))
+        production = app.get_screen(screen_name, InstanceScreen)
+        await wait_until(pilot, lambda: target.id in busy_ids(production))
         await pilot.press("ctrl+e")  # to the picker while the reset is in flight
         await wait_until(pilot, lambda: any(isinstance(s, PickerScreen) for s in app.screen_stack))
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordModal))
@@ -406,7 +376,7 @@ async def test_detail_follows_the_selection_after_filtering(sim: SimServer, tmp_
         await settle(app, pilot)
         pane = screen.query_one(DetailPane)
         assert screen.view.selected is not None and screen.view.selected.name.startswith("web")
-        assert pane.detail.instance.id == selected_id(screen)
+        assert not_none(pane.detail).instance.id == selected_id(screen)
 
 
 async def test_sort_orders_rows_and_reverses(sim: SimServer, tmp_path: Path) -> None:
@@ -415,7 +385,7 @@ async def test_sort_orders_rows_and_reverses(sim: SimServer, tmp_path: Path) -> 
         await settle(app, pilot)
         screen = instance_screen(app)
 
-        def names_in_row_order():
+        def names_in_row_order() -> list[str]:
             return [instance.name for instance in screen.view.rows]
 
         assert names_in_row_order() == sorted(names_in_row_order(), key=str.lower)
@@ -441,7 +411,7 @@ async def test_switching_environments_keeps_each_screen_as_it_was(sim: SimServer
         await settle(app, pilot)
         await pilot.press(*"dev", "enter")
         await settle(app, pilot)
-        assert app.screen.environments == (EnvironmentRef("compute-qc", "dev"),)
+        assert instance_screen(app).environments == (EnvironmentRef("compute-qc", "dev"),)
         await pilot.press("ctrl+e")
         await settle(app, pilot)
         await pilot.press(*"production", "enter")
@@ -458,7 +428,7 @@ async def test_a_crash_shows_one_line_and_no_key(
     from cca_tui.ui.app import crash_log_path
 
     app = make_app(sim, tmp_path, environment=ENV)
-    key = app.settings.api_key.get_secret_value()
+    key = not_none(app.settings.api_key).get_secret_value()
 
     def explode() -> None:
         raise RuntimeError("boom")
@@ -543,6 +513,6 @@ async def test_a_burst_after_slash_lands_in_the_filter(sim: SimServer, tmp_path:
         for key, char in (("slash", "/"), ("w", "w"), ("x", "x"), ("slash", "/"), ("b", "b")):
             app.post_message(events.Key(key, char))  # as the driver posts them: no wait between
         await settle(app, pilot)
-        assert app.screen.query_one("#filter").value == "wx/b"
+        assert app.screen.query_one("#filter", Input).value == "wx/b"
         assert counter.mutations() == []
         assert isinstance(app.screen, InstanceScreen)

@@ -8,16 +8,19 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
+from cca_tui.sim import entities
+from cca_tui.sim.environment import Environment
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.conftest import SimFactory
+from tests.typed import not_none
 from tests.ui.app_harness import SIZE, instance_screen, instance_shown, make_app, select, settle, top_screen
 
 ENV = "compute-on/production"
 
 
-def world_env(sim: SimServer):
+def world_env(sim: SimServer) -> Environment:
     return sim.world.environment("compute-on", "production")
 
 
@@ -115,7 +118,7 @@ async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim: SimServer
         await settle(app, pilot, rounds=6)
         assert isinstance(app.screen, InstanceScreen)
         assert ("Associate SSH key", target.name, "SUCCESS") in task_rows(app.screen)
-    assert sim.world.instance(target.id).ssh_key_name == key.name
+    assert not_none(sim.world.instance(target.id)).ssh_key_name == key.name
 
 
 async def test_failed_task_is_reported_and_state_kept(sim: SimServer, tmp_path: Path) -> None:
@@ -159,5 +162,5 @@ async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factor
         assert any(i.name == "sent-then-closed" for i in env_instances_of(sim))
 
 
-def env_instances_of(sim: SimServer):
+def env_instances_of(sim: SimServer) -> list[entities.Instance]:
     return list(world_env(sim).instances.values())

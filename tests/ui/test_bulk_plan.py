@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cca_tui.api.models import Instance
-from cca_tui.fleet.identity import EnvironmentRef, located
+from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance, located
 from cca_tui.ui import bulk
 from cca_tui.ui.actions import SPEC_BY_ACTION, Action
 from cca_tui.ui.state import EnvironmentView
@@ -27,7 +27,8 @@ def fleet(count: int) -> tuple[EnvironmentView, list[EnvironmentRef]]:
     return view.with_all_shown_marked(), envs
 
 
-def where(instance):
+def where(instance: Instance) -> EnvironmentRef:
+    assert isinstance(instance, LocatedInstance)
     return instance.environment
 
 

@@ -20,8 +20,8 @@ from tests.ui.hostile import HOSTILE, SHELL_HOSTILE
 HOSTILE_VALUES = sorted(set(SHELL_HOSTILE + HOSTILE))
 
 
-def instance(**fields) -> Instance:
-    return Instance(**{"id": "0c0b1d8e-1111-2222-3333-444455556666", "name": "web-1", **fields})
+def instance(**fields: object) -> Instance:
+    return Instance.model_validate({"id": "0c0b1d8e-1111-2222-3333-444455556666", "name": "web-1", **fields})
 
 
 def rule(ip: str = "198.51.100.7", public_port: str = "2222") -> PortForwardingRule:
@@ -59,7 +59,7 @@ def test_static_nat_first_then_jump_host_for_private_ips() -> None:
 
 
 @pytest.mark.parametrize("value", HOSTILE_VALUES)
-def test_a_hostile_user_is_refused_with_a_reason(value) -> None:
+def test_a_hostile_user_is_refused_with_a_reason(value: str) -> None:
     plan = ssh_plan(instance(username=value or "x y"), [rule()])
     assert plan.argv is None and plan.line == ""
     assert "not a plain user name" in (plan.refusal or "")
@@ -67,7 +67,7 @@ def test_a_hostile_user_is_refused_with_a_reason(value) -> None:
 
 
 @pytest.mark.parametrize("value", HOSTILE_VALUES)
-def test_a_hostile_address_or_port_is_refused(value) -> None:
+def test_a_hostile_address_or_port_is_refused(value: str) -> None:
     by_address = ssh_plan(instance(username="cca-user"), [rule(ip=value)]) if value else None
     if by_address is not None:
         assert by_address.argv is None, by_address.argv
@@ -79,7 +79,7 @@ def test_a_hostile_address_or_port_is_refused(value) -> None:
 
 
 @pytest.mark.parametrize("value", HOSTILE_VALUES)
-def test_the_copy_menu_offers_no_hostile_value(value) -> None:
+def test_the_copy_menu_offers_no_hostile_value(value: str) -> None:
     hostile = instance(id=value or "-", username=value or "x y", ip_address=value or "-")
     choices = copy_choices(hostile, [rule(ip=value or "-")], ssh_plan(hostile, [rule(ip=value or "-")]))
     for choice in choices:
@@ -90,7 +90,7 @@ def test_the_copy_menu_offers_no_hostile_value(value) -> None:
 @pytest.mark.parametrize(
     "good", ["ops@bastion", "bastion.example.com", "10.0.0.1", "ops@10.0.0.1:2222", "ops@[::1]"[:0] + "::1"]
 )
-def test_jump_hosts(good) -> None:
+def test_jump_hosts(good: str) -> None:
     assert check_jump(good) == good
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cca_tui.sim import entities
 from cca_tui.sim.entities import Volume
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
+from tests.typed import not_none
 from tests.ui.app_harness import SIZE, env_instances, instance_screen, make_app, select, settle
 
 ENV = "compute-on/production"
@@ -27,7 +29,9 @@ def pane_lines(pane: DetailPane) -> list[str]:
     return [lines[n].rstrip() for n in sorted(lines)]
 
 
-def _dress_up(sim: SimServer):
+def _dress_up(
+    sim: SimServer,
+) -> tuple[entities.Instance, entities.PortForwardingRule, entities.AffinityGroup, Volume, Volume]:
     """An instance with everything the pane must show whole: the custom offering, an
     affinity group, a data volume, a NIC and a port forwarded to 22."""
     env = sim.world.environment("compute-on", "production")
@@ -84,7 +88,7 @@ async def test_instances_in_the_list_show_their_own_values(sim: SimServer, tmp_p
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
         screen = instance_screen(app)
-        selected = screen.view.selected
+        selected = not_none(screen.view.selected)
         instance = next(i for i in env_instances(sim) if i.id == selected.id)
         with sim.world.session():
             instance.name = "renamed-behind-our-back"
@@ -93,5 +97,6 @@ async def test_instances_in_the_list_show_their_own_values(sim: SimServer, tmp_p
         pane = screen.query_one(DetailPane)
         assert any(i.name == "renamed-behind-our-back" for i in screen.view.instances.values())
         # The pane shows the selected row as the list has it now (not a name it kept).
-        assert pane.detail.instance.name == screen.view.selected.name
-        assert screen.view.selected.name in str(pane.border_title)
+        now_selected = not_none(screen.view.selected)
+        assert not_none(pane.detail).instance.name == now_selected.name
+        assert now_selected.name in str(pane.border_title)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -48,7 +49,7 @@ def names(query: str) -> list[str]:
         ("env:prod", []),  # no such column here: plain text, which nothing contains
     ],
 )
-def test_terms(query: str, expected) -> None:
+def test_terms(query: str, expected: list[str]) -> None:
     assert names(query) == expected
 
 
@@ -61,7 +62,7 @@ def test_a_column_added_later_is_filterable_by_its_key_or_title() -> None:
         label: str = "Environment"
 
         @property
-        def text(self):
+        def text(self) -> Callable[[Instance], str]:
             return lambda i: "compute-on/production" if i.name.startswith("web") else "compute-qc/dev"
 
     holds = compile_query("env:prod -state:stopped", (*COLUMNS, Extra()))

@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
+from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from cca_tui.config import Settings, StateStore
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
+from cca_tui.sim import entities
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
 from cca_tui.ui.app import CcaApp
@@ -49,7 +53,7 @@ class Recording(FaultyTransport):
 
 
 def fleet_app(
-    sim: SimServer, tmp_path: Path, transport: FaultyTransport, *, environment: str = "compute-*/d*", **settings
+    sim: SimServer, tmp_path: Path, transport: FaultyTransport, *, environment: str = "compute-*/d*", **settings: Any
 ) -> CcaApp:
     return CcaApp(
         Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60, **settings),
@@ -63,7 +67,7 @@ def fleet_app(
     )
 
 
-def instance_named(sim: SimServer, env: EnvironmentRef, name: str):
+def instance_named(sim: SimServer, env: EnvironmentRef, name: str) -> entities.Instance:
     return next(i for i in sim.world.environment(env.service_code, env.name).instances.values() if i.name == name)
 
 
@@ -71,12 +75,10 @@ def drawn(table: InstanceTable) -> list[str]:
     return [table.render_line(y).text for y in range(table.size.height)]
 
 
-async def opened(app: CcaApp, pilot) -> InstanceScreen:
+async def opened(app: CcaApp, pilot: Pilot[None]) -> InstanceScreen:
     await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
     await settle(app, pilot, rounds=2)
-    screen = instance_screen(app)
-    assert isinstance(screen, InstanceScreen)
-    return screen
+    return instance_screen(app)
 
 
 async def test_a_fleet_of_three_where_one_answers_503(sim: SimServer, tmp_path: Path) -> None:
@@ -151,7 +153,7 @@ async def test_create_in_the_fleet_view_asks_for_the_environment(sim: SimServer,
         await wait_until(pilot, lambda: isinstance(app.screen, ChooseEnvironment))
         chooser = top_screen(app, ChooseEnvironment)
         assert chooser.start == DR_SITE  # starts from the selected row's environment
-        assert "compute-qc/dr-site" in str(chooser.query_one("OptionList").get_option_at_index(1).prompt)
+        assert "compute-qc/dr-site" in str(chooser.query_one(OptionList).get_option_at_index(1).prompt)
         await pilot.press("up", "enter")  # the other one
         await wait_until(pilot, lambda: isinstance(app.screen, CreateInstanceForm))
         form = top_screen(app, CreateInstanceForm)

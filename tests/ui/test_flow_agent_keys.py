@@ -55,7 +55,7 @@ def agent(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPa
         process.wait(timeout=10)
 
 
-def test_agent_keys_are_listed_as_ssh_add_shows_them(agent) -> None:
+def test_agent_keys_are_listed_as_ssh_add_shows_them(agent: tuple[Path, str]) -> None:
     key, sha256 = agent
     keys, note = agent_public_keys()
     assert note is None
@@ -69,7 +69,7 @@ def test_no_agent_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_an_agent_key_is_offered_registered_and_associated(
-    agent,
+    agent: tuple[Path, str],
     tmp_path: Path,
     sim_compute: ComputeScope,
     http_log: LoggingTransport,

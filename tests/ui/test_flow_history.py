@@ -11,7 +11,7 @@ from pathlib import Path
 
 import platformdirs
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
@@ -20,12 +20,13 @@ from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.history import HistoryDetail, HistoryScreen
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.state import EnvironmentRef
-from tests.ui.app_harness import SIZE, RequestCounter, instance_screen, make_app, select, settle, wait_until
+from tests.typed import not_none
+from tests.ui.app_harness import SIZE, RequestCounter, instance_screen, make_app, select, settle, top_screen, wait_until
 
 ENV = "compute-on/production"
 
 
-def history_file():
+def history_file() -> Path:
     return platformdirs.user_state_path("cca-tui") / "history.jsonl"
 
 
@@ -43,7 +44,7 @@ async def open_history(app: CcaApp, pilot: Pilot[None]) -> HistoryScreen:
     await settle(app, pilot)
     await pilot.press("H")
     await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
-    return app.screen
+    return top_screen(app, HistoryScreen)
 
 
 async def test_history_survives_a_restart_and_shows_the_whole_error(sim: SimServer, tmp_path: Path) -> None:
@@ -64,7 +65,7 @@ async def test_history_survives_a_restart_and_shows_the_whole_error(sim: SimServ
         await pilot.press("slash", *"no-such-thing")
         await pilot.pause()
         assert screen.shown == []
-        screen.query_one("#history-filter").value = "failed start"
+        screen.query_one("#history-filter", Input).value = "failed start"
         await pilot.pause()
         assert [e.instance_id for e in screen.shown] == [stopped.id]
         screen.query_one(DataTable).focus()
@@ -87,7 +88,7 @@ async def test_resend_checks_the_gate_against_the_instance_now(sim: SimServer, t
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(app, pilot)
         counter = RequestCounter(app)
-        screen.query_one("#history-filter").value = "failed start"
+        screen.query_one("#history-filter", Input).value = "failed start"
         await pilot.pause()
         screen.query_one(DataTable).focus()
         await pilot.press("enter")
@@ -106,7 +107,7 @@ async def test_resend_checks_the_gate_against_the_instance_now(sim: SimServer, t
         await pilot.click("#confirm")
         await wait_until(pilot, lambda: any(r.status == "SUCCESS" for r in app.tasks.records.values()))
         assert len([m for m in counter.mutations() if "operation=start" in m]) == 1
-    assert sim.world.instance(stopped.id).state in ("Starting", "Running")
+    assert not_none(sim.world.instance(stopped.id)).state in ("Starting", "Running")
 
 
 async def test_password_and_user_data_never_reach_the_history(sim: SimServer, tmp_path: Path) -> None:
@@ -148,6 +149,6 @@ async def test_a_created_instance_is_selected_when_it_appears(sim: SimServer, tm
         await wait_until(
             pilot, lambda: screen.view.selected is not None and screen.view.selected.id == record.instance_id
         )
-        assert screen.view.selected.name == "fresh-1"
+        assert not_none(screen.view.selected).name == "fresh-1"
         lines = [json.loads(line) for line in history_file().read_text().splitlines()]
         assert lines[-1]["action"] == "create" and lines[-1]["instance_id"] == record.instance_id

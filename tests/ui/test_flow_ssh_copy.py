@@ -11,6 +11,7 @@ import json
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,8 @@ import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.pilot import Pilot
 
+from cca_tui.sim import entities
+from cca_tui.sim.environment import Environment
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
@@ -25,7 +28,8 @@ from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.conftest import SimFactory
-from tests.ui.app_harness import SIZE, instance_screen, make_app, select, settle, top_screen, wait_until
+from tests.typed import not_none
+from tests.ui.app_harness import SIZE, instance_screen, make_app, select, selected_id, settle, top_screen, wait_until
 from tests.ui.hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 
 ENV = "compute-on/production"
@@ -35,13 +39,14 @@ OSC52 = re.compile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
 def capture_terminal(app: CcaApp) -> list[str]:
     """Everything the app writes to its terminal driver from now on."""
     written: list[str] = []
-    original = app._driver.write
+    driver = not_none(app._driver)
+    original = driver.write
 
     def write(data: str) -> None:
         written.append(data)
         original(data)
 
-    app._driver.write = write
+    driver.write = write  # type: ignore[method-assign]  # a spy on what reaches the terminal
     return written
 
 
@@ -60,7 +65,7 @@ def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, wait_for: Path 
         wait = f"for _ in range(3000):\n    if os.path.exists({str(wait_for)!r}): break\n    time.sleep(0.01)\n"
     script = bin_dir / "ssh"
     script.write_text(
-        f"#!{os.sys.executable}\nimport json, os, sys, time\n{wait}"
+        f"#!{sys.executable}\nimport json, os, sys, time\n{wait}"
         f"open({str(record)!r}, 'w').write(json.dumps(sys.argv[1:]))\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
@@ -86,7 +91,9 @@ class SurrogateTransport(httpx.AsyncHTTPTransport):
         return httpx.Response(response.status_code, headers=headers, content=body)
 
 
-def forwarded_instance(sim: SimServer):
+def forwarded_instance(
+    sim: SimServer,
+) -> tuple[Environment, entities.PortForwardingRule, entities.Instance, str]:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         rule = next(r for r in env.pf_rules.values() if r.private_port_start == 22)
@@ -147,7 +154,7 @@ async def test_copy_menu_says_why_there_is_no_ssh_command(sim: SimServer, tmp_pa
 
 @pytest.mark.parametrize("user", [*SHELL_HOSTILE[:4], f"lone{SURROGATE_MARKER}x"])
 async def test_hostile_user_reaches_neither_clipboard_nor_ssh(
-    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user: str
 ) -> None:
     """The issue's `-oProxyCommand=...` and `; rm -rf ~` users (and a lone surrogate, which
     crashed `c`): the copy menu refuses the ssh line, `S` runs nothing, both say why."""
@@ -162,7 +169,7 @@ async def test_hostile_user_reaches_neither_clipboard_nor_ssh(
         written = capture_terminal(app)
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, CopyMenu))
-        ssh = next(c for c in app.screen.choices if c.key == "s")
+        ssh = next(c for c in top_screen(app, CopyMenu).choices if c.key == "s")
         assert ssh.value is None and "not a plain user name" in ssh.reason
         await pilot.pause()
         assert_terminal_clean(terminal_output(app))  # the menu shows the reason, escaped
@@ -209,8 +216,8 @@ async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(
             str(rule.public_port_start),
         ]
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen) and instance_screen(app).view.selected.id == owner.id
-        sessions = [e for e in app.tasks.history.load() if e.action == "ssh"]
+        assert selected_id(instance_screen(app)) == owner.id
+        sessions = [e for e in not_none(app.tasks.history).load() if e.action == "ssh"]
         assert [(e.instance_id, e.status) for e in sessions] == [(owner.id, "EXIT 0")]
         assert f"{owner.username}@{address}" in sessions[0].outcome and not sessions[0].resendable
 
@@ -242,7 +249,7 @@ async def test_tasks_are_followed_while_ssh_runs(
         release.touch()
         await wait_until(pilot, record.exists)
         await settle(app, pilot)
-        assert instance_screen(app).view.selected.id == owner.id
+        assert selected_id(instance_screen(app)) == owner.id
 
 
 async def test_no_way_in_is_said_and_nothing_runs(

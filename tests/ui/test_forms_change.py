@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
 from cca_tui.api.client import ComputeScope
@@ -9,10 +12,11 @@ from cca_tui.api.models import Task
 from cca_tui.sim.environment import Environment
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ChangeNetworkForm, ChangeOfferingForm, RenameForm
+from cca_tui.ui.forms.offering_picker import OfferingPicker
 from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
 
 
-def shown(form, selector: str) -> str:
+def shown(form: Screen[Any], selector: str) -> str:
     widget = form.query_one(selector, Static)
     return str(widget.render()) if widget.display else ""
 
@@ -102,7 +106,7 @@ async def test_change_offering_marks_current_and_checks_custom_ratio(
         await settle_form(pilot)
         assert "already runs on" in shown(form, "#computeOfferingId-error")
 
-        custom = next(o for o in form.query_one("#offering-picker").offerings.values() if o.custom)
+        custom = next(o for o in form.query_one(OfferingPicker).offerings.values() if o.custom)
         select.value = custom.id
         await pilot.pause()
         form.query_one("#cpuCount", Select).value = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from textual.widgets import Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.models import Task
@@ -168,7 +168,7 @@ async def test_server_error_keeps_the_form_open_with_everything_typed(
         assert form.query_one("#name", Input).value == "web-1"
         assert form.query_one("#portsToForward", Input).value == "22"
         assert form.query_one("#templateId", Select).value == template
-        assert str(form.query_one("#submit").label) == "Create" and not form.sending
+        assert str(form.query_one("#submit", Button).label) == "Create" and not form.sending
         # Fix the name and send again: it goes through.
         form.query_one("#name", Input).value = "web-1b"
         await pilot.press("ctrl+s")
@@ -253,7 +253,7 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(
             await pilot.press("ctrl+s")
             await gated.posted.wait()
             await pilot.pause()
-            assert form.sending and str(form.query_one("#submit").label) == "Creating…"
+            assert form.sending and str(form.query_one("#submit", Button).label) == "Creating…"
             # The request is on its way: a first Escape warns instead of hiding the outcome.
             await pilot.press("escape")
             await pilot.pause()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
+from textual.app import App
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
 
 from cca_tui.api.client import ComputeScope
@@ -17,6 +18,7 @@ from cca_tui.api.models import Task
 from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import AssociateKeyForm, ChangeNetworkForm, CreateInstanceForm, DestroyForm, PurgeForm, RenameForm
 from cca_tui.ui.forms.field import Field
+from tests.typed import not_none
 from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm, WaitUntil
 
 
@@ -29,9 +31,9 @@ def burst(app: Any, text: str) -> None:
         driver.send_message(key)
 
 
-def paste(app: Any, text: str) -> None:
+def paste(app: App[Any], text: str) -> None:
     """A bracketed paste as the terminal driver reports it (the app forwards it to the focus)."""
-    app._driver.send_message(events.Paste(text))
+    not_none(app._driver).send_message(events.Paste(text))
 
 
 async def test_paste_on_cancel_fills_the_purge_name(
@@ -53,7 +55,7 @@ async def test_paste_on_cancel_fills_the_purge_name(
         name = form.query_one("#confirm-name", Input)
         await wait_until(pilot, lambda: name.value == "old-reports", "the pasted name is in")
         await settle_form(pilot)
-        assert app.focused is name
+        assert name.has_focus
         assert not form.query_one("#submit", Button).disabled
         await pilot.press("enter")
         await settle_form(pilot)
@@ -134,7 +136,7 @@ async def every_text_field_takes_bursts_and_pastes(form: Any, app: Any, pilot: A
         else:
             expected = "abc-12xy z"  # a one-line field: lines joined, none dropped
         assert value == expected, (widget.id, value)
-        tried.append(widget.id)
+        tried.append(not_none(widget.id))
     return tried
 
 
@@ -250,7 +252,8 @@ async def test_the_caller_can_route_the_send_through_its_tracker(
 
     async def submitter(sending_form: Any) -> Task:
         routed.append(sending_form)
-        return await sending_form.send()
+        task: Task = await sending_form.send()
+        return task
 
     form.submitter = submitter
     app = form_host(form)

@@ -4,8 +4,11 @@ filter's `field:value` terms, through the real app on the simulator (Textual pil
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from textual.screen import Screen
 from textual.widgets import Button, Footer
+from textual.widgets._footer import FooterKey  # the footer's keys: no public module exports them
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal
@@ -14,33 +17,30 @@ from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.task_log import TaskLog
 from tests.ui.app_harness import (
     SIZE,
-    RequestCounter,
     env_instances,
     instance_screen,
     make_app,
-    select,
+    open_app,
     selected_id,
     settle,
     shown_ids,
-    wait_until,
 )
 from tests.ui.hostile import screen_text
 
 ENV = "compute-on/production"
 
 
-def footer_keys(screen) -> dict[str, str]:
+def footer_keys(screen: Screen[Any]) -> dict[str, str]:
     """What the footer shows: description -> key as displayed."""
     footer = screen.query_one(Footer)
-    return {key.description: key.key_display for key in footer.query("FooterKey")}
+    return {key.description: key.key_display for key in footer.query(FooterKey)}
 
 
 async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV, keymap={"toggle_tasks": "T", "stop": "X"})
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = instance_screen(app)
+    keymap = {"toggle_tasks": "T", "stop": "X"}
+    async with open_app(sim, tmp_path, environment=ENV, keymap=keymap, selected=running.id) as op:
+        screen, pilot = op.screen, op.pilot
         assert footer_keys(screen)["Tasks"] == "T"
         log = screen.query_one(TaskLog)
         await pilot.press("t")  # the old key does nothing now
@@ -51,19 +51,12 @@ async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim: 
         assert log.has_class("hidden")
         # An action moved: its button says the new key, and the old key sends nothing.
         assert str(screen.query_one("#action-stop", Button).label) == "X Stop"
-        select(screen, running.id)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
-        await pilot.press("x")
-        await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen) and counter.mutations() == []
-        await pilot.press("X")
-        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
-        await pilot.press("escape")
-        await settle(app, pilot)
-        await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        help_lines = [" ".join(line.split()) for line in screen_text(app).splitlines()]
+        await op.answer("x")
+        assert isinstance(op.app.screen, InstanceScreen) and op.mutations() == []
+        await op.ask("X", dialog=ActionConfirmModal)
+        await op.answer("escape")
+        await op.ask("question_mark", dialog=HelpScreen)
+        help_lines = [" ".join(line.split()) for line in screen_text(op.app).splitlines()]
         assert any("X Stop Running" in line for line in help_lines), help_lines
         assert any("T Show / hide the task log" in line for line in help_lines)
 

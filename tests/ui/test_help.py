@@ -10,7 +10,8 @@ from textual.binding import Binding
 
 from cca_tui.ui.actions import ACTIONS
 from cca_tui.ui.app import CcaApp
-from cca_tui.ui.screens.help import help_table, key_text, markdown_key_table
+from cca_tui.ui.keys import key_text
+from cca_tui.ui.screens.help import help_table, markdown_key_table
 from cca_tui.ui.screens.instances import InstanceScreen
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -20,6 +20,7 @@ from cca_tui.sim.environment import Environment
 from cca_tui.ui import forms
 from cca_tui.ui.forms.base import InstanceFormScreen
 from cca_tui.ui.forms.rename import SHOWN_LIMIT
+from tests.typed import not_none
 from tests.ui.conftest import FormHostFactory, LoggingTransport, SettleForm
 from tests.ui.hostile import HOSTILE_NAMES, assert_terminal_clean, shown_as, terminal_output
 
@@ -52,7 +53,7 @@ CHUNKS = 2
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 async def test_rename_prefilled_with_hostile_names_shows_escapes_and_sends_nothing_unchanged(
-    chunk,
+    chunk: int,
     tmp_path: Path,
     sim_compute: ComputeScope,
     sim_env: Environment,
@@ -161,7 +162,7 @@ async def test_an_edited_escaped_name_is_checked_not_sent(
         await pilot.press("ctrl+s")
         await settle_form(pilot)
         assert app.screen is form
-        assert "still holds the escapes" in form.field("name").error  # type: ignore[union-attr]
+        assert "still holds the escapes" in not_none(form.field("name")).error
     assert http_log.mutations() == []
 
 
@@ -187,8 +188,9 @@ async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(
         select.focus()
         select.expanded = True
         overlay.highlighted = 0
-        overlay.action_page_down()  # the race: no layout yet
-        overlay.action_page_up()
+        # The race: no layout yet. (Textual's OptionList actions are not annotated.)
+        overlay.action_page_down()  # type: ignore[no-untyped-call]
+        overlay.action_page_up()  # type: ignore[no-untyped-call]
         await pilot.pause()
         assert app.is_running and app.return_code is None
         await pilot.press("pagedown")  # laid out now: pages as usual
@@ -216,7 +218,7 @@ async def test_a_hostile_paste_goes_in_as_visible_escapes(
         box.focus()
         box.value = ""
         await pilot.pause()
-        app._driver.send_message(events.Paste("web\x1b]0;pwned\x07\x9b2J\u202e\n"))
+        not_none(app._driver).send_message(events.Paste("web\x1b]0;pwned\x07\x9b2J\u202e\n"))
         await settle_form(pilot)
         assert box.value == "web\\x1b]0;pwned\\x07\\x9b2J\\u202e"
         assert_form_clean(app, form)

@@ -8,11 +8,13 @@ writes nothing of it raw to the terminal.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Select, Static
+from textual.app import App
+from textual.widgets import DataTable, Input, Select, Static
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.errors import ApiError, AuthError, ErrorDetail, TransportError
@@ -142,6 +144,11 @@ async def test_picker_error_line_is_safe(
 # --- the forms -------------------------------------------------------------------------------
 
 
+def drawn(app: App[Any], text: str) -> Callable[[], bool]:
+    """A condition: `text` is on the screen."""
+    return lambda: text in screen_text(app)
+
+
 async def open_and_check(app: Any, pilot: Any, settle_form: Any, screen: Any) -> str:
     app.push_screen(screen)
     await settle_form(pilot)
@@ -226,7 +233,7 @@ async def test_instance_names_read_literally_in_titles(
             screen = PurgeForm(sim_compute, named)
             await open_and_check(app, pilot, settle_form, screen)
             title = f"Purge {shown_as(value, limit=60)}?"
-            await wait_until(pilot, lambda t=title: t in screen_text(app), f"the title {title!r} is drawn")
+            await wait_until(pilot, drawn(app, title), f"the title {title!r} is drawn")
             check_screen(app)
             screen.dismiss(None)
             await pilot.pause()
@@ -261,7 +268,7 @@ async def test_error_lines_under_fields_and_form_are_safe(
     app = form_host(form)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle_form(pilot)
-        form.query_one("#name").value = "web-2b"  # type: ignore[attr-defined]
+        form.query_one("#name", Input).value = "web-2b"
         await pilot.press("ctrl+s")
         await settle_form(pilot)
         assert app.screen is form and app.results == []

@@ -11,10 +11,10 @@ import httpx
 from textual.widgets import Static
 
 from cca_tui.api.client import CloudCAClient
-from cca_tui.api.models import Task
+from cca_tui.api.models import Instance, Task
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import AssociateKeyForm
-from tests.ui.conftest import FormHostFactory, SettleForm
+from tests.ui.conftest import FormHost, FormHostFactory, SettleForm
 
 ENV = ("compute-on", "test_area")
 
@@ -52,8 +52,14 @@ class LoseRegistrationReply(httpx.AsyncBaseTransport):
 
 
 async def associate_with_lost_reply(
-    sim: SimServer, tmp_path: Path, form_host, settle_form, *, carried_out: bool, failed: bool = False
-):  # type: ignore[no-untyped-def]
+    sim: SimServer,
+    tmp_path: Path,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    *,
+    carried_out: bool,
+    failed: bool = False,
+) -> tuple[FormHost, LoseRegistrationReply, Instance, str]:
     (tmp_path / "id_work.pub").write_text(fresh_public_key() + "\n")
     transport = LoseRegistrationReply(carried_out=carried_out, failed=failed)
     client = CloudCAClient(sim.url, sim.api_key, transport=transport, max_retries=0, task_poll_interval=0.01)

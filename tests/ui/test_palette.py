@@ -6,9 +6,10 @@ What the terminal would receive is checked (hostile.terminal_output), not only t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from cca_tui.sim.server import SimServer
@@ -17,10 +18,10 @@ from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.ui.app_harness import (
     SIZE,
-    RequestCounter,
     env_instances,
     instance_screen,
     make_app,
+    open_app,
     select,
     selected_id,
     settle,
@@ -43,11 +44,14 @@ async def open_palette(app: CcaApp, pilot: Pilot[None], query: str = "") -> None
         await pilot.press(*query)
 
 
+def listing(app: CcaApp, text: str) -> Callable[[], bool]:
+    """A condition: the palette shows an entry with `text` in it."""
+    return lambda: any(text in entry for entry in entries(app))
+
+
 def entries(app: CcaApp) -> list[str]:
     """The palette's entries as plain text (prompt and help of each)."""
-    palette = top_screen(app, CommandPalette)
-    assert isinstance(palette, CommandPalette)
-    option_list = palette.query_one("CommandList")
+    option_list = top_screen(app, CommandPalette).query_one(CommandList)
     return [str(option_list.get_option_at_index(n).prompt) for n in range(option_list.option_count)]
 
 
@@ -67,7 +71,7 @@ async def test_hostile_names_in_the_palette_are_plain_text(sim: SimServer, tmp_p
             await settle(app, pilot)
             await open_palette(app, pilot)  # discovery: the actions on the selection
             literal = shown_as(target.name)
-            await wait_until(pilot, lambda literal=literal: any(literal in e for e in entries(app)))
+            await wait_until(pilot, listing(app, literal))
             assert app.is_running and app.return_code is None
             assert_terminal_clean(terminal_output(app))
             drawn = screen_text(app)
@@ -83,28 +87,21 @@ async def test_hostile_names_in_the_palette_are_plain_text(sim: SimServer, tmp_p
 
 async def test_palette_offers_every_action_with_the_reason_when_disabled(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        select(instance_screen(app), running.id)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        app, pilot = op.app, op.pilot
         await open_palette(app, pilot, "start")
         await wait_until(pilot, lambda: any(e.startswith(f"Start {running.name}") for e in entries(app)))
         start = next(e for e in entries(app) if e.startswith(f"Start {running.name}"))
         assert f"not now: Start needs Stopped; {running.name} is Running" in start
-        await pilot.press("enter")  # chosen anyway: refused with the reason, nothing sent
-        await settle(app, pilot)
-        assert counter.mutations() == []
+        await op.answer("enter")  # chosen anyway: refused with the reason, nothing sent
+        assert op.mutations() == []
         assert any("Start needs Stopped" in n.message for n in app._notifications)
         # An allowed one takes the key's path: Stop asks first.
         await open_palette(app, pilot, "stop")
         await wait_until(pilot, lambda: any(e.startswith(f"Stop {running.name}") for e in entries(app)))
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
-        await pilot.press("escape")
-        await settle(app, pilot)
-        assert counter.mutations() == []
+        await op.ask("enter", dialog=ActionConfirmModal)
+        await op.answer("escape")
+        assert op.mutations() == []
 
 
 async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim: SimServer, tmp_path: Path) -> None:
@@ -127,5 +124,4 @@ async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim
         await wait_until(pilot, lambda: any(e.startswith("Switch to compute-qc/dev") for e in entries(app)))
         await pilot.press("enter")
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen)
-        assert [str(env) for env in app.screen.environments] == ["compute-qc/dev"]
+        assert [str(env) for env in instance_screen(app).environments] == ["compute-qc/dev"]

@@ -7,6 +7,7 @@ from textual.widgets import DataTable, Input, Static
 from cca_tui.api.client import CloudCAClient
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.picker import PickerScreen
+from tests.typed import not_none
 from tests.ui.conftest import PickerHostFactory, WaitUntil
 
 
@@ -37,7 +38,7 @@ async def test_recovers_by_itself_when_the_api_comes_back(
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_until(pilot, lambda: "trying again" in status_of(picker), "the picker says it will retry")
         assert picker.query_one(DataTable).row_count == 0
-        first = picker.retry_delay
+        first = not_none(picker.retry_delay)
         await wait_until(
             pilot, lambda: picker.retry_delay is not None and picker.retry_delay > first, "the delay grows"
         )

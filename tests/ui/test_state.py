@@ -6,6 +6,7 @@ from datetime import datetime
 
 from cca_tui.api.models import Instance
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView, TaskRow
+from tests.typed import not_none
 
 NOW = datetime(2026, 11, 29, 12, 0)
 
@@ -60,7 +61,7 @@ def test_a_refresh_keeps_filter_sort_and_selection() -> None:
     view = loaded(instance("a"), instance("b"), instance("c")).with_filter("b").with_sort("name")
     view = view.with_selection("id-b")
     fresh = view.with_instances([instance("a"), instance("b", state="Stopped"), instance("c")], when=NOW)
-    assert names(fresh) == ["b"] and fresh.selected_key == "id-b" and fresh.selected.state == "Stopped"
+    assert names(fresh) == ["b"] and fresh.selected_key == "id-b" and not_none(fresh.selected).state == "Stopped"
 
 
 def test_stale_keeps_the_rows() -> None:

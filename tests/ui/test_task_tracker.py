@@ -8,18 +8,23 @@ DONE with a retry that only the operator triggers, an expired task says so.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from cca_tui.api.client import CloudCAClient
+from cca_tui.sim import entities
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
 from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 from cca_tui.ui.tasks.tracker import TaskTracker
+from tests.typed import not_none
 from tests.ui.faulty_transport import Fault, FaultyTransport, is_mutation, is_task_read
 
 REF = EnvironmentRef("compute-on", "test_area")
@@ -36,7 +41,7 @@ class Harness:
         self.client = CloudCAClient(
             sim.url, sim.api_key, transport=transport, max_retries=0, task_poll_interval=0, sleep=no_wait
         )
-        self.spawned: list[asyncio.Task] = []
+        self.spawned: list[asyncio.Task[object]] = []
         self.seen: list[tuple[str, str, str]] = []
         self.passwords: list[str] = []
         self.journal = TaskJournal(tmp_path / "tasks.json", "test")
@@ -57,11 +62,11 @@ class Harness:
         while any(not t.done() for t in self.spawned):
             await asyncio.gather(*self.spawned, return_exceptions=True)
 
-    def instance(self, state: str):
+    def instance(self, state: str) -> entities.Instance:
         env = self.sim.world.environment(REF.service_code, REF.name)
         return next(i for i in env.instances.values() if i.state == state)
 
-    def stop(self, instance) -> TrackedTask:
+    def stop(self, instance: entities.Instance) -> TrackedTask:
         compute = self.client.compute(REF.service_code, REF.name)
         return self.tracker.submit(
             REF, Action.STOP, instance.id, instance.name, lambda: compute.stop_instance(instance.id)
@@ -77,7 +82,7 @@ def transport() -> FaultyTransport:
 
 
 @pytest.fixture
-async def harness(sim: SimServer, tmp_path: Path, transport: FaultyTransport):
+async def harness(sim: SimServer, tmp_path: Path, transport: FaultyTransport) -> AsyncIterator[Harness]:
     h = Harness(sim, tmp_path, transport)
     yield h
     await h.finish()
@@ -90,7 +95,7 @@ async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(
     running = harness.instance("Running")
     failures = {"left": 3}
 
-    def flaky_task_reads(request):
+    def flaky_task_reads(request: httpx.Request) -> Fault | None:
         if is_task_read(request) and failures["left"] > 0:
             failures["left"] -= 1
             return Fault(status=503, body={"errors": [{"code": 9000, "message": "down"}]})
@@ -102,14 +107,14 @@ async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(
     statuses = harness.statuses(record)
     assert TaskStatus.CHECKING in statuses and TaskStatus.FAILED not in statuses
     assert record.status == TaskStatus.SUCCESS
-    assert harness.sim.world.instance(running.id).state == "Stopped"
+    assert not_none(harness.sim.world.instance(running.id)).state == "Stopped"
 
 
 async def test_connection_lost_while_following_then_back(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     failures = {"left": 2}
 
-    def refuse_task_reads(request):
+    def refuse_task_reads(request: httpx.Request) -> Fault | None:
         if is_task_read(request) and failures["left"] > 0:
             failures["left"] -= 1
             return Fault(refuse=True)
@@ -130,7 +135,7 @@ async def test_a_lost_reply_is_outcome_unknown_and_the_instance_state_is_said(
     record = harness.stop(running)
     await harness.finish()
     assert record.status == TaskStatus.OUTCOME_UNKNOWN
-    state = harness.sim.world.instance(running.id).state
+    state = not_none(harness.sim.world.instance(running.id)).state
     assert state in ("Stopping", "Stopped")  # the server did the work
     assert f"{running.name} is now {state}: it was done" in record.outcome
     assert TaskStatus.FAILED not in harness.statuses(record)
@@ -142,7 +147,7 @@ async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(
     running = harness.instance("Running")
     throttled = {"left": 1}
 
-    def throttle_once(request):
+    def throttle_once(request: httpx.Request) -> Fault | None:
         if is_mutation(request) and throttled["left"] > 0:
             throttled["left"] -= 1
             return Fault(status=429, body={"errors": [{"code": 429, "message": "slow down"}]})
@@ -152,7 +157,7 @@ async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(
     record = harness.stop(running)
     await harness.finish()
     assert record.status == TaskStatus.NOT_DONE and record.retry_possible
-    assert harness.sim.world.instance(running.id).state == "Running"  # nothing was done
+    assert not_none(harness.sim.world.instance(running.id)).state == "Running"  # nothing was done
     mutations = [s for s in transport.seen if not s.startswith("GET")]
     assert len(mutations) == 1  # no automatic retry
     again = harness.tracker.retry(record)
@@ -161,7 +166,7 @@ async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(
     assert harness.tracker.superseded_by(record) is again  # the resend reached the server
     await harness.finish()
     assert again.status == TaskStatus.SUCCESS
-    assert harness.sim.world.instance(running.id).state == "Stopped"
+    assert not_none(harness.sim.world.instance(running.id)).state == "Stopped"
 
 
 async def test_a_request_that_never_left_is_not_done(harness: Harness, transport: FaultyTransport) -> None:
@@ -189,7 +194,7 @@ async def test_an_unknown_task_status_is_shown_as_it_came(harness: Harness, tran
     running = harness.instance("Running")
     rewrites = {"left": 2}
 
-    def queued(payload):
+    def queued(payload: dict[str, Any]) -> dict[str, Any]:
         rewrites["left"] -= 1
         if isinstance(payload.get("data"), dict):
             payload["data"]["status"] = "QUEUED"
@@ -289,7 +294,7 @@ async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_st
     with pytest.raises(Exception):  # noqa: B017 - the form sees the error; the tracker words it
         await harness.tracker.sent(record)
     await harness.finish()
-    assert harness.sim.world.instance(running.id).state in ("Stopping", "Stopped")  # it was done
+    assert not_none(harness.sim.world.instance(running.id)).state in ("Stopping", "Stopped")  # it was done
     assert record.status == TaskStatus.OUTCOME_UNKNOWN, record.outcome
     assert TaskStatus.REFUSED not in harness.statuses(record)
     assert f"{running.name} is now Stop" in record.outcome and "it was done" in record.outcome
@@ -303,7 +308,7 @@ async def test_a_400_is_still_refused(harness: Harness, transport: FaultyTranspo
     record = harness.stop(running)
     await harness.finish()
     assert record.status == TaskStatus.REFUSED and "2012" in record.outcome
-    assert harness.sim.world.instance(running.id).state == "Running"
+    assert not_none(harness.sim.world.instance(running.id)).state == "Running"
 
 
 async def test_a_server_status_called_refused_is_the_servers_and_still_followed(
@@ -314,7 +319,7 @@ async def test_a_server_status_called_refused_is_the_servers_and_still_followed(
     seen: list[tuple[str, bool, int]] = []
     harness.tracker.subscribe(lambda r: seen.append((str(r.status), r.in_flight, len(harness.tracker.in_flight))))
 
-    def refused(payload):
+    def refused(payload: dict[str, Any]) -> dict[str, Any]:
         rewrites["left"] -= 1
         if isinstance(payload.get("data"), dict):
             payload["data"]["status"] = "REFUSED"

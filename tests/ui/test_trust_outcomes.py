@@ -5,6 +5,7 @@ server's, still followed, so quitting asks first."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ async def test_quitting_asks_while_the_server_says_refused(sim: SimServer, tmp_p
 
     transport = FaultyTransport()
 
-    def refused(payload):
+    def refused(payload: dict[str, Any]) -> dict[str, Any]:
         if isinstance(payload.get("data"), dict):
             payload["data"]["status"] = "REFUSED"
         payload["taskStatus"] = "REFUSED"

@@ -4,9 +4,11 @@ pasted name with whitespace around it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from rich.cells import cell_len
@@ -24,6 +26,7 @@ from cca_tui.ui.forms import ConfirmModal, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.task_log import TaskLog
 from tests.conftest import SimFactory
+from tests.typed import not_none
 from tests.ui.app_harness import SIZE, env_instances, instance_screen, select, settle, top_screen, wait_until
 from tests.ui.conftest import FormHostFactory, InstanceNamed, SettleForm
 from tests.ui.faulty_transport import Fault, FaultyTransport
@@ -45,7 +48,12 @@ def app_with(sim: SimServer, tmp_path: Path, transport: FaultyTransport | None =
     )
 
 
-def is_stop(request) -> bool:  # type: ignore[no-untyped-def]
+def not_done(screen: InstanceScreen, name: str) -> Callable[[], bool]:
+    """A condition: the task log has a NOT DONE row for the instance `name`."""
+    return lambda: any(t.instance == name and t.status == "NOT DONE" for t in screen.view.tasks)
+
+
+def is_stop(request: httpx.Request) -> bool:
     return request.method == "POST" and request.url.params.get("operation") == "stop"
 
 
@@ -103,7 +111,7 @@ async def test_toasts_leave_the_task_logs_outcome_column_readable(sim: SimServer
             await pilot.press("x", "y")  # stop asks first
             await wait_until(
                 pilot,
-                lambda n=instance.name: any(t.instance == n and t.status == "NOT DONE" for t in screen.view.tasks),
+                not_done(screen, instance.name),
             )
             # A slow machine may see the first toast expire before the last: check each time.
             await wait_until(pilot, lambda: len(screen.query(Toast)) >= 1)
@@ -128,7 +136,8 @@ async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(
         await settle(app, pilot)
         select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: bool(app.tracker.in_flight) and all(r.task_id for r in app.tracker.in_flight))
+        tracker = not_none(app.tracker)
+        await wait_until(pilot, lambda: bool(tracker.in_flight) and all(r.task_id for r in tracker.in_flight))
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         dialog = top_screen(app, ConfirmModal)
@@ -140,7 +149,7 @@ async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(
         assert "follows them again at its next start" in said() and "stops following" not in said()
         # The task ends while the dialog is open: the count follows.
         now[0] += 60  # the simulator's task is due
-        await wait_until(pilot, lambda: not app.tracker.in_flight)
+        await wait_until(pilot, lambda: not tracker.in_flight)
         await wait_until(pilot, lambda: "No task is running any more" in said())
 
 
@@ -161,7 +170,7 @@ async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
         await pilot.pause()
         form.query_one("#confirm-name", Input).focus()
         await pilot.pause()
-        pilot.app.screen.focused.post_message(events.Paste(pasted))  # type: ignore[union-attr]
+        not_none(pilot.app.screen.focused).post_message(events.Paste(pasted))
         await pilot.pause()
         await pilot.pause()
         assert form.query_one("#confirm-name", Input).value == "db-primary"
