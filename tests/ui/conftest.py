@@ -1,6 +1,7 @@
 """Fixtures for the form tests: a client on the simulator that logs its requests, and a host app.
 
-The tests' directory is not a package, so helpers reach the tests as fixtures.
+Helpers reach the tests as fixtures; the fixtures' types (SettleForm, FormHostFactory...) are
+imported from here for the tests' annotations.
 """
 
 from __future__ import annotations
