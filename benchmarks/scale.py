@@ -146,15 +146,18 @@ class ChildSim:
 
     def churn(self, share: float) -> dict[str, tuple[str, str]]:
         self.conn.send(("churn", share))
-        return self.conn.recv()
+        changed: dict[str, tuple[str, str]] = self.conn.recv()
+        return changed
 
     def rows(self) -> list[tuple[str, str, str]]:
         self.conn.send(("rows", None))
-        return self.conn.recv()
+        rows: list[tuple[str, str, str]] = self.conn.recv()
+        return rows
 
     def rename(self, instance_id: str, name: str) -> str:
         self.conn.send(("rename", (instance_id, name)))
-        return self.conn.recv()
+        renamed: str = self.conn.recv()
+        return renamed
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -302,6 +305,21 @@ def make_app(url: str, api_key: str, state_dir: Path) -> Any:
         return CcaApp(settings, **kwargs)
 
 
+def view_filter_is(text: str) -> Callable[[Any], bool]:
+    """A condition on the screen's view: its filter reads `text`."""
+    return lambda view: view.filter_text == text
+
+
+def view_sort_differs(before: Any) -> Callable[[Any], bool]:
+    """A condition on the screen's view: sorted otherwise than `before`."""
+    return lambda view: (view.sort_column, view.sort_reverse) != (before.sort_column, before.sort_reverse)
+
+
+def frame_shows(text: str) -> Callable[[str], bool]:
+    """A condition on the terminal's frame: `text` is in it."""
+    return lambda frame: text in frame
+
+
 def ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
@@ -388,7 +406,7 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
         for n in range(1, len(prefix) + 1):
             typed = prefix[:n]
             pressed = time.perf_counter()
-            keys.append(ms(await press_and_time(pilot, recorder, typed[-1], lambda v, t=typed: v.filter_text == t)))
+            keys.append(ms(await press_and_time(pilot, recorder, typed[-1], view_filter_is(typed))))
             settled.append(ms(recorder.settled - pressed) if recorder.settled is not None else None)
         result["filter_key_ms"] = summary(keys)
         result["filter_keys"] = keys
@@ -412,7 +430,7 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
                         pilot,
                         recorder,
                         key,
-                        lambda v, b=before: (v.sort_column, v.sort_reverse) != (b.sort_column, b.sort_reverse),
+                        view_sort_differs(before),
                     )
                 )
             )
@@ -538,7 +556,7 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
         for n in range(1, len(prefix) + 1):
             needle = prefix[:n].lower()
             count = sum(1 for _name, _id, text in rows if needle in text)
-            letters.append(key(prefix[n - 1], lambda t, c=count: f"{c}/{total} instances" in t))
+            letters.append(key(prefix[n - 1], frame_shows(f"{count}/{total} instances")))
         result["filter_key_term_ms"] = summary(letters)
         result["filter_keys_term"] = letters
         everything = f"{where} │ {total} instances"
@@ -561,7 +579,7 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
             new_name = sim.rename(instance_id, f"{names[0]}-r{round_}")
             started = term.send("ctrl+r")
             # Its row in the table (the pane's title shows it too, once it follows renames).
-            shown = term.wait_frame(lambda t, n=new_name: f" {n} " in t, started, KEY_TIMEOUT)
+            shown = term.wait_frame(frame_shows(f" {new_name} "), started, KEY_TIMEOUT)
             refreshes.append(ms(None if shown is None else shown - started))
         result["refresh_key_ms"] = summary(refreshes)
         result["refresh_keys"] = refreshes
@@ -619,7 +637,8 @@ def run_alone(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
-    return json.loads(lines[-1])
+    measured: dict[str, Any] = json.loads(lines[-1])
+    return measured
 
 
 async def main() -> None:

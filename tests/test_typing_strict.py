@@ -1,7 +1,8 @@
 """The app and its tests are type-checked as `mypy --strict` would check them (issue 16):
-pyproject.toml turns `strict` on for `cca_tui`, `tests` and `scripts`, which `make check` (and
-so CI) runs, no module is let off any of the flags `--strict` turns on, and every test module
-has a name of its own (two `conftest` modules once clashed and kept the tests out of mypy)."""
+pyproject.toml turns `strict` on for `cca_tui`, `tests`, `scripts` and `benchmarks`, which
+`make check` (and so CI) runs, no module is let off any of the flags `--strict` turns on, and
+every test module has a name of its own (two `conftest` modules once clashed and kept the
+tests out of mypy)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from mypy.main import define_options, process_options
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKED = ("cca_tui", "tests", "scripts")
+CHECKED = ("cca_tui", "tests", "scripts", "benchmarks")
 
 
 def mypy_config() -> dict[str, Any]:
