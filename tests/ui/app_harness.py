@@ -241,8 +241,8 @@ class Operator:
     def count_from_now(self) -> None:
         self.counter = RequestCounter(self.app)
 
-    async def settle(self) -> None:
-        await settle(self.app, self.pilot)
+    async def settle(self, rounds: int = 1) -> None:
+        await settle(self.app, self.pilot, rounds=rounds)
 
     async def select(self, instance_id: str, environment: str | None = None) -> None:
         select(self.screen, instance_id, environment)
@@ -255,10 +255,16 @@ class Operator:
         await wait_until(self.pilot, lambda: isinstance(self.app.screen, dialog))
         return top_screen(self.app, dialog)
 
-    async def answer(self, *keys: str) -> None:
+    async def answer(self, *keys: str, rounds: int = 1) -> None:
         """Press the keys that answer the dialog, and let what they start finish."""
         await self.pilot.press(*keys)
-        await self.settle()
+        await self.settle(rounds)
+
+    async def switch_to(self, typed: str) -> InstanceScreen:
+        """ctrl+e to the picker, type `typed` in its filter, Enter: the screen it opens."""
+        await self.answer("ctrl+e")
+        await self.answer(*typed, "enter")
+        return self.screen
 
 
 @asynccontextmanager

@@ -117,19 +117,14 @@ async def test_refused_key_says_why_and_sends_nothing(sim: SimServer, tmp_path: 
 
 async def test_stop_then_start_follows_tasks_and_updates_rows(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = instance_screen(app)
-        select(screen, running.id)
-        await pilot.press("x", "y")  # stop asks first
-        await settle(app, pilot, rounds=5)
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        screen = op.screen
+        await op.answer("x", "y", rounds=5)  # stop asks first
         table = screen.query_one(InstanceTable)
         assert instance_shown(screen, running.id).state == "Stopped"
         assert selected_id(screen) == running.id and table.cursor_row == shown_ids(screen).index(running.id)
         assert [(t.action, t.status) for t in screen.view.tasks] == [("Stop", "SUCCESS")]
-        await pilot.press("s")
-        await settle(app, pilot, rounds=5)
+        await op.answer("s", rounds=5)
         assert instance_shown(screen, running.id).state == "Running"
 
 
@@ -400,23 +395,11 @@ async def test_sort_orders_rows_and_reverses(sim: SimServer, tmp_path: Path) -> 
 
 async def test_switching_environments_keeps_each_screen_as_it_was(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        production = instance_screen(app)
-        select(production, running.id)
-        await pilot.press("x", "y")  # stop asks first
-        await settle(app, pilot, rounds=4)
-        await pilot.press("ctrl+e")
-        await settle(app, pilot)
-        await pilot.press(*"dev", "enter")
-        await settle(app, pilot)
-        assert instance_screen(app).environments == (EnvironmentRef("compute-qc", "dev"),)
-        await pilot.press("ctrl+e")
-        await settle(app, pilot)
-        await pilot.press(*"production", "enter")
-        await settle(app, pilot)
-        assert app.screen is production
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        production = op.screen
+        await op.answer("x", "y", rounds=4)  # stop asks first
+        assert (await op.switch_to("dev")).environments == (EnvironmentRef("compute-qc", "dev"),)
+        assert await op.switch_to("production") is production
         assert selected_id(production) == running.id
         assert [(t.action, t.status) for t in production.view.tasks] == [("Stop", "SUCCESS")]
 

@@ -85,22 +85,14 @@ async def test_vim_movement_in_the_table(sim: SimServer, tmp_path: Path) -> None
 
 
 async def test_minus_returns_to_the_previous_environment(sim: SimServer, tmp_path: Path) -> None:
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        production = instance_screen(app)
-        await pilot.press("ctrl+e")
-        await settle(app, pilot)
-        await pilot.press(*"dev", "enter")
-        await settle(app, pilot)
-        dev = instance_screen(app)
+    async with open_app(sim, tmp_path, environment=ENV) as op:
+        production = op.screen
+        dev = await op.switch_to("dev")
         assert [str(env) for env in dev.environments] == ["compute-qc/dev"]
-        await pilot.press("minus")
-        await settle(app, pilot)
-        assert app.screen is production
-        await pilot.press("minus")  # and back again, like cd -
-        await settle(app, pilot)
-        assert app.screen is dev
+        await op.answer("minus")
+        assert op.app.screen is production
+        await op.answer("minus")  # and back again, like cd -
+        assert op.app.screen is dev
 
 
 async def test_field_value_filters_and_exclusions(sim: SimServer, tmp_path: Path) -> None:
