@@ -221,6 +221,13 @@ def scrub_errors(errors: list[ErrorDetail], secret: str) -> list[ErrorDetail]:
 # A run of this many characters of the key, in any case, is the key for scrubbing: a server
 # (or a log line) may echo it upper-cased, lower-cased or cut.
 ECHO_RUN = 8
+# What stands where the key was: the operator sees that the server sent something key-like.
+SCRUB_MARK = "***"
+
+
+def key_spellings(secret: str) -> set[str]:
+    """The key as a server may echo it: as it is and URL-quoted (both ways)."""
+    return {secret, quote(secret, safe=""), quote_plus(secret)}
 
 
 def scrub_text(text: str, secret: str) -> str:
@@ -240,7 +247,7 @@ def scrub_text(text: str, secret: str) -> str:
         return text
     pieces, last = [], 0
     for start, end in spans:
-        pieces += [text[last:start], "***"]
+        pieces += [text[last:start], SCRUB_MARK]
         last = end
     pieces.append(text[last:])
     return "".join(pieces)
@@ -251,7 +258,7 @@ def _echo_pattern(secret: str) -> re.Pattern[str]:
     """Every window of ECHO_RUN characters of each spelling of the key (the whole key when
     shorter), as one case-insensitive lookahead so that overlapping windows all match."""
     pieces: set[str] = set()
-    for variant in {secret, quote(secret, safe=""), quote_plus(secret)}:
+    for variant in key_spellings(secret):
         if len(variant) <= ECHO_RUN:
             pieces.add(variant)
         else:

@@ -45,6 +45,7 @@ from cca_tui.api.errors import (
     scrub_errors,
     scrub_text,
 )
+from cca_tui.api.key_scrub import scrub_reply
 
 # The request log (cca_tui/requestlog.py writes it to a rotated file): one line per
 # exchange, never a header (the key is one) and never a body.
@@ -341,7 +342,9 @@ class HttpTransport:
 
     def _decode(self, status: int, content: bytes, method: str, path: str) -> dict[str, Any] | None:
         try:
-            return decode_reply(httpx.Response(status, content=content), method=method, path=path)
+            payload = decode_reply(httpx.Response(status, content=content), method=method, path=path)
+            # Every reply, in this one place: no server string downstream can hold the key.
+            return scrub_reply(content, payload, self._api_key)
         except RecursionError:  # JSON nested deeper than the parser goes: hostile or broken
             raise ProtocolError("reply is nested too deeply", status=status, method=method, path=path) from None
         except ApiError as exc:

@@ -54,13 +54,20 @@ def ssh_commands(
 ) -> list[str]:
     """The ssh commands to show: `ssh USER@IP` for each static-NAT address of the instance
     (every port maps to the instance, so ssh is on 22), then one per rule forwarding to its
-    port 22. `public_ips` defaults to the addresses a retrieved instance carries. For display
-    only (escaped by the caller): what is copied or run comes from `ssh_access.ssh_plan`,
-    which checks every value."""
+    port 22. `public_ips` defaults to the addresses a retrieved instance carries. Escaped by
+    the caller; what is copied or run comes from `ssh_access.ssh_plan`. Shown, a command is
+    selected and pasted into a shell all the same: so each value passes the rule of every
+    command (command_safety), and a route whose user, address or port is not plainly one
+    shows the reason instead ("no ssh command: the user name ... is not a plain user name")."""
+    from cca_tui.ui.command_safety import UnsafeCommand, check_host, check_port, check_user
     from cca_tui.ui.ssh_access import public_routes
 
-    user = instance.username or "root"
-    return [
-        f"ssh {user}@{route.host}" if route.via == "static NAT" else f"ssh {user}@{route.host} -p {route.port}"
-        for route in public_routes(instance, rules, public_ips)
-    ]
+    lines = []
+    for route in public_routes(instance, rules, public_ips):
+        try:
+            user, host, port = check_user(instance.username or "root"), check_host(route.host), check_port(route.port)
+        except UnsafeCommand as exc:
+            lines.append(f"no ssh command: {exc}")
+            continue
+        lines.append(f"ssh {user}@{host}" if route.via == "static NAT" else f"ssh {user}@{host} -p {port}")
+    return lines

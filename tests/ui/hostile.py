@@ -23,6 +23,9 @@ from collections.abc import Iterator
 from itertools import cycle
 from typing import Any
 
+import httpx
+
+from cca_tui.api.errors import _echo_pattern
 from cca_tui.ui.safe_text import printable
 
 ESC, BEL = "\x1b", "\x07"
@@ -119,13 +122,14 @@ def hostile_values() -> Iterator[str]:
     return cycle(HOSTILE)
 
 
-def plant_environment(env: Any, *, keep_instance_names: bool = False) -> None:
+def plant_environment(env: Any, *, keep_instance_names: bool = False, values: Iterator[str] | None = None) -> None:
     """Put hostile text in every field of every entity of a simulator Environment that the
     app shows: instance names and hostnames, templates, offerings, networks, VPCs, zones,
     SSH keys, affinity groups, volumes. Ids, states and addresses stay valid (the simulator
     works on them), and SSH keys are re-keyed by their new names as the simulator keys them.
+    `values`: another corpus to plant (cycled), HOSTILE by default.
     """
-    values = hostile_values()
+    values = hostile_values() if values is None else values
     for template in env.templates.values():
         template.name, template.description, template.os_type = next(values), next(values), next(values)
     for offering in env.compute_offerings.values():
@@ -195,3 +199,36 @@ def assert_terminal_clean(output: str) -> None:
 def shown_as(value: str, limit: int | None = None) -> str:
     """How a hostile value reads on screen: escaped (and cut, when the widget cuts it)."""
     return printable(value, limit=limit)
+
+
+# What a hostile server could send back of the operator's own key, for any name it sends: the
+# key as it is, upper- and lower-cased, a run of 8 of it inside other text, and the key spelled
+# with JSON escapes (ESCAPED_KEY, which KeyEscapingTransport turns into `\\u0041...` on the wire).
+ESCAPED_KEY = "key-spelled-by-json-escapes"
+
+
+def key_echoes(key: str) -> list[str]:
+    return [key, key.upper(), key.lower(), f"web-{key[5:13]}-x", ESCAPED_KEY]
+
+
+class KeyEscapingTransport(httpx.AsyncHTTPTransport):
+    """Real HTTP to the simulator; in every reply, ESCAPED_KEY becomes the key written as JSON
+    escapes (which the simulator's encoder never writes), as a hostile server would send it."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__()
+        self.escaped = "".join(f"\\u{ord(char):04x}" for char in key).encode()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        body = (await response.aread()).replace(ESCAPED_KEY.encode(), self.escaped)
+        headers = [
+            (k, v) for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")
+        ]
+        return httpx.Response(response.status_code, headers=headers, content=body)
+
+
+def assert_no_key(text: str, key: str) -> None:
+    """No run of 8 characters of `key`, in any letter case, in `text`."""
+    found = _echo_pattern(key).search(text)
+    assert found is None, f"the key reaches the operator: …{text[max(0, found.start() - 40) : found.start() + 48]!r}…"

@@ -237,7 +237,11 @@ def render_detail(detail: InstanceDetail, width: int = DEFAULT_WIDTH) -> Rendera
     commands = ssh_commands(instance, detail.rules)
     if commands:
         parts.append(_section("SSH"))
-        parts.extend(Text.assemble(safe(command, "bold green")) for command in commands)
+        # A refused one ("no ssh command: ...") must not look like a command to paste.
+        parts.extend(
+            Text.assemble(safe(command, "bold green" if command.startswith("ssh ") else "yellow"))
+            for command in commands
+        )
     fetched = detail.complete
     parts += _listing(
         "Public IPs",
