@@ -5,6 +5,7 @@ measuring only what changed. Real HTTP against the simulator, with a small page 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -21,6 +22,9 @@ from cca_tui.ui.rows import Column
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets import instance_table
 from tests.conftest import SimFactory
+
+# When a list arrived, for views built by hand (no time is shown by what is tested here).
+LOADED_AT = datetime(2026, 12, 1, 12, 0)
 
 ENV = ("compute-on", "production")
 
@@ -105,7 +109,7 @@ async def test_a_refresh_with_one_change_measures_one_row(monkeypatch: pytest.Mo
     from textual.app import App
 
     instances = [Instance(id=f"i{n}", name=f"vm-{n}", state="Running") for n in range(2000)]
-    view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=None)  # type: ignore[arg-type]
+    view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=LOADED_AT)
     measured: list[str] = []
     cells_of = instance_table.cells_of
 
@@ -128,12 +132,12 @@ async def test_a_refresh_with_one_change_measures_one_row(monkeypatch: pytest.Mo
         measured.clear()
         changed = list(instances)
         changed[1234] = instances[1234].model_copy(update={"name": "a-much-longer-name-than-any-other"})
-        table.view = view.with_instances(changed, when=None)  # type: ignore[arg-type]
+        table.view = view.with_instances(changed, when=LOADED_AT)
         await pilot.pause()
         assert measured == ["i1234"]
         assert table._widths[0] == len("a-much-longer-name-than-any-other")
         # It leaves: the column narrows back.
-        table.view = table.view.with_instances(instances[:1234] + instances[1235:], when=None)  # type: ignore[arg-type]
+        table.view = table.view.with_instances(instances[:1234] + instances[1235:], when=LOADED_AT)
         await pilot.pause()
         assert table._widths[0] == len("vm-1999")
         assert measured == ["i1234"]  # leaving costs no measuring
