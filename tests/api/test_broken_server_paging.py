@@ -11,6 +11,7 @@ import pytest
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ListIncomplete, OutcomeUnknown, TransportError
 from cca_tui.api.models import Instance
+from cca_tui.api.transport import DEFAULT_DEADLINE
 from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
@@ -24,9 +25,9 @@ def instance(row_id: str, **extra: object) -> dict[str, object]:
     return {"id": row_id, "name": f"vm-{row_id}", "state": "Running", **extra}
 
 
-def client(server: FakeServer, **kwargs: object) -> CloudCAClient:
-    kwargs.setdefault("max_retries", 0)
-    return CloudCAClient(server.url, KEY, **kwargs)  # type: ignore[arg-type]
+def client(server: FakeServer, *, page_size: int = 500, deadline: float = DEFAULT_DEADLINE) -> CloudCAClient:
+    """A client that does not retry (each refusal is seen once)."""
+    return CloudCAClient(server.url, KEY, max_retries=0, page_size=page_size, deadline=deadline)
 
 
 async def list_instances(api: CloudCAClient) -> list[Instance]:
