@@ -14,6 +14,7 @@ instances and let the server judge; its error is shown as it comes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -22,7 +23,10 @@ from cca_tui.api.client import is_path_segment
 from cca_tui.api.models import InstanceState
 
 if TYPE_CHECKING:
+    from cca_tui.ui.forms.base import FormContext, FormScreen
     from cca_tui.ui.state import EnvironmentView
+
+    FormFactory = Callable[[FormContext], FormScreen]
 
 RUNNING, STOPPED, ERROR, DESTROYED = (
     InstanceState.RUNNING,
@@ -67,9 +71,56 @@ class Operation:
 
 @dataclass(frozen=True)
 class OpenForm:
-    """Open a form (a class name of `cca_tui.ui.forms`); the form sends, the tracker follows."""
+    """Open the form `build` makes from the action's context (its environment, instance or
+    instances, the app's data layer); the form sends, the tracker follows."""
 
-    form: str
+    build: FormFactory
+
+
+# The forms' factories. Each imports its form when called: the forms pull in Textual, and
+# this table must not (it is read by the README script, the config checks and the tests).
+
+
+def create_form(context: FormContext) -> FormScreen:
+    from cca_tui.ui.forms.create_instance import CreateInstanceForm
+
+    return CreateInstanceForm(context)
+
+
+def destroy_form(context: FormContext) -> FormScreen:
+    from cca_tui.ui.forms.destroy import DestroyForm
+
+    return DestroyForm(context)
+
+
+def purge_form(context: FormContext) -> FormScreen:
+    from cca_tui.ui.forms.purge import PurgeForm
+
+    return PurgeForm(context)
+
+
+def change_offering_form(context: FormContext) -> FormScreen:
+    from cca_tui.ui.forms.change_offering import ChangeOfferingForm
+
+    return ChangeOfferingForm(context)
+
+
+def change_network_form(context: FormContext) -> FormScreen:
+    from cca_tui.ui.forms.change_network import ChangeNetworkForm
+
+    return ChangeNetworkForm(context)
+
+
+def associate_key_form(context: FormContext) -> FormScreen:
+    from cca_tui.ui.forms.associate_key import AssociateKeyForm
+
+    return AssociateKeyForm(context)
+
+
+def rename_form(context: FormContext) -> FormScreen:
+    from cca_tui.ui.forms.rename import RenameForm
+
+    return RenameForm(context)
 
 
 @dataclass(frozen=True)
@@ -103,7 +154,7 @@ class ActionSpec:
 _UNGATED = (RUNNING, STOPPED)
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec(Action.CREATE, "n", "New", "Create", None, OpenForm("CreateInstanceForm"), "a new instance"),
+    ActionSpec(Action.CREATE, "n", "New", "Create", None, OpenForm(create_form), "a new instance"),
     ActionSpec(Action.START, "s", "Start", "Start", (STOPPED,), Operation(), leads_to=("Starting", "Running")),
     ActionSpec(Action.STOP, "x", "Stop", "Stop", (RUNNING,), Operation(), leads_to=("Stopping", "Stopped")),
     ActionSpec(
@@ -115,7 +166,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Destroy",
         "Destroy",
         (RUNNING, STOPPED, ERROR),
-        OpenForm("DestroyForm"),
+        OpenForm(destroy_form),
         "purge, snapshots, public IPs, volumes",
         leads_to=("Destroyed", "Expunging"),
     ),
@@ -125,7 +176,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Purge",
         "Purge",
         (DESTROYED,),
-        OpenForm("PurgeForm"),
+        OpenForm(purge_form),
         "type the name to confirm",
         leads_to=("Expunging",),
     ),
@@ -136,7 +187,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Offering",
         "Change offering",
         _UNGATED,
-        OpenForm("ChangeOfferingForm"),
+        OpenForm(change_offering_form),
         "reboots the instance",
         seed_gated=False,
     ),
@@ -163,7 +214,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Network",
         "Change network",
         _UNGATED,
-        OpenForm("ChangeNetworkForm"),
+        OpenForm(change_network_form),
         "drops port forwarding; reboots",
         seed_gated=False,
     ),
@@ -174,7 +225,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "SSH key",
         "Associate SSH key",
         _UNGATED,
-        OpenForm("AssociateKeyForm"),
+        OpenForm(associate_key_form),
         seed_gated=False,
     ),
     ActionSpec(
@@ -183,7 +234,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Rename",
         "Rename",
         _UNGATED,
-        OpenForm("RenameForm"),
+        OpenForm(rename_form),
         "a hostname change reboots",
         seed_gated=False,
     ),

@@ -18,10 +18,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from cca_tui.api.client import CloudCAClient, ComputeScope
-from cca_tui.api.errors import AuthError, CloudCAError
+from cca_tui.api.client import CloudCAClient
+from cca_tui.api.errors import AuthError, CloudCAError, scrub_text
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
+from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
 from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
@@ -130,21 +131,23 @@ class CcaApp(App[None]):
         # back to it, like `cd -`).
         self._environments: tuple[EnvironmentRef, ...] | None = None
         self._previous_environments: tuple[EnvironmentRef, ...] | None = None
-        # The app's data layer: one compute scope per environment, looked up by the rows.
-        self._scopes: dict[EnvironmentRef, ComputeScope] = {}
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
         self._quit_dialog: ConfirmModal | None = None  # open while the operator decides
         self.resume_tasks = resume_tasks
         self.tracker: TaskTracker | None = None
+        self._data: FleetData | None = None
         if self.client is not None:
+            # The data layer: each environment's compute scope, and the reads forms and panes need.
+            self._data = FleetData(self.client)
             self.tracker = TaskTracker(
                 self.client,
                 spawn=lambda coroutine: self.run_worker(coroutine, group="tasks", exit_on_error=False),
                 clock=clock,
                 journal=TaskJournal(journal_path or task_journal_path(), settings.profile_name),
                 history=ActionHistory(history_file or history_path(), settings.profile_name),
+                data=self._data,
             )
             self.tracker.subscribe(self._task_changed)
             self.tracker.on_password = self._show_password
@@ -158,12 +161,12 @@ class CcaApp(App[None]):
             raise RuntimeError("no API client: the key screen should be showing")
         return self.client
 
-    def compute_for(self, environment: EnvironmentRef) -> ComputeScope:
-        """The compute scope of an environment: where a row's actions and details go."""
-        scope = self._scopes.get(environment)
-        if scope is None:
-            scope = self._scopes[environment] = self.api.compute(environment.service_code, environment.name)
-        return scope
+    @property
+    def data(self) -> FleetData:
+        """The data layer: where a row lives (its compute scope) and what forms and panes read."""
+        if self._data is None:
+            raise RuntimeError("no API client: the key screen should be showing")
+        return self._data
 
     @property
     def tasks(self) -> TaskTracker:
@@ -209,6 +212,8 @@ class CcaApp(App[None]):
         self.set_keymap({key: value for key, value in keymap.items() if key not in unknown})
 
     async def on_unmount(self) -> None:
+        if self.tracker is not None:
+            self.tracker.flush()  # the journal's last changes, before the loop goes
         if self.client is not None:
             await self.client.aclose()
 
@@ -305,10 +310,12 @@ class CcaApp(App[None]):
     def _task_changed(self, record: TrackedTask) -> None:
         """The tracker's news: a frozen snapshot to the screens showing its environment, and
         a notification naming the environment at the end."""
-        row = record.snapshot()
+        assert self.tracker is not None  # only the tracker calls this
+        board = self.tracker.board(record.environment)
+        row = self.tracker.row(record)
         for screen in self.environment_screens():
             if record.environment in screen.environments:
-                screen.post_message(TaskChanged(row))
+                screen.post_message(TaskChanged(row, board))
         if self._quit_dialog is not None and self.tracker is not None:
             self._quit_dialog.set_message(self.tracker.quit_message())  # counts live, not as opened
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
@@ -389,8 +396,8 @@ class CcaApp(App[None]):
         error = self._exception
         path = crash_log_path()
         details = "".join(traceback.format_exception(error)) if error is not None else "unknown error\n"
-        if self.settings.api_key is not None:
-            details = details.replace(self.settings.api_key.get_secret_value(), "***")
+        if self.settings.api_key is not None:  # and its echoes: any case, any run of 8
+            details = scrub_text(details, self.settings.api_key.get_secret_value())
         try:
             # 0700 directory, 0600 file, also when an older crash log was left 0644.
             ensure_private_dir(path.parent)

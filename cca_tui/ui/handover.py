@@ -85,7 +85,7 @@ async def run_in_terminal(app: App[Any], argv: list[str]) -> int | None:
 
 async def ssh_into(app: CcaApp, ref: EnvironmentRef, instance: Instance) -> None:
     """`S`: ssh to the instance, back to the app when ssh exits."""
-    compute = app.api.compute(ref.service_code, ref.name)
+    compute = app.data.scope(ref)
     settings = app.settings
     try:
         current, plan = await prepare_ssh(

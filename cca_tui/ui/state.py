@@ -12,6 +12,7 @@ it shows). Nothing here imports Textual, so the transitions are tested as plain 
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.ui.rows import COLUMN_BY_KEY, RowIndex, matches
 
-__all__ = ["EnvironmentRef", "EnvironmentView", "LoadProgress", "TaskRow"]
+__all__ = ["EnvironmentRef", "EnvironmentTasks", "EnvironmentView", "LoadProgress", "TaskRow"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,25 @@ class TaskRow:
         return RowKey(self.environment, self.instance_id)
 
 
+def task_order(row: TaskRow) -> int:
+    """Tasks in the order they were started: the tracker's keys count up (t1, t2, ...)."""
+    digits = row.key[1:]
+    return int(digits) if digits.isdigit() else 0
+
+
+@dataclass(frozen=True, eq=False)
+class EnvironmentTasks:
+    """One environment's tasks of ours at one moment, frozen: what its screens show. The
+    tracker publishes a new one for an environment each time one of its tasks changes; the
+    other environments' stay the same objects."""
+
+    environment: EnvironmentRef
+    # The task log's rows, oldest first (a row object is reused while its task is unchanged).
+    rows: tuple[TaskRow, ...] = ()
+    # Rows with a task of ours in flight, and which action.
+    busy: Mapping[Hashable, str] = field(default_factory=dict)
+
+
 def _combined(by_environment: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]) -> Mapping[Hashable, Instance]:
     """Every environment's instances in one mapping (one environment's is taken as it is)."""
     if len(by_environment) == 1:
@@ -90,6 +110,9 @@ class EnvironmentView:
     busy: Mapping[Hashable, str] = field(default_factory=dict)
     # Our tasks in these environments, oldest first.
     tasks: Sequence[TaskRow] = ()
+    # The tracker's frozen snapshot of each environment's tasks (`tasks` and `busy` are
+    # made from them; one environment's are taken as they are).
+    task_boards: Mapping[EnvironmentRef, EnvironmentTasks] = field(default_factory=dict)
     # Rows that changed behind our back (cca_tui/fleet/watching.py), until the operator has
     # selected them.
     news: frozenset[Hashable] = frozenset()
@@ -152,8 +175,12 @@ class EnvironmentView:
             return None
         if not self.is_fleet:
             return next(iter(self.stale.values()))
-        reasons = "; ".join(f"{env}: {reason}" for env, reason in self.stale.items())
-        return f"{len(self.stale)} of {len(self.environments)} environments: {reasons}"
+        # One that never loaded has no rows to mark: say so here (`E` lists every one).
+        reasons = "; ".join(
+            f"{env}: {reason}" if env in self.refreshed else f"{env}: not loaded: {reason}"
+            for env, reason in self.stale.items()
+        )
+        return f"{len(self.stale)} of {len(self.environments)} environments: {reasons} (E lists them)"
 
     @property
     def unreadable(self) -> str | None:
@@ -294,6 +321,17 @@ class EnvironmentView:
     def with_tasks(self, tasks: Sequence[TaskRow], busy: Mapping[Hashable, str]) -> EnvironmentView:
         """Our tasks changed: the log's rows, and which rows are busy with one."""
         return dataclasses.replace(self, tasks=tuple(tasks), busy=dict(busy))
+
+    def with_task_boards(self, *boards: EnvironmentTasks) -> EnvironmentView:
+        """Environments' tasks changed: their new snapshots replace the old ones; the log's
+        rows and the busy rows follow (no task is looked at in a fleet of one)."""
+        merged = {**self.task_boards, **{board.environment: board for board in boards}}
+        if len(merged) == 1:
+            only = next(iter(merged.values()))
+            return dataclasses.replace(self, task_boards=merged, tasks=only.rows, busy=only.busy)
+        tasks = tuple(heapq.merge(*(board.rows for board in merged.values()), key=task_order))
+        busy = {key: action for board in merged.values() for key, action in board.busy.items()}
+        return dataclasses.replace(self, task_boards=merged, tasks=tasks, busy=busy)
 
     def with_mark_toggled(self, key: Hashable | None) -> EnvironmentView:
         """Mark a row, or unmark it if marked."""

@@ -43,7 +43,10 @@ def test_a_stale_environment_keeps_its_rows_and_is_named() -> None:
     view = EnvironmentView.of(PROD, DEV, EnvironmentRef("x", "y"))
     view = view.with_instances([row(PROD, "1", "a")], when=NOW, environment=PROD)
     view = view.with_stale("HTTP 503", environment=DEV)
-    assert view.stale_reason == "1 of 3 environments: compute-on/dev: HTTP 503"
+    # dev never loaded: no row of it can carry the mark, so the reason says so.
+    assert view.stale_reason == "1 of 3 environments: compute-on/dev: not loaded: HTTP 503 (E lists them)"
+    loaded_once = view.with_instances([row(DEV, "2", "b")], when=NOW, environment=DEV).with_stale("HTTP 503", DEV)
+    assert loaded_once.stale_reason == "1 of 3 environments: compute-on/dev: HTTP 503 (E lists them)"
     assert [i.name for i in view.rows] == ["a"]
     assert view.with_instances([], when=NOW, environment=DEV).stale_reason is None
 

@@ -158,7 +158,7 @@ async def test_create_in_the_fleet_view_asks_for_the_environment(sim: SimServer,
         await wait_until(pilot, lambda: isinstance(app.screen, CreateInstanceForm))
         form = top_screen(app, CreateInstanceForm)
         await settle(app, pilot)
-        assert (form.compute.service_code, form.compute.environment_name) == ("compute-qc", "dev")
+        assert form.environment == DEV
         lists = {p for m, p, _q, _b in transport.sent if m == "GET" and p.endswith("/templates")}
         assert lists == {"/v1/services/compute-qc/dev/templates"}
 

@@ -18,6 +18,7 @@ from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import AssociateKeyForm
 from cca_tui.ui.forms.fingerprint import agent_public_keys, md5_fingerprint
 from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("ssh-agent", "ssh-add", "ssh-keygen")),
@@ -81,7 +82,7 @@ async def test_an_agent_key_is_offered_registered_and_associated(
     key, sha256 = agent
     public_key = Path(f"{key}.pub").read_text().strip()
     web2 = await instance_named(sim_compute, "web-2")
-    form = AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path / "no-ssh-dir")
+    form = AssociateKeyForm(form_context(sim_compute, web2, ssh_dir=tmp_path / "no-ssh-dir"))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -99,7 +100,7 @@ async def test_an_agent_key_is_offered_registered_and_associated(
     assert sim_env.instances[web2.id].ssh_key_name == "ops-jump-host"
 
     # Opened again: the registered key is marked as the agent's, and not offered twice.
-    form = AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path / "no-ssh-dir")
+    form = AssociateKeyForm(form_context(sim_compute, web2, ssh_dir=tmp_path / "no-ssh-dir"))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)

@@ -116,9 +116,9 @@ async def test_password_and_user_data_never_reach_the_history(sim: SimServer, tm
     from cca_tui.ui.tasks.records import TrackedTask
 
     history = ActionHistory(tmp_path / "h.jsonl", "p")
-    record = TrackedTask("t1", EnvironmentRef("c", "e"), Action.CREATE, None, "n", started=datetime(2026, 1, 1))
-    record.requests.append(
-        SentRequest("POST", "x", None, {"name": "n", "userData": "#!secret", "nested": {"password": "pw"}})
+    sent = SentRequest("POST", "x", None, {"name": "n", "userData": "#!secret", "nested": {"password": "pw"}})
+    record = TrackedTask(
+        "t1", EnvironmentRef("c", "e"), Action.CREATE, None, "n", started=datetime(2026, 1, 1), requests=(sent,)
     )
     history.save(record)
     text = (tmp_path / "h.jsonl").read_text()
@@ -133,7 +133,7 @@ async def test_a_created_instance_is_selected_when_it_appears(sim: SimServer, tm
         screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         env = screen.environments[0]
-        compute = app.compute_for(env)
+        compute = app.data.scope(env)
         templates = [t for t in await compute.list_templates() if t.is_ready]
         offerings = [o for o in await compute.list_compute_offerings() if not o.custom]
         network = (await compute.list_networks())[0]
@@ -145,7 +145,10 @@ async def test_a_created_instance_is_selected_when_it_appears(sim: SimServer, tm
             "networkId": network.id,
         }
         record = app.tasks.submit(env, Action.CREATE, None, "fresh-1", lambda: compute.create_instance(body))
-        await wait_until(pilot, lambda: record.status == "SUCCESS" and record.instance_id is not None)
+        await wait_until(
+            pilot, lambda: app.tasks.latest(record).status == "SUCCESS" and app.tasks.latest(record).instance_id
+        )
+        record = app.tasks.latest(record)  # a record is a value: what became of it
         await wait_until(
             pilot, lambda: screen.view.selected is not None and screen.view.selected.id == record.instance_id
         )

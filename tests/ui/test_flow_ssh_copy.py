@@ -244,7 +244,7 @@ async def test_tasks_are_followed_while_ssh_runs(
         await pilot.press("S")
         stop = next(iter(app.tasks.records.values()))
         assert stop.in_flight
-        await wait_until(pilot, lambda: stop.status == "SUCCESS")
+        await wait_until(pilot, lambda: app.tasks.latest(stop).status == "SUCCESS")  # a record is a value
         assert not record.exists()  # ssh was still running when the stop ended
         release.touch()
         await wait_until(pilot, record.exists)

@@ -14,6 +14,7 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ChangeNetworkForm, ChangeOfferingForm, RenameForm
 from cca_tui.ui.forms.offering_picker import OfferingPicker
 from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 def shown(form: Screen[Any], selector: str) -> str:
@@ -30,7 +31,7 @@ async def test_rename_warns_about_the_hostname_and_sends_only_changes(
     settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = RenameForm(sim_compute, web2)
+    form = RenameForm(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -72,7 +73,7 @@ async def test_rename_leaves_the_hostname_to_the_server_and_shows_its_refusal_by
     """The reference states no pattern for names: the form sends what was typed, and the
     server's refusal (this simulator allows letters, digits, '-' and '_') lands under the field."""
     web2 = await instance_named(sim_compute, "web-2")
-    form = RenameForm(sim_compute, web2)
+    form = RenameForm(form_context(sim_compute, web2))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         form.query_one("#hostname", Input).value = "web 2"
@@ -93,7 +94,7 @@ async def test_change_offering_marks_current_and_checks_custom_ratio(
     settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = ChangeOfferingForm(sim_compute, web2)
+    form = ChangeOfferingForm(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -135,7 +136,7 @@ async def test_change_network_offers_other_networks_of_the_zone(
     settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = ChangeNetworkForm(sim_compute, web2)
+    form = ChangeNetworkForm(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -166,7 +167,7 @@ async def test_lists_that_fail_to_load_say_so_and_reload(
     settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = ChangeNetworkForm(sim_compute, web2)
+    form = ChangeNetworkForm(form_context(sim_compute, web2))
     app = form_host(form)
     sim.offline = True
     async with app.run_test(size=(120, 40)) as pilot:

@@ -14,6 +14,7 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.offering_picker import OfferingPicker
 from tests.ui.conftest import FormHostFactory, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 def error_of(form: CreateInstanceForm, field: str) -> str:
@@ -41,7 +42,7 @@ def choose_required(form: CreateInstanceForm, *, offering_name: str = "1vCPU.1GB
 async def test_lists_load_with_only_ready_templates(
     sim_compute: ComputeScope, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         assert form.loaded and not form.query_one("#loading").display
@@ -63,7 +64,7 @@ async def test_invalid_form_shows_errors_by_the_fields_and_sends_nothing(
     settle_form: SettleForm,
 ) -> None:
     before = len(sim_env.instances)
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -89,7 +90,7 @@ async def test_invalid_form_shows_errors_by_the_fields_and_sends_nothing(
 async def test_custom_offering_ratio(
     sim_compute: ComputeScope, http_log: LoggingTransport, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         form.query_one("#name", Input).value = "big-mem"
@@ -121,7 +122,7 @@ async def test_create_succeeds_and_dismisses_with_the_task(
     form_host: FormHostFactory,
     settle_form: SettleForm,
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -150,7 +151,7 @@ async def test_create_succeeds_and_dismisses_with_the_task(
 async def test_server_error_keeps_the_form_open_with_everything_typed(
     sim_compute: ComputeScope, http_log: LoggingTransport, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -180,7 +181,7 @@ async def test_server_error_keeps_the_form_open_with_everything_typed(
 async def test_escape_cancels(
     sim_compute: ComputeScope, http_log: LoggingTransport, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -196,7 +197,7 @@ async def test_escape_cancels(
 async def test_tab_walks_the_fields(
     sim_compute: ComputeScope, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -237,7 +238,7 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(
     gated = GatedTransport()
     client = CloudCAClient(sim.url, sim.api_key, transport=gated, max_retries=0)
     try:
-        form = CreateInstanceForm(client.compute("compute-on", "test_area"))
+        form = CreateInstanceForm(form_context(client.compute("compute-on", "test_area")))
         app = form_host(form)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
@@ -273,7 +274,7 @@ async def test_escape_on_a_filled_form_asks_before_discarding(
 ) -> None:
     from textual.widgets import Input
 
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     host = form_host(form)
     async with host.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)

@@ -16,6 +16,7 @@ from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.offering_picker import OfferingPicker
 from cca_tui.ui.forms.validation import FieldInvalid, check_public_key
 from tests.ui.conftest import FormHostFactory, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 def a_public_key(comment: str = "me@laptop") -> str:
@@ -70,7 +71,7 @@ async def test_create_with_a_pasted_public_key_sends_it(
     settle_form: SettleForm,
 ) -> None:
     key = a_public_key()
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -100,7 +101,7 @@ async def test_create_with_a_pasted_public_key_sends_it(
 async def test_a_bad_public_key_or_both_kinds_of_key_send_nothing(
     sim_compute: ComputeScope, http_log: LoggingTransport, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -129,7 +130,7 @@ async def test_only_unattached_data_volumes_are_offered_and_the_chosen_one_is_se
 ) -> None:
     free = [v for v in sim_env.volumes.values() if v.type == "DATA" and v.instance_id is None]
     assert [v.name for v in free] == ["scratch"], "the seed has one free data volume here"
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -172,7 +173,7 @@ async def test_a_volume_of_another_zone_is_refused_before_sending(
         created="2026-11-01T00:00:00Z",
     )
     sim_env.volumes[far.id] = far
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -189,7 +190,7 @@ async def test_a_key_pasted_on_the_ssh_key_list_goes_into_the_public_key(
     sim_compute: ComputeScope, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     key = a_public_key()
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)

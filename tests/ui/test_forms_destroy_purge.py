@@ -9,6 +9,7 @@ from cca_tui.api.models import Task
 from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import DestroyForm, PurgeForm
 from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 async def test_stray_enter_on_destroy_does_nothing(
@@ -20,7 +21,7 @@ async def test_stray_enter_on_destroy_does_nothing(
     settle_form: SettleForm,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
-    app = form_host(DestroyForm(sim_compute, web1))
+    app = form_host(DestroyForm(form_context(sim_compute, web1)))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         assert app.focused is app.screen.query_one("#cancel", Button)
@@ -46,7 +47,7 @@ async def test_destroy_releases_the_chosen_ip_and_deletes_the_chosen_volume(
     web1_ips = await sim_compute.list_public_ips(instance_id=web1.id)
     assert web1_ips, "the seed gives web-1 a public IP"
 
-    form = DestroyForm(sim_compute, web1)
+    form = DestroyForm(form_context(sim_compute, web1))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -67,7 +68,7 @@ async def test_destroy_releases_the_chosen_ip_and_deletes_the_chosen_volume(
     assert sim_env.instances[web1.id].state == "Destroyed"
     assert web1_ips[0].id not in sim_env.public_ips
 
-    form = DestroyForm(sim_compute, db)
+    form = DestroyForm(form_context(sim_compute, db))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -99,7 +100,7 @@ async def test_destroy_with_purge_needs_the_exact_name(
     settle_form: SettleForm,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
-    form = DestroyForm(sim_compute, web1)
+    form = DestroyForm(form_context(sim_compute, web1))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -147,7 +148,7 @@ async def test_unticking_purge_hides_the_name_and_unlocks_destroy(
     settle_form: SettleForm,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
-    form = DestroyForm(sim_compute, web1)
+    form = DestroyForm(form_context(sim_compute, web1))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -187,7 +188,7 @@ async def test_destroy_refused_by_the_server_stays_open(
     settle_form: SettleForm,
 ) -> None:
     gone = await instance_named(sim_compute, "old-reports")  # Destroyed already: the server refuses
-    form = DestroyForm(sim_compute, gone)
+    form = DestroyForm(form_context(sim_compute, gone))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -210,7 +211,7 @@ async def test_purge_needs_the_exact_name(
     settle_form: SettleForm,
 ) -> None:
     gone = await instance_named(sim_compute, "old-reports")
-    form = PurgeForm(sim_compute, gone)
+    form = PurgeForm(form_context(sim_compute, gone))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -245,7 +246,7 @@ async def test_stray_enter_on_purge_does_nothing(
     settle_form: SettleForm,
 ) -> None:
     gone = await instance_named(sim_compute, "old-reports")
-    app = form_host(PurgeForm(sim_compute, gone))
+    app = form_host(PurgeForm(form_context(sim_compute, gone)))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         await pilot.press("enter")
@@ -264,7 +265,7 @@ async def test_typing_on_cancel_goes_into_the_name(
     from cca_tui.ui.forms import PurgeForm
 
     destroyed = next(i for i in await sim_compute.list_instances() if i.state == "Destroyed")
-    form = PurgeForm(sim_compute, destroyed)
+    form = PurgeForm(form_context(sim_compute, destroyed))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         assert isinstance(form.focused, Button) and form.focused.id == "cancel"

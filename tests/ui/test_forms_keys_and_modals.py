@@ -14,6 +14,7 @@ from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import AssociateKeyForm, ConfirmModal, PasswordModal
 from cca_tui.ui.forms.fingerprint import md5_fingerprint
 from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 def fresh_public_key(comment: str = "me@laptop") -> str:
@@ -37,7 +38,7 @@ async def test_marks_and_preselects_the_operators_key(
     (tmp_path / "id_ed25519.pub").write_text(mine.public_key + "\n")
     (tmp_path / "other.pub").write_text(fresh_public_key() + "\n")
     web2 = await instance_named(sim_compute, "web-2")
-    form = AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path)
+    form = AssociateKeyForm(form_context(sim_compute, web2, ssh_dir=tmp_path))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -69,7 +70,7 @@ async def test_registers_the_local_key_when_none_matches(
     public_key = fresh_public_key()
     (tmp_path / "id_work.pub").write_text(public_key + "\n")
     web2 = await instance_named(sim_compute, "web-2")
-    form = AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path)
+    form = AssociateKeyForm(form_context(sim_compute, web2, ssh_dir=tmp_path))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -104,7 +105,7 @@ async def test_register_refused_keeps_the_form_open(
     (tmp_path / "id_work.pub").write_text(fresh_public_key() + "\n")
     taken = next(iter(sim_env.ssh_keys))
     web2 = await instance_named(sim_compute, "web-2")
-    form = AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path)
+    form = AssociateKeyForm(form_context(sim_compute, web2, ssh_dir=tmp_path))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -175,7 +176,7 @@ async def test_enter_shows_a_preselected_key_before_sending(
     mine = list(sim_env.ssh_keys.values())[-1]
     (tmp_path / "id_ed25519.pub").write_text(mine.public_key + "\n")
     web2 = await instance_named(sim_compute, "web-2")
-    form = AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path)
+    form = AssociateKeyForm(form_context(sim_compute, web2, ssh_dir=tmp_path))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)

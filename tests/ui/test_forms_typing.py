@@ -20,6 +20,7 @@ from cca_tui.ui.forms import AssociateKeyForm, ChangeNetworkForm, CreateInstance
 from cca_tui.ui.forms.field import Field
 from tests.typed import not_none
 from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm, WaitUntil
+from tests.ui.form_contexts import form_context
 
 
 def burst(app: Any, text: str) -> None:
@@ -46,7 +47,7 @@ async def test_paste_on_cancel_fills_the_purge_name(
 ) -> None:
     """Was: the paste went to the focused Cancel button and was lost."""
     gone = await instance_named(sim_compute, "old-reports")
-    form = PurgeForm(sim_compute, gone)
+    form = PurgeForm(form_context(sim_compute, gone))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -72,7 +73,7 @@ async def test_burst_on_cancel_keeps_every_letter_of_the_purge_name(
 ) -> None:
     """Was: only the first letter survived (the others went to Cancel before the focus moved)."""
     gone = await instance_named(sim_compute, "old-reports")
-    form = PurgeForm(sim_compute, gone)
+    form = PurgeForm(form_context(sim_compute, gone))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -92,7 +93,7 @@ async def test_burst_and_paste_into_the_destroy_purge_name(
     wait_until: WaitUntil,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
-    form = DestroyForm(sim_compute, web1)
+    form = DestroyForm(form_context(sim_compute, web1))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -152,10 +153,10 @@ async def test_every_text_field_of_every_form_takes_bursts_and_pastes_whole(
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g new\n"
     )
     forms = [
-        CreateInstanceForm(sim_compute),
-        RenameForm(sim_compute, web2),
-        AssociateKeyForm(sim_compute, web2, ssh_dir=tmp_path),
-        PurgeForm(sim_compute, web2),
+        CreateInstanceForm(form_context(sim_compute)),
+        RenameForm(form_context(sim_compute, web2)),
+        AssociateKeyForm(form_context(sim_compute, web2, ssh_dir=tmp_path)),
+        PurgeForm(form_context(sim_compute, web2)),
     ]
     tried: list[str] = []
     for form in forms:
@@ -180,7 +181,10 @@ async def test_footer_shows_the_forms_own_keys(
     from textual.widgets._footer import FooterKey
 
     web2 = await instance_named(sim_compute, "web-2")
-    for form, action in ((CreateInstanceForm(sim_compute), "Create"), (PurgeForm(sim_compute, web2), "Purge")):
+    for form, action in (
+        (CreateInstanceForm(form_context(sim_compute)), "Create"),
+        (PurgeForm(form_context(sim_compute, web2)), "Purge"),
+    ):
         app = form_host(form)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle_form(pilot)
@@ -198,7 +202,7 @@ async def test_enter_on_the_only_field_sends_the_form(
 ) -> None:
     """Change network has one field, a Select: Enter on it (a network chosen) sends."""
     web2 = await instance_named(sim_compute, "web-2")
-    form = ChangeNetworkForm(sim_compute, web2)
+    form = ChangeNetworkForm(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -221,7 +225,7 @@ async def test_loaded_and_sending_drive_the_button(
     sim_compute: ComputeScope, instance_named: InstanceNamed, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = RenameForm(sim_compute, web2)
+    form = RenameForm(form_context(sim_compute, web2))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         button = form.query_one("#submit", Button)
@@ -247,7 +251,7 @@ async def test_the_caller_can_route_the_send_through_its_tracker(
 ) -> None:
     """`submitter` replaces the direct send (the lead's task tracker); the contract stays dismiss(task)."""
     web2 = await instance_named(sim_compute, "web-2")
-    form = RenameForm(sim_compute, web2)
+    form = RenameForm(form_context(sim_compute, web2))
     routed: list[Any] = []
 
     async def submitter(sending_form: Any) -> Task:

@@ -22,6 +22,7 @@ from cca_tui.ui.forms.base import InstanceFormScreen
 from cca_tui.ui.forms.rename import SHOWN_LIMIT
 from tests.typed import not_none
 from tests.ui.conftest import FormHostFactory, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 from tests.ui.hostile import HOSTILE_NAMES, assert_terminal_clean, shown_as, terminal_output
 
 
@@ -66,7 +67,7 @@ async def test_rename_prefilled_with_hostile_names_shows_escapes_and_sends_nothi
     some = next(i for i in sim_env.instances.values() if i.state == "Running")
     instance = await sim_compute.get_instance(some.id)
     names = HOSTILE_NAMES[chunk::CHUNKS]
-    first = RenameForm(sim_compute, instance)
+    first = RenameForm(form_context(sim_compute, instance))
     app = form_host(first)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -74,7 +75,7 @@ async def test_rename_prefilled_with_hostile_names_shows_escapes_and_sends_nothi
         await settle_form(pilot)
         for value in names:
             named = instance.model_copy(update={"name": value, "hostname": value})
-            form = RenameForm(sim_compute, named)
+            form = RenameForm(form_context(sim_compute, named))
             app.push_screen(form)
             await settle_form(pilot)
             assert_form_clean(app, form)
@@ -100,7 +101,7 @@ async def test_every_instance_form_on_hostile_names_writes_nothing_raw(
     # controls and marks. The rename form, the one prefilled from the server, gets all of it above.
     names = HOSTILE_NAMES[::4]
     classes = instance_forms()
-    app = form_host(classes[0](sim_compute, instance))
+    app = form_host(classes[0](form_context(sim_compute, instance, ssh_dir=tmp_path)))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         app.screen.dismiss(None)
@@ -108,8 +109,7 @@ async def test_every_instance_form_on_hostile_names_writes_nothing_raw(
         for index, value in enumerate(names):
             cls = classes[index % len(classes)]
             named = instance.model_copy(update={"name": value, "hostname": value, "username": value})
-            kwargs = {"ssh_dir": tmp_path} if cls.__name__ == "AssociateKeyForm" else {}
-            form = cls(sim_compute, named, **kwargs)
+            form = cls(form_context(sim_compute, named, ssh_dir=tmp_path))
             app.push_screen(form)
             await settle_form(pilot)
             assert_form_clean(app, form)
@@ -130,7 +130,7 @@ async def test_an_edited_rename_sends_what_the_operator_sees_and_edits(
     some = next(i for i in sim_env.instances.values() if i.state == "Running")
     instance = await sim_compute.get_instance(some.id)
     hostile = instance.model_copy(update={"name": "web\x1b]0;x\x07", "hostname": "host-1"})
-    form = RenameForm(sim_compute, hostile)
+    form = RenameForm(form_context(sim_compute, hostile))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -153,7 +153,7 @@ async def test_an_edited_escaped_name_is_checked_not_sent(
 
     some = next(i for i in sim_env.instances.values() if i.state == "Running")
     instance = await sim_compute.get_instance(some.id)
-    form = RenameForm(sim_compute, instance.model_copy(update={"name": "web\x1b[2J"}))
+    form = RenameForm(form_context(sim_compute, instance.model_copy(update={"name": "web\x1b[2J"})))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -178,7 +178,7 @@ async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(
 
     from cca_tui.ui.forms import CreateInstanceForm
 
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -210,7 +210,7 @@ async def test_a_hostile_paste_goes_in_as_visible_escapes(
     from cca_tui.ui.forms import RenameForm
 
     some = next(i for i in sim_env.instances.values() if i.state == "Running")
-    form = RenameForm(sim_compute, await sim_compute.get_instance(some.id))
+    form = RenameForm(form_context(sim_compute, await sim_compute.get_instance(some.id)))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)

@@ -36,6 +36,7 @@ from cca_tui.ui.forms import (
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from tests.ui.conftest import FormHostFactory, InstanceNamed, PickerHostFactory, SettleForm, WaitUntil
+from tests.ui.form_contexts import form_context
 from tests.ui.hostile import (
     HOSTILE,
     assert_terminal_clean,
@@ -184,7 +185,7 @@ async def test_every_form_shows_hostile_entities_literally(
     (tmp_path / "id_me.pub").write_text(
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g \x1b]0;me\x07\n"
     )
-    first = CreateInstanceForm(sim_compute)
+    first = CreateInstanceForm(form_context(sim_compute))
     app = form_host(first)
     async with app.run_test(size=(160, 60)) as pilot:
         await settle_form(pilot)
@@ -197,12 +198,12 @@ async def test_every_form_shows_hostile_entities_literally(
         await pilot.press("escape")
         await pilot.pause()
         for screen in (
-            RenameForm(sim_compute, running),
-            AssociateKeyForm(sim_compute, running, ssh_dir=tmp_path),
-            ChangeNetworkForm(sim_compute, running),
-            ChangeOfferingForm(sim_compute, running),
-            DestroyForm(sim_compute, running),
-            PurgeForm(sim_compute, destroyed),
+            RenameForm(form_context(sim_compute, running)),
+            AssociateKeyForm(form_context(sim_compute, running, ssh_dir=tmp_path)),
+            ChangeNetworkForm(form_context(sim_compute, running)),
+            ChangeOfferingForm(form_context(sim_compute, running)),
+            DestroyForm(form_context(sim_compute, running)),
+            PurgeForm(form_context(sim_compute, destroyed)),
             ConfirmModal(f"Stop {running.name}?", f"{running.name} {HOSTILE[5]}", "Stop"),
             PasswordModal(running.name, "pa[/]ss\x1b[2J"),
         ):
@@ -225,12 +226,12 @@ async def test_instance_names_read_literally_in_titles(
     """Each corpus string as an instance's name, in a title: shown escaped, never acted on."""
     some = next(iter(sim_env.instances.values()))
     instance = await sim_compute.get_instance(some.id)
-    app = form_host(PurgeForm(sim_compute, instance))
+    app = form_host(PurgeForm(form_context(sim_compute, instance)))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         for value in chunk:
             named = instance.model_copy(update={"name": value})
-            screen = PurgeForm(sim_compute, named)
+            screen = PurgeForm(form_context(sim_compute, named))
             await open_and_check(app, pilot, settle_form, screen)
             title = f"Purge {shown_as(value, limit=60)}?"
             await wait_until(pilot, drawn(app, title), f"the title {title!r} is drawn")
@@ -264,7 +265,7 @@ async def test_error_lines_under_fields_and_form_are_safe(
     wait_until: WaitUntil,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
-    form = RefusedRename(sim_compute, web2)
+    form = RefusedRename(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle_form(pilot)

@@ -34,6 +34,7 @@ from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
+from tests.ui.form_contexts import form_context
 from tests.ui.hostile import (
     ESCAPED_KEY,
     KeyEscapingTransport,
@@ -197,7 +198,7 @@ async def test_the_key_in_entity_names_is_not_in_the_create_forms_dropdowns(
     """Templates, offerings, networks, SSH keys, volumes, affinity groups: each list comes
     from the server (the form's client talks to the simulator over HTTP with its key)."""
     plant_environment(sim_env, values=cycle(key_echoes(sim.api_key)))
-    form = CreateInstanceForm(sim_compute)
+    form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(160, 60)) as pilot:
         await settle_form(pilot)
@@ -211,3 +212,25 @@ async def test_the_key_in_entity_names_is_not_in_the_create_forms_dropdowns(
         output = terminal_output(app)
         assert_terminal_clean(output)
         assert_no_key(screen_text(app), sim.api_key)
+
+
+async def test_a_crash_log_holds_no_echo_of_the_key(
+    sim_factory: Callable[..., SimServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cca_tui.ui.app import crash_log_path
+
+    sim = sim_factory(SimOptions(task_delay=0, api_key=KEY))
+    app = make_app(sim, tmp_path, environment=ENV)
+
+    def explode() -> None:
+        raise RuntimeError(f"boom {KEY.upper()} and {KEY[3:12].lower()}")
+
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.call_later(explode)
+            await pilot.pause(0.2)
+    assert_no_key(capsys.readouterr().err, KEY)
+    logged = crash_log_path().read_text()
+    assert "boom *** and ***" in logged
+    assert_no_key(logged, KEY)

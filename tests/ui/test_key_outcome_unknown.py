@@ -15,6 +15,7 @@ from cca_tui.api.models import Instance, Task
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import AssociateKeyForm
 from tests.ui.conftest import FormHost, FormHostFactory, SettleForm
+from tests.ui.form_contexts import form_context
 
 ENV = ("compute-on", "test_area")
 
@@ -66,7 +67,7 @@ async def associate_with_lost_reply(
     try:
         compute = client.compute(*ENV)
         web2 = next(i for i in await compute.list_instances() if i.name == "web-2")
-        form = AssociateKeyForm(compute, web2, ssh_dir=tmp_path)
+        form = AssociateKeyForm(form_context(compute, web2, ssh_dir=tmp_path))
         app = form_host(form)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle_form(pilot)

@@ -8,6 +8,7 @@ DONE with a retry that only the operator triggers, an expired task says so.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from cca_tui.api.client import CloudCAClient
+from cca_tui.fleet.identity import RowKey
 from cca_tui.sim import entities
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
@@ -104,6 +106,7 @@ async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(
     transport.add(flaky_task_reads)
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     statuses = harness.statuses(record)
     assert TaskStatus.CHECKING in statuses and TaskStatus.FAILED not in statuses
     assert record.status == TaskStatus.SUCCESS
@@ -123,6 +126,7 @@ async def test_connection_lost_while_following_then_back(harness: Harness, trans
     transport.add(refuse_task_reads)
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert TaskStatus.CHECKING in harness.statuses(record)
     assert record.status == TaskStatus.SUCCESS
 
@@ -134,6 +138,7 @@ async def test_a_lost_reply_is_outcome_unknown_and_the_instance_state_is_said(
     transport.add(lambda request: Fault(lose_reply=True) if is_mutation(request) else None)
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.OUTCOME_UNKNOWN
     state = not_none(harness.sim.world.instance(running.id)).state
     assert state in ("Stopping", "Stopped")  # the server did the work
@@ -156,15 +161,19 @@ async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(
     transport.add(throttle_once)
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.NOT_DONE and record.retry_possible
     assert not_none(harness.sim.world.instance(running.id)).state == "Running"  # nothing was done
     mutations = [s for s in transport.seen if not s.startswith("GET")]
     assert len(mutations) == 1  # no automatic retry
     again = harness.tracker.retry(record)
-    assert again is not None and not record.retry_possible
+    assert again is not None and not harness.tracker.latest(record).retry_possible
     assert again.first_started == record.started  # R says when it was first tried
-    assert harness.tracker.superseded_by(record) is again  # the resend reached the server
+    later = harness.tracker.superseded_by(record)
+    assert later is not None and later.key == again.key  # the resend reached the server
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
+    again = harness.tracker.latest(again)  # a record is a value: what became of it
     assert again.status == TaskStatus.SUCCESS
     assert not_none(harness.sim.world.instance(running.id)).state == "Stopped"
 
@@ -174,6 +183,7 @@ async def test_a_request_that_never_left_is_not_done(harness: Harness, transport
     transport.add(lambda request: Fault(refuse=True) if is_mutation(request) else None)
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.NOT_DONE and "not sent" in record.outcome
 
 
@@ -186,6 +196,7 @@ async def test_an_expired_task_says_so_and_shows_the_instance(harness: Harness, 
     )
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.EXPIRED
     assert "expired" in record.outcome and f"{running.name} is now" in record.outcome
 
@@ -204,6 +215,7 @@ async def test_an_unknown_task_status_is_shown_as_it_came(harness: Harness, tran
     transport.add(lambda request: Fault(rewrite=queued) if is_task_read(request) and rewrites["left"] > 0 else None)
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert "server: QUEUED" in harness.statuses(record)
     assert record.status == TaskStatus.SUCCESS
 
@@ -215,6 +227,7 @@ async def test_a_refusal_is_recorded_as_refused(harness: Harness) -> None:
         await harness.tracker.sent(record)
     assert "2012" in str(caught.value)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.REFUSED and "2012" in record.outcome
 
 
@@ -226,6 +239,7 @@ async def test_the_task_goes_on_when_its_waiter_gives_up(harness: Harness) -> No
     waiter.cancel()
     await asyncio.gather(waiter, return_exceptions=True)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.SUCCESS
 
 
@@ -234,8 +248,9 @@ async def test_a_restarted_app_resumes_following_from_the_journal(harness: Harne
     transport.add(lambda request: Fault(refuse=True) if is_task_read(request) else None)
     record = harness.stop(running)
     # Let it be sent and journaled, then "quit": cancel everything it was doing.
-    while record.task_id is None:
+    while harness.tracker.latest(record).task_id is None:
         await asyncio.sleep(0)
+    record = harness.tracker.latest(record)
     for task in harness.spawned:
         task.cancel()
     await asyncio.gather(*harness.spawned, return_exceptions=True)
@@ -245,7 +260,7 @@ async def test_a_restarted_app_resumes_following_from_the_journal(harness: Harne
     resumed = fresh.resume_journaled()
     assert [(r.task_id, r.instance_name) for r in resumed] == [(record.task_id, running.name)]
     await harness.finish()
-    assert resumed[0].status == TaskStatus.SUCCESS
+    assert fresh.latest(resumed[0]).status == TaskStatus.SUCCESS
     assert harness.journal.load() == []  # ended: no longer journaled
     assert oct(harness.journal.path.stat().st_mode & 0o777) == "0o600"
 
@@ -266,6 +281,7 @@ async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harnes
         reveal_password=True,
     )
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.SUCCESS and len(harness.passwords) == 1
     assert harness.passwords[0] not in record.outcome
     assert harness.passwords[0] not in harness.journal.path.read_text() if harness.journal.path.exists() else True
@@ -294,6 +310,7 @@ async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_st
     with pytest.raises(Exception):  # noqa: B017 - the form sees the error; the tracker words it
         await harness.tracker.sent(record)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert not_none(harness.sim.world.instance(running.id)).state in ("Stopping", "Stopped")  # it was done
     assert record.status == TaskStatus.OUTCOME_UNKNOWN, record.outcome
     assert TaskStatus.REFUSED not in harness.statuses(record)
@@ -307,6 +324,7 @@ async def test_a_400_is_still_refused(harness: Harness, transport: FaultyTranspo
     transport.add(lambda request: Fault(status=400, body=refusal) if is_mutation(request) else None)
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.REFUSED and "2012" in record.outcome
     assert not_none(harness.sim.world.instance(running.id)).state == "Running"
 
@@ -329,6 +347,7 @@ async def test_a_server_status_called_refused_is_the_servers_and_still_followed(
     transport.add(lambda request: Fault(rewrite=refused) if is_task_read(request) and rewrites["left"] > 0 else None)
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     while_refused = [entry for entry in seen if "REFUSED" in entry[0]]
     assert while_refused, seen
     for status, in_flight, followed in while_refused:
@@ -345,6 +364,7 @@ async def test_an_id_that_is_no_path_segment_is_refused_and_nothing_is_sent(
     compute = harness.client.compute(REF.service_code, REF.name)
     record = harness.tracker.submit(REF, Action.STOP, bad_id, "odd", lambda: compute.stop_instance(bad_id))
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.REFUSED and "not sent" in record.outcome
     assert not [seen for seen in transport.seen if not seen.startswith("GET")]
 
@@ -359,7 +379,32 @@ async def test_a_task_failure_quoting_the_key_in_any_case_is_scrubbed(harness: H
     harness.sim.world.fail_next_task("denied for " + " / ".join(key_echoes(key)))
     record = harness.stop(running)
     await harness.finish()
+    record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.FAILED and "denied for *** / *** / *** / ***" in record.outcome
     shown = " ".join(outcome for _, _, outcome in harness.seen)
     for echo in key_echoes(key):
         assert echo not in shown, echo
+
+
+async def test_records_are_values_and_each_change_publishes_only_its_environments_tasks(harness: Harness) -> None:
+    """A transition replaces the record (the one in hand never changes under the reader)
+    and publishes a new frozen snapshot of its own environment alone: a screen of another
+    environment keeps the very same object, so it has nothing to look at."""
+    other = EnvironmentRef("compute-qc", "elsewhere")
+    elsewhere = harness.tracker.board(other)
+    running = harness.instance("Running")
+    sent = harness.stop(running)
+    board_when_sent = harness.tracker.board(REF)
+    assert [row.key for row in board_when_sent.rows] == [sent.key]
+    assert dict(board_when_sent.busy) == {RowKey(REF, running.id): "Stop"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sent.status = TaskStatus.SUCCESS  # type: ignore[misc]
+    await harness.finish()
+    done = harness.tracker.latest(sent)
+    assert done is not sent and sent.status == TaskStatus.SENDING and done.status == TaskStatus.SUCCESS
+    board = harness.tracker.board(REF)
+    assert board is not board_when_sent and dict(board.busy) == {}
+    assert [row.status for row in board.rows] == ["SUCCESS"]
+    assert board_when_sent.rows[0].status == "SENDING"  # a published snapshot never changes
+    assert harness.tracker.board(other) is elsewhere and elsewhere.rows == ()
+    assert harness.tracker.in_flight == []

@@ -15,6 +15,7 @@ from cca_tui.api.client import CloudCAClient
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import DestroyForm
 from tests.ui.conftest import FormHostFactory, InstanceNamed, SettleForm
+from tests.ui.form_contexts import form_context
 
 ENV = ("compute-on", "test_area")
 
@@ -62,7 +63,7 @@ async def test_destroy_offers_the_data_volumes_in_either_case(
     try:
         compute = client.compute(*ENV)
         db = await instance_named(compute, "db-primary")
-        form = DestroyForm(compute, db)
+        form = DestroyForm(form_context(compute, db))
         async with form_host(form).run_test(size=(120, 40)) as pilot:
             await settle_form(pilot)
             volumes = [str(box.label) for box in form.query(".delete-volume").results(Checkbox)]

@@ -30,6 +30,7 @@ from tests.typed import not_none
 from tests.ui.app_harness import SIZE, env_instances, instance_screen, select, settle, top_screen, wait_until
 from tests.ui.conftest import FormHostFactory, InstanceNamed, SettleForm
 from tests.ui.faulty_transport import Fault, FaultyTransport
+from tests.ui.form_contexts import form_context
 
 ENV = "compute-on/production"
 
@@ -163,7 +164,7 @@ async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
     settle_form: SettleForm,
 ) -> None:
     db = await instance_named(sim_compute, "db-primary")
-    form = DestroyForm(sim_compute, db)
+    form = DestroyForm(form_context(sim_compute, db))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         form.query_one("#purgeImmediately", Checkbox).value = True
@@ -187,7 +188,7 @@ async def test_purge_too_takes_a_pasted_name_with_whitespace_around_it(
     db = await instance_named(sim_compute, "db-primary")
     await sim_compute.client.wait_for_task(await sim_compute.destroy_instance(db.id))
     destroyed = await instance_named(sim_compute, "db-primary")
-    form = PurgeForm(sim_compute, destroyed)
+    form = PurgeForm(form_context(sim_compute, destroyed))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         form.post_message(events.Paste(" db-primary "))  # focus on Cancel: the form takes it

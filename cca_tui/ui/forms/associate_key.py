@@ -17,7 +17,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
 
-from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import (
     CloudCAError,
     NotDone,
@@ -27,11 +26,11 @@ from cca_tui.api.errors import (
     TaskFailed,
     TaskTimeout,
 )
-from cca_tui.api.models import Instance, SSHKey, Task
+from cca_tui.api.models import SSHKey, Task
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
 
-from .base import FormContext, FormScreen, InstanceFormScreen
+from .base import FormContext, InstanceFormScreen
 from .field import Field, FieldInput
 from .fingerprint import AgentKey, LocalKey, agent_public_keys, local_public_keys, same_fingerprint
 
@@ -73,13 +72,9 @@ class AssociateKeyForm(InstanceFormScreen):
     ACTION_LABEL = "Associate"
     BUSY_LABEL = "Associating…"
 
-    @classmethod
-    def from_context(cls, context: FormContext) -> FormScreen:
-        return cls(context.compute, context.the_instance(), ssh_dir=context.ssh_dir)
-
-    def __init__(self, compute: ComputeScope, instance: Instance, ssh_dir: Path | None = None) -> None:
-        super().__init__(compute, instance)
-        self.ssh_dir = ssh_dir if ssh_dir is not None else Path.home() / ".ssh"
+    def __init__(self, context: FormContext) -> None:
+        super().__init__(context)
+        self.ssh_dir = context.ssh_dir if context.ssh_dir is not None else Path.home() / ".ssh"
         self.local: dict[str, LocalKey] = {}
         # Keys this form registered already: a retry after a failed association must not
         # register them a second time (the server would refuse the duplicate name).
@@ -100,7 +95,7 @@ class AssociateKeyForm(InstanceFormScreen):
     async def fetch(self) -> KeyLists:
         # Reading ~/.ssh is disk I/O: keep it off the event loop alongside the API call.
         keys, local, (agent, agent_note) = await asyncio.gather(
-            self.compute.list_ssh_keys(),
+            self.data.ssh_keys(self.environment),
             asyncio.to_thread(local_public_keys, self.ssh_dir),
             asyncio.to_thread(agent_public_keys),
         )
@@ -204,13 +199,13 @@ class AssociateKeyForm(InstanceFormScreen):
         """
         try:
             task = await self.compute.register_ssh_key(key_name, local.public_key)
-            await self.compute.client.wait_for_task(task)
+            await self.data.wait_for_task(task)
         except TaskFailed as exc:  # the server says it was not registered
             raise KeyNotRegistered(f"registering the key {key_name} failed: {describe_error(exc)}") from None
         except (OutcomeUnknown, TaskExpired, TaskTimeout) as exc:
             lost = describe_error(exc)
             try:
-                found = await self.compute.get_ssh_key(key_name)
+                found = await self.data.ssh_key(self.environment, key_name)
             except NotFoundError:
                 raise KeyNotRegistered(f"the key {key_name} was not registered (reply lost, {lost})") from None
             except CloudCAError as lookup:

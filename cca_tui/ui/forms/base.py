@@ -34,6 +34,7 @@ from textual.widgets._select import SelectOverlay
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Instance, Task
+from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.errors import describe_error, field_errors
 from cca_tui.ui.safe_text import safe
@@ -44,18 +45,33 @@ from .field import Field, FieldInput, one_line
 
 @dataclass(frozen=True)
 class FormContext:
-    """What a form is about: the environment (and its compute scope from the app's data
-    layer), the instance for a form about one, and where the local SSH keys are."""
+    """What a form is about, given by whoever opens it: the environment it acts in, the
+    instance (or instances) it is about, and the app's data layer it reads through (a form
+    holds no client: it asks the data layer by environment). Also where the operator's SSH
+    keys are, and whether the instance's name must be typed whatever the form's own rule
+    (a protected environment)."""
 
     environment: EnvironmentRef
-    compute: ComputeScope
+    data: FleetData
     instance: Instance | None = None
+    instances: tuple[Instance, ...] = ()
     ssh_dir: Path | None = None
+    name_always_needed: bool = False
+
+    @property
+    def scope(self) -> ComputeScope:
+        """Where the form's request goes: its environment's compute scope."""
+        return self.data.scope(self.environment)
 
     def the_instance(self) -> Instance:
         if self.instance is None:
             raise ValueError("this form is about an instance, and none was given")
         return self.instance
+
+
+# What the action table names to open a form: a callable from a context to the form (a form
+# class is one: `DestroyForm(context)`).
+FormFactory = Callable[[FormContext], "FormScreen"]
 
 
 def _shown(widget: Widget) -> bool:
@@ -85,13 +101,12 @@ class FormScreen(DialogScreen["Task | None"]):
             cls.BINDINGS = [Binding("ctrl+s", "submit", cls.ACTION_LABEL)]
         super().__init_subclass__(**kwargs)
 
-    @classmethod
-    def from_context(cls, context: FormContext) -> FormScreen:
-        """The form for this context (each kind of form says what it takes from it)."""
-        raise NotImplementedError(f"{cls.__name__} is not built from a context")
-
-    def __init__(self) -> None:
+    def __init__(self, context: FormContext) -> None:
         super().__init__()
+        self.context = context
+        # Reads go through the app's data layer, for this environment.
+        self.environment = context.environment
+        self.data = context.data
         # Fields the operator has edited: only these are checked live, so a fresh form
         # does not greet them with a wall of "required".
         self._touched: set[str] = set()
@@ -382,11 +397,11 @@ class FormScreen(DialogScreen["Task | None"]):
 class InstanceFormScreen(FormScreen):
     """A form about one instance of one environment."""
 
-    @classmethod
-    def from_context(cls, context: FormContext) -> FormScreen:
-        return cls(context.compute, context.the_instance())
+    def __init__(self, context: FormContext) -> None:
+        super().__init__(context)
+        self.instance = context.the_instance()
 
-    def __init__(self, compute: ComputeScope, instance: Instance) -> None:
-        super().__init__()
-        self.compute = compute
-        self.instance = instance
+    @property
+    def compute(self) -> ComputeScope:
+        """Where this form's request goes (its instance's environment), from the data layer."""
+        return self.context.scope

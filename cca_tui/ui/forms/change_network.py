@@ -34,7 +34,7 @@ class ChangeNetworkForm(InstanceFormScreen):
 
     async def fetch(self) -> list[Network]:
         # The server filters by zone when asked; filter again in case it ignores the query.
-        networks = await self.compute.list_networks(zone_id=self.instance.zone_id)
+        networks = await self.data.networks(self.environment, zone_id=self.instance.zone_id)
         return [
             n
             for n in networks

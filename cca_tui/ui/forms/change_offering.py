@@ -35,7 +35,7 @@ class ChangeOfferingForm(InstanceFormScreen):
         yield OfferingPicker()
 
     async def fetch(self) -> list[ComputeOffering]:
-        return await self.compute.list_compute_offerings()
+        return await self.data.compute_offerings(self.environment)
 
     def populate(self, offerings: list[ComputeOffering]) -> None:
         i = self.instance

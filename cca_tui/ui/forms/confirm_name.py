@@ -25,8 +25,10 @@ CONFIRM_ID = "confirm-name"
 class NameConfirmedForm(InstanceFormScreen):
     """A form on one instance whose action is gated on typing that instance's name."""
 
-    # Set by the caller in a protected environment: the name is asked whatever the options.
-    name_always_needed = False
+    @property
+    def name_always_needed(self) -> bool:
+        """A protected environment (the context says so): the name is asked whatever the options."""
+        return self.context.name_always_needed
 
     def confirm_name_row(self) -> Widget:
         # The placeholder must not look like the name already typed in.

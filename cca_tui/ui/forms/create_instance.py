@@ -9,7 +9,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, TextArea
 
-from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import AffinityGroup, ComputeOffering, DiskOffering, Network, SSHKey, Task, Template, Volume
 from cca_tui.ui.safe_text import printable
 
@@ -40,13 +39,8 @@ class CreateInstanceForm(FormScreen):
     ACTION_LABEL = "Create"
     BUSY_LABEL = "Creating…"
 
-    @classmethod
-    def from_context(cls, context: FormContext) -> FormScreen:
-        return cls(context.compute)
-
-    def __init__(self, compute: ComputeScope) -> None:
-        super().__init__()
-        self.compute = compute
+    def __init__(self, context: FormContext) -> None:
+        super().__init__(context)
         # The name sent, for the task log to show while the create is in flight.
         self.sent_name: str | None = None
         self._discard_armed = False
@@ -56,8 +50,7 @@ class CreateInstanceForm(FormScreen):
         self.volumes: dict[str, Volume] = {}
 
     def form_title(self) -> str:
-        where = f"{self.compute.service_code}/{self.compute.environment_name}"
-        return f"New instance in {printable(where, limit=70)}"
+        return f"New instance in {printable(str(self.environment), limit=70)}"
 
     def compose_fields(self) -> ComposeResult:
         yield Field("Name", FieldInput(id="name", placeholder="web-01"), hint="letters, digits, '-' and '_'; up to 63")
@@ -93,18 +86,18 @@ class CreateInstanceForm(FormScreen):
         )
 
     async def fetch(self) -> CreateLists:
-        c = self.compute
+        data, env = self.data, self.environment
         # Independent lists: ask for them at once, the form waits for the slowest only.
         catalogue = asyncio.gather(
-            c.list_templates(),
-            c.list_compute_offerings(),
-            c.list_disk_offerings(),
-            c.list_networks(),
-            c.list_ssh_keys(),
-            c.list_affinity_groups(),
+            data.templates(env),
+            data.compute_offerings(env),
+            data.disk_offerings(env),
+            data.networks(env),
+            data.ssh_keys(env),
+            data.affinity_groups(env),
         )
         (templates, offerings, disks, networks, keys, groups), volumes = await asyncio.gather(
-            catalogue, c.list_volumes()
+            catalogue, data.volumes(env)
         )
         return CreateLists(templates, offerings, disks, networks, keys, groups, volumes)
 
@@ -188,4 +181,4 @@ class CreateInstanceForm(FormScreen):
         body, errors = build_create_request(self.read_input())
         assert not errors, "validate() runs before send()"
         self.sent_name = body.get("name")
-        return await self.compute.create_instance(body)
+        return await self.context.scope.create_instance(body)

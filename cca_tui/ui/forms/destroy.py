@@ -49,10 +49,10 @@ class DestroyForm(NameConfirmedForm):
 
     async def fetch(self) -> Attached:
         listed_ips, volumes = await asyncio.gather(
-            self.compute.list_public_ips(instance_id=self.instance.id),
+            self.data.public_ips(self.environment, instance_id=self.instance.id),
             # Not filtered by type on the server: the docs write `data`, the Go client `DATA`,
             # and a server that matches case exactly would answer nothing for the other.
-            self.compute.list_volumes(instance_id=self.instance.id),
+            self.data.volumes(self.environment, instance_id=self.instance.id),
         )
         # A server may ignore the filters: keep only the IPs that name this instance when the
         # reply says which instances an IP serves, and only this instance's data volumes.

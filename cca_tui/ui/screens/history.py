@@ -146,7 +146,7 @@ class HistoryScreen(Screen[None]):
         if not entry.instance_id:
             return "no instance on record"
         ref = EnvironmentRef(entry.service_code, entry.environment)
-        compute = app.api.compute(ref.service_code, ref.name)
+        compute = app.data.scope(ref)
         try:
             instance = await compute.get_instance(entry.instance_id)
         except CloudCAError as exc:

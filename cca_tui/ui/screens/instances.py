@@ -33,10 +33,20 @@ from textual.widgets import Footer, Input
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance, Task
+from cca_tui.fleet.data import InstanceDetail
 from cca_tui.fleet.identity import RowKey, environment_of
 from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
 from cca_tui.ui import bulk
-from cca_tui.ui.actions import ACTIONS, SPEC_BY_ACTION, Action, ActionSpec, Operation, refusal, selection_refusal
+from cca_tui.ui.actions import (
+    ACTIONS,
+    SPEC_BY_ACTION,
+    Action,
+    ActionSpec,
+    OpenForm,
+    Operation,
+    refusal,
+    selection_refusal,
+)
 from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
@@ -51,7 +61,7 @@ from cca_tui.ui.tasks.batches import Batch
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
 from cca_tui.ui.widgets.action_bar import ActionBar
-from cca_tui.ui.widgets.detail_pane import DetailPane, InstanceDetail
+from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
@@ -143,6 +153,13 @@ class InstanceScreen(Screen[None]):
             "S", "ssh_in", "ssh", show=False, id="ssh_in", tooltip="ssh to the instance (back here when ssh exits)"
         ),
         Binding("H", "history", "History", show=False, id="history", tooltip="History of actions, across runs"),
+        Binding(
+            "E",
+            "environment_states",
+            "Each environment: loaded, stale or not loaded, and why (Enter reloads it)",
+            show=False,
+            id="environment_states",
+        ),
         Binding("R", "retry", "Retry what the server did not do (asks first)", show=False, id="retry"),
         Binding("escape", "clear_filter", "Clear the filter / back to the table", show=False, id="clear_filter"),
         # Escape costs the terminal's escape delay (~100 ms: is it a key or a sequence?).
@@ -213,7 +230,7 @@ class InstanceScreen(Screen[None]):
         )
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
-            yield DetailPane(self.cca.compute_for, id="detail").data_bind(InstanceScreen.view)
+            yield DetailPane(self.cca.data, id="detail").data_bind(InstanceScreen.view)
         yield ActionBar(
             profile=settings.profile_name, read_only=settings.read_only, keymap=settings.keymap, id="actions"
         ).data_bind(InstanceScreen.view)
@@ -292,7 +309,8 @@ class InstanceScreen(Screen[None]):
         if not self.is_current:
             return  # on_screen_resume refreshes when the screen is back
         view = self.view
-        busy = any(key.environment == env for key in view.busy if isinstance(key, RowKey))
+        board = view.task_boards.get(env)
+        busy = board is not None and bool(board.busy)
         if not busy and not view.is_fleet:
             busy = view.has_transitional  # kept up to date by the row index, no walk
         elif not busy:
@@ -323,7 +341,7 @@ class InstanceScreen(Screen[None]):
             shown_progress = time.monotonic()
             started = self.cca.clock()
             try:
-                async for batch in loads.loader.stream(self.cca.compute_for(env)):
+                async for batch in loads.loader.stream(self.cca.data.scope(env)):
                     if batch.complete:
                         before = self.view.by_environment.get(env) if not first_load else None
                         self.view = self.view.with_instances(
@@ -517,7 +535,7 @@ class InstanceScreen(Screen[None]):
             assert instance is not None  # refusal_for said so
             self._operate(spec, spec.run, instance)
         else:
-            self._open_form(spec, spec.run.form, instance)
+            self._open_form(spec, spec.run, instance)
 
     @property
     def protected(self) -> bool:
@@ -526,7 +544,7 @@ class InstanceScreen(Screen[None]):
 
     def _operate(self, spec: ActionSpec, run: Operation, instance: Instance) -> None:
         env = self._environment_of(instance)
-        compute = self.cca.compute_for(env)
+        compute = self.cca.data.scope_of(instance)
 
         def send() -> None:
             self.cca.tasks.submit(
@@ -635,7 +653,7 @@ class InstanceScreen(Screen[None]):
         environments = batch.environments()
 
         async def keys() -> KeyChoices:
-            listings = await asyncio.gather(*(self.cca.compute_for(env).list_ssh_keys() for env in environments))
+            listings = await asyncio.gather(*(self.cca.data.ssh_keys(env) for env in environments))
             fingerprints: dict[str, set[str | None]] = {}
             for listing in listings:
                 for key in listing:
@@ -666,7 +684,7 @@ class InstanceScreen(Screen[None]):
         slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
         records = []
         for env, instance in batch.runnable:
-            compute = self.cca.compute_for(env)
+            compute = self.cca.data.scope_of(instance)
 
             async def call(compute: ComputeScope = compute, instance: Instance = instance) -> Task:
                 async with slots:
@@ -705,7 +723,7 @@ class InstanceScreen(Screen[None]):
             env = environment_of(selected) if selected is not None else None
         return env if env is not None else self.environments[0]
 
-    def _open_form(self, spec: ActionSpec, form_name: str, instance: Instance | None) -> None:
+    def _open_form(self, spec: ActionSpec, run: OpenForm, instance: Instance | None) -> None:
         if instance is None and self.view.is_fleet:
             # Create: which environment? Starting from the selected row's.
             from cca_tui.ui.forms.choose_environment import ChooseEnvironment
@@ -714,26 +732,25 @@ class InstanceScreen(Screen[None]):
 
             def chosen(env: EnvironmentRef | None) -> None:
                 if env is not None:
-                    self._open_form_in(spec, form_name, env, None)
+                    self._open_form_in(spec, run, env, None)
 
             self.app.push_screen(ChooseEnvironment(self.environments, start), chosen)
             return
-        self._open_form_in(spec, form_name, self._environment_of(instance), instance)
+        self._open_form_in(spec, run, self._environment_of(instance), instance)
 
-    def _open_form_in(self, spec: ActionSpec, form_name: str, env: EnvironmentRef, instance: Instance | None) -> None:
-        from cca_tui.ui import forms  # imported late: the forms pull in a lot of widgets
-        from cca_tui.ui.forms.base import FormContext
-        from cca_tui.ui.forms.confirm_name import NameConfirmedForm
+    def _open_form_in(self, spec: ActionSpec, run: OpenForm, env: EnvironmentRef, instance: Instance | None) -> None:
+        from cca_tui.ui.forms.base import FormContext  # imported late: the forms pull in a lot of widgets
 
-        context = FormContext(env, self.cca.compute_for(env), instance, ssh_dir=self.cca.ssh_dir)
-        form: FormScreen = getattr(forms, form_name).from_context(context)
-        if (
-            isinstance(form, NameConfirmedForm)
-            and instance is not None
-            and self.cca.safety.text_to_type(spec.action, env, [instance.name])
-        ):
+        context = FormContext(
+            env,
+            self.cca.data,
+            instance,
+            ssh_dir=self.cca.ssh_dir,
             # A protected environment: destroy needs the name typed even without purge.
-            form.name_always_needed = True
+            name_always_needed=instance is not None
+            and bool(self.cca.safety.text_to_type(spec.action, env, [instance.name])),
+        )
+        form = run.build(context)
 
         async def submit(sending_form: FormScreen) -> Task:
             name = instance.name if instance is not None else "new instance"
@@ -798,7 +815,7 @@ class InstanceScreen(Screen[None]):
             return
         if record.instance_id is not None and spec.allowed is not None:
             try:
-                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
+                current = await self.cca.data.instance(record.environment, record.instance_id)
             except Exception as exc:  # noqa: BLE001 - no state, no resend
                 self.notify(
                     f"Not resent: the state of {name} could not be read ({describe_error(exc)})",
@@ -875,7 +892,7 @@ class InstanceScreen(Screen[None]):
             if record.instance_id is None:
                 return None
             try:
-                current = await self.cca.compute_for(record.environment).get_instance(record.instance_id)
+                current = await self.cca.data.instance(record.environment, record.instance_id)
             except Exception as exc:  # noqa: BLE001 - no state, no resend
                 return f"{record.instance_name}: its state could not be read ({describe_error(exc)})"
             return refusal(
@@ -907,7 +924,11 @@ class InstanceScreen(Screen[None]):
         row = message.row
         if row.environment not in self._loads:
             return
-        self._tasks_changed()
+        # The environment's tasks as published now (a message queued earlier may carry an
+        # older snapshot than the one this screen already took when it was mounted).
+        board = self.cca.tasks.board(row.environment)
+        if self.view.task_boards.get(row.environment) is not board:
+            self.view = self.view.with_task_boards(board)
         if row.status == "SENDING" or row.environment is None:
             return
         if row.action == Action.CREATE.label and row.status == "SUCCESS" and row.row_key is not None:
@@ -920,7 +941,7 @@ class InstanceScreen(Screen[None]):
 
     def _tasks_changed(self) -> None:
         tracker = self.cca.tasks
-        self.view = self.view.with_tasks(tracker.snapshots(self.environments), tracker.busy(self.environments))
+        self.view = self.view.with_task_boards(*(tracker.board(env) for env in self.environments))
 
     # --- misc -------------------------------------------------------------------------
 
@@ -965,6 +986,19 @@ class InstanceScreen(Screen[None]):
     @work(group="ssh", exclusive=True, exit_on_error=False)
     async def _ssh_in(self, env: EnvironmentRef, instance: Instance) -> None:
         await ssh_into(self.cca, env, instance)
+
+    def action_environment_states(self) -> None:
+        """`E`: how each environment stands, the ones that never loaded too; Enter reloads one."""
+        from cca_tui.ui.environment_health import environment_health
+        from cca_tui.ui.screens.environment_states import EnvironmentStates
+
+        def chosen(env: EnvironmentRef | None) -> None:
+            if env is not None and env in self._loads:
+                self.notify(printable(f"Reloading {env}", limit=100), markup=False)
+                if not self._loads[env].loading:  # back on this screen, every one may reload already
+                    self.request_refresh(env)
+
+        self.app.push_screen(EnvironmentStates(environment_health(self.view)), chosen)
 
     def action_history(self) -> None:
         from cca_tui.ui.screens.history import HistoryScreen

@@ -85,6 +85,7 @@ class PickerScreen(Screen[None]):
         super().__init__()
         self.preselect = preselect
         self.choices: list[EnvironmentChoice] = []
+        self.unreadable = 0  # rows of the last list that could not be read as environments
         self.retry_delay: float | None = None  # the delay before the next retry, while failing
         self._retry_timer: Timer | None = None
         self.marked: set[int] = set()  # indexes in `choices` of the environments marked
@@ -143,6 +144,8 @@ class PickerScreen(Screen[None]):
         self.cca.key_confirmed = True
         self.retry_delay = None
         self.choices = join_environments(environments, connections)
+        # Rows the server sent that are no environment we can read: said, never dropped silently.
+        self.unreadable = len(environments.bad_rows)
         self._fill()
 
     def _failed(self, problem: str) -> None:
@@ -211,7 +214,12 @@ class PickerScreen(Screen[None]):
             table.move_cursor(row=1)
         shown = f"{len(visible)} of {len(self.choices)} environments"
         marked = f" · {len(self.marked)} marked" if self.marked else ""
-        self.query_one("#picker-status", Static).update(f"{shown}{marked} · Enter opens · space marks · type to filter")
+        unreadable = (
+            f" · {self.unreadable} environment rows the server sent could not be read" if self.unreadable else ""
+        )
+        self.query_one("#picker-status", Static).update(
+            f"{shown}{marked}{unreadable} · Enter opens · space marks · type to filter"
+        )
 
     def _cursor_key(self) -> str | None:
         table = self.query_one(DataTable)

@@ -1,4 +1,9 @@
-"""A tracked task as the task log, the notifications and the quit confirmation see it."""
+"""A tracked task: an immutable value, replaced by the tracker at each of its transitions.
+
+Nothing holds a record and watches it change: the tracker keeps the latest value of each
+task (`TaskTracker.latest`) and publishes, per environment, a frozen `EnvironmentTasks`
+(the task log's rows and the busy rows) that screens read as they are.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from cca_tui.api.client import SentRequest
+from cca_tui.fleet.identity import RowKey
 from cca_tui.ui.actions import Action
-from cca_tui.ui.state import EnvironmentRef, TaskRow
+from cca_tui.ui.state import EnvironmentRef, EnvironmentTasks, TaskRow
+
+__all__ = ["IN_FLIGHT", "EnvironmentTasks", "TaskStatus", "TrackedTask", "server_status"]
 
 
 class TaskStatus(StrEnum):
@@ -36,7 +44,9 @@ def server_status(status: str) -> str:
 IN_FLIGHT = frozenset({TaskStatus.SENDING, TaskStatus.PENDING, TaskStatus.CHECKING})
 
 
-@dataclass
+# eq=False: two records are the same value only if they are the same object (one per
+# transition); comparing fields would also compare the requests sent.
+@dataclass(frozen=True, eq=False)
 class TrackedTask:
     key: str
     environment: EnvironmentRef
@@ -53,7 +63,7 @@ class TrackedTask:
     retry_possible: bool = False
     ended: datetime | None = field(default=None)
     # The mutations the call sent, as sent (the history masks secrets before writing them).
-    requests: list[SentRequest] = field(default_factory=list)
+    requests: tuple[SentRequest, ...] = ()
     # A resend (`R`) keeps when the request was first tried: the question says it.
     first_tried: datetime | None = None
 
@@ -68,6 +78,11 @@ class TrackedTask:
     @property
     def label(self) -> str:
         return self.action.label
+
+    @property
+    def row_key(self) -> RowKey | None:
+        """The row it is about (None for a create before its instance exists)."""
+        return RowKey(self.environment, self.instance_id) if self.instance_id is not None else None
 
     def snapshot(self) -> TaskRow:
         """What it is now, frozen: what screens and the task log are given."""

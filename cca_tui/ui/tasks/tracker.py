@@ -1,9 +1,12 @@
 """The task tracker: sends mutations, follows their tasks, and says what became of each.
 
 It lives on the app, not on a screen or a form, so a mutation the server accepted is followed
-to its end whatever the operator closes meanwhile. Each change of a task reaches the
-listeners (the app turns them into `TaskChanged` messages); the task log, the notifications,
-the busy marks and the quit confirmation read from here.
+to its end whatever the operator closes meanwhile. A task's record is an immutable value:
+each transition replaces it (`latest(key)` is the value now) and publishes a new frozen
+`EnvironmentTasks` for its environment alone (`board(env)`), so a screen reads its own
+environments' rows and busy marks as they are, never re-scanning every task. Each change
+reaches the listeners (the app turns them into `TaskChanged` messages); the task log, the
+notifications, the busy marks, the batches and the quit confirmation read from here.
 
 What it promises: a task's outcome is known, or said to be unknown, never guessed.
 - Failing to *read* a task never fails it: the task shows UNKNOWN ("still checking") and the
@@ -20,12 +23,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import heapq
 import itertools
-from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
-from cca_tui.api.client import CloudCAClient, TaskUnreadable, sent_requests, task_failure_message
+from cca_tui.api.client import CloudCAClient, SentRequest, TaskUnreadable, sent_requests, task_failure_message
 from cca_tui.api.errors import (
     ApiError,
     CloudCAError,
@@ -36,13 +42,14 @@ from cca_tui.api.errors import (
     TaskExpired,
 )
 from cca_tui.api.models import Task
+from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import RowKey
 from cca_tui.ui.actions import Action
 from cca_tui.ui.errors import describe_error
-from cca_tui.ui.state import EnvironmentRef, TaskRow
+from cca_tui.ui.state import EnvironmentRef, TaskRow, task_order
 from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
-from cca_tui.ui.tasks.records import TaskStatus, TrackedTask, server_status
+from cca_tui.ui.tasks.records import EnvironmentTasks, TaskStatus, TrackedTask, server_status
 
 Listener = Callable[[TrackedTask], None]
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
@@ -64,18 +71,29 @@ class TaskTracker:
         poll_interval: float | None = None,
         journal: TaskJournal | None = None,
         history: ActionHistory | None = None,
+        data: FleetData | None = None,
     ) -> None:
         self.client = client
+        # Where an instance is looked up when an outcome could not be read (the app's data layer).
+        self._data = data if data is not None else FleetData(client)
         self._spawn = spawn
         self._clock = clock
         self._poll_interval = poll_interval if poll_interval is not None else client.task_poll_interval
         self._journal = journal
         self.history = history
         self._counter = itertools.count(1)
-        self.records: dict[str, TrackedTask] = {}
+        # Every task's latest value, by key, in the order they were started.
+        self._records: dict[str, TrackedTask] = {}
+        # Indexes kept with each replacement, so that no question walks every task.
+        self._live: dict[str, TrackedTask] = {}  # in flight
+        self._retryable: dict[str, TrackedTask] = {}  # NOT DONE, not yet resent
+        self._on_row: dict[RowKey, list[str]] = {}  # keys of the tasks about each row, in order
+        self._rows: dict[EnvironmentRef, dict[str, TaskRow]] = {}
+        self._busy: dict[EnvironmentRef, dict[RowKey, str]] = {}
+        self._published: dict[str, TrackedTask] = {}  # the value of each task last published
+        # What screens read: one frozen snapshot per environment, replaced when one of its tasks changes.
+        self._boards: dict[EnvironmentRef, EnvironmentTasks] = {}
         self._listeners: list[Listener] = []
-        # Each record's latest frozen snapshot, by environment (what the screens read).
-        self._snapshots: dict[EnvironmentRef, dict[str, TaskRow]] = {}
         self._calls: dict[str, Callable[[], Awaitable[Task]]] = {}
         self._sent: dict[str, asyncio.Future[Task]] = {}
         self.on_password: PasswordShown | None = None
@@ -89,20 +107,78 @@ class TaskTracker:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def _changed(self, record: TrackedTask) -> None:
+    def _replace(self, key: str, *, publish: bool = True, **changes: Any) -> TrackedTask:
+        """The task's next value: stored, indexed and (unless `publish` is False: a detail
+        the transition right after publishes) told to everyone who reads tasks."""
+        record = dataclasses.replace(self._records[key], **changes)
+        self._store(record)
+        if publish:
+            self._publish(record)
+        return record
+
+    def _store(self, record: TrackedTask) -> None:
+        key = record.key
+        previous = self._records.get(key)
+        self._records[key] = record
+        if record.in_flight:
+            self._live[key] = record
+        else:
+            self._live.pop(key, None)
+        if record.retry_possible:
+            self._retryable[key] = record
+        else:
+            self._retryable.pop(key, None)
+        row = record.row_key
+        if row is not None and (previous is None or previous.row_key != row):
+            self._on_row.setdefault(row, []).append(key)
+
+    def _publish(self, record: TrackedTask) -> None:
+        env = record.environment
+        self._published[record.key] = record
+        rows = self._rows.setdefault(env, {})
+        rows[record.key] = record.snapshot()
+        busy = self._busy.setdefault(env, {})
+        row_key = record.row_key
+        if row_key is not None:
+            # The row's mark: the latest of our tasks in flight on it, if any.
+            live = [self._live[key] for key in self._on_row.get(row_key, ()) if key in self._live]
+            if live:
+                busy[row_key] = live[-1].label
+            else:
+                busy.pop(row_key, None)
+        self._boards[env] = EnvironmentTasks(env, tuple(rows.values()), MappingProxyType(dict(busy)))
         if self._journal is not None:
             self._journal.save(record)
         if self.history is not None:
             self.history.save(record)
-        self._snapshots.setdefault(record.environment, {})[record.key] = record.snapshot()
         for listener in list(self._listeners):
             listener(record)
 
     # --- what the UI reads ------------------------------------------------------------------
 
     @property
+    def records(self) -> Mapping[str, TrackedTask]:
+        """Every task's latest value, by key, oldest first (read-only)."""
+        return MappingProxyType(self._records)
+
+    def latest(self, record: TrackedTask | str) -> TrackedTask:
+        """The task as it is now (a record is a value: the one in hand may be older)."""
+        return self._records[record if isinstance(record, str) else record.key]
+
+    @property
     def in_flight(self) -> list[TrackedTask]:
-        return [record for record in self.records.values() if record.in_flight]
+        return list(self._live.values())
+
+    def board(self, environment: EnvironmentRef) -> EnvironmentTasks:
+        """One environment's tasks, frozen (the same object until one of them changes)."""
+        board = self._boards.get(environment)
+        if board is None:
+            board = self._boards[environment] = EnvironmentTasks(environment)
+        return board
+
+    def row(self, record: TrackedTask) -> TaskRow:
+        """The task log's row of a task, as last published."""
+        return self._rows[record.environment][record.key]
 
     def quit_message(self) -> str:
         """What quitting now does to the tasks in flight, said truthfully (the quit dialog)."""
@@ -127,46 +203,42 @@ class TaskTracker:
 
     def snapshots(self, environments: Iterable[EnvironmentRef]) -> list[TaskRow]:
         """Our tasks in these environments, frozen, oldest first."""
-        rows = [row for env in environments for row in self._snapshots.get(env, {}).values()]
-        return sorted(rows, key=lambda row: int(row.key[1:]) if row.key[1:].isdigit() else 0)
+        boards = [self.board(env) for env in environments]
+        if len(boards) == 1:
+            return list(boards[0].rows)
+        return list(heapq.merge(*(board.rows for board in boards), key=task_order))
 
     def busy(self, environments: Iterable[EnvironmentRef]) -> dict[Hashable, str]:
         """Rows of these environments with a task of ours in flight, and which action."""
-        return {
-            key: row.action
-            for env in environments
-            for row in self._snapshots.get(env, {}).values()
-            if row.in_flight and (key := row.row_key) is not None
-        }
+        return {key: action for env in environments for key, action in self.board(env).busy.items()}
 
     def touched_since(self, environment: EnvironmentRef, since: datetime | None) -> set[RowKey]:
         """Rows of an environment that a task of ours may have changed since `since`: in
         flight, or ended at or after it (None: any task of ours)."""
         return {
             key
-            for row in self._snapshots.get(environment, {}).values()
+            for row in self.board(environment).rows
             if (key := row.row_key) is not None
             and (row.in_flight or since is None or row.ended is None or row.ended >= since)
         }
 
     def last_retryable(self, environments: Iterable[EnvironmentRef]) -> TrackedTask | None:
         wanted = set(environments)
-        candidates = [r for r in self.records.values() if r.environment in wanted and r.retry_possible]
-        return candidates[-1] if candidates else None
+        candidates = [r for r in self._retryable.values() if r.environment in wanted]
+        return max(candidates, key=_started_order) if candidates else None
 
     def superseded_by(self, record: TrackedTask) -> TrackedTask | None:
         """A later action of ours on the same instance that reached the server: resending
         the older one would undo it (a NOT DONE start resent after a stop starts it again)."""
-        if record.instance_id is None:
+        row = record.row_key
+        if row is None:
             return None
         later = [
             other
-            for other in self.records.values()
-            if other is not record
-            and other.environment == record.environment
-            and other.instance_id == record.instance_id
-            and other.started >= record.started
-            and int(other.key[1:]) > int(record.key[1:])
+            for key in self._on_row.get(row, ())
+            if key != record.key
+            and (other := self._records[key]).started >= record.started
+            and _started_order(other) > _started_order(record)
             and other.status not in (TaskStatus.NOT_DONE, TaskStatus.REFUSED)
         ]
         return later[-1] if later else None
@@ -183,9 +255,10 @@ class TaskTracker:
         *,
         reveal_password: bool = False,
         name_after: Callable[[], str | None] | None = None,
+        first_tried: datetime | None = None,
     ) -> TrackedTask:
-        """Send a mutation and follow it. The returned record changes as the task goes on;
-        `await tracker.sent(record)` waits for the server's first answer."""
+        """Send a mutation and follow it. Returns the task as sent (a value: `latest()`
+        says what became of it); `await tracker.sent(record)` waits for the server's first answer."""
         record = TrackedTask(
             key=f"t{next(self._counter)}",
             environment=environment,
@@ -194,12 +267,13 @@ class TaskTracker:
             instance_name=instance_name,
             started=self._clock(),
             reveal_password=reveal_password,
+            first_tried=first_tried,
         )
-        self.records[record.key] = record
         self._calls[record.key] = call
         self._sent[record.key] = asyncio.get_running_loop().create_future()
-        self._changed(record)
-        self._spawn(self._send_and_follow(record, call, name_after))
+        self._store(record)
+        self._publish(record)
+        self._spawn(self._send_and_follow(record.key, call, name_after))
         return record
 
     async def sent(self, record: TrackedTask) -> Task:
@@ -212,45 +286,48 @@ class TaskTracker:
 
     def retry(self, record: TrackedTask) -> TrackedTask | None:
         """Send a NOT DONE request again, as a new task (the operator asked for it)."""
+        record = self.latest(record)
         call = self._calls.get(record.key)
         if call is None or not record.retry_possible:
             return None
-        record.retry_possible = False
-        self._changed(record)
-        again = self.submit(
+        self._replace(record.key, retry_possible=False)
+        return self.submit(
             record.environment,
             record.action,
             record.instance_id,
             record.instance_name,
             call,
             reveal_password=record.reveal_password,
+            first_tried=record.first_started,
         )
-        again.first_tried = record.first_started
-        return again
 
     def drop_retry(self, record: TrackedTask, why: str) -> None:
         """The operator may no longer resend this one (superseded): say so in its outcome."""
+        record = self.latest(record)
         if record.retry_possible:
-            record.retry_possible = False
-            record.outcome = f"{record.outcome.removesuffix('; R retries')}; not retried: {why}"
-            self._changed(record)
+            outcome = f"{record.outcome.removesuffix('; R retries')}; not retried: {why}"
+            self._replace(record.key, retry_possible=False, outcome=outcome)
 
     async def _send_and_follow(
         self,
-        record: TrackedTask,
+        key: str,
         call: Callable[[], Awaitable[Task]],
         name_after: Callable[[], str | None] | None = None,
     ) -> None:
-        future = self._sent[record.key]
-        sent_requests.set(record.requests)  # this worker's own context: what the call sends
+        future = self._sent[key]
+        requests: list[SentRequest] = []
+        sent_requests.set(requests)  # this worker's own context: what the call sends
         try:
             try:
                 task = await call()
             finally:
                 # A create knows its instance's name only once its form built the request.
+                # Kept quietly: the transition that follows publishes it.
                 named = name_after() if name_after is not None else None
+                changes: dict[str, Any] = {"requests": tuple(requests)}
                 if named:
-                    record.instance_name = named
+                    changes["instance_name"] = named
+                self._replace(key, publish=False, **changes)
         except asyncio.CancelledError:
             if not future.done():
                 future.cancel()
@@ -259,38 +336,38 @@ class TaskTracker:
             if not future.done():
                 future.set_exception(exc)
                 future.exception()  # retrieved here: a closed form may never ask
-            await self._send_failed(record, exc)
+            await self._send_failed(key, exc)
             return
         if not future.done():
             future.set_result(task)
-        await self.follow(record, task)
+        await self.follow(self._records[key], task)
 
-    async def _send_failed(self, record: TrackedTask, exc: BaseException) -> None:
+    async def _send_failed(self, key: str, exc: BaseException) -> None:
         if isinstance(exc, NotDone):
             # 429/503, or no connection at all: the server did nothing; the operator may retry.
-            record.retry_possible = True
-            self._end(record, TaskStatus.NOT_DONE, f"{_not_done_reason(exc)}; R retries")
+            self._end(key, TaskStatus.NOT_DONE, f"{_not_done_reason(exc)}; R retries", retry_possible=True)
         elif isinstance(exc, InvalidId):
-            self._end(record, TaskStatus.REFUSED, describe_error(exc))  # refused here: nothing left
+            self._end(key, TaskStatus.REFUSED, describe_error(exc))  # refused here: nothing left
         elif isinstance(exc, ApiError) and 400 <= exc.status < 500:
             # Only a 4xx says the server did nothing; a 5xx (or a 2xx with errors) may hide
             # work done, so it falls through to the state lookup below.
-            self._end(record, TaskStatus.REFUSED, describe_error(exc))
+            self._end(key, TaskStatus.REFUSED, describe_error(exc))
         else:
             # The request left and no usable answer came back (OutcomeUnknown, or anything
             # unexpected): it may have been done. Look at the instance before saying more.
             answered = getattr(exc, "status", None)
             why = f"answered HTTP {answered}, not a clear no" if answered else "reply lost"
-            self._set(record, TaskStatus.OUTCOME_UNKNOWN, f"{why} ({describe_error(exc)}); checking the instance…")
-            verdict = await self._instance_verdict(record)
-            self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"{why}; {verdict}")
+            self._set(key, TaskStatus.OUTCOME_UNKNOWN, f"{why} ({describe_error(exc)}); checking the instance…")
+            verdict = await self._instance_verdict(key)
+            self._end(key, TaskStatus.OUTCOME_UNKNOWN, f"{why}; {verdict}")
 
     # --- following --------------------------------------------------------------------------
 
     async def follow(self, record: TrackedTask, task: Task) -> None:
         """Follow the task (client.follow_task) until it ends or expires; reading failures
         only delay the answer."""
-        record.task_id = task.id or None
+        key = record.key
+        self._replace(key, publish=False, task_id=task.id or None)  # published with the first update
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + TASK_LIFETIME
         try:
@@ -298,68 +375,72 @@ class TaskTracker:
                 async for update in updates:
                     if isinstance(update, TaskUnreadable):
                         self._set(
-                            record,
+                            key,
                             TaskStatus.CHECKING,
                             f"cannot read the task ({describe_error(update.error)}); still checking",
                         )
                     elif update.succeeded:
-                        self._succeeded(record, update)
+                        self._succeeded(key, update)
                         return
                     elif update.failed:
-                        self._end(record, TaskStatus.FAILED, task_failure_message(update.result))
+                        self._end(key, TaskStatus.FAILED, task_failure_message(update.result))
                         return
                     elif update.status == TaskStatus.PENDING:
-                        self._set(record, TaskStatus.PENDING, "")
+                        self._set(key, TaskStatus.PENDING, "")
                     else:
                         # A status we do not know: shown as it came, and followed on.
-                        self._set(record, server_status(update.status), "the server's own status; still following")
+                        self._set(key, server_status(update.status), "the server's own status; still following")
                     if loop.time() > give_up_at:
-                        verdict = await self._instance_verdict(record)
-                        self._end(record, TaskStatus.EXPIRED, f"still unknown after 30 min; {verdict}")
+                        verdict = await self._instance_verdict(key)
+                        self._end(key, TaskStatus.EXPIRED, f"still unknown after 30 min; {verdict}")
                         return
         except TaskExpired:
-            verdict = await self._instance_verdict(record)
-            self._end(record, TaskStatus.EXPIRED, f"task expired or unknown to the server; {verdict}")
+            verdict = await self._instance_verdict(key)
+            self._end(key, TaskStatus.EXPIRED, f"task expired or unknown to the server; {verdict}")
         except OutcomeUnknown:
-            verdict = await self._instance_verdict(record)
-            self._end(record, TaskStatus.OUTCOME_UNKNOWN, f"the reply carried no task id; {verdict}")
+            verdict = await self._instance_verdict(key)
+            self._end(key, TaskStatus.OUTCOME_UNKNOWN, f"the reply carried no task id; {verdict}")
 
-    def _set(self, record: TrackedTask, status: str, outcome: str) -> None:
-        """Record a change of a task in flight; tell the listeners only when something changed."""
+    def _set(self, key: str, status: str, outcome: str) -> None:
+        """A change of a task in flight; told to the listeners only when something changed
+        (a quiet detail kept since, such as the task id, is published with it)."""
         outcome = self._scrub(outcome)
-        if (record.status, record.outcome) != (status, outcome):
-            record.status, record.outcome = status, outcome
-            self._changed(record)
+        record = self._records[key]
+        if (record.status, record.outcome) != (status, outcome) or record is not self._published.get(key):
+            self._replace(key, status=status, outcome=outcome)
 
-    def _succeeded(self, record: TrackedTask, task: Task) -> None:
+    def _succeeded(self, key: str, task: Task) -> None:
+        record = self._records[key]
         if record.instance_id is None and isinstance(task.result, dict) and isinstance(task.result.get("id"), str):
-            record.instance_id = task.result["id"]  # a create: the new instance, to select it once listed
+            # A create: the new instance, to select it once listed.
+            record = self._replace(key, publish=False, instance_id=task.result["id"])
         if not record.reveal_password:
-            self._end(record, TaskStatus.SUCCESS, "done")
+            self._end(key, TaskStatus.SUCCESS, "done")
             return
         password = task.result.get("password") if isinstance(task.result, dict) else None
         if password:
-            self._end(record, TaskStatus.SUCCESS, "password shown once")
+            ended = self._end(key, TaskStatus.SUCCESS, "password shown once")
             if self.on_password is not None:
-                self.on_password(record, str(password))
+                self.on_password(ended, str(password))
         else:
-            self._end(record, TaskStatus.SUCCESS, "done, but the reply carried no password")
+            self._end(key, TaskStatus.SUCCESS, "done, but the reply carried no password")
 
-    def _end(self, record: TrackedTask, status: TaskStatus, outcome: str) -> None:
-        record.status, record.outcome, record.ended = status, self._scrub(outcome), self._clock()
-        self._changed(record)
+    def _end(self, key: str, status: TaskStatus, outcome: str, *, retry_possible: bool = False) -> TrackedTask:
+        return self._replace(
+            key, status=status, outcome=self._scrub(outcome), ended=self._clock(), retry_possible=retry_possible
+        )
 
     def _scrub(self, text: str) -> str:
         """Outcomes quote the server (a task's failure message may echo the key): never the key."""
         return self.client.http.scrub(text)
 
-    async def _instance_verdict(self, record: TrackedTask) -> str:
+    async def _instance_verdict(self, key: str) -> str:
         """What the instance's state says about an action whose outcome we could not read."""
+        record = self._records[key]
         if record.instance_id is None:
             return "look for the new instance in the list before creating it again"
-        compute = self.client.compute(record.environment.service_code, record.environment.name)
         try:
-            instance = await compute.get_instance(record.instance_id)
+            instance = await self._data.instance(record.environment, record.instance_id)
         except NotFoundError:
             if record.action in (Action.PURGE, Action.DESTROY):
                 return f"{record.instance_name} is gone: it was done"
@@ -373,6 +454,11 @@ class TaskTracker:
             return f"{record.instance_name} is {instance.state}: it was probably not done"
         return f"{record.instance_name} is {instance.state}"
 
+    def flush(self) -> None:
+        """Write what the journal still holds back (the app is leaving)."""
+        if self._journal is not None:
+            self._journal.flush()
+
     # --- resuming after a restart ---------------------------------------------------------
 
     def resume_journaled(self) -> list[TrackedTask]:
@@ -380,16 +466,22 @@ class TaskTracker:
         if self._journal is None:
             return []
         resumed = []
-        for record in self._journal.load():
-            record.key = f"t{next(self._counter)}"
-            record.status = TaskStatus.PENDING
-            record.outcome = "resumed after a restart"
-            self.records[record.key] = record
-            self._changed(record)
+        for entry in self._journal.load():
+            record = dataclasses.replace(
+                entry, key=f"t{next(self._counter)}", status=TaskStatus.PENDING, outcome="resumed after a restart"
+            )
+            self._store(record)
+            self._publish(record)
             task = Task(id=record.task_id or "", status="PENDING")
             self._spawn(self.follow(record, task))
             resumed.append(record)
         return resumed
+
+
+def _started_order(task: TrackedTask) -> int:
+    """Tasks in the order they were started: their keys count up (t1, t2, ...)."""
+    digits = task.key[1:]
+    return int(digits) if digits.isdigit() else 0
 
 
 def _not_done_reason(exc: NotDone) -> str:

@@ -40,6 +40,7 @@ class ActionBar(HorizontalScroll):
         self.keymap: Mapping[str, str] = keymap or {}
         self.profile = profile
         self.read_only = read_only
+        self._shown: dict[Action, str | None] | None = None  # the availability the buttons show
 
     def compose(self) -> ComposeResult:
         for spec in ACTIONS:
@@ -57,7 +58,11 @@ class ActionBar(HorizontalScroll):
     def watch_view(self, view: EnvironmentView | None) -> None:
         if view is None:
             return
-        for action, reason in availability(view, read_only=self.read_only, profile=self.profile).items():
+        available = availability(view, read_only=self.read_only, profile=self.profile)
+        if available == self._shown:
+            return  # a task elsewhere, a page loaded: the selection's actions are the same
+        self._shown = available
+        for action, reason in available.items():
             button = self.query_one(f"#action-{action.value}", Button)
             button.disabled = reason is not None
             button.tooltip = safe(reason) if reason else None

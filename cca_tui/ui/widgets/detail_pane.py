@@ -8,9 +8,7 @@ Every server value goes through `safe`: shown literally, control characters esca
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -23,10 +21,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.models import AffinityGroup, Instance, InstancePublicIp, Nic, PortForwardingRule, Volume
-from cca_tui.fleet.identity import EnvironmentRef, environment_of, located
+from cca_tui.fleet.data import FleetData, InstanceDetail, NotPlaced
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import memory_text, ssh_commands, state_style
 from cca_tui.ui.safe_text import safe
@@ -34,25 +31,6 @@ from cca_tui.ui.state import EnvironmentView
 
 # The pane waits this long after the cursor stops before it asks the server.
 DETAIL_DEBOUNCE = 0.25
-
-
-@dataclass
-class InstanceDetail:
-    """What the pane shows; `complete` once the full retrieve and the side lists are in."""
-
-    instance: Instance
-    nics: list[Nic] = field(default_factory=list)
-    rules: list[PortForwardingRule] = field(default_factory=list)
-    volumes: list[Volume] = field(default_factory=list)
-    # The environment's affinity groups by id (names for the instance's ids), once fetched.
-    affinity_groups: dict[str, AffinityGroup] = field(default_factory=dict)
-    complete: bool = False
-    error: str | None = None
-
-    @property
-    def key(self) -> Hashable:
-        """The row shown (environment and id)."""
-        return self.instance.key
 
 
 # Labels are this wide (the longest, "Private IP", "vCPU / RAM"), values start one cell after.
@@ -289,10 +267,10 @@ class DetailPane(ScrollView, can_focus=True):
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False)
 
-    def __init__(self, compute_for: Callable[[EnvironmentRef], ComputeScope], **kwargs: Any) -> None:
+    def __init__(self, data: FleetData, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        # The app's data layer: the compute scope of the environment a row lives in.
-        self.compute_for = compute_for
+        # The app's data layer: it knows where each row lives and fetches its detail.
+        self.data = data
         self.border_title = "Details"
         self.detail: InstanceDetail | None = None
         self._debounce: Timer | None = None
@@ -347,40 +325,18 @@ class DetailPane(ScrollView, can_focus=True):
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def _load(self, row: Instance) -> None:
         self._debounce = None
-        environment = environment_of(row)
-        if environment is None:
-            return  # a row no loader placed (cannot happen in the app): nowhere to ask
-        compute = self.compute_for(environment)
-        instance_id = row.id
-        wants_groups = bool(row.affinity_group_ids)
         try:
-            fetched, nics, rules, volumes, groups = await asyncio.gather(
-                compute.get_instance(instance_id),
-                compute.list_nics(instance_id=instance_id),
-                compute.list_port_forwarding_rules(instance_id=instance_id),
-                compute.list_volumes(instance_id=instance_id),
-                _affinity_groups(compute) if wants_groups else _no_groups(),
-            )
+            detail = await self.data.detail(row)
+        except NotPlaced:
+            return  # a row no loader placed (cannot happen in the app): nowhere to ask
         except CloudCAError as exc:
             if self._still_selected(row.key):
                 current = self.detail.instance if self.detail else None
                 if current is not None and current.key == row.key:
                     self.show(InstanceDetail(instance=current, error=describe_error(exc)))
             return
-        if fetched.affinity_group_ids and not wants_groups:  # the list did not say it had any
-            groups = await _affinity_groups(compute)
         if self._still_selected(row.key):
-            self.show(
-                InstanceDetail(
-                    instance=located(fetched, environment),
-                    nics=nics,
-                    rules=rules,
-                    # A server that ignores the filter sends every volume: keep this one's.
-                    volumes=[v for v in volumes if v.instance_id in (None, instance_id)],
-                    affinity_groups={g.id: g for g in groups},
-                    complete=True,
-                )
-            )
+            self.show(detail)
 
     def _still_selected(self, key: Hashable) -> bool:
         view = self.view
@@ -455,15 +411,3 @@ class DetailPane(ScrollView, can_focus=True):
 
 
 PLACEHOLDER = Text("No instance selected", style="dim")
-
-
-async def _affinity_groups(compute: ComputeScope) -> list[AffinityGroup]:
-    """Only for their names: a failure leaves the ids shown, never the whole detail."""
-    try:
-        return list(await compute.list_affinity_groups())
-    except CloudCAError:
-        return []
-
-
-async def _no_groups() -> list[AffinityGroup]:
-    return []

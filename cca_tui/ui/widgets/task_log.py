@@ -50,7 +50,7 @@ class TaskLog(MeasuredDataTable):
         if new is None or (old is not None and old.tasks is new.tasks):
             return
         for row in new.tasks:
-            if self._shown.get(row.key) == row:
+            if self._shown.get(row.key) is row:  # the tracker reuses a row while its task is unchanged
                 continue
             cells = self._cells(row, fleet=new.is_fleet)
             if row.key in self._shown:
