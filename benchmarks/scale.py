@@ -65,41 +65,61 @@ FLEET: dict[str, Any] = {"environments": None, "fleet_view": False, "first_envir
 # --- the simulator, in a child process -------------------------------------------------
 
 
-def _churn(world: Any, share: float, round_: int) -> dict[str, tuple[str, str]]:
-    """Change `share` of the first environment's instances as other operators would: stop
-    or start some, rename others. Returns id -> (name, state) after the change."""
+def _environments(world: Any, fleet: bool) -> list[Any]:
+    """The environments the run looks at: with --fleet every one the key sees (the fleet
+    view opens them all), else the one environment."""
+    if fleet:
+        return [env for env in world.visible_environments() if env.instances]
+    return [world.environment(*ENVIRONMENT)]
+
+
+def _where(env: Any) -> tuple[str, str]:
+    return (env.connection.service_code, env.name)
+
+
+def _churn(world: Any, share: float, round_: int, fleet: bool) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """Change `share` of the instances of each environment looked at, as other operators
+    would: stop or start some, rename others. Returns (code, environment, id) -> (name,
+    state) after the change."""
     churn = getattr(world, "churn", None)
-    env = world.environment(*ENVIRONMENT)
+    changed: dict[tuple[str, str, str], tuple[str, str]] = {}
     with world.lock:
-        if churn is not None:  # the simulator's own churn, where it has one
-            ids = churn(*ENVIRONMENT, share, seed=round_)
-        else:
-            chosen = random.Random(round_).sample(
-                list(env.instances.values()), max(1, round(share * len(env.instances)))
-            )
-            for n, instance in enumerate(chosen):
-                if n % 2 == 0 and instance.state in ("Running", "Stopped"):
-                    instance.state = "Stopped" if instance.state == "Running" else "Running"
-                else:
-                    instance.name = f"{instance.name.split('~')[0]}~{round_}"
-            ids = [i.id for i in chosen]
-        return {i: (env.instances[i].name, env.instances[i].state) for i in ids}
+        for env in _environments(world, fleet):
+            if churn is not None:  # the simulator's own churn, where it has one
+                ids = churn(*_where(env), share, seed=round_)
+            else:
+                chosen = random.Random(round_).sample(
+                    list(env.instances.values()), max(1, round(share * len(env.instances)))
+                )
+                for n, instance in enumerate(chosen):
+                    if n % 2 == 0 and instance.state in ("Running", "Stopped"):
+                        instance.state = "Stopped" if instance.state == "Running" else "Running"
+                    else:
+                        instance.name = f"{instance.name.split('~')[0]}~{round_}"
+                ids = [i.id for i in chosen]
+            changed.update({(*_where(env), i): (env.instances[i].name, env.instances[i].state) for i in ids})
+    return changed
 
 
-def _rows(world: Any) -> list[tuple[str, str, str]]:
-    """The first environment's instances as the table sorts them by name: (name, id, the
-    text the filter searches, without public IPs: digits and dots, no name prefix has them)."""
-    env = world.environment(*ENVIRONMENT)
+def _rows(world: Any, fleet: bool) -> list[tuple[str, str, str, tuple[str, str]]]:
+    """The instances looked at as the table sorts them by name (then environment and id):
+    (name, id, the text the filter searches, without public IPs: digits and dots, no name
+    prefix has them), (code, environment))."""
+    rows = []
     with world.lock:
-        rows = [
-            (i.name, i.id, "\x00".join((i.name, i.state, i.ip_address or "")).lower()) for i in env.instances.values()
-        ]
-    rows.sort(key=lambda row: (row[0].lower(), row[1]))
+        for env in _environments(world, fleet):
+            where = _where(env)
+            env_text = "/".join(where)  # a row's haystack has its environment, fleet or not
+            rows += [
+                (i.name, i.id, "\x00".join((i.name, i.state, i.ip_address or "", env_text)).lower(), where)
+                for i in env.instances.values()
+            ]
+    rows.sort(key=lambda row: (row[0].lower(), row[3], row[1]))
     return rows
 
 
-def _rename(world: Any, instance_id: str, name: str) -> str:
-    env = world.environment(*ENVIRONMENT)
+def _rename(world: Any, where: tuple[str, str], instance_id: str, name: str) -> str:
+    env = world.environment(*where)
     with world.lock:
         env.instances[instance_id].name = name
     return name
@@ -120,11 +140,12 @@ def _serve(conn: Any, instances: int, latency: float, environments: int | None =
     round_ = 0
     while True:
         command, argument = conn.recv()
+        whole_fleet = environments is not None
         if command == "churn":
             round_ += 1
-            conn.send(_churn(sim.world, argument, round_))
+            conn.send(_churn(sim.world, argument, round_, whole_fleet))
         elif command == "rows":
-            conn.send(_rows(sim.world))
+            conn.send(_rows(sim.world, whole_fleet))
         elif command == "rename":
             conn.send(_rename(sim.world, *argument))
         else:
@@ -144,18 +165,18 @@ class ChildSim:
             raise RuntimeError(payload)
         self.url, self.api_key = payload
 
-    def churn(self, share: float) -> dict[str, tuple[str, str]]:
+    def churn(self, share: float) -> dict[tuple[str, str, str], tuple[str, str]]:
         self.conn.send(("churn", share))
-        changed: dict[str, tuple[str, str]] = self.conn.recv()
+        changed: dict[tuple[str, str, str], tuple[str, str]] = self.conn.recv()
         return changed
 
-    def rows(self) -> list[tuple[str, str, str]]:
+    def rows(self) -> list[tuple[str, str, str, tuple[str, str]]]:
         self.conn.send(("rows", None))
-        rows: list[tuple[str, str, str]] = self.conn.recv()
+        rows: list[tuple[str, str, str, tuple[str, str]]] = self.conn.recv()
         return rows
 
-    def rename(self, instance_id: str, name: str) -> str:
-        self.conn.send(("rename", (instance_id, name)))
+    def rename(self, where: tuple[str, str], instance_id: str, name: str) -> str:
+        self.conn.send(("rename", (where, instance_id, name)))
         renamed: str = self.conn.recv()
         return renamed
 
@@ -340,15 +361,19 @@ async def open_environment(app: Any, pilot: Any, recorder: Recorder, total: int)
 
     await wait_for(lambda: app.screen.query(DataTable) and app.screen.query_one(DataTable).row_count > 0)
     picker = app.screen.query_one(DataTable)
-    # The picker keys its rows by position in its list of choices. With --fleet, the row
-    # of every environment at once where the app has one ("all"), else the first environment.
-    wanted = ["all", "/".join(ENVIRONMENT)] if FLEET["environments"] else ["/".join(ENVIRONMENT)]
+    # The picker keys its rows by position in its list of choices, and its first row,
+    # "All environments", by "all". With --fleet, that row where the app has it (the fleet
+    # view), else the first environment.
     refs = [str(getattr(choice, "ref", "")) for choice in app.screen.choices]
-    position = next(refs.index(ref) for ref in wanted if ref in refs)
-    FLEET["fleet_view"] = refs[position] == "all"
+    key = str(refs.index("/".join(ENVIRONMENT)))
+    FLEET["fleet_view"] = False
+    if FLEET["environments"]:
+        with contextlib.suppress(Exception):  # an app without the fleet view has no such row
+            picker.get_row_index("all")
+            key, FLEET["fleet_view"] = "all", True
     if FLEET["environments"] and not FLEET["fleet_view"]:
         total = FLEET["first_environment"]
-    picker.move_cursor(row=picker.get_row_index(str(position)))
+    picker.move_cursor(row=picker.get_row_index(key))
     picker.focus()
     await pilot.pause()
     first_rows = recorder.expect(lambda v: len(v.rows) > 0)
@@ -379,8 +404,18 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
     async with app.run_test(size=(160, 50)) as pilot:
         recorder.attach(app)
         recorder.start_probe()
-        load_started = time.perf_counter()
+        tracer = None
+        if args.trace_stalls:  # where the loop stalled, sampled (to stderr; costs some CPU)
+            from stall_trace import StallTracer
+
+            tracer = StallTracer()
+            tracer.start()
+        load_started, load_cpu = time.perf_counter(), time.thread_time()
+        phases = {"load": load_started}  # when each part began (for --trace-stalls)
         first, everything = await open_environment(app, pilot, recorder, total)
+        # The event loop thread's CPU time for the load: what the app did, whatever the
+        # machine's other processes took (the wall times above count those).
+        result["load_cpu_s"] = round(time.thread_time() - load_cpu, 3)
         if FLEET["environments"]:
             result["environments"] = FLEET["environments"]
             result["fleet_view"] = FLEET["fleet_view"]
@@ -396,6 +431,7 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
             box.cursor_blink = False
 
         # Filter: a 6-letter prefix of a name in the middle of the list.
+        phases["filter"] = time.perf_counter()
         rows = list(screen.view.rows)
         name = rows[len(rows) // 2].name
         prefix = name[:6]
@@ -420,7 +456,7 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
         result["filter_stall_cpu_ms"] = recorder.stall_ms(started, time.perf_counter(), cpu=True)
 
         # Sort: next column twice, back once, reverse.
-        started = time.perf_counter()
+        started = phases["sort"] = time.perf_counter()
         sorts: list[float | None] = []
         for key in ("greater_than_sign", "greater_than_sign", "less_than_sign", "exclamation_mark"):
             before = screen.view
@@ -440,10 +476,11 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
 
         # Refresh with 1 % changed, then the same applied from scratch.
         applies, stalls, requests, baselines = [], [], [], []
+        phases["refresh from scratch"] = time.perf_counter()
         for _ in range(args.refreshes):
             applied, _stall, _count = await timed_refresh(pilot, recorder, sim, screen, from_scratch=True)
             baselines.append(applied)
-        started = time.perf_counter()
+        started = phases["refresh"] = time.perf_counter()
         for _ in range(args.refreshes):
             applied, stall, count = await timed_refresh(pilot, recorder, sim, screen)
             applies.append(applied)
@@ -457,6 +494,13 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
 
         # Nothing to do: the refresh timer's cost alone (the probe stopped: it costs too).
         recorder.stop_probe()
+        if tracer is not None:
+            tracer.stop()
+            phases["end"] = time.perf_counter()
+            names = list(phases)
+            for name, begun, ended in zip(names, phases.values(), [phases[n] for n in names[1:]], strict=False):
+                print(f"=== stalls: {name} ({total} instances)", file=sys.stderr)
+                print(tracer.report(begun, ended, top=args.trace_stalls), file=sys.stderr, flush=True)
         await pilot.pause(0.5)
         cpu, wall = time.process_time(), time.perf_counter()
         await asyncio.sleep(args.idle)
@@ -479,9 +523,9 @@ async def timed_refresh(
         drop_caches(screen)
     replies_before = len(recorder.replies)
 
-    from cca_tui.fleet.identity import RowKey
+    from cca_tui.fleet.identity import EnvironmentRef, RowKey
 
-    keys = {RowKey(screen.environments[0], i): after for i, after in changed.items()}
+    keys = {RowKey(EnvironmentRef(code, name), i): after for (code, name, i), after in changed.items()}
 
     def shows(view: Any) -> bool:
         return view.loading is None and all(
@@ -518,16 +562,17 @@ def drop_caches(screen: Any) -> None:
 def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[str, Any]:
     """The keys again, as a real terminal delivers them (see terminal.py): the app in a pty,
     each key timed from its bytes to the end of the first frame that shows its result."""
-    from terminal import KEYS, app_terminal, title_shows
+    from terminal import KEYS, app_terminal, filter_shows, title_shows
 
     KEYS.setdefault("home", b"\x1b[H")
     columns, lines = (int(n) for n in args.terminal_size.split("x"))
     rows = sim.rows()
-    if FLEET["environments"]:
-        total = len(rows)  # the first environment alone (the keys of a fleet view: to do)
-    names = [name for name, _id, _text in rows]
-    where = "/".join(ENVIRONMENT)
-    result: dict[str, Any] = {"terminal_size": args.terminal_size}
+    total = len(rows)  # the environment opened, or every one of the fleet
+    names = [name for name, _id, _text, _where in rows]
+    fleet = bool(FLEET["environments"])
+    where = "all" if fleet else "/".join(ENVIRONMENT)
+    title = f"{len({row[3] for row in rows})} environments" if fleet else where
+    result: dict[str, Any] = {"terminal_size": args.terminal_size, "terminal_environment": where}
     term = app_terminal(sim.url, sim.api_key, where, Path(tempfile.mkdtemp(prefix="cca-tui-term-")), (columns, lines))
     pace = args.key_pace
 
@@ -541,25 +586,35 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
 
     try:
         started = time.perf_counter()
-        loaded = term.wait_frame(lambda t: f"{where} │ {total} instances │ name▲ │ refreshed" in t, 0, 300)
+        loaded = term.wait_frame(lambda t: f"{title} │ {total} instances │ name▲ │ refreshed" in t, 0, 300)
         result["terminal_all_rows_s"] = None if loaded is None else round(loaded - started, 3)
         if loaded is None:
             return result
-        # Selection moves: Down and Up in turn, each to the detail pane titled by the new row.
-        moves = [key("down" if n % 2 == 0 else "up", title_shows(names[1 if n % 2 == 0 else 0])) for n in range(8)]
+        # Selection moves: Down and Up in turn between two rows of different names, each to
+        # the detail pane titled by the new row (a fleet has each name once per environment:
+        # the first such pair is a few rows down, reached first, untimed).
+        at = next((n for n in range(len(names) - 1) if names[n] != names[n + 1]), 0)
+        for _ in range(at):
+            term.send("down")
+            term.settle()
+        moves = [
+            key("down" if n % 2 == 0 else "up", title_shows(names[at + 1 if n % 2 == 0 else at])) for n in range(8)
+        ]
         result["move_key_ms"] = summary(moves)
         result["move_keys"] = moves
         # Filter letters: each to the status line's count of the rows it leaves.
         prefix = names[len(names) // 2][:6]
         term.send("slash")
         letters = []
+        shown = total
         for n in range(1, len(prefix) + 1):
             needle = prefix[:n].lower()
-            count = sum(1 for _name, _id, text in rows if needle in text)
-            letters.append(key(prefix[n - 1], frame_shows(f"{count}/{total} instances")))
+            count = sum(1 for _name, _id, text, _where in rows if needle in text)
+            letters.append(key(prefix[n - 1], filter_shows(count, total, shown, prefix[:n])))
+            shown = count
         result["filter_key_term_ms"] = summary(letters)
         result["filter_keys_term"] = letters
-        everything = f"{where} │ {total} instances"
+        everything = f"{title} │ {total} instances"
         key("enter", lambda t: True)
         result["clear_filter_escape_ms"] = key("escape", lambda t: everything in t)
         term.send("slash")
@@ -568,19 +623,22 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
         result["clear_filter_ctrl_u_ms"] = key("ctrl+u", lambda t: everything in t, timeout=5)
         if result["clear_filter_ctrl_u_ms"] is None:  # an app without that key
             key("escape", lambda t: everything in t)
-        # ctrl+r after 1 % changed and the selected instance renamed: to its new name shown.
+        # ctrl+r after 1 % changed (in every environment opened) and an instance renamed: to
+        # its new name shown. In a fleet, one of the environment last in name order.
         key("home", title_shows(names[0]), timeout=5)
-        instance_id = rows[0][1]
+        last = rows[0][3] if not fleet else max(row[3] for row in rows)
+        renamed = next(row for row in rows if row[3] == last)
+        result["terminal_refresh_renames"] = "/".join(renamed[3])
         refreshes = []
         for round_ in range(1, args.refreshes + 1):
             term.settle()
             time.sleep(pace)
             sim.churn(0.01)
-            new_name = sim.rename(instance_id, f"{names[0]}-r{round_}")
+            new_name = sim.rename(renamed[3], renamed[1], f"{renamed[0]}-r{round_}")
             started = term.send("ctrl+r")
             # Its row in the table (the pane's title shows it too, once it follows renames).
-            shown = term.wait_frame(frame_shows(f" {new_name} "), started, KEY_TIMEOUT)
-            refreshes.append(ms(None if shown is None else shown - started))
+            seen = term.wait_frame(frame_shows(f" {new_name} "), started, KEY_TIMEOUT)
+            refreshes.append(ms(None if seen is None else seen - started))
         result["refresh_key_ms"] = summary(refreshes)
         result["refresh_keys"] = refreshes
     finally:
@@ -667,6 +725,13 @@ async def main() -> None:
         metavar="N",
         help="spread each size over N environments (the simulator's --environments); the app opens"
         " all of them where it can, else the first",
+    )
+    parser.add_argument(
+        "--trace-stalls",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --one: sample the loop thread's stack during stalls, print the N longest to stderr",
     )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one run of one size, in this process
     parser.add_argument("--far-only", type=int, help=argparse.SUPPRESS)

@@ -161,3 +161,13 @@ def title_shows(name: str) -> Callable[[str], bool]:
     """The detail pane's border title shows `name` (the table's cell of it does not count)."""
     marker = f"─ {name} ─"
     return lambda text: marker in text
+
+
+def filter_shows(count: int, total: int, previous: int, typed: str) -> Callable[[str], bool]:
+    """What a filter letter must show: the status line's new count of rows ("12/10000
+    instances"); a letter that leaves the count as it was (every row shown still matches)
+    changes no count or row, so its result is the filter box showing the text typed."""
+    if count != previous:
+        marker = f"{count}/{total} instances"
+        return lambda text: marker in text
+    return lambda text: typed in text

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import SecretStr
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Checkbox, Input, TextArea
 
 from cca_tui.config import Settings, StateStore
 from cca_tui.sim.server import SimServer
@@ -137,6 +137,21 @@ async def show_bulk_stop(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def show_bulk_destroy(pilot: Pilot[None]) -> None:
+    """web-1, web-2, db-primary marked, `d`, public IPs and data volumes ticked: what each
+    instance would release or delete, listed before the count is typed."""
+    await settle(pilot)
+    await pilot.press("slash", *"web-", "enter", "ctrl+a", "ctrl+u")
+    await pilot.press("slash", *"db-p", "enter", "space", "ctrl+u")
+    await pilot.press("slash", *"web-3", "enter", "space", "ctrl+u")  # nothing of its own: unmarked
+    await settle(pilot)
+    await pilot.press("d")
+    await settle(pilot)
+    for checkbox in ("#releaseIps", "#deleteVolumes"):
+        pilot.app.screen.query_one(checkbox, Checkbox).value = True
+    await settle(pilot)
+
+
 # How a scene gets there from launch, with the pilot (also `snap_compare`'s run_before).
 Reach = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -151,6 +166,7 @@ SCENES: dict[str, tuple[str | None, Reach]] = {
     "fleet": ("all", show_fleet),
     "protected_stop": (ENVIRONMENT, show_protected_stop),
     "bulk_stop": ("all", show_bulk_stop),
+    "bulk_destroy": (ENVIRONMENT, show_bulk_destroy),
 }
 # Settings a scene needs beyond the demo profile's.
 SCENE_SETTINGS: dict[str, dict[str, Any]] = {

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import importlib.util
 import json
 import logging
 import math
 import random
 import re
+import sys
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
@@ -46,6 +48,18 @@ from cca_tui.api.errors import (
     scrub_text,
 )
 from cca_tui.api.key_scrub import scrub_reply
+
+
+def _remember_that_sniffio_is_absent() -> None:
+    """httpcore asks `import sniffio` on every request (which async library runs it?). Not
+    installed here, each of those imports failed anew, looking for it on disk: 6 % of the
+    event loop's time during a list load. A None in sys.modules makes the import fail at
+    once, and httpcore then takes asyncio, as it did."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
+_remember_that_sniffio_is_absent()
 
 # The request log (cca_tui/requestlog.py writes it to a rotated file): one line per
 # exchange, never a header (the key is one) and never a body.

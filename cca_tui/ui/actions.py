@@ -61,6 +61,15 @@ class Action(StrEnum):
         return SPEC_BY_ACTION[self].long_label
 
 
+class ForMarked(StrEnum):
+    """What an action does when rows are marked (k9s habits: the marks are the selection)."""
+
+    # (Values: the help's and the README's "with marks" column.)
+    EACH = "each"  # every marked instance, each checked against the gate
+    ONE_ENVIRONMENT = "each, one env"  # the same; its choice is an environment's
+    ONE_AT_A_TIME = "one at a time"  # refused with marks (ActionSpec.one_at_a_time says why)
+
+
 @dataclass(frozen=True)
 class Operation:
     """POST instances/{id}?operation=NAME at once; `confirm` asks first (title, question, button)."""
@@ -138,11 +147,18 @@ class ActionSpec:
     seed_gated: bool = True
     # States that show the action took effect, when its task's outcome could not be read.
     leads_to: tuple[str, ...] = ()
+    # With marks: every marked instance, or one at a time (and why, in the operator's words).
+    for_marked: ForMarked = ForMarked.EACH
+    one_at_a_time: str = ""
 
     @property
     def binding_id(self) -> str:
         """Its key binding's id, for the keymap of the config file: "stop", "associate_ssh_key"."""
         return self.long_label.lower().replace(" ", "_")
+
+    def marks_text(self) -> str:
+        """What it does with marked rows, for the help and the README ("" for create)."""
+        return "" if self.allowed is None else self.for_marked.value
 
     def allowed_text(self) -> str:
         if self.allowed is None:
@@ -190,6 +206,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         OpenForm(change_offering_form),
         "reboots the instance",
         seed_gated=False,
+        # The offerings are an environment's: one choice for all needs one environment.
+        for_marked=ForMarked.ONE_ENVIRONMENT,
     ),
     ActionSpec(
         Action.RESET_PASSWORD,
@@ -217,6 +235,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         OpenForm(change_network_form),
         "drops port forwarding; reboots",
         seed_gated=False,
+        for_marked=ForMarked.ONE_AT_A_TIME,
+        one_at_a_time="the networks an instance can join depend on its own VPC and zone",
     ),
     ActionSpec(
         Action.ASSOCIATE_SSH_KEY,
@@ -237,6 +257,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         OpenForm(rename_form),
         "a hostname change reboots",
         seed_gated=False,
+        for_marked=ForMarked.ONE_AT_A_TIME,
+        one_at_a_time="a name is one instance's",
     ),
 )
 SPEC_BY_ACTION = {spec.action: spec for spec in ACTIONS}
@@ -275,12 +297,85 @@ def refusal(
     return f"{spec.long_label} needs {' or '.join(spec.allowed)}; {instance_name} is {instance_state}"
 
 
+def marks_refusal(spec: ActionSpec, environments: int) -> str | None:
+    """Why an action does not take marked rows at all (whatever their states); None when it
+    does. `environments`: how many environments the marked rows are in."""
+    if spec.for_marked is ForMarked.ONE_AT_A_TIME:
+        return f"{spec.long_label} is one instance at a time ({spec.one_at_a_time}): clear the marks (u) first"
+    if spec.for_marked is ForMarked.ONE_ENVIRONMENT and environments > 1:
+        return (
+            f"{spec.long_label} on marked rows needs them in one environment (one choice for all); "
+            f"they are in {environments}"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Availability:
+    """An action now: why not (None: allowed), and with marks how many of them it would take."""
+
+    refusal: str | None
+    marked: int | None = None  # None: no marks, the action is for the selected row
+
+
+@dataclass(frozen=True)
+class _MarkedSummary:
+    """The marked rows, counted once for every action: by state (those free to act on), how
+    many are busy or have no usable id, and how many environments they are in."""
+
+    total: int
+    free_by_state: dict[str, int]
+    busy: int
+    environments: int
+
+    @classmethod
+    def of(cls, view: EnvironmentView) -> _MarkedSummary:
+        free: dict[str, int] = {}
+        total = busy = 0
+        environments = set()
+        for key in view.marked:
+            instance = view.instances.get(key)
+            if instance is None:
+                continue
+            total += 1
+            environments.add(getattr(key, "environment", None))
+            if key in view.busy:
+                busy += 1
+            elif is_path_segment(instance.id):  # else refused whatever the action (no usable id)
+                free[instance.state] = free.get(instance.state, 0) + 1
+        return cls(total, free, busy, len(environments))
+
+
+def marked_availability(spec: ActionSpec, view: EnvironmentView, *, read_only: bool, profile: str) -> Availability:
+    """The action on the marked rows: how many it would take, or why it takes none."""
+    return _marked(spec, _MarkedSummary.of(view), read_only=read_only, profile=profile)
+
+
+def _marked(spec: ActionSpec, marked: _MarkedSummary, *, read_only: bool, profile: str) -> Availability:
+    if read_only:
+        return Availability(f"Profile '{profile}' is read-only: {spec.long_label} is disabled", 0)
+    why = marks_refusal(spec, marked.environments)
+    if why is not None:
+        return Availability(why, 0)
+    assert spec.allowed is not None
+    count = sum(marked.free_by_state.get(state, 0) for state in spec.allowed)
+    if count:
+        return Availability(None, count)
+    states = " or ".join(spec.allowed)
+    if marked.busy == marked.total:
+        return Availability(f"{spec.long_label}: every marked instance is busy with an action of ours", 0)
+    return Availability(f"{spec.long_label} needs {states}; none of the {marked.total} marked is", 0)
+
+
 def selection_refusal(spec: ActionSpec, view: EnvironmentView, *, read_only: bool, profile: str) -> str | None:
-    """Why this action can't be taken on the view's selected row now; None when it can.
+    """Why this action can't be taken on the view's selection now; None when it can. With
+    marks, the selection is the marked rows: allowed when the action takes at least one.
 
     The one place availability is decided: the key bindings, the action bar, the command
     palette and the app all ask here (or `availability`, for every action at once).
     """
+    if view.marked and spec.allowed is not None:
+        return marked_availability(spec, view, read_only=read_only, profile=profile).refusal
     instance = view.selected
     return refusal(
         spec,
@@ -293,6 +388,13 @@ def selection_refusal(spec: ActionSpec, view: EnvironmentView, *, read_only: boo
     )
 
 
-def availability(view: EnvironmentView, *, read_only: bool, profile: str) -> dict[Action, str | None]:
-    """Every action's refusal for the view's selection (None: allowed)."""
-    return {spec.action: selection_refusal(spec, view, read_only=read_only, profile=profile) for spec in ACTIONS}
+def availability(view: EnvironmentView, *, read_only: bool, profile: str) -> dict[Action, Availability]:
+    """Every action for the view's selection, or for its marked rows (counted once for all)."""
+    marked = _MarkedSummary.of(view) if view.marked else None
+    result: dict[Action, Availability] = {}
+    for spec in ACTIONS:
+        if marked is not None and spec.allowed is not None:
+            result[spec.action] = _marked(spec, marked, read_only=read_only, profile=profile)
+        else:
+            result[spec.action] = Availability(selection_refusal(spec, view, read_only=read_only, profile=profile))
+    return result

@@ -334,7 +334,8 @@ class CcaApp(App[None]):
     def _show_password(self, record: TrackedTask, password: str) -> None:
         from cca_tui.ui.forms import PasswordModal
 
-        self.push_screen(PasswordModal(printable(record.instance_name), password))
+        # Where too: a bulk reset across a fleet shows several `web-1`s, one after another.
+        self.push_screen(PasswordModal(printable(f"{record.instance_name} in {record.environment}"), password))
 
     async def action_quit(self) -> None:
         """Quitting leaves server-side tasks running; say so when some are still followed."""

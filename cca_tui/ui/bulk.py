@@ -66,10 +66,14 @@ def plan(
 
 
 def phrase(spec: ActionSpec, count: int) -> str:
-    """ "Stop 3 instances", "Associate an SSH key with 3 instances"."""
+    """ "Stop 3 instances", "Associate an SSH key with 3 instances", "Reset the password of 3 instances"."""
     what = f"{count} instance{'s' if count != 1 else ''}"
     if spec.action == Action.ASSOCIATE_SSH_KEY:
         return f"Associate an SSH key with {what}"
+    if spec.action == Action.RESET_PASSWORD:
+        return f"Reset the password of {what}"
+    if spec.action == Action.CHANGE_OFFERING:
+        return f"Change the compute offering of {what}"
     return f"{spec.long_label} {what}"
 
 

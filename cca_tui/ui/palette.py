@@ -18,7 +18,7 @@ from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from cca_tui.fleet.identity import environment_of, environment_text
-from cca_tui.ui.actions import INSTANCE_ACTIONS
+from cca_tui.ui.actions import INSTANCE_ACTIONS, availability
 from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import printable
@@ -73,14 +73,26 @@ class InstancePalette(Provider):
     # --- entries ------------------------------------------------------------------------
 
     def _actions(self) -> Iterator[tuple[str, Text, Callable[[], object], str, bool]]:
-        """(what is matched, prompt, command, help, allowed) for each action on the selection."""
+        """(what is matched, prompt, command, help, allowed) for each action on the selection,
+        or on the marked rows when there are marks (as the action bar counts them)."""
         screen = self._instance_screen()
-        selected = screen.view.selected if screen is not None else None
-        if screen is None or selected is None:
+        if screen is None:
             return
-        name = printable(selected.name, limit=NAME_LIMIT)
+        view, settings = screen.view, self.cca.settings
+        selected = view.selected
+        if selected is None and not view.marked:
+            return
+        answers = availability(view, read_only=settings.read_only, profile=settings.profile_name)
         for spec in INSTANCE_ACTIONS:
-            reason = screen.refusal_for(spec.action)
+            answer = answers[spec.action]
+            reason = answer.refusal
+            if view.marked:
+                name = (
+                    f"{answer.marked} of {len(view.marked)} marked" if answer.marked else f"{len(view.marked)} marked"
+                )
+            else:
+                assert selected is not None
+                name = printable(selected.name, limit=NAME_LIMIT)
             prompt = plain(f"{spec.long_label} {name}")
             if reason is not None:
                 prompt.append(f"  not now: {printable(reason, limit=120)}", style="dim")

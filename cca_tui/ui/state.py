@@ -20,7 +20,7 @@ from functools import cached_property
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
-from cca_tui.ui.rows import COLUMN_BY_KEY, RowIndex, matches
+from cca_tui.ui.rows import COLUMN_BY_KEY, Grown, Revised, RowIndex, matches
 
 __all__ = ["EnvironmentRef", "EnvironmentTasks", "EnvironmentView", "LoadProgress", "TaskRow"]
 
@@ -77,14 +77,35 @@ class EnvironmentTasks:
     busy: Mapping[Hashable, str] = field(default_factory=dict)
 
 
-def _combined(by_environment: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]) -> Mapping[Hashable, Instance]:
-    """Every environment's instances in one mapping (one environment's is taken as it is)."""
+def _combined_after(
+    combined: Mapping[Hashable, Instance],
+    before: Mapping[Hashable, Instance] | None,
+    after: Mapping[Hashable, Instance],
+    by_environment: Mapping[EnvironmentRef, Mapping[Hashable, Instance]],
+) -> Mapping[Hashable, Instance]:
+    """Every environment's instances in one mapping, when one environment's went from
+    `before` to `after` and `combined` held them all with `before`: a `Grown` or a
+    `Revised` of `combined`, so that the next row index (and the table's cells) patch what
+    changed in that environment instead of walking the whole fleet. Only that environment's
+    instances are looked at (none of them when its loader said what changed); the mapping
+    itself is built by C-level copies."""
     if len(by_environment) == 1:
-        return next(iter(by_environment.values()))
-    merged: dict[Hashable, Instance] = {}
+        return after
+    if isinstance(after, Grown) and (after.base is before or (not after.base and not before)):
+        return Grown(combined, [(key, after[key]) for key in after.added])
+    if before is None:
+        before = {}
+    if isinstance(after, Revised) and after.base is before:
+        changed, departed = list(after.changed), list(after.departed)
+    else:
+        known = before.get
+        changed = [key for key, instance in after.items() if known(key) is not instance]
+        arrived = sum(1 for key in changed if key not in before)
+        departed = [] if len(before) + arrived == len(after) else list(before.keys() - after.keys())
+    revised: Revised[Hashable] = Revised(combined, changed, departed)
     for instances in by_environment.values():
-        merged.update(instances)
-    return merged
+        revised.update(instances)
+    return revised
 
 
 # eq=False: snapshots compare by identity, so assigning a new one always reaches the watchers
@@ -265,12 +286,13 @@ class EnvironmentView:
         env = self._environment(environment)
         mapping = instances if isinstance(instances, Mapping) else {i.key: i for i in instances}
         by_environment = {**self.by_environment, env: mapping}
+        combined = _combined_after(self.instances, self.by_environment.get(env), mapping, by_environment)
         if not complete:
-            return self._rearranged(instances=_combined(by_environment), by_environment=by_environment)
+            return self._rearranged(instances=combined, by_environment=by_environment)
         progress = {e: p for e, p in self.progress.items() if e != env}
         stale = {e: r for e, r in self.stale.items() if e != env}
         return self._rearranged(
-            instances=_combined(by_environment),
+            instances=combined,
             by_environment=by_environment,
             refreshed={**self.refreshed, env: when},
             progress=progress,

@@ -33,6 +33,7 @@ from cca_tui.ui.safe_text import printable, safe
 from .base import FormContext, InstanceFormScreen
 from .field import Field, FieldInput
 from .fingerprint import AgentKey, LocalKey, agent_public_keys, local_public_keys, same_fingerprint
+from .menus import fill_menu
 
 # Select values for "register this local key" are the file path behind this prefix, so they
 # can never collide with an environment key's name.
@@ -146,7 +147,7 @@ class AssociateKeyForm(InstanceFormScreen):
         if lists.agent_note and not lists.agent:
             self.agent_note = lists.agent_note
         select = self.query_one("#sshKeyName", Select)
-        select.set_options(options)
+        fill_menu(select, options, keep={preselect or ""})
         if preselect is not None:
             select.value = preselect
 

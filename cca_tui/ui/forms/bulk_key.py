@@ -11,18 +11,19 @@ from collections.abc import Awaitable, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Button, Input, Select
+from textual.widgets import Select
 
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
 
-from .confirm import ConfirmModal
+from .bulk_choice import BulkChoiceModal
+from .menus import fill_menu
 
 # (key name, what the list shows for it)
 KeyChoices = list[tuple[str, str]]
 
 
-class BulkKeyModal(ConfirmModal):
+class BulkKeyModal(BulkChoiceModal):
     AUTO_FOCUS = "#sshKeyName"
 
     def __init__(
@@ -34,18 +35,15 @@ class BulkKeyModal(ConfirmModal):
         load: Callable[[], Awaitable[KeyChoices]],
         expected: str | None = None,
     ) -> None:
-        super().__init__(title, message, confirm_label)
+        super().__init__(title, message, confirm_label, expected=expected)
         self._load = load
-        self.expected = expected
         self.key_name: str | None = None
 
-    def compose_answer(self) -> ComposeResult:
+    def compose_choice(self) -> ComposeResult:
         yield Select[str]([], id="sshKeyName", prompt="Loading the keys…")
-        if self.expected is not None:
-            yield Input(placeholder=f"type “{printable(self.expected, limit=40)}”", id="typed", select_on_focus=False)
 
     def on_mount(self) -> None:
-        self._refresh_button()
+        super().on_mount()
         self._fetch()
 
     @work(exclusive=True, group="bulk-keys", exit_on_error=False)
@@ -57,44 +55,16 @@ class BulkKeyModal(ConfirmModal):
             select.prompt = printable(f"Could not load the keys: {describe_error(exc)}", limit=100)
             return
         select.prompt = "Choose a key" if choices else "No key is registered in every environment"
-        select.set_options([(safe(label), name) for name, label in choices])
+        fill_menu(select, [(safe(label), name) for name, label in choices])
 
-    def _ready(self) -> bool:
-        chosen = self.query_one("#sshKeyName", Select).selection
-        if chosen is None:
-            return False
-        if self.expected is None:
-            return True
-        typed = self.query_one("#typed", Input).value
-        return typed in (self.expected, printable(self.expected))
-
-    def _refresh_button(self) -> None:
-        self.query_one("#confirm", Button).disabled = not self._ready()
+    def chosen(self) -> bool:
+        return self.query_one("#sshKeyName", Select).selection is not None
 
     @on(Select.Changed, "#sshKeyName")
     def _chosen(self) -> None:
         selection = self.query_one("#sshKeyName", Select).selection
         self.key_name = selection if isinstance(selection, str) else None
-        self._refresh_button()
-
-    @on(Input.Changed, "#typed")
-    def _typed(self) -> None:
-        self._refresh_button()
-
-    @on(Input.Submitted, "#typed")
-    def _submitted(self) -> None:
-        if self._ready():
-            self.dismiss(True)
-
-    def action_answer(self, yes: bool) -> None:
-        if yes and not self._ready():
-            return
-        self.dismiss(yes)
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
-        if self._ready():
-            self.dismiss(True)
+        self.refresh_button()
 
 
 def key_label(name: str, fingerprints: set[str | None]) -> str:

@@ -11,6 +11,7 @@ from cca_tui.ui.safe_text import printable, safe
 from .base import InstanceFormScreen
 from .field import Field
 from .labels import network_label
+from .menus import fill_menu
 
 
 class ChangeNetworkForm(InstanceFormScreen):
@@ -42,7 +43,7 @@ class ChangeNetworkForm(InstanceFormScreen):
         ]
 
     def populate(self, networks: list[Network]) -> None:
-        self.query_one("#networkId", Select).set_options([(network_label(n), n.id) for n in networks])
+        fill_menu(self.query_one("#networkId", Select), [(network_label(n), n.id) for n in networks])
         if not networks:
             zone = printable(self.instance.zone_name or "this zone", limit=40)
             self.query_one("#no-networks", Static).update(safe(f"No other network in {zone}."))

@@ -16,6 +16,7 @@ from .base import FormContext, FormScreen
 from .create_request import CreateInstanceInput, build_create_request
 from .field import Field, FieldInput
 from .labels import disk_label, name_label, network_label, template_label, volume_label
+from .menus import fill_menu
 from .offering_picker import OfferingPicker
 
 
@@ -105,20 +106,21 @@ class CreateInstanceForm(FormScreen):
         ready = [t for t in lists.templates if t.is_ready]
         self.templates = {t.id: t for t in ready}
         self.networks = {n.id: n for n in lists.networks}
-        self.query_one("#templateId", Select).set_options([(template_label(t), t.id) for t in ready])
+        fill_menu(self.query_one("#templateId", Select), [(template_label(t), t.id) for t in ready])
         self.query_one(OfferingPicker).set_offerings(lists.offerings)
-        self.query_one("#networkId", Select).set_options([(network_label(n), n.id) for n in lists.networks])
-        self.query_one("#sshKeyName", Select).set_options([(name_label(k.name), k.name) for k in lists.keys])
+        fill_menu(self.query_one("#networkId", Select), [(network_label(n), n.id) for n in lists.networks])
+        fill_menu(self.query_one("#sshKeyName", Select), [(name_label(k.name), k.name) for k in lists.keys])
         self.disks = {d.id: d for d in lists.disks}
-        self.query_one("#diskOfferingId", Select).set_options([(disk_label(d), d.id) for d in lists.disks])
-        self.query_one("#affinityGroupId", Select).set_options(
-            [(name_label(g.name), g.id) for g in lists.affinity_groups]
+        fill_menu(self.query_one("#diskOfferingId", Select), [(disk_label(d), d.id) for d in lists.disks])
+        fill_menu(
+            self.query_one("#affinityGroupId", Select), [(name_label(g.name), g.id) for g in lists.affinity_groups]
         )
         free = attachable(lists.volumes)
         self.volumes = {v.id: v for v in free}
         zones = {n.zone_id: n.zone_name for n in lists.networks if n.zone_id}
-        self.query_one("#volumeIdToAttach", Select).set_options(
-            [(volume_label(v, zones.get(v.zone_id or "")), v.id) for v in free]
+        fill_menu(
+            self.query_one("#volumeIdToAttach", Select),
+            [(volume_label(v, zones.get(v.zone_id or "")), v.id) for v in free],
         )
 
     @on(Select.Changed, "#diskOfferingId")

@@ -18,6 +18,7 @@ from cca_tui.ui.safe_text import printable, safe
 
 from .field import Field
 from .labels import offering_label
+from .menus import fill_menu
 from .validation import FieldInvalid, check_custom_size
 
 
@@ -44,7 +45,7 @@ class OfferingPicker(Vertical):
         shown = [o for o in offerings if o.id != exclude_id]
         self.offerings = {o.id: o for o in shown}
         select = self.query_one("#computeOfferingId", Select)
-        select.set_options([(offering_label(o, current_id), o.id) for o in shown])
+        fill_menu(select, [(offering_label(o, current_id), o.id) for o in shown], keep={current_id or ""})
         if current_id in self.offerings:
             select.value = current_id
             self._show_custom(self.offerings[current_id], cpu_count, memory_in_mb)

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from cca_tui.ui.actions import ACTIONS
+from cca_tui.ui.actions import ACTIONS, INSTANCE_ACTIONS, ForMarked
 from cca_tui.ui.keys import bound_keys, key_text
 
 # Moving in a table, besides the arrows (the table's own bindings; remappable too).
@@ -39,21 +39,36 @@ def screen_keys(screen_class: type[Screen[Any]], keymap: Mapping[str, str] | Non
     return keys
 
 
-def help_table(screen_class: type[Screen[Any]], keymap: Mapping[str, str] | None = None) -> Table:
-    table = Table("Key", "Action", "Allowed when", box=None, padding=(0, 2), header_style="bold")
+def help_table(
+    screen_class: type[Screen[Any]], keymap: Mapping[str, str] | None = None, *, with_marks: bool = True
+) -> Table:
+    """The keys; `with_marks` adds what each action does with marked rows (a narrow
+    terminal gets `marks_note` under the table instead)."""
+    columns = ["Key", "Action", "Allowed when", *(["With marks"] if with_marks else [])]
+    table = Table(*columns, box=None, padding=(0, 1), header_style="bold")
     for spec in ACTIONS:
         what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
-        table.add_row(key_text(bound_keys(spec.binding_id, spec.key, keymap or {})), what, spec.allowed_text())
+        key = key_text(bound_keys(spec.binding_id, spec.key, keymap or {}))
+        table.add_row(key, what, spec.allowed_text(), *([spec.marks_text()] if with_marks else []))
     for key, text in [*screen_keys(screen_class, keymap), *TABLE_KEYS, *WIDGET_KEYS]:
-        table.add_row(key, text, "")
+        table.add_row(key, text, "", *([""] if with_marks else []))
     return table
+
+
+def marks_note() -> str:
+    """The "with marks" column in one sentence, for a terminal too narrow for it."""
+    by_mode: dict[ForMarked, list[str]] = {}
+    for spec in INSTANCE_ACTIONS:
+        by_mode.setdefault(spec.for_marked, []).append(spec.long_label)
+    parts = [f"{', '.join(labels)}: {mode.value}" for mode, labels in by_mode.items()]
+    return "With marks: " + "; ".join(parts) + "."
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 100; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
+    HelpScreen > VerticalScroll { width: 118; max-width: 100%; height: auto; max-height: 90%; border: round $accent; padding: 0 1; background: $surface; }
     HelpScreen Static { width: 100%; height: auto; }
     """
 
@@ -63,19 +78,32 @@ class HelpScreen(ModalScreen[None]):
         self.keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
+        # Under 110 columns the "with marks" column would wrap every row: a sentence instead.
+        wide = self.app.size.width >= 110
         with VerticalScroll() as box:
             box.border_title = "Keys"
-            yield Static(help_table(self.keys_of, self.keymap))
+            yield Static(help_table(self.keys_of, self.keymap, with_marks=wide))
+            if not wide:
+                yield Static(marks_note())
 
 
 def markdown_key_table(screen_class: type[Screen[Any]]) -> str:
     """The README's key table, from the same sources as the help screen."""
-    lines = ["| key | action | allowed when |", "|---|---|---|"]
+    lines = ["| key | action | allowed when | with marks |", "|---|---|---|---|"]
     for spec in ACTIONS:
         what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
-        lines.append(f"| `{spec.key}` | {what} | {spec.allowed_text()} |")
+        lines.append(f"| `{spec.key}` | {what} | {spec.allowed_text()} | {spec.marks_text()} |")
     for key, text in screen_keys(screen_class):
-        lines.append(f"| `{key}` | {text} | |")
+        lines.append(f"| `{key}` | {text} | | |")
     for key, text in [*TABLE_KEYS, *WIDGET_KEYS]:
-        lines.append(f"| `{key}` | {text} | |")
+        lines.append(f"| `{key}` | {text} | | |")
+    return "\n".join(lines)
+
+
+def markdown_picker_table(screen_class: type[Screen[Any]]) -> str:
+    """The README's table of the environment picker's keys, with the id a keymap remaps."""
+    lines = ["| key | what | keymap id |", "|---|---|---|"]
+    for binding in screen_class.BINDINGS:
+        if isinstance(binding, Binding):
+            lines.append(f"| `{key_text(binding.key)}` | {binding.tooltip or binding.description} | `{binding.id}` |")
     return "\n".join(lines)

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import events, on, work
+from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -44,6 +45,7 @@ from cca_tui.ui.actions import (
     ActionSpec,
     OpenForm,
     Operation,
+    marks_refusal,
     refusal,
     selection_refusal,
 )
@@ -70,6 +72,7 @@ from cca_tui.ui.widgets.task_log import TaskLog
 if TYPE_CHECKING:
     from cca_tui.ui.app import CcaApp
     from cca_tui.ui.forms.base import FormScreen
+    from cca_tui.ui.forms.bulk_destroy import Attached
 
 # While something is in flight the table refreshes this often (seconds).
 FAST_REFRESH = 1.0
@@ -79,14 +82,22 @@ MAX_REFRESH_SHARE = 0.01
 # During a refresh (rows already shown), the progress in the status line is updated at most
 # this often (seconds).
 PROGRESS_EVERY = 0.5
+# During a first load, the pages received are shown at most this often (the first at once),
+# or as soon as this many rows wait: each showing merges the rows so far into the view (a
+# cost that grows with the list) and the new rows' cells, haystacks and sort keys are made
+# (~20 us a row): shown page by page, a fleet's load spent most of its time merging; shown
+# only by time, a showing of many pages stalled the loop for hundreds of milliseconds.
+SHOW_PAGES_EVERY = 0.25
+SHOW_ROWS_AT_MOST = 2000
 
 
 BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
 
 
 def bulk_sender(spec: ActionSpec) -> BulkSender | None:
-    """How an action is sent for one of many marked rows; None: one instance at a time."""
-    if isinstance(spec.run, Operation) and not spec.run.reveal_password:
+    """How an action sent at once (no form) is sent for each of many marked rows; None for
+    those that need a form (their question makes the sender)."""
+    if isinstance(spec.run, Operation):
         operation = spec.action.value
         return lambda compute, instance: compute.operate(instance.id, operation)
     return None
@@ -128,12 +139,15 @@ class InstanceScreen(Screen[None]):
             Binding(spec.key, f"act('{spec.action.value}')", spec.long_label, show=False, id=spec.binding_id)
             for spec in ACTIONS
         ),
+        # Priority: the app runs it as it reads the key, so the letters typed right after it
+        # go to the box in order (in the filter box itself, `/` is typed: the box claims it).
         Binding(
             "slash",
             "filter",
             "Filter",
             tooltip="Filter: words, field:value, -field:value (Esc or ctrl+u clears)",
             id="filter",
+            priority=True,
         ),
         Binding("ctrl+r", "refresh", "Refresh", tooltip="Refresh now", id="refresh"),
         Binding("ctrl+e", "environments", "Envs", tooltip="Switch environment", id="environments"),
@@ -205,7 +219,7 @@ class InstanceScreen(Screen[None]):
         # Each loader remembers its last list: unchanged rows are not parsed again.
         self._loads = {env: _EnvironmentLoads(InstanceLoader(env), interval) for env in self.environments}
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
-        self._filter_typing = False
+        self._pages_shown_at = 0.0  # when a first load's pages were last shown
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
 
@@ -226,7 +240,9 @@ class InstanceScreen(Screen[None]):
             id="status",
         ).data_bind(InstanceScreen.view)
         yield FilterInput(
-            placeholder="filter: words · field:value · -field:value · Enter keeps · Esc or ctrl+u clears", id="filter"
+            placeholder="filter: words · field:value · -field:value · Enter keeps · Esc or ctrl+u clears",
+            id="filter",
+            done=self._filter_done,
         )
         with Horizontal(id="main"):
             yield InstanceTable(id="instances").data_bind(InstanceScreen.view)
@@ -250,6 +266,16 @@ class InstanceScreen(Screen[None]):
         # Not on top (a form, the picker, another environment): no polling meanwhile. Tasks
         # go on being followed by the tracker; their end refreshes once we are back.
         self._stop_timer()
+
+    def _time_to_show_pages(self, waiting: int) -> bool:
+        """Whether a first load's pages so far are shown now, `waiting` rows of them not
+        shown yet (see SHOW_PAGES_EVERY); the others are in the next showing or the
+        complete list."""
+        now = time.monotonic()
+        if now - self._pages_shown_at < SHOW_PAGES_EVERY and waiting < SHOW_ROWS_AT_MOST:
+            return False
+        self._pages_shown_at = now
+        return True
 
     @property
     def loading_now(self) -> bool:
@@ -339,6 +365,7 @@ class InstanceScreen(Screen[None]):
             first_load = env not in self.view.refreshed
             cpu_started = time.thread_time()
             shown_progress = time.monotonic()
+            shown_rows = 0  # of a first load, shown so far
             started = self.cca.clock()
             try:
                 async for batch in loads.loader.stream(self.cca.data.scope(env)):
@@ -351,7 +378,8 @@ class InstanceScreen(Screen[None]):
                         loads.shown_since = started
                         keep_long_lived()
                         self._select_created()
-                    elif first_load:
+                    elif first_load and self._time_to_show_pages(batch.received - shown_rows):
+                        shown_rows = batch.received
                         self.view = self.view.with_instances(
                             batch.instances, when=self.cca.clock(), environment=env, complete=False
                         ).with_loading(LoadProgress(batch.received, batch.total), env)
@@ -420,11 +448,23 @@ class InstanceScreen(Screen[None]):
     # --- selection, filter, sort ------------------------------------------------------
 
     @on(InstanceTable.Highlighted)
-    def _highlighted(self, event: InstanceTable.Highlighted) -> None:
+    async def _highlighted(self, event: InstanceTable.Highlighted) -> None:
         # The cursor's row now, not the event's: in a burst of keys the cursor may have moved
         # again since this message was sent, and an older row would pull the cursor back.
         key = self.table.cursor_key if self.table.cursor_key is not None else event.key
         self.view = self.view.with_selection(key, chosen=event.chosen)
+        self.table.paint_cursor()
+        await self._widgets_caught_up()
+
+    async def _widgets_caught_up(self) -> None:
+        """Let the widgets that a key changed report their repaints before this screen goes
+        idle, so that the key's whole result is drawn in one frame.
+
+        A widget asks for a repaint on its own idle, in its own task; this screen draws a
+        frame on its idle. Without this pause the screen drew a frame with part of a key's
+        result (the filter box, or the table's cursor) and the rest a frame period later:
+        measured in a real terminal, 10-17 ms of every selection move and filter letter."""
+        await asyncio.sleep(0)
 
     def _catch_up_selection(self) -> None:
         """Take the cursor's row before acting on the selection.
@@ -442,45 +482,41 @@ class InstanceScreen(Screen[None]):
         self.view = self.view.with_sort(event.column_key)
 
     def action_filter(self) -> None:
+        """`/`, a priority binding: the app runs it as it reads the key (a plain binding ran
+        after the keys already read, and in "/web" typed fast, or pasted over ssh, `w` reset
+        a password), so the keys typed after it go to the box, in order."""
+        if isinstance(self.focused, Input):
+            # Typed into the box that has the focus (this filter's `/` is a letter like the
+            # others). Textual does not let an Input claim `/` from a priority binding.
+            raise SkipAction()
         box = self.query_one("#filter", Input)
-        # Until Enter or Esc, letters typed are the filter's, wherever they were sent.
-        self._filter_typing = True
         box.add_class("visible")
         # Focus now, not on the next idle (Widget.focus defers): the keys typed right after
         # `/` belong to the filter. Deferred, "/web" typed fast would press `w` (password).
         self.set_focus(box)
 
-    def on_key(self, event: events.Key) -> None:
-        """`/` opens the filter here, at once, rather than through its binding: bindings run
-        after the keys already read, so in a burst ("/web" typed fast, or pasted over ssh)
-        the letters would reach the table and its bindings (`w`: reset password) first. The
-        letters of that burst still come to the table (they were sent before the focus
-        moved): while the filter is open they go into it."""
-        box = self.query_one("#filter", Input)
-        if event.key == "slash" and not isinstance(self.focused, Input):
-            event.stop()
-            event.prevent_default()
-            self.action_filter()
-        elif self._filter_typing and not box.has_focus and event.is_printable and event.character:
-            # Keys of the same burst were already on their way to the table: take them back.
-            event.stop()
-            event.prevent_default()
-            box.insert_text_at_cursor(event.character)
-
     @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+    async def _filter_changed(self, event: Input.Changed) -> None:
         self.view = self.view.with_filter(event.value.strip())
+        await self._widgets_caught_up()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        self._filter_typing = False
+    def _filter_done(self) -> None:
+        """Enter in the filter: keep it, and the table has the keys from now on (at once: the
+        keys after Enter in a burst are the table's, see FilterInput)."""
         box = self.query_one("#filter", Input)
+        self._catch_up_filter()
         if not box.value:
             box.remove_class("visible")
-        self.table.focus()
+        self.set_focus(self.table)
+
+    def _catch_up_filter(self) -> None:
+        """Take the box's text before acting on the rows it shows: its Changed message may
+        still be on its way when a key of the same burst (ctrl+a) runs."""
+        text = self.query_one("#filter", Input).value.strip()
+        if text != self.view.filter_text:
+            self.view = self.view.with_filter(text)
 
     def action_clear_filter(self) -> None:
-        self._filter_typing = False
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("visible")
@@ -503,6 +539,7 @@ class InstanceScreen(Screen[None]):
         self.table.action_cursor(1)
 
     def action_mark_all(self) -> None:
+        self._catch_up_filter()
         self.view = self.view.with_all_shown_marked()
 
     def action_clear_marks(self) -> None:
@@ -585,65 +622,159 @@ class InstanceScreen(Screen[None]):
             reason = f"Profile '{settings.profile_name}' is read-only: {spec.long_label} is disabled"
             self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
             return
-        sender = bulk_sender(spec)
-        if sender is None and spec.action not in (Action.DESTROY, Action.ASSOCIATE_SSH_KEY):
-            self.notify(
-                f"{spec.long_label} is one instance at a time: clear the marks (u) first",
-                title="Not for marked rows",
-                severity="warning",
-                markup=False,
-            )
+        where = {self._environment_of(instance) for instance in self.view.marked_instances}
+        why_not = marks_refusal(spec, len(where))
+        if why_not is not None:
+            self.notify(printable(why_not), title="Not for marked rows", severity="warning", markup=False)
             return
         batch = bulk.plan(
             spec, self.view, self._environment_of, read_only=settings.read_only, profile=settings.profile_name
         )
         if not batch.runnable:
+            # The action bar's words first (the same function), then each row's reason.
+            why = self.refusal_for(spec.action) or f"Nothing to {spec.long_label.lower()}"
             self.notify(
-                printable(f"Nothing to {spec.long_label.lower()}: " + "; ".join(s.reason for s in batch.skipped)),
+                printable(f"{why}: " + "; ".join(s.reason for s in batch.skipped)),
                 title="Not allowed",
                 severity="warning",
                 markup=False,
             )
             return
         from cca_tui.ui.forms import ActionConfirmModal, TypedConfirmModal
-        from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 
         count = len(batch.runnable)
         title = f"{bulk.phrase(spec, count)}?"
         text = bulk.question(batch, self.cca.safety.is_protected)
         protected = any(self.cca.safety.is_protected(env) for env in batch.environments())
         button = f"{spec.long_label} {count}"
-
-        def answered(ok: bool | None) -> None:
-            if ok and sender is not None:
-                self._send_bulk(batch, sender)
+        if protected:
+            title += "  PROTECTED ENVIRONMENT"
 
         if spec.action == Action.ASSOCIATE_SSH_KEY:
             self._ask_bulk_key(batch, title, text, button, protected)
-        elif sender is None:  # destroy: its options, and always the typed count
-            if protected:
-                title += "  PROTECTED ENVIRONMENT"
-            text += f"\n\nType {count} to confirm · Esc: nothing is destroyed"
-            modal = BulkDestroyModal(title, text, button, expected=str(count))
+        elif spec.action == Action.DESTROY:
+            self._ask_bulk_destroy(batch, title, text, button)
+        elif spec.action == Action.CHANGE_OFFERING:
+            self._ask_bulk_offering(batch, title, text, button, protected)
+        elif spec.action == Action.PURGE:
+            # For good, and many at once: the count is typed anywhere (one purge asks the name).
+            text += f"\n\nPurged instances cannot be recovered. Type {count} to confirm · Esc: nothing is purged"
 
-            def destroy(ok: bool | None) -> None:
+            def purge(ok: bool | None) -> None:
                 if ok:
-                    options = modal.options
-                    self._send_bulk(
-                        batch,
-                        lambda compute, instance: compute.destroy_instance(
-                            instance.id, purge=options.purge, delete_snapshots=options.delete_snapshots
-                        ),
-                    )
+                    self._send_bulk(batch, lambda compute, instance: compute.purge_instance(instance.id))
 
-            self.app.push_screen(modal, destroy)
-        elif protected:
-            title += "  PROTECTED ENVIRONMENT"
-            text += f"\n\nType {count} to confirm · Esc: nothing is sent"
-            self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), answered)
+            self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), purge)
         else:
-            text += "\n\nEnter or y: yes · Esc: nothing is sent"
-            self.app.push_screen(ActionConfirmModal(title, text, button), answered)
+            sender = bulk_sender(spec)
+            assert sender is not None and isinstance(spec.run, Operation)  # every other action is sent at once
+            reveal = spec.run.reveal_password
+            if reveal:
+                text += "\nEach new password is shown once, one after another."
+
+            def answered(ok: bool | None) -> None:
+                if ok:
+                    self._send_bulk(batch, sender, reveal_password=reveal)
+
+            if protected:
+                text += f"\n\nType {count} to confirm · Esc: nothing is sent"
+                self.app.push_screen(TypedConfirmModal(title, text, button, expected=str(count)), answered)
+            else:
+                text += "\n\nEnter or y: yes · Esc: nothing is sent"
+                self.app.push_screen(ActionConfirmModal(title, text, button), answered)
+
+    def _ask_bulk_destroy(self, batch: bulk.BulkPlan, title: str, text: str, button: str) -> None:
+        """Destroy on marked rows: the destroy form's options for all, what each instance would
+        release or delete listed, and always the typed count."""
+        from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal, attached_in
+
+        count = len(batch.runnable)
+        slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
+        runnable = batch.runnable
+
+        async def attached() -> dict[Hashable, Attached]:
+            by_env: dict[EnvironmentRef, list[Instance]] = {}
+            for env, instance in runnable:
+                by_env.setdefault(env, []).append(instance)
+
+            async def one(env: EnvironmentRef, instances: list[Instance]) -> dict[Hashable, Attached]:
+                async with slots:
+                    return await attached_in(self.cca.data, env, instances)
+
+            found: dict[Hashable, Attached] = {}
+            for part in await asyncio.gather(*(one(env, instances) for env, instances in by_env.items())):
+                found.update(part)
+            return found
+
+        text += f"\n\nType {count} to confirm · Esc: nothing is destroyed"
+        modal = BulkDestroyModal(title, text, button, expected=str(count), instances=runnable, load=attached)
+
+        def destroy(ok: bool | None) -> None:
+            if not ok:
+                return
+            options = modal.options
+
+            async def send(compute: ComputeScope, instance: Instance) -> Task:
+                ips, volumes = options.for_instance(instance.key)
+                return await compute.destroy_instance(
+                    instance.id,
+                    purge=options.purge,
+                    delete_snapshots=options.delete_snapshots,
+                    public_ip_ids=ips,
+                    volume_ids=volumes,
+                )
+
+            self._send_bulk(batch, send)
+
+        self.app.push_screen(modal, destroy)
+
+    def _ask_bulk_offering(self, batch: bulk.BulkPlan, title: str, text: str, button: str, protected: bool) -> None:
+        """Change offering on marked rows (one environment): one offering for all, chosen in
+        the dialog; an instance already on it is skipped."""
+        from cca_tui.ui.forms.bulk_offering import BulkOfferingModal
+
+        (env,) = batch.environments()
+        count = str(len(batch.runnable))
+        text += "\nRunning instances reboot to take it; stopped ones take it when they start."
+        if protected:
+            text += f"\n\nChoose the offering, type {count}, then Enter · Esc: nothing is sent"
+        else:
+            text += "\n\nChoose the offering, then the button · Esc: nothing is sent"
+        modal = BulkOfferingModal(
+            title,
+            text,
+            button,
+            load=lambda: self.cca.data.compute_offerings(env),
+            expected=count if protected else None,
+        )
+
+        def answered(ok: bool | None) -> None:
+            choice = modal.choice
+            if not ok or choice is None:
+                return
+            runnable, skipped = [], list(batch.skipped)
+            for where, instance in batch.runnable:
+                already = choice.already(instance)
+                if already is None:
+                    runnable.append((where, instance))
+                else:
+                    skipped.append(bulk.Skip(instance, where, already))
+            if not runnable:
+                self.notify(
+                    printable("Nothing to change: " + "; ".join(s.reason for s in skipped[-len(batch.runnable) :])),
+                    title="Not sent",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self._send_bulk(
+                bulk.BulkPlan(batch.spec, tuple(runnable), tuple(skipped)),
+                lambda compute, instance: compute.change_compute_offering(
+                    instance.id, choice.offering.id, cpu_count=choice.cpu_count, memory_in_mb=choice.memory_in_mb
+                ),
+            )
+
+        self.app.push_screen(modal, answered)
 
     def _ask_bulk_key(self, batch: bulk.BulkPlan, title: str, text: str, button: str, protected: bool) -> None:
         """Associate SSH key on marked rows: one key, chosen among those every environment of
@@ -665,7 +796,6 @@ class InstanceScreen(Screen[None]):
 
         count = str(len(batch.runnable))
         if protected:
-            title += "  PROTECTED ENVIRONMENT"
             text += f"\n\nChoose the key, type {count}, then Enter · Esc: nothing is sent"
         else:
             text += "\n\nChoose the key, then the button · Esc: nothing is sent"
@@ -678,8 +808,9 @@ class InstanceScreen(Screen[None]):
 
         self.app.push_screen(modal, answered)
 
-    def _send_bulk(self, batch: bulk.BulkPlan, sender: BulkSender) -> None:
-        """One task per instance, at most `bulk_concurrency` requests at a time; one summary."""
+    def _send_bulk(self, batch: bulk.BulkPlan, sender: BulkSender, *, reveal_password: bool = False) -> None:
+        """One task per instance, at most `bulk_concurrency` requests at a time; one summary.
+        `reveal_password`: each new password is shown as its task ends (reset password)."""
         spec = batch.spec
         slots = asyncio.Semaphore(self.cca.settings.bulk_concurrency)
         records = []
@@ -690,7 +821,11 @@ class InstanceScreen(Screen[None]):
                 async with slots:
                     return await sender(compute, instance)
 
-            records.append(self.cca.tasks.submit(env, spec.action, instance.id, instance.name, call))
+            records.append(
+                self.cca.tasks.submit(
+                    env, spec.action, instance.id, instance.name, call, reveal_password=reveal_password
+                )
+            )
         fleet = self.view.is_fleet  # in a fleet, a skip says where (web-3 is in every environment)
         skipped = [f"{skip.reason} in {skip.environment}" if fleet else skip.reason for skip in batch.skipped]
         self._follow_batch(spec.long_label, records, skipped)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
@@ -30,6 +30,7 @@ from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.fleet.scope import ALL
 from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.errors import describe_error
+from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import printable, safe
 from cca_tui.ui.widgets.measured_table import MeasuredDataTable
 
@@ -53,15 +54,47 @@ def _matches(choice: EnvironmentChoice, query: str) -> bool:
     )
 
 
+class PickerFilter(Input):
+    """The picker's filter box, which leaves space to the picker's Mark binding.
+
+    Textual drops every binding of a printable key while an Input has the focus (it would
+    type it), priority bindings too, and it does so before the user's keymap moves bindings
+    to their keys: space never marked while the filter had the focus (always, here), and a
+    keymap could not move Mark elsewhere either. Space is not claimed, so the binding stays
+    and the keymap can move it; where the keymap moved it, a space is typed as usual.
+    """
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return key != "space" and super().check_consume_key(key, character)
+
+
 class PickerScreen(Screen[None]):
-    BINDINGS = [
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("enter", "open", "Open"),
+    # Every binding has an id: the config file's [keymap] remaps it by that id (the footer
+    # follows), as on the instance screen; the README's picker table is built from these.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority, as Mark: the app runs priority bindings as it reads each key, the others
+        # once the key has passed the filter box. Keys typed fast (down space down space)
+        # must move and mark in the order typed, not mark twice where the cursor was.
+        Binding("down", "cursor(1)", "Down", show=False, priority=True, id="picker_down", tooltip="Down"),
+        Binding("up", "cursor(-1)", "Up", show=False, priority=True, id="picker_up", tooltip="Up"),
+        Binding(
+            "enter",
+            "open",
+            "Open",
+            id="picker_open",
+            tooltip="Open the environment (All environments, or the marked ones, together)",
+        ),
         # Priority: the filter has the focus, and space would go into it.
-        Binding("space", "mark", "Mark", priority=True, tooltip="Mark an environment; Enter opens the marked together"),
-        Binding("ctrl+r", "reload", "Reload"),
-        Binding("escape", "back", "Back"),
+        Binding(
+            "space",
+            "mark",
+            "Mark",
+            priority=True,
+            id="picker_mark",
+            tooltip="Mark an environment; Enter opens the marked together",
+        ),
+        Binding("ctrl+r", "reload", "Reload", id="picker_reload", tooltip="Load the environments again now"),
+        Binding("escape", "back", "Back", id="picker_back", tooltip="Clear the filter, else back to the instances"),
     ]
     DEFAULT_CSS = """
     PickerScreen #picker-title { height: 1; background: $primary; color: $text; padding: 0 1; text-style: bold; }
@@ -97,7 +130,7 @@ class PickerScreen(Screen[None]):
         warning = getattr(settings, "transport_warning", None)
         if warning:
             yield Static(f"⚠ {warning}", id="picker-warning", markup=False)  # holds the configured URL
-        yield Input(placeholder="type to filter environments…", id="picker-filter")
+        yield PickerFilter(placeholder="type to filter environments…", id="picker-filter")
         yield MeasuredDataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading environments…", id="picker-status")
         yield Footer()
@@ -218,8 +251,18 @@ class PickerScreen(Screen[None]):
             f" · {self.unreadable} environment rows the server sent could not be read" if self.unreadable else ""
         )
         self.query_one("#picker-status", Static).update(
-            f"{shown}{marked}{unreadable} · Enter opens · space marks · type to filter"
+            f"{shown}{marked}{unreadable} · {self._keys_hint()} · type to filter"
         )
+
+    def _keys_hint(self) -> str:
+        """ "Enter opens · space marks", with the keys of the user's keymap (Enter in the
+        filter opens whatever picker_open is bound to)."""
+        settings = getattr(self.app, "settings", None)
+        keymap = getattr(settings, "keymap", None) or {}
+        opens = first_key_text("picker_open", "enter", keymap)
+        opens = "Enter" if opens == "enter" else f"Enter or {opens}"
+        marks = first_key_text("picker_mark", "space", keymap)
+        return f"{opens} opens · {marks} marks"
 
     def _cursor_key(self) -> str | None:
         table = self.query_one(DataTable)

@@ -53,8 +53,16 @@ _Cells = tuple[Instance, tuple[str, ...], tuple[int, ...]]
 
 def cells_of(instance: Instance, columns: tuple[Column, ...] = COLUMNS) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """A row's cells as the terminal shows them: control characters escaped, long values cut."""
-    texts = tuple(printable(column.text(instance), limit=CELL_LIMIT) for column in columns)
-    return texts, tuple(cell_len(text) for text in texts)
+    texts = tuple(_cell_text(column.text(instance)) for column in columns)
+    return texts, tuple(len(text) if text.isascii() else cell_len(text) for text in texts)
+
+
+def _cell_text(text: str) -> str:
+    # Most cells are short printable ASCII, which `printable` would return as it is: a
+    # first load measures every cell of every row (10 a row, 500,000 at 50,000 instances).
+    if len(text) <= CELL_LIMIT and text.isascii() and text.isprintable():
+        return text
+    return printable(text, limit=CELL_LIMIT)
 
 
 def _state_column(columns: tuple[Column, ...]) -> int:
@@ -108,7 +116,10 @@ class InstanceTable(ScrollView, can_focus=True):
         Binding("right", "scroll_right", "Scroll right", show=False, id="scroll_right"),
     ]
 
-    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+    # repaint=False: `watch_view` repaints what changed (the cursor's two lines on a move,
+    # every line when the rows change); a full repaint on every new view drew the whole
+    # table on every key.
+    view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     class Highlighted(Message):
         """The operator moved the cursor to this instance (None: the table is empty)."""
@@ -130,6 +141,8 @@ class InstanceTable(ScrollView, can_focus=True):
         self._rows: Sequence[Instance] = ()
         self._cursor = 0  # index in _rows
         self._cursor_id: Hashable | None = None  # the row key under the cursor
+        # Rows whose cursor highlight changed and are not drawn again yet (see `_move`).
+        self._unpainted: set[int] = set()
         self._columns: tuple[Column, ...] = COLUMNS
         self._state_column = _state_column(COLUMNS)
         # Cells widened for a mark (news in the name, STALE in the environment), per column.
@@ -192,11 +205,21 @@ class InstanceTable(ScrollView, can_focus=True):
             self.refresh_line(0)
         if old is None or new.rows is not old.rows or new.rows is not self._rows:
             self._show(new)
+            self._unpainted.clear()
             self.refresh()
-        elif new.selected_key is not None and new.selected_key != self._cursor_id:
+        elif (
+            new.selected_key is not None
+            and new.selected_key != self._cursor_id
+            and (old is None or new.selected_key != old.selected_key)
+        ):
+            # The view chose another row (show_instance, a create listed): follow it. A view
+            # whose selection did not change (a refresh starting, a task) is older news than
+            # a move whose Highlighted is on its way: following it put the cursor back and
+            # lost the key.
             row = self._find(new, new.selected_key)
             if row is not None:
                 self._move(row, announce=False)
+        self.paint_cursor()
 
     def _show(self, view: EnvironmentView) -> None:
         """New rows: the cursor stays on its instance, at the same height on screen."""
@@ -459,10 +482,20 @@ class InstanceTable(ScrollView, can_focus=True):
             self.scroll_to(y=row, animate=False, immediate=True)
         elif row >= top + body:
             self.scroll_to(y=row - body + 1, animate=False, immediate=True)
-        self.refresh_line(before_row + 1)  # (a scroll redraws everything anyway)
-        self.refresh_line(row + 1)
+        self._unpainted.update((before_row, row))  # (a scroll redraws everything anyway)
         if announce and self._cursor_id != before:
+            # The two lines are drawn once the screen has the new selection (it calls
+            # `paint_cursor`, and so does a new view): in the same frame as the detail pane
+            # and the action bar, rather than a frame of their own a frame period earlier.
             self.post_message(self.Highlighted(self._cursor_id))
+        else:
+            self.paint_cursor()
+
+    def paint_cursor(self) -> None:
+        """Draw the lines the cursor left and reached since the last time."""
+        for row in self._unpainted:
+            self.refresh_line(row + 1)
+        self._unpainted.clear()
 
     def action_cursor(self, step: int) -> None:
         self._move(self._cursor + step)

@@ -23,7 +23,8 @@ class StatusLine(Static):
     StatusLine.protected.stale { background: $error; }
     """
 
-    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+    # repaint=False: `_redraw` updates the line only when its text changes.
+    view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     def __init__(
         self, *, profile: str, read_only: bool, warning: str | None, protected: bool = False, **kwargs: Any

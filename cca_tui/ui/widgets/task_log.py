@@ -34,7 +34,8 @@ class TaskLog(MeasuredDataTable):
     TaskLog { height: 7; border-top: solid $primary-darken-2; }
     """
 
-    view: reactive[EnvironmentView | None] = reactive(None, init=False)
+    # repaint=False: the table's own add_row/update_cell repaint what changed.
+    view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", show_cursor=False, **kwargs)
