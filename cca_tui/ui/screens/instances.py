@@ -463,7 +463,13 @@ class InstanceScreen(Screen[None]):
         A widget asks for a repaint on its own idle, in its own task; this screen draws a
         frame on its idle. Without this pause the screen drew a frame with part of a key's
         result (the filter box, or the table's cursor) and the rest a frame period later:
-        measured in a real terminal, 10-17 ms of every selection move and filter letter."""
+        measured in a real terminal, 10-17 ms of every selection move and filter letter.
+
+        Not in a burst of keys (a paste, fast typing: the app holds keys still to read): the
+        pause let a later key's binding run before this key's result was in the view, and
+        `ctrl+u /db-p Enter space` marked the first row of the unfiltered list."""
+        if not self.app._message_queue.empty():
+            return
         await asyncio.sleep(0)
 
     def _catch_up_selection(self) -> None:
