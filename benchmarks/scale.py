@@ -140,12 +140,12 @@ def _serve(conn: Any, instances: int, latency: float, environments: int | None =
     round_ = 0
     while True:
         command, argument = conn.recv()
-        fleet = environments is not None
+        whole_fleet = environments is not None
         if command == "churn":
             round_ += 1
-            conn.send(_churn(sim.world, argument, round_, fleet))
+            conn.send(_churn(sim.world, argument, round_, whole_fleet))
         elif command == "rows":
-            conn.send(_rows(sim.world, fleet))
+            conn.send(_rows(sim.world, whole_fleet))
         elif command == "rename":
             conn.send(_rename(sim.world, *argument))
         else:
@@ -167,15 +167,18 @@ class ChildSim:
 
     def churn(self, share: float) -> dict[tuple[str, str, str], tuple[str, str]]:
         self.conn.send(("churn", share))
-        return self.conn.recv()
+        changed: dict[tuple[str, str, str], tuple[str, str]] = self.conn.recv()
+        return changed
 
     def rows(self) -> list[tuple[str, str, str, tuple[str, str]]]:
         self.conn.send(("rows", None))
-        return self.conn.recv()
+        rows: list[tuple[str, str, str, tuple[str, str]]] = self.conn.recv()
+        return rows
 
     def rename(self, where: tuple[str, str], instance_id: str, name: str) -> str:
         self.conn.send(("rename", (where, instance_id, name)))
-        return self.conn.recv()
+        renamed: str = self.conn.recv()
+        return renamed
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -323,6 +326,21 @@ def make_app(url: str, api_key: str, state_dir: Path) -> Any:
         return CcaApp(settings, **kwargs)
 
 
+def view_filter_is(text: str) -> Callable[[Any], bool]:
+    """A condition on the screen's view: its filter reads `text`."""
+    return lambda view: view.filter_text == text
+
+
+def view_sort_differs(before: Any) -> Callable[[Any], bool]:
+    """A condition on the screen's view: sorted otherwise than `before`."""
+    return lambda view: (view.sort_column, view.sort_reverse) != (before.sort_column, before.sort_reverse)
+
+
+def frame_shows(text: str) -> Callable[[str], bool]:
+    """A condition on the terminal's frame: `text` is in it."""
+    return lambda frame: text in frame
+
+
 def ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
@@ -424,7 +442,7 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
         for n in range(1, len(prefix) + 1):
             typed = prefix[:n]
             pressed = time.perf_counter()
-            keys.append(ms(await press_and_time(pilot, recorder, typed[-1], lambda v, t=typed: v.filter_text == t)))
+            keys.append(ms(await press_and_time(pilot, recorder, typed[-1], view_filter_is(typed))))
             settled.append(ms(recorder.settled - pressed) if recorder.settled is not None else None)
         result["filter_key_ms"] = summary(keys)
         result["filter_keys"] = keys
@@ -448,7 +466,7 @@ async def measure(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[s
                         pilot,
                         recorder,
                         key,
-                        lambda v, b=before: (v.sort_column, v.sort_reverse) != (b.sort_column, b.sort_reverse),
+                        view_sort_differs(before),
                     )
                 )
             )
@@ -619,8 +637,8 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
             new_name = sim.rename(renamed[3], renamed[1], f"{renamed[0]}-r{round_}")
             started = term.send("ctrl+r")
             # Its row in the table (the pane's title shows it too, once it follows renames).
-            shown = term.wait_frame(lambda t, n=new_name: f" {n} " in t, started, KEY_TIMEOUT)
-            refreshes.append(ms(None if shown is None else shown - started))
+            seen = term.wait_frame(frame_shows(f" {new_name} "), started, KEY_TIMEOUT)
+            refreshes.append(ms(None if seen is None else seen - started))
         result["refresh_key_ms"] = summary(refreshes)
         result["refresh_keys"] = refreshes
     finally:
@@ -677,7 +695,8 @@ def run_alone(args: argparse.Namespace, *extra: str) -> dict[str, Any]:
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
-    return json.loads(lines[-1])
+    measured: dict[str, Any] = json.loads(lines[-1])
+    return measured
 
 
 async def main() -> None:

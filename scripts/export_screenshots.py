@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from scenes import SCENE_SETTINGS, SCENES, SIZE, scene_app
+from scenes import SCENE_SETTINGS, SCENES, SIZE, Reach, scene_app
 
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
@@ -19,7 +19,7 @@ from cca_tui.sim.server import SimServer
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 
 
-async def export(name: str, environment: str | None, reach) -> Path:
+async def export(name: str, environment: str | None, reach: Reach) -> Path:
     with SimServer(SimOptions(task_delay=0)) as sim:
         app = scene_app(sim, environment=environment, **SCENE_SETTINGS.get(name, {}))
         async with app.run_test(size=SIZE) as pilot:

@@ -15,12 +15,12 @@ import sys
 import threading
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ui"))
-
-from hostile import plant_world
+# The corpus lives with the tests (the package `tests`, from the repository's root).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
+from tests.ui.hostile import plant_world
 
 
 def main() -> None:

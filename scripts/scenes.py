@@ -12,18 +12,24 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, Input, TextArea
 
 from cca_tui.config import Settings, StateStore
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
+from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.widgets.detail_pane import DetailPane
 
 SIZE = (120, 40)
 FROZEN_NOW = datetime(2026, 11, 27, 9, 30, 0)
 ENVIRONMENT = "compute-on/production"
 
 
-def scene_app(sim, *, environment: str | None = ENVIRONMENT, **settings_fields) -> CcaApp:
+def scene_app(sim: SimServer, *, environment: str | None = ENVIRONMENT, **settings_fields: Any) -> CcaApp:
     """The app of a scene; `settings_fields` are more Settings (SCENE_SETTINGS)."""
     state_dir = Path(tempfile.mkdtemp(prefix="cca-tui-scenes-"))
     settings = Settings(
@@ -44,9 +50,10 @@ def scene_app(sim, *, environment: str | None = ENVIRONMENT, **settings_fields) 
     )
 
 
-async def settle(pilot) -> None:
+async def settle(pilot: Pilot[None]) -> None:
     """Wait until the app is quiet (no worker, no pending load), then hold cursors still."""
     app = pilot.app
+    assert isinstance(app, CcaApp)
     for _ in range(2000):
         await pilot.pause()
         running = [w for w in app.workers if not w.is_finished]
@@ -55,15 +62,12 @@ async def settle(pilot) -> None:
             break
         await asyncio.sleep(0.01)
     # A blinking cursor is on or off depending on when the picture is taken: hold it still.
-    for widget in app.screen.query("Input, TextArea"):
+    for widget in [*app.screen.query(Input), *app.screen.query(TextArea)]:
         widget.cursor_blink = False
     await pilot.pause()
 
 
 def _loading(app: CcaApp) -> bool:
-    from cca_tui.ui.screens.picker import PickerScreen
-    from cca_tui.ui.widgets.detail_pane import DetailPane
-
     if isinstance(app.screen, PickerScreen) and not app.screen.choices:
         return True  # its load may not have started yet: wait for the environments
 
@@ -73,35 +77,35 @@ def _loading(app: CcaApp) -> bool:
     return False
 
 
-async def show_picker(pilot) -> None:
+async def show_picker(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
-async def show_instances(pilot) -> None:
+async def show_instances(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("down", "down")  # bastion: public IP, port 22 forwarded
     await settle(pilot)
 
 
-async def show_create_form(pilot) -> None:
+async def show_create_form(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("n")
     await settle(pilot)
 
 
-async def show_destroy_confirm(pilot) -> None:
+async def show_destroy_confirm(pilot: Pilot[None]) -> None:
     await show_instances(pilot)
     await pilot.press("d")
     await settle(pilot)
 
 
-async def show_copy_menu(pilot) -> None:
+async def show_copy_menu(pilot: Pilot[None]) -> None:
     await show_instances(pilot)
     await pilot.press("c")
     await settle(pilot)
 
 
-async def show_history(pilot) -> None:
+async def show_history(pilot: Pilot[None]) -> None:
     await show_instances(pilot)
     await pilot.press("x", "y")  # stop bastion (it asks first): one action on record
     await settle(pilot)
@@ -111,20 +115,20 @@ async def show_history(pilot) -> None:
     await settle(pilot)
 
 
-async def show_fleet(pilot) -> None:
+async def show_fleet(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("down", "down")
     await settle(pilot)
 
 
-async def show_protected_stop(pilot) -> None:
+async def show_protected_stop(pilot: Pilot[None]) -> None:
     """A protected environment: the banner in the status line, and `x` asking first."""
     await show_instances(pilot)
     await pilot.press("x")
     await settle(pilot)
 
 
-async def show_bulk_stop(pilot) -> None:
+async def show_bulk_stop(pilot: Pilot[None]) -> None:
     """The fleet, web-* marked with ctrl+a, `x`: how many will stop, each skip with its reason."""
     await settle(pilot)
     await pilot.press("slash", *"web-", "enter", "ctrl+a")
@@ -133,7 +137,7 @@ async def show_bulk_stop(pilot) -> None:
     await settle(pilot)
 
 
-async def show_bulk_destroy(pilot) -> None:
+async def show_bulk_destroy(pilot: Pilot[None]) -> None:
     """web-1, web-2, db-primary marked, `d`, public IPs and data volumes ticked: what each
     instance would release or delete, listed before the count is typed."""
     await settle(pilot)
@@ -144,12 +148,15 @@ async def show_bulk_destroy(pilot) -> None:
     await pilot.press("d")
     await settle(pilot)
     for checkbox in ("#releaseIps", "#deleteVolumes"):
-        pilot.app.screen.query_one(checkbox).value = True
+        pilot.app.screen.query_one(checkbox, Checkbox).value = True
     await settle(pilot)
 
 
+# How a scene gets there from launch, with the pilot (also `snap_compare`'s run_before).
+Reach = Callable[[Pilot[None]], Awaitable[None]]
+
 # name -> (environment to open at launch, how to get there)
-SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
+SCENES: dict[str, tuple[str | None, Reach]] = {
     "picker": (None, show_picker),
     "instances": (ENVIRONMENT, show_instances),
     "create_form": (ENVIRONMENT, show_create_form),
@@ -162,6 +169,6 @@ SCENES: dict[str, tuple[str | None, Callable[..., Awaitable[None]]]] = {
     "bulk_destroy": (ENVIRONMENT, show_bulk_destroy),
 }
 # Settings a scene needs beyond the demo profile's.
-SCENE_SETTINGS: dict[str, dict[str, object]] = {
+SCENE_SETTINGS: dict[str, dict[str, Any]] = {
     "protected_stop": {"protected_environments": ("production*",)},
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import pytest
 
@@ -11,7 +13,7 @@ from cca_tui.sim.server import SimServer
 
 
 @pytest.fixture(autouse=True)
-def hermetic_environment(tmp_path_factory, monkeypatch) -> None:
+def hermetic_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may read or write the user's config, state or cache, nor pick up their key."""
     # A directory of its own, not tmp_path: tests may assert what their tmp_path holds.
     root = tmp_path_factory.mktemp("hermetic")
@@ -26,14 +28,20 @@ def hermetic_environment(tmp_path_factory, monkeypatch) -> None:
         monkeypatch.delenv(variable, raising=False)
 
 
+class SimFactory(Protocol):
+    """What the `sim_factory` fixture is: start a simulator (default options: tasks done at once)."""
+
+    def __call__(self, options: SimOptions | None = None, *, clock: Callable[[], float] = ...) -> SimServer: ...
+
+
 @pytest.fixture
-def sim_factory() -> Iterator[Callable[..., SimServer]]:
+def sim_factory() -> Iterator[SimFactory]:
     """Start simulators with chosen options (`sim_factory(SimOptions(...), clock=...)`);
     all of them are stopped when the test ends."""
     started: list[SimServer] = []
 
-    def start(options: SimOptions | None = None, **kwargs) -> SimServer:
-        server = SimServer(options or SimOptions(task_delay=0), **kwargs).start()
+    def start(options: SimOptions | None = None, *, clock: Callable[[], float] = time.monotonic) -> SimServer:
+        server = SimServer(options or SimOptions(task_delay=0), clock=clock).start()
         started.append(server)
         return server
 
@@ -43,6 +51,6 @@ def sim_factory() -> Iterator[Callable[..., SimServer]]:
 
 
 @pytest.fixture
-def sim(sim_factory) -> SimServer:
+def sim(sim_factory: SimFactory) -> SimServer:
     """A started simulator whose tasks finish on the next request."""
     return sim_factory(SimOptions(task_delay=0))

@@ -7,15 +7,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tracemalloc
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import pytest
-from fake_api_server import FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ListIncomplete
 from cca_tui.api.field_caps import FIELD_LIMIT, cut_mark
 from cca_tui.fleet.identity import EnvironmentRef
-from cca_tui.ui.loading import InstanceLoader
+from cca_tui.ui.loading import Batch, InstanceLoader
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"
@@ -27,6 +28,12 @@ def instance(row_id: str, **extra: object) -> dict[str, object]:
     return {"id": row_id, "name": f"vm-{row_id}", "state": "Running", **extra}
 
 
+def generator(batches: AsyncIterator[Batch]) -> AsyncGenerator[Batch, None]:
+    """The loader's stream, as the async generator it is (contextlib.aclosing needs its aclose)."""
+    assert isinstance(batches, AsyncGenerator)
+    return batches
+
+
 def fifty_mb_list(request: FakeRequest) -> Reply:
     if request.path != INSTANCES:
         return Reply(200, {"data": []})  # public IPs: none
@@ -34,7 +41,7 @@ def fifty_mb_list(request: FakeRequest) -> Reply:
     return Reply(200, {"data": rows, "metadata": {"recordCount": len(rows)}})
 
 
-async def test_a_50_mb_name_is_cut_and_marked_and_the_other_rows_show():
+async def test_a_50_mb_name_is_cut_and_marked_and_the_other_rows_show() -> None:
     async with FakeServer(fifty_mb_list) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
         listing = await api.compute(CODE, ENV).list_instances()
     names = {i.id: i.name for i in listing}
@@ -43,7 +50,7 @@ async def test_a_50_mb_name_is_cut_and_marked_and_the_other_rows_show():
     assert [bad.field for bad in listing.bad_rows] == ["id"]
 
 
-async def test_the_apps_loader_cuts_a_50_mb_name_too():
+async def test_the_apps_loader_cuts_a_50_mb_name_too() -> None:
     async with FakeServer(fifty_mb_list) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
         loader = InstanceLoader(EnvironmentRef(CODE, ENV))
         batches = [batch async for batch in loader.stream(api.compute(CODE, ENV))]
@@ -61,7 +68,7 @@ async def test_the_apps_loader_cuts_a_50_mb_name_too():
 MEMORY_BOUND = 128 * 1024 * 1024
 
 
-async def test_an_endless_199999_row_list_stops_at_the_byte_ceiling_in_bounded_memory():
+async def test_an_endless_199999_row_list_stops_at_the_byte_ceiling_in_bounded_memory() -> None:
     """recordCount 199,999, every page full (500 rows of ~6 KB), for ever."""
     served = {"rows": 0}
 
@@ -79,7 +86,7 @@ async def test_an_endless_199999_row_list_stops_at_the_byte_ceiling_in_bounded_m
     try:
         async with FakeServer(endless) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
             with pytest.raises(ListIncomplete) as caught:
-                async with contextlib.aclosing(loader.stream(api.compute(CODE, ENV))) as batches:
+                async with contextlib.aclosing(generator(loader.stream(api.compute(CODE, ENV)))) as batches:
                     async for batch in batches:
                         held = len(batch.instances)
                         await asyncio.sleep(0)

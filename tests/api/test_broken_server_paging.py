@@ -7,10 +7,12 @@ import asyncio
 import time
 
 import pytest
-from fake_api_server import FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ListIncomplete, OutcomeUnknown, TransportError
+from cca_tui.api.models import Instance
+from cca_tui.api.transport import DEFAULT_DEADLINE
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"
@@ -23,16 +25,16 @@ def instance(row_id: str, **extra: object) -> dict[str, object]:
     return {"id": row_id, "name": f"vm-{row_id}", "state": "Running", **extra}
 
 
-def client(server: FakeServer, **kwargs: object) -> CloudCAClient:
-    kwargs.setdefault("max_retries", 0)
-    return CloudCAClient(server.url, KEY, **kwargs)  # type: ignore[arg-type]
+def client(server: FakeServer, *, page_size: int = 500, deadline: float = DEFAULT_DEADLINE) -> CloudCAClient:
+    """A client that does not retry (each refusal is seen once)."""
+    return CloudCAClient(server.url, KEY, max_retries=0, page_size=page_size, deadline=deadline)
 
 
-async def list_instances(api: CloudCAClient) -> list[object]:
+async def list_instances(api: CloudCAClient) -> list[Instance]:
     return await asyncio.wait_for(api.compute(CODE, ENV).list_instances(), GUARD)
 
 
-async def test_a_total_that_keeps_growing_stops_at_the_first_pages_count():
+async def test_a_total_that_keeps_growing_stops_at_the_first_pages_count() -> None:
     """Each page says there is one row more than sent so far: the first page's total rules."""
 
     def endless(request: FakeRequest) -> Reply:
@@ -46,7 +48,7 @@ async def test_a_total_that_keeps_growing_stops_at_the_first_pages_count():
     assert len(server.requests) == 2
 
 
-async def test_a_server_that_keeps_saying_there_is_more_stops_at_the_page_cap():
+async def test_a_server_that_keeps_saying_there_is_more_stops_at_the_page_cap() -> None:
     """recordCount 1,000 at 10 a page, but every page after the first brings a single row."""
 
     def trickle(request: FakeRequest) -> Reply:
@@ -64,7 +66,7 @@ async def test_a_server_that_keeps_saying_there_is_more_stops_at_the_page_cap():
     assert caught.value.total == 1000 and caught.value.rows == 10 + 101
 
 
-async def test_an_absurd_total_is_refused_after_the_first_page():
+async def test_an_absurd_total_is_refused_after_the_first_page() -> None:
     def absurd(request: FakeRequest) -> Reply:
         number = request.int_param("page_number", 1)
         rows = [instance(f"p{number}-{i}") for i in range(10)]
@@ -80,7 +82,7 @@ async def test_an_absurd_total_is_refused_after_the_first_page():
     assert "1000000000 rows" in caught.value.reason
 
 
-async def test_a_dripping_reply_ends_at_the_load_deadline():
+async def test_a_dripping_reply_ends_at_the_load_deadline() -> None:
     body = {"data": [instance(str(i)) for i in range(20)], "metadata": {"recordCount": 20}}
 
     async def drip(request: FakeRequest) -> Reply:
@@ -95,7 +97,7 @@ async def test_a_dripping_reply_ends_at_the_load_deadline():
     assert elapsed < GUARD / 2
 
 
-async def test_a_dripping_reply_to_a_single_get_or_a_mutation_ends_too():
+async def test_a_dripping_reply_to_a_single_get_or_a_mutation_ends_too() -> None:
     async def drip(request: FakeRequest) -> Reply:
         return Reply(200, {"data": instance("x", description="y" * 500)}, drip=0.05)
 
@@ -108,7 +110,7 @@ async def test_a_dripping_reply_to_a_single_get_or_a_mutation_ends_too():
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-async def test_a_page_larger_than_its_page_size_allows_is_cut(chunked):
+async def test_a_page_larger_than_its_page_size_allows_is_cut(chunked: bool) -> None:
     """10 rows a page at 16 KiB a row allow 224 KiB; page 2 is 2 MB."""
     huge = "x" * 200_000
 
@@ -124,7 +126,7 @@ async def test_a_page_larger_than_its_page_size_allows_is_cut(chunked):
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-async def test_a_first_page_larger_than_the_reply_ceiling_is_cut(chunked):
+async def test_a_first_page_larger_than_the_reply_ceiling_is_cut(chunked: bool) -> None:
     def fat(request: FakeRequest) -> Reply:
         rows = [instance(str(i), description="x" * 20_000) for i in range(10)]
         return Reply(200, {"data": rows, "metadata": {"recordCount": 10}}, chunked=chunked)
@@ -135,7 +137,7 @@ async def test_a_first_page_larger_than_the_reply_ceiling_is_cut(chunked):
             await list_instances(api)
 
 
-async def test_a_server_that_ignores_paging_may_send_every_row_at_once():
+async def test_a_server_that_ignores_paging_may_send_every_row_at_once() -> None:
     """Paging 'may be ignored by the server': 2,000 rows in one reply are a complete list."""
 
     def everything(request: FakeRequest) -> Reply:
@@ -147,7 +149,7 @@ async def test_a_server_that_ignores_paging_may_send_every_row_at_once():
     assert len(rows) == 2000 and len(server.requests) == 1
 
 
-async def test_a_load_stops_at_its_byte_cap_derived_from_the_total():
+async def test_a_load_stops_at_its_byte_cap_derived_from_the_total() -> None:
     """Pages each within the reply cap, but together far more than 1,000 rows should take."""
     filler = "x" * 6000
 
@@ -165,7 +167,7 @@ async def test_a_load_stops_at_its_byte_cap_derived_from_the_total():
     assert caught.value.rows < 100
 
 
-async def test_a_load_stops_at_the_absolute_byte_ceiling():
+async def test_a_load_stops_at_the_absolute_byte_ceiling() -> None:
     def pages(request: FakeRequest) -> Reply:
         number = request.int_param("page_number", 1)
         rows = [instance(f"p{number}-{i}", description="x" * 1000) for i in range(10)]
@@ -178,7 +180,7 @@ async def test_a_load_stops_at_the_absolute_byte_ceiling():
     assert len(server.requests) < 20
 
 
-async def test_a_server_that_ignores_page_number_is_caught():
+async def test_a_server_that_ignores_page_number_is_caught() -> None:
     def same(request: FakeRequest) -> Reply:
         return Reply(200, {"data": [instance(str(i)) for i in range(10)], "metadata": {"recordCount": 30}})
 

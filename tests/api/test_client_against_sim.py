@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import httpx
 import pytest
 
-from cca_tui.api.client import CloudCAClient
+from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.errors import ApiError, AuthError, NotFoundError, TaskFailed, TransportError
+from cca_tui.api.models import Instance
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
+from tests.conftest import SimFactory
+from tests.seed_gates import SEED_GATES
+from tests.typed import not_none
 
 CODE, ENV = "compute-on", "test_area"
 
 
 @pytest.fixture
-async def api(sim):
+async def api(sim: SimServer) -> AsyncIterator[CloudCAClient]:
     async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01, backoff=0.01) as client:
         yield client
 
 
-async def create_running(api, name="life-1", **extra):
+async def create_running(api: CloudCAClient, name: str = "life-1", **extra: object) -> tuple[ComputeScope, Instance]:
     compute = api.compute(CODE, ENV)
     templates = [t for t in await compute.list_templates() if t.is_ready]
     offerings = [o for o in await compute.list_compute_offerings() if not o.custom]
@@ -38,16 +46,16 @@ async def create_running(api, name="life-1", **extra):
     return compute, instance
 
 
-async def test_environments_carry_service_codes(api):
+async def test_environments_carry_service_codes(api: CloudCAClient) -> None:
     environments = await api.list_environments()
     connections = await api.list_service_connections()
-    assert {e.service_connection.service_code for e in environments} == {"compute-on", "compute-qc"}
+    assert {not_none(e.service_connection).service_code for e in environments} == {"compute-on", "compute-qc"}
     assert {c.service_code for c in connections} >= {"compute-on", "compute-qc"}
     one = await api.get_environment(environments[0].id)
     assert one.id == environments[0].id
 
 
-async def test_whole_life_of_an_instance(api):
+async def test_whole_life_of_an_instance(api: CloudCAClient) -> None:
     compute, instance = await create_running(api, portsToForward=["22", "8080"])
     assert instance.state == "Running"
     assert instance.public_ips and {"22", "8080"} <= set(instance.public_ips[0].ports)
@@ -88,7 +96,7 @@ async def test_whole_life_of_an_instance(api):
     renamed = await compute.get_instance(instance.id)
     assert (renamed.name, renamed.hostname) == ("life-renamed", "life-host")
 
-    ips = [ip.id for ip in renamed.public_ips or []]
+    ips = [not_none(ip.id) for ip in renamed.public_ips or []]
     await api.wait_for_task(await compute.destroy_instance(instance.id, public_ip_ids=ips))
     assert (await compute.get_instance(instance.id)).state == "Destroyed"
     remaining = {ip.id for ip in await compute.list_public_ips()}
@@ -102,22 +110,12 @@ async def test_whole_life_of_an_instance(api):
         await compute.get_instance(instance.id)
 
 
-async def test_destroy_with_purge_removes_at_once(api):
+async def test_destroy_with_purge_removes_at_once(api: CloudCAClient) -> None:
     compute, instance = await create_running(api, name="gone-1")
     await api.wait_for_task(await compute.destroy_instance(instance.id, purge=True))
     assert instance.id not in {i.id for i in await compute.list_instances()}
 
 
-# The seed's gates (shared/seed/instances.md), written out here: the simulator is checked
-# against the reference, not against a table of the code's own.
-ALLOWED_STATES = {
-    "start": ("Stopped",),
-    "stop": ("Running",),
-    "reboot": ("Running", "Stopped"),
-    "destroy": ("Running", "Stopped", "Error"),
-    "purge": ("Destroyed",),
-    "recover": ("Destroyed",),
-}
 OPERATIONS = {
     "start": lambda c, i: c.start_instance(i),
     "stop": lambda c, i: c.stop_instance(i),
@@ -129,27 +127,27 @@ OPERATIONS = {
 
 
 @pytest.mark.parametrize("action", list(OPERATIONS))
-async def test_every_refused_state_gate(api, action):
+async def test_every_refused_state_gate(api: CloudCAClient, action: str) -> None:
     """Each gated operation, from each seeded state it does not allow, answers 400 2012 with
     the state context of the reference's example, and changes nothing."""
     compute = api.compute(CODE, ENV)
     instances = await compute.list_instances()
-    refused_from = {i.state: i for i in instances if i.state not in ALLOWED_STATES[action]}
+    refused_from = {i.state: i for i in instances if i.state not in SEED_GATES[action]}
     assert refused_from, "the seed should hold instances in refused states"
     for state, instance in refused_from.items():
         with pytest.raises(ApiError) as caught:
             await OPERATIONS[action](compute, instance.id)
         error = caught.value
         assert error.status == 400
-        detail = error.first
+        detail = not_none(error.first)
         assert detail.code == 2012
         assert detail.context["currentState"] == state
-        assert sorted(detail.context["expectedStates"]) == sorted(ALLOWED_STATES[action])
+        assert sorted(detail.context["expectedStates"]) == sorted(SEED_GATES[action])
         assert detail.context["id"] == instance.id
         assert (await compute.get_instance(instance.id)).state == state
 
 
-async def test_create_validation_names_the_field(api):
+async def test_create_validation_names_the_field(api: CloudCAClient) -> None:
     compute = api.compute(CODE, ENV)
     templates = await compute.list_templates()
     not_ready = next(t for t in templates if not t.is_ready)
@@ -159,13 +157,13 @@ async def test_create_validation_names_the_field(api):
         await compute.create_instance(
             {"name": "x1", "templateId": not_ready.id, "computeOfferingId": offering.id, "networkId": network.id}
         )
-    assert caught.value.status == 400 and caught.value.first.context.get("field") == "templateId"
+    assert caught.value.status == 400 and not_none(caught.value.first).context.get("field") == "templateId"
     with pytest.raises(ApiError) as caught:
         await compute.create_instance({"templateId": not_ready.id})
-    assert caught.value.first.context.get("field") == "name"
+    assert not_none(caught.value.first).context.get("field") == "name"
 
 
-async def test_custom_offering_ratio_is_enforced(api):
+async def test_custom_offering_ratio_is_enforced(api: CloudCAClient) -> None:
     compute = api.compute(CODE, ENV)
     custom = next(o for o in await compute.list_compute_offerings() if o.custom)
     template = next(t for t in await compute.list_templates() if t.is_ready)
@@ -185,10 +183,10 @@ async def test_custom_offering_ratio_is_enforced(api):
     }
     with pytest.raises(ApiError) as caught:
         await compute.create_instance(body)
-    assert caught.value.first.context.get("field") == "memoryInMB"
+    assert not_none(caught.value.first).context.get("field") == "memoryInMB"
 
 
-async def test_failed_task_raises_with_message(api, sim):
+async def test_failed_task_raises_with_message(api: CloudCAClient, sim: SimServer) -> None:
     compute = api.compute(CODE, ENV)
     stopped = next(i for i in await compute.list_instances() if i.state == "Stopped")
     sim.world.fail_next_task("host capacity exhausted")
@@ -198,14 +196,14 @@ async def test_failed_task_raises_with_message(api, sim):
     assert (await compute.get_instance(stopped.id)).state == "Stopped"
 
 
-async def test_ssh_key_register_get_delete(api):
+async def test_ssh_key_register_get_delete(api: CloudCAClient) -> None:
     compute = api.compute(CODE, ENV)
     existing = (await compute.list_ssh_keys())[0]
     fetched = await compute.get_ssh_key(existing.name)
-    assert fetched.fingerprint == existing.fingerprint and len(fetched.fingerprint.split(":")) == 16
+    assert fetched.fingerprint == existing.fingerprint and len(not_none(fetched.fingerprint).split(":")) == 16
 
 
-async def test_paging_follows_the_server_cap(sim_factory):
+async def test_paging_follows_the_server_cap(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0, instances=1234, page_cap=100))
     async with CloudCAClient(sim.url, sim.api_key) as api:
         instances = await api.compute("compute-on", "production").list_instances()
@@ -214,7 +212,7 @@ async def test_paging_follows_the_server_cap(sim_factory):
 
 
 @pytest.mark.parametrize("status", [403, 401])
-async def test_wrong_key_is_auth_error_without_the_key(sim_factory, status):
+async def test_wrong_key_is_auth_error_without_the_key(sim_factory: SimFactory, status: int) -> None:
     sim = sim_factory(SimOptions(task_delay=0, rejected_key_status=status))
     async with CloudCAClient(sim.url, "not-the-key-123") as api:
         with pytest.raises(AuthError) as caught:
@@ -223,7 +221,7 @@ async def test_wrong_key_is_auth_error_without_the_key(sim_factory, status):
     assert "not-the-key-123" not in str(caught.value) and "not-the-key-123" not in repr(caught.value)
 
 
-async def test_dropped_connections_are_transport_errors_and_gets_retry(sim):
+async def test_dropped_connections_are_transport_errors_and_gets_retry(sim: SimServer) -> None:
     sim.offline = True
     async with CloudCAClient(sim.url, sim.api_key, max_retries=2, backoff=0.01) as api:
         with pytest.raises(TransportError):
@@ -232,7 +230,7 @@ async def test_dropped_connections_are_transport_errors_and_gets_retry(sim):
         assert await api.list_environments()
 
 
-async def test_gets_ride_out_injected_5xx_and_throttling(sim_factory):
+async def test_gets_ride_out_injected_5xx_and_throttling(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0, error_rate=0.3, throttle_rate=0.2, seed=7))
     sleeps: list[float] = []
 
@@ -246,11 +244,11 @@ async def test_gets_ride_out_injected_5xx_and_throttling(sim_factory):
     assert 1.0 in sleeps  # the simulator's Retry-After: 1 was honoured
 
 
-async def test_mutations_are_never_retried(sim_factory):
+async def test_mutations_are_never_retried(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0, error_rate=1.0))
     sent: list[str] = []
 
-    async def count(request) -> None:
+    async def count(request: httpx.Request) -> None:
         sent.append(request.method)
 
     async with CloudCAClient(sim.url, sim.api_key, max_retries=5, backoff=0.0) as api:
@@ -265,7 +263,7 @@ async def test_mutations_are_never_retried(sim_factory):
     assert caught.value.status == 503
 
 
-async def test_transport_errors_never_quote_the_key(sim):
+async def test_transport_errors_never_quote_the_key(sim: SimServer) -> None:
     """A key httpx refuses to put in a header: its complaint quotes the header; ours must not."""
     secret = "SECRETKEY123\nurl: example.com"
     async with CloudCAClient(sim.url, secret, max_retries=0) as api:
@@ -275,10 +273,10 @@ async def test_transport_errors_never_quote_the_key(sim):
     assert "SECRETKEY123" not in text
 
 
-async def test_post_operations_send_a_json_body(sim):
+async def test_post_operations_send_a_json_body(sim: SimServer) -> None:
     seen: list[tuple[str, str | None, bytes]] = []
 
-    async def record(request) -> None:
+    async def record(request: httpx.Request) -> None:
         seen.append((request.method, request.headers.get("content-type"), request.content))
 
     async with CloudCAClient(sim.url, sim.api_key) as api:
@@ -290,7 +288,7 @@ async def test_post_operations_send_a_json_body(sim):
     assert (method, content_type, body) == ("POST", "application/json", b"{}")
 
 
-async def test_wait_for_task_times_out_and_can_be_cancelled(sim_factory):
+async def test_wait_for_task_times_out_and_can_be_cancelled(sim_factory: SimFactory) -> None:
     import asyncio
 
     from cca_tui.api.errors import TaskTimeout
@@ -314,7 +312,7 @@ async def test_wait_for_task_times_out_and_can_be_cancelled(sim_factory):
         assert (await compute.get_instance(stopped[0].id)).state == "Starting"
 
 
-async def test_static_nat_gives_a_plain_ssh_command(api):
+async def test_static_nat_gives_a_plain_ssh_command(api: CloudCAClient) -> None:
     """A static-NAT address maps every port to the instance: `ssh USER@IP`, port 22."""
     from cca_tui.ui.format import ssh_commands
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,8 @@ class Contract:
         payload = reply.json()
         assert_no_null(payload, f"{method} {path}")
         assert set(payload) == TASK_REPLY_KEYS and payload["taskStatus"] == "PENDING", payload
-        return payload["taskId"]
+        task_id: str = payload["taskId"]
+        return task_id
 
     def operate(self, instance_id: str, operation: str, body: Any = None) -> str:
         return self.mutate("POST", f"{self.env_path}/instances/{instance_id}", body, operation=operation)
@@ -148,9 +149,10 @@ class Contract:
     def data_task(self, task_id: str) -> dict[str, Any]:
         reply = self.get(f"/tasks/{task_id}")
         assert reply.status_code == 200, reply.text
-        return reply.json()
+        task: dict[str, Any] = reply.json()
+        return task
 
-    def instance(self, instance_id: str, extra: set[str] = frozenset()) -> dict[str, Any]:
+    def instance(self, instance_id: str, extra: Set[str] = frozenset()) -> dict[str, Any]:
         detail = self.data(f"{self.env_path}/instances/{instance_id}")
         assert set(detail) == GET_KEYS | extra, set(detail) ^ (GET_KEYS | extra)
         for ip in detail["publicIps"]:
@@ -160,7 +162,8 @@ class Contract:
         listed = [i for i in self.data(f"{self.env_path}/instances") if i["id"] == instance_id]
         assert len(listed) == 1 and set(listed[0]) == LIST_KEYS
         assert {k: v for k, v in detail.items() if k in LIST_KEYS} == listed[0]
-        return detail
+        shown: dict[str, Any] = detail
+        return shown
 
 
 @pytest.fixture(params=["plain", "go-client"])

@@ -10,6 +10,8 @@ from cca_tui.api.client import CloudCAClient
 from cca_tui.api.envelope import parse_task
 from cca_tui.api.errors import ProtocolError
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
+from tests.conftest import SimFactory
 
 PROD = ("compute-on", "production")
 
@@ -18,12 +20,12 @@ PROD = ("compute-on", "production")
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
-def test_a_mutation_answered_204_is_a_done_task(method):
+def test_a_mutation_answered_204_is_a_done_task(method: str) -> None:
     task = parse_task(None, status=204, method=method, path="x")
     assert task.done and task.succeeded and task.result is None and task.id == ""
 
 
-def test_a_mutation_answered_with_data_only_is_done_with_that_result():
+def test_a_mutation_answered_with_data_only_is_done_with_that_result() -> None:
     instance = {"id": "i", "name": "web", "state": "Stopped"}
     task = parse_task({"data": instance}, status=200, method="POST", path="x")
     assert task.succeeded and task.result == instance
@@ -31,20 +33,20 @@ def test_a_mutation_answered_with_data_only_is_done_with_that_result():
     assert empty.succeeded and empty.result is None
 
 
-def test_an_entity_with_a_status_field_is_not_mistaken_for_a_task():
+def test_an_entity_with_a_status_field_is_not_mistaken_for_a_task() -> None:
     connection = {"id": "c", "status": {"reachable": True}, "name": "ON"}
     task = parse_task({"data": connection}, status=200, method="PUT", path="x")
     assert task.succeeded and task.id == "" and task.result == connection
 
 
-def test_reading_a_task_gets_no_such_leniency():
+def test_reading_a_task_gets_no_such_leniency() -> None:
     with pytest.raises(ProtocolError):
         parse_task(None, status=204, method="GET", path="tasks/t")
     with pytest.raises(ProtocolError):
         parse_task({"data": {"id": "i", "name": "web"}}, status=200, method="GET", path="tasks/t")
 
 
-def test_both_task_shapes_still_read_as_tasks():
+def test_both_task_shapes_still_read_as_tasks() -> None:
     go = parse_task({"data": {"id": "t", "status": "PENDING", "created": "c"}}, status=200, method="POST", path="x")
     assert (go.id, go.status, go.done) == ("t", "PENDING", False)
     reference = parse_task({"taskId": "t", "taskStatus": "PENDING"}, status=200, method="POST", path="x")
@@ -52,7 +54,7 @@ def test_both_task_shapes_still_read_as_tasks():
 
 
 @pytest.mark.parametrize("reply", ["204", "data"])
-async def test_the_client_treats_taskless_replies_as_done(sim_factory, reply):
+async def test_the_client_treats_taskless_replies_as_done(sim_factory: SimFactory, reply: str) -> None:
     sim = sim_factory(SimOptions(task_delay=30, taskless_reply=reply))
     async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01) as api:
         compute = api.compute(*PROD)
@@ -88,7 +90,7 @@ async def _requests_made(base_url: str) -> list[str]:
     return seen
 
 
-async def test_the_same_requests_whatever_the_base_url_ends_with():
+async def test_the_same_requests_whatever_the_base_url_ends_with() -> None:
     # MockTransport: nothing leaves the process.
     reference = await _requests_made("http://127.0.0.1:9/v1")
     assert reference[0] == "GET http://127.0.0.1:9/v1/environments?page_number=1&page_size=500"
@@ -102,7 +104,7 @@ async def test_the_same_requests_whatever_the_base_url_ends_with():
         assert await _requests_made(spelling) == reference, spelling
 
 
-async def test_the_go_clients_base_url_works_against_the_simulator(sim):
+async def test_the_go_clients_base_url_works_against_the_simulator(sim: SimServer) -> None:
     for base in (sim.url + "/", sim.url.replace("/v1", "//v1//")):
         async with CloudCAClient(base, sim.api_key) as api:
             assert len(await api.list_environments()) == 4
@@ -111,7 +113,7 @@ async def test_the_go_clients_base_url_works_against_the_simulator(sim):
 # -- documented list filters -------------------------------------------------------------------
 
 
-async def test_list_filters_are_sent_and_honoured(sim):
+async def test_list_filters_are_sent_and_honoured(sim: SimServer) -> None:
     async with CloudCAClient(sim.url, sim.api_key) as api:
         compute = api.compute(*PROD)
         db = next(i for i in await compute.list_instances() if i.name == "db-primary")
@@ -124,7 +126,7 @@ async def test_list_filters_are_sent_and_honoured(sim):
         assert all(n.vpc_name == db.vpc_name for n in nics)
 
 
-async def test_list_filters_go_in_the_query_string():
+async def test_list_filters_go_in_the_query_string() -> None:
     seen: list[httpx.URL] = []
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_api_server import FakeRequest, FakeServer, Reply
 
 from cca_tui import requestlog
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import SCRUB_MARK, _echo_pattern
 from cca_tui.api.field_caps import FIELD_LIMIT
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "Zq7vK2mPx9sLw4iTn8bRc5yHd3fGj6uE"
 CODE, ENV = "compute-on", "env1"

@@ -28,6 +28,7 @@ from cca_tui.api.models import (
     Volume,
     Zone,
 )
+from cca_tui.sim.server import SimServer
 
 # The authoritative reference page for instances (the project's shared seed).
 REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "instances.md"
@@ -63,7 +64,7 @@ def loaded(model: type[BaseModel], raw: dict[str, Any]) -> dict[str, Any]:
     return model.model_validate(raw).model_dump(by_alias=True)
 
 
-def test_every_reference_example_response_loads_without_losing_a_field():
+def test_every_reference_example_response_loads_without_losing_a_field() -> None:
     examples = [e for e in json_examples(reference_text()) if isinstance(e, dict) and "data" in e]
     # The page shows a list reply and a retrieve reply: both must have been found.
     shapes = {type(e["data"]).__name__ for e in examples}
@@ -75,7 +76,7 @@ def test_every_reference_example_response_loads_without_losing_a_field():
             assert_kept(row, loaded(Instance, row), f"example {number} ({row.get('name')})")
 
 
-def test_the_retrieve_example_fills_the_nested_models():
+def test_the_retrieve_example_fills_the_nested_models() -> None:
     retrieve = next(e["data"] for e in json_examples(reference_text()) if isinstance(e.get("data"), dict))
     instance = Instance.model_validate(retrieve)
     assert instance.public_ips and instance.public_ips[0].ports == ["22"]
@@ -84,7 +85,7 @@ def test_the_retrieve_example_fills_the_nested_models():
     assert instance.memory_in_mb == 512 and instance.user_data == ""
 
 
-def test_request_examples_use_fields_the_instance_model_knows():
+def test_request_examples_use_fields_the_instance_model_knows() -> None:
     """The create example's instance fields (not its create-only options) map onto the model."""
     create = next(e for e in json_examples(reference_text()) if isinstance(e, dict) and "templateId" in e)
     known = set(Instance.model_fields) | {f.alias for f in Instance.model_fields.values() if f.alias}
@@ -108,7 +109,7 @@ ENTITY_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def test_every_field_the_simulator_sends_is_kept(sim):
+def test_every_field_the_simulator_sends_is_kept(sim: SimServer) -> None:
     """The simulator follows the reference pages of every entity (networks' ACL and offering,
     PF rules' network/VPC/private IP id, NICs' VPC name, volumes' dates and offerings, roles'
     users...): our models must keep all of it, in lists and in retrieves."""
@@ -133,7 +134,7 @@ def test_every_field_the_simulator_sends_is_kept(sim):
             assert_kept(row, loaded(ServiceConnection, row), "services/connections")
 
 
-def test_documented_fields_by_name():
+def test_documented_fields_by_name() -> None:
     """The fields issue 8 names, read as the reference pages spell them."""
     rule = PortForwardingRule.model_validate(
         {"id": "r", "networkId": "n", "vpcId": "v", "privateIpId": "p", "instanceName": "i"}

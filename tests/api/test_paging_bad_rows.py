@@ -4,11 +4,14 @@ parse and says which could not be read, and why, in its own words (never the ser
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
-from fake_api_server import FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import BadRow, CloudCAClient, Listing
+from tests.fake_api_server import FakeRequest, FakeServer, Handler, Reply
+from tests.typed import not_none
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"
@@ -20,7 +23,7 @@ BAD = {"id": [HOSTILE], "name": HOSTILE, "serviceCode": "compute-on"}
 NOT_AN_OBJECT = HOSTILE
 
 
-def list_calls(api: CloudCAClient) -> dict[str, object]:
+def list_calls(api: CloudCAClient) -> dict[str, Callable[[], Awaitable[Listing[Any]]]]:
     compute = api.compute(CODE, ENV)
     return {
         "environments": api.list_environments,
@@ -58,7 +61,7 @@ LIST_NAMES = [
 ]
 
 
-def serve(rows: list[object]):
+def serve(rows: list[object]) -> Handler:
     def handler(request: FakeRequest) -> Reply:
         return Reply(200, {"data": rows, "metadata": {"recordCount": len(rows)}})
 
@@ -66,7 +69,7 @@ def serve(rows: list[object]):
 
 
 @pytest.mark.parametrize("name", LIST_NAMES)
-async def test_every_list_keeps_the_rows_that_parse(name):
+async def test_every_list_keeps_the_rows_that_parse(name: str) -> None:
     async with FakeServer(serve([GOOD, BAD, NOT_AN_OBJECT])) as server, CloudCAClient(server.url, KEY) as api:
         assert sorted(list_calls(api)) == sorted(LIST_NAMES)
         listing = await asyncio.wait_for(list_calls(api)[name](), 20)
@@ -82,7 +85,7 @@ async def test_every_list_keeps_the_rows_that_parse(name):
     assert by_row[2].field == "row" and by_row[2].label is None
 
 
-async def test_a_cpu_count_of_two_hides_one_instance_not_the_environment():
+async def test_a_cpu_count_of_two_hides_one_instance_not_the_environment() -> None:
     rows = [
         {"id": "a", "name": "web-1", "cpuCount": 2},
         {"id": "b", "name": "web-2", "cpuCount": "two"},
@@ -98,7 +101,7 @@ async def test_a_cpu_count_of_two_hides_one_instance_not_the_environment():
     assert [len(p.items) for p in pages] == [2] and pages[0].bad_rows == [bad]
 
 
-async def test_bad_rows_are_counted_on_every_page():
+async def test_bad_rows_are_counted_on_every_page() -> None:
     total, size = 30, 10
 
     def handler(request: FakeRequest) -> Reply:
@@ -110,5 +113,5 @@ async def test_bad_rows_are_counted_on_every_page():
     async with FakeServer(handler) as server, CloudCAClient(server.url, KEY, page_size=size) as api:
         instances = await api.compute(CODE, ENV).list_instances()
     assert len(instances) == 27
-    assert sorted(b.label for b in instances.bad_rows) == ["p1-bad", "p2-bad", "p3-bad"]
+    assert sorted(not_none(b.label) for b in instances.bad_rows) == ["p1-bad", "p2-bad", "p3-bad"]
     assert {b.field for b in instances.bad_rows} == {"memoryInMB"}

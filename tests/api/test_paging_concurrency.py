@@ -7,11 +7,11 @@ import asyncio
 import contextlib
 from contextlib import aclosing
 
-from fake_api_server import FakeRequest, FakeServer, Reply
-
 from cca_tui.api.client import CloudCAClient, Listing, Page
 from cca_tui.api.models import Instance
 from cca_tui.sim.options import SimOptions
+from tests.conftest import SimFactory
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"
@@ -23,7 +23,7 @@ def rows_for(number: int, size: int, total: int) -> list[dict[str, str]]:
     return [{"id": f"i{n}", "name": f"vm-{n}"} for n in range(start, min(start + size, total))]
 
 
-async def test_pages_after_the_first_are_fetched_concurrently_within_the_bound():
+async def test_pages_after_the_first_are_fetched_concurrently_within_the_bound() -> None:
     total, size = 100, 10
     crowd = asyncio.Event()
     server: FakeServer
@@ -46,7 +46,7 @@ async def test_pages_after_the_first_are_fetched_concurrently_within_the_bound()
     assert sorted(r.int_param("page_number", 0) for r in server.requests) == list(range(1, 11))
 
 
-async def test_the_servers_cap_becomes_the_page_size_for_every_later_page():
+async def test_the_servers_cap_becomes_the_page_size_for_every_later_page() -> None:
     total, cap = 30, 7
 
     def capped(request: FakeRequest) -> Reply:
@@ -62,7 +62,7 @@ async def test_the_servers_cap_becomes_the_page_size_for_every_later_page():
     assert len(server.requests) == 5  # ceil(30 / 7)
 
 
-async def test_the_first_page_is_yielded_before_the_others_arrive():
+async def test_the_first_page_is_yielded_before_the_others_arrive() -> None:
     total, size = 30, 10
     release = asyncio.Event()
 
@@ -85,7 +85,7 @@ async def test_the_first_page_is_yielded_before_the_others_arrive():
     assert sum(len(p.items) for p in pages) == total
 
 
-async def test_list_instances_is_a_listing_built_on_the_pages(sim_factory):
+async def test_list_instances_is_a_listing_built_on_the_pages(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0, instances=1234, page_cap=100))
     async with CloudCAClient(sim.url, sim.api_key) as api:
         compute = api.compute("compute-on", "production")
@@ -97,7 +97,7 @@ async def test_list_instances_is_a_listing_built_on_the_pages(sim_factory):
     assert {i.id for p in pages for i in p.items} == {i.id for i in instances}
 
 
-async def test_stopping_early_cancels_the_pages_in_flight():
+async def test_stopping_early_cancels_the_pages_in_flight() -> None:
     total, size = 100, 10
     never = asyncio.Event()
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fake_api_server import FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import ApiError, ListIncomplete
 from cca_tui.ui.loading import public_ips_by_instance
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 KEY = "test-key-0001"
 CODE, ENV = "compute-on", "env1"

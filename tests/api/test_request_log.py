@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 import stat
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from cca_tui import requestlog
 from cca_tui.api.client import CloudCAClient
+from cca_tui.sim.server import SimServer
 
 
 @pytest.fixture
-def restore_logger():
+def restore_logger() -> Iterator[None]:
     logger = logging.getLogger(requestlog.LOGGER)
     saved = (list(logger.handlers), logger.level, logger.propagate)
     yield
@@ -22,7 +25,7 @@ def restore_logger():
     logger.handlers, logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
-async def exercise(sim, key_name: str = "logged-key") -> None:
+async def exercise(sim: SimServer, key_name: str = "logged-key") -> None:
     async with CloudCAClient(sim.url, sim.api_key, task_poll_interval=0.01) as client:
         compute = client.compute("compute-on", "test_area")
         instances = await compute.list_instances()
@@ -30,7 +33,9 @@ async def exercise(sim, key_name: str = "logged-key") -> None:
         await compute.register_ssh_key(key_name, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEKEYVALUE x@y")
 
 
-async def test_each_exchange_is_one_line_without_the_key_or_bodies(sim, tmp_path, restore_logger):
+async def test_each_exchange_is_one_line_without_the_key_or_bodies(
+    sim: SimServer, tmp_path: Path, restore_logger: None
+) -> None:
     path = requestlog.start_request_log(tmp_path / "log" / "requests.log")
     assert path is not None
     await exercise(sim)
@@ -48,7 +53,9 @@ async def test_each_exchange_is_one_line_without_the_key_or_bodies(sim, tmp_path
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
-async def test_debug_names_the_fields_sent_never_their_values(sim, tmp_path, restore_logger):
+async def test_debug_names_the_fields_sent_never_their_values(
+    sim: SimServer, tmp_path: Path, restore_logger: None
+) -> None:
     path = requestlog.start_request_log(tmp_path / "requests.log", debug=True)
     assert path is not None
     await exercise(sim)
@@ -57,7 +64,9 @@ async def test_debug_names_the_fields_sent_never_their_values(sim, tmp_path, res
     assert "AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEKEYVALUE" not in text and sim.api_key not in text
 
 
-async def test_the_log_rotates_and_every_file_is_private(sim, tmp_path, restore_logger, monkeypatch):
+async def test_the_log_rotates_and_every_file_is_private(
+    sim: SimServer, tmp_path: Path, restore_logger: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(requestlog, "MAX_BYTES", 400)
     path = requestlog.start_request_log(tmp_path / "requests.log")
     assert path is not None

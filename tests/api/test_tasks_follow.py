@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from fake_api_server import Drop, FakeRequest, FakeServer, Reply
 
 from cca_tui.api.client import CloudCAClient, TaskUnreadable
 from cca_tui.api.errors import NotFoundError, OutcomeUnknown, TaskExpired, TaskTimeout
 from cca_tui.api.models import Task
 from cca_tui.sim.options import SimOptions
+from tests.conftest import SimFactory
+from tests.fake_api_server import Drop, FakeRequest, FakeServer, Handler, Reply
 
 KEY = "test-key-0001"
 GUARD = 20.0
@@ -23,7 +24,7 @@ def task_reply(task_id: str, status: str, **extra: object) -> Reply:
     return Reply(200, {"taskId": task_id, "taskStatus": status, "data": data, **extra})
 
 
-def scripted(*answers: Reply | Drop):
+def scripted(*answers: Reply | Drop) -> Handler:
     """Answer task reads from a script; the last answer repeats."""
     queue = list(answers)
 
@@ -44,7 +45,7 @@ class Sleeps:
         await asyncio.sleep(0)
 
 
-async def test_get_task_on_404_is_task_expired():
+async def test_get_task_on_404_is_task_expired() -> None:
     async with (
         FakeServer(lambda request: Reply(404, {"errors": [{"code": 404, "message": "no task"}]})) as server,
         CloudCAClient(server.url, KEY) as api,
@@ -57,7 +58,7 @@ async def test_get_task_on_404_is_task_expired():
     assert "expired or never existed" in str(caught.value)
 
 
-async def test_an_unknown_status_is_kept_and_followed_on():
+async def test_an_unknown_status_is_kept_and_followed_on() -> None:
     handler = scripted(task_reply("t-1", "RUNNING"), task_reply("t-1", "QUEUED"), task_reply("t-1", "SUCCESS"))
     async with FakeServer(handler) as server, CloudCAClient(server.url, KEY, sleep=Sleeps()) as api:
         seen = [update.status async for update in api.follow_task("t-1") if isinstance(update, Task)]
@@ -69,7 +70,7 @@ async def test_an_unknown_status_is_kept_and_followed_on():
     assert polls == ["RUNNING", "SUCCESS"] and done.succeeded
 
 
-async def test_an_unknown_status_at_the_deadline_is_a_timeout_that_says_it():
+async def test_an_unknown_status_at_the_deadline_is_a_timeout_that_says_it() -> None:
     async with (
         FakeServer(scripted(task_reply("t-1", "WEIRD"))) as server,
         CloudCAClient(server.url, KEY, task_poll_interval=0.01) as api,
@@ -90,7 +91,7 @@ async def test_an_unknown_status_at_the_deadline_is_a_timeout_that_says_it():
     ],
     ids=["429", "503", "500", "garbage", "dropped"],
 )
-async def test_failing_to_read_a_task_never_fails_it(failure):
+async def test_failing_to_read_a_task_never_fails_it(failure: Reply | Drop) -> None:
     """The 'Stop bastion FAILED HTTP 429' of issue 7: the task succeeded all along."""
     handler = scripted(task_reply("t-1", "PENDING"), failure, failure, failure, task_reply("t-1", "SUCCESS"))
     unreadable: list[TaskUnreadable] = []
@@ -101,7 +102,7 @@ async def test_failing_to_read_a_task_never_fails_it(failure):
     assert "still checking" in str(unreadable[0])
 
 
-async def test_backoff_doubles_and_is_capped():
+async def test_backoff_doubles_and_is_capped() -> None:
     handler = scripted(*[Drop()] * 8, task_reply("t-1", "SUCCESS"))
     sleeps = Sleeps()
     async with (
@@ -114,7 +115,7 @@ async def test_backoff_doubles_and_is_capped():
     assert isinstance(updates[-1], Task) and updates[-1].succeeded
 
 
-async def test_api_down_while_following_then_back(sim_factory):
+async def test_api_down_while_following_then_back(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0))
     async with CloudCAClient(sim.url, sim.api_key, max_retries=0, task_poll_interval=0.01) as api:
         compute = api.compute("compute-on", "test_area")
@@ -127,11 +128,12 @@ async def test_api_down_while_following_then_back(sim_factory):
             if isinstance(update, TaskUnreadable) and update.failures == 2:
                 sim.offline = False  # the API comes back
         assert [type(u) for u in seen] == [TaskUnreadable, TaskUnreadable, Task]
-        assert seen[-1].status == "SUCCESS"
+        last = seen[-1]
+        assert isinstance(last, Task) and last.status == "SUCCESS"
         assert (await compute.get_instance(stopped.id)).state == "Running"
 
 
-async def test_following_stops_when_the_caller_cancels():
+async def test_following_stops_when_the_caller_cancels() -> None:
     async with (
         FakeServer(scripted(Drop())) as server,
         CloudCAClient(server.url, KEY, max_retries=0, task_poll_interval=0.01) as api,
@@ -145,13 +147,13 @@ async def test_following_stops_when_the_caller_cancels():
             await waiter
 
 
-async def test_a_pending_task_without_an_id_cannot_be_followed():
+async def test_a_pending_task_without_an_id_cannot_be_followed() -> None:
     async with CloudCAClient("http://127.0.0.1:9/v1", KEY) as api:
         with pytest.raises(OutcomeUnknown, match="no task id"):
             await api.wait_for_task(Task(id="", status="PENDING"))
 
 
-async def test_a_task_that_cannot_be_read_until_the_deadline_says_so():
+async def test_a_task_that_cannot_be_read_until_the_deadline_says_so() -> None:
     async with (
         FakeServer(scripted(Drop())) as server,
         CloudCAClient(server.url, KEY, max_retries=0, task_poll_interval=0.01) as api,

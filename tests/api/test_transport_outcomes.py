@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 import pytest
-from fake_api_server import Drop, FakeRequest, FakeServer, Reply
 
-from cca_tui.api.client import CloudCAClient
+from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.errors import (
     ApiError,
     AuthError,
@@ -20,16 +20,18 @@ from cca_tui.api.errors import (
     TransportError,
 )
 from cca_tui.sim.options import SimOptions
+from tests.conftest import SimFactory
+from tests.fake_api_server import Drop, FakeRequest, FakeServer, Handler, Reply
 
 KEY = "K3Y-s3cret/with+odd chars"
 CODE, ENV = "compute-on", "env1"
 
 
-def compute(api: CloudCAClient):
+def compute(api: CloudCAClient) -> ComputeScope:
     return api.compute(CODE, ENV)
 
 
-async def test_a_post_whose_reply_is_lost_has_an_unknown_outcome():
+async def test_a_post_whose_reply_is_lost_has_an_unknown_outcome() -> None:
     async with FakeServer(lambda request: Drop()) as server, CloudCAClient(server.url, KEY, max_retries=3) as api:
         with pytest.raises(OutcomeUnknown) as caught:
             await compute(api).stop_instance("i-1")
@@ -38,7 +40,7 @@ async def test_a_post_whose_reply_is_lost_has_an_unknown_outcome():
     assert [r.method for r in server.requests] == ["POST"]  # sent once, never repeated
 
 
-async def test_a_lost_reply_from_the_simulator_is_an_unknown_outcome(sim_factory):
+async def test_a_lost_reply_from_the_simulator_is_an_unknown_outcome(sim_factory: SimFactory) -> None:
     sim = sim_factory(SimOptions(task_delay=0))
     async with CloudCAClient(sim.url, sim.api_key) as api:
         stopped = next(i for i in await api.compute("compute-on", "test_area").list_instances() if i.state == "Stopped")
@@ -47,7 +49,7 @@ async def test_a_lost_reply_from_the_simulator_is_an_unknown_outcome(sim_factory
             await api.compute("compute-on", "test_area").start_instance(stopped.id)
 
 
-async def test_a_mutation_that_cannot_connect_was_not_sent():
+async def test_a_mutation_that_cannot_connect_was_not_sent() -> None:
     with socket.socket() as probe:  # a loopback port with nobody listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -59,7 +61,7 @@ async def test_a_mutation_that_cannot_connect_was_not_sent():
 
 
 @pytest.mark.parametrize("status", [429, 503])
-async def test_throttled_or_unavailable_means_not_done(status):
+async def test_throttled_or_unavailable_means_not_done(status: int) -> None:
     def busy(request: FakeRequest) -> Reply:
         body = {"errors": [{"code": 9000, "message": "slow down"}]}
         return Reply(status, body, headers={"Retry-After": "7"})
@@ -75,7 +77,7 @@ async def test_throttled_or_unavailable_means_not_done(status):
 
 
 @pytest.mark.parametrize("status", [502, 504])
-async def test_a_gateway_that_gave_up_leaves_the_outcome_unknown(status):
+async def test_a_gateway_that_gave_up_leaves_the_outcome_unknown(status: int) -> None:
     async with (
         FakeServer(lambda request: Reply(status, b"<html>gateway</html>")) as server,
         CloudCAClient(server.url, KEY) as api,
@@ -84,7 +86,7 @@ async def test_a_gateway_that_gave_up_leaves_the_outcome_unknown(status):
             await compute(api).destroy_instance("i-1")
 
 
-async def test_a_mutation_answered_204_or_with_data_and_no_task_is_done():
+async def test_a_mutation_answered_204_or_with_data_and_no_task_is_done() -> None:
     replies = iter([Reply(204), Reply(200, {"data": {"id": "i-1", "name": "renamed"}})])
     async with FakeServer(lambda request: next(replies)) as server, CloudCAClient(server.url, KEY) as api:
         first = await compute(api).stop_instance("i-1")
@@ -94,7 +96,7 @@ async def test_a_mutation_answered_204_or_with_data_and_no_task_is_done():
     assert await api.wait_for_task(first) is first
 
 
-async def test_a_2xx_that_is_not_a_task_leaves_the_outcome_unknown():
+async def test_a_2xx_that_is_not_a_task_leaves_the_outcome_unknown() -> None:
     async with FakeServer(lambda request: Reply(200, b"not json")) as server, CloudCAClient(server.url, KEY) as api:
         with pytest.raises(OutcomeUnknown):
             await compute(api).stop_instance("i-1")
@@ -103,7 +105,7 @@ async def test_a_2xx_that_is_not_a_task_leaves_the_outcome_unknown():
 # --- the key, echoed ---------------------------------------------------------------------
 
 
-def echo(status: int):
+def echo(status: int) -> Handler:
     def handler(request: FakeRequest) -> Reply:
         key = request.headers["mc-api-key"]
         body = {
@@ -130,7 +132,7 @@ def assert_no_key(error: BaseException) -> None:
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 500])
-async def test_an_echoed_key_is_scrubbed_from_get_errors(status):
+async def test_an_echoed_key_is_scrubbed_from_get_errors(status: int) -> None:
     async with FakeServer(echo(status)) as server, CloudCAClient(server.url, KEY, max_retries=0) as api:
         with pytest.raises(ApiError) as caught:
             await compute(api).get_instance("i-1")
@@ -140,21 +142,21 @@ async def test_an_echoed_key_is_scrubbed_from_get_errors(status):
 
 
 @pytest.mark.parametrize("status", [400, 429, 503])
-async def test_an_echoed_key_is_scrubbed_from_mutation_errors(status):
+async def test_an_echoed_key_is_scrubbed_from_mutation_errors(status: int) -> None:
     async with FakeServer(echo(status)) as server, CloudCAClient(server.url, KEY) as api:
         with pytest.raises(ApiError) as caught:
             await compute(api).stop_instance("i-1")
     assert_no_key(caught.value)
 
 
-async def test_an_echoed_key_in_a_list_error_is_scrubbed():
+async def test_an_echoed_key_in_a_list_error_is_scrubbed() -> None:
     async with FakeServer(echo(400)) as server, CloudCAClient(server.url, KEY) as api:
         with pytest.raises(ApiError) as caught:
             await compute(api).list_instances()
     assert_no_key(caught.value)
 
 
-async def test_an_echoed_key_in_a_task_failure_is_scrubbed():
+async def test_an_echoed_key_in_a_task_failure_is_scrubbed() -> None:
     def failed(request: FakeRequest) -> Reply:
         key = request.headers["mc-api-key"]
         return Reply(200, {"taskId": "t-1", "taskStatus": "FAILED", "result": {"message": f"key {key} refused"}})
@@ -177,7 +179,7 @@ async def test_an_echoed_key_in_a_task_failure_is_scrubbed():
     ],
     ids=["500", "500-html", "200-with-errors"],
 )
-async def test_a_5xx_or_a_2xx_with_errors_after_a_mutation_is_an_unknown_outcome(reply):
+async def test_a_5xx_or_a_2xx_with_errors_after_a_mutation_is_an_unknown_outcome(reply: Reply) -> None:
     async with FakeServer(lambda request: reply) as server, CloudCAClient(server.url, KEY) as api:
         with pytest.raises(OutcomeUnknown) as caught:
             await compute(api).stop_instance("i-1")
@@ -186,7 +188,7 @@ async def test_a_5xx_or_a_2xx_with_errors_after_a_mutation_is_an_unknown_outcome
     assert len(server.requests) == 1  # never repeated
 
 
-async def test_an_id_is_one_quoted_path_segment():
+async def test_an_id_is_one_quoted_path_segment() -> None:
     async with FakeServer(lambda request: Reply(204)) as server, CloudCAClient(server.url, KEY) as api:
         await compute(api).stop_instance("a/b?c#d ..")
     assert server.requests[0].path == f"/v1/services/{CODE}/{ENV}/instances/a%2Fb%3Fc%23d%20.."
@@ -194,7 +196,7 @@ async def test_an_id_is_one_quoted_path_segment():
 
 
 @pytest.mark.parametrize("bad_id", ["", ".", ".."])
-async def test_an_id_that_cannot_be_a_segment_sends_nothing(bad_id):
+async def test_an_id_that_cannot_be_a_segment_sends_nothing(bad_id: str) -> None:
     from cca_tui.api.errors import InvalidId
 
     async with FakeServer(lambda request: Reply(204)) as server, CloudCAClient(server.url, KEY) as api:
@@ -215,7 +217,7 @@ async def test_an_id_that_cannot_be_a_segment_sends_nothing(bad_id):
     [str.upper, str.lower, lambda key: key[1:10], lambda key: key[-9:].swapcase()],
     ids=["upper", "lower", "cut", "tail"],
 )
-async def test_a_key_echoed_in_another_case_or_cut_is_scrubbed(echo):
+async def test_a_key_echoed_in_another_case_or_cut_is_scrubbed(echo: Callable[[str], str]) -> None:
     def handler(request: FakeRequest) -> Reply:
         shown = echo(request.headers["mc-api-key"])
         return Reply(400, {"errors": [{"code": 1, "message": f"bad key <{shown}>"}]})

@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_sim_takes_its_key_from_the_environment_and_never_shows_it():
+def test_sim_takes_its_key_from_the_environment_and_never_shows_it() -> None:
     env = {**os.environ, "CCA_SIM_API_KEY": CUSTOM_KEY}
     process = subprocess.Popen(
         [sys.executable, "-m", "cca_tui", "sim", "--port", "0", "--task-delay", "0"],
@@ -38,6 +39,7 @@ def test_sim_takes_its_key_from_the_environment_and_never_shows_it():
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 30
+        assert process.stdout is not None
         while time.monotonic() < deadline and not any(line.startswith("API key") for line in lines):
             line = process.stdout.readline()
             if not line:
@@ -63,14 +65,14 @@ def test_sim_takes_its_key_from_the_environment_and_never_shows_it():
 
 
 @pytest.fixture
-def open_umask():
+def open_umask() -> Iterator[None]:
     previous = os.umask(0o022)
     yield
     os.umask(previous)
 
 
 @pytest.fixture
-def restore_sim_loggers():
+def restore_sim_loggers() -> Iterator[None]:
     names = ("uvicorn", "uvicorn.error", "uvicorn.access", "cca_tui.sim")
     saved = {name: (logging.getLogger(name).handlers[:], logging.getLogger(name).propagate) for name in names}
     yield
@@ -82,7 +84,7 @@ def restore_sim_loggers():
         logger.handlers, logger.propagate = handlers, propagate
 
 
-def test_demo_simulator_log_is_private_even_if_it_existed(open_umask, restore_sim_loggers):
+def test_demo_simulator_log_is_private_even_if_it_existed(open_umask: None, restore_sim_loggers: None) -> None:
     log_dir = platformdirs.user_log_path("cca-tui")
     log_dir.mkdir(parents=True)
     os.chmod(log_dir, 0o755)
@@ -95,7 +97,7 @@ def test_demo_simulator_log_is_private_even_if_it_existed(open_umask, restore_si
     assert log_file.read_text().startswith("older run\n") and "a line" in log_file.read_text()
 
 
-async def test_crash_log_is_private_even_if_it_existed(open_umask, capsys):
+async def test_crash_log_is_private_even_if_it_existed(open_umask: None, capsys: pytest.CaptureFixture[str]) -> None:
     from cca_tui.ui.app import CcaApp, crash_log_path
 
     path = crash_log_path()

@@ -65,7 +65,7 @@ def ended_within(process: subprocess.Popen[bytes], seconds: float) -> bool:
 
 
 @pytest.mark.parametrize("how", ["close", "sighup"])
-def test_the_app_ends_when_its_terminal_goes(tmp_path, how):
+def test_the_app_ends_when_its_terminal_goes(tmp_path: Path, how: str) -> None:
     process, master = start_under_pty(tmp_path)
     try:
         wait_for_screen(master, b"production")

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Protocol, TypedDict
 
 import platformdirs
 import pytest
@@ -11,12 +12,12 @@ FAKE_KEY = "FAKE-KEY-zq8Xv3-must-never-leak"
 
 
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path, monkeypatch):
+def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """Point platformdirs at tmp_path so no test reads the developer's real config."""
     config_root = tmp_path / "user-config"
     state_root = tmp_path / "user-state"
-    monkeypatch.setattr(platformdirs, "user_config_path", lambda app, *a, **k: config_root / app)
-    monkeypatch.setattr(platformdirs, "user_state_path", lambda app, *a, **k: state_root / app)
+    monkeypatch.setattr(platformdirs, "user_config_path", lambda app, *_a, **_k: config_root / app)
+    monkeypatch.setattr(platformdirs, "user_state_path", lambda app, *_a, **_k: state_root / app)
     return config_root / "cca-tui", state_root / "cca-tui"
 
 
@@ -25,8 +26,14 @@ def fake_key() -> str:
     return FAKE_KEY
 
 
+class WriteConfig(Protocol):
+    """What the `write_config` fixture is: write a config file, return its path."""
+
+    def __call__(self, text: str, *, mode: int = 0o600, path: Path | None = None) -> Path: ...
+
+
 @pytest.fixture
-def write_config(tmp_path):
+def write_config(tmp_path: Path) -> WriteConfig:
     """write_config(text, mode=0o600, path=None) -> Path of the written file."""
 
     def write(text: str, *, mode: int = 0o600, path: Path | None = None) -> Path:
@@ -37,6 +44,14 @@ def write_config(tmp_path):
         return path
 
     return write
+
+
+class Overrides(TypedDict, total=False):
+    """The flags load_settings takes besides the file and the environment (for parametrized tests)."""
+
+    profile: str
+    api_url: str
+    refresh_interval: float
 
 
 @pytest.fixture

@@ -1,8 +1,12 @@
 """No file, profile selection and its precedence."""
 
+from pathlib import Path
+
 import pytest
 
 from cca_tui.config import ConfigError, Settings, default_config_path, load_settings
+from tests.config.conftest import Overrides, WriteConfig
+from tests.typed import not_none
 
 TWO_PROFILES = """
 default_profile = "prod"
@@ -13,7 +17,7 @@ refresh_interval = 3
 """
 
 
-def test_no_file_gives_default_profile_with_defaults():
+def test_no_file_gives_default_profile_with_defaults() -> None:
     settings = load_settings(environ={})
     assert settings == Settings(
         profile_name="default",
@@ -28,11 +32,13 @@ def test_no_file_gives_default_profile_with_defaults():
         verify_tls=True,
         org_id=None,
     )
-    assert "CCA_API_KEY" in settings.api_key_problem
-    assert str(default_config_path()) in settings.api_key_problem
+    assert "CCA_API_KEY" in not_none(settings.api_key_problem)
+    assert str(default_config_path()) in not_none(settings.api_key_problem)
 
 
-def test_default_config_path_is_read_when_present(write_config, isolated_user_dirs):
+def test_default_config_path_is_read_when_present(
+    write_config: WriteConfig, isolated_user_dirs: tuple[Path, Path]
+) -> None:
     config_dir, _ = isolated_user_dirs
     path = write_config("[profiles.default]\nread_only = true\n", path=config_dir / "config.toml")
     assert default_config_path() == path
@@ -41,45 +47,45 @@ def test_default_config_path_is_read_when_present(write_config, isolated_user_di
     assert settings.read_only is True
 
 
-def test_file_without_profiles_has_implicit_default(write_config):
+def test_file_without_profiles_has_implicit_default(write_config: WriteConfig) -> None:
     path = write_config('default_profile = "default"\n')
     settings = load_settings(config_path=path, environ={})
     assert settings.profile_name == "default"
     assert settings.config_path == path
 
 
-def test_default_profile_key_selects_profile(write_config):
+def test_default_profile_key_selects_profile(write_config: WriteConfig) -> None:
     settings = load_settings(config_path=write_config(TWO_PROFILES), environ={})
     assert (settings.profile_name, settings.refresh_interval) == ("prod", 7.0)
 
 
-def test_cca_profile_beats_default_profile(write_config):
+def test_cca_profile_beats_default_profile(write_config: WriteConfig) -> None:
     settings = load_settings(config_path=write_config(TWO_PROFILES), environ={"CCA_PROFILE": "staging"})
     assert (settings.profile_name, settings.refresh_interval) == ("staging", 3.0)
 
 
-def test_profile_flag_beats_cca_profile(write_config):
+def test_profile_flag_beats_cca_profile(write_config: WriteConfig) -> None:
     path = write_config(TWO_PROFILES)
     settings = load_settings(config_path=path, profile="prod", environ={"CCA_PROFILE": "staging"})
     assert settings.profile_name == "prod"
 
 
-def test_empty_cca_profile_counts_as_unset(write_config):
+def test_empty_cca_profile_counts_as_unset(write_config: WriteConfig) -> None:
     settings = load_settings(config_path=write_config(TWO_PROFILES), environ={"CCA_PROFILE": ""})
     assert settings.profile_name == "prod"
 
 
-def test_profile_named_default_is_used_without_default_profile(write_config):
+def test_profile_named_default_is_used_without_default_profile(write_config: WriteConfig) -> None:
     path = write_config("[profiles.default]\nread_only = true\n[profiles.other]\n")
     assert load_settings(config_path=path, environ={}).profile_name == "default"
 
 
-def test_single_profile_is_used_without_default_profile(write_config):
+def test_single_profile_is_used_without_default_profile(write_config: WriteConfig) -> None:
     path = write_config("[profiles.only]\nread_only = true\n")
     assert load_settings(config_path=path, environ={}).profile_name == "only"
 
 
-def test_several_profiles_and_no_choice_is_an_error(write_config):
+def test_several_profiles_and_no_choice_is_an_error(write_config: WriteConfig) -> None:
     path = write_config("[profiles.a]\n[profiles.b]\n")
     with pytest.raises(ConfigError) as exc:
         load_settings(config_path=path, environ={})
@@ -91,7 +97,9 @@ def test_several_profiles_and_no_choice_is_an_error(write_config):
     "kwargs, environ, origin",
     [({"profile": "nope"}, {}, "--profile"), ({}, {"CCA_PROFILE": "nope"}, "CCA_PROFILE")],
 )
-def test_unknown_profile_lists_available_profiles(write_config, kwargs, environ, origin):
+def test_unknown_profile_lists_available_profiles(
+    write_config: WriteConfig, kwargs: Overrides, environ: dict[str, str], origin: str
+) -> None:
     path = write_config(TWO_PROFILES)
     with pytest.raises(ConfigError) as exc:
         load_settings(config_path=path, environ=environ, **kwargs)
@@ -100,14 +108,14 @@ def test_unknown_profile_lists_available_profiles(write_config, kwargs, environ,
     assert "prod, staging" in message
 
 
-def test_unknown_profile_without_file_says_there_is_no_file():
+def test_unknown_profile_without_file_says_there_is_no_file() -> None:
     with pytest.raises(ConfigError) as exc:
         load_settings(profile="prod", environ={})
     message = str(exc.value)
     assert str(default_config_path()) in message and "'default'" in message
 
 
-def test_default_profile_naming_missing_profile_is_an_error(write_config):
+def test_default_profile_naming_missing_profile_is_an_error(write_config: WriteConfig) -> None:
     path = write_config('default_profile = "prdo"\n[profiles.prod]\n')
     with pytest.raises(ConfigError) as exc:
         load_settings(config_path=path, profile="prod", environ={})
@@ -115,9 +123,9 @@ def test_default_profile_naming_missing_profile_is_an_error(write_config):
     assert str(path) in message and "default_profile" in message and "prod" in message
 
 
-def test_settings_is_frozen():
+def test_settings_is_frozen() -> None:
     settings = load_settings(environ={})
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="frozen"):
-        settings.read_only = True
+        settings.read_only = True  # type: ignore[misc]  # the point: mypy and pydantic both refuse it

@@ -6,7 +6,7 @@ import sys
 import cca_tui.config as config
 
 
-def test_public_interface():
+def test_public_interface() -> None:
     assert set(config.__all__) == {
         "ConfigError",
         "Settings",
@@ -17,7 +17,7 @@ def test_public_interface():
     }
 
 
-def test_does_not_import_textual():
+def test_does_not_import_textual() -> None:
     # A fresh interpreter: this test process may already have textual loaded.
     code = "import sys, cca_tui.config; sys.exit('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -3,6 +3,8 @@
 import pytest
 
 from cca_tui.config import ConfigError, load_settings
+from tests.config.conftest import WriteConfig
+from tests.typed import not_none
 
 
 def assert_hidden(fake_key: str, *texts: str) -> None:
@@ -11,7 +13,9 @@ def assert_hidden(fake_key: str, *texts: str) -> None:
 
 
 @pytest.mark.parametrize("source", ["env", "api_key_env", "command", "inline"])
-def test_settings_repr_and_str_hide_the_key(write_config, fake_key, shell_environ, source):
+def test_settings_repr_and_str_hide_the_key(
+    write_config: WriteConfig, fake_key: str, shell_environ: dict[str, str], source: str
+) -> None:
     body = {
         "env": "",
         "api_key_env": 'api_key_env = "K"\n',
@@ -20,7 +24,7 @@ def test_settings_repr_and_str_hide_the_key(write_config, fake_key, shell_enviro
     }[source]
     environ = {**shell_environ, **({"CCA_API_KEY": fake_key} if source == "env" else {}), "K": fake_key}
     settings = load_settings(config_path=write_config("[profiles.p]\n" + body), environ=environ)
-    assert settings.api_key.get_secret_value() == fake_key
+    assert not_none(settings.api_key).get_secret_value() == fake_key
     assert_hidden(
         fake_key,
         repr(settings),
@@ -43,7 +47,7 @@ def test_settings_repr_and_str_hide_the_key(write_config, fake_key, shell_enviro
         '[profiles.p]\napi_key = "{k}"\n[profiles.p]\n',  # duplicate table
     ],
 )
-def test_config_errors_never_contain_the_key(write_config, fake_key, text):
+def test_config_errors_never_contain_the_key(write_config: WriteConfig, fake_key: str, text: str) -> None:
     path = write_config(text.format(k=fake_key), mode=0o644)
     with pytest.raises(ConfigError) as exc:
         load_settings(config_path=path, environ={})
@@ -53,7 +57,9 @@ def test_config_errors_never_contain_the_key(write_config, fake_key, text):
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
 
 
-def test_key_problem_never_contains_the_key(write_config, fake_key, shell_environ):
+def test_key_problem_never_contains_the_key(
+    write_config: WriteConfig, fake_key: str, shell_environ: dict[str, str]
+) -> None:
     path = write_config(f'[profiles.p]\napi_key_command = "echo {fake_key}; echo {fake_key} >&2; false"\n')
     settings = load_settings(config_path=path, environ=shell_environ)
-    assert_hidden(fake_key, settings.api_key_problem, repr(settings))
+    assert_hidden(fake_key, not_none(settings.api_key_problem), repr(settings))

@@ -31,12 +31,12 @@ PROPERTY_SETTINGS = settings(
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("property-config")
 
 
 @pytest.fixture(autouse=True)
-def no_shell(monkeypatch) -> Iterator[None]:
+def no_shell(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The key command's output is its own text: exercise the checks, run nothing."""
 
     def fake(command: str, *, environ: Any, timeout: float | None = None) -> str:
@@ -79,13 +79,13 @@ TOML_ISH = st.text(
 
 @PROPERTY_SETTINGS
 @given(text=st.text(max_size=200) | TOML_ISH)
-def test_arbitrary_text(workdir, text):
+def test_arbitrary_text(workdir: Path, text: str) -> None:
     assert_settings_or_config_error(write(workdir / "text.toml", text.encode("utf-8", "surrogatepass")), environ={})
 
 
 @PROPERTY_SETTINGS
 @given(data=st.binary(max_size=200), mode=st.sampled_from([0o600, 0o644]))
-def test_arbitrary_bytes(workdir, data, mode):
+def test_arbitrary_bytes(workdir: Path, data: bytes, mode: int) -> None:
     assert_settings_or_config_error(write(workdir / "bytes.toml", data, mode), environ={})
 
 
@@ -179,8 +179,15 @@ def toml_document(top: dict[str, Any], profiles: dict[str, dict[str, Any]]) -> s
     mode=st.sampled_from([0o600, 0o644]),
 )
 def test_structured_config_with_arbitrary_values(
-    workdir, top, profiles, flag_profile, flag_url, flag_refresh, environ, mode
-):
+    workdir: Path,
+    top: dict[str, Any],
+    profiles: dict[str, dict[str, Any]],
+    flag_profile: str | None,
+    flag_url: str | None,
+    flag_refresh: float | None,
+    environ: dict[str, str],
+    mode: int,
+) -> None:
     text = toml_document(top, profiles)
     path = write(workdir / "structured.toml", text.encode("utf-8", "surrogatepass"), mode)
     assert_settings_or_config_error(
@@ -193,7 +200,7 @@ def test_structured_config_with_arbitrary_values(
 
 @PROPERTY_SETTINGS
 @given(text=STRINGS | st.text())
-def test_parse_environment_ref(text):
+def test_parse_environment_ref(text: str) -> None:
     try:
         service, name = parse_environment_ref(text)
     except ValueError:
@@ -203,7 +210,7 @@ def test_parse_environment_ref(text):
 
 @PROPERTY_SETTINGS
 @given(text=STRINGS | st.text() | st.builds(lambda host, rest: f"https://{host}{rest}", st.text(), st.text()))
-def test_check_api_url(text):
+def test_check_api_url(text: str) -> None:
     try:
         url = check_api_url(text)
     except ValueError as error:
@@ -214,7 +221,7 @@ def test_check_api_url(text):
 
 @PROPERTY_SETTINGS
 @given(data=st.binary(max_size=100) | st.text(max_size=100).map(str.encode), profile=st.text(max_size=8))
-def test_state_file_with_arbitrary_content(workdir, data, profile):
+def test_state_file_with_arbitrary_content(workdir: Path, data: bytes, profile: str) -> None:
     path = workdir / "state.json"
     path.write_bytes(data)
     store = StateStore(path)

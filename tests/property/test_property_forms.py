@@ -38,7 +38,7 @@ BOUNDS = st.integers(min_value=-(10**6), max_value=10**6)
 
 @PROPERTY_SETTINGS
 @given(text=TEXT, what=st.text(max_size=10))
-def test_check_name(text, what):
+def test_check_name(text: str, what: str) -> None:
     try:
         name = check_name(text, what)
     except FieldInvalid as error:
@@ -49,7 +49,7 @@ def test_check_name(text, what):
 
 @PROPERTY_SETTINGS
 @given(text=TEXT, low=BOUNDS, high=BOUNDS, what=st.text(max_size=10), unit=st.text(max_size=4))
-def test_parse_int_in_range(text, low, high, what, unit):
+def test_parse_int_in_range(text: str, low: int, high: int, what: str, unit: str) -> None:
     try:
         value = parse_int_in_range(text, low, high, what, unit)
     except FieldInvalid as error:
@@ -60,17 +60,20 @@ def test_parse_int_in_range(text, low, high, what, unit):
 
 @PROPERTY_SETTINGS
 @given(text=TEXT, low=BOUNDS, high=BOUNDS)
-def test_parse_optional_int(text, low, high):
+def test_parse_optional_int(text: str, low: int, high: int) -> None:
     try:
         value = parse_optional_int(text, low, high, "Size", "GB")
     except FieldInvalid:
         return
-    assert value is None if not text.strip() else low <= value <= high
+    if not text.strip():
+        assert value is None
+    else:
+        assert value is not None and low <= value <= high
 
 
 @PROPERTY_SETTINGS
 @given(text=TEXT | st.lists(TYPED, max_size=5).map(",".join))
-def test_parse_ports(text):
+def test_parse_ports(text: str) -> None:
     try:
         ports = parse_ports(text)
     except FieldInvalid as error:
@@ -86,7 +89,7 @@ def test_parse_ports(text):
     memory=st.none() | st.integers(min_value=-4, max_value=10**7),
     ratio=st.none() | st.integers(min_value=0, max_value=10**5),
 )
-def test_check_custom_size(cpu, memory, ratio):
+def test_check_custom_size(cpu: int | None, memory: int | None, ratio: int | None) -> None:
     try:
         check_custom_size(cpu, memory, ratio)
     except FieldInvalid as error:
@@ -95,7 +98,7 @@ def test_check_custom_size(cpu, memory, ratio):
 
 @PROPERTY_SETTINGS
 @given(text=TEXT | st.builds(lambda t, b, c: f"{t} {b} {c}", st.text(max_size=8), TYPED, st.text(max_size=8)))
-def test_md5_fingerprint(text):
+def test_md5_fingerprint(text: str) -> None:
     try:
         fingerprint = md5_fingerprint(text)
     except ValueError as error:  # the function's documented error
@@ -106,7 +109,7 @@ def test_md5_fingerprint(text):
 
 @PROPERTY_SETTINGS
 @given(a=st.none() | TEXT, b=st.none() | TEXT)
-def test_same_fingerprint(a, b):
+def test_same_fingerprint(a: str | None, b: str | None) -> None:
     assert isinstance(same_fingerprint(a, b), bool)
 
 
@@ -158,7 +161,7 @@ DISKS = st.none() | st.builds(
         affinity_group_id=st.none() | IDS,
     )
 )
-def test_build_create_request(form):
+def test_build_create_request(form: CreateInstanceInput) -> None:
     body, errors = build_create_request(form)
     assert isinstance(body, dict) and isinstance(errors, dict)
     assert all(isinstance(key, str) and isinstance(message, str) and message for key, message in errors.items())

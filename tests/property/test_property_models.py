@@ -133,19 +133,19 @@ SHAPED = {
 }
 
 
-def test_every_model_is_covered():
+def test_every_model_is_covered() -> None:
     assert len(MODELS) >= 20 and {m.__name__ for m in MODELS} >= {"Instance", "Task", "Environment", "Template"}
 
 
 @PROPERTY_SETTINGS
 @given(model=st.sampled_from(MODELS), data=JSON)
-def test_arbitrary_json(model, data):
+def test_arbitrary_json(model: type[ApiModel], data: object) -> None:
     parses_or_validation_error(model, data)
 
 
 @PROPERTY_SETTINGS
 @given(pair=st.sampled_from(MODELS).flatmap(lambda model: st.tuples(st.just(model), SHAPED[model])))
-def test_objects_with_the_models_own_keys(pair):
+def test_objects_with_the_models_own_keys(pair: tuple[type[ApiModel], object]) -> None:
     """Objects with the model's keys, plausible or hostile values, and extra keys."""
     model, data = pair
     parses_or_validation_error(model, data)
@@ -153,7 +153,7 @@ def test_objects_with_the_models_own_keys(pair):
 
 @settings(PROPERTY_SETTINGS, max_examples=60)
 @given(model=st.sampled_from(MODELS), text=st.text(max_size=120))
-def test_arbitrary_json_text(model, text):
+def test_arbitrary_json_text(model: type[ApiModel], text: str) -> None:
     """What the client does with a body: json.loads (may fail with ValueError), then validate."""
     try:
         data = json.loads(text)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from simhelp import Api, FakeClock
 
 from cca_tui.sim.server import SimServer
+from tests.sim.simhelp import Api, FakeClock
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ class FakeClock:
 class Api:
     """A thin httpx client with the chores of the tests: key, JSON, task polling."""
 
-    def __init__(self, server: SimServer):
+    def __init__(self, server: SimServer) -> None:
         self.server = server
         self.http = httpx.Client(base_url=server.url, headers={"MC-Api-Key": server.api_key}, timeout=5)
 
@@ -52,19 +52,21 @@ class Api:
         return next(i for i in self.data(f"{env}/instances") if i["name"] == name)
 
     def detail(self, instance_id: str, env: str = PROD) -> dict[str, Any]:
-        return self.data(f"{env}/instances/{instance_id}")
+        detail: dict[str, Any] = self.data(f"{env}/instances/{instance_id}")
+        return detail
 
     def task_of(self, reply: httpx.Response) -> str:
         assert reply.status_code == 200, reply.text
         body = reply.json()
         assert body["taskStatus"] == "PENDING"
-        return body["taskId"]
+        task_id: str = body["taskId"]
+        return task_id
 
     def finish(self, reply: httpx.Response) -> dict[str, Any]:
         """Wait for the task a mutation started; return the task reply (any final status)."""
         task_id = self.task_of(reply)
         for _ in range(50):
-            task = self.get(f"/tasks/{task_id}").json()
+            task: dict[str, Any] = self.get(f"/tasks/{task_id}").json()
             if task["taskStatus"] != "PENDING":
                 return task
         raise AssertionError(f"task {task_id} never finished")
@@ -87,4 +89,5 @@ def the_error(reply: httpx.Response, status: int, code: int) -> dict[str, Any]:
     errors = reply.json()["errors"]
     assert len(errors) == 1 and set(errors[0]) == {"code", "message", "context"}, errors
     assert errors[0]["code"] == code, errors
-    return errors[0]
+    error: dict[str, Any] = errors[0]
+    return error

@@ -9,9 +9,10 @@ import sys
 
 from cca_tui.sim.cli import add_sim_arguments, options_from_args
 from cca_tui.sim.options import DEMO_API_KEY
+from cca_tui.sim.server import SimServer
 
 
-def test_sim_imports_neither_textual_nor_the_client():
+def test_sim_imports_neither_textual_nor_the_client() -> None:
     code = (
         "import sys, cca_tui.sim.server, cca_tui.sim.cli\n"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith(('textual.', 'cca_tui.api')))\n"
@@ -21,7 +22,7 @@ def test_sim_imports_neither_textual_nor_the_client():
     assert out.strip() == "[]"
 
 
-def test_cli_flags_map_onto_options():
+def test_cli_flags_map_onto_options() -> None:
     parser = argparse.ArgumentParser()
     add_sim_arguments(parser)
     args = parser.parse_args(
@@ -54,7 +55,7 @@ def test_cli_flags_map_onto_options():
     assert parser.parse_args([]).port == 8080
 
 
-def test_cli_prints_url_and_key_and_exits_0_on_ctrl_c():
+def test_cli_prints_url_and_key_and_exits_0_on_ctrl_c() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "cca_tui.sim.cli", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -73,7 +74,7 @@ def test_cli_prints_url_and_key_and_exits_0_on_ctrl_c():
     assert "Traceback" not in err
 
 
-def test_forbidden_environment_answers_403(sim):
+def test_forbidden_environment_answers_403(sim: SimServer) -> None:
     import httpx
 
     sim.world.forbid_environment("compute-on", "test_area")

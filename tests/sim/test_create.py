@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from simhelp import PROD, Api, the_error
 
 from cca_tui.sim import errors
+from cca_tui.sim.server import SimServer
 from cca_tui.sim.sshkeys import SEED_PUBLIC_KEYS
+from tests.conftest import SimFactory
+from tests.sim.simhelp import PROD, Api, FakeClock, the_error
 
 
 def catalog(api: Api, env: str = PROD) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def minimal(c: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-def test_create_shows_starting_then_running(api):
+def test_create_shows_starting_then_running(api: Api) -> None:
     c = catalog(api)
     reply = api.post(f"{PROD}/instances", minimal(c))
     task_id = api.task_of(reply)
@@ -53,7 +56,7 @@ def test_create_shows_starting_then_running(api):
     assert len(api.data(f"{PROD}/volumes", instance_id=created["id"])) == 1
 
 
-def test_create_is_starting_before_its_task_ends(sim_factory, clock):
+def test_create_is_starting_before_its_task_ends(sim_factory: SimFactory, clock: FakeClock) -> None:
     from cca_tui.sim.options import SimOptions
 
     client = Api(sim_factory(SimOptions(task_delay=5), clock=clock))
@@ -64,7 +67,7 @@ def test_create_is_starting_before_its_task_ends(sim_factory, clock):
     client.close()
 
 
-def test_create_with_everything(api):
+def test_create_with_everything(api: Api) -> None:
     c = catalog(api)
     body = minimal(
         c,
@@ -93,7 +96,7 @@ def test_create_with_everything(api):
     assert ip["vpcId"] == c["network"]["vpcId"] and ip["purposes"] == ["PORT_FORWARDING"]
 
 
-def test_ports_reuse_a_free_vpc_address_before_acquiring(api):
+def test_ports_reuse_a_free_vpc_address_before_acquiring(api: Api) -> None:
     c = catalog(api)
     vpc_id = c["network"]["vpcId"]
     free = [ip for ip in api.data(f"{PROD}/publicipaddresses", vpc_id=vpc_id) if not ip["purposes"]]
@@ -104,7 +107,7 @@ def test_ports_reuse_a_free_vpc_address_before_acquiring(api):
     assert second["publicIps"][0]["id"] != free[0]["id"]
 
 
-def test_attaching_a_free_volume_and_iops(api):
+def test_attaching_a_free_volume_and_iops(api: Api) -> None:
     c = catalog(api)
     body = minimal(
         c, volumeIdToAttach=c["free_volume"]["id"], diskOfferingId=c["custom_iops"]["id"], additionalDiskIops=3000
@@ -189,7 +192,9 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("field", "code", "spoil"), INVALID, ids=[f"{f}-{i}" for i, (f, _, _) in enumerate(INVALID)])
-def test_create_validation_names_the_field(api, field, code, spoil):
+def test_create_validation_names_the_field(
+    api: Api, field: str, code: int, spoil: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
     c = catalog(api)
     before = len(api.data(f"{PROD}/instances"))
     error = the_error(api.post(f"{PROD}/instances", minimal(c, **spoil(c))), 400, code)
@@ -198,7 +203,7 @@ def test_create_validation_names_the_field(api, field, code, spoil):
     assert len(api.data(f"{PROD}/instances")) == before
 
 
-def test_attached_volume_cannot_be_attached_again(api):
+def test_attached_volume_cannot_be_attached_again(api: Api) -> None:
     c = catalog(api)
     attached = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "data" and "instanceId" in v)
     root = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "os")
@@ -209,7 +214,7 @@ def test_attached_volume_cannot_be_attached_again(api):
         assert error["context"]["field"] == "volumeIdToAttach"
 
 
-def test_template_must_be_available_in_the_network_zone(api):
+def test_template_must_be_available_in_the_network_zone(api: Api) -> None:
     env = "/services/compute-qc/dev"
     c = catalog(api, env)
     zone_limited = next(t for t in api.data(f"{env}/templates") if len(t["availableInZones"]) == 1)
@@ -219,14 +224,14 @@ def test_template_must_be_available_in_the_network_zone(api):
     assert error["context"]["field"] == "templateId"
 
 
-def test_failed_create_leaves_an_error_instance(sim, api):
+def test_failed_create_leaves_an_error_instance(sim: SimServer, api: Api) -> None:
     sim.world.fail_next_task("no capacity")
     task = api.finish(api.post(f"{PROD}/instances", minimal(catalog(api))))
     assert task["taskStatus"] == "FAILED" and task["result"]["message"] == "no capacity"
     assert api.instance("jarvis")["state"] == "Error"
 
 
-def test_ports_must_be_strings(api):
+def test_ports_must_be_strings(api: Api) -> None:
     """portsToForward is array[string]: a number, even a valid port, is refused and nothing is made."""
     c = catalog(api)
     before = len(api.data(f"{PROD}/instances"))

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from simhelp import PROD, Api, the_error
 
 from cca_tui.sim import errors
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
 from cca_tui.sim.sshkeys import SEED_PUBLIC_KEYS
+from tests.conftest import SimFactory
+from tests.sim.simhelp import PROD, Api, FakeClock, the_error
+from tests.typed import not_none
 
 DEV = "/services/compute-qc/dev"
 
@@ -17,7 +20,7 @@ DEV = "/services/compute-qc/dev"
 # -- tasks -------------------------------------------------------------------------------
 
 
-def test_a_pending_task_has_no_result_key(sim_factory, clock):
+def test_a_pending_task_has_no_result_key(sim_factory: SimFactory, clock: FakeClock) -> None:
     client = Api(sim_factory(SimOptions(task_delay=10), clock=clock))
     task_id = client.task_of(client.operate(client.instance("web-2")["id"], "stop"))
     pending = client.get(f"/tasks/{task_id}").json()
@@ -30,7 +33,7 @@ def test_a_pending_task_has_no_result_key(sim_factory, clock):
     client.close()
 
 
-def test_tasks_expire_after_their_ttl_on_the_simulators_clock(sim_factory, clock):
+def test_tasks_expire_after_their_ttl_on_the_simulators_clock(sim_factory: SimFactory, clock: FakeClock) -> None:
     client = Api(sim_factory(SimOptions(task_delay=10, task_ttl=60), clock=clock))
     task_id = client.task_of(client.operate(client.instance("web-2")["id"], "stop"))
     clock.advance(30)  # ended at +10: the countdown starts there, not at the first read
@@ -43,7 +46,9 @@ def test_tasks_expire_after_their_ttl_on_the_simulators_clock(sim_factory, clock
     client.close()
 
 
-def test_a_pending_task_never_expires_and_the_default_ttl_is_half_an_hour(sim_factory, clock):
+def test_a_pending_task_never_expires_and_the_default_ttl_is_half_an_hour(
+    sim_factory: SimFactory, clock: FakeClock
+) -> None:
     assert SimOptions().task_ttl == 1800
     client = Api(sim_factory(SimOptions(task_delay=5000), clock=clock))
     task_id = client.task_of(client.operate(client.instance("web-2")["id"], "stop"))
@@ -59,7 +64,7 @@ def test_a_pending_task_never_expires_and_the_default_ttl_is_half_an_hour(sim_fa
 # -- transport ----------------------------------------------------------------------------
 
 
-def test_doubled_slashes_are_accepted(sim):
+def test_doubled_slashes_are_accepted(sim: SimServer) -> None:
     headers = {"MC-Api-Key": sim.api_key}
     base = sim.url  # http://127.0.0.1:PORT/v1
     envs = httpx.get(f"{base}//environments", headers=headers)
@@ -74,7 +79,7 @@ def test_doubled_slashes_are_accepted(sim):
 # -- replies without a task ----------------------------------------------------------------
 
 
-def test_taskless_204_does_the_work_at_once(sim_factory, clock):
+def test_taskless_204_does_the_work_at_once(sim_factory: SimFactory, clock: FakeClock) -> None:
     client = Api(sim_factory(SimOptions(task_delay=30, taskless_reply="204"), clock=clock))
     web = client.instance("web-2")
     reply = client.operate(web["id"], "stop")
@@ -87,7 +92,7 @@ def test_taskless_204_does_the_work_at_once(sim_factory, clock):
     client.close()
 
 
-def test_taskless_data_answers_the_result_only(sim_factory, clock):
+def test_taskless_data_answers_the_result_only(sim_factory: SimFactory, clock: FakeClock) -> None:
     server = sim_factory(
         SimOptions(task_delay=30, taskless_reply="data", taskless_operations=("reboot", "update")), clock=clock
     )
@@ -101,7 +106,7 @@ def test_taskless_data_answers_the_result_only(sim_factory, clock):
     client.close()
 
 
-def test_update_accepts_post_as_the_method_line_says_and_put_as_the_example(api):
+def test_update_accepts_post_as_the_method_line_says_and_put_as_the_example(api: Api) -> None:
     """The reference's method line for update says POST, its example PUT: both are served."""
     web = api.instance("web-2")
     by_post = api.succeed(api.post(f"{PROD}/instances/{web['id']}", {"name": "web-posted"}))
@@ -113,7 +118,7 @@ def test_update_accepts_post_as_the_method_line_says_and_put_as_the_example(api)
     assert error["context"]["field"] == "name"
 
 
-def test_taskless_failure_is_an_error_reply(sim_factory):
+def test_taskless_failure_is_an_error_reply(sim_factory: SimFactory) -> None:
     server = sim_factory(SimOptions(task_delay=0, taskless_reply="204"))
     client = Api(server)
     web = client.instance("web-2")
@@ -124,7 +129,7 @@ def test_taskless_failure_is_an_error_reply(sim_factory):
     client.close()
 
 
-def test_bad_dialect_options_are_refused():
+def test_bad_dialect_options_are_refused() -> None:
     with pytest.raises(ValueError):
         SimOptions(rejected_key_status=404)
     with pytest.raises(ValueError):
@@ -134,7 +139,7 @@ def test_bad_dialect_options_are_refused():
 # -- instances ---------------------------------------------------------------------------------
 
 
-def test_associated_key_shows_on_the_instance(api):
+def test_associated_key_shows_on_the_instance(api: Api) -> None:
     web = api.instance("web-2")
     assert "sshKeyName" not in api.detail(web["id"])  # seeded without a key: absent, not null
     key = api.data(f"{PROD}/sshkeys")[0]["name"]
@@ -143,7 +148,7 @@ def test_associated_key_shows_on_the_instance(api):
     assert "sshKeyName" not in api.instance("web-2")  # the list shape is the reference's
 
 
-def test_create_stores_the_public_key_and_attaches_a_volume(api):
+def test_create_stores_the_public_key_and_attaches_a_volume(api: Api) -> None:
     templates = api.data(f"{PROD}/templates")
     network = api.data(f"{PROD}/networks")[0]
     free = next(v for v in api.data(f"{PROD}/volumes") if v["type"] == "data" and "instanceId" not in v)
@@ -165,7 +170,7 @@ def test_create_stores_the_public_key_and_attaches_a_volume(api):
 # -- addresses of every purpose --------------------------------------------------------------
 
 
-def test_seed_has_static_nat_load_balancing_and_vpn(api):
+def test_seed_has_static_nat_load_balancing_and_vpn(api: Api) -> None:
     ips = api.data(f"{PROD}/publicipaddresses")
     purposes = {p for ip in ips for p in ip["purposes"]}
     assert {"SOURCE_NAT", "VPN", "STATIC_NAT", "PORT_FORWARDING", "LOAD_BALANCING"} <= purposes
@@ -184,14 +189,14 @@ def test_seed_has_static_nat_load_balancing_and_vpn(api):
     assert web_2["publicIps"][0]["purposes"] == ["LOAD_BALANCING"] and web_2["publicIps"][0]["ports"] == ["80"]
 
 
-def test_a_source_nat_address_has_no_network_nor_instances(api):
+def test_a_source_nat_address_has_no_network_nor_instances(api: Api) -> None:
     for ip in api.data(f"{PROD}/publicipaddresses"):
         if "SOURCE_NAT" in ip["purposes"]:
             assert set(ip) == {"id", "ipAddress", "purposes", "state", "vpcId", "vpcName", "zoneId", "zoneName"}
             assert api.data(f"{PROD}/publicipaddresses/{ip['id']}") == ip
 
 
-def test_static_nat_ends_with_its_instance(api):
+def test_static_nat_ends_with_its_instance(api: Api) -> None:
     api_2 = api.instance("api-2")
     api.succeed(api.delete(f"{PROD}/instances/{api_2['id']}", {"purgeImmediately": True}))
     freed = [ip for ip in api.data(f"{PROD}/publicipaddresses") if not ip["purposes"]]
@@ -202,7 +207,7 @@ def test_static_nat_ends_with_its_instance(api):
 # -- documented fields, nothing else -----------------------------------------------------------
 
 
-def test_port_forwarding_rules_as_documented(api):
+def test_port_forwarding_rules_as_documented(api: Api) -> None:
     web = api.instance("web-1")
     rules = api.data(f"{PROD}/portforwardingrules", instance_id=web["id"])
     nic = api.data(f"{PROD}/nics", instance_id=web["id"])[0]
@@ -228,7 +233,7 @@ def test_port_forwarding_rules_as_documented(api):
         assert api.data(f"{PROD}/portforwardingrules/{rule['id']}") == rule
 
 
-def test_nics_as_documented(api):
+def test_nics_as_documented(api: Api) -> None:
     web = api.instance("web-1")
     nic = api.data(f"{PROD}/nics", instance_id=web["id"])[0]
     assert set(nic) == {
@@ -248,7 +253,7 @@ def test_nics_as_documented(api):
     assert (nic["vpcId"], nic["vpcName"]) == (web["vpcId"], web["vpcName"])
 
 
-def test_volumes_as_documented(api):
+def test_volumes_as_documented(api: Api) -> None:
     volumes = api.data(f"{PROD}/volumes")
     assert {v["type"] for v in volumes} == {"os", "data"}  # as the reference writes them
     offerings = {d["id"]: d["name"] for d in api.data(f"{PROD}/diskofferings")}
@@ -267,7 +272,7 @@ def test_volumes_as_documented(api):
     assert any("instanceId" not in v for v in volumes)
 
 
-def test_networks_carry_acl_and_offering(api):
+def test_networks_carry_acl_and_offering(api: Api) -> None:
     for network in api.data(f"{PROD}/networks"):
         assert set(network) == {
             "id",
@@ -291,7 +296,7 @@ def test_networks_carry_acl_and_offering(api):
         assert network["networkOfferingName"] and network["networkOfferingDescription"]
 
 
-def test_affinity_groups_and_keys_show_only_documented_fields(api):
+def test_affinity_groups_and_keys_show_only_documented_fields(api: Api) -> None:
     for group in api.data(f"{PROD}/affinitygroups"):
         assert set(group) == {"id", "name", "type", "instanceIds"}
     for key in api.data(f"{PROD}/sshkeys"):
@@ -301,7 +306,7 @@ def test_affinity_groups_and_keys_show_only_documented_fields(api):
 # -- filters and organisations ------------------------------------------------------------------
 
 
-def test_volume_filters(api):
+def test_volume_filters(api: Api) -> None:
     db = api.instance("db-primary")
     mine = api.data(f"{PROD}/volumes", instance_id=db["id"])
     assert sorted(v["type"] for v in mine) == ["data", "os"]
@@ -312,7 +317,7 @@ def test_volume_filters(api):
     assert [v["name"] for v in data] == ["db-primary-data"]
 
 
-def test_nic_filter_by_network(api):
+def test_nic_filter_by_network(api: Api) -> None:
     networks = api.data(f"{PROD}/networks")
     instances = api.data(f"{PROD}/instances")
     for network in networks:
@@ -321,7 +326,7 @@ def test_nic_filter_by_network(api):
         assert {n["networkId"] for n in nics} <= {network["id"]}
 
 
-def test_org_id_chooses_the_organisation(api, sim):
+def test_org_id_chooses_the_organisation(api: Api, sim: SimServer) -> None:
     listed = api.data("/environments")
     assert "partner-lab" not in {e["name"] for e in listed}
     partner = next(e for e in sim.world.environments if e.name == "partner-lab")
@@ -338,13 +343,13 @@ def test_org_id_chooses_the_organisation(api, sim):
     assert api.data(f"/environments/{partner.id}", org_id=org_id)["name"] == "partner-lab"
     web = next(i for i in api.data(path, org_id=org_id) if i["name"] == "web-2")
     api.post(f"{path}/{web['id']}", None, params={"operation": "stop", "org_id": org_id})
-    assert sim.world.instance(web["id"]).state == "Stopped"
+    assert not_none(sim.world.instance(web["id"])).state == "Stopped"
 
 
-def test_no_reply_carries_a_null(api, sim):
+def test_no_reply_carries_a_null(api: Api, sim: SimServer) -> None:
     """Keys without a value are absent, as in the reference's examples: never null."""
 
-    def walk(value, where):
+    def walk(value: object, where: str) -> None:
         assert value is not None, where
         if isinstance(value, dict):
             for key, item in value.items():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from simhelp import PROD, Api, the_error
-
 from cca_tui.sim import errors
+from cca_tui.sim.server import SimServer
+from tests.conftest import SimFactory
+from tests.sim.simhelp import PROD, Api, FakeClock, the_error
+from tests.typed import not_none
 
 
-def test_stop_start_reboot(api):
+def test_stop_start_reboot(api: Api) -> None:
     web = api.instance("web-2")
     assert api.succeed(api.operate(web["id"], "stop"))["state"] == "Stopped"
     assert api.succeed(api.operate(web["id"], "start"))["state"] == "Running"
@@ -16,7 +18,7 @@ def test_stop_start_reboot(api):
     assert api.succeed(api.operate(stopped["id"], "reboot"))["state"] == "Running"
 
 
-def test_resize_standard_and_custom(api):
+def test_resize_standard_and_custom(api: Api) -> None:
     web = api.instance("web-2")
     offerings = api.data(f"{PROD}/computeofferings")
     big = next(o for o in offerings if o["name"] == "4vCPU.8GB")
@@ -43,7 +45,7 @@ def test_resize_standard_and_custom(api):
     assert error["context"]["field"] == "computeOfferingId"
 
 
-def test_resize_of_running_instance_reboots(sim_factory, clock):
+def test_resize_of_running_instance_reboots(sim_factory: SimFactory, clock: FakeClock) -> None:
     from cca_tui.sim.options import SimOptions
 
     client = Api(sim_factory(SimOptions(task_delay=2), clock=clock))
@@ -58,14 +60,14 @@ def test_resize_of_running_instance_reboots(sim_factory, clock):
     client.close()
 
 
-def test_reset_password_returns_a_new_password(api):
+def test_reset_password_returns_a_new_password(api: Api) -> None:
     web = api.instance("web-1")
     first = api.succeed(api.operate(web["id"], "resetPassword"))
     second = api.succeed(api.operate(web["id"], "resetPassword"))
     assert len(first["password"]) == 12 and first["password"].isalnum() and first != second
 
 
-def test_change_network_drops_forwarding_and_moves_the_address(api):
+def test_change_network_drops_forwarding_and_moves_the_address(api: Api) -> None:
     web = api.detail(api.instance("web-1")["id"])
     assert api.data(f"{PROD}/portforwardingrules", instance_id=web["id"])
     same_zone = next(n for n in api.data(f"{PROD}/networks") if n["id"] != web["networkId"])
@@ -82,7 +84,7 @@ def test_change_network_drops_forwarding_and_moves_the_address(api):
     the_error(api.operate(web["id"], "changeNetwork", {}), 400, errors.MISSING_FIELD)
 
 
-def test_change_network_refuses_another_zone(api):
+def test_change_network_refuses_another_zone(api: Api) -> None:
     env = "/services/compute-qc/dev"
     instance = next(i for i in api.data(f"{env}/instances") if i["state"] == "Running")
     elsewhere = next(n for n in api.data(f"{env}/networks") if n["zoneId"] != instance["zoneId"])
@@ -92,16 +94,16 @@ def test_change_network_refuses_another_zone(api):
     assert error["context"]["field"] == "networkId"
 
 
-def test_associate_ssh_key(sim, api):
+def test_associate_ssh_key(sim: SimServer, api: Api) -> None:
     web = api.instance("web-2")
     key = api.data(f"{PROD}/sshkeys")[1]["name"]
     api.succeed(api.operate(web["id"], "associateSSHKey", {"sshKeyName": key}))
-    assert sim.world.instance(web["id"]).ssh_key_name == key
+    assert not_none(sim.world.instance(web["id"])).ssh_key_name == key
     error = the_error(api.operate(web["id"], "associateSSHKey", {"sshKeyName": "ghost"}), 400, errors.INVALID_FIELD)
     assert error["context"]["field"] == "sshKeyName"
 
 
-def test_update_name_and_hostname(api, sim_factory, clock):
+def test_update_name_and_hostname(api: Api, sim_factory: SimFactory, clock: FakeClock) -> None:
     web = api.instance("web-2")
     renamed = api.succeed(api.put(f"{PROD}/instances/{web['id']}", {"name": "frontend"}))
     assert (renamed["name"], renamed["hostname"]) == ("frontend", "web-2")
@@ -121,7 +123,7 @@ def test_update_name_and_hostname(api, sim_factory, clock):
     client.close()
 
 
-def test_destroy_releases_ips_and_deletes_volumes_then_recover(api):
+def test_destroy_releases_ips_and_deletes_volumes_then_recover(api: Api) -> None:
     db = api.detail(api.instance("db-primary")["id"])
     data_volume = next(v for v in api.data(f"{PROD}/volumes", instance_id=db["id"]) if v["type"] == "data")
     # Another instance's address and an OS volume are not this instance's to remove.
@@ -146,14 +148,14 @@ def test_destroy_releases_ips_and_deletes_volumes_then_recover(api):
     assert api.data(f"{PROD}/portforwardingrules", ip_address_id=ip_of_web) == []
 
 
-def test_destroy_detaches_the_data_volumes_it_keeps(api):
+def test_destroy_detaches_the_data_volumes_it_keeps(api: Api) -> None:
     replica = api.instance("db-replica")
     kept = next(v for v in api.data(f"{PROD}/volumes", instance_id=replica["id"]) if v["type"] == "data")
     api.succeed(api.delete(f"{PROD}/instances/{replica['id']}"))
     assert "instanceId" not in api.data(f"{PROD}/volumes/{kept['id']}")
 
 
-def test_destroy_with_purge_removes_everything(api):
+def test_destroy_with_purge_removes_everything(api: Api) -> None:
     web = api.detail(api.instance("web-1")["id"])
     reply = api.delete(f"{PROD}/instances/{web['id']}", {"purgeImmediately": True, "deleteSnapshots": True})
     assert api.succeed(reply) == {"id": web["id"]}
@@ -164,14 +166,14 @@ def test_destroy_with_purge_removes_everything(api):
     assert api.data(f"{PROD}/portforwardingrules", instance_id=web["id"]) == []
 
 
-def test_purge_a_destroyed_instance(api):
+def test_purge_a_destroyed_instance(api: Api) -> None:
     old = api.instance("old-reports")
     assert api.succeed(api.operate(old["id"], "purge")) == {"id": old["id"]}
     the_error(api.get(f"{PROD}/instances/{old['id']}"), 404, errors.ENTITY_NOT_FOUND)
     the_error(api.operate(old["id"], "recover"), 404, errors.ENTITY_NOT_FOUND)
 
 
-def test_destroy_body_is_validated(api):
+def test_destroy_body_is_validated(api: Api) -> None:
     web = api.instance("web-2")
     error = the_error(
         api.delete(f"{PROD}/instances/{web['id']}", {"purgeImmediately": "yes"}), 400, errors.INVALID_FIELD
@@ -183,7 +185,7 @@ def test_destroy_body_is_validated(api):
     assert error["context"]["field"] == "publicIpIdsToRelease"
 
 
-def test_whole_life(api):
+def test_whole_life(api: Api) -> None:
     """create → stop → start → resize → reset password → move → key → rename → destroy → recover → purge."""
     templates = api.data(f"{PROD}/templates")
     offerings = api.data(f"{PROD}/computeofferings")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from simhelp import PROD, Api, the_error
-
 from cca_tui.sim import errors
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.world import World
+from tests.conftest import SimFactory
+from tests.sim.simhelp import PROD, Api, the_error
 
 LIST_ATTRIBUTES = {
     "id",
@@ -36,7 +36,7 @@ LIST_ATTRIBUTES = {
 }
 
 
-def test_instance_list_has_exactly_the_seed_attributes(api):
+def test_instance_list_has_exactly_the_seed_attributes(api: Api) -> None:
     reply = api.get(f"{PROD}/instances").json()
     assert reply["metadata"] == {"recordCount": 12}
     for instance in reply["data"]:
@@ -44,7 +44,7 @@ def test_instance_list_has_exactly_the_seed_attributes(api):
         assert instance["username"] == "cca-user"
 
 
-def test_instance_retrieve_adds_user_data_public_ips_and_nics(api):
+def test_instance_retrieve_adds_user_data_public_ips_and_nics(api: Api) -> None:
     web = api.detail(api.instance("web-1")["id"])
     # web-1 was seeded with an SSH key: the Go client's sshKeyName says which.
     assert set(web) == LIST_ATTRIBUTES | {"userData", "publicIps", "nics", "sshKeyName"}
@@ -54,7 +54,7 @@ def test_instance_retrieve_adds_user_data_public_ips_and_nics(api):
     assert web["nics"] == [{"id": web["nics"][0]["id"], "isDefault": True, "networkId": web["networkId"]}]
 
 
-def test_seed_has_the_states_operators_meet(api):
+def test_seed_has_the_states_operators_meet(api: Api) -> None:
     for env in ("compute-on/production", "compute-on/test_area", "compute-qc/dev", "compute-qc/dr-site"):
         instances = api.data(f"/services/{env}/instances")
         states = [i["state"] for i in instances]
@@ -63,7 +63,7 @@ def test_seed_has_the_states_operators_meet(api):
         assert any(not i["isPasswordEnabled"] for i in instances)
 
 
-def test_private_ips_are_in_their_network(api):
+def test_private_ips_are_in_their_network(api: Api) -> None:
     import ipaddress
 
     networks = {n["id"]: n for n in api.data(f"{PROD}/networks")}
@@ -72,7 +72,7 @@ def test_private_ips_are_in_their_network(api):
         assert ipaddress.ip_address(instance["ipAddress"]) in cidr
 
 
-def test_public_ips_source_nat_and_forwarding(api):
+def test_public_ips_source_nat_and_forwarding(api: Api) -> None:
     ips = api.data(f"{PROD}/publicipaddresses")
     vpcs = {n["vpcId"] for n in api.data(f"{PROD}/networks")}
     source_nat = [ip for ip in ips if "SOURCE_NAT" in ip["purposes"]]
@@ -85,7 +85,7 @@ def test_public_ips_source_nat_and_forwarding(api):
     assert api.data(f"{PROD}/portforwardingrules", ip_address_id=forwarded[0]["id"]) == rules
 
 
-def test_filters(api):
+def test_filters(api: Api) -> None:
     networks = api.data(f"{PROD}/networks")
     vpc_id = networks[0]["vpcId"]
     assert {n["vpcId"] for n in api.data(f"{PROD}/networks", vpc_id=vpc_id)} == {vpc_id}
@@ -99,7 +99,7 @@ def test_filters(api):
     assert all(ip["vpcId"] == vpc_id for ip in api.data(f"{PROD}/publicipaddresses", vpc_id=vpc_id))
 
 
-def test_catalog_shapes(api):
+def test_catalog_shapes(api: Api) -> None:
     templates = api.data(f"{PROD}/templates")
     assert 4 <= len(templates) <= 6 and any(not t["isReady"] for t in templates)
     assert all(isinstance(t["size"], int) and t["availableInZones"] for t in templates)
@@ -128,7 +128,7 @@ def test_catalog_shapes(api):
     assert api.data(f"{PROD}/affinitygroups")
 
 
-def test_ssh_keys_are_addressed_by_name_with_real_fingerprints(api):
+def test_ssh_keys_are_addressed_by_name_with_real_fingerprints(api: Api) -> None:
     keys = api.data(f"{PROD}/sshkeys")
     assert 2 <= len(keys) <= 3
     for key in keys:
@@ -140,7 +140,7 @@ def test_ssh_keys_are_addressed_by_name_with_real_fingerprints(api):
     assert keys[0]["fingerprint"] == ":".join(digest[i : i + 2] for i in range(0, 32, 2))
 
 
-def test_paging_with_page_cap(sim_factory):
+def test_paging_with_page_cap(sim_factory: SimFactory) -> None:
     client = Api(sim_factory(SimOptions(task_delay=0, page_cap=5)))
     first = client.get(f"{PROD}/instances").json()
     assert first["metadata"]["recordCount"] == 12 and len(first["data"]) == 5
@@ -157,12 +157,12 @@ def test_paging_with_page_cap(sim_factory):
     client.close()
 
 
-def test_bad_paging_parameters_are_400(api):
+def test_bad_paging_parameters_are_400(api: Api) -> None:
     error = the_error(api.get(f"{PROD}/instances", params={"page_size": "zero"}), 400, errors.INVALID_FIELD)
     assert error["context"] == {"field": "page_size"}
 
 
-def test_world_is_deterministic_per_seed():
+def test_world_is_deterministic_per_seed() -> None:
     assert _ids(World(SimOptions(seed=7))) == _ids(World(SimOptions(seed=7)))
     assert _ids(World(SimOptions(seed=7))) != _ids(World(SimOptions(seed=8)))
 
@@ -171,7 +171,7 @@ def _ids(world: World) -> list[str]:
     return [i.id for env in world.environments for i in env.instances.values()]
 
 
-def test_scale_seed_is_fast_and_pages(sim_factory):
+def test_scale_seed_is_fast_and_pages(sim_factory: SimFactory) -> None:
     world = World(SimOptions(instances=5000))
     assert len(world.environments[0].instances) == 5000
     assert all(len(env.instances) == 12 for env in world.environments[1:])

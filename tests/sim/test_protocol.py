@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Never
+
 import httpx
-from simhelp import PROD, the_error
+import pytest
 
 from cca_tui.sim import errors
+from cca_tui.sim.server import SimServer
+from tests.conftest import SimFactory
+from tests.sim.simhelp import PROD, Api, the_error
 
 
-def test_missing_or_wrong_key_is_403_as_the_reference_lists(sim):
+def test_missing_or_wrong_key_is_403_as_the_reference_lists(sim: SimServer) -> None:
     for headers in ({}, {"MC-Api-Key": "wrong"}):
         reply = httpx.get(f"{sim.url}/environments", headers=headers)
         the_error(reply, 403, errors.INVALID_API_KEY)
 
 
-def test_rejected_key_status_can_be_401(sim_factory):
+def test_rejected_key_status_can_be_401(sim_factory: SimFactory) -> None:
     from cca_tui.sim.options import SimOptions
 
     server = sim_factory(SimOptions(task_delay=0, rejected_key_status=401))
@@ -22,26 +27,26 @@ def test_rejected_key_status_can_be_401(sim_factory):
         the_error(httpx.get(f"{server.url}/environments", headers=headers), 401, errors.INVALID_API_KEY)
 
 
-def test_unknown_path_is_404(api):
+def test_unknown_path_is_404(api: Api) -> None:
     the_error(api.get("/nothing/here"), 404, errors.UNKNOWN_ENDPOINT)
     the_error(api.get(f"{PROD}/spaceships"), 404, errors.UNKNOWN_ENDPOINT)
 
 
-def test_wrong_verb_is_405(api):
+def test_wrong_verb_is_405(api: Api) -> None:
     the_error(api.delete("/environments"), 405, errors.METHOD_NOT_ALLOWED)
     the_error(api.post(f"{PROD}/templates", {}), 405, errors.METHOD_NOT_ALLOWED)
     template_id = api.data(f"{PROD}/templates")[0]["id"]
     the_error(api.put(f"{PROD}/templates/{template_id}", {}), 405, errors.METHOD_NOT_ALLOWED)
 
 
-def test_unknown_environment_is_404(api):
+def test_unknown_environment_is_404(api: Api) -> None:
     error = the_error(api.get("/services/compute-on/nowhere/instances"), 404, errors.ENTITY_NOT_FOUND)
     assert error["context"]["type"] == "environments"
     # The environment exists, but under the other service code.
     the_error(api.get("/services/compute-qc/production/instances"), 404, errors.ENTITY_NOT_FOUND)
 
 
-def test_unknown_ids_are_404_with_context(api):
+def test_unknown_ids_are_404_with_context(api: Api) -> None:
     error = the_error(api.get(f"{PROD}/instances/no-such-id"), 404, errors.ENTITY_NOT_FOUND)
     assert error["context"] == {"id": "no-such-id", "type": "instances"}
     the_error(api.get("/environments/no-such-id"), 404, errors.ENTITY_NOT_FOUND)
@@ -50,7 +55,7 @@ def test_unknown_ids_are_404_with_context(api):
     the_error(api.operate("no-such-id", "stop"), 404, errors.ENTITY_NOT_FOUND)
 
 
-def test_malformed_bodies_are_400(api):
+def test_malformed_bodies_are_400(api: Api) -> None:
     instance_id = api.instance("web-1")["id"]
     url = f"{PROD}/instances/{instance_id}"
     bad_json = api.http.post(url, params={"operation": "stop"}, content=b"{not json")
@@ -59,10 +64,10 @@ def test_malformed_bodies_are_400(api):
     the_error(not_object, 400, errors.MALFORMED_BODY)
 
 
-def test_unexpected_exception_is_500_without_traceback(api, monkeypatch):
+def test_unexpected_exception_is_500_without_traceback(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     from cca_tui.sim import views
 
-    def explode(env, record):
+    def explode(env: object, record: object) -> Never:
         raise RuntimeError("secret internals")
 
     monkeypatch.setitem(views.LIST_VIEWS, "zones", explode)
@@ -72,7 +77,7 @@ def test_unexpected_exception_is_500_without_traceback(api, monkeypatch):
     assert error["message"]
 
 
-def test_environments_and_connections(api, sim):
+def test_environments_and_connections(api: Api, sim: SimServer) -> None:
     envs = api.data("/environments")
     assert [(e["serviceConnection"]["serviceCode"], e["name"]) for e in envs] == [
         ("compute-on", "production"),
@@ -112,12 +117,12 @@ def test_environments_and_connections(api, sim):
     assert api.data(f"/services/connections/{qc['id']}")["status"]["reachable"] is False
 
 
-def test_zones_per_connection(api):
+def test_zones_per_connection(api: Api) -> None:
     assert [z["name"] for z in api.data(f"{PROD}/zones")] == ["ON-1"]
     assert [z["name"] for z in api.data("/services/compute-qc/dev/zones")] == ["QC-1", "QC-2"]
 
 
-def test_server_binds_a_free_port_and_stops():
+def test_server_binds_a_free_port_and_stops() -> None:
     from cca_tui.sim.options import DEMO_API_KEY, SimOptions
     from cca_tui.sim.server import SimServer
 
@@ -132,7 +137,7 @@ def test_server_binds_a_free_port_and_stops():
         pass
 
 
-def test_custom_api_key(sim_factory):
+def test_custom_api_key(sim_factory: SimFactory) -> None:
     from cca_tui.sim.options import SimOptions
 
     server = sim_factory(SimOptions(task_delay=0, api_key="s3cret"))

@@ -9,27 +9,35 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from simhelp import PROD, Api, the_error
 
 from cca_tui.sim import errors
 from cca_tui.sim.cli import add_sim_arguments, options_from_args
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from cca_tui.sim.world import World
+from tests.conftest import SimFactory
+from tests.sim.simhelp import PROD, Api, FakeClock, the_error
 
 BIG = 100_000
 
 
+class TimedSim(SimServer):
+    """A simulator that knows how long its seeding took."""
+
+    seed_seconds = 0.0
+
+
 @pytest.fixture(scope="module")
-def big() -> Iterator[SimServer]:
+def big() -> Iterator[TimedSim]:
     started = time.perf_counter()
-    server = SimServer(SimOptions(task_delay=0, instances=BIG, page_cap=500)).start()
-    server.seed_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
+    server = TimedSim(SimOptions(task_delay=0, instances=BIG, page_cap=500))
+    server.start()
+    server.seed_seconds = time.perf_counter() - started
     yield server
     server.stop()
 
 
-def test_a_hundred_thousand_instances_fit_their_networks(big):
+def test_a_hundred_thousand_instances_fit_their_networks(big: TimedSim) -> None:
     # A few seconds on an idle machine (about 3 s measured on the 2-core box under load);
     # the bound is loose so a busy CI does not fail it.
     assert big.seed_seconds < 30
@@ -46,10 +54,12 @@ def test_a_hundred_thousand_instances_fit_their_networks(big):
     cidrs = list(networks.values())
     assert not any(a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
     for network in env.networks.values():
-        assert networks[network.id].subnet_of(ipaddress.ip_network(env.vpcs[network.vpc_id].cidr))
+        tier, vpc = networks[network.id], ipaddress.ip_network(env.vpcs[network.vpc_id].cidr)
+        assert isinstance(tier, ipaddress.IPv4Network) and isinstance(vpc, ipaddress.IPv4Network)
+        assert tier.subnet_of(vpc)
 
 
-def test_a_page_of_500_out_of_100k_is_cheap(big):
+def test_a_page_of_500_out_of_100k_is_cheap(big: SimServer) -> None:
     client = Api(big)
     client.get(f"{PROD}/instances", params={"page_number": 1, "page_size": 500})  # warm the connection
     timings = []
@@ -67,7 +77,7 @@ def test_a_page_of_500_out_of_100k_is_cheap(big):
     client.close()
 
 
-def test_creating_in_a_full_environment_still_finds_an_address(big):
+def test_creating_in_a_full_environment_still_finds_an_address(big: SimServer) -> None:
     client = Api(big)
     network = client.data(f"{PROD}/networks")[1]  # App: the tier the generated roles fill most
     template = next(t for t in client.data(f"{PROD}/templates") if t["name"] == "Ubuntu 22.04 LTS")
@@ -78,12 +88,12 @@ def test_creating_in_a_full_environment_still_finds_an_address(big):
     client.close()
 
 
-def test_scale_beyond_the_old_limit_of_8190(sim_factory):
+def test_scale_beyond_the_old_limit_of_8190(sim_factory: SimFactory) -> None:
     world = World(SimOptions(instances=10_000))
     assert len(world.environments[0].instances) == 10_000
 
 
-def test_churn_changes_the_share_asked_deterministically():
+def test_churn_changes_the_share_asked_deterministically() -> None:
     first, second = World(SimOptions(instances=2000)), World(SimOptions(instances=2000))
     before = {i.id: (i.name, i.state, i.compute_offering_id) for i in first.environments[0].instances.values()}
     changed = first.churn("compute-on", "production", 0.01, seed=3)
@@ -104,7 +114,7 @@ def test_churn_changes_the_share_asked_deterministically():
     assert max(len(i.name) for i in first.environments[0].instances.values()) <= len("worker-01999-c2")
 
 
-def test_churn_leaves_busy_instances_alone(sim_factory, clock):
+def test_churn_leaves_busy_instances_alone(sim_factory: SimFactory, clock: FakeClock) -> None:
     server = sim_factory(SimOptions(task_delay=10), clock=clock)
     client = Api(server)
     web = client.instance("web-2")
@@ -114,7 +124,7 @@ def test_churn_leaves_busy_instances_alone(sim_factory, clock):
     client.close()
 
 
-def test_churn_over_http_outside_the_api(sim):
+def test_churn_over_http_outside_the_api(sim: SimServer) -> None:
     headers = {"MC-Api-Key": sim.api_key}
     root = sim.url.removesuffix("/v1")
     body = {"serviceCode": "compute-on", "environment": "production", "share": 0.5, "seed": 7}
@@ -127,7 +137,7 @@ def test_churn_over_http_outside_the_api(sim):
     the_error(httpx.post(f"{sim.url}/_sim/churn", json=body, headers=headers), 404, errors.UNKNOWN_ENDPOINT)
 
 
-def test_churn_is_never_faulted(sim_factory):
+def test_churn_is_never_faulted(sim_factory: SimFactory) -> None:
     server = sim_factory(SimOptions(task_delay=0, error_rate=1.0))
     root = server.url.removesuffix("/v1")
     body = {"serviceCode": "compute-on", "environment": "production", "share": 0.25}
@@ -135,7 +145,7 @@ def test_churn_is_never_faulted(sim_factory):
     assert httpx.get(f"{server.url}/environments", headers={"MC-Api-Key": server.api_key}).status_code == 503
 
 
-def test_cli_takes_100k_and_documents_churn():
+def test_cli_takes_100k_and_documents_churn() -> None:
     parser = argparse.ArgumentParser()
     add_sim_arguments(parser)
     options = options_from_args(parser.parse_args(["--instances", "100000", "--taskless-reply", "204"]))
@@ -146,7 +156,7 @@ def test_cli_takes_100k_and_documents_churn():
         parser.parse_args(["--instances", "2000000"])
 
 
-def test_environments_spread_the_instances_over_both_connections(sim_factory):
+def test_environments_spread_the_instances_over_both_connections(sim_factory: SimFactory) -> None:
     """`--environments 10 --instances 5000`: ten environments the key sees, across both
     service connections, 500 instances each, every one listed over HTTP."""
     parser = argparse.ArgumentParser()
@@ -172,7 +182,7 @@ def test_environments_spread_the_instances_over_both_connections(sim_factory):
         parser.parse_args(["--environments", "0"])
 
 
-def test_list_rows_follow_every_change_though_remembered(sim_factory):
+def test_list_rows_follow_every_change_though_remembered(sim_factory: SimFactory) -> None:
     """Each instance's list row is remembered between pages: a change to the instance or to
     what its row names (its network, offering) shows at the next list all the same."""
     server = sim_factory(SimOptions(task_delay=0))

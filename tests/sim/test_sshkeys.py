@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import subprocess
-
-from simhelp import PROD, the_error
+from pathlib import Path
 
 from cca_tui.sim import errors
 from cca_tui.sim.sshkeys import SEED_PUBLIC_KEYS
+from tests.sim.simhelp import PROD, Api, the_error
 
 NEW_KEY = SEED_PUBLIC_KEYS["legacy"]
 
 
-def test_register_answers_a_task_whose_result_is_the_key(api):
+def test_register_answers_a_task_whose_result_is_the_key(api: Api) -> None:
     result = api.succeed(api.post(f"{PROD}/sshkeys", {"name": "laptop", "publicKey": NEW_KEY}))
     assert result["name"] == "laptop"
     assert api.data(f"{PROD}/sshkeys/laptop") == result
 
 
-def test_fingerprint_matches_ssh_keygen(api, tmp_path):
+def test_fingerprint_matches_ssh_keygen(api: Api, tmp_path: Path) -> None:
     result = api.succeed(api.post(f"{PROD}/sshkeys", {"name": "laptop", "publicKey": NEW_KEY}))
     key_file = tmp_path / "key.pub"
     key_file.write_text(NEW_KEY + "\n")
@@ -31,7 +31,7 @@ def test_fingerprint_matches_ssh_keygen(api, tmp_path):
     assert f"MD5:{result['fingerprint']}" in out
 
 
-def test_register_refusals(api):
+def test_register_refusals(api: Api) -> None:
     existing = api.data(f"{PROD}/sshkeys")[0]["name"]
     the_error(api.post(f"{PROD}/sshkeys", {"name": existing, "publicKey": NEW_KEY}), 400, errors.DUPLICATE_NAME)
     error = the_error(api.post(f"{PROD}/sshkeys", {"name": "x", "publicKey": "not a key"}), 400, errors.INVALID_FIELD)
@@ -41,7 +41,7 @@ def test_register_refusals(api):
     the_error(api.post(f"{PROD}/sshkeys", {"name": "x"}), 400, errors.MISSING_FIELD)
 
 
-def test_delete_by_name_or_id(api):
+def test_delete_by_name_or_id(api: Api) -> None:
     first, second = api.data(f"{PROD}/sshkeys")[:2]
     api.succeed(api.delete(f"{PROD}/sshkeys/{first['name']}"))
     api.succeed(api.delete(f"{PROD}/sshkeys/{second['id']}"))

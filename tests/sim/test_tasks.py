@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from simhelp import PROD, Api, the_error
-
 from cca_tui.sim import errors
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
+from tests.conftest import SimFactory
+from tests.sim.simhelp import PROD, Api, FakeClock, the_error
 
 
-def test_task_reply_carries_both_shapes(api):
+def test_task_reply_carries_both_shapes(api: Api) -> None:
     reply = api.operate(api.instance("web-2")["id"], "stop")
     assert set(reply.json()) == {"taskId", "taskStatus"}
     task_id = api.task_of(reply)
@@ -21,14 +22,14 @@ def test_task_reply_carries_both_shapes(api):
         assert task["result"]["state"] == "Stopped"
 
 
-def test_with_no_delay_a_task_finishes_on_the_next_request(api):
+def test_with_no_delay_a_task_finishes_on_the_next_request(api: Api) -> None:
     web = api.instance("web-2")
     reply = api.operate(web["id"], "stop")
     assert api.task_of(reply)
     assert api.instance("web-2")["state"] == "Stopped"
 
 
-def test_transitional_states_follow_the_clock(sim_factory, clock):
+def test_transitional_states_follow_the_clock(sim_factory: SimFactory, clock: FakeClock) -> None:
     client = Api(sim_factory(SimOptions(task_delay=10), clock=clock))
     web = client.instance("web-1")
     task_id = client.task_of(client.operate(web["id"], "reboot"))
@@ -44,7 +45,7 @@ def test_transitional_states_follow_the_clock(sim_factory, clock):
     client.close()
 
 
-def test_an_instance_takes_one_task_at_a_time(sim_factory, clock):
+def test_an_instance_takes_one_task_at_a_time(sim_factory: SimFactory, clock: FakeClock) -> None:
     client = Api(sim_factory(SimOptions(task_delay=10), clock=clock))
     web = client.instance("web-1")
     task_id = client.task_of(client.operate(web["id"], "stop"))
@@ -55,7 +56,7 @@ def test_an_instance_takes_one_task_at_a_time(sim_factory, clock):
     client.close()
 
 
-def test_fail_next_task_restores_the_prior_state(sim, api):
+def test_fail_next_task_restores_the_prior_state(sim: SimServer, api: Api) -> None:
     web = api.instance("web-2")
     sim.world.fail_next_task("hypervisor on fire")
     task = api.finish(api.operate(web["id"], "stop"))
@@ -66,7 +67,7 @@ def test_fail_next_task_restores_the_prior_state(sim, api):
     assert api.succeed(api.operate(web["id"], "stop"))["state"] == "Stopped"
 
 
-def test_failed_change_leaves_the_instance_unchanged(sim, api):
+def test_failed_change_leaves_the_instance_unchanged(sim: SimServer, api: Api) -> None:
     web = api.instance("web-2")
     offering = next(o for o in api.data(f"{PROD}/computeofferings") if o["name"] == "4vCPU.8GB")
     sim.world.fail_next_task()

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
+from textual.app import App
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import DataTable
 
+from cca_tui.api.models import Instance
 from cca_tui.config import Settings, StateStore
+from cca_tui.fleet.identity import RowKey
+from cca_tui.sim import entities
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
+from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.widgets.detail_pane import DetailPane
+from cca_tui.ui.widgets.instance_table import InstanceTable
 
 FROZEN_NOW = datetime(2026, 11, 27, 12, 0, 0)
 SIZE = (120, 40)
@@ -40,7 +54,7 @@ _TRANSPORTS: weakref.WeakKeyDictionary[CcaApp, CountingTransport] = weakref.Weak
 
 
 def make_app(
-    sim,
+    sim: SimServer,
     tmp_path: Path,
     *,
     environment: str | None = None,
@@ -48,7 +62,7 @@ def make_app(
     ssh_dir: Path | None = None,
     api_key: str | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    **settings_fields,
+    **settings_fields: Any,
 ) -> CcaApp:
     """The app on the simulator; `settings_fields` are more Settings (confirm, keymap...)."""
     settings = Settings(
@@ -87,7 +101,7 @@ class RequestCounter:
         return [r for r in self.requests if not r.startswith("GET ")]
 
 
-async def settle(app: CcaApp, pilot, *, rounds: int = 1, timeout: float = 30.0) -> None:
+async def settle(app: CcaApp, pilot: Pilot[None], *, rounds: int = 1, timeout: float = 30.0) -> None:
     """Wait until the app is quiet: no worker running, no refresh or detail load pending,
     no message waiting. Waits on those conditions, not on time; `rounds` asks for that many
     quiet observations in a row (a task's end starts a refresh, which starts a detail load).
@@ -114,13 +128,8 @@ async def settle(app: CcaApp, pilot, *, rounds: int = 1, timeout: float = 30.0) 
 
 
 def _quiet(app: CcaApp) -> bool:
-    from cca_tui.ui.screens.instances import InstanceScreen
-    from cca_tui.ui.widgets.detail_pane import DetailPane
-
     if any(not w.is_finished for w in app.workers):
         return False
-    from cca_tui.ui.screens.picker import PickerScreen
-
     if isinstance(app.screen, PickerScreen) and not app.screen.choices and app.screen.retry_delay is None:
         return False  # its first load has not started yet
     for screen in app.environment_screens():
@@ -133,45 +142,76 @@ def _quiet(app: CcaApp) -> bool:
     return True
 
 
-def env_instances(sim, code: str = "compute-on", name: str = "production") -> list:
+def env_instances(sim: SimServer, code: str = "compute-on", name: str = "production") -> list[entities.Instance]:
     """The simulator's live instances of one environment."""
     return list(sim.world.environment(code, name).instances.values())
 
 
-def row_key(screen, instance_id: str, environment: str | None = None):
+ScreenT = TypeVar("ScreenT", bound=Screen[Any])
+
+
+def top_screen(app: App[Any], kind: type[ScreenT]) -> ScreenT:
+    """The screen on top, which the test expects to be a `kind` (a dialog, the picker...)."""
+    screen = app.screen
+    assert isinstance(screen, kind), f"the screen on top is a {type(screen).__name__}, not a {kind.__name__}"
+    return screen
+
+
+def picker_rows(picker: PickerScreen, column: str = "name") -> dict[str, str]:
+    """The picker's environment rows, top to bottom: ref -> that column's cell as drawn. Rows
+    are keyed by their position in `choices` (any environment name must work as a key)."""
+    table = picker.query_one("#picker-table", DataTable)
+    return {
+        picker.choices[int(str(key.value))].ref: str(table.get_cell(key, column))
+        for key in table.rows
+        if key.value != "all"
+    }
+
+
+def instance_screen(app: App[Any]) -> InstanceScreen:
+    """The screen on top, which the test expects to be an instance list."""
+    return top_screen(app, InstanceScreen)
+
+
+def row_key(screen: InstanceScreen, instance_id: str, environment: str | None = None) -> RowKey:
     """The key of the row showing an instance (of `environment`, "code/name", in a fleet)."""
     matches = [
         key
         for key, instance in screen.view.instances.items()
-        if instance.id == instance_id and (environment is None or str(key.environment) == environment)
+        if isinstance(key, RowKey)
+        and instance.id == instance_id
+        and (environment is None or str(key.environment) == environment)
     ]
     assert len(matches) == 1, f"{len(matches)} rows show {instance_id}"
     return matches[0]
 
 
-def instance_shown(screen, instance_id: str, environment: str | None = None):
+def instance_shown(screen: InstanceScreen, instance_id: str, environment: str | None = None) -> Instance:
     """The instance as the screen's view holds it."""
     return screen.view.instances[row_key(screen, instance_id, environment)]
 
 
-def shown_ids(screen) -> list[str]:
+def shown_ids(screen: InstanceScreen) -> list[str]:
     """The instance ids of the rows the table draws, top to bottom (the view's rows)."""
     return [instance.id for instance in screen.view.rows]
 
 
-def selected_id(screen) -> str | None:
+def busy_ids(screen: InstanceScreen) -> set[str]:
+    """The ids of the instances an action of ours is in flight on."""
+    return {key.id for key in screen.view.busy if isinstance(key, RowKey)}
+
+
+def selected_id(screen: InstanceScreen) -> str | None:
     selected = screen.view.selected
     return selected.id if selected is not None else None
 
 
-def select(screen, instance_id: str, environment: str | None = None) -> None:
+def select(screen: InstanceScreen, instance_id: str, environment: str | None = None) -> None:
     """Put the table's cursor on an instance, as arrow keys would."""
-    from cca_tui.ui.widgets.instance_table import InstanceTable
-
     screen.query_one(InstanceTable).select(row_key(screen, instance_id, environment))
 
 
-async def wait_until(pilot, condition, *, timeout: float = 30.0) -> None:
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], object], *, timeout: float = 30.0) -> None:
     """Let the app run until `condition()` holds (checked after each pause); fail after `timeout`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -180,3 +220,63 @@ async def wait_until(pilot, condition, *, timeout: float = 30.0) -> None:
             raise AssertionError("condition not met in time")
         await pilot.pause()
         await asyncio.sleep(0.01)
+
+
+class Operator:
+    """The operator's hands on the running app: put the cursor on a row, press keys, wait for
+    the dialog they open, answer it; and what the app sent since `counter` started."""
+
+    def __init__(self, app: CcaApp, pilot: Pilot[None]) -> None:
+        self.app = app
+        self.pilot = pilot
+        self.counter = RequestCounter(app)
+
+    @property
+    def screen(self) -> InstanceScreen:
+        return instance_screen(self.app)
+
+    def mutations(self) -> list[str]:
+        return self.counter.mutations()
+
+    def count_from_now(self) -> None:
+        self.counter = RequestCounter(self.app)
+
+    async def settle(self, rounds: int = 1) -> None:
+        await settle(self.app, self.pilot, rounds=rounds)
+
+    async def select(self, instance_id: str, environment: str | None = None) -> None:
+        select(self.screen, instance_id, environment)
+        await self.settle()
+
+    async def ask(self, *keys: str, dialog: type[ScreenT]) -> ScreenT:
+        """Press `keys` (none: the dialog is on its way already) and wait for `dialog`."""
+        if keys:
+            await self.pilot.press(*keys)
+        await wait_until(self.pilot, lambda: isinstance(self.app.screen, dialog))
+        return top_screen(self.app, dialog)
+
+    async def answer(self, *keys: str, rounds: int = 1) -> None:
+        """Press the keys that answer the dialog, and let what they start finish."""
+        await self.pilot.press(*keys)
+        await self.settle(rounds)
+
+    async def switch_to(self, typed: str) -> InstanceScreen:
+        """ctrl+e to the picker, type `typed` in its filter, Enter: the screen it opens."""
+        await self.answer("ctrl+e")
+        await self.answer(*typed, "enter")
+        return self.screen
+
+
+@asynccontextmanager
+async def open_app(
+    sim: SimServer, tmp_path: Path, *, selected: str | None = None, **app_options: Any
+) -> AsyncIterator[Operator]:
+    """The app on the simulator (make_app's options), loaded, with the cursor on `selected`;
+    the Operator counts requests from then on."""
+    app = make_app(sim, tmp_path, **app_options)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        if selected is not None:
+            select(instance_screen(app), selected)
+            await settle(app, pilot)
+        yield Operator(app, pilot)

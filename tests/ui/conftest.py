@@ -1,6 +1,7 @@
 """Fixtures for the form tests: a client on the simulator that logs its requests, and a host app.
 
-The tests' directory is not a package, so helpers reach the tests as fixtures.
+Helpers reach the tests as fixtures; the fixtures' types (SettleForm, FormHostFactory...) are
+imported from here for the tests' annotations.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 
 import httpx
 import pytest
@@ -17,6 +18,8 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
+from cca_tui.api.models import Instance
+from cca_tui.sim.environment import Environment
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.safety import SafetyPolicy
 
@@ -62,7 +65,7 @@ async def sim_compute(sim: SimServer, http_log: LoggingTransport) -> AsyncIterat
 
 
 @pytest.fixture
-def sim_env(sim: SimServer) -> Any:
+def sim_env(sim: SimServer) -> Environment:
     """The simulator's live record of the environment the forms work in."""
     return sim.world.environment(*ENV)
 
@@ -79,19 +82,25 @@ class FormHost(App[None]):
         self.push_screen(self.form, self.results.append)
 
 
-async def _instance_named(compute: ComputeScope, name: str) -> Any:
+async def _instance_named(compute: ComputeScope, name: str) -> Instance:
     """The instance as the API retrieves it (with public IPs and NICs), found by name."""
     listed = next(i for i in await compute.list_instances() if i.name == name)
     return await compute.get_instance(listed.id)
 
 
+# What the fixtures below are, for the tests' annotations.
+InstanceNamed: TypeAlias = Callable[[ComputeScope, str], Awaitable[Instance]]
+FormHostFactory: TypeAlias = Callable[[Screen[Any]], FormHost]
+SettleForm: TypeAlias = Callable[[Pilot[Any]], Awaitable[None]]
+
+
 @pytest.fixture
-def instance_named() -> Callable[[ComputeScope, str], Awaitable[Any]]:
+def instance_named() -> InstanceNamed:
     return _instance_named
 
 
 @pytest.fixture
-def form_host() -> Callable[[Screen[Any]], FormHost]:
+def form_host() -> FormHostFactory:
     return FormHost
 
 
@@ -103,7 +112,7 @@ async def _settle(pilot: Pilot[Any]) -> None:
 
 
 @pytest.fixture
-def settle_form() -> Callable[[Pilot[Any]], Awaitable[None]]:
+def settle_form() -> SettleForm:
     return _settle
 
 
@@ -148,8 +157,11 @@ async def sim_client(sim: SimServer) -> AsyncIterator[CloudCAClient]:
         await client.aclose()
 
 
+PickerHostFactory: TypeAlias = Callable[[CloudCAClient, Screen[Any]], PickerHost]
+
+
 @pytest.fixture
-def picker_host() -> Callable[[CloudCAClient, Screen[Any]], PickerHost]:
+def picker_host() -> PickerHostFactory:
     return PickerHost
 
 
@@ -164,6 +176,14 @@ async def _wait_until(pilot: Pilot[Any], condition: Callable[[], bool], what: st
         await pilot.pause(0.02)
 
 
+class WaitUntil(Protocol):
+    """What the `wait_until` fixture is: `await wait_until(pilot, condition, "what it waits for")`."""
+
+    def __call__(
+        self, pilot: Pilot[Any], condition: Callable[[], bool], what: str, limit: float = 30.0
+    ) -> Awaitable[None]: ...
+
+
 @pytest.fixture
-def wait_until() -> Callable[..., Awaitable[None]]:
+def wait_until() -> WaitUntil:
     return _wait_until

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -30,7 +31,7 @@ class Fault:
     # Do not send it at all: the connection could not be made.
     refuse: bool = False
     # Pass it through, then rewrite the JSON reply.
-    rewrite: Callable[[object], object] | None = None
+    rewrite: Callable[[Any], object] | None = None  # given the reply's JSON
 
 
 class FaultyTransport(httpx.AsyncBaseTransport):

@@ -3,7 +3,7 @@ checks that the app shows it literally and writes nothing of it raw to the termi
 
 Reusable for every screen (table, detail pane, task log...):
 
-    from hostile import HOSTILE, plant_environment, terminal_output, assert_terminal_clean
+    from tests.ui.hostile import HOSTILE, plant_environment, terminal_output, assert_terminal_clean
 
     plant_environment(sim.world.environment("compute-on", "test_area"))
     ... open the screen ...
@@ -176,7 +176,8 @@ def terminal_output(app: Any) -> str:
     """What Textual would write to a terminal to draw the current screen (and what shows
     through it: a modal's background), as `App._display` does it."""
     update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return update.render_segments(app.console)
+    output: str = update.render_segments(app.console)
+    return output
 
 
 def screen_text(app: Any) -> str:

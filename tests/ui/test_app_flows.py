@@ -2,85 +2,72 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from app_harness import (
-    SIZE,
-    RequestCounter,
-    env_instances,
-    instance_shown,
-    make_app,
-    select,
-    selected_id,
-    settle,
-    shown_ids,
-    wait_until,
-)
-from textual.widgets import Button, DataTable
+from textual.widgets import Button, DataTable, Input, Static
 
 from cca_tui.fleet.identity import EnvironmentRef
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import INSTANCE_ACTIONS
-from cca_tui.ui.app import environment_screen_name
+from cca_tui.ui.app import CcaApp, environment_screen_name
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.conftest import SimFactory
+from tests.seed_gates import SEED_GATES
+from tests.typed import not_none
+from tests.ui.app_harness import (
+    SIZE,
+    RequestCounter,
+    busy_ids,
+    env_instances,
+    instance_screen,
+    instance_shown,
+    make_app,
+    open_app,
+    picker_rows,
+    select,
+    selected_id,
+    settle,
+    shown_ids,
+    top_screen,
+    wait_until,
+)
 
 ENV = "compute-on/production"
 
-# The seed's gates (shared/seed/instances.md), and for the operations it does not gate the
-# issue's choice (Running and Stopped): written out here, not read from the code's table.
-SEED_GATES = {
-    "start": ("Stopped",),
-    "stop": ("Running",),
-    "reboot": ("Running", "Stopped"),
-    "destroy": ("Running", "Stopped", "Error"),
-    "purge": ("Destroyed",),
-    "recover": ("Destroyed",),
-    "changeComputeOffering": ("Running", "Stopped"),
-    "resetPassword": ("Running", "Stopped"),
-    "changeNetwork": ("Running", "Stopped"),
-    "associateSSHKey": ("Running", "Stopped"),
-    "update": ("Running", "Stopped"),
-}
 
-
-async def test_picker_lists_filters_and_opens(sim, tmp_path):
+async def test_picker_lists_filters_and_opens(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert isinstance(app.screen, PickerScreen)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 1 + 4  # "All environments", then each
+        picker = top_screen(app, PickerScreen)
+        assert picker.query_one(DataTable).row_count == 1 + 4  # "All environments", then each
         await pilot.press(*"dr-s")
         await settle(app, pilot)
-        # Rows are keyed by position (any environment name must work as a key): read the refs.
-        assert [app.screen.choices[int(k.value)].ref for k in table.rows if k.value != "all"] == ["compute-qc/dr-site"]
+        assert list(picker_rows(picker)) == ["compute-qc/dr-site"]
         await pilot.press("enter")
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen)
-        assert [str(env) for env in app.screen.environments] == ["compute-qc/dr-site"]
-        assert len(app.screen.view.instances) == len(env_instances(sim, "compute-qc", "dr-site"))
+        assert [str(env) for env in instance_screen(app).environments] == ["compute-qc/dr-site"]
+        assert len(instance_screen(app).view.instances) == len(env_instances(sim, "compute-qc", "dr-site"))
     # remembered for next time
     assert app.state.last_environment("test") == "compute-qc/dr-site"
 
 
-async def test_picker_marks_unreachable_connection(sim, tmp_path):
+async def test_picker_marks_unreachable_connection(sim: SimServer, tmp_path: Path) -> None:
     sim.world.set_connection_reachable("compute-qc", False)
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table = app.screen.query_one(DataTable)
-        statuses = {
-            app.screen.choices[int(k.value)].ref: str(table.get_cell(k, "status"))
-            for k in table.rows
-            if k.value != "all"
-        }
+        statuses = picker_rows(top_screen(app, PickerScreen), "status")
         assert statuses["compute-qc/dev"] == "unreachable"
         assert statuses["compute-on/production"] == "ok"
 
 
-async def test_missing_key_shows_key_screen(sim, tmp_path):
+async def test_missing_key_shows_key_screen(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.config import Settings, StateStore
     from cca_tui.ui.app import CcaApp
 
@@ -92,7 +79,7 @@ async def test_missing_key_shows_key_screen(sim, tmp_path):
         assert isinstance(app.screen, KeyProblemScreen)
 
 
-async def test_rejected_key_shows_key_screen(sim, tmp_path):
+async def test_rejected_key_shows_key_screen(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, api_key="wrong-key")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -105,66 +92,48 @@ STATES = ["Running", "Stopped", "Destroyed", "Error", "Starting", "Stopping"]
 
 
 @pytest.mark.parametrize("state", STATES)
-async def test_actions_enabled_exactly_in_allowed_states(sim, tmp_path, state):
+async def test_actions_enabled_exactly_in_allowed_states(sim: SimServer, tmp_path: Path, state: str) -> None:
     target = env_instances(sim)[0]
     with sim.world.session():
         target.state = state
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        select(screen, target.id)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
+    async with open_app(sim, tmp_path, environment=ENV, selected=target.id) as op:
         for spec in INSTANCE_ACTIONS:
             allowed = state in SEED_GATES[spec.action.value]
-            button = screen.query_one(f"#action-{spec.action.value}", Button)
+            button = op.screen.query_one(f"#action-{spec.action.value}", Button)
             assert button.disabled is (not allowed), (spec.action, state)
             if not allowed:
-                await pilot.press(spec.key)
-                await settle(app, pilot, rounds=1)
-        assert counter.mutations() == []
+                await op.answer(spec.key)
+        assert op.mutations() == []
 
 
-async def test_refused_key_says_why_and_sends_nothing(sim, tmp_path):
+async def test_refused_key_says_why_and_sends_nothing(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        select(app.screen, running.id)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
-        await pilot.press("s")
-        await settle(app, pilot)
-        assert counter.requests == []
-        messages = [n.message for n in app._notifications]
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        await op.answer("s")
+        assert op.counter.requests == []
+        messages = [n.message for n in op.app._notifications]
         assert f"Start needs Stopped; {running.name} is Running" in messages
 
 
-async def test_stop_then_start_follows_tasks_and_updates_rows(sim, tmp_path):
+async def test_stop_then_start_follows_tasks_and_updates_rows(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        select(screen, running.id)
-        await pilot.press("x", "y")  # stop asks first
-        await settle(app, pilot, rounds=5)
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        screen = op.screen
+        await op.answer("x", "y", rounds=5)  # stop asks first
         table = screen.query_one(InstanceTable)
         assert instance_shown(screen, running.id).state == "Stopped"
         assert selected_id(screen) == running.id and table.cursor_row == shown_ids(screen).index(running.id)
         assert [(t.action, t.status) for t in screen.view.tasks] == [("Stop", "SUCCESS")]
-        await pilot.press("s")
-        await settle(app, pilot, rounds=5)
+        await op.answer("s", rounds=5)
         assert instance_shown(screen, running.id).state == "Running"
 
 
-async def test_reset_password_shows_password_once(sim, tmp_path):
+async def test_reset_password_shows_password_once(sim: SimServer, tmp_path: Path) -> None:
     candidate = next(i for i in env_instances(sim) if i.state == "Running" and i.is_password_enabled)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, candidate.id)
+        select(instance_screen(app), candidate.id)
         await pilot.press("w")
         await settle(app, pilot)
         # the confirmation opens with Cancel focused; confirm explicitly
@@ -173,17 +142,17 @@ async def test_reset_password_shows_password_once(sim, tmp_path):
         from cca_tui.ui.forms import PasswordModal
 
         assert isinstance(app.screen, PasswordModal)
-        shown = str(app.screen.query_one("#password").content)
+        shown = str(app.screen.query_one("#password", Static).content)
         assert len(shown) == 12 and shown.isalnum()
         # never in a notification
         assert all(shown not in n.message for n in app._notifications)
 
 
-async def test_stale_marker_while_simulator_is_down(sim, tmp_path):
+async def test_stale_marker_while_simulator_is_down(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         table = screen.query_one(InstanceTable)
         rows_before = table.row_count
         sim.offline = True
@@ -199,11 +168,11 @@ async def test_stale_marker_while_simulator_is_down(sim, tmp_path):
         assert "STALE" not in str(status.render())
 
 
-async def test_filter_and_sort_survive_refresh(sim, tmp_path):
+async def test_filter_and_sort_survive_refresh(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("slash", *"Stopped", "enter")
         await pilot.press("greater_than_sign")  # sort by state
         await settle(app, pilot)
@@ -215,17 +184,17 @@ async def test_filter_and_sort_survive_refresh(sim, tmp_path):
         assert screen.view.sort_column == "state" and screen.view.filter_text == "Stopped"
 
 
-async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim, tmp_path):
+async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         table = screen.query_one(InstanceTable)
         ordered = shown_ids(screen)
         target = ordered[5]
         select(screen, target)
         # remove an instance above the cursor on the server side (purge it)
-        victim = sim.world.instance(ordered[0])
+        victim = not_none(sim.world.instance(ordered[0]))
         with sim.world.session():
             env = sim.world.environment("compute-on", "production")
             del env.instances[victim.id]
@@ -235,7 +204,7 @@ async def test_cursor_stays_on_instance_when_rows_appear_and_disappear(sim, tmp_
         assert table.cursor_row == 4
 
 
-async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim, tmp_path):
+async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
@@ -243,7 +212,7 @@ async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim, tmp_path):
         owner = env.instances[rule.instance_id]
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, owner.id)
+        select(instance_screen(app), owner.id)
         await settle(app, pilot, rounds=4)
         pane = app.screen.query_one(DetailPane)
         assert pane.detail is not None and pane.detail.complete
@@ -259,12 +228,12 @@ async def test_detail_pane_shows_ips_nics_rules_and_ssh(sim, tmp_path):
         assert f"ssh {owner.username}@" in rendered and f"-p {rule.public_port_start}" in rendered
 
 
-async def test_read_only_profile_disables_every_mutation(sim, tmp_path):
+async def test_read_only_profile_disables_every_mutation(sim: SimServer, tmp_path: Path) -> None:
     stopped = next(i for i in env_instances(sim) if i.state == "Stopped")
     app = make_app(sim, tmp_path, environment=ENV, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         select(screen, stopped.id)
         await settle(app, pilot)
         counter = RequestCounter(app)
@@ -278,7 +247,7 @@ async def test_read_only_profile_disables_every_mutation(sim, tmp_path):
         assert "READ-ONLY" in str(screen.query_one("#status").render())
 
 
-async def test_stale_data_recovers_by_itself(sim, tmp_path):
+async def test_stale_data_recovers_by_itself(sim: SimServer, tmp_path: Path) -> None:
     """No key press: the scheduled refresh marks the data stale, then clears the mark."""
     from cca_tui.config import Settings
 
@@ -293,12 +262,12 @@ async def test_stale_data_recovers_by_itself(sim, tmp_path):
         await wait_until(pilot, lambda: not status.has_class("stale"))
 
 
-def screen_text(app) -> str:
+def screen_text(app: CcaApp) -> str:
     """The text actually drawn on the terminal (what an operator sees)."""
     return app.export_screenshot().replace("&#160;", " ")
 
 
-async def test_help_screen_shows_every_key(sim, tmp_path):
+async def test_help_screen_shows_every_key(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -312,7 +281,7 @@ async def test_help_screen_shows_every_key(sim, tmp_path):
         assert isinstance(app.screen, InstanceScreen)
 
 
-async def test_key_problem_screen_shows_how_to_fix(sim, tmp_path):
+async def test_key_problem_screen_shows_how_to_fix(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.config import Settings, StateStore
     from cca_tui.ui.app import CcaApp
 
@@ -327,7 +296,7 @@ async def test_key_problem_screen_shows_how_to_fix(sim, tmp_path):
         assert "CCA_API_KEY" in drawn and "--demo" in drawn
 
 
-async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory, tmp_path):
+async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory: SimFactory, tmp_path: Path) -> None:
     from cca_tui.sim.options import SimOptions
 
     sim = sim_factory(SimOptions(task_delay=30))  # the stop stays in flight
@@ -335,17 +304,17 @@ async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory, 
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         counter = RequestCounter(app)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: any(key.id == running.id for key in app.screen.view.busy))
+        await wait_until(pilot, lambda: running.id in busy_ids(instance_screen(app)))
         await pilot.press("x", "r")
         await pilot.pause()
         assert len(counter.mutations()) == 1
         assert any(f"{running.name} is busy: Stop in progress" in n.message for n in app._notifications)
 
 
-async def test_quit_with_a_task_in_flight_asks_first(sim_factory, tmp_path):
+async def test_quit_with_a_task_in_flight_asks_first(sim_factory: SimFactory, tmp_path: Path) -> None:
     from cca_tui.sim.options import SimOptions
     from cca_tui.ui.forms import ConfirmModal
 
@@ -354,9 +323,9 @@ async def test_quit_with_a_task_in_flight_asks_first(sim_factory, tmp_path):
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: any(key.id == running.id for key in app.screen.view.busy))
+        await wait_until(pilot, lambda: running.id in busy_ids(instance_screen(app)))
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("enter")  # focus is on Cancel: a stray Enter keeps the app
@@ -364,7 +333,7 @@ async def test_quit_with_a_task_in_flight_asks_first(sim_factory, tmp_path):
         assert app.is_running and isinstance(app.screen, InstanceScreen)
 
 
-async def test_password_still_shown_after_switching_environment(sim_factory, tmp_path):
+async def test_password_still_shown_after_switching_environment(sim_factory: SimFactory, tmp_path: Path) -> None:
     from cca_tui.sim.options import SimOptions
     from cca_tui.ui.forms import PasswordModal
 
@@ -373,12 +342,13 @@ async def test_password_still_shown_after_switching_environment(sim_factory, tmp
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, target.id)
+        select(instance_screen(app), target.id)
         await pilot.press("w")
         await wait_until(pilot, lambda: app.screen.query("#confirm"))
         await pilot.click("#confirm")
         screen_name = environment_screen_name([EnvironmentRef(*ENV.split("/"))])
-        await wait_until(pilot, lambda: any(key.id == target.id for key in app.get_screen(screen_name).view.busy))
+        production = app.get_screen(screen_name, InstanceScreen)
+        await wait_until(pilot, lambda: target.id in busy_ids(production))
         await pilot.press("ctrl+e")  # to the picker while the reset is in flight
         await wait_until(pilot, lambda: any(isinstance(s, PickerScreen) for s in app.screen_stack))
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordModal))
@@ -387,31 +357,30 @@ async def test_password_still_shown_after_switching_environment(sim_factory, tmp
         assert isinstance(app.screen, PickerScreen)  # the password came over the picker
         await pilot.press("escape")  # picker: back to the environment, as it was
         await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
+        screen = instance_screen(app)
         assert [(t.action, t.status) for t in screen.view.tasks] == [("Reset password", "SUCCESS")]
         assert selected_id(screen) == target.id
 
 
-async def test_detail_follows_the_selection_after_filtering(sim, tmp_path):
+async def test_detail_follows_the_selection_after_filtering(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("slash", *"web", "enter")
         await settle(app, pilot)
         pane = screen.query_one(DetailPane)
         assert screen.view.selected is not None and screen.view.selected.name.startswith("web")
-        assert pane.detail.instance.id == selected_id(screen)
+        assert not_none(pane.detail).instance.id == selected_id(screen)
 
 
-async def test_sort_orders_rows_and_reverses(sim, tmp_path):
+async def test_sort_orders_rows_and_reverses(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
 
-        def names_in_row_order():
+        def names_in_row_order() -> list[str]:
             return [instance.name for instance in screen.view.rows]
 
         assert names_in_row_order() == sorted(names_in_row_order(), key=str.lower)
@@ -424,35 +393,25 @@ async def test_sort_orders_rows_and_reverses(sim, tmp_path):
         assert states == sorted(states, key=str.lower)
 
 
-async def test_switching_environments_keeps_each_screen_as_it_was(sim, tmp_path):
+async def test_switching_environments_keeps_each_screen_as_it_was(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        production = app.screen
-        select(production, running.id)
-        await pilot.press("x", "y")  # stop asks first
-        await settle(app, pilot, rounds=4)
-        await pilot.press("ctrl+e")
-        await settle(app, pilot)
-        await pilot.press(*"dev", "enter")
-        await settle(app, pilot)
-        assert app.screen.environments == (EnvironmentRef("compute-qc", "dev"),)
-        await pilot.press("ctrl+e")
-        await settle(app, pilot)
-        await pilot.press(*"production", "enter")
-        await settle(app, pilot)
-        assert app.screen is production
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        production = op.screen
+        await op.answer("x", "y", rounds=4)  # stop asks first
+        assert (await op.switch_to("dev")).environments == (EnvironmentRef("compute-qc", "dev"),)
+        assert await op.switch_to("production") is production
         assert selected_id(production) == running.id
         assert [(t.action, t.status) for t in production.view.tasks] == [("Stop", "SUCCESS")]
 
 
-async def test_a_crash_shows_one_line_and_no_key(sim, tmp_path, capsys):
+async def test_a_crash_shows_one_line_and_no_key(
+    sim: SimServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Textual's own crash report prints local variables; ours must not show the key."""
     from cca_tui.ui.app import crash_log_path
 
     app = make_app(sim, tmp_path, environment=ENV)
-    key = app.settings.api_key.get_secret_value()
+    key = not_none(app.settings.api_key).get_secret_value()
 
     def explode() -> None:
         raise RuntimeError("boom")
@@ -468,12 +427,12 @@ async def test_a_crash_shows_one_line_and_no_key(sim, tmp_path, capsys):
     assert "boom" in logged and key not in logged
 
 
-async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim, tmp_path):
+async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim: SimServer, tmp_path: Path) -> None:
     """A 403 means this environment is off limits, not that the key is wrong."""
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         rows = screen.query_one(InstanceTable).row_count
         sim.world.forbid_environment("compute-on", "production")
         await pilot.press("ctrl+r")
@@ -484,7 +443,7 @@ async def test_forbidden_environment_is_marked_stale_not_a_key_problem(sim, tmp_
         assert screen.query_one(InstanceTable).row_count == rows
 
 
-async def test_columns_grow_when_a_cell_gets_longer(sim, tmp_path):
+async def test_columns_grow_when_a_cell_gets_longer(sim: SimServer, tmp_path: Path) -> None:
     target = env_instances(sim)[0]
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -496,7 +455,7 @@ async def test_columns_grow_when_a_cell_gets_longer(sim, tmp_path):
         assert "a-much-longer-instance-name-than-before" in screen_text(app)
 
 
-async def test_copy_ssh_command(sim, tmp_path):
+async def test_copy_ssh_command(sim: SimServer, tmp_path: Path) -> None:
     """`c` then `s`: the ssh command of the forwarded port (more in test_flow_ssh_copy.py)."""
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
@@ -505,26 +464,26 @@ async def test_copy_ssh_command(sim, tmp_path):
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, owner.id)
+        select(instance_screen(app), owner.id)
         await settle(app, pilot, rounds=4)
         await pilot.press("c", "s")
         await pilot.pause()
         assert app.clipboard.startswith(f"ssh -p {rule.public_port_start} {owner.username}@")
 
 
-async def test_the_app_starts_with_one_detail_request(sim, tmp_path):
+async def test_the_app_starts_with_one_detail_request(sim: SimServer, tmp_path: Path) -> None:
     """The first selection fetches the instance's detail once, not once per widget or per event."""
     app = make_app(sim, tmp_path, environment=ENV)
     counter = RequestCounter(app)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=2)
-        selected = selected_id(app.screen)
+        selected = selected_id(instance_screen(app))
         assert selected is not None
         detail_gets = [r for r in counter.requests if r.startswith("GET ") and f"/instances/{selected}?" in r]
         assert len(detail_gets) == 1, counter.requests
 
 
-async def test_a_burst_after_slash_lands_in_the_filter(sim, tmp_path):
+async def test_a_burst_after_slash_lands_in_the_filter(sim: SimServer, tmp_path: Path) -> None:
     """Keys read in one go ("/web" typed fast or pasted over ssh) reach the app before `/`
     has moved the focus: every letter must land in the filter, none may act on the table
     (`w` is reset password, `x` stop)."""
@@ -537,6 +496,6 @@ async def test_a_burst_after_slash_lands_in_the_filter(sim, tmp_path):
         for key, char in (("slash", "/"), ("w", "w"), ("x", "x"), ("slash", "/"), ("b", "b")):
             app.post_message(events.Key(key, char))  # as the driver posts them: no wait between
         await settle(app, pilot)
-        assert app.screen.query_one("#filter").value == "wx/b"
+        assert app.screen.query_one("#filter", Input).value == "wx/b"
         assert counter.mutations() == []
         assert isinstance(app.screen, InstanceScreen)

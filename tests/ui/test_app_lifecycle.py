@@ -3,16 +3,24 @@ keys open the forms, the forms send, the task log follows, the table shows the r
 
 from __future__ import annotations
 
-from app_harness import SIZE, instance_shown, make_app, select, settle
+from pathlib import Path
+
+from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
+from cca_tui.sim import entities
+from cca_tui.sim.environment import Environment
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.conftest import SimFactory
+from tests.typed import not_none
+from tests.ui.app_harness import SIZE, instance_screen, instance_shown, make_app, select, settle, top_screen
 
 ENV = "compute-on/production"
 
 
-def world_env(sim):
+def world_env(sim: SimServer) -> Environment:
     return sim.world.environment("compute-on", "production")
 
 
@@ -20,7 +28,7 @@ def task_rows(screen: InstanceScreen) -> list[tuple[str, str, str]]:
     return [(t.action, t.instance, t.status) for t in screen.view.tasks]
 
 
-async def fill_create_form(form: CreateInstanceForm, pilot, name: str) -> None:
+async def fill_create_form(form: CreateInstanceForm, pilot: Pilot[None], name: str) -> None:
     form.query_one("#name", Input).value = name
     network = next(n for n in form.networks.values() if n.name.startswith("Web"))
     template = next(t for t in form.templates.values() if network.zone_id in t.available_in_zones)
@@ -31,18 +39,17 @@ async def fill_create_form(form: CreateInstanceForm, pilot, name: str) -> None:
     await pilot.pause()
 
 
-async def test_create_then_destroy_recover_purge(sim, tmp_path):
+async def test_create_then_destroy_recover_purge(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         before = len(screen.view.instances)
 
         # create: a name the server refuses (already taken) keeps the form open with the error
         await pilot.press("n")
         await settle(app, pilot)
-        form = app.screen
-        assert isinstance(form, CreateInstanceForm)
+        form = top_screen(app, CreateInstanceForm)
         await fill_create_form(form, pilot, "web-1")
         await pilot.click("#submit")
         await settle(app, pilot)
@@ -91,7 +98,7 @@ async def test_create_then_destroy_recover_purge(sim, tmp_path):
         assert actions == ["Create", "Destroy", "Recover", "Destroy", "Purge"]
 
 
-async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim, tmp_path):
+async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim: SimServer, tmp_path: Path) -> None:
     env = world_env(sim)
     with sim.world.session():
         key = next(iter(env.ssh_keys.values()))
@@ -102,53 +109,50 @@ async def test_associate_ssh_key_marks_and_uses_the_operators_key(sim, tmp_path)
     app = make_app(sim, tmp_path, environment=ENV, ssh_dir=ssh_dir)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, target.id)
+        select(instance_screen(app), target.id)
         await pilot.press("K")
         await settle(app, pilot)
-        form = app.screen
-        assert isinstance(form, AssociateKeyForm)
+        form = top_screen(app, AssociateKeyForm)
         assert form.query_one("#sshKeyName", Select).value == key.name
         await pilot.click("#submit")
         await settle(app, pilot, rounds=6)
         assert isinstance(app.screen, InstanceScreen)
         assert ("Associate SSH key", target.name, "SUCCESS") in task_rows(app.screen)
-    assert sim.world.instance(target.id).ssh_key_name == key.name
+    assert not_none(sim.world.instance(target.id)).ssh_key_name == key.name
 
 
-async def test_failed_task_is_reported_and_state_kept(sim, tmp_path):
+async def test_failed_task_is_reported_and_state_kept(sim: SimServer, tmp_path: Path) -> None:
     env = world_env(sim)
     with sim.world.session():
         stopped = next(i for i in env.instances.values() if i.state == "Stopped")
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, stopped.id)
+        select(instance_screen(app), stopped.id)
         sim.world.fail_next_task("no capacity on host")
         await pilot.press("s")
         await settle(app, pilot, rounds=6)
-        screen = app.screen
+        screen = instance_screen(app)
         entry = screen.view.tasks[0]
         assert entry.status == "FAILED" and "no capacity on host" in entry.outcome
         assert any("no capacity on host" in n.message for n in app._notifications)
         assert instance_shown(screen, stopped.id).state == "Stopped"
 
 
-async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factory, tmp_path):
+async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factory: SimFactory, tmp_path: Path) -> None:
     """Double Escape while the create request is on its way: the form closes at once, and
     the tracker still follows what the server accepted to its end."""
-    from app_harness import wait_until
-
     from cca_tui.sim.options import SimOptions
+    from tests.ui.app_harness import wait_until
 
     sim = sim_factory(SimOptions(task_delay=0, latency=0.5))
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("n")
         await settle(app, pilot)
-        form = app.screen
-        assert isinstance(form, CreateInstanceForm)
+        form = top_screen(app, CreateInstanceForm)
         await fill_create_form(form, pilot, "sent-then-closed")
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: form.sending)
@@ -158,5 +162,5 @@ async def test_a_form_closed_while_sending_still_reaches_the_task_log(sim_factor
         assert any(i.name == "sent-then-closed" for i in env_instances_of(sim))
 
 
-def env_instances_of(sim):
+def env_instances_of(sim: SimServer) -> list[entities.Instance]:
     return list(world_env(sim).instances.values())

@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app_harness import SIZE, make_app, select, settle, wait_until
-from test_fleet import DEV, DR_SITE, Recording, fleet_app, opened
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Static
 
@@ -17,6 +15,8 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
+from tests.ui.test_fleet import DEV, DR_SITE, Recording, fleet_app, opened
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
 PAGE = "page_number=1&page_size=500"  # a listing of the whole environment: no instance_id filter

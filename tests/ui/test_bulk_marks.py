@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import SIZE, make_app, settle, wait_until
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -14,6 +13,7 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, make_app, settle, wait_until
 
 ENV = "compute-on/production"
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
-from test_fleet import DEV, DR_SITE, Recording, fleet_app, opened
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select
 
@@ -18,6 +16,8 @@ from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ActionConfirmModal, PasswordModal, TypedConfirmModal
 from cca_tui.ui.forms.bulk_offering import BulkOfferingModal
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
+from tests.ui.test_fleet import DEV, DR_SITE, Recording, fleet_app, opened
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
 

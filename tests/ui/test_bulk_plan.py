@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cca_tui.api.models import Instance
-from cca_tui.fleet.identity import EnvironmentRef, located
+from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance, located
 from cca_tui.ui import bulk
 from cca_tui.ui.actions import SPEC_BY_ACTION, Action
 from cca_tui.ui.state import EnvironmentView
@@ -27,11 +27,12 @@ def fleet(count: int) -> tuple[EnvironmentView, list[EnvironmentRef]]:
     return view.with_all_shown_marked(), envs
 
 
-def where(instance):
+def where(instance: Instance) -> EnvironmentRef:
+    assert isinstance(instance, LocatedInstance)
     return instance.environment
 
 
-def test_plan_gates_each_marked_row_and_groups_by_environment():
+def test_plan_gates_each_marked_row_and_groups_by_environment() -> None:
     view, envs = fleet(2)
     plan = bulk.plan(SPEC_BY_ACTION[Action.STOP], view, where, read_only=False, profile="p")
     assert [(str(env), i.name) for env, i in plan.runnable] == [(str(envs[0]), "web-1"), (str(envs[1]), "web-1")]
@@ -50,7 +51,7 @@ def test_plan_gates_each_marked_row_and_groups_by_environment():
     ]
 
 
-def test_a_busy_row_is_skipped_with_what_it_is_busy_with():
+def test_a_busy_row_is_skipped_with_what_it_is_busy_with() -> None:
     view, _envs = fleet(1)
     key = next(k for k, i in view.instances.items() if i.name == "web-1")
     view = view.with_tasks((), {key: "Reboot"})
@@ -59,7 +60,7 @@ def test_a_busy_row_is_skipped_with_what_it_is_busy_with():
     assert [s.reason for s in plan.skipped] == ["web-1 is busy: Reboot in progress", "web-3 is Stopped"]
 
 
-def test_many_environments_keep_the_question_short():
+def test_many_environments_keep_the_question_short() -> None:
     view, envs = fleet(20)
     plan = bulk.plan(SPEC_BY_ACTION[Action.START], view, where, read_only=False, profile="p")
     lines = bulk.question(plan, lambda env: env in envs[-2:]).splitlines()
@@ -69,7 +70,7 @@ def test_many_environments_keep_the_question_short():
     assert len(lines) == 2 * (bulk.ENVIRONMENTS_SHOWN + 2)
 
 
-def test_summary_counts_each_outcome():
+def test_summary_counts_each_outcome() -> None:
     env = EnvironmentRef("compute-on", "p")
     statuses = [TaskStatus.SUCCESS, TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.NOT_DONE, TaskStatus.EXPIRED]
     records = [
@@ -81,7 +82,7 @@ def test_summary_counts_each_outcome():
     assert "task log" in text and "R retries" in text
 
 
-def test_marks_drop_an_instance_that_disappears_and_survive_sort():
+def test_marks_drop_an_instance_that_disappears_and_survive_sort() -> None:
     view, envs = fleet(1)
     assert len(view.marked) == 2
     view = view.with_sort("state")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from app_harness import SIZE, env_instances, make_app, select, settle
+from pathlib import Path
 
+from cca_tui.sim import entities
 from cca_tui.sim.entities import Volume
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
+from tests.typed import not_none
+from tests.ui.app_harness import SIZE, env_instances, instance_screen, make_app, select, settle
 
 ENV = "compute-on/production"
 
@@ -25,7 +29,9 @@ def pane_lines(pane: DetailPane) -> list[str]:
     return [lines[n].rstrip() for n in sorted(lines)]
 
 
-def _dress_up(sim):
+def _dress_up(
+    sim: SimServer,
+) -> tuple[entities.Instance, entities.PortForwardingRule, entities.AffinityGroup, Volume, Volume]:
     """An instance with everything the pane must show whole: the custom offering, an
     affinity group, a data volume, a NIC and a port forwarded to 22."""
     env = sim.world.environment("compute-on", "production")
@@ -52,12 +58,12 @@ def _dress_up(sim):
         return owner, rule, group, data, root
 
 
-async def test_detail_pane_shows_every_value_whole_at_120x40(sim, tmp_path):
+async def test_detail_pane_shows_every_value_whole_at_120x40(sim: SimServer, tmp_path: Path) -> None:
     owner, rule, group, data, root = _dress_up(sim)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        select(app.screen, owner.id)
+        select(instance_screen(app), owner.id)
         await settle(app, pilot, rounds=4)
         pane = app.screen.query_one(DetailPane)
         assert pane.detail is not None and pane.detail.complete and pane.detail.instance.id == owner.id
@@ -76,13 +82,13 @@ async def test_detail_pane_shows_every_value_whole_at_120x40(sim, tmp_path):
             assert any(value in line for line in lines), (value, text)
 
 
-async def test_instances_in_the_list_show_their_own_values(sim, tmp_path):
+async def test_instances_in_the_list_show_their_own_values(sim: SimServer, tmp_path: Path) -> None:
     """The pane follows the list: an instance renamed behind our back shows its new name."""
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
-        screen = app.screen
-        selected = screen.view.selected
+        screen = instance_screen(app)
+        selected = not_none(screen.view.selected)
         instance = next(i for i in env_instances(sim) if i.id == selected.id)
         with sim.world.session():
             instance.name = "renamed-behind-our-back"
@@ -91,5 +97,6 @@ async def test_instances_in_the_list_show_their_own_values(sim, tmp_path):
         pane = screen.query_one(DetailPane)
         assert any(i.name == "renamed-behind-our-back" for i in screen.view.instances.values())
         # The pane shows the selected row as the list has it now (not a name it kept).
-        assert pane.detail.instance.name == screen.view.selected.name
-        assert screen.view.selected.name in str(pane.border_title)
+        now_selected = not_none(screen.view.selected)
+        assert not_none(pane.detail).instance.name == now_selected.name
+        assert now_selected.name in str(pane.border_title)

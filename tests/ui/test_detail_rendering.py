@@ -10,7 +10,8 @@ from rich.style import Style
 from textual.strip import Strip
 
 from cca_tui.api.models import Instance, Nic, PortForwardingRule, Volume
-from cca_tui.ui.widgets.detail_pane import InstanceDetail, detail_parts, render_detail, render_strips
+from cca_tui.fleet.data import InstanceDetail
+from cca_tui.ui.widgets.detail_pane import detail_parts, render_detail, render_strips
 
 UUID = "dc96925e-ccf3-4171-96dc-8907ba6c34ab"
 BASE = Style(color="white", bgcolor="black")

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_harness import SIZE, make_app, select, settle
-from hostile import SHELL_HOSTILE, assert_terminal_clean, screen_text, terminal_output
 from rich.console import Console
 
 from cca_tui.sim.entities import Instance as SimInstance
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane, render_detail
+from tests.ui.app_harness import SIZE, make_app, select, settle
+from tests.ui.hostile import SHELL_HOSTILE, assert_terminal_clean, screen_text, terminal_output
 
 ENV = "compute-on/production"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -48,11 +49,11 @@ def names(query: str) -> list[str]:
         ("env:prod", []),  # no such column here: plain text, which nothing contains
     ],
 )
-def test_terms(query, expected):
+def test_terms(query: str, expected: list[str]) -> None:
     assert names(query) == expected
 
 
-def test_a_column_added_later_is_filterable_by_its_key_or_title():
+def test_a_column_added_later_is_filterable_by_its_key_or_title() -> None:
     """The fleet view adds an Environment column: `env:` works without a list of fields."""
 
     @dataclass(frozen=True)
@@ -61,20 +62,20 @@ def test_a_column_added_later_is_filterable_by_its_key_or_title():
         label: str = "Environment"
 
         @property
-        def text(self):
+        def text(self) -> Callable[[Instance], str]:
             return lambda i: "compute-on/production" if i.name.startswith("web") else "compute-qc/dev"
 
     holds = compile_query("env:prod -state:stopped", (*COLUMNS, Extra()))
     assert [i.name for i in FLEET if holds(i, haystack(i))] == ["web-1", "web-3"]
 
 
-def test_row_index_and_arrange_agree_on_structured_queries():
+def test_row_index_and_arrange_agree_on_structured_queries() -> None:
     index = RowIndex({i.id: i for i in FLEET})
     for query in ("state:running -zone:qc", "web -state:stopped", "web"):
         assert index.arrange(query, "name", False) == arrange(FLEET, query, "name", False)
 
 
-def test_plain_queries_keep_the_fast_path():
+def test_plain_queries_keep_the_fast_path() -> None:
     assert is_plain("web") and is_plain("")
     assert not is_plain("state:running") and not is_plain("-web") and not is_plain("two words")
 
@@ -83,7 +84,7 @@ PROD = EnvironmentRef("compute-on", "production")
 DEV = EnvironmentRef("compute-qc", "dev")
 
 
-def test_policy_asks_per_setting_and_always_when_protected():
+def test_policy_asks_per_setting_and_always_when_protected() -> None:
     policy = SafetyPolicy(frozenset({"stop"}), ("prod*",))
     assert policy.is_protected(PROD) and not policy.is_protected(DEV)
     assert policy.asks(Action.STOP, DEV) and not policy.asks(Action.START, DEV)
@@ -91,7 +92,7 @@ def test_policy_asks_per_setting_and_always_when_protected():
     assert SafetyPolicy(protected_patterns=("compute-qc/*",)).is_protected(DEV)
 
 
-def test_typed_text_is_the_name_for_one_and_the_count_for_many():
+def test_typed_text_is_the_name_for_one_and_the_count_for_many() -> None:
     policy = SafetyPolicy(protected_patterns=("production",))
     assert policy.text_to_type(Action.DESTROY, PROD, ["web-1"]) == "web-1"
     assert policy.text_to_type(Action.DESTROY, PROD, ["web-1", "web-2", "web-3"]) == "3"

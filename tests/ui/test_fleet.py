@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
-from app_harness import SIZE, instance_shown, row_key, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
 from pydantic import SecretStr
+from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from cca_tui.config import Settings, StateStore
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
+from cca_tui.sim import entities
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.choose_environment import ChooseEnvironment
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.conftest import SimFactory
+from tests.ui.app_harness import SIZE, instance_screen, instance_shown, row_key, select, settle, top_screen, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
 DEV = EnvironmentRef("compute-qc", "dev")
@@ -45,7 +52,9 @@ class Recording(FaultyTransport):
         return [entry for entry in self.sent if entry[0] != "GET"]
 
 
-def fleet_app(sim, tmp_path, transport: FaultyTransport, *, environment: str = "compute-*/d*", **settings) -> CcaApp:
+def fleet_app(
+    sim: SimServer, tmp_path: Path, transport: FaultyTransport, *, environment: str = "compute-*/d*", **settings: Any
+) -> CcaApp:
     return CcaApp(
         Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60, **settings),
         state=StateStore(tmp_path / "state.json"),
@@ -58,7 +67,7 @@ def fleet_app(sim, tmp_path, transport: FaultyTransport, *, environment: str = "
     )
 
 
-def instance_named(sim, env: EnvironmentRef, name: str):
+def instance_named(sim: SimServer, env: EnvironmentRef, name: str) -> entities.Instance:
     return next(i for i in sim.world.environment(env.service_code, env.name).instances.values() if i.name == name)
 
 
@@ -66,15 +75,13 @@ def drawn(table: InstanceTable) -> list[str]:
     return [table.render_line(y).text for y in range(table.size.height)]
 
 
-async def opened(app: CcaApp, pilot) -> InstanceScreen:
+async def opened(app: CcaApp, pilot: Pilot[None]) -> InstanceScreen:
     await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
     await settle(app, pilot, rounds=2)
-    screen = app.screen
-    assert isinstance(screen, InstanceScreen)
-    return screen
+    return instance_screen(app)
 
 
-async def test_a_fleet_of_three_where_one_answers_503(sim, tmp_path):
+async def test_a_fleet_of_three_where_one_answers_503(sim: SimServer, tmp_path: Path) -> None:
     transport = FaultyTransport()
     app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
     async with app.run_test(size=SIZE) as pilot:
@@ -109,7 +116,7 @@ async def test_a_fleet_of_three_where_one_answers_503(sim, tmp_path):
         assert not screen.view.stale and "STALE" not in str(screen.query_one("#status").render())
 
 
-async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim, tmp_path):
+async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim: SimServer, tmp_path: Path) -> None:
     transport = Recording()
     app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
     dev_web = instance_named(sim, DEV, "web-1")
@@ -134,7 +141,7 @@ async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim,
         assert details and all(p.startswith("/v1/services/compute-qc/dev/") for p in details)
 
 
-async def test_create_in_the_fleet_view_asks_for_the_environment(sim, tmp_path):
+async def test_create_in_the_fleet_view_asks_for_the_environment(sim: SimServer, tmp_path: Path) -> None:
     transport = Recording()
     app = fleet_app(sim, tmp_path, transport)
     async with app.run_test(size=SIZE) as pilot:
@@ -144,19 +151,21 @@ async def test_create_in_the_fleet_view_asks_for_the_environment(sim, tmp_path):
         await settle(app, pilot)
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, ChooseEnvironment))
-        chooser = app.screen
+        chooser = top_screen(app, ChooseEnvironment)
         assert chooser.start == DR_SITE  # starts from the selected row's environment
-        assert "compute-qc/dr-site" in str(chooser.query_one("OptionList").get_option_at_index(1).prompt)
+        assert "compute-qc/dr-site" in str(chooser.query_one(OptionList).get_option_at_index(1).prompt)
         await pilot.press("up", "enter")  # the other one
         await wait_until(pilot, lambda: isinstance(app.screen, CreateInstanceForm))
-        form = app.screen
+        form = top_screen(app, CreateInstanceForm)
         await settle(app, pilot)
         assert form.environment == DEV
         lists = {p for m, p, _q, _b in transport.sent if m == "GET" and p.endswith("/templates")}
         assert lists == {"/v1/services/compute-qc/dev/templates"}
 
 
-async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_none(sim, tmp_path):
+async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_none(
+    sim: SimServer, tmp_path: Path
+) -> None:
     transport = FaultyTransport()
     app = fleet_app(sim, tmp_path, transport)
     broken = instance_named(sim, DR_SITE, "api-1")
@@ -193,7 +202,7 @@ async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_non
         assert not screen.view.news and not any("! api-1" in line for line in drawn(table))
 
 
-async def test_watching_can_be_turned_off(sim, tmp_path):
+async def test_watching_can_be_turned_off(sim: SimServer, tmp_path: Path) -> None:
     app = fleet_app(sim, tmp_path, FaultyTransport(), watch=())
     gone = instance_named(sim, DEV, "api-2")
     async with app.run_test(size=SIZE) as pilot:
@@ -206,7 +215,9 @@ async def test_watching_can_be_turned_off(sim, tmp_path):
         assert not [n for n in app._notifications if n.title == "Changed outside cca-tui"]
 
 
-async def test_two_web_1_stay_apart_through_select_act_task_log_and_journal(sim_factory, tmp_path):
+async def test_two_web_1_stay_apart_through_select_act_task_log_and_journal(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
     from cca_tui.sim.options import SimOptions
 
     sim = sim_factory(SimOptions(task_delay=30))  # the stop stays in flight: it is journaled
@@ -244,7 +255,7 @@ async def test_two_web_1_stay_apart_through_select_act_task_log_and_journal(sim_
         assert [p for m, p, _q, _b in transport.mutations()] == [f"/v1/services/compute-qc/dev/instances/{dev_web.id}"]
 
 
-async def test_c_copies_the_ssh_command_of_the_rows_own_environment(sim, tmp_path):
+async def test_c_copies_the_ssh_command_of_the_rows_own_environment(sim: SimServer, tmp_path: Path) -> None:
     app = fleet_app(sim, tmp_path, FaultyTransport())
     world = sim.world
     with world.session():

@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
-from app_harness import SIZE, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
 from pydantic import SecretStr
 from textual.widgets import OptionList
 
@@ -24,6 +22,8 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.environment_states import EnvironmentStates
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
 DEV = EnvironmentRef("compute-qc", "dev")

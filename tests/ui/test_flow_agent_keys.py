@@ -11,11 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from form_contexts import form_context
 from textual.widgets import Input, Select
 
+from cca_tui.api.client import ComputeScope
+from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import AssociateKeyForm
 from cca_tui.ui.forms.fingerprint import agent_public_keys, md5_fingerprint
+from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("ssh-agent", "ssh-add", "ssh-keygen")),
@@ -24,7 +27,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture
-def agent(tmp_path_factory, monkeypatch) -> Iterator[tuple[Path, str]]:
+def agent(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, str]]:
     """A running ssh-agent with one fresh ed25519 key; SSH_AUTH_SOCK points at it."""
     # A short directory: a unix socket path has a ~100 byte limit.
     home = Path(tmp_path_factory.mktemp("agent"))
@@ -53,7 +56,7 @@ def agent(tmp_path_factory, monkeypatch) -> Iterator[tuple[Path, str]]:
         process.wait(timeout=10)
 
 
-def test_agent_keys_are_listed_as_ssh_add_shows_them(agent):
+def test_agent_keys_are_listed_as_ssh_add_shows_them(agent: tuple[Path, str]) -> None:
     key, sha256 = agent
     keys, note = agent_public_keys()
     assert note is None
@@ -61,13 +64,20 @@ def test_agent_keys_are_listed_as_ssh_add_shows_them(agent):
     assert keys[0].md5 == md5_fingerprint(Path(f"{key}.pub").read_text())
 
 
-def test_no_agent_is_said(monkeypatch):
+def test_no_agent_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     assert agent_public_keys() == ([], "no SSH agent (SSH_AUTH_SOCK is not set)")
 
 
 async def test_an_agent_key_is_offered_registered_and_associated(
-    agent, tmp_path, sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    agent: tuple[Path, str],
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     key, sha256 = agent
     public_key = Path(f"{key}.pub").read_text().strip()

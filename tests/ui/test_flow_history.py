@@ -7,42 +7,47 @@ from __future__ import annotations
 import json
 import stat
 from datetime import datetime
+from pathlib import Path
 
 import platformdirs
-from app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
-from textual.widgets import DataTable
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
 
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
+from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.history import HistoryDetail, HistoryScreen
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.state import EnvironmentRef
+from tests.typed import not_none
+from tests.ui.app_harness import SIZE, RequestCounter, instance_screen, make_app, select, settle, top_screen, wait_until
 
 ENV = "compute-on/production"
 
 
-def history_file():
+def history_file() -> Path:
     return platformdirs.user_state_path("cca-tui") / "history.jsonl"
 
 
-async def fail_a_start(sim, tmp_path, stopped_id: str) -> None:
+async def fail_a_start(sim: SimServer, tmp_path: Path, stopped_id: str) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, stopped_id)
+        select(instance_screen(app), stopped_id)
         sim.world.fail_next_task("no capacity on host h-17: try another zone")
         await pilot.press("s")
         await wait_until(pilot, lambda: any(r.status == "FAILED" for r in app.tasks.records.values()))
 
 
-async def open_history(app, pilot) -> HistoryScreen:
+async def open_history(app: CcaApp, pilot: Pilot[None]) -> HistoryScreen:
     await settle(app, pilot)
     await pilot.press("H")
     await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
-    return app.screen
+    return top_screen(app, HistoryScreen)
 
 
-async def test_history_survives_a_restart_and_shows_the_whole_error(sim, tmp_path):
+async def test_history_survives_a_restart_and_shows_the_whole_error(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         stopped = next(i for i in env.instances.values() if i.state == "Stopped")
@@ -60,7 +65,7 @@ async def test_history_survives_a_restart_and_shows_the_whole_error(sim, tmp_pat
         await pilot.press("slash", *"no-such-thing")
         await pilot.pause()
         assert screen.shown == []
-        screen.query_one("#history-filter").value = "failed start"
+        screen.query_one("#history-filter", Input).value = "failed start"
         await pilot.pause()
         assert [e.instance_id for e in screen.shown] == [stopped.id]
         screen.query_one(DataTable).focus()
@@ -71,7 +76,7 @@ async def test_history_survives_a_restart_and_shows_the_whole_error(sim, tmp_pat
         assert f"instances/{stopped.id}" in text and '"operation": "start"' in text
 
 
-async def test_resend_checks_the_gate_against_the_instance_now(sim, tmp_path):
+async def test_resend_checks_the_gate_against_the_instance_now(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         stopped = next(i for i in env.instances.values() if i.state == "Stopped")
@@ -83,7 +88,7 @@ async def test_resend_checks_the_gate_against_the_instance_now(sim, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(app, pilot)
         counter = RequestCounter(app)
-        screen.query_one("#history-filter").value = "failed start"
+        screen.query_one("#history-filter", Input).value = "failed start"
         await pilot.pause()
         screen.query_one(DataTable).focus()
         await pilot.press("enter")
@@ -102,10 +107,10 @@ async def test_resend_checks_the_gate_against_the_instance_now(sim, tmp_path):
         await pilot.click("#confirm")
         await wait_until(pilot, lambda: any(r.status == "SUCCESS" for r in app.tasks.records.values()))
         assert len([m for m in counter.mutations() if "operation=start" in m]) == 1
-    assert sim.world.instance(stopped.id).state in ("Starting", "Running")
+    assert not_none(sim.world.instance(stopped.id)).state in ("Starting", "Running")
 
 
-async def test_password_and_user_data_never_reach_the_history(sim, tmp_path):
+async def test_password_and_user_data_never_reach_the_history(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.api.client import SentRequest
     from cca_tui.ui.tasks.history import ActionHistory
     from cca_tui.ui.tasks.records import TrackedTask
@@ -121,11 +126,11 @@ async def test_password_and_user_data_never_reach_the_history(sim, tmp_path):
     assert history.load()[0].requests[0]["body"] == {"name": "n", "userData": "***", "nested": {"password": "***"}}
 
 
-async def test_a_created_instance_is_selected_when_it_appears(sim, tmp_path):
+async def test_a_created_instance_is_selected_when_it_appears(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         env = screen.environments[0]
         compute = app.data.scope(env)
@@ -147,6 +152,6 @@ async def test_a_created_instance_is_selected_when_it_appears(sim, tmp_path):
         await wait_until(
             pilot, lambda: screen.view.selected is not None and screen.view.selected.id == record.instance_id
         )
-        assert screen.view.selected.name == "fresh-1"
+        assert not_none(screen.view.selected).name == "fresh-1"
         lines = [json.loads(line) for line in history_file().read_text().splitlines()]
         assert lines[-1]["action"] == "create" and lines[-1]["instance_id"] == record.instance_id

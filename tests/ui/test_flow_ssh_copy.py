@@ -11,33 +11,42 @@ import json
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
-from app_harness import SIZE, make_app, select, settle, wait_until
-from hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 from textual.drivers.headless_driver import HeadlessDriver
+from textual.pilot import Pilot
 
+from cca_tui.sim import entities
+from cca_tui.sim.environment import Environment
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
+from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ConfirmModal
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.conftest import SimFactory
+from tests.typed import not_none
+from tests.ui.app_harness import SIZE, instance_screen, make_app, select, selected_id, settle, top_screen, wait_until
+from tests.ui.hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 
 ENV = "compute-on/production"
 OSC52 = re.compile("\x1b\\]52;c;([A-Za-z0-9+/=]*)\x07")
 
 
-def capture_terminal(app) -> list[str]:
+def capture_terminal(app: CcaApp) -> list[str]:
     """Everything the app writes to its terminal driver from now on."""
     written: list[str] = []
-    original = app._driver.write
+    driver = not_none(app._driver)
+    original = driver.write
 
     def write(data: str) -> None:
         written.append(data)
         original(data)
 
-    app._driver.write = write
+    driver.write = write  # type: ignore[method-assign]  # a spy on what reaches the terminal
     return written
 
 
@@ -45,7 +54,7 @@ def clipboard_payloads(written: list[str]) -> list[str]:
     return [base64.b64decode(m).decode() for chunk in written for m in OSC52.findall(chunk)]
 
 
-def fake_ssh(tmp_path: Path, monkeypatch, *, wait_for: Path | None = None) -> Path:
+def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, wait_for: Path | None = None) -> Path:
     """An `ssh` first on PATH that writes its argv to a file (and optionally waits for a file)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -56,7 +65,7 @@ def fake_ssh(tmp_path: Path, monkeypatch, *, wait_for: Path | None = None) -> Pa
         wait = f"for _ in range(3000):\n    if os.path.exists({str(wait_for)!r}): break\n    time.sleep(0.01)\n"
     script = bin_dir / "ssh"
     script.write_text(
-        f"#!{os.sys.executable}\nimport json, os, sys, time\n{wait}"
+        f"#!{sys.executable}\nimport json, os, sys, time\n{wait}"
         f"open({str(record)!r}, 'w').write(json.dumps(sys.argv[1:]))\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
@@ -82,7 +91,9 @@ class SurrogateTransport(httpx.AsyncHTTPTransport):
         return httpx.Response(response.status_code, headers=headers, content=body)
 
 
-def forwarded_instance(sim):
+def forwarded_instance(
+    sim: SimServer,
+) -> tuple[Environment, entities.PortForwardingRule, entities.Instance, str]:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         rule = next(r for r in env.pf_rules.values() if r.private_port_start == 22)
@@ -91,13 +102,13 @@ def forwarded_instance(sim):
     return env, rule, owner, address
 
 
-async def open_on(app, pilot, instance_id: str) -> None:
+async def open_on(app: CcaApp, pilot: Pilot[None], instance_id: str) -> None:
     await settle(app, pilot)
-    select(app.screen, instance_id)
+    select(instance_screen(app), instance_id)
     await settle(app, pilot, rounds=4)
 
 
-async def test_copy_menu_sends_each_value_and_says_what_was_sent(sim, tmp_path):
+async def test_copy_menu_sends_each_value_and_says_what_was_sent(sim: SimServer, tmp_path: Path) -> None:
     _env, rule, owner, address = forwarded_instance(sim)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
@@ -120,7 +131,7 @@ async def test_copy_menu_sends_each_value_and_says_what_was_sent(sim, tmp_path):
             assert "copied" not in (note.title or "").lower()  # never claims more than was sent
 
 
-async def test_copy_menu_says_why_there_is_no_ssh_command(sim, tmp_path):
+async def test_copy_menu_says_why_there_is_no_ssh_command(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         forwarded = {r.instance_id for r in env.pf_rules.values()}
@@ -132,7 +143,7 @@ async def test_copy_menu_says_why_there_is_no_ssh_command(sim, tmp_path):
         written = capture_terminal(app)
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, CopyMenu))
-        menu = app.screen
+        menu = top_screen(app, CopyMenu)
         ssh = next(c for c in menu.choices if c.key == "s")
         assert ssh.value is None and "No way in" in ssh.reason
         await pilot.press("s")  # a refused line cannot be chosen
@@ -142,7 +153,9 @@ async def test_copy_menu_says_why_there_is_no_ssh_command(sim, tmp_path):
 
 
 @pytest.mark.parametrize("user", [*SHELL_HOSTILE[:4], f"lone{SURROGATE_MARKER}x"])
-async def test_hostile_user_reaches_neither_clipboard_nor_ssh(sim, tmp_path, monkeypatch, user):
+async def test_hostile_user_reaches_neither_clipboard_nor_ssh(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, user: str
+) -> None:
     """The issue's `-oProxyCommand=...` and `; rm -rf ~` users (and a lone surrogate, which
     crashed `c`): the copy menu refuses the ssh line, `S` runs nothing, both say why."""
     _env, _rule, owner, _address = forwarded_instance(sim)
@@ -156,7 +169,7 @@ async def test_hostile_user_reaches_neither_clipboard_nor_ssh(sim, tmp_path, mon
         written = capture_terminal(app)
         await pilot.press("c")
         await wait_until(pilot, lambda: isinstance(app.screen, CopyMenu))
-        ssh = next(c for c in app.screen.choices if c.key == "s")
+        ssh = next(c for c in top_screen(app, CopyMenu).choices if c.key == "s")
         assert ssh.value is None and "not a plain user name" in ssh.reason
         await pilot.pause()
         assert_terminal_clean(terminal_output(app))  # the menu shows the reason, escaped
@@ -171,7 +184,7 @@ async def test_hostile_user_reaches_neither_clipboard_nor_ssh(sim, tmp_path, mon
         assert app.is_running and app.return_code is None
 
 
-async def test_a_lone_surrogate_never_crashes_the_clipboard(sim, tmp_path):
+async def test_a_lone_surrogate_never_crashes_the_clipboard(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -182,7 +195,9 @@ async def test_a_lone_surrogate_never_crashes_the_clipboard(sim, tmp_path):
         assert any("cannot receive" in n.message for n in app._notifications)
 
 
-async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(sim, tmp_path, monkeypatch):
+async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _env, rule, owner, address = forwarded_instance(sim)
     record = fake_ssh(tmp_path, monkeypatch)
     app = make_app(sim, tmp_path, environment=ENV)
@@ -201,13 +216,15 @@ async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(sim, tmp_
             str(rule.public_port_start),
         ]
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen) and app.screen.view.selected.id == owner.id
-        sessions = [e for e in app.tasks.history.load() if e.action == "ssh"]
+        assert selected_id(instance_screen(app)) == owner.id
+        sessions = [e for e in not_none(app.tasks.history).load() if e.action == "ssh"]
         assert [(e.instance_id, e.status) for e in sessions] == [(owner.id, "EXIT 0")]
         assert f"{owner.username}@{address}" in sessions[0].outcome and not sessions[0].resendable
 
 
-async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypatch):
+async def test_tasks_are_followed_while_ssh_runs(
+    sim_factory: SimFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A stop sent before `S` ends while ssh still holds the terminal: the tracker went on."""
     sim = sim_factory(SimOptions(task_delay=8.0))
     env, _rule, owner, _address = forwarded_instance(sim)
@@ -222,7 +239,7 @@ async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypa
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")  # stop asks first
         await wait_until(pilot, lambda: any(r.task_id for r in app.tasks.records.values()))
-        select(app.screen, owner.id)
+        select(instance_screen(app), owner.id)
         await pilot.pause()
         await pilot.press("S")
         stop = next(iter(app.tasks.records.values()))
@@ -232,10 +249,12 @@ async def test_tasks_are_followed_while_ssh_runs(sim_factory, tmp_path, monkeypa
         release.touch()
         await wait_until(pilot, record.exists)
         await settle(app, pilot)
-        assert app.screen.view.selected.id == owner.id
+        assert selected_id(instance_screen(app)) == owner.id
 
 
-async def test_no_way_in_is_said_and_nothing_runs(sim, tmp_path, monkeypatch):
+async def test_no_way_in_is_said_and_nothing_runs(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.session():
         forwarded = {r.instance_id for r in env.pf_rules.values()}
@@ -264,7 +283,9 @@ async def test_no_way_in_is_said_and_nothing_runs(sim, tmp_path, monkeypatch):
         ]
 
 
-async def test_the_instances_own_key_pair_is_offered_as_identity(sim, tmp_path, monkeypatch):
+async def test_the_instances_own_key_pair_is_offered_as_identity(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The instance's key is one of the operator's ~/.ssh key pairs (same fingerprint): `-i`."""
     env, rule, owner, address = forwarded_instance(sim)
     with sim.world.session():

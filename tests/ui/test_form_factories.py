@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from form_contexts import form_context
-
 from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.models import Instance
 from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef, RowKey, located
 from cca_tui.ui.actions import ACTIONS, OpenForm
 from cca_tui.ui.forms.base import FormScreen
+from tests.ui.form_contexts import form_context
 
 
 async def test_every_form_is_built_by_the_factory_its_action_names_from_a_context(

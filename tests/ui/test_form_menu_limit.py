@@ -9,7 +9,6 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from form_contexts import form_context
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -20,6 +19,7 @@ from cca_tui.api.client import ComputeScope
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.menus import MENU_LIMIT, fill_menu
+from tests.ui.form_contexts import form_context
 
 MANY = 3 * MENU_LIMIT
 

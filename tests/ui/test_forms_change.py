@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from form_contexts import form_context
+from typing import Any
+
+from textual.screen import Screen
 from textual.widgets import Input, Select, Static
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ChangeNetworkForm, ChangeOfferingForm, RenameForm
+from cca_tui.ui.forms.offering_picker import OfferingPicker
+from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
-def shown(form, selector: str) -> str:
+def shown(form: Screen[Any], selector: str) -> str:
     widget = form.query_one(selector, Static)
     return str(widget.render()) if widget.display else ""
 
 
 async def test_rename_warns_about_the_hostname_and_sends_only_changes(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = RenameForm(form_context(sim_compute, web2))
@@ -51,7 +64,11 @@ async def test_rename_warns_about_the_hostname_and_sends_only_changes(
 
 
 async def test_rename_leaves_the_hostname_to_the_server_and_shows_its_refusal_by_the_field(
-    sim_compute, http_log, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     """The reference states no pattern for names: the form sends what was typed, and the
     server's refusal (this simulator allows letters, digits, '-' and '_') lands under the field."""
@@ -69,7 +86,12 @@ async def test_rename_leaves_the_hostname_to_the_server_and_shows_its_refusal_by
 
 
 async def test_change_offering_marks_current_and_checks_custom_ratio(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = ChangeOfferingForm(form_context(sim_compute, web2))
@@ -85,7 +107,7 @@ async def test_change_offering_marks_current_and_checks_custom_ratio(
         await settle_form(pilot)
         assert "already runs on" in shown(form, "#computeOfferingId-error")
 
-        custom = next(o for o in form.query_one("#offering-picker").offerings.values() if o.custom)
+        custom = next(o for o in form.query_one(OfferingPicker).offerings.values() if o.custom)
         select.value = custom.id
         await pilot.pause()
         form.query_one("#cpuCount", Select).value = 1
@@ -106,7 +128,12 @@ async def test_change_offering_marks_current_and_checks_custom_ratio(
 
 
 async def test_change_network_offers_other_networks_of_the_zone(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = ChangeNetworkForm(form_context(sim_compute, web2))
@@ -132,7 +159,12 @@ async def test_change_network_offers_other_networks_of_the_zone(
 
 
 async def test_lists_that_fail_to_load_say_so_and_reload(
-    sim, sim_compute, http_log, instance_named, form_host, settle_form
+    sim: SimServer,
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = ChangeNetworkForm(form_context(sim_compute, web2))

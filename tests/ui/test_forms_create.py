@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from form_contexts import form_context
-from textual.widgets import Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.offering_picker import OfferingPicker
+from tests.ui.conftest import FormHostFactory, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 def error_of(form: CreateInstanceForm, field: str) -> str:
@@ -36,7 +39,9 @@ def choose_required(form: CreateInstanceForm, *, offering_name: str = "1vCPU.1GB
     )
 
 
-async def test_lists_load_with_only_ready_templates(sim_compute: ComputeScope, form_host, settle_form) -> None:
+async def test_lists_load_with_only_ready_templates(
+    sim_compute: ComputeScope, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     form = CreateInstanceForm(form_context(sim_compute))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -52,7 +57,11 @@ async def test_lists_load_with_only_ready_templates(sim_compute: ComputeScope, f
 
 
 async def test_invalid_form_shows_errors_by_the_fields_and_sends_nothing(
-    sim_compute: ComputeScope, http_log, sim_env, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     before = len(sim_env.instances)
     form = CreateInstanceForm(form_context(sim_compute))
@@ -78,7 +87,9 @@ async def test_invalid_form_shows_errors_by_the_fields_and_sends_nothing(
     assert len(sim_env.instances) == before
 
 
-async def test_custom_offering_ratio(sim_compute: ComputeScope, http_log, form_host, settle_form) -> None:
+async def test_custom_offering_ratio(
+    sim_compute: ComputeScope, http_log: LoggingTransport, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     form = CreateInstanceForm(form_context(sim_compute))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -105,7 +116,11 @@ async def test_custom_offering_ratio(sim_compute: ComputeScope, http_log, form_h
 
 
 async def test_create_succeeds_and_dismisses_with_the_task(
-    sim_compute: ComputeScope, http_log, sim_env, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
@@ -134,7 +149,7 @@ async def test_create_succeeds_and_dismisses_with_the_task(
 
 
 async def test_server_error_keeps_the_form_open_with_everything_typed(
-    sim_compute: ComputeScope, http_log, form_host, settle_form
+    sim_compute: ComputeScope, http_log: LoggingTransport, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
@@ -154,7 +169,7 @@ async def test_server_error_keeps_the_form_open_with_everything_typed(
         assert form.query_one("#name", Input).value == "web-1"
         assert form.query_one("#portsToForward", Input).value == "22"
         assert form.query_one("#templateId", Select).value == template
-        assert str(form.query_one("#submit").label) == "Create" and not form.sending
+        assert str(form.query_one("#submit", Button).label) == "Create" and not form.sending
         # Fix the name and send again: it goes through.
         form.query_one("#name", Input).value = "web-1b"
         await pilot.press("ctrl+s")
@@ -163,7 +178,9 @@ async def test_server_error_keeps_the_form_open_with_everything_typed(
     assert len(http_log.mutations()) == 2
 
 
-async def test_escape_cancels(sim_compute: ComputeScope, http_log, form_host, settle_form) -> None:
+async def test_escape_cancels(
+    sim_compute: ComputeScope, http_log: LoggingTransport, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -177,7 +194,9 @@ async def test_escape_cancels(sim_compute: ComputeScope, http_log, form_host, se
     assert http_log.mutations() == []
 
 
-async def test_tab_walks_the_fields(sim_compute: ComputeScope, form_host, settle_form) -> None:
+async def test_tab_walks_the_fields(
+    sim_compute: ComputeScope, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -211,7 +230,9 @@ class GatedTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(sim, form_host, settle_form) -> None:
+async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(
+    sim: SimServer, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     # Was a simulator with 1 s of latency: on a loaded machine the POST came back before the
     # first Escape and the test failed. Gates hold each request as long as the test needs.
     gated = GatedTransport()
@@ -233,7 +254,7 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(sim
             await pilot.press("ctrl+s")
             await gated.posted.wait()
             await pilot.pause()
-            assert form.sending and str(form.query_one("#submit").label) == "Creating…"
+            assert form.sending and str(form.query_one("#submit", Button).label) == "Creating…"
             # The request is on its way: a first Escape warns instead of hiding the outcome.
             await pilot.press("escape")
             await pilot.pause()
@@ -248,7 +269,9 @@ async def test_slow_server_shows_loading_and_escape_while_sending_asks_twice(sim
         await client.aclose()
 
 
-async def test_escape_on_a_filled_form_asks_before_discarding(sim_compute, form_host, settle_form) -> None:
+async def test_escape_on_a_filled_form_asks_before_discarding(
+    sim_compute: ComputeScope, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     from textual.widgets import Input
 
     form = CreateInstanceForm(form_context(sim_compute))

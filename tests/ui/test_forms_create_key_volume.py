@@ -5,15 +5,18 @@ from __future__ import annotations
 import base64
 import struct
 
-from form_contexts import form_context
 from textual import events
 from textual.widgets import Input, Select, Static
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Task
 from cca_tui.sim.entities import Volume
+from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.offering_picker import OfferingPicker
 from cca_tui.ui.forms.validation import FieldInvalid, check_public_key
+from tests.ui.conftest import FormHostFactory, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 def a_public_key(comment: str = "me@laptop") -> str:
@@ -60,7 +63,13 @@ def test_public_key_check() -> None:
             raise AssertionError(f"{bad!r} was accepted")
 
 
-async def test_create_with_a_pasted_public_key_sends_it(sim_compute, http_log, sim_env, form_host, settle_form) -> None:
+async def test_create_with_a_pasted_public_key_sends_it(
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+) -> None:
     key = a_public_key()
     form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
@@ -90,7 +99,7 @@ async def test_create_with_a_pasted_public_key_sends_it(sim_compute, http_log, s
 
 
 async def test_a_bad_public_key_or_both_kinds_of_key_send_nothing(
-    sim_compute, http_log, form_host, settle_form
+    sim_compute: ComputeScope, http_log: LoggingTransport, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)
@@ -113,7 +122,11 @@ async def test_a_bad_public_key_or_both_kinds_of_key_send_nothing(
 
 
 async def test_only_unattached_data_volumes_are_offered_and_the_chosen_one_is_sent(
-    sim_compute, http_log, sim_env, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     free = [v for v in sim_env.volumes.values() if v.type == "DATA" and v.instance_id is None]
     assert [v.name for v in free] == ["scratch"], "the seed has one free data volume here"
@@ -145,7 +158,11 @@ async def test_only_unattached_data_volumes_are_offered_and_the_chosen_one_is_se
 
 
 async def test_a_volume_of_another_zone_is_refused_before_sending(
-    sim_compute, http_log, sim_env, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     far = Volume(
         id="0f0f0f0f-0000-4000-8000-000000000001",
@@ -169,7 +186,9 @@ async def test_a_volume_of_another_zone_is_refused_before_sending(
     assert http_log.mutations() == []
 
 
-async def test_a_key_pasted_on_the_ssh_key_list_goes_into_the_public_key(sim_compute, form_host, settle_form) -> None:
+async def test_a_key_pasted_on_the_ssh_key_list_goes_into_the_public_key(
+    sim_compute: ComputeScope, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     key = a_public_key()
     form = CreateInstanceForm(form_context(sim_compute))
     app = form_host(form)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from form_contexts import form_context
 from textual.widgets import Button, Checkbox, Input
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import DestroyForm, PurgeForm
+from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 async def test_stray_enter_on_destroy_does_nothing(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
     app = form_host(DestroyForm(form_context(sim_compute, web1)))
@@ -25,7 +33,12 @@ async def test_stray_enter_on_destroy_does_nothing(
 
 
 async def test_destroy_releases_the_chosen_ip_and_deletes_the_chosen_volume(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     db = await instance_named(sim_compute, "db-primary")
     # Give it a public IP too, so there is one to release.
@@ -79,7 +92,12 @@ async def test_destroy_releases_the_chosen_ip_and_deletes_the_chosen_volume(
 
 
 async def test_destroy_with_purge_needs_the_exact_name(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
     form = DestroyForm(form_context(sim_compute, web1))
@@ -122,7 +140,12 @@ async def test_destroy_with_purge_needs_the_exact_name(
 
 
 async def test_unticking_purge_hides_the_name_and_unlocks_destroy(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
     form = DestroyForm(form_context(sim_compute, web1))
@@ -158,7 +181,11 @@ async def test_unticking_purge_hides_the_name_and_unlocks_destroy(
 
 
 async def test_destroy_refused_by_the_server_stays_open(
-    sim_compute, http_log, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     gone = await instance_named(sim_compute, "old-reports")  # Destroyed already: the server refuses
     form = DestroyForm(form_context(sim_compute, gone))
@@ -176,7 +203,12 @@ async def test_destroy_refused_by_the_server_stays_open(
 
 
 async def test_purge_needs_the_exact_name(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     gone = await instance_named(sim_compute, "old-reports")
     form = PurgeForm(form_context(sim_compute, gone))
@@ -206,7 +238,12 @@ async def test_purge_needs_the_exact_name(
 
 
 async def test_stray_enter_on_purge_does_nothing(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     gone = await instance_named(sim_compute, "old-reports")
     app = form_host(PurgeForm(form_context(sim_compute, gone)))
@@ -219,7 +256,9 @@ async def test_stray_enter_on_purge_does_nothing(
     assert gone.id in sim_env.instances
 
 
-async def test_typing_on_cancel_goes_into_the_name(sim_compute, sim_env, form_host, settle_form) -> None:
+async def test_typing_on_cancel_goes_into_the_name(
+    sim_compute: ComputeScope, sim_env: Environment, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     """Focus opens on Cancel (a stray Enter does nothing), yet typed letters are not lost."""
     from textual.widgets import Button, Input
 

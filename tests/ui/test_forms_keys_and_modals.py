@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import base64
 import struct
+from pathlib import Path
 
-from form_contexts import form_context
 from textual.widgets import Button, Input, Select, Static
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import AssociateKeyForm, ConfirmModal, PasswordModal
 from cca_tui.ui.forms.fingerprint import md5_fingerprint
+from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
 
 
 def fresh_public_key(comment: str = "me@laptop") -> str:
@@ -21,7 +25,13 @@ def fresh_public_key(comment: str = "me@laptop") -> str:
 
 
 async def test_marks_and_preselects_the_operators_key(
-    tmp_path, sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     theirs = list(sim_env.ssh_keys.values())
     mine = theirs[-1]
@@ -49,7 +59,13 @@ async def test_marks_and_preselects_the_operators_key(
 
 
 async def test_registers_the_local_key_when_none_matches(
-    tmp_path, sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     public_key = fresh_public_key()
     (tmp_path / "id_work.pub").write_text(public_key + "\n")
@@ -79,7 +95,12 @@ async def test_registers_the_local_key_when_none_matches(
 
 
 async def test_register_refused_keeps_the_form_open(
-    tmp_path, sim_compute, sim_env, instance_named, form_host, settle_form
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     (tmp_path / "id_work.pub").write_text(fresh_public_key() + "\n")
     taken = next(iter(sim_env.ssh_keys))
@@ -96,7 +117,9 @@ async def test_register_refused_keeps_the_form_open(
         assert form.query_one("#name", Input).value == taken
 
 
-async def test_password_modal_shows_and_copies_without_notifying(form_host, settle_form) -> None:
+async def test_password_modal_shows_and_copies_without_notifying(
+    form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     modal = PasswordModal("web-1", "Xq7-very-secret")
     app = form_host(modal)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -114,7 +137,7 @@ async def test_password_modal_shows_and_copies_without_notifying(form_host, sett
         assert app.results == [None]
 
 
-async def test_confirm_modal_defaults_to_no(form_host, settle_form) -> None:
+async def test_confirm_modal_defaults_to_no(form_host: FormHostFactory, settle_form: SettleForm) -> None:
     app = form_host(ConfirmModal("Reset password", "Reset the password of web-1?", "Reset"))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
@@ -140,7 +163,13 @@ async def test_confirm_modal_defaults_to_no(form_host, settle_form) -> None:
 
 
 async def test_enter_shows_a_preselected_key_before_sending(
-    tmp_path, sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     """`k`, Enter once replaced the key without the list ever being shown. Enter now opens
     the list on the preselected key; only the Enter after it (the key seen) sends."""
@@ -166,7 +195,9 @@ async def test_enter_shows_a_preselected_key_before_sending(
     assert http_log.bodies == [{"sshKeyName": mine.name}]
 
 
-async def test_typed_confirmation_unlocks_only_on_the_exact_text(form_host, settle_form) -> None:
+async def test_typed_confirmation_unlocks_only_on_the_exact_text(
+    form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     """The hook of protected environments for bulk actions: the count must be typed."""
     from cca_tui.ui.forms import TypedConfirmModal
 

@@ -6,15 +6,21 @@ no pause between them (pilot.press waits for the app after each key, which hides
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from form_contexts import form_context
 from textual import events
+from textual.app import App
 from textual.widgets import Button, Checkbox, Input, Select, TextArea
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import AssociateKeyForm, ChangeNetworkForm, CreateInstanceForm, DestroyForm, PurgeForm, RenameForm
 from cca_tui.ui.forms.field import Field
+from tests.typed import not_none
+from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm, WaitUntil
+from tests.ui.form_contexts import form_context
 
 
 def burst(app: Any, text: str) -> None:
@@ -26,13 +32,18 @@ def burst(app: Any, text: str) -> None:
         driver.send_message(key)
 
 
-def paste(app: Any, text: str) -> None:
+def paste(app: App[Any], text: str) -> None:
     """A bracketed paste as the terminal driver reports it (the app forwards it to the focus)."""
-    app._driver.send_message(events.Paste(text))
+    not_none(app._driver).send_message(events.Paste(text))
 
 
 async def test_paste_on_cancel_fills_the_purge_name(
-    sim_compute, http_log, instance_named, form_host, settle_form, wait_until
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     """Was: the paste went to the focused Cancel button and was lost."""
     gone = await instance_named(sim_compute, "old-reports")
@@ -45,7 +56,7 @@ async def test_paste_on_cancel_fills_the_purge_name(
         name = form.query_one("#confirm-name", Input)
         await wait_until(pilot, lambda: name.value == "old-reports", "the pasted name is in")
         await settle_form(pilot)
-        assert app.focused is name
+        assert name.has_focus
         assert not form.query_one("#submit", Button).disabled
         await pilot.press("enter")
         await settle_form(pilot)
@@ -54,7 +65,11 @@ async def test_paste_on_cancel_fills_the_purge_name(
 
 
 async def test_burst_on_cancel_keeps_every_letter_of_the_purge_name(
-    sim_compute, instance_named, form_host, settle_form, wait_until
+    sim_compute: ComputeScope,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     """Was: only the first letter survived (the others went to Cancel before the focus moved)."""
     gone = await instance_named(sim_compute, "old-reports")
@@ -71,7 +86,11 @@ async def test_burst_on_cancel_keeps_every_letter_of_the_purge_name(
 
 
 async def test_burst_and_paste_into_the_destroy_purge_name(
-    sim_compute, instance_named, form_host, settle_form, wait_until
+    sim_compute: ComputeScope,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     web1 = await instance_named(sim_compute, "web-1")
     form = DestroyForm(form_context(sim_compute, web1))
@@ -118,12 +137,16 @@ async def every_text_field_takes_bursts_and_pastes(form: Any, app: Any, pilot: A
         else:
             expected = "abc-12xy z"  # a one-line field: lines joined, none dropped
         assert value == expected, (widget.id, value)
-        tried.append(widget.id)
+        tried.append(not_none(widget.id))
     return tried
 
 
 async def test_every_text_field_of_every_form_takes_bursts_and_pastes_whole(
-    tmp_path, sim_compute, instance_named, form_host, settle_form
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     (tmp_path / "id_new.pub").write_text(
@@ -152,7 +175,9 @@ async def test_every_text_field_of_every_form_takes_bursts_and_pastes_whole(
     }
 
 
-async def test_footer_shows_the_forms_own_keys(sim_compute, instance_named, form_host, settle_form) -> None:
+async def test_footer_shows_the_forms_own_keys(
+    sim_compute: ComputeScope, instance_named: InstanceNamed, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     from textual.widgets._footer import FooterKey
 
     web2 = await instance_named(sim_compute, "web-2")
@@ -168,7 +193,12 @@ async def test_footer_shows_the_forms_own_keys(sim_compute, instance_named, form
 
 
 async def test_enter_on_the_only_field_sends_the_form(
-    sim_compute, http_log, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     """Change network has one field, a Select: Enter on it (a network chosen) sends."""
     web2 = await instance_named(sim_compute, "web-2")
@@ -191,7 +221,9 @@ async def test_enter_on_the_only_field_sends_the_form(
     assert http_log.bodies == [{"networkId": select.selection}]
 
 
-async def test_loaded_and_sending_drive_the_button(sim_compute, instance_named, form_host, settle_form) -> None:
+async def test_loaded_and_sending_drive_the_button(
+    sim_compute: ComputeScope, instance_named: InstanceNamed, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = RenameForm(form_context(sim_compute, web2))
     async with form_host(form).run_test(size=(120, 40)) as pilot:
@@ -211,7 +243,11 @@ async def test_loaded_and_sending_drive_the_button(sim_compute, instance_named, 
 
 
 async def test_the_caller_can_route_the_send_through_its_tracker(
-    sim_compute, http_log, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    http_log: LoggingTransport,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     """`submitter` replaces the direct send (the lead's task tracker); the contract stays dismiss(task)."""
     web2 = await instance_named(sim_compute, "web-2")
@@ -220,7 +256,8 @@ async def test_the_caller_can_route_the_send_through_its_tracker(
 
     async def submitter(sending_form: Any) -> Task:
         routed.append(sending_form)
-        return await sending_form.send()
+        task: Task = await sending_form.send()
+        return task
 
     form.submitter = submitter
     app = form_host(form)

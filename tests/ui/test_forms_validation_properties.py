@@ -6,6 +6,8 @@ And arbitrary text through printable(): nothing a terminal acts on survives.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,13 +25,16 @@ from cca_tui.ui.forms.validation import (
 from cca_tui.ui.safe_text import ELLIPSIS, printable
 
 TEXT = st.text(max_size=300)
+P = ParamSpec("P")
+T = TypeVar("T")
 # Raw controls, bidi marks, lone surrogates: what a terminal or a reader would act on.
 _DANGEROUS = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
-def value_or_field_invalid(check, *args) -> object:  # type: ignore[no-untyped-def]
+def value_or_field_invalid(check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+    """What the validator gives, or None where it refused with a FieldInvalid."""
     try:
-        return check(*args)
+        return check(*args, **kwargs)
     except FieldInvalid as exc:
         assert str(exc)  # a sentence for the operator, never empty
         return None

@@ -3,40 +3,44 @@ filter's `field:value` terms, through the real app on the simulator (Textual pil
 
 from __future__ import annotations
 
-from app_harness import (
-    SIZE,
-    RequestCounter,
-    env_instances,
-    make_app,
-    select,
-    selected_id,
-    settle,
-    shown_ids,
-    wait_until,
-)
-from hostile import screen_text
-from textual.widgets import Button, Footer
+from pathlib import Path
+from typing import Any
 
+from textual.screen import Screen
+from textual.widgets import Button, Footer
+from textual.widgets._footer import FooterKey  # the footer's keys: no public module exports them
+
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.help import HelpScreen
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.task_log import TaskLog
+from tests.ui.app_harness import (
+    SIZE,
+    env_instances,
+    instance_screen,
+    make_app,
+    open_app,
+    selected_id,
+    settle,
+    shown_ids,
+)
+from tests.ui.hostile import screen_text
 
 ENV = "compute-on/production"
 
 
-def footer_keys(screen) -> dict[str, str]:
+def footer_keys(screen: Screen[Any]) -> dict[str, str]:
     """What the footer shows: description -> key as displayed."""
     footer = screen.query_one(Footer)
-    return {key.description: key.key_display for key in footer.query("FooterKey")}
+    return {key.description: key.key_display for key in footer.query(FooterKey)}
 
 
-async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim, tmp_path):
+async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV, keymap={"toggle_tasks": "T", "stop": "X"})
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
+    keymap = {"toggle_tasks": "T", "stop": "X"}
+    async with open_app(sim, tmp_path, environment=ENV, keymap=keymap, selected=running.id) as op:
+        screen, pilot = op.screen, op.pilot
         assert footer_keys(screen)["Tasks"] == "T"
         log = screen.query_one(TaskLog)
         await pilot.press("t")  # the old key does nothing now
@@ -47,70 +51,55 @@ async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim, 
         assert log.has_class("hidden")
         # An action moved: its button says the new key, and the old key sends nothing.
         assert str(screen.query_one("#action-stop", Button).label) == "X Stop"
-        select(screen, running.id)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
-        await pilot.press("x")
-        await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen) and counter.mutations() == []
-        await pilot.press("X")
-        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
-        await pilot.press("escape")
-        await settle(app, pilot)
-        await pilot.press("question_mark")
-        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
-        help_lines = [" ".join(line.split()) for line in screen_text(app).splitlines()]
+        await op.answer("x")
+        assert isinstance(op.app.screen, InstanceScreen) and op.mutations() == []
+        await op.ask("X", dialog=ActionConfirmModal)
+        await op.answer("escape")
+        await op.ask("question_mark", dialog=HelpScreen)
+        help_lines = [" ".join(line.split()) for line in screen_text(op.app).splitlines()]
         assert any("X Stop Running" in line for line in help_lines), help_lines
         assert any("T Show / hide the task log" in line for line in help_lines)
 
 
-async def test_unknown_keymap_id_is_said(sim, tmp_path):
+async def test_unknown_keymap_id_is_said(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV, keymap={"no_such_binding": "F5"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert any("no_such_binding" in n.message for n in app._notifications)
 
 
-async def test_vim_movement_in_the_table(sim, tmp_path):
+async def test_vim_movement_in_the_table(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        rows = shown_ids(app.screen)
+        rows = shown_ids(instance_screen(app))
         assert len(rows) >= 3
         await pilot.press("j", "j")
-        assert selected_id(app.screen) == rows[2]
+        assert selected_id(instance_screen(app)) == rows[2]
         await pilot.press("k")
-        assert selected_id(app.screen) == rows[1]
+        assert selected_id(instance_screen(app)) == rows[1]
         await pilot.press("G")
-        assert selected_id(app.screen) == rows[-1]
+        assert selected_id(instance_screen(app)) == rows[-1]
         await pilot.press("g")
-        assert selected_id(app.screen) == rows[0]
+        assert selected_id(instance_screen(app)) == rows[0]
 
 
-async def test_minus_returns_to_the_previous_environment(sim, tmp_path):
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        production = app.screen
-        await pilot.press("ctrl+e")
-        await settle(app, pilot)
-        await pilot.press(*"dev", "enter")
-        await settle(app, pilot)
-        dev = app.screen
+async def test_minus_returns_to_the_previous_environment(sim: SimServer, tmp_path: Path) -> None:
+    async with open_app(sim, tmp_path, environment=ENV) as op:
+        production = op.screen
+        dev = await op.switch_to("dev")
         assert [str(env) for env in dev.environments] == ["compute-qc/dev"]
-        await pilot.press("minus")
-        await settle(app, pilot)
-        assert app.screen is production
-        await pilot.press("minus")  # and back again, like cd -
-        await settle(app, pilot)
-        assert app.screen is dev
+        await op.answer("minus")
+        assert op.app.screen is production
+        await op.answer("minus")  # and back again, like cd -
+        assert op.app.screen is dev
 
 
-async def test_field_value_filters_and_exclusions(sim, tmp_path):
+async def test_field_value_filters_and_exclusions(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         instances = list(screen.view.instances.values())  # as the API gives them
         await pilot.press("slash", *"state:running", "enter")
         await settle(app, pilot)
@@ -128,17 +117,17 @@ async def test_field_value_filters_and_exclusions(sim, tmp_path):
         }
 
 
-async def test_no_match_says_so_instead_of_an_empty_table(sim, tmp_path):
+async def test_no_match_says_so_instead_of_an_empty_table(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("slash", *"state:nosuchstate", "enter")
         await settle(app, pilot)
-        assert app.screen.view.rows == []
+        assert instance_screen(app).view.rows == []
         assert "No instance matches “state:nosuchstate”" in screen_text(app)
 
 
-async def test_vim_movement_in_the_picker_table(sim, tmp_path):
+async def test_vim_movement_in_the_picker_table(sim: SimServer, tmp_path: Path) -> None:
     from textual.widgets import DataTable
 
     app = make_app(sim, tmp_path)

@@ -10,7 +10,8 @@ from textual.binding import Binding
 
 from cca_tui.ui.actions import ACTIONS
 from cca_tui.ui.app import CcaApp
-from cca_tui.ui.screens.help import help_table, key_text, markdown_key_table
+from cca_tui.ui.keys import key_text
+from cca_tui.ui.screens.help import help_table, markdown_key_table
 from cca_tui.ui.screens.instances import InstanceScreen
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -30,7 +31,7 @@ def rendered_help() -> str:
     return console.export_text()
 
 
-def test_help_lists_every_key_and_action():
+def test_help_lists_every_key_and_action() -> None:
     text = rendered_help()
     keys_in_help = {line.split()[0] for line in text.splitlines()[1:] if line.strip()}
     missing = every_key() - keys_in_help
@@ -40,7 +41,7 @@ def test_help_lists_every_key_and_action():
         assert spec.allowed_text() in text
 
 
-def test_readme_key_table_is_the_codes():
+def test_readme_key_table_is_the_codes() -> None:
     section = re.search(r"<!-- keys:start -->\n(.*?)\n<!-- keys:end -->", README.read_text(), re.S)
     assert section is not None, "README lost its key table markers"
     assert section.group(1) == markdown_key_table(InstanceScreen), "run scripts/readme_keys.py"

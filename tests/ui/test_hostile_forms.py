@@ -9,16 +9,21 @@ day it is written.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
-from form_contexts import form_context
-from hostile import HOSTILE_NAMES, assert_terminal_clean, shown_as, terminal_output
 from textual.widgets import Input
 
+from cca_tui.api.client import ComputeScope
+from cca_tui.sim.environment import Environment
 from cca_tui.ui import forms
 from cca_tui.ui.forms.base import InstanceFormScreen
 from cca_tui.ui.forms.rename import SHOWN_LIMIT
+from tests.typed import not_none
+from tests.ui.conftest import FormHostFactory, LoggingTransport, SettleForm
+from tests.ui.form_contexts import form_context
+from tests.ui.hostile import HOSTILE_NAMES, assert_terminal_clean, shown_as, terminal_output
 
 
 def instance_forms() -> list[type[InstanceFormScreen]]:
@@ -49,7 +54,13 @@ CHUNKS = 2
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 async def test_rename_prefilled_with_hostile_names_shows_escapes_and_sends_nothing_unchanged(
-    chunk, tmp_path, sim_compute, sim_env, http_log, form_host, settle_form
+    chunk: int,
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    http_log: LoggingTransport,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     from cca_tui.ui.forms import RenameForm
 
@@ -77,7 +88,12 @@ async def test_rename_prefilled_with_hostile_names_shows_escapes_and_sends_nothi
 
 
 async def test_every_instance_form_on_hostile_names_writes_nothing_raw(
-    tmp_path, sim_compute, sim_env, http_log, form_host, settle_form
+    tmp_path: Path,
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    http_log: LoggingTransport,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     some = next(i for i in sim_env.instances.values() if i.state == "Running")
     instance = await sim_compute.get_instance(some.id)
@@ -103,7 +119,11 @@ async def test_every_instance_form_on_hostile_names_writes_nothing_raw(
 
 
 async def test_an_edited_rename_sends_what_the_operator_sees_and_edits(
-    sim_compute, sim_env, http_log, form_host, settle_form
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    http_log: LoggingTransport,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     from cca_tui.ui.forms import RenameForm
 
@@ -123,7 +143,11 @@ async def test_an_edited_rename_sends_what_the_operator_sees_and_edits(
 
 
 async def test_an_edited_escaped_name_is_checked_not_sent(
-    sim_compute, sim_env, http_log, form_host, settle_form
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    http_log: LoggingTransport,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     from cca_tui.ui.forms import RenameForm
 
@@ -138,11 +162,13 @@ async def test_an_edited_escaped_name_is_checked_not_sent(
         await pilot.press("ctrl+s")
         await settle_form(pilot)
         assert app.screen is form
-        assert "still holds the escapes" in form.field("name").error  # type: ignore[union-attr]
+        assert "still holds the escapes" in not_none(form.field("name")).error
     assert http_log.mutations() == []
 
 
-async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(sim_compute, form_host, settle_form) -> None:
+async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(
+    sim_compute: ComputeScope, form_host: FormHostFactory, settle_form: SettleForm
+) -> None:
     """PageDown right after Enter on a loaded machine: the dropdown is open but not laid out
     yet. Textual 8.2.8's OptionList._move_page then raised KeyError: 0 (see
     cca_tui/ui/textual_guards.py). The binding's action is called before any layout pass, as
@@ -162,8 +188,9 @@ async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(sim_c
         select.focus()
         select.expanded = True
         overlay.highlighted = 0
-        overlay.action_page_down()  # the race: no layout yet
-        overlay.action_page_up()
+        # The race: no layout yet. (Textual's OptionList actions are not annotated.)
+        overlay.action_page_down()  # type: ignore[no-untyped-call]
+        overlay.action_page_up()  # type: ignore[no-untyped-call]
         await pilot.pause()
         assert app.is_running and app.return_code is None
         await pilot.press("pagedown")  # laid out now: pages as usual
@@ -172,7 +199,11 @@ async def test_page_down_in_a_dropdown_opened_before_layout_does_not_crash(sim_c
 
 
 async def test_a_hostile_paste_goes_in_as_visible_escapes(
-    sim_compute, sim_env, http_log, form_host, settle_form
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    http_log: LoggingTransport,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     from textual import events
 
@@ -187,7 +218,7 @@ async def test_a_hostile_paste_goes_in_as_visible_escapes(
         box.focus()
         box.value = ""
         await pilot.pause()
-        app._driver.send_message(events.Paste("web\x1b]0;pwned\x07\x9b2J\u202e\n"))
+        not_none(app._driver).send_message(events.Paste("web\x1b]0;pwned\x07\x9b2J\u202e\n"))
         await settle_form(pilot)
         assert box.value == "web\\x1b]0;pwned\\x07\\x9b2J\\u202e"
         assert_form_clean(app, form)

@@ -5,31 +5,34 @@ simulator's world; the whole app runs against it over real HTTP.
 
 from __future__ import annotations
 
-from app_harness import SIZE, make_app, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
-from hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, terminal_output
+from pathlib import Path
 
+from cca_tui.sim.server import SimServer
+from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.ui.app_harness import SIZE, instance_screen, make_app, select, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
+from tests.ui.hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, terminal_output
 
 ENV = "compute-on/production"
 
 
-def alive_and_clean(app) -> str:
+def alive_and_clean(app: CcaApp) -> str:
     assert app.is_running and app.return_code is None
     assert_terminal_clean(terminal_output(app))
     return screen_text(app)
 
 
-async def test_every_row_and_its_detail_show_hostile_text_literally(sim, tmp_path):
+async def test_every_row_and_its_detail_show_hostile_text_literally(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.lock:
         plant_environment(env)
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         assert len(screen.view.rows) == len(env.instances)  # every row is shown, none dropped
         alive_and_clean(app)
@@ -50,7 +53,7 @@ async def test_every_row_and_its_detail_show_hostile_text_literally(sim, tmp_pat
         alive_and_clean(app)
 
 
-async def test_task_log_notifications_and_status_line_stay_literal(sim, tmp_path):
+async def test_task_log_notifications_and_status_line_stay_literal(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.lock:
         plant_environment(env)
@@ -58,7 +61,7 @@ async def test_task_log_notifications_and_status_line_stay_literal(sim, tmp_path
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         select(screen, running.id)
         await settle(app, pilot)
         # A task that fails with a hostile message: task log and notification carry it.
@@ -71,7 +74,7 @@ async def test_task_log_notifications_and_status_line_stay_literal(sim, tmp_path
         assert all(n.markup is False for n in app._notifications)
 
 
-async def test_a_hostile_error_message_in_the_status_line(sim, tmp_path):
+async def test_a_hostile_error_message_in_the_status_line(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.ui.app import CcaApp
 
     transport = FaultyTransport()
@@ -96,7 +99,7 @@ async def test_a_hostile_error_message_in_the_status_line(sim, tmp_path):
     )
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         broken["now"] = True
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: screen.view.stale_reason is not None)
@@ -105,7 +108,7 @@ async def test_a_hostile_error_message_in_the_status_line(sim, tmp_path):
         assert "STALE" in drawn and "\\x1b" in drawn  # the escape is shown, not obeyed
 
 
-async def test_any_environment_name_can_be_opened(sim, tmp_path):
+async def test_any_environment_name_can_be_opened(sim: SimServer, tmp_path: Path) -> None:
     """`two words`, `a/b`, the empty string and markup open a screen each (the server may
     not know them: then the screen says so), and never the same screen for two names."""
     names = ["two words", "a/b", "", "[@click=app.quit]y[/]"]
@@ -120,7 +123,7 @@ async def test_any_environment_name_can_be_opened(sim, tmp_path):
         for name in names:
             app.open_environment(codes[name], name)
             await settle(app, pilot)
-            screen = app.screen
+            screen = instance_screen(app)
             assert isinstance(screen, InstanceScreen) and screen.environments[0].name == name
             opened.append(screen)
             alive_and_clean(app)

@@ -8,23 +8,19 @@ writes nothing of it raw to the terminal.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from form_contexts import form_context
-from hostile import (
-    HOSTILE,
-    assert_terminal_clean,
-    plant_environment,
-    plant_world,
-    screen_text,
-    shown_as,
-    terminal_output,
-)
-from textual.widgets import DataTable, Select, Static
+from textual.app import App
+from textual.widgets import DataTable, Input, Select, Static
 
+from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.errors import ApiError, AuthError, ErrorDetail, TransportError
 from cca_tui.api.models import Task
+from cca_tui.sim.environment import Environment
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.forms import (
     AssociateKeyForm,
@@ -39,6 +35,17 @@ from cca_tui.ui.forms import (
 )
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from tests.ui.conftest import FormHostFactory, InstanceNamed, PickerHostFactory, SettleForm, WaitUntil
+from tests.ui.form_contexts import form_context
+from tests.ui.hostile import (
+    HOSTILE,
+    assert_terminal_clean,
+    plant_environment,
+    plant_world,
+    screen_text,
+    shown_as,
+    terminal_output,
+)
 
 
 def check_screen(app: Any) -> str:
@@ -79,7 +86,7 @@ def test_describe_error_is_safe_to_show(value: str) -> None:
 
 
 async def test_picker_shows_hostile_names_literally_and_opens_any_name(
-    sim, sim_client, picker_host, wait_until
+    sim: SimServer, sim_client: CloudCAClient, picker_host: PickerHostFactory, wait_until: WaitUntil
 ) -> None:
     plant_world(sim.world)
     names = ["two words", "a/b", "", "[@click=app.quit]y[/]"]
@@ -114,7 +121,9 @@ async def test_picker_shows_hostile_names_literally_and_opens_any_name(
         check_screen(app)
 
 
-async def test_picker_error_line_is_safe(sim, sim_client, picker_host, wait_until) -> None:
+async def test_picker_error_line_is_safe(
+    sim: SimServer, sim_client: CloudCAClient, picker_host: PickerHostFactory, wait_until: WaitUntil
+) -> None:
     class Failing(PickerScreen):
         RETRY_FIRST = 60.0
 
@@ -134,6 +143,11 @@ async def test_picker_error_line_is_safe(sim, sim_client, picker_host, wait_unti
 
 
 # --- the forms -------------------------------------------------------------------------------
+
+
+def drawn(app: App[Any], text: str) -> Callable[[], bool]:
+    """A condition: `text` is on the screen."""
+    return lambda: text in screen_text(app)
 
 
 async def open_and_check(app: Any, pilot: Any, settle_form: Any, screen: Any) -> str:
@@ -156,7 +170,13 @@ async def open_and_check(app: Any, pilot: Any, settle_form: Any, screen: Any) ->
 
 
 async def test_every_form_shows_hostile_entities_literally(
-    tmp_path, sim, sim_compute, sim_env, instance_named, form_host, settle_form
+    tmp_path: Path,
+    sim: SimServer,
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     plant_environment(sim_env)
     instances = [await sim_compute.get_instance(i.id) for i in await sim_compute.list_instances()]
@@ -196,7 +216,12 @@ async def test_every_form_shows_hostile_entities_literally(
 
 @pytest.mark.parametrize("chunk", [HOSTILE[:9], HOSTILE[9:]])
 async def test_instance_names_read_literally_in_titles(
-    chunk: list[str], sim_compute, sim_env, form_host, settle_form, wait_until
+    chunk: list[str],
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     """Each corpus string as an instance's name, in a title: shown escaped, never acted on."""
     some = next(iter(sim_env.instances.values()))
@@ -209,7 +234,7 @@ async def test_instance_names_read_literally_in_titles(
             screen = PurgeForm(form_context(sim_compute, named))
             await open_and_check(app, pilot, settle_form, screen)
             title = f"Purge {shown_as(value, limit=60)}?"
-            await wait_until(pilot, lambda t=title: t in screen_text(app), f"the title {title!r} is drawn")
+            await wait_until(pilot, drawn(app, title), f"the title {title!r} is drawn")
             check_screen(app)
             screen.dismiss(None)
             await pilot.pause()
@@ -233,14 +258,18 @@ class RefusedRename(RenameForm):
 
 
 async def test_error_lines_under_fields_and_form_are_safe(
-    sim_compute, instance_named, form_host, settle_form, wait_until
+    sim_compute: ComputeScope,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    wait_until: WaitUntil,
 ) -> None:
     web2 = await instance_named(sim_compute, "web-2")
     form = RefusedRename(form_context(sim_compute, web2))
     app = form_host(form)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle_form(pilot)
-        form.query_one("#name").value = "web-2b"  # type: ignore[attr-defined]
+        form.query_one("#name", Input).value = "web-2b"
         await pilot.press("ctrl+s")
         await settle_form(pilot)
         assert app.screen is form and app.results == []
@@ -251,7 +280,7 @@ async def test_error_lines_under_fields_and_form_are_safe(
         assert under_name == "[[/]] \\x1b]0;pwned\\x07 bad [link=https://x]name[/link]"
 
 
-async def test_key_problem_screen_is_safe(wait_until) -> None:
+async def test_key_problem_screen_is_safe(wait_until: WaitUntil) -> None:
     from textual.app import App
 
     class Host(App[None]):

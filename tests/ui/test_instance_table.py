@@ -4,6 +4,7 @@ table's messages to it, as the instance screen does. Every wait is on a conditio
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any, cast
 
 from textual.app import App, ComposeResult
@@ -13,6 +14,9 @@ from textual.screen import Screen
 from cca_tui.api.models import Instance
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets.instance_table import InstanceTable
+
+# When a list arrived, for views built by hand (no time is shown by what is tested here).
+LOADED_AT = datetime(2026, 12, 1, 12, 0)
 
 SIZE = (100, 12)  # a table 11 rows high (10 instances and the header)
 
@@ -90,7 +94,7 @@ async def test_rows_are_the_views_rows_keyed_by_id() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen, table = parts(app)
         instances = [instance(n) for n in (3, 1, 2)]
-        screen.view = screen.view.with_instances(instances, when=None)  # type: ignore[arg-type]
+        screen.view = screen.view.with_instances(instances, when=LOADED_AT)
         await until(pilot, lambda: table.row_count == 3, "three rows")
         assert row_ids(screen) == ["id-0001", "id-0002", "id-0003"]
         assert screen.view.selected_key == "id-0001"
@@ -103,7 +107,7 @@ async def test_cursor_stays_on_its_instance_at_the_same_height_across_a_refresh(
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         screen, table = parts(app)
-        screen.view = screen.view.with_instances([instance(n) for n in range(100)], when=None)  # type: ignore[arg-type]
+        screen.view = screen.view.with_instances([instance(n) for n in range(100)], when=LOADED_AT)
         await until(pilot, lambda: table.row_count == 100, "rows")
         for _ in range(40):
             await pilot.press("down")
@@ -115,7 +119,7 @@ async def test_cursor_stays_on_its_instance_at_the_same_height_across_a_refresh(
         # Twenty new instances sort above it, three above it leave, it changes state.
         fresh = [instance(n, name=f"vm-0000-new-{n}") for n in range(200, 220)]
         kept = [instance(n) for n in range(3, 100) if n != 37] + [instance(37, state="Stopping")]
-        screen.view = screen.view.with_instances(fresh + kept, when=None)  # type: ignore[arg-type]
+        screen.view = screen.view.with_instances(fresh + kept, when=LOADED_AT)
         await until(pilot, lambda: table.row_count == 117, "refreshed rows")
         assert screen.view.selected_key == "id-0037"
         assert row_ids(screen).index("id-0037") == 20 + 34
@@ -128,7 +132,7 @@ async def test_cursor_follows_filter_and_sort() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen, table = parts(app)
         instances = [instance(n, state="Stopped" if n % 2 else "Running") for n in range(30)]
-        screen.view = screen.view.with_instances(instances, when=None)  # type: ignore[arg-type]
+        screen.view = screen.view.with_instances(instances, when=LOADED_AT)
         await until(pilot, lambda: table.row_count == 30, "rows")
         table.select("id-0007")
         await until(pilot, lambda: screen.view.selected_key == "id-0007", "selection recorded")
@@ -155,7 +159,7 @@ async def test_keys_move_the_cursor_and_report_it() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         screen, table = parts(app)
-        screen.view = screen.view.with_instances([instance(n) for n in range(50)], when=None)  # type: ignore[arg-type]
+        screen.view = screen.view.with_instances([instance(n) for n in range(50)], when=LOADED_AT)
         await until(pilot, lambda: table.row_count == 50, "rows")
         await pilot.press("down", "down")
         await until(pilot, lambda: screen.view.selected_key == "id-0002", "two down")
@@ -175,7 +179,7 @@ async def test_clicks_sort_by_header_and_select_rows() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen, table = parts(app)
         instances = [instance(n, ip=f"10.0.0.{30 - n}") for n in range(5)]
-        screen.view = screen.view.with_instances(instances, when=None)  # type: ignore[arg-type]
+        screen.view = screen.view.with_instances(instances, when=LOADED_AT)
         await until(pilot, lambda: table.row_count == 5, "rows")
         header = drawn(table)[0]
         ip_x = header.index("Private IP")
@@ -210,7 +214,7 @@ async def test_hostile_names_are_drawn_literally() -> None:
     async with app.run_test(size=(160, 12)) as pilot:
         screen, table = parts(app)
         instances = [instance(n, name=name) for n, name in enumerate(hostile)]
-        screen.view = screen.view.with_instances(instances, when=None)  # type: ignore[arg-type]
+        screen.view = screen.view.with_instances(instances, when=LOADED_AT)
         await until(pilot, lambda: table.row_count == len(hostile), "rows")
         text = "\n".join(drawn(table))
         for literal in ("[/]", "[@click=app.quit]boom[/]", "[bold red]loud", "wide名前"):
@@ -226,7 +230,7 @@ async def test_an_empty_view_draws_an_empty_table() -> None:
     app = Host()
     async with app.run_test(size=SIZE) as pilot:
         screen, table = parts(app)
-        screen.view = screen.view.with_instances([], when=None)  # type: ignore[arg-type]
+        screen.view = screen.view.with_instances([], when=LOADED_AT)
         await until(pilot, lambda: screen.view.loaded, "loaded")
         assert table.row_count == 0 and screen.view.selected_key is None
         await pilot.press("down", "end")

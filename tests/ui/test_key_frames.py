@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_harness import SIZE, make_app, settle, wait_until
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -22,6 +21,7 @@ from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.ui.app_harness import SIZE, make_app, settle, wait_until
 
 ENV = "compute-on/production"
 

@@ -17,18 +17,6 @@ from typing import Any
 
 import platformdirs
 import pytest
-from app_harness import SIZE, make_app, select, settle, wait_until
-from form_contexts import form_context
-from hostile import (
-    ESCAPED_KEY,
-    KeyEscapingTransport,
-    assert_no_key,
-    assert_terminal_clean,
-    key_echoes,
-    plant_environment,
-    screen_text,
-    terminal_output,
-)
 from textual.app import App
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -45,6 +33,18 @@ from cca_tui.ui.screens.history import HistoryScreen
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
+from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
+from tests.ui.form_contexts import form_context
+from tests.ui.hostile import (
+    ESCAPED_KEY,
+    KeyEscapingTransport,
+    assert_no_key,
+    assert_terminal_clean,
+    key_echoes,
+    plant_environment,
+    screen_text,
+    terminal_output,
+)
 
 # A key of the shape a real one has (long, letters and digits); i, s and k have non-ASCII folds.
 KEY = "Zq7vK2mPx9sLw4iTn8bRc5yHd3fGj6uE"

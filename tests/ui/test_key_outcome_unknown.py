@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import base64
 import struct
+from pathlib import Path
 
 import httpx
-from form_contexts import form_context
 from textual.widgets import Static
 
 from cca_tui.api.client import CloudCAClient
-from cca_tui.api.models import Task
+from cca_tui.api.models import Instance, Task
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import AssociateKeyForm
+from tests.ui.conftest import FormHost, FormHostFactory, SettleForm
+from tests.ui.form_contexts import form_context
 
 ENV = ("compute-on", "test_area")
 
@@ -51,8 +53,14 @@ class LoseRegistrationReply(httpx.AsyncBaseTransport):
 
 
 async def associate_with_lost_reply(
-    sim: SimServer, tmp_path, form_host, settle_form, *, carried_out: bool, failed: bool = False
-):  # type: ignore[no-untyped-def]
+    sim: SimServer,
+    tmp_path: Path,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    *,
+    carried_out: bool,
+    failed: bool = False,
+) -> tuple[FormHost, LoseRegistrationReply, Instance, str]:
     (tmp_path / "id_work.pub").write_text(fresh_public_key() + "\n")
     transport = LoseRegistrationReply(carried_out=carried_out, failed=failed)
     client = CloudCAClient(sim.url, sim.api_key, transport=transport, max_retries=0, task_poll_interval=0.01)
@@ -72,7 +80,7 @@ async def associate_with_lost_reply(
 
 
 async def test_a_lost_reply_to_a_registration_that_was_done_goes_on_to_associate(
-    sim: SimServer, tmp_path, form_host, settle_form
+    sim: SimServer, tmp_path: Path, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     app, transport, web2, error = await associate_with_lost_reply(
         sim, tmp_path, form_host, settle_form, carried_out=True
@@ -85,7 +93,7 @@ async def test_a_lost_reply_to_a_registration_that_was_done_goes_on_to_associate
 
 
 async def test_a_lost_reply_to_a_registration_never_read_says_the_key_was_not_registered(
-    sim: SimServer, tmp_path, form_host, settle_form
+    sim: SimServer, tmp_path: Path, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     app, transport, web2, error = await associate_with_lost_reply(
         sim, tmp_path, form_host, settle_form, carried_out=False
@@ -97,7 +105,7 @@ async def test_a_lost_reply_to_a_registration_never_read_says_the_key_was_not_re
 
 
 async def test_a_failed_registration_says_nothing_was_done_to_the_instance(
-    sim: SimServer, tmp_path, form_host, settle_form
+    sim: SimServer, tmp_path: Path, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
     app, transport, web2, error = await associate_with_lost_reply(
         sim, tmp_path, form_host, settle_form, carried_out=False, failed=True

@@ -4,52 +4,63 @@ show it), so these tests count the passes rather than time them."""
 
 from __future__ import annotations
 
-from app_harness import SIZE, make_app, settle
+from pathlib import Path
+from typing import Any
 
+import pytest
+from textual.screen import Screen
+
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from tests.typed import not_none
+from tests.ui.app_harness import SIZE, instance_screen, make_app, settle
 
 ENV = "compute-on/production"
 
 
-def count_layouts(screen) -> list[object]:
+def count_layouts(screen: Screen[Any], monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Every layout pass of `screen` from now on."""
     layouts: list[object] = []
     original = screen._refresh_layout
 
-    def counting(*args, **kwargs):
+    def counting(*args: Any, **kwargs: Any) -> None:
         layouts.append(args)
-        return original(*args, **kwargs)
+        original(*args, **kwargs)
 
-    screen._refresh_layout = counting
+    monkeypatch.setattr(screen, "_refresh_layout", counting)
     return layouts
 
 
-async def test_a_selection_change_repaints_without_a_layout_pass(sim, tmp_path):
+async def test_a_selection_change_repaints_without_a_layout_pass(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
-        screen = app.screen
+        screen = instance_screen(app)
         screen.query_one(InstanceTable).focus()
         await settle(app, pilot)
-        layouts = count_layouts(screen)
+        layouts = count_layouts(screen, monkeypatch)
         shown = []
         for key in ("down", "down", "down", "up", "end", "home"):
             await pilot.press(key)
             await settle(app, pilot, rounds=3)  # the pane's fetch of the new selection included
-            shown.append(screen.query_one(DetailPane).detail.instance.id)
+            shown.append(not_none(screen.query_one(DetailPane).detail).instance.id)
         assert shown[-1] == screen.view.rows[0].id and len(set(shown)) >= 4
         assert layouts == []
 
 
-async def test_filter_keys_repaint_without_a_layout_pass(sim, tmp_path):
+async def test_filter_keys_repaint_without_a_layout_pass(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("slash")  # opening the box changes the layout: that one is due
         await settle(app, pilot)
-        layouts = count_layouts(screen)
+        layouts = count_layouts(screen, monkeypatch)
         counts = []
         for key in ("w", "e", "b", "backspace", "ctrl+u"):
             await pilot.press(key)
@@ -61,12 +72,12 @@ async def test_filter_keys_repaint_without_a_layout_pass(sim, tmp_path):
         assert layouts == []
 
 
-async def test_ctrl_u_clears_the_filter_from_the_table(sim, tmp_path):
+async def test_ctrl_u_clears_the_filter_from_the_table(sim: SimServer, tmp_path: Path) -> None:
     """Escape waits for the terminal's escape delay; ctrl+u clears at once."""
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, rounds=4)
-        screen = app.screen
+        screen = instance_screen(app)
         await pilot.press("slash", "w", "e", "b", "enter")
         await settle(app, pilot)
         assert screen.view.filter_text == "web" and screen.query_one(InstanceTable).has_focus

@@ -6,22 +6,26 @@ What the terminal would receive is checked (hostile.terminal_output), not only t
 
 from __future__ import annotations
 
-from app_harness import (
-    SIZE,
-    RequestCounter,
-    env_instances,
-    make_app,
-    select,
-    selected_id,
-    settle,
-    shown_ids,
-    wait_until,
-)
-from hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, shown_as, terminal_output
-from textual.command import CommandPalette
+from collections.abc import Callable
+from pathlib import Path
 
+from textual.command import CommandList, CommandPalette
+from textual.pilot import Pilot
+
+from cca_tui.sim.server import SimServer
+from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import (
+    env_instances,
+    instance_screen,
+    open_app,
+    selected_id,
+    shown_ids,
+    top_screen,
+    wait_until,
+)
+from tests.ui.hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, shown_as, terminal_output
 
 ENV = "compute-on/production"
 # The names that once stopped the app (MarkupError in the palette's worker), one made a live
@@ -29,22 +33,28 @@ ENV = "compute-on/production"
 MARKUP_NAMES = [name for name in HOSTILE if name.startswith("[")]
 
 
-async def open_palette(app, pilot, query: str = "") -> None:
+async def open_palette(app: CcaApp, pilot: Pilot[None], query: str = "", *, showing: str | None = None) -> None:
+    """ctrl+p, type `query`; with `showing`, wait until an entry starts with it."""
     await pilot.press("ctrl+p")
     await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
     if query:
         await pilot.press(*query)
+    if showing is not None:
+        await wait_until(pilot, lambda: any(entry.startswith(showing) for entry in entries(app)))
 
 
-def entries(app) -> list[str]:
+def listing(app: CcaApp, text: str) -> Callable[[], bool]:
+    """A condition: the palette shows an entry with `text` in it."""
+    return lambda: any(text in entry for entry in entries(app))
+
+
+def entries(app: CcaApp) -> list[str]:
     """The palette's entries as plain text (prompt and help of each)."""
-    palette = app.screen
-    assert isinstance(palette, CommandPalette)
-    option_list = palette.query_one("CommandList")
+    option_list = top_screen(app, CommandPalette).query_one(CommandList)
     return [str(option_list.get_option_at_index(n).prompt) for n in range(option_list.option_count)]
 
 
-async def test_hostile_names_in_the_palette_are_plain_text(sim, tmp_path):
+async def test_hostile_names_in_the_palette_are_plain_text(sim: SimServer, tmp_path: Path) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.lock:
         plant_environment(env)
@@ -52,15 +62,13 @@ async def test_hostile_names_in_the_palette_are_plain_text(sim, tmp_path):
         for instance, name in zip(targets, MARKUP_NAMES, strict=True):
             instance.name = name
     assert len(targets) == len(MARKUP_NAMES), "every markup name must reach the palette"
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+    async with open_app(sim, tmp_path, environment=ENV) as op:
+        app, pilot = op.app, op.pilot
         for target in targets:
-            select(app.screen, target.id)
-            await settle(app, pilot)
+            await op.select(target.id)
             await open_palette(app, pilot)  # discovery: the actions on the selection
             literal = shown_as(target.name)
-            await wait_until(pilot, lambda literal=literal: any(literal in e for e in entries(app)))
+            await wait_until(pilot, listing(app, literal))
             assert app.is_running and app.return_code is None
             assert_terminal_clean(terminal_output(app))
             drawn = screen_text(app)
@@ -74,51 +82,33 @@ async def test_hostile_names_in_the_palette_are_plain_text(sim, tmp_path):
         assert app.is_running and app.return_code is None
 
 
-async def test_palette_offers_every_action_with_the_reason_when_disabled(sim, tmp_path):
+async def test_palette_offers_every_action_with_the_reason_when_disabled(sim: SimServer, tmp_path: Path) -> None:
     running = next(i for i in env_instances(sim) if i.state == "Running")
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        select(app.screen, running.id)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
-        await open_palette(app, pilot, "start")
-        await wait_until(pilot, lambda: any(e.startswith(f"Start {running.name}") for e in entries(app)))
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        app, pilot = op.app, op.pilot
+        await open_palette(app, pilot, "start", showing=f"Start {running.name}")
         start = next(e for e in entries(app) if e.startswith(f"Start {running.name}"))
         assert f"not now: Start needs Stopped; {running.name} is Running" in start
-        await pilot.press("enter")  # chosen anyway: refused with the reason, nothing sent
-        await settle(app, pilot)
-        assert counter.mutations() == []
+        await op.answer("enter")  # chosen anyway: refused with the reason, nothing sent
+        assert op.mutations() == []
         assert any("Start needs Stopped" in n.message for n in app._notifications)
         # An allowed one takes the key's path: Stop asks first.
-        await open_palette(app, pilot, "stop")
-        await wait_until(pilot, lambda: any(e.startswith(f"Stop {running.name}") for e in entries(app)))
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
-        await pilot.press("escape")
-        await settle(app, pilot)
-        assert counter.mutations() == []
+        await open_palette(app, pilot, "stop", showing=f"Stop {running.name}")
+        await op.ask("enter", dialog=ActionConfirmModal)
+        await op.answer("escape")
+        assert op.mutations() == []
 
 
-async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim, tmp_path):
+async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim: SimServer, tmp_path: Path) -> None:
     instances = sorted(env_instances(sim), key=lambda i: i.name)
     target = instances[-1]
-    app = make_app(sim, tmp_path, environment=ENV)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        select(screen, instances[0].id)
-        await pilot.press("slash", *instances[0].name, "enter")  # a filter that hides the target
-        await settle(app, pilot)
+    async with open_app(sim, tmp_path, environment=ENV, selected=instances[0].id) as op:
+        app, pilot, screen = op.app, op.pilot, op.screen
+        await op.answer("slash", *instances[0].name, "enter")  # a filter that hides the target
         assert target.id not in shown_ids(screen)
-        await open_palette(app, pilot, f"go to {target.name}")
-        await wait_until(pilot, lambda: any(e.startswith(f"Go to {target.name}") for e in entries(app)))
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await open_palette(app, pilot, f"go to {target.name}", showing=f"Go to {target.name}")
+        await op.answer("enter")
         assert app.screen is screen and selected_id(screen) == target.id
-        await open_palette(app, pilot, "switch to compute-qc/dev")
-        await wait_until(pilot, lambda: any(e.startswith("Switch to compute-qc/dev") for e in entries(app)))
-        await pilot.press("enter")
-        await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen)
-        assert [str(env) for env in app.screen.environments] == ["compute-qc/dev"]
+        await open_palette(app, pilot, "switch to compute-qc/dev", showing="Switch to compute-qc/dev")
+        await op.answer("enter")
+        assert [str(env) for env in instance_screen(app).environments] == ["compute-qc/dev"]

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
+from cca_tui.api.client import CloudCAClient
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.picker import PickerScreen
+from tests.typed import not_none
+from tests.ui.conftest import PickerHostFactory, WaitUntil
 
 
 def status_of(picker: PickerScreen) -> str:
@@ -24,7 +28,9 @@ class QuickRetryPicker(PickerScreen):
     RETRY_MAX = 0.2
 
 
-async def test_recovers_by_itself_when_the_api_comes_back(sim, sim_client, picker_host, wait_until) -> None:
+async def test_recovers_by_itself_when_the_api_comes_back(
+    sim: SimServer, sim_client: CloudCAClient, picker_host: PickerHostFactory, wait_until: WaitUntil
+) -> None:
     """Was: the error stayed until ctrl+r. Now it retries with a growing delay."""
     sim.offline = True
     picker = QuickRetryPicker()
@@ -32,7 +38,7 @@ async def test_recovers_by_itself_when_the_api_comes_back(sim, sim_client, picke
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_until(pilot, lambda: "trying again" in status_of(picker), "the picker says it will retry")
         assert picker.query_one(DataTable).row_count == 0
-        first = picker.retry_delay
+        first = not_none(picker.retry_delay)
         await wait_until(
             pilot, lambda: picker.retry_delay is not None and picker.retry_delay > first, "the delay grows"
         )
@@ -44,7 +50,9 @@ async def test_recovers_by_itself_when_the_api_comes_back(sim, sim_client, picke
         assert app.key_problems == []
 
 
-async def test_the_first_retry_comes_after_the_first_delay(sim, sim_client, picker_host, wait_until) -> None:
+async def test_the_first_retry_comes_after_the_first_delay(
+    sim: SimServer, sim_client: CloudCAClient, picker_host: PickerHostFactory, wait_until: WaitUntil
+) -> None:
     """The default delays: the first retry waits RETRY_FIRST, no busy loop against a dead API."""
     sim.offline = True
     picker = PickerScreen()
@@ -57,7 +65,9 @@ async def test_the_first_retry_comes_after_the_first_delay(sim, sim_client, pick
         await wait_until(pilot, lambda: picker.query_one(DataTable).row_count > 0, "ctrl+r loads at once")
 
 
-async def test_burst_and_paste_into_the_filter_keep_every_letter(sim, sim_client, picker_host, wait_until) -> None:
+async def test_burst_and_paste_into_the_filter_keep_every_letter(
+    sim: SimServer, sim_client: CloudCAClient, picker_host: PickerHostFactory, wait_until: WaitUntil
+) -> None:
     picker = PickerScreen()
     app = picker_host(sim_client, picker)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -86,7 +96,7 @@ class PaintsBeforeMeasuring(PickerScreen):
 
 
 async def test_columns_fit_their_cells_when_painted_before_the_table_measured_them(
-    sim, sim_client, picker_host, wait_until
+    sim: SimServer, sim_client: CloudCAClient, picker_host: PickerHostFactory, wait_until: WaitUntil
 ) -> None:
     """Was: the Code and Status columns stayed at header width ("comp", "unreac") because the
     table kept the lines it had cut before widening its columns."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app_harness import SIZE, make_app, settle, wait_until
 from textual import events
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
@@ -16,6 +15,7 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import known_binding_ids
 from cca_tui.ui.screens.help import markdown_picker_table
 from cca_tui.ui.screens.picker import PickerScreen
+from tests.ui.app_harness import SIZE, make_app, settle, wait_until
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

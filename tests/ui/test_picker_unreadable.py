@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app_harness import SIZE, make_app, wait_until
-from faulty_transport import Fault, FaultyTransport
-from hostile import assert_terminal_clean, screen_text, terminal_output
 from textual.widgets import Static
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.picker import PickerScreen
+from tests.ui.app_harness import SIZE, make_app, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
+from tests.ui.hostile import assert_terminal_clean, screen_text, terminal_output
 
 JUNK: list[Any] = [None, 1, "[/]\x1b]0;x\x07", [], {"id": [1]}, {"id": "e-1", "name": {"x": 1}}]
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Hashable, Mapping
+from datetime import datetime
+from typing import cast
 
 from cca_tui.api.models import Instance, InstancePublicIp
 from cca_tui.ui.rows import COLUMN_KEYS, RowIndex, arrange
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
+
+# When a list arrived, for views built by hand (no time is shown by what is tested here).
+LOADED_AT = datetime(2026, 12, 1, 12, 0)
 
 STATES = ["Running", "Stopped", "Starting", "Error"]
 NAMES = ["web", "Web", "db", "app", "cache", "ÉCOLE", "[/]", "a\x1bb"]
@@ -26,6 +32,12 @@ def make(rng: random.Random, n: int) -> Instance:
     )
 
 
+def as_view_rows(instances: Mapping[str, Instance]) -> Mapping[Hashable, Instance]:
+    """The same mapping (not a copy: the index keeps it), typed as a view's rows: RowIndex
+    takes any hashable key, and these are the instances' ids."""
+    return cast("Mapping[Hashable, Instance]", instances)
+
+
 def test_row_index_matches_arrange_across_refreshes_filters_and_sorts() -> None:
     rng = random.Random(7)
     instances = {i.id: i for i in (make(rng, n) for n in range(400))}
@@ -38,7 +50,7 @@ def test_row_index_matches_arrange_across_refreshes_filters_and_sorts() -> None:
         for n in rng.sample(range(600), 10):
             fresh = make(rng, n)
             instances[fresh.id] = fresh
-        index = RowIndex(instances, previous=index)
+        index = RowIndex(as_view_rows(instances), previous=index)
         assert index.transitional == sum(i.state == "Starting" for i in instances.values())
         for text in ("", "web", "run", "10.0.1", "8.8", "É", "[/", "zzz"):
             for column in rng.sample(COLUMN_KEYS, 3):
@@ -53,11 +65,13 @@ def test_row_index_matches_arrange_across_refreshes_filters_and_sorts() -> None:
 
 def test_view_keeps_its_index_while_only_filter_or_sort_change() -> None:
     rng = random.Random(3)
-    view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances([make(rng, n) for n in range(50)], when=None)  # type: ignore[arg-type]
+    view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(
+        [make(rng, n) for n in range(50)], when=LOADED_AT
+    )
     index = view.row_index
     assert index is not None
     assert view.with_filter("web").with_sort("state").row_index is index
-    again = view.with_instances(list(view.instances.values()), when=None)  # type: ignore[arg-type]
+    again = view.with_instances(list(view.instances.values()), when=LOADED_AT)
     assert again.row_index is not index
     assert again.rows == view.rows
 
@@ -71,11 +85,11 @@ def test_an_index_grown_page_by_page_matches_arrange_and_is_extended_not_rebuilt
     everything = [make(rng, n) for n in range(900)]
     rng.shuffle(everything)
     index = None
-    shown: dict = {}
+    shown: dict[str, Instance] = {}
     for start in range(0, len(everything), 100):
         page = [(i.id, i) for i in everything[start : start + 100]]
         grown = Grown(shown, page)
-        previous, index = index, RowIndex(grown, previous=index)
+        previous, index = index, RowIndex(as_view_rows(grown), previous=index)
         if previous is not None:
             assert index.base is shown and index.changed == [iid for iid, _ in page] and index.departed == []
             assert index._haystacks is previous._haystacks  # taken over, not copied
@@ -92,9 +106,10 @@ def test_an_index_grown_page_by_page_matches_arrange_and_is_extended_not_rebuilt
     refreshed = dict(shown)
     for victim in rng.sample(sorted(refreshed), 5):
         refreshed[victim] = make(rng, int(victim[3:]))
-    after = RowIndex(refreshed, previous=index)
+    after = RowIndex(as_view_rows(refreshed), previous=index)
     assert after.changed is not None and len(after.changed) == 5
     for column in COLUMN_KEYS:
         assert after.arrange("", column, False) == arrange(refreshed.values(), "", column, False)
     # The older indexes still answer for their own instances.
+    assert index is not None
     assert index.arrange("", "state", True) == arrange(shown.values(), "", "state", True)

@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
-from faulty_transport import Fault, FaultyTransport, is_mutation, is_task_read
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.fleet.identity import RowKey
+from cca_tui.sim import entities
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import Action
 from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.records import TaskStatus, TrackedTask
 from cca_tui.ui.tasks.tracker import TaskTracker
+from tests.typed import not_none
+from tests.ui.faulty_transport import Fault, FaultyTransport, is_mutation, is_task_read
 
 REF = EnvironmentRef("compute-on", "test_area")
 
 
 class Harness:
-    def __init__(self, sim, tmp_path: Path, transport: FaultyTransport) -> None:
+    def __init__(self, sim: SimServer, tmp_path: Path, transport: FaultyTransport) -> None:
         self.sim = sim
 
         async def no_wait(_seconds: float) -> None:
@@ -37,7 +43,7 @@ class Harness:
         self.client = CloudCAClient(
             sim.url, sim.api_key, transport=transport, max_retries=0, task_poll_interval=0, sleep=no_wait
         )
-        self.spawned: list[asyncio.Task] = []
+        self.spawned: list[asyncio.Task[object]] = []
         self.seen: list[tuple[str, str, str]] = []
         self.passwords: list[str] = []
         self.journal = TaskJournal(tmp_path / "tasks.json", "test")
@@ -58,11 +64,11 @@ class Harness:
         while any(not t.done() for t in self.spawned):
             await asyncio.gather(*self.spawned, return_exceptions=True)
 
-    def instance(self, state: str):
+    def instance(self, state: str) -> entities.Instance:
         env = self.sim.world.environment(REF.service_code, REF.name)
         return next(i for i in env.instances.values() if i.state == state)
 
-    def stop(self, instance) -> TrackedTask:
+    def stop(self, instance: entities.Instance) -> TrackedTask:
         compute = self.client.compute(REF.service_code, REF.name)
         return self.tracker.submit(
             REF, Action.STOP, instance.id, instance.name, lambda: compute.stop_instance(instance.id)
@@ -78,18 +84,20 @@ def transport() -> FaultyTransport:
 
 
 @pytest.fixture
-async def harness(sim, tmp_path, transport):
+async def harness(sim: SimServer, tmp_path: Path, transport: FaultyTransport) -> AsyncIterator[Harness]:
     h = Harness(sim, tmp_path, transport)
     yield h
     await h.finish()
     await h.client.aclose()
 
 
-async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(harness, transport):
+async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(
+    harness: Harness, transport: FaultyTransport
+) -> None:
     running = harness.instance("Running")
     failures = {"left": 3}
 
-    def flaky_task_reads(request):
+    def flaky_task_reads(request: httpx.Request) -> Fault | None:
         if is_task_read(request) and failures["left"] > 0:
             failures["left"] -= 1
             return Fault(status=503, body={"errors": [{"code": 9000, "message": "down"}]})
@@ -102,14 +110,14 @@ async def test_a_task_that_cannot_be_read_for_a_while_is_unknown_then_done(harne
     statuses = harness.statuses(record)
     assert TaskStatus.CHECKING in statuses and TaskStatus.FAILED not in statuses
     assert record.status == TaskStatus.SUCCESS
-    assert harness.sim.world.instance(running.id).state == "Stopped"
+    assert not_none(harness.sim.world.instance(running.id)).state == "Stopped"
 
 
-async def test_connection_lost_while_following_then_back(harness, transport):
+async def test_connection_lost_while_following_then_back(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     failures = {"left": 2}
 
-    def refuse_task_reads(request):
+    def refuse_task_reads(request: httpx.Request) -> Fault | None:
         if is_task_read(request) and failures["left"] > 0:
             failures["left"] -= 1
             return Fault(refuse=True)
@@ -123,24 +131,28 @@ async def test_connection_lost_while_following_then_back(harness, transport):
     assert record.status == TaskStatus.SUCCESS
 
 
-async def test_a_lost_reply_is_outcome_unknown_and_the_instance_state_is_said(harness, transport):
+async def test_a_lost_reply_is_outcome_unknown_and_the_instance_state_is_said(
+    harness: Harness, transport: FaultyTransport
+) -> None:
     running = harness.instance("Running")
     transport.add(lambda request: Fault(lose_reply=True) if is_mutation(request) else None)
     record = harness.stop(running)
     await harness.finish()
     record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.OUTCOME_UNKNOWN
-    state = harness.sim.world.instance(running.id).state
+    state = not_none(harness.sim.world.instance(running.id)).state
     assert state in ("Stopping", "Stopped")  # the server did the work
     assert f"{running.name} is now {state}: it was done" in record.outcome
     assert TaskStatus.FAILED not in harness.statuses(record)
 
 
-async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(harness, transport):
+async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(
+    harness: Harness, transport: FaultyTransport
+) -> None:
     running = harness.instance("Running")
     throttled = {"left": 1}
 
-    def throttle_once(request):
+    def throttle_once(request: httpx.Request) -> Fault | None:
         if is_mutation(request) and throttled["left"] > 0:
             throttled["left"] -= 1
             return Fault(status=429, body={"errors": [{"code": 429, "message": "slow down"}]})
@@ -151,7 +163,7 @@ async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(harnes
     await harness.finish()
     record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.NOT_DONE and record.retry_possible
-    assert harness.sim.world.instance(running.id).state == "Running"  # nothing was done
+    assert not_none(harness.sim.world.instance(running.id)).state == "Running"  # nothing was done
     mutations = [s for s in transport.seen if not s.startswith("GET")]
     assert len(mutations) == 1  # no automatic retry
     again = harness.tracker.retry(record)
@@ -163,10 +175,10 @@ async def test_throttled_mutation_is_not_done_and_retried_only_when_asked(harnes
     record = harness.tracker.latest(record)  # a record is a value: what became of it
     again = harness.tracker.latest(again)  # a record is a value: what became of it
     assert again.status == TaskStatus.SUCCESS
-    assert harness.sim.world.instance(running.id).state == "Stopped"
+    assert not_none(harness.sim.world.instance(running.id)).state == "Stopped"
 
 
-async def test_a_request_that_never_left_is_not_done(harness, transport):
+async def test_a_request_that_never_left_is_not_done(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     transport.add(lambda request: Fault(refuse=True) if is_mutation(request) else None)
     record = harness.stop(running)
@@ -175,7 +187,7 @@ async def test_a_request_that_never_left_is_not_done(harness, transport):
     assert record.status == TaskStatus.NOT_DONE and "not sent" in record.outcome
 
 
-async def test_an_expired_task_says_so_and_shows_the_instance(harness, transport):
+async def test_an_expired_task_says_so_and_shows_the_instance(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     transport.add(
         lambda request: (
@@ -189,11 +201,11 @@ async def test_an_expired_task_says_so_and_shows_the_instance(harness, transport
     assert "expired" in record.outcome and f"{running.name} is now" in record.outcome
 
 
-async def test_an_unknown_task_status_is_shown_as_it_came(harness, transport):
+async def test_an_unknown_task_status_is_shown_as_it_came(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     rewrites = {"left": 2}
 
-    def queued(payload):
+    def queued(payload: dict[str, Any]) -> dict[str, Any]:
         rewrites["left"] -= 1
         if isinstance(payload.get("data"), dict):
             payload["data"]["status"] = "QUEUED"
@@ -208,7 +220,7 @@ async def test_an_unknown_task_status_is_shown_as_it_came(harness, transport):
     assert record.status == TaskStatus.SUCCESS
 
 
-async def test_a_refusal_is_recorded_as_refused(harness):
+async def test_a_refusal_is_recorded_as_refused(harness: Harness) -> None:
     stopped = harness.instance("Stopped")
     record = harness.stop(stopped)  # stop needs Running: 400 2012
     with pytest.raises(Exception) as caught:
@@ -219,7 +231,7 @@ async def test_a_refusal_is_recorded_as_refused(harness):
     assert record.status == TaskStatus.REFUSED and "2012" in record.outcome
 
 
-async def test_the_task_goes_on_when_its_waiter_gives_up(harness):
+async def test_the_task_goes_on_when_its_waiter_gives_up(harness: Harness) -> None:
     """A form closed while sending stops waiting; the tracker still follows the task."""
     running = harness.instance("Running")
     record = harness.stop(running)
@@ -231,7 +243,7 @@ async def test_the_task_goes_on_when_its_waiter_gives_up(harness):
     assert record.status == TaskStatus.SUCCESS
 
 
-async def test_a_restarted_app_resumes_following_from_the_journal(harness, transport):
+async def test_a_restarted_app_resumes_following_from_the_journal(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     transport.add(lambda request: Fault(refuse=True) if is_task_read(request) else None)
     record = harness.stop(running)
@@ -253,7 +265,7 @@ async def test_a_restarted_app_resumes_following_from_the_journal(harness, trans
     assert oct(harness.journal.path.stat().st_mode & 0o777) == "0o600"
 
 
-async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harness):
+async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harness: Harness) -> None:
     running = next(
         i
         for i in harness.sim.world.environment(REF.service_code, REF.name).instances.values()
@@ -287,7 +299,9 @@ async def test_reset_password_reveals_once_and_keeps_it_out_of_the_record(harnes
     ],
     ids=["500", "502", "200-with-errors"],
 )
-async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_state(harness, transport, status, body):
+async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_state(
+    harness: Harness, transport: FaultyTransport, status: int, body: dict[str, list[dict[str, int | str]]] | None
+) -> None:
     """The server did the work, then answered an error: not REFUSED, but OUTCOME UNKNOWN with
     what the instance's state says (as for a lost reply)."""
     running = harness.instance("Running")
@@ -297,14 +311,14 @@ async def test_a_done_post_answered_5xx_or_errors_is_outcome_unknown_with_the_st
         await harness.tracker.sent(record)
     await harness.finish()
     record = harness.tracker.latest(record)  # a record is a value: what became of it
-    assert harness.sim.world.instance(running.id).state in ("Stopping", "Stopped")  # it was done
+    assert not_none(harness.sim.world.instance(running.id)).state in ("Stopping", "Stopped")  # it was done
     assert record.status == TaskStatus.OUTCOME_UNKNOWN, record.outcome
     assert TaskStatus.REFUSED not in harness.statuses(record)
     assert f"{running.name} is now Stop" in record.outcome and "it was done" in record.outcome
     assert f"HTTP {status}" in record.outcome
 
 
-async def test_a_400_is_still_refused(harness, transport):
+async def test_a_400_is_still_refused(harness: Harness, transport: FaultyTransport) -> None:
     running = harness.instance("Running")
     refusal = {"errors": [{"code": 2012, "message": "wrong state"}]}
     transport.add(lambda request: Fault(status=400, body=refusal) if is_mutation(request) else None)
@@ -312,16 +326,18 @@ async def test_a_400_is_still_refused(harness, transport):
     await harness.finish()
     record = harness.tracker.latest(record)  # a record is a value: what became of it
     assert record.status == TaskStatus.REFUSED and "2012" in record.outcome
-    assert harness.sim.world.instance(running.id).state == "Running"
+    assert not_none(harness.sim.world.instance(running.id)).state == "Running"
 
 
-async def test_a_server_status_called_refused_is_the_servers_and_still_followed(harness, transport):
+async def test_a_server_status_called_refused_is_the_servers_and_still_followed(
+    harness: Harness, transport: FaultyTransport
+) -> None:
     running = harness.instance("Running")
     rewrites = {"left": 3}
     seen: list[tuple[str, bool, int]] = []
     harness.tracker.subscribe(lambda r: seen.append((str(r.status), r.in_flight, len(harness.tracker.in_flight))))
 
-    def refused(payload):
+    def refused(payload: dict[str, Any]) -> dict[str, Any]:
         rewrites["left"] -= 1
         if isinstance(payload.get("data"), dict):
             payload["data"]["status"] = "REFUSED"
@@ -342,7 +358,9 @@ async def test_a_server_status_called_refused_is_the_servers_and_still_followed(
 
 
 @pytest.mark.parametrize("bad_id", ["", ".", ".."])
-async def test_an_id_that_is_no_path_segment_is_refused_and_nothing_is_sent(harness, transport, bad_id):
+async def test_an_id_that_is_no_path_segment_is_refused_and_nothing_is_sent(
+    harness: Harness, transport: FaultyTransport, bad_id: str
+) -> None:
     compute = harness.client.compute(REF.service_code, REF.name)
     record = harness.tracker.submit(REF, Action.STOP, bad_id, "odd", lambda: compute.stop_instance(bad_id))
     await harness.finish()
@@ -355,7 +373,7 @@ def key_echoes(key: str) -> list[str]:
     return [key, key.upper(), key.lower(), key[2:12]]
 
 
-async def test_a_task_failure_quoting_the_key_in_any_case_is_scrubbed(harness):
+async def test_a_task_failure_quoting_the_key_in_any_case_is_scrubbed(harness: Harness) -> None:
     running = harness.instance("Running")
     key = harness.sim.api_key
     harness.sim.world.fail_next_task("denied for " + " / ".join(key_echoes(key)))

@@ -4,17 +4,23 @@ server's, still followed, so quitting asks first."""
 
 from __future__ import annotations
 
-import pytest
-from app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport, is_task_read
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, RequestCounter, instance_screen, make_app, select, settle, top_screen, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport, is_task_read
 
 ENV = "compute-on/production"
 
 
 @pytest.mark.parametrize("bad_id", ["", ".."])
-async def test_an_instance_without_a_usable_id_refuses_every_action(sim, tmp_path, bad_id):
+async def test_an_instance_without_a_usable_id_refuses_every_action(
+    sim: SimServer, tmp_path: Path, bad_id: str
+) -> None:
     env = sim.world.environment("compute-on", "production")
     with sim.world.lock:
         running = next(i for i in env.instances.values() if i.state == "Running")
@@ -24,7 +30,7 @@ async def test_an_instance_without_a_usable_id_refuses_every_action(sim, tmp_pat
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         assert any(i.id == bad_id for i in screen.view.rows)  # the row is shown
         select(screen, bad_id)
@@ -39,13 +45,13 @@ async def test_an_instance_without_a_usable_id_refuses_every_action(sim, tmp_pat
         assert len(warnings) == 5, [n.message for n in app._notifications]
 
 
-async def test_quitting_asks_while_the_server_says_refused(sim, tmp_path):
+async def test_quitting_asks_while_the_server_says_refused(sim: SimServer, tmp_path: Path) -> None:
     from cca_tui.ui.app import CcaApp
     from cca_tui.ui.forms import ConfirmModal
 
     transport = FaultyTransport()
 
-    def refused(payload):
+    def refused(payload: dict[str, Any]) -> dict[str, Any]:
         if isinstance(payload.get("data"), dict):
             payload["data"]["status"] = "REFUSED"
         payload["taskStatus"] = "REFUSED"
@@ -68,13 +74,13 @@ async def test_quitting_asks_while_the_server_says_refused(sim, tmp_path):
     )
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
         await wait_until(
             pilot,
             lambda: (
                 isinstance(app.screen, InstanceScreen)
-                and any(t.status == "server: REFUSED" for t in app.screen.view.tasks)
+                and any(t.status == "server: REFUSED" for t in instance_screen(app).view.tasks)
             ),
         )
         await pilot.press("q")
@@ -82,7 +88,7 @@ async def test_quitting_asks_while_the_server_says_refused(sim, tmp_path):
         assert app.is_running
 
 
-async def test_the_plain_http_warning_shows_on_the_picker_too(tmp_path):
+async def test_the_plain_http_warning_shows_on_the_picker_too(tmp_path: Path) -> None:
     """allow_insecure_http to a remote host: the key leaves unencrypted from the first request,
     the picker's. No traffic leaves the machine: the transport answers in-process."""
     import httpx
@@ -114,7 +120,9 @@ async def test_the_plain_http_warning_shows_on_the_picker_too(tmp_path):
         assert "plain http" in str(warning.render())
 
 
-async def test_keys_typed_while_the_screen_opens_never_land_in_the_hidden_filter(sim, tmp_path):
+async def test_keys_typed_while_the_screen_opens_never_land_in_the_hidden_filter(
+    sim: SimServer, tmp_path: Path
+) -> None:
     """Textual focuses a screen's first focusable widget right after compose, before the CSS
     that hides the filter applies: keys typed then (the first ~0.6 s in a real terminal) went
     into the hidden filter. The focus the screen opens with is the table's."""
@@ -140,13 +148,12 @@ async def test_keys_typed_while_the_screen_opens_never_land_in_the_hidden_filter
         assert isinstance(focused_at_mount[0], InstanceTable), focused_at_mount
         await pilot.press("a", "b")
         await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, Probe)
+        screen = top_screen(app, Probe)
         assert screen.query_one("#filter", Input).value == ""
         assert screen.view.filter_text == "" and len(screen.view.rows) == len(screen.view.instances) > 0
 
 
-async def test_a_50_mb_name_is_shown_cut_and_the_app_stays_responsive(sim, tmp_path):
+async def test_a_50_mb_name_is_shown_cut_and_the_app_stays_responsive(sim: SimServer, tmp_path: Path) -> None:
     """Was: after 180 s no rows at all, keys never answered. The value is cut as it is read."""
     from cca_tui.api.field_caps import FIELD_LIMIT
 
@@ -157,7 +164,7 @@ async def test_a_50_mb_name_is_shown_cut_and_the_app_stays_responsive(sim, tmp_p
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, timeout=60)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         assert len(screen.view.rows) == len(env.instances)  # every row, the others too
         shown = next(i.name for i in screen.view.instances.values() if i.id == big.id)

@@ -9,12 +9,13 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from form_contexts import form_context
 from textual.widgets import Checkbox
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import DestroyForm
+from tests.ui.conftest import FormHostFactory, InstanceNamed, SettleForm
+from tests.ui.form_contexts import form_context
 
 ENV = ("compute-on", "test_area")
 
@@ -51,7 +52,11 @@ class CaseExactVolumes(httpx.AsyncBaseTransport):
 
 @pytest.mark.parametrize("spell", [str.lower, str.upper], ids=["docs-os-data", "go-OS-DATA"])
 async def test_destroy_offers_the_data_volumes_in_either_case(
-    sim: SimServer, spell: Callable[[str], str], form_host, settle_form, instance_named
+    sim: SimServer,
+    spell: Callable[[str], str],
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
+    instance_named: InstanceNamed,
 ) -> None:
     transport = CaseExactVolumes(spell)
     client = CloudCAClient(sim.url, sim.api_key, transport=transport, max_retries=0)

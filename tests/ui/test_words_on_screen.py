@@ -4,29 +4,38 @@ pasted name with whitespace around it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
+import httpx
 import pytest
-from app_harness import SIZE, env_instances, select, settle, wait_until
-from faulty_transport import Fault, FaultyTransport
-from form_contexts import form_context
 from pydantic import SecretStr
 from rich.cells import cell_len
 from textual import events
 from textual.widgets import Button, Checkbox, Input
 from textual.widgets._toast import Toast
 
+from cca_tui.api.client import ComputeScope
 from cca_tui.config import Settings, StateStore
+from cca_tui.sim.environment import Environment
 from cca_tui.sim.options import SimOptions
+from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import END_NOTICES, CcaApp
 from cca_tui.ui.forms import ConfirmModal, DestroyForm, PurgeForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.task_log import TaskLog
+from tests.conftest import SimFactory
+from tests.typed import not_none
+from tests.ui.app_harness import SIZE, env_instances, instance_screen, select, settle, top_screen, wait_until
+from tests.ui.conftest import FormHostFactory, InstanceNamed, SettleForm
+from tests.ui.faulty_transport import Fault, FaultyTransport
+from tests.ui.form_contexts import form_context
 
 ENV = "compute-on/production"
 
 
-def app_with(sim, tmp_path, transport: FaultyTransport | None = None) -> CcaApp:
+def app_with(sim: SimServer, tmp_path: Path, transport: FaultyTransport | None = None) -> CcaApp:
     settings = Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60)
     return CcaApp(
         settings,
@@ -40,7 +49,12 @@ def app_with(sim, tmp_path, transport: FaultyTransport | None = None) -> CcaApp:
     )
 
 
-def is_stop(request) -> bool:  # type: ignore[no-untyped-def]
+def not_done(screen: InstanceScreen, name: str) -> Callable[[], bool]:
+    """A condition: the task log has a NOT DONE row for the instance `name`."""
+    return lambda: any(t.instance == name and t.status == "NOT DONE" for t in screen.view.tasks)
+
+
+def is_stop(request: httpx.Request) -> bool:
     return request.method == "POST" and request.url.params.get("operation") == "stop"
 
 
@@ -48,14 +62,16 @@ UNAVAILABLE = Fault(status=503, body={"errors": [{"code": 5003, "message": "The 
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_the_destroy_button_reads_destroy_and_purge_whole(size, sim, tmp_path) -> None:
+async def test_the_destroy_button_reads_destroy_and_purge_whole(
+    size: tuple[int, int], sim: SimServer, tmp_path: Path
+) -> None:
     app = app_with(sim, tmp_path)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, DestroyForm))
         await settle(app, pilot)
-        form = app.screen
+        form = top_screen(app, DestroyForm)
         form.query_one("#purgeImmediately", Checkbox).focus()
         await pilot.press("space")  # as the operator ticks it
         await settle(app, pilot)
@@ -65,14 +81,14 @@ async def test_the_destroy_button_reads_destroy_and_purge_whole(size, sim, tmp_p
         assert "Destroy&#160;and&#160;purge" in app.export_screenshot()
 
 
-async def test_a_not_done_toast_says_it_once(sim, tmp_path) -> None:
+async def test_a_not_done_toast_says_it_once(sim: SimServer, tmp_path: Path) -> None:
     transport = FaultyTransport()
     transport.add(lambda r: UNAVAILABLE if is_stop(r) else None)
     running = next(i for i in env_instances(sim) if i.state == "Running")
     app = app_with(sim, tmp_path, transport)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
         await wait_until(pilot, lambda: any("NOT DONE" in n.message for n in app._notifications))
         message = next(n.message for n in app._notifications if "NOT DONE" in n.message)
@@ -80,14 +96,14 @@ async def test_a_not_done_toast_says_it_once(sim, tmp_path) -> None:
     assert ".;" not in message and "R retries" in message and "[5003]" in message
 
 
-async def test_toasts_leave_the_task_logs_outcome_column_readable(sim, tmp_path) -> None:
+async def test_toasts_leave_the_task_logs_outcome_column_readable(sim: SimServer, tmp_path: Path) -> None:
     transport = FaultyTransport()
     transport.add(lambda r: UNAVAILABLE if is_stop(r) else None)
     running = [i for i in env_instances(sim) if i.state == "Running"][:3]
     app = app_with(sim, tmp_path, transport)
     async with app.run_test(size=SIZE, notifications=True) as pilot:  # toasts drawn, as in a terminal
         await settle(app, pilot)
-        screen = app.screen
+        screen = instance_screen(app)
         assert isinstance(screen, InstanceScreen)
         log = screen.query_one(TaskLog)
         most = 0
@@ -96,7 +112,7 @@ async def test_toasts_leave_the_task_logs_outcome_column_readable(sim, tmp_path)
             await pilot.press("x", "y")  # stop asks first
             await wait_until(
                 pilot,
-                lambda n=instance.name: any(t.instance == n and t.status == "NOT DONE" for t in screen.view.tasks),
+                not_done(screen, instance.name),
             )
             # A slow machine may see the first toast expire before the last: check each time.
             await wait_until(pilot, lambda: len(screen.query(Toast)) >= 1)
@@ -110,19 +126,22 @@ async def test_toasts_leave_the_task_logs_outcome_column_readable(sim, tmp_path)
     assert all(timeout <= 10 for _, timeout in END_NOTICES.values())
 
 
-async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(sim_factory, tmp_path) -> None:
+async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
     now = [1000.0]
     sim = sim_factory(SimOptions(task_delay=30), clock=lambda: now[0])
     running = next(i for i in env_instances(sim) if i.state == "Running")
     app = app_with(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        select(app.screen, running.id)
+        select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: bool(app.tracker.in_flight) and all(r.task_id for r in app.tracker.in_flight))
+        tracker = not_none(app.tracker)
+        await wait_until(pilot, lambda: bool(tracker.in_flight) and all(r.task_id for r in tracker.in_flight))
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
-        dialog = app.screen
+        dialog = top_screen(app, ConfirmModal)
 
         def said() -> str:
             return str(dialog.query_one("#message").render())
@@ -131,13 +150,18 @@ async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(sim
         assert "follows them again at its next start" in said() and "stops following" not in said()
         # The task ends while the dialog is open: the count follows.
         now[0] += 60  # the simulator's task is due
-        await wait_until(pilot, lambda: not app.tracker.in_flight)
+        await wait_until(pilot, lambda: not tracker.in_flight)
         await wait_until(pilot, lambda: "No task is running any more" in said())
 
 
 @pytest.mark.parametrize("pasted", [" db-primary", "db-primary \n", "\tdb-primary  "])
 async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
-    pasted, sim_compute, sim_env, instance_named, form_host, settle_form
+    pasted: str,
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     db = await instance_named(sim_compute, "db-primary")
     form = DestroyForm(form_context(sim_compute, db))
@@ -147,7 +171,7 @@ async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
         await pilot.pause()
         form.query_one("#confirm-name", Input).focus()
         await pilot.pause()
-        pilot.app.screen.focused.post_message(events.Paste(pasted))  # type: ignore[union-attr]
+        not_none(pilot.app.screen.focused).post_message(events.Paste(pasted))
         await pilot.pause()
         await pilot.pause()
         assert form.query_one("#confirm-name", Input).value == "db-primary"
@@ -155,7 +179,11 @@ async def test_a_pasted_name_with_whitespace_around_it_unlocks_purge(
 
 
 async def test_purge_too_takes_a_pasted_name_with_whitespace_around_it(
-    sim_compute, sim_env, instance_named, form_host, settle_form
+    sim_compute: ComputeScope,
+    sim_env: Environment,
+    instance_named: InstanceNamed,
+    form_host: FormHostFactory,
+    settle_form: SettleForm,
 ) -> None:
     db = await instance_named(sim_compute, "db-primary")
     await sim_compute.client.wait_for_task(await sim_compute.destroy_instance(db.id))

@@ -32,12 +32,14 @@ FLAGS = [
 ANSI = re.compile(r"\x1b\[[0-9;?<>=]*[A-Za-z~]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\x1b.")
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import WebSocket, sync_playwright
+
+    HAVE_PLAYWRIGHT = True
 except ImportError:  # pragma: no cover - the test extra installs it
-    sync_playwright = None
+    HAVE_PLAYWRIGHT = False
 
 pytestmark = [
-    pytest.mark.skipif(sync_playwright is None, reason="the playwright package is not installed"),
+    pytest.mark.skipif(not HAVE_PLAYWRIGHT, reason="the playwright package is not installed"),
     pytest.mark.skipif(
         not os.access(CHROMIUM, os.X_OK),
         reason="no Chromium at /usr/bin/chromium (Debian: apt-get install chromium; .ci/run does it as root)",
@@ -48,7 +50,8 @@ pytestmark = [
 def free_loopback_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -75,7 +78,7 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_the_table_renders_in_a_browser_and_a_key_works(tmp_path):
+def test_the_table_renders_in_a_browser_and_a_key_works(tmp_path: Path) -> None:
     port = free_loopback_port()
     env = {
         **os.environ,
@@ -99,7 +102,7 @@ def test_the_table_renders_in_a_browser_and_a_key_works(tmp_path):
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 720})
 
-                def on_socket(ws) -> None:
+                def on_socket(ws: WebSocket) -> None:
                     ws.on(
                         "framereceived",
                         lambda frame: received.append(
