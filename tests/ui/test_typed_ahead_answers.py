@@ -1,0 +1,50 @@
+"""A question is answered only once it is on screen: keys typed ahead of a dialog (a burst, a
+paste, a machine too loaded to draw it yet) never say yes to it. Found in a tmux trial: "env
+prod" typed blind closed one bulk question with `n`, opened a bulk reboot with `r`, and a
+later key confirmed it; three instances rebooted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+
+from cca_tui.sim.server import SimServer
+from cca_tui.ui.app import CcaApp
+from cca_tui.ui.forms import ActionConfirmModal
+from cca_tui.ui.screens.instances import InstanceScreen
+from tests.ui.app_harness import SIZE, RequestCounter, make_app, settle, wait_until
+
+ENV = "compute-on/production"
+
+
+def post_burst(app: CcaApp, *keys: tuple[str, str | None]) -> None:
+    """Keys as a terminal delivers a burst: all queued before any is handled."""
+    for key, character in keys:
+        app.post_message(events.Key(key, character))
+
+
+async def test_a_yes_typed_ahead_of_the_question_sends_nothing_and_one_after_it_does(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        running = next(row.key for row in screen.view.rows if row.state == "Running")
+        screen.table.select(running)
+        await settle(app, pilot)
+        counter = RequestCounter(app)
+        # `x` then `y` and Enter in one burst: the question was not drawn when they came.
+        post_burst(app, ("x", "x"), ("y", "y"), ("enter", "\r"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        await wait_until(pilot, lambda: app._message_queue.empty())
+        await settle(app, pilot)
+        assert isinstance(app.screen, ActionConfirmModal), "a yes typed ahead closed the question"
+        assert counter.mutations() == []
+        # Now on screen: Enter says yes, and exactly one stop goes out.
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, InstanceScreen)
+        assert len(counter.mutations()) == 1 and "operation=stop" in counter.mutations()[0]
