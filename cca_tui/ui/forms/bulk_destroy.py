@@ -24,6 +24,7 @@ from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.tick_box import TickBox
 
 from .confirm import TypedConfirmModal
 
@@ -106,11 +107,11 @@ class BulkDestroyModal(TypedConfirmModal):
     def compose_answer(self) -> ComposeResult:
         # Side by side: the question keeps its buttons on a 24-line terminal.
         with Horizontal(classes="options"):
-            yield Checkbox("Purge immediately (no recovery)", id="purgeImmediately", compact=True)
-            yield Checkbox("Delete snapshots", id="deleteSnapshots", compact=True)
+            yield TickBox("Purge immediately (no recovery)", id="purgeImmediately", compact=True)
+            yield TickBox("Delete snapshots", id="deleteSnapshots", compact=True)
         with Horizontal(classes="options"):
-            yield Checkbox("Release their public IPs", id="releaseIps", disabled=True, compact=True)
-            yield Checkbox("Delete their data volumes", id="deleteVolumes", disabled=True, compact=True)
+            yield TickBox("Release their public IPs", id="releaseIps", disabled=True, compact=True)
+            yield TickBox("Delete their data volumes", id="deleteVolumes", disabled=True, compact=True)
         yield Static("Listing their public IPs and data volumes…", id="attached")
         yield from super().compose_answer()
 

@@ -17,6 +17,7 @@ from textual.widgets import Checkbox, Input, Label, Static
 
 from cca_tui.api.models import PublicIp, Task, Volume
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.tick_box import TickBox
 
 from .confirm_name import CONFIRM_ID, NameConfirmedForm
 
@@ -37,11 +38,11 @@ class DestroyForm(NameConfirmedForm):
         return f"Destroy {printable(self.instance.name, limit=60)} ({printable(self.instance.state, limit=20)})?"
 
     def compose_fields(self) -> ComposeResult:
-        yield Checkbox("Purge immediately (cannot be recovered)", id="purgeImmediately")
+        yield TickBox("Purge immediately (cannot be recovered)", id="purgeImmediately")
         confirm = self.confirm_name_row()
         confirm.display = self.name_always_needed  # else shown only while purge is ticked
         yield confirm
-        yield Checkbox("Delete snapshots", id="deleteSnapshots")
+        yield TickBox("Delete snapshots", id="deleteSnapshots")
         yield Label("Public IPs", classes="section")
         yield Vertical(id="ips")
         yield Label("Data volumes", classes="section")
@@ -64,7 +65,7 @@ class DestroyForm(NameConfirmedForm):
         await self._fill(
             "#ips",
             [
-                Checkbox(
+                TickBox(
                     safe(f"release {printable(ip.ip_address or ip.id, limit=60)}"), name=ip.id, classes="release-ip"
                 )
                 for ip in attached.public_ips
@@ -73,7 +74,7 @@ class DestroyForm(NameConfirmedForm):
         await self._fill(
             "#volumes",
             [
-                Checkbox(
+                TickBox(
                     safe(f"delete {printable(v.name or v.id, limit=60)} ({printable(v.size_in_gb)} GB)"),
                     name=v.id,
                     classes="delete-volume",
