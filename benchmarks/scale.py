@@ -587,7 +587,12 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
     try:
         started = time.perf_counter()
         loaded = term.wait_frame(lambda t: f"{title} │ {total} instances │ name▲ │ refreshed" in t, 0, 300)
+        # From the process's start: Python, the imports and the first frame are in it.
         result["terminal_all_rows_s"] = None if loaded is None else round(loaded - started, 3)
+        first_frame = term.frames[0][0] if term.frames else None
+        result["terminal_first_frame_s"] = None if first_frame is None else round(first_frame - started, 3)
+        if loaded is not None and first_frame is not None:  # the load as the screen shows it
+            result["terminal_rows_after_first_frame_s"] = round(loaded - first_frame, 3)
         if loaded is None:
             return result
         # Selection moves: Down and Up in turn between two rows of different names, each to
