@@ -46,15 +46,15 @@ from .field import Field, FieldInput, one_line
 @dataclass(frozen=True)
 class FormContext:
     """What a form is about, given by whoever opens it: the environment it acts in, the
-    instance (or instances) it is about, and the app's data layer it reads through (a form
-    holds no client: it asks the data layer by environment). Also where the operator's SSH
-    keys are, and whether the instance's name must be typed whatever the form's own rule
-    (a protected environment)."""
+    instance it is about, and the app's data layer it reads through (a form holds no client:
+    it asks the data layer by environment). Also where the operator's SSH keys are, and
+    whether the instance's name must be typed whatever the form's own rule (a protected
+    environment). An action on marked rows is built from its `bulk.BulkPlan` instead (each
+    instance with its environment, and those skipped with why)."""
 
     environment: EnvironmentRef
     data: FleetData
     instance: Instance | None = None
-    instances: tuple[Instance, ...] = ()
     ssh_dir: Path | None = None
     name_always_needed: bool = False
 
