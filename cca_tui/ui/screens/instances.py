@@ -890,6 +890,7 @@ class InstanceScreen(Screen[None]):
             # A protected environment: destroy needs the name typed even without purge.
             name_always_needed=instance is not None
             and bool(self.cca.safety.text_to_type(spec.action, env, [instance.name])),
+            protected=self.cca.safety.is_protected(env),
         )
         form = run.build(context)
 
