@@ -313,3 +313,32 @@ async def test_every_form_says_its_environment_and_whether_it_is_protected(sim: 
         await wait_until(pilot, lambda: isinstance(app.screen, ChangeOfferingForm))
         assert heading(app.screen).endswith(" / Environment: compute-qc/dev")
         assert "PROTECTED" not in heading(app.screen)
+
+
+async def test_an_environment_that_fails_is_tried_again_sooner_than_its_grown_interval(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """Dev's refreshes earned it a long interval (600 s); it fails: the next try comes after
+    the configured interval (60 s here), then twice that, never past the earned one; once it
+    answers, its cadence is what its refresh costs again."""
+    transport = FaultyTransport()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        loads = screen._loads[DEV]
+        loads.interval = 600.0
+        transport.add(
+            lambda r: Fault(status=503) if r.url.path.endswith("/services/compute-qc/dev/instances") else None
+        )
+        delays = []
+        for _ in range(5):
+            screen.request_refresh(DEV)
+            await settle(app, pilot, rounds=2)
+            assert set(screen.view.stale) == {DEV} and loads.timer is not None
+            delays.append(loads.timer._interval)
+        assert delays == [60.0, 120.0, 240.0, 480.0, 600.0]
+        transport.clear()
+        screen.request_refresh(DEV)
+        await settle(app, pilot, rounds=2)
+        assert not screen.view.stale and loads.retry_delay is None and loads.timer is not None
+        assert loads.timer._interval == loads.interval
