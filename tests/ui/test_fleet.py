@@ -342,3 +342,24 @@ async def test_an_environment_that_fails_is_tried_again_sooner_than_its_grown_in
         await settle(app, pilot, rounds=2)
         assert not screen.view.stale and loads.retry_delay is None and loads.timer is not None
         assert loads.timer._interval == loads.interval
+
+
+async def test_env_all_opens_the_fleet_once_the_api_answers_after_failing_at_start(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """`--env all` while the API cannot be reached: the picker shows why and keeps trying,
+    its cursor on "All environments"; once the environments are listed, the fleet opens."""
+    from cca_tui.ui.screens.picker import ALL_ROW, PickerScreen
+
+    transport = FaultyTransport()
+    transport.add(lambda r: Fault(refuse=True))
+    app = fleet_app(sim, tmp_path, transport, environment="all")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        picker = app.screen
+        assert isinstance(picker, PickerScreen) and picker.preselect == ALL_ROW
+        await wait_until(pilot, lambda: "trying again" in str(picker.query_one("#picker-status").render()))
+        transport.clear()
+        await pilot.press("ctrl+r")  # the picker's "now" (its own retry would come by itself)
+        screen = await opened(app, pilot)
+        assert len(screen.environments) == len(sim.world.visible_environments()) > 1
