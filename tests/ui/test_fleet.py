@@ -6,6 +6,7 @@ default seed, each with its own `web-1`); faults come from a transport in front 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
@@ -363,3 +364,32 @@ async def test_env_all_opens_the_fleet_once_the_api_answers_after_failing_at_sta
         await pilot.press("ctrl+r")  # the picker's "now" (its own retry would come by itself)
         screen = await opened(app, pilot)
         assert len(screen.environments) == len(sim.world.visible_environments()) > 1
+
+
+class Holding(FaultyTransport):
+    """Real HTTP to the simulator; dev's instance list waits until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/services/compute-qc/dev/instances"):
+            await self.released.wait()
+        return await super().handle_async_request(request)
+
+
+async def test_the_status_line_says_how_many_environments_are_in_while_the_fleet_loads(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    transport = Holding()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+        screen = instance_screen(app)
+        await wait_until(pilot, lambda: len(screen.view.refreshed) == 2)
+        status = screen.query_one("#status")
+        await wait_until(pilot, lambda: "2 of 3 environments in" in str(status.render()))
+        transport.released.set()
+        await wait_until(pilot, lambda: len(screen.view.refreshed) == 3)
+        await wait_until(pilot, lambda: "environments in" not in str(status.render()))

@@ -80,6 +80,12 @@ class StatusLine(Static):
             parts.append(f"✓ {len(view.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
         if self.read_only:
             parts.append("READ-ONLY")
+        if view.is_fleet:
+            # The fleet's first load: the count and "refreshed" are those of the environments
+            # in so far, so say how many are still to come.
+            waiting = sum(1 for env in view.environments if env not in view.refreshed and env not in view.stale)
+            if waiting:
+                parts.append(f"{len(view.environments) - waiting} of {len(view.environments)} environments in")
         if view.loading is not None and view.loading.total:
             # Only a load that knows its size says how far it is; a quick refresh says nothing.
             parts.append(f"loading {view.loading.received}/{view.loading.total}…")
