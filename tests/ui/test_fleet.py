@@ -393,3 +393,30 @@ async def test_the_status_line_says_how_many_environments_are_in_while_the_fleet
         transport.released.set()
         await wait_until(pilot, lambda: len(screen.view.refreshed) == 3)
         await wait_until(pilot, lambda: "environments in" not in str(status.render()))
+
+
+async def test_a_refusal_and_the_palette_name_the_rows_environment(sim: SimServer, tmp_path: Path) -> None:
+    """Start on dev's running web-1: the refusal says it is dev's; the palette's entries say
+    whose web-1 they act on."""
+    from textual.command import CommandList, CommandPalette
+
+    app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*")
+    dev_web = instance_named(sim, DEV, "web-1")
+    assert dev_web.state == "Running"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        select(screen, dev_web.id, "compute-qc/dev")
+        await wait_until(pilot, lambda: screen.view.selected_key == RowKey(DEV, dev_web.id))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: any(n.title == "Not allowed in compute-qc/dev" for n in app._notifications))
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"stop web")
+        palette = top_screen(app, CommandPalette)
+
+        def prompts() -> list[str]:
+            options = palette.query_one(CommandList)
+            return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+
+        await wait_until(pilot, lambda: any(p.startswith("Stop web-1") for p in prompts()))
+        assert [p.splitlines()[0] for p in prompts() if p.startswith("Stop web-1")] == ["Stop web-1 in compute-qc/dev"]

@@ -603,7 +603,10 @@ class InstanceScreen(Screen[None]):
             return
         reason = self.refusal_for(spec.action)
         if reason is not None:
-            self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
+            where = self._environment_of(self.view.selected) if self.view.is_fleet else None
+            # In a fleet the same name lives in several environments: say whose it is.
+            title = "Not allowed" if where is None else f"Not allowed in {printable(str(where), limit=60)}"
+            self.notify(printable(reason), title=title, severity="warning", markup=False)
             return
         instance = self.view.selected if spec.allowed is not None else None
         if isinstance(spec.run, Operation):
