@@ -420,3 +420,34 @@ async def test_a_refusal_and_the_palette_name_the_rows_environment(sim: SimServe
 
         await wait_until(pilot, lambda: any(p.startswith("Stop web-1") for p in prompts()))
         assert [p.splitlines()[0] for p in prompts() if p.startswith("Stop web-1")] == ["Stop web-1 in compute-qc/dev"]
+
+
+async def test_many_changes_across_the_fleet_are_three_notifications_and_one_summary(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """Every running instance of two environments stops behind our back: three changes are
+    told one by one, the rest in one notification that says how many and where, however
+    many environments they came from (each environment's refresh used to add its own three)."""
+    app = fleet_app(sim, tmp_path, FaultyTransport())
+
+    def news() -> list[str]:
+        return [n.message for n in app._notifications if n.title == "Changed outside cca-tui"]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot)
+        stopped = 0
+        with sim.world.lock:
+            for env in (DEV, DR_SITE):
+                for instance in sim.world.environment(env.service_code, env.name).instances.values():
+                    if instance.state == "Running":
+                        instance.state = "Stopped"
+                        stopped += 1
+        assert stopped > 3
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(news()) == 4)
+        told, summary = news()[:3], news()[3]
+        assert all(line.endswith("left Running (now Stopped)") for line in told)
+        assert (
+            summary
+            == f"{stopped - 3} more instance(s) changed outside cca-tui in 2 environments (marked ! in the table)"
+        )
