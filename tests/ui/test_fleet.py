@@ -451,3 +451,14 @@ async def test_many_changes_across_the_fleet_are_three_notifications_and_one_sum
             summary
             == f"{stopped - 3} more instance(s) changed outside cca-tui in 2 environments (marked ! in the table)"
         )
+
+
+async def test_create_in_marks_a_protected_environment_as_the_picker_does(sim: SimServer, tmp_path: Path) -> None:
+    app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*", protected_environments=("dev",))
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseEnvironment))
+        options = top_screen(app, ChooseEnvironment).query_one(OptionList)
+        shown = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+        assert shown == ["compute-on/production", "⚠ compute-qc/dev (protected)", "compute-qc/dr-site"]

@@ -940,7 +940,8 @@ class InstanceScreen(Screen[None]):
                 if env is not None:
                     self._open_form_in(spec, run, env, None)
 
-            self.app.push_screen(ChooseEnvironment(self.environments, start), chosen)
+            choice = ChooseEnvironment(self.environments, start, is_protected=self.cca.safety.is_protected)
+            self.app.push_screen(choice, chosen)
             return
         self._open_form_in(spec, run, self._environment_of(instance), instance)
 
