@@ -453,10 +453,12 @@ async def test_many_changes_across_the_fleet_are_three_notifications_and_one_sum
         )
 
 
-async def test_create_in_marks_a_protected_environment_as_the_picker_does(sim: SimServer, tmp_path: Path) -> None:
+async def test_create_in_and_the_status_line_name_the_protected_environment(sim: SimServer, tmp_path: Path) -> None:
     app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*", protected_environments=("dev",))
     async with app.run_test(size=SIZE) as pilot:
-        await opened(app, pilot)
+        screen = await opened(app, pilot)
+        # The banner says which of the fleet's environments it is about, not the whole fleet.
+        assert str(screen.query_one("#status").render()).startswith("⚠ PROTECTED: compute-qc/dev │ ")
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, ChooseEnvironment))
         options = top_screen(app, ChooseEnvironment).query_one(OptionList)

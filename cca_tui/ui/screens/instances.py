@@ -255,6 +255,7 @@ class InstanceScreen(Screen[None]):
             read_only=settings.read_only,
             warning=settings.transport_warning,
             protected=self.protected,
+            protected_label=self._protected_label(),
             id="status",
         ).data_bind(InstanceScreen.view)
         yield FilterInput(
@@ -649,6 +650,15 @@ class InstanceScreen(Screen[None]):
     def protected(self) -> bool:
         """Some environment shown is protected (the status line's banner says so)."""
         return any(self.cca.safety.is_protected(env) for env in self.environments)
+
+    def _protected_label(self) -> str:
+        """The status line's banner: in a fleet, which environments it is about."""
+        protected = [env for env in self.environments if self.cca.safety.is_protected(env)]
+        if not self.view.is_fleet or not protected:
+            return "⚠ PROTECTED"
+        if len(protected) == 1:
+            return f"⚠ PROTECTED: {printable(str(protected[0]), limit=60)}"
+        return f"⚠ {len(protected)} of {len(self.environments)} PROTECTED"
 
     def _operate(self, spec: ActionSpec, run: Operation, instance: Instance) -> None:
         env = self._environment_of(instance)

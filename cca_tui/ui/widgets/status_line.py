@@ -27,10 +27,19 @@ class StatusLine(Static):
     view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     def __init__(
-        self, *, profile: str, read_only: bool, warning: str | None, protected: bool = False, **kwargs: Any
+        self,
+        *,
+        profile: str,
+        read_only: bool,
+        warning: str | None,
+        protected: bool = False,
+        protected_label: str = "⚠ PROTECTED",
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.protected = protected
+        # Which of the environments shown are protected, in a fleet ("⚠ PROTECTED: …").
+        self.protected_label = protected_label
         self.set_class(protected, "protected")
         self.profile = profile
         self.read_only = read_only
@@ -68,7 +77,7 @@ class StatusLine(Static):
         total = len(view.instances)
         parts = [
             # First, so a narrow terminal still shows it: every action here asks.
-            *(["⚠ PROTECTED"] if self.protected else []),
+            *([self.protected_label] if self.protected else []),
             self.profile,
             view.title,
             f"{len(view.rows)}/{total} instances" if view.is_filtered else f"{total} instances",
