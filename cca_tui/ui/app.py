@@ -322,7 +322,7 @@ class CcaApp(App[None]):
             if record.environment in screen.environments:
                 screen.post_message(TaskChanged(row, board))
         if self._quit_dialog is not None and self.tracker is not None:
-            self._quit_dialog.set_message(self.tracker.quit_message())  # counts live, not as opened
+            self._quit_dialog.set_message(self._quit_question())  # counts live, not as opened
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
         if self.batches is not None and self.batches.of(record) is not None:
             notice = None  # part of a bulk action: its batch's one summary says how it went
@@ -342,6 +342,12 @@ class CcaApp(App[None]):
         # Where too: a bulk reset across a fleet shows several `web-1`s, one after another.
         self.push_screen(PasswordModal(printable(f"{record.instance_name} in {record.environment}"), password))
 
+    def _quit_question(self) -> str:
+        """What quitting does to the tasks in flight, and the keys: staying is the default
+        here (Enter stays), unlike an action's question, so it is said."""
+        assert self.tracker is not None
+        return self.tracker.quit_message() + "\n\ny: quit · Enter or Esc: stay"
+
     async def action_quit(self) -> None:
         """Quitting leaves server-side tasks running; say so when some are still followed."""
         if self.tracker is None or not self.tracker.in_flight:
@@ -354,7 +360,7 @@ class CcaApp(App[None]):
             if quit_anyway:
                 self.exit()
 
-        self._quit_dialog = ConfirmModal("Quit?", self.tracker.quit_message(), "Quit")
+        self._quit_dialog = ConfirmModal("Quit?", self._quit_question(), "Quit")
         self.push_screen(self._quit_dialog, answered)
 
     def copy_to_clipboard(self, text: str) -> None:
