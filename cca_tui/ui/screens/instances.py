@@ -909,7 +909,9 @@ class InstanceScreen(Screen[None]):
             )
         fleet = self.view.is_fleet  # in a fleet, a skip says where (web-3 is in every environment)
         skipped = [f"{skip.reason} in {skip.environment}" if fleet else skip.reason for skip in batch.skipped]
-        self._follow_batch(spec.long_label, records, skipped)
+        environments = batch.environments()
+        where = f" in {len(environments)} environments" if len(environments) > 1 else ""
+        self._follow_batch(spec.long_label + where, records, skipped)
         # Sent: the marks have done their job (a stray key must not act on them again).
         self.view = self.view.with_marks_cleared()
 
