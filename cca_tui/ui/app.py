@@ -33,7 +33,7 @@ from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
-from cca_tui.ui.tasks.batches import Batches
+from cca_tui.ui.tasks.batches import Batch, Batches
 from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.messages import TaskChanged
@@ -178,7 +178,7 @@ class CcaApp(App[None]):
             watch_terminal(self.set_interval, self._terminal_gone)
         self._apply_keymap()
         if self.tracker is not None and self.resume_tasks:
-            self.tracker.resume_journaled()
+            self._follow_resumed(self.tracker.resume_journaled())
         if self.client is None:
             self.show_key_problem(self.settings.api_key_problem or "No API key is set.")
         elif self.initial_environment and is_pattern(self.initial_environment):
@@ -188,6 +188,27 @@ class CcaApp(App[None]):
             self.open_environment(code, name)
         else:
             self.show_picker()
+
+    def _follow_resumed(self, resumed: Sequence[TrackedTask]) -> None:
+        """Several tasks followed again after a restart end with one summary, as a bulk
+        action's do (twelve resumed tasks made twelve toasts over the picker); one alone
+        ends with its own notification."""
+        if len(resumed) < 2 or self.batches is None:
+            return
+        from cca_tui.ui import bulk
+
+        def ended(done: Batch) -> None:
+            clean = all(record.status == "SUCCESS" for record in done.records)
+            self.notify(
+                bulk.summary(label, done.records, ()),
+                title=f"{label}: all ended",
+                severity="information" if clean else "warning",
+                timeout=30,
+                markup=False,
+            )
+
+        label = f"{len(resumed)} tasks followed again after a restart"
+        self.batches.follow(label, resumed, (), ended)
 
     def _terminal_gone(self, reason: str) -> None:
         """Nobody can see or answer the app any more: leave now (tasks stay journaled)."""

@@ -464,3 +464,44 @@ async def test_create_in_and_the_status_line_name_the_protected_environment(sim:
         options = top_screen(app, ChooseEnvironment).query_one(OptionList)
         shown = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
         assert shown == ["compute-on/production", "⚠ compute-qc/dev (protected)", "compute-qc/dr-site"]
+
+
+async def test_tasks_followed_again_after_a_restart_end_with_one_summary(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    """Two stops in flight when the app quit: the next start follows both again and, when
+    they end, says so once (each used to get its own toast, twelve over the picker)."""
+    from cca_tui.sim.options import SimOptions
+
+    now = [1000.0]
+    sim = sim_factory(SimOptions(task_delay=30), clock=lambda: now[0])
+    dev_web, dr_web = instance_named(sim, DEV, "web-1"), instance_named(sim, DR_SITE, "web-1")
+    app = fleet_app(sim, tmp_path, FaultyTransport())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        for instance, env in ((dev_web, "compute-qc/dev"), (dr_web, "compute-qc/dr-site")):
+            select(screen, instance.id, env)
+            await pilot.pause()
+            await pilot.press("space")
+            await pilot.pause()
+        await pilot.press("x", "enter")
+        tracker = app.tracker
+        assert tracker is not None
+        await wait_until(pilot, lambda: len(tracker.in_flight) == 2 and all(r.task_id for r in tracker.in_flight))
+        journal = tmp_path / "tasks.json"
+        await wait_until(pilot, lambda: journal.exists() and len(json.loads(journal.read_text())) == 2)
+    again = fleet_app(sim, tmp_path, FaultyTransport())
+    async with again.run_test(size=SIZE) as pilot:
+        resumed = again.tracker
+        assert resumed is not None and len(resumed.in_flight) == 2
+        await wait_until(pilot, lambda: isinstance(again.screen, InstanceScreen))
+        now[0] += 60  # the simulator's tasks are due
+
+        def titles() -> list[str]:
+            return [n.title for n in again._notifications]
+
+        await wait_until(pilot, lambda: not resumed.in_flight and any("all ended" in t for t in titles()))
+        await settle(again, pilot)
+        assert titles() == ["2 tasks followed again after a restart: all ended"]
+        [summary] = [n.message for n in again._notifications]
+        assert summary.startswith("2 tasks followed again after a restart: 2 succeeded")
