@@ -163,6 +163,7 @@ class InstanceTable(ScrollView, can_focus=True):
         self._strip_key: object = None
         self._styles: dict[str, Style] = {}
         self._base_style: Style | None = None
+        self._geometry: tuple[int, int, int] | None = None  # (scroll x, scroll y, width) during a paint
         self._state_styles: dict[tuple[str, Style], Style] = {}
 
     # --- following the view ---------------------------------------------------------
@@ -349,13 +350,20 @@ class InstanceTable(ScrollView, can_focus=True):
         self._strips.clear()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # The widget's style once per paint, not once per line (it walks the ancestors).
+        # The widget's style and geometry once per paint, not once per line (the style walks
+        # the ancestors, the content region is computed anew at each reading).
         self._base_style = self.rich_style
-        return super().render_lines(crop)
+        self._geometry = (*self.scroll_offset, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style, self._geometry = None, None
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        if self._geometry is not None:
+            scroll_x, scroll_y, width = self._geometry
+        else:
+            (scroll_x, scroll_y), width = self.scroll_offset, self.scrollable_content_region.width
         base = self._base_style if self._base_style is not None else self.rich_style
         styles_key = (base, self.has_focus)
         if styles_key != self._strip_key:
