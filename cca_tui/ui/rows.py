@@ -309,12 +309,36 @@ class RowIndex:
         earlier = previous._orders.get(name_order)
         if earlier is None:
             return
-        ties = self._column_keys(None)
-        keys_before = previous._name_key_list(earlier[0])
-        arrivals = sorted((_value(ties, instances[iid], tie_key), iid) for iid in added)
-        merged = _merged(earlier[0], earlier[1], keys_before, [], arrivals, self)
-        self._orders[name_order] = (merged[0], merged[1])
-        self._name_keys = merged[2]
+        self._orders[name_order] = self._merge_name_order(previous, earlier, [], added)
+
+    def _merge_name_order(
+        self, previous: RowIndex, earlier: tuple[list[Instance], list[str]], drops: list[int], added: list[Hashable]
+    ) -> tuple[list[Instance], list[str]]:
+        """The previous name order without the rows at `drops` and with the instances of
+        `added`, with its keys; the column keys the previous index had in that order (for a
+        sort) come along, patched in the same pass: sorting by a column again after a refresh
+        reads only the changed rows' keys, not every row's."""
+        old_order, old_texts = earlier
+        keys_before = previous._name_key_list(old_order)
+        carried = [
+            (name, values, _key_maker(COLUMN_BY_KEY[name]))
+            for name, (base, values) in previous._aligned.items()
+            if base is old_order
+        ]
+        ties, instances, haystacks = self._column_keys(None), self.instances, self._haystacks
+        arrivals: list[tuple[Any, Sequence[Any]]] = []
+        for iid in added:
+            instance = instances[iid]
+            extra = [make(instance) for _name, _values, make in carried]
+            row = (instance, _value(haystacks, instance, haystack), _value(ties, instance, tie_key), *extra)
+            arrivals.append((row[2], row))
+        arrivals.sort(key=itemgetter(0))
+        lists: list[list[Any]] = [old_order, old_texts, keys_before, *(values for _name, values, _make in carried)]
+        order, texts, keys, *aligned = _merged(keys_before, lists, drops, arrivals)
+        self._name_keys = keys
+        for (name, _values, _make), values in zip(carried, aligned, strict=True):
+            self._aligned[name] = (order, values)
+        return order, texts
 
     def _name_key_list(self, order: list[Instance]) -> list[Any]:
         """The tie keys of the name order `order`, in its order."""
@@ -411,12 +435,7 @@ class RowIndex:
         drops = [bisect_left(keys_before, tie) for tie, _n in old_ties]
         if any(p >= len(old_order) or old_order[p] is not old[n] for p, (_tie, n) in zip(drops, old_ties, strict=True)):
             return self._patched(previous, COLUMNS[0].key, False, old_order, old_texts, gone, changed)
-        ties = self._column_keys(None)
-        instances = self.instances
-        arrivals = sorted((_value(ties, instances[iid], tie_key), iid) for iid in changed)
-        merged = _merged(old_order, old_texts, keys_before, drops, arrivals, self)
-        self._name_keys = merged[2]
-        return merged[0], merged[1]
+        return self._merge_name_order(previous, earlier, drops, changed)
 
     def _order(self, column: Column, reverse: bool) -> tuple[list[Instance], list[str]]:
         """Every instance in this column's order (name breaks ties), with their haystacks."""
@@ -527,46 +546,36 @@ def _picked(items: list[Any], places: list[int]) -> list[Any]:
 
 
 def _merged(
-    order: list[Instance],
-    texts: list[str],
-    keys: list[Any],
-    drops: list[int],
-    arrivals: list[tuple[Any, Hashable]],
-    index: RowIndex,
-) -> tuple[list[Instance], list[str], list[Any]]:
-    """`order` (sorted by `keys`, with its haystacks `texts`) without the rows at the
-    positions `drops` (ascending) and with the instances of `arrivals` ((key, id), sorted)
-    put in place: each found by bisection in C, the three lists rebuilt in one pass of slice
-    copies (each row of the fleet is touched once, not once per pass)."""
-    instances, haystacks = index.instances, index._haystacks
-    merged: list[Instance] = []
-    merged_texts: list[str] = []
-    merged_keys: list[Any] = []
+    keys: list[Any], lists: Sequence[list[Any]], drops: list[int], arrivals: list[tuple[Any, Sequence[Any]]]
+) -> list[list[Any]]:
+    """`lists` (the rows of an order, their haystacks, keys and other values, each list
+    aligned with `keys`, the order's sort keys) without the rows at the positions `drops`
+    (ascending) and with the rows of `arrivals` ((key, a value for each list), sorted by key)
+    put in place: each found by bisection in C, every list rebuilt in one pass of slice copies
+    (each row of the fleet is touched once, not once per pass)."""
+    merged: list[list[Any]] = [[] for _ in lists]
     start = 0
     pending = iter(drops)
     drop = next(pending, None)
 
     def copy_to(end: int) -> None:
         nonlocal start
-        merged.extend(order[start:end])
-        merged_texts.extend(texts[start:end])
-        merged_keys.extend(keys[start:end])
+        for out, source in zip(merged, lists, strict=True):
+            out.extend(source[start:end])
         start = end
 
-    for key, iid in arrivals:
+    for key, row in arrivals:
         position = bisect_left(keys, key, start)
         while drop is not None and drop < position:
             copy_to(drop)
             start = drop + 1
             drop = next(pending, None)
         copy_to(position)
-        instance = instances[iid]
-        merged.append(instance)
-        merged_texts.append(_value(haystacks, instance, haystack))
-        merged_keys.append(key)
+        for out, value in zip(merged, row, strict=True):
+            out.append(value)
     while drop is not None:
         copy_to(drop)
         start = drop + 1
         drop = next(pending, None)
-    copy_to(len(order))
-    return merged, merged_texts, merged_keys
+    copy_to(len(keys))
+    return merged
