@@ -11,7 +11,7 @@ from collections.abc import Hashable, Mapping
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance, environment_of
 from cca_tui.fleet.watching import changes_behind_our_back
-from cca_tui.ui.rows import COLUMN_KEYS, Revised, RowIndex, arrange
+from cca_tui.ui.rows import COLUMN_KEYS, Grown, Revised, RowIndex, arrange
 
 ENVS = [EnvironmentRef("compute-on", "prod"), EnvironmentRef("compute-qc", "dev")]
 STATES = ["Running", "Stopped", "Starting", "Error"]
@@ -92,3 +92,29 @@ def test_watching_the_changed_rows_finds_what_a_full_walk_finds() -> None:
         told = changes_behind_our_back(before, after, ours=set(), candidates=[*after.changed, *after.departed])
         assert sorted(map(repr, told)) == sorted(map(repr, walked))
         before = after
+
+
+def test_pages_and_big_refreshes_merged_by_one_sort_stay_right() -> None:
+    """Pages of hundreds of rows, and a refresh changing a third of the rows, are merged into
+    the name order (and the column keys kept in it) by one sort rather than one by one."""
+    rng = random.Random(11)
+    shown: Mapping[Hashable, Instance] = {}
+    index = RowIndex(shown)
+    index.arrange("", "name", False)
+    for page in range(4):
+        rows = [_instance(rng, rng.choice(ENVS), page * 300 + n) for n in range(300)]
+        shown = Grown(shown, [(i.key, i) for i in rows])
+        index = RowIndex(shown, previous=index)
+        index.arrange("", "state", page % 2 == 0)  # a column's keys kept in the name order
+        _check(index, rng)
+    keys = list(shown)
+    revised: Revised[Hashable] = Revised(shown, [], keys[:50])
+    revised.update((key, instance) for key, instance in shown.items() if key not in keys[:50])
+    for key in rng.sample(keys[50:], 350):
+        old = shown[key]
+        env = environment_of(old)
+        assert env is not None
+        revised[key] = _instance(rng, env, int(old.id[2:]), suffix="~big")
+        revised.changed.append(key)
+    index = RowIndex(revised, previous=index)
+    _check(index, rng)
