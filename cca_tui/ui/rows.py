@@ -135,9 +135,6 @@ def _value(entries: Mapping[Hashable, _Entry], instance: Instance, make: Callabl
 # half the list, e.g. a fleet's environment of 5,000 arriving among 5,000 others). Other
 # orders are patched row by row, in Python: see _worth_patching.
 PATCH_SHARE = 0.5
-# Arrivals merged into a sorted order one by one (a bisection and slice copies each); more
-# are merged by one sort of the whole (see _merged_by_sort).
-MERGE_ONE_BY_ONE = 200
 # Plain filters whose rows a RowIndex keeps (a longer filter searches those, a backspace
 # finds its own): (lowercased filter, sort column, reversed, rows, their haystacks).
 RECENT_FILTERS = 4
@@ -548,23 +545,6 @@ def _picked(items: list[Any], places: list[int]) -> list[Any]:
     return list(itemgetter(*places)(items))
 
 
-def _merged_by_sort(
-    keys: list[Any], lists: Sequence[list[Any]], drops: list[int], arrivals: list[tuple[Any, Sequence[Any]]]
-) -> list[list[Any]]:
-    """`_merged` for many arrivals (a page of 2,000 rows into tens of thousands): the rows
-    kept and the arrivals, ordered by one sort of their keys, which finds the two sorted runs
-    and merges them in C, rather than a bisection and slice copies per arrival in Python."""
-    if drops:
-        kept = [True] * len(keys)
-        for position in drops:
-            kept[position] = False
-        lists = [list(compress(values, kept)) for values in lists]
-        keys = list(compress(keys, kept))
-    combined = keys + [key for key, _row in arrivals]
-    places = sorted(range(len(combined)), key=combined.__getitem__)
-    return [_picked(values + [row[n] for _key, row in arrivals], places) for n, values in enumerate(lists)]
-
-
 def _merged(
     keys: list[Any], lists: Sequence[list[Any]], drops: list[int], arrivals: list[tuple[Any, Sequence[Any]]]
 ) -> list[list[Any]]:
@@ -573,8 +553,6 @@ def _merged(
     (ascending) and with the rows of `arrivals` ((key, a value for each list), sorted by key)
     put in place: each found by bisection in C, every list rebuilt in one pass of slice copies
     (each row of the fleet is touched once, not once per pass)."""
-    if len(arrivals) > MERGE_ONE_BY_ONE:
-        return _merged_by_sort(keys, lists, drops, arrivals)
     merged: list[list[Any]] = [[] for _ in lists]
     start = 0
     pending = iter(drops)
