@@ -183,12 +183,14 @@ class RowIndex:
     """The instances of one list with what filtering and sorting them needs, for speed.
 
     `arrange` gives exactly what the function `arrange` gives, without redoing the work each
-    time. Every instance's filter haystack and sort keys are computed once per instance
-    object; each sorted order of the whole list once per index, and a filter keystroke only
-    walks that order. Built from the index of the previous list (`previous`), it finds the
-    instances whose object changed (an unchanged instance keeps its object across refreshes)
-    and patches the previous haystacks, keys and orders for those alone: a refresh where 1 %
-    changed costs one pass to find them and a few C-speed copies, not a re-sort.
+    time. Every instance's filter haystack and tie key are computed once per instance
+    object, a column's sort keys once per sort by it (kept in the name order and patched with
+    it); each sorted order of the whole list once per index, and a filter keystroke only walks
+    that order. Built from the index of the previous list (`previous`), it finds the instances
+    whose object changed (an unchanged instance keeps its object across refreshes) and patches
+    the previous haystacks, keys and orders for those alone: a refresh where 1 % changed
+    costs one C-speed copy of each list it keeps in the order shown, not a re-sort. The
+    tables by instance are shared along the chain of indexes (see `_value`).
 
     `base`, `changed` and `departed` say what changed since `previous` (for the table's own
     caches): `changed` lists the ids whose object is new (arrivals included); None when the
@@ -366,14 +368,15 @@ class RowIndex:
         tie = _value(ties, instance, tie_key)
         by_name = name == COLUMNS[0].key and not reverse
         column = None if by_name else COLUMN_BY_KEY[name]
-        keys = ties if column is None else self._keys.get(column.key, {})
+        keys = ties if column is None else self._keys.get(column.key)
         make = _key_maker(column)
-        key = _value(keys, instance, make)
+        key_of: Callable[[Instance], Any] = make if keys is None else lambda other: _value(keys, other, make)
+        key = key_of(instance)
         low, high = 0, len(order)
         while low < high:
             middle = (low + high) // 2
             other = order[middle]
-            other_key = _value(keys, other, make)
+            other_key = key_of(other)
             if by_name or other_key == key:
                 before = _value(ties, other, tie_key) < tie
             elif reverse:

@@ -94,9 +94,9 @@ def test_watching_the_changed_rows_finds_what_a_full_walk_finds() -> None:
         before = after
 
 
-def test_pages_and_big_refreshes_merged_by_one_sort_stay_right() -> None:
-    """Pages of hundreds of rows, and a refresh changing a third of the rows, are merged into
-    the name order (and the column keys kept in it) by one sort rather than one by one."""
+def test_pages_and_big_refreshes_merged_into_the_orders_stay_right() -> None:
+    """Pages of hundreds of rows, and a refresh changing a third of the rows, merged into the
+    name order and the column keys kept in it."""
     rng = random.Random(11)
     shown: Mapping[Hashable, Instance] = {}
     index = RowIndex(shown)

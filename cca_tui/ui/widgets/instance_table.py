@@ -166,9 +166,9 @@ class InstanceTable(ScrollView, can_focus=True):
         self._measuring = False
         self._widths: list[int] = [0] * len(COLUMNS)
         self._sort: tuple[str, bool] = ("name", False)
-        # Drawn rows: (instance, zebra, cursor) -> strip of the whole row; cleared when the
-        # widths or the styles change.
-        self._strips: dict[tuple[int, bool, bool, bool], tuple[Instance, Strip]] = {}
+        # Drawn rows: (instance, zebra, cursor, marked, news, stale) -> strip of the whole row;
+        # cleared when the widths or the styles change.
+        self._strips: dict[tuple[int, bool, bool, bool, bool, bool], tuple[Instance, Strip]] = {}
         self._strip_key: object = None
         self._styles: dict[str, Style] = {}
         self._base_style: Style | None = None
@@ -190,7 +190,7 @@ class InstanceTable(ScrollView, can_focus=True):
             self._widths = [0] * len(columns)
         if new.news != self._news or new.stale != self._stale or new.marked != self._marks:
             self._news, self._stale, self._marks = new.news, new.stale, new.marked
-            self._reserve = [
+            reserve = [
                 len(NEWS_MARK) * bool(new.news) + len(MARK) * bool(new.marked)
                 if column.key == "name" and (new.news or new.marked)
                 else len(STALE_MARK)
@@ -198,9 +198,12 @@ class InstanceTable(ScrollView, can_focus=True):
                 else 0
                 for column in columns
             ]
-            self._strips.clear()
-            self._widths = []  # widths again, with the marks' room
-            self._update_widths()
+            if reserve != self._reserve:
+                self._reserve = reserve
+                self._widths = []  # widths again, with the marks' room (every row drawn again)
+                self._update_widths()
+            # Else only the rows whose marks changed are drawn again (their strips are kept
+            # by their marks): a refresh that brings news redrew every row on screen.
             self.refresh()
         if new.instances is not self._instances:
             index = new.row_index
@@ -211,8 +214,7 @@ class InstanceTable(ScrollView, can_focus=True):
         sort = (new.sort_column, new.sort_reverse)
         if sort != self._sort:
             self._sort = sort
-            self._strips.clear()  # the header's mark moved
-            self.refresh_line(0)
+            self.refresh_line(0)  # the header's mark moved (rows do not show the sort)
         if old is None or new.rows is not old.rows or new.rows is not self._rows:
             self._show(new)
             self._unpainted.clear()
@@ -459,7 +461,9 @@ class InstanceTable(ScrollView, can_focus=True):
         instance = self._rows[row]
         odd, cursor = bool(row % 2), row == self._cursor
         marked = instance.key in self._marks
-        key = (id(instance), odd, cursor, marked)
+        news = instance.key in self._news
+        stale = bool(self._stale) and environment_of(instance) in self._stale
+        key = (id(instance), odd, cursor, marked, news, stale)
         cached = self._strips.get(key)
         if cached is not None and cached[0] is instance:
             return cached[1]
