@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -23,10 +22,10 @@ from cca_tui.api.errors import AuthError, CloudCAError, scrub_text
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
 from cca_tui.fleet.data import FleetData
+from cca_tui.fleet.environments import EnvironmentChoice
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
 from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
-from cca_tui.ui.environments import join_environments
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.palette import InstancePalette
 from cca_tui.ui.safe_text import printable
@@ -227,14 +226,18 @@ class CcaApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
-    def show_picker(self) -> None:
+    def show_picker(self, *, then_open: str | None = None) -> None:
+        """The environment picker; with `then_open` (an `--env` pattern that could not be
+        listed yet), the matching environments open as soon as the picker lists them."""
         if isinstance(self.screen, PickerScreen):
             return
-        if self._environments is not None:
-            preselect: str | None = str(self._environments[0]) if len(self._environments) == 1 else ALL
+        if then_open == ALL:
+            preselect: str | None = ALL
+        elif self._environments is not None:
+            preselect = str(self._environments[0]) if len(self._environments) == 1 else ALL
         else:
             preselect = self.state.last_environment(self.settings.profile_name)
-        self.push_screen(PickerScreen(preselect=preselect))
+        self.push_screen(PickerScreen(preselect=preselect, then_open=then_open))
 
     @property
     def has_environment(self) -> bool:
@@ -263,9 +266,7 @@ class CcaApp(App[None]):
 
     async def _open_matching(self, pattern: str) -> None:
         try:
-            environments, connections = await asyncio.gather(
-                self.api.list_environments(), self.api.list_service_connections()
-            )
+            listed = await self.data.environments()
         except AuthError as exc:
             if self.key_refused(exc.status):
                 self.show_key_problem(describe_error(exc))
@@ -274,11 +275,15 @@ class CcaApp(App[None]):
             self.show_picker()
             return
         except CloudCAError as exc:
+            # The API may be down for a moment: the picker keeps trying, and opens these then.
             self.notify(describe_error(exc), title="Environments", severity="error", markup=False)
-            self.show_picker()
+            self.show_picker(then_open=pattern)
             return
         self.key_confirmed = True
-        choices = join_environments(environments, connections)
+        self.open_listed(pattern, listed.choices)
+
+    def open_listed(self, pattern: str, choices: Sequence[EnvironmentChoice]) -> None:
+        """The environments of `choices` that `pattern` matches, together (none: the picker says so)."""
         refs = matching_environments((EnvironmentRef(c.service_code, c.name) for c in choices), pattern)
         if not refs:
             self.notify(printable(f"No environment matches {pattern}"), severity="warning", markup=False)
