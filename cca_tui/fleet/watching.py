@@ -8,7 +8,7 @@ and notifies; the profile's `watch` setting says which kinds to report (none: of
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 from cca_tui.api.models import Instance, InstanceState
@@ -35,16 +35,21 @@ def changes_behind_our_back(
     *,
     ours: Collection[Hashable],
     kinds: Collection[str] = WATCH_KINDS,
+    candidates: Iterable[Hashable] | None = None,
 ) -> list[Change]:
     """What changed between two complete lists of one environment that we did not do.
 
-    `before` None (the first load) has nothing to compare with: no news.
+    `before` None (the first load) has nothing to compare with: no news. `candidates`: the
+    keys whose instance may differ between the two (None: every key of `before`); a loader
+    that knows what changed saves a walk through every instance of the environment.
     """
     if before is None or not kinds:
         return []
     changes = []
-    for key, old in before.items():
-        if key in ours:
+    keys = before.keys() if candidates is None else candidates
+    for key in keys:
+        old = before.get(key)
+        if old is None or key in ours:
             continue
         new = after.get(key)
         if new is None:

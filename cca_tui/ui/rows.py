@@ -7,6 +7,7 @@ functions, no Textual: the state computes the visible rows here, the table draws
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
@@ -116,6 +117,19 @@ def _key_maker(column: Column | None) -> Callable[[Instance], object]:
 _Entry = tuple[Instance, object]
 
 
+def _value(entries: Mapping[Hashable, _Entry], instance: Instance, make: Callable[[Instance], Any]) -> Any:
+    """`make(instance)`, from `entries` if its entry was computed from this very instance.
+
+    The tables of entries are shared along a chain of indexes (each new index brings them up
+    to date with its own instances in place, rather than copying tens of thousands of
+    entries): an older index may find a newer instance's entry there, or none, and then
+    computes its own value."""
+    entry = entries.get(instance.key)
+    if entry is not None and entry[0] is instance:
+        return entry[1]
+    return make(instance)
+
+
 # Above this share of changed instances, the name order is sorted again rather than patched
 # (its patch is a merge by C-level bisection and slice copies: cheaper than a sort up to about
 # half the list, e.g. a fleet's environment of 5,000 arriving among 5,000 others). Other
@@ -169,12 +183,14 @@ class RowIndex:
     """The instances of one list with what filtering and sorting them needs, for speed.
 
     `arrange` gives exactly what the function `arrange` gives, without redoing the work each
-    time. Every instance's filter haystack and sort keys are computed once per instance
-    object; each sorted order of the whole list once per index, and a filter keystroke only
-    walks that order. Built from the index of the previous list (`previous`), it finds the
-    instances whose object changed (an unchanged instance keeps its object across refreshes)
-    and patches the previous haystacks, keys and orders for those alone: a refresh where 1 %
-    changed costs one pass to find them and a few C-speed copies, not a re-sort.
+    time. Every instance's filter haystack and tie key are computed once per instance
+    object, a column's sort keys once per sort by it (kept in the name order and patched with
+    it); each sorted order of the whole list once per index, and a filter keystroke only walks
+    that order. Built from the index of the previous list (`previous`), it finds the instances
+    whose object changed (an unchanged instance keeps its object across refreshes) and patches
+    the previous haystacks, keys and orders for those alone: a refresh where 1 % changed
+    costs one C-speed copy of each list it keeps in the order shown, not a re-sort. The
+    tables by instance are shared along the chain of indexes (see `_value`).
 
     `base`, `changed` and `departed` say what changed since `previous` (for the table's own
     caches): `changed` lists the ids whose object is new (arrivals included); None when the
@@ -191,9 +207,9 @@ class RowIndex:
         "_recent",
         "base",
         "changed",
+        "changing",
         "departed",
         "instances",
-        "transitional",
     )
 
     def __init__(self, instances: Mapping[Hashable, Instance], previous: RowIndex | None = None) -> None:
@@ -216,8 +232,9 @@ class RowIndex:
             return
         if previous is None:
             self._haystacks = {iid: (instance, haystack(instance)) for iid, instance in instances.items()}
-            # How many instances are in a transitional state (the screen refreshes sooner).
-            self.transitional = sum(1 for instance in instances.values() if instance.state in TRANSITIONAL_STATES)
+            # How many instances are in a transitional state, by environment (the screen
+            # refreshes that environment sooner).
+            self.changing = _changing(instances.values())
             return
         before = previous.instances
         if isinstance(instances, Revised) and instances.base is before:
@@ -228,30 +245,27 @@ class RowIndex:
             arrived = sum(1 for iid in changed if iid not in before)
             departed = [] if len(before) + arrived == len(instances) else list(before.keys() - instances.keys())
         self.base, self.changed, self.departed = before, changed, departed
-        transitional = previous.transitional
-        for iid in changed:
-            old = before.get(iid)
-            transitional += (instances[iid].state in TRANSITIONAL_STATES) - (
-                old is not None and old.state in TRANSITIONAL_STATES
-            )
+        changing = Counter(previous.changing)
+        changing.update(_changing(instances[iid] for iid in changed))
+        changing.subtract(_changing(before[iid] for iid in changed if iid in before))
+        changing.subtract(_changing(before[iid] for iid in departed))
+        self.changing = changing
+        # The previous index's tables, brought up to date in place (see `_value`): copying
+        # them cost a refresh of 50,000 rows ~6 ms each, whatever changed.
+        haystacks = previous._haystacks
         for iid in departed:
-            transitional -= before[iid].state in TRANSITIONAL_STATES
-        self.transitional = transitional
-        haystacks = dict(previous._haystacks)
-        for iid in departed:
-            del haystacks[iid]
+            haystacks.pop(iid, None)
         for iid in changed:
             instance = instances[iid]
             haystacks[iid] = (instance, haystack(instance))
         self._haystacks = haystacks
-        for name, earlier in previous._keys.items():
-            column = COLUMN_BY_KEY.get(name)
-            keys = dict(earlier)
+        for name, keys in previous._keys.items():
+            make = _key_maker(COLUMN_BY_KEY.get(name))
             for iid in departed:
-                del keys[iid]
+                keys.pop(iid, None)
             for iid in changed:
                 instance = instances[iid]
-                keys[iid] = (instance, sort_key(column, instance) if column is not None else tie_key(instance))
+                keys[iid] = (instance, make(instance))
             self._keys[name] = keys
         if len(changed) + len(departed) <= PATCH_SHARE * max(1, len(instances)):
             # The previous orders are patched when asked for (usually only the one in use):
@@ -259,6 +273,16 @@ class RowIndex:
             gone = [iid for iid in changed if iid in before]
             gone.extend(departed)
             self._pending = (previous, gone, changed)
+
+    @property
+    def transitional(self) -> int:
+        """How many instances are in a transitional state (the screen refreshes sooner)."""
+        return sum(count for count in self.changing.values() if count > 0)
+
+    def changing_in(self, environment: Hashable | None) -> bool:
+        """Whether an instance of `environment` (None: of a list of plain instances) is in a
+        transitional state: kept up to date with the changes alone, no walk."""
+        return self.changing.get(environment, 0) > 0
 
     def _extend(self, previous: RowIndex, added: list[Any]) -> None:
         """`instances` is `previous.instances` plus `added`: take over the previous index's
@@ -268,9 +292,7 @@ class RowIndex:
         slice copies. Other orders are sorted again when asked for."""
         instances = self.instances
         self.base, self.changed, self.departed = previous.instances, list(added), []
-        self.transitional = previous.transitional + sum(
-            1 for iid in added if instances[iid].state in TRANSITIONAL_STATES
-        )
+        self.changing = previous.changing + _changing(instances[iid] for iid in added)
         haystacks = previous._haystacks
         for iid in added:
             instance = instances[iid]
@@ -289,17 +311,42 @@ class RowIndex:
         earlier = previous._orders.get(name_order)
         if earlier is None:
             return
-        ties = self._column_keys(None)
-        keys_before = previous._name_key_list(earlier[0])
-        merged = _merge_in(earlier[0], earlier[1], keys_before, sorted((ties[iid][1], iid) for iid in added), self)
-        self._orders[name_order] = (merged[0], merged[1])
-        self._name_keys = merged[2]
+        self._orders[name_order] = self._merge_name_order(previous, earlier, [], added)
+
+    def _merge_name_order(
+        self, previous: RowIndex, earlier: tuple[list[Instance], list[str]], drops: list[int], added: list[Hashable]
+    ) -> tuple[list[Instance], list[str]]:
+        """The previous name order without the rows at `drops` and with the instances of
+        `added`, with its keys; the column keys the previous index had in that order (for a
+        sort) come along, patched in the same pass: sorting by a column again after a refresh
+        reads only the changed rows' keys, not every row's."""
+        old_order, old_texts = earlier
+        keys_before = previous._name_key_list(old_order)
+        carried = [
+            (name, values, _key_maker(COLUMN_BY_KEY[name]))
+            for name, (base, values) in previous._aligned.items()
+            if base is old_order
+        ]
+        ties, instances, haystacks = self._column_keys(None), self.instances, self._haystacks
+        arrivals: list[tuple[Any, Sequence[Any]]] = []
+        for iid in added:
+            instance = instances[iid]
+            extra = [make(instance) for _name, _values, make in carried]
+            row = (instance, _value(haystacks, instance, haystack), _value(ties, instance, tie_key), *extra)
+            arrivals.append((row[2], row))
+        arrivals.sort(key=itemgetter(0))
+        lists: list[list[Any]] = [old_order, old_texts, keys_before, *(values for _name, values, _make in carried)]
+        order, texts, keys, *aligned = _merged(keys_before, lists, drops, arrivals)
+        self._name_keys = keys
+        for (name, _values, _make), values in zip(carried, aligned, strict=True):
+            self._aligned[name] = (order, values)
+        return order, texts
 
     def _name_key_list(self, order: list[Instance]) -> list[Any]:
         """The tie keys of the name order `order`, in its order."""
         if self._name_keys is None or len(self._name_keys) != len(order):
             ties = self._column_keys(None)
-            self._name_keys = [ties[instance.key][1] for instance in order]
+            self._name_keys = [_value(ties, instance, tie_key) for instance in order]
         return self._name_keys
 
     def _column_keys(self, column: Column | None) -> dict[Hashable, _Entry]:
@@ -318,21 +365,24 @@ class RowIndex:
         the column's key (descending if reversed) then the tie key (always ascending), a total
         order: an instance of the order is found at its own place."""
         ties = self._column_keys(None)
-        tie = ties[instance.key][1]
+        tie = _value(ties, instance, tie_key)
         by_name = name == COLUMNS[0].key and not reverse
-        keys = ties if by_name else self._column_keys(COLUMN_BY_KEY[name])
-        key = keys[instance.key][1]
+        column = None if by_name else COLUMN_BY_KEY[name]
+        keys = ties if column is None else self._keys.get(column.key)
+        make = _key_maker(column)
+        key_of: Callable[[Instance], Any] = make if keys is None else lambda other: _value(keys, other, make)
+        key = key_of(instance)
         low, high = 0, len(order)
         while low < high:
             middle = (low + high) // 2
-            other = order[middle].key
-            other_key = keys[other][1]
+            other = order[middle]
+            other_key = key_of(other)
             if by_name or other_key == key:
-                before = ties[other][1] < tie  # type: ignore[operator]
+                before = _value(ties, other, tie_key) < tie
             elif reverse:
-                before = other_key > key  # type: ignore[operator]
+                before = other_key > key
             else:
-                before = other_key < key  # type: ignore[operator]
+                before = other_key < key
             if before:
                 low = middle + 1
             else:
@@ -367,7 +417,7 @@ class RowIndex:
             instance = self.instances[iid]
             position = self._locate(order, instance, name, reverse)
             order.insert(position, instance)
-            texts.insert(position, haystacks[iid][1])
+            texts.insert(position, _value(haystacks, instance, haystack))
         return order, texts
 
     def _patched_name_order(
@@ -378,33 +428,17 @@ class RowIndex:
         changed: list[Hashable],
     ) -> tuple[list[Instance], list[str]]:
         """The name order patched as `_patched` does, found by C-level bisection in the list
-        of its keys and rebuilt by slice copies: a 1 % refresh of 100,000 is a few passes of
-        copies in C, not a thousand Python bisections and list moves."""
+        of its keys and rebuilt in one pass of slice copies: a 1 % refresh of 100,000 is one
+        copy of each list in C, not a thousand Python bisections and list moves."""
         old_order, old_texts = earlier
         keys_before = previous._name_key_list(old_order)
         before_ties = previous._column_keys(None)
-        drops = sorted(bisect_left(keys_before, before_ties[iid][1]) for iid in gone)
-        if any(
-            p >= len(old_order) or old_order[p] is not previous.instances[iid]
-            for p, iid in zip(drops, sorted(gone, key=lambda iid: before_ties[iid][1]), strict=True)  # type: ignore[arg-type, return-value]
-        ):
+        old = [previous.instances[iid] for iid in gone]
+        old_ties = sorted((_value(before_ties, instance, tie_key), n) for n, instance in enumerate(old))
+        drops = [bisect_left(keys_before, tie) for tie, _n in old_ties]
+        if any(p >= len(old_order) or old_order[p] is not old[n] for p, (_tie, n) in zip(drops, old_ties, strict=True)):
             return self._patched(previous, COLUMNS[0].key, False, old_order, old_texts, gone, changed)
-        order: list[Instance] = []
-        texts: list[str] = []
-        keys: list[Any] = []
-        start = 0
-        for position in drops:
-            order += old_order[start:position]
-            texts += old_texts[start:position]
-            keys += keys_before[start:position]
-            start = position + 1
-        order += old_order[start:]
-        texts += old_texts[start:]
-        keys += keys_before[start:]
-        ties = self._column_keys(None)
-        merged = _merge_in(order, texts, keys, sorted((ties[iid][1], iid) for iid in changed), self)
-        self._name_keys = merged[2]
-        return merged[0], merged[1]
+        return self._merge_name_order(previous, earlier, drops, changed)
 
     def _order(self, column: Column, reverse: bool) -> tuple[list[Instance], list[str]]:
         """Every instance in this column's order (name breaks ties), with their haystacks."""
@@ -431,9 +465,13 @@ class RowIndex:
             # this order is what the next patch bisects in (`_name_key_list`), made here in
             # the same pass rather than by looking every instance up again (~50 ms at 50,000).
             ties = self._column_keys(None)
-            pairs = sorted((entry[1], iid) for iid, entry in ties.items())
+            instances = self.instances
+            pairs = sorted((_value(ties, instance, tie_key), iid) for iid, instance in instances.items())
             haystacks = self._haystacks
-            found = ([ties[iid][0] for _tie, iid in pairs], [haystacks[iid][1] for _tie, iid in pairs])
+            found = (
+                [instances[iid] for _tie, iid in pairs],
+                [_value(haystacks, instances[iid], haystack) for _tie, iid in pairs],
+            )
             self._name_keys = [tie for tie, _iid in pairs]
         else:
             # From the name order: a stable sort by the column keeps it for equal keys.
@@ -441,13 +479,16 @@ class RowIndex:
             aligned = self._aligned.get(column.key)
             if aligned is not None and aligned[0] is base:  # the column sorted the other way
                 values = aligned[1]
-            elif (keys := self._keys.get(column.key)) is None:  # in the order needed: no lookups
+            elif (keys := self._keys.get(column.key)) is None:
+                # Computed in the order needed, and not kept by instance: a table of them cost
+                # a first sort at 50,000 rows ~80 ms more (a walk to read every row's key and
+                # 50,000 entries), and finding a row in this order needs only the few keys
+                # its bisection reads (`_locate`).
                 make = _key_maker(column)
                 values = [make(instance) for instance in base]
-                ids = [instance.key for instance in base]
-                self._keys[column.key] = dict(zip(ids, zip(base, values, strict=True), strict=True))
             else:
-                values = [keys[instance.key][1] for instance in base]
+                make = _key_maker(column)
+                values = [_value(keys, instance, make) for instance in base]
             self._aligned[column.key] = (base, values)
             places = sorted(range(len(base)), key=values.__getitem__, reverse=reverse)
             found = (_picked(base, places), _picked(base_texts, places))
@@ -495,6 +536,11 @@ class RowIndex:
         return list(found)
 
 
+def _changing(instances: Iterable[Instance]) -> Counter[Hashable]:
+    """The instances in a transitional state, counted by environment (None: plain instances)."""
+    return Counter(environment_of(instance) for instance in instances if instance.state in TRANSITIONAL_STATES)
+
+
 def _picked(items: list[Any], places: list[int]) -> list[Any]:
     """`[items[n] for n in places]`, gathered in C."""
     if len(places) < 2:
@@ -502,27 +548,37 @@ def _picked(items: list[Any], places: list[int]) -> list[Any]:
     return list(itemgetter(*places)(items))
 
 
-def _merge_in(
-    order: list[Instance], texts: list[str], keys: list[Any], arrivals: list[tuple[Any, Hashable]], index: RowIndex
-) -> tuple[list[Instance], list[str], list[Any]]:
-    """`order` (sorted by `keys`, with its haystacks `texts`) with the instances of
-    `arrivals` ((key, id), sorted) put in place: each found by bisection in C, the lists
-    rebuilt by slice copies."""
-    instances, haystacks = index.instances, index._haystacks
-    merged: list[Instance] = []
-    merged_texts: list[str] = []
-    merged_keys: list[Any] = []
+def _merged(
+    keys: list[Any], lists: Sequence[list[Any]], drops: list[int], arrivals: list[tuple[Any, Sequence[Any]]]
+) -> list[list[Any]]:
+    """`lists` (the rows of an order, their haystacks, keys and other values, each list
+    aligned with `keys`, the order's sort keys) without the rows at the positions `drops`
+    (ascending) and with the rows of `arrivals` ((key, a value for each list), sorted by key)
+    put in place: each found by bisection in C, every list rebuilt in one pass of slice copies
+    (each row of the fleet is touched once, not once per pass)."""
+    merged: list[list[Any]] = [[] for _ in lists]
     start = 0
-    for key, iid in arrivals:
+    pending = iter(drops)
+    drop = next(pending, None)
+
+    def copy_to(end: int) -> None:
+        nonlocal start
+        for out, source in zip(merged, lists, strict=True):
+            out.extend(source[start:end])
+        start = end
+
+    for key, row in arrivals:
         position = bisect_left(keys, key, start)
-        merged += order[start:position]
-        merged_texts += texts[start:position]
-        merged_keys += keys[start:position]
-        merged.append(instances[iid])
-        merged_texts.append(haystacks[iid][1])
-        merged_keys.append(key)
-        start = position
-    merged += order[start:]
-    merged_texts += texts[start:]
-    merged_keys += keys[start:]
-    return merged, merged_texts, merged_keys
+        while drop is not None and drop < position:
+            copy_to(drop)
+            start = drop + 1
+            drop = next(pending, None)
+        copy_to(position)
+        for out, value in zip(merged, row, strict=True):
+            out.append(value)
+    while drop is not None:
+        copy_to(drop)
+        start = drop + 1
+        drop = next(pending, None)
+    copy_to(len(keys))
+    return merged

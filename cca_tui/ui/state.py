@@ -107,8 +107,13 @@ def _combined_after(
         arrived = sum(1 for key in changed if key not in before)
         departed = [] if len(before) + arrived == len(after) else list(before.keys() - after.keys())
     revised: Revised[Hashable] = Revised(combined, changed, departed)
-    for instances in by_environment.values():
-        revised.update(instances)
+    # A copy of the whole mapping (C-level, a few ms at 50,000, where rebuilding it from
+    # every environment's cost ~10), then this environment's changes alone.
+    dict.update(revised, combined)
+    for key in departed:
+        revised.pop(key, None)
+    for key in changed:
+        revised[key] = after[key]
     return revised
 
 
@@ -240,6 +245,15 @@ class EnvironmentView:
         if self.row_index is not None and self.row_index.instances is self.instances:
             return self.row_index.transitional > 0  # kept up to date with the changes alone
         return any(instance.state in TRANSITIONAL_STATES for instance in self.instances.values())
+
+    def is_changing(self, environment: EnvironmentRef) -> bool:
+        """Something is changing in one environment: worth refreshing it sooner."""
+        if not self.is_fleet:
+            return self.has_transitional
+        if self.row_index is not None and self.row_index.instances is self.instances:
+            return self.row_index.changing_in(environment)  # kept up to date, no walk
+        instances = self.by_environment.get(environment, {})
+        return any(instance.state in TRANSITIONAL_STATES for instance in instances.values())
 
     @property
     def is_filtered(self) -> bool:

@@ -33,7 +33,7 @@ from textual.widgets import Footer, Input
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
-from cca_tui.api.models import TRANSITIONAL_STATES, Instance, Task
+from cca_tui.api.models import Instance, Task
 from cca_tui.fleet.data import InstanceDetail
 from cca_tui.fleet.identity import RowKey, environment_of
 from cca_tui.fleet.watching import ENTERED_ERROR, changes_behind_our_back
@@ -54,7 +54,7 @@ from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
 from cca_tui.ui.loading import InstanceLoader, keep_long_lived
 from cca_tui.ui.refresh_cost import CpuBill, SharedCpu
-from cca_tui.ui.rows import columns_for
+from cca_tui.ui.rows import Revised, columns_for
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.help import HelpScreen
@@ -365,10 +365,7 @@ class InstanceScreen(Screen[None]):
         view = self.view
         board = view.task_boards.get(env)
         busy = board is not None and bool(board.busy)
-        if not busy and not view.is_fleet:
-            busy = view.has_transitional  # kept up to date by the row index, no walk
-        elif not busy:
-            busy = any(instance.state in TRANSITIONAL_STATES for instance in view.by_environment.get(env, {}).values())
+        busy = busy or view.is_changing(env)
         delay = min(FAST_REFRESH, loads.interval) if busy else loads.interval
         if at_most is not None:
             delay = min(delay, at_most)
@@ -466,7 +463,9 @@ class InstanceScreen(Screen[None]):
         if before is None or not kinds:
             return
         ours = self.cca.tasks.touched_since(env, since)
-        changes = changes_behind_our_back(before, after, ours=ours, kinds=kinds)
+        # A list that says what changed since `before` (see Revised): only those rows.
+        candidates = [*after.changed, *after.departed] if isinstance(after, Revised) and after.base is before else None
+        changes = changes_behind_our_back(before, after, ours=ours, kinds=kinds, candidates=candidates)
         if not changes:
             return
         self.view = self.view.with_news({change.key for change in changes if change.key in after})

@@ -16,6 +16,7 @@ what changed. A refresh keeps the cursor on the same instance at the same height
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -39,6 +40,10 @@ from cca_tui.ui.safe_text import printable
 from cca_tui.ui.state import EnvironmentView
 
 CELL_LIMIT = 80  # characters of a cell at most (an ellipsis ends a longer value)
+# Changed rows measured in the frame that shows them; more are measured after it, in slices
+# of MEASURE_SLICE seconds (see `_measure_changes`).
+MEASURE_AT_ONCE = 500
+MEASURE_SLICE = 0.005
 PADDING = 1  # blank cells on each side of a cell
 SORT_MARKS = (" ▲", " ▼")
 # Marks drawn in a cell: a row the operator marked (space), a row changed behind our back
@@ -155,14 +160,19 @@ class InstanceTable(ScrollView, can_focus=True):
         self._cells: dict[Hashable, _Cells] = {}
         self._instances: Mapping[Hashable, Instance] = {}
         self._width_counts: list[Counter[int]] = [Counter() for _ in COLUMNS]
+        # Instances of the view not measured yet (see `_measure_changes`), and whether a
+        # slice of measuring them is on its way.
+        self._unmeasured: dict[Hashable, Instance] = {}
+        self._measuring = False
         self._widths: list[int] = [0] * len(COLUMNS)
         self._sort: tuple[str, bool] = ("name", False)
-        # Drawn rows: (instance, zebra, cursor) -> strip of the whole row; cleared when the
-        # widths or the styles change.
-        self._strips: dict[tuple[int, bool, bool, bool], tuple[Instance, Strip]] = {}
+        # Drawn rows: (instance, zebra, cursor, marked, news, stale) -> strip of the whole row;
+        # cleared when the widths or the styles change.
+        self._strips: dict[tuple[int, bool, bool, bool, bool, bool], tuple[Instance, Strip]] = {}
         self._strip_key: object = None
         self._styles: dict[str, Style] = {}
         self._base_style: Style | None = None
+        self._geometry: tuple[int, int, int] | None = None  # (scroll x, scroll y, width) during a paint
         self._state_styles: dict[tuple[str, Style], Style] = {}
 
     # --- following the view ---------------------------------------------------------
@@ -175,12 +185,12 @@ class InstanceTable(ScrollView, can_focus=True):
             self._columns = columns
             self._state_column = _state_column(columns)
             self._reserve = [0] * len(columns)
-            self._cells, self._instances = {}, {}
+            self._cells, self._instances, self._unmeasured = {}, {}, {}
             self._width_counts = [Counter() for _ in columns]
             self._widths = [0] * len(columns)
         if new.news != self._news or new.stale != self._stale or new.marked != self._marks:
             self._news, self._stale, self._marks = new.news, new.stale, new.marked
-            self._reserve = [
+            reserve = [
                 len(NEWS_MARK) * bool(new.news) + len(MARK) * bool(new.marked)
                 if column.key == "name" and (new.news or new.marked)
                 else len(STALE_MARK)
@@ -188,9 +198,12 @@ class InstanceTable(ScrollView, can_focus=True):
                 else 0
                 for column in columns
             ]
-            self._strips.clear()
-            self._widths = []  # widths again, with the marks' room
-            self._update_widths()
+            if reserve != self._reserve:
+                self._reserve = reserve
+                self._widths = []  # widths again, with the marks' room (every row drawn again)
+                self._update_widths()
+            # Else only the rows whose marks changed are drawn again (their strips are kept
+            # by their marks): a refresh that brings news redrew every row on screen.
             self.refresh()
         if new.instances is not self._instances:
             index = new.row_index
@@ -201,8 +214,7 @@ class InstanceTable(ScrollView, can_focus=True):
         sort = (new.sort_column, new.sort_reverse)
         if sort != self._sort:
             self._sort = sort
-            self._strips.clear()  # the header's mark moved
-            self.refresh_line(0)
+            self.refresh_line(0)  # the header's mark moved (rows do not show the sort)
         if old is None or new.rows is not old.rows or new.rows is not self._rows:
             self._show(new)
             self._unpainted.clear()
@@ -265,6 +277,7 @@ class InstanceTable(ScrollView, can_focus=True):
         """Bring the cell cache and the width counts up to date with `instances`: only the
         instances whose object changed are measured again."""
         cells, counts = self._cells, self._width_counts
+        self._unmeasured = {}  # every instance is measured here
         fresh: dict[Hashable, _Cells] = {}
         for instance_id, instance in instances.items():
             entry = cells.pop(instance_id, None)
@@ -287,27 +300,60 @@ class InstanceTable(ScrollView, can_focus=True):
     def _measure_changes(
         self, instances: Mapping[Hashable, Instance], changed: list[Hashable], departed: list[Hashable]
     ) -> None:
-        """`_measure` when the state says which instances changed since the ones measured."""
-        cells, counts = self._cells, self._width_counts
+        """`_measure` when the state says which instances changed since the ones measured.
+
+        Many of them (a first load's pages, shown 2,000 rows at a time) are measured after the
+        frame that shows them, in slices (`_measure_some`): measuring 2,000 rows held the
+        loop ~40 ms. Meanwhile the rows on screen are drawn from cells made for the frame,
+        and the columns widen when the slices reach a longer cell."""
+        cells, counts, unmeasured = self._cells, self._width_counts, self._unmeasured
         for instance_id in departed:
+            unmeasured.pop(instance_id, None)
             entry = cells.pop(instance_id, None)
             if entry is not None:
                 for count, width in zip(counts, entry[2], strict=True):
                     count[width] -= 1
+        later = len(changed) > MEASURE_AT_ONCE
         for instance_id in changed:
             instance = instances[instance_id]
-            entry = cells.get(instance_id)
+            entry = cells.pop(instance_id, None)
             if entry is not None:
                 for count, width in zip(counts, entry[2], strict=True):
                     count[width] -= 1
+            if later:
+                unmeasured[instance_id] = instance
+                continue
+            unmeasured.pop(instance_id, None)
             texts, widths = cells_of(instance, self._columns)
             cells[instance_id] = (instance, texts, widths)
             for count, width in zip(counts, widths, strict=True):
                 count[width] += 1
         self._instances = instances
         self._update_widths()
+        if unmeasured and not self._measuring:
+            self._measuring = self.call_after_refresh(self._measure_some)
 
-    def _update_widths(self) -> None:
+    def _measure_some(self) -> None:
+        """Measure the rows left for later, for MEASURE_SLICE at most; the rest in the next slice."""
+        cells, counts, unmeasured, columns = self._cells, self._width_counts, self._unmeasured, self._columns
+        started = time.perf_counter()
+        while unmeasured:
+            for _ in range(min(64, len(unmeasured))):
+                instance_id, instance = unmeasured.popitem()
+                texts, widths = cells_of(instance, columns)
+                cells[instance_id] = (instance, texts, widths)
+                for count, width in zip(counts, widths, strict=True):
+                    count[width] += 1
+            if time.perf_counter() - started > MEASURE_SLICE:
+                break
+        if self._update_widths():
+            self.refresh()
+        self._measuring = bool(unmeasured)
+        if unmeasured:
+            self._measuring = self.call_later(self._measure_some)
+
+    def _update_widths(self) -> bool:
+        """The columns' widths from the cells measured (True: they changed)."""
         counts = self._width_counts
         widths_now = [
             max([cell_len(column.label) + len(SORT_MARKS[0])] + [w + reserve for w, n in count.items() if n > 0])
@@ -316,10 +362,12 @@ class InstanceTable(ScrollView, can_focus=True):
         for count in counts:  # keep the counters small
             for width in [w for w, n in count.items() if n <= 0]:
                 del count[width]
-        if widths_now != self._widths:
-            self._widths = widths_now
-            self._strips.clear()
-            self._resize()
+        if widths_now == self._widths:
+            return False
+        self._widths = widths_now
+        self._strips.clear()
+        self._resize()
+        return True
 
     def _resize(self) -> None:
         """The scrollable size follows the rows and widths. Set without a layout pass (the
@@ -337,7 +385,13 @@ class InstanceTable(ScrollView, can_focus=True):
         entry = self._cells.get(instance.key)
         if entry is not None and entry[0] is instance:
             return entry[1], entry[2]
-        return cells_of(instance, self._columns)  # a row of a view not measured yet: drawn, not cached
+        texts, widths = cells_of(instance, self._columns)
+        if self._unmeasured.get(instance.key) is instance:  # waiting for a slice: measured now
+            del self._unmeasured[instance.key]
+            self._cells[instance.key] = (instance, texts, widths)
+            for count, width in zip(self._width_counts, widths, strict=True):
+                count[width] += 1  # the widths follow at the next slice (not while drawing)
+        return texts, widths  # else a row of a view not measured yet: drawn, not cached
 
     # --- drawing ----------------------------------------------------------------------
 
@@ -349,13 +403,20 @@ class InstanceTable(ScrollView, can_focus=True):
         self._strips.clear()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # The widget's style once per paint, not once per line (it walks the ancestors).
+        # The widget's style and geometry once per paint, not once per line (the style walks
+        # the ancestors, the content region is computed anew at each reading).
         self._base_style = self.rich_style
-        return super().render_lines(crop)
+        self._geometry = (*self.scroll_offset, self.scrollable_content_region.width)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style, self._geometry = None, None
 
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        if self._geometry is not None:
+            scroll_x, scroll_y, width = self._geometry
+        else:
+            (scroll_x, scroll_y), width = self.scroll_offset, self.scrollable_content_region.width
         base = self._base_style if self._base_style is not None else self.rich_style
         styles_key = (base, self.has_focus)
         if styles_key != self._strip_key:
@@ -400,7 +461,9 @@ class InstanceTable(ScrollView, can_focus=True):
         instance = self._rows[row]
         odd, cursor = bool(row % 2), row == self._cursor
         marked = instance.key in self._marks
-        key = (id(instance), odd, cursor, marked)
+        news = instance.key in self._news
+        stale = bool(self._stale) and environment_of(instance) in self._stale
+        key = (id(instance), odd, cursor, marked, news, stale)
         cached = self._strips.get(key)
         if cached is not None and cached[0] is instance:
             return cached[1]

@@ -1,0 +1,120 @@
+"""A chain of refreshes through row indexes that share their tables: every index of the chain,
+the newest and the older ones its successors changed the tables under, still gives exactly
+what `arrange` gives for its own instances, finds its own rows, and counts what is changing
+by environment; watching told which rows changed finds the same news as a full walk."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Hashable, Mapping
+
+from cca_tui.api.models import TRANSITIONAL_STATES, Instance
+from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance, environment_of
+from cca_tui.fleet.watching import changes_behind_our_back
+from cca_tui.ui.rows import COLUMN_KEYS, Grown, Revised, RowIndex, arrange
+
+ENVS = [EnvironmentRef("compute-on", "prod"), EnvironmentRef("compute-qc", "dev")]
+STATES = ["Running", "Stopped", "Starting", "Error"]
+
+
+def _instance(rng: random.Random, env: EnvironmentRef, n: int, suffix: str = "") -> Instance:
+    row = {
+        "id": f"i-{n:04d}",
+        "name": f"{rng.choice(['web', 'db', 'Web'])}-{rng.randrange(30)}{suffix}",
+        "state": rng.choice(STATES),
+        "ipAddress": f"10.0.{rng.randrange(3)}.{rng.randrange(256)}",
+        "cpuCount": rng.choice([1, 2, 4]),
+    }
+    return LocatedInstance.model_validate(row, context={"environment": env})
+
+
+def _refreshed(rng: random.Random, last: Mapping[Hashable, Instance], round_: int) -> Revised[Hashable]:
+    """`last` with a few rows changed, one gone and one new, saying so (as the loader does)."""
+    keys = list(last)
+    gone = rng.choice(keys)
+    revised: Revised[Hashable] = Revised(last, [], [gone])
+    revised.update((key, instance) for key, instance in last.items() if key != gone)
+    for key in rng.sample([k for k in keys if k != gone], 4):
+        old = last[key]
+        env = environment_of(old)
+        assert env is not None
+        revised[key] = _instance(rng, env, int(old.id[2:]), suffix=f"~{round_}")
+        revised.changed.append(key)
+    new = _instance(rng, rng.choice(ENVS), 1000 + round_)
+    revised[new.key] = new
+    revised.changed.append(new.key)
+    return revised
+
+
+def _check(index: RowIndex, rng: random.Random) -> None:
+    instances = index.instances
+    for column in [*rng.sample(COLUMN_KEYS, 3), "name"]:
+        for reverse in (False, True):
+            for text in ("", "web"):
+                rows = list(index.arrange(text, column, reverse))
+                assert rows == arrange(instances.values(), text, column, reverse), (column, reverse, text)
+                for instance in rng.sample(rows, min(3, len(rows))):
+                    assert index.row_of(rows, instance.key, column, reverse) == rows.index(instance)
+    for env in ENVS:
+        changing = any(i.state in TRANSITIONAL_STATES for i in instances.values() if environment_of(i) == env)
+        assert index.changing_in(env) == changing
+
+
+def test_every_index_of_a_chain_of_refreshes_stays_right() -> None:
+    rng = random.Random(7)
+    current: Mapping[Hashable, Instance] = {
+        i.key: i for env in ENVS for i in (_instance(rng, env, n) for n in range(120))
+    }
+    index = RowIndex(current)
+    chain = [index]
+    for round_ in range(12):
+        # The operator sorts now and then: the order in use is patched, the others sorted anew.
+        index.arrange("", rng.choice(COLUMN_KEYS), rng.random() < 0.5)
+        current = _refreshed(rng, current, round_)
+        index = RowIndex(current, previous=index)
+        chain.append(index)
+        _check(index, rng)
+    # The older indexes, whose tables their successors brought up to date in place.
+    for older in chain[::3]:
+        _check(older, rng)
+    # Two indexes built from one (a view refreshed twice from the same snapshot).
+    again = RowIndex(_refreshed(rng, chain[-2].instances, 99), previous=chain[-2])
+    _check(again, rng)
+    _check(chain[-1], rng)
+
+
+def test_watching_the_changed_rows_finds_what_a_full_walk_finds() -> None:
+    rng = random.Random(3)
+    before: Mapping[Hashable, Instance] = {i.key: i for i in (_instance(rng, ENVS[0], n) for n in range(200))}
+    for round_ in range(20):
+        after = _refreshed(rng, before, round_)
+        walked = changes_behind_our_back(before, after, ours=set())
+        told = changes_behind_our_back(before, after, ours=set(), candidates=[*after.changed, *after.departed])
+        assert sorted(map(repr, told)) == sorted(map(repr, walked))
+        before = after
+
+
+def test_pages_and_big_refreshes_merged_into_the_orders_stay_right() -> None:
+    """Pages of hundreds of rows, and a refresh changing a third of the rows, merged into the
+    name order and the column keys kept in it."""
+    rng = random.Random(11)
+    shown: Mapping[Hashable, Instance] = {}
+    index = RowIndex(shown)
+    index.arrange("", "name", False)
+    for page in range(4):
+        rows = [_instance(rng, rng.choice(ENVS), page * 300 + n) for n in range(300)]
+        shown = Grown(shown, [(i.key, i) for i in rows])
+        index = RowIndex(shown, previous=index)
+        index.arrange("", "state", page % 2 == 0)  # a column's keys kept in the name order
+        _check(index, rng)
+    keys = list(shown)
+    revised: Revised[Hashable] = Revised(shown, [], keys[:50])
+    revised.update((key, instance) for key, instance in shown.items() if key not in keys[:50])
+    for key in rng.sample(keys[50:], 350):
+        old = shown[key]
+        env = environment_of(old)
+        assert env is not None
+        revised[key] = _instance(rng, env, int(old.id[2:]), suffix="~big")
+        revised.changed.append(key)
+    index = RowIndex(revised, previous=index)
+    _check(index, rng)

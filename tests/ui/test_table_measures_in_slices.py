@@ -1,0 +1,63 @@
+"""A page of thousands of new rows is shown without measuring them all in the step that shows
+it (that held the event loop ~40 ms per 2,000 rows at fleet size): they are measured after
+the frame, in slices, and the columns end up as wide as their longest cell."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import datetime
+
+import pytest
+from textual.app import App, ComposeResult
+
+from cca_tui.api.models import Instance
+from cca_tui.ui.rows import Column, Grown
+from cca_tui.ui.state import EnvironmentRef, EnvironmentView
+from cca_tui.ui.widgets import instance_table
+
+LOADED_AT = datetime(2026, 12, 1, 12, 0)
+LONG_NAME = "a-name-longer-than-any-other-in-the-page"
+
+
+class Host(App[None]):
+    def compose(self) -> ComposeResult:
+        yield instance_table.InstanceTable()
+
+
+async def test_a_big_page_is_measured_after_its_frame_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = [Instance(id=f"i{n:05d}", name=f"vm-{n}", state="Running") for n in range(100)]
+    page = [Instance(id=f"i{n:05d}", name=f"vm-{n}", state="Running") for n in range(100, 3100)]
+    page[1500] = page[1500].model_copy(update={"name": LONG_NAME})
+    env = EnvironmentRef("c", "e")
+    shown: Grown[Hashable] = Grown({}, [(i.id, i) for i in first])
+    view = EnvironmentView.of(env).with_instances(shown, when=LOADED_AT, complete=False)
+    measured: list[str] = []
+    cells_of = instance_table.cells_of
+
+    def counting(instance: Instance, *args: tuple[Column, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        measured.append(instance.id)
+        return cells_of(instance, *args)
+
+    monkeypatch.setattr(instance_table, "cells_of", counting)
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(instance_table.InstanceTable)
+        table.view = view
+        await pilot.pause()
+        measured.clear()
+        grown: Grown[Hashable] = Grown(shown, [(i.id, i) for i in page])
+        table.view = view.with_instances(grown, when=LOADED_AT, complete=False)
+        # The step that showed the page measured none of its 3,000 rows.
+        assert len(measured) <= 500  # MEASURE_AT_ONCE: the rows drawn at most
+        for _ in range(500):  # slices of a few ms: a bound, not a time
+            if not table._unmeasured:
+                break
+            await pilot.pause()
+        assert not table._unmeasured
+        assert sorted(measured) == sorted(i.id for i in page)  # each row once
+        assert table._widths[0] == len(LONG_NAME)
+        # A later small change is measured at once, as before.
+        measured.clear()
+        renamed = page[7].model_copy(update={"name": "vm-7-renamed"})
+        table.view = table.view.with_instances([*first, *page[:7], renamed, *page[8:]], when=LOADED_AT, environment=env)
+        assert measured == [renamed.id]

@@ -1,0 +1,45 @@
+"""News arriving for a few rows (a fleet refresh that saw changes behind our back) redraws
+those rows alone, not every row on screen, when the marks' room does not change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from textual.app import App, ComposeResult
+
+from cca_tui.api.models import Instance
+from cca_tui.ui.state import EnvironmentRef, EnvironmentView
+from cca_tui.ui.widgets.instance_table import NEWS_MARK, InstanceTable
+
+LOADED_AT = datetime(2026, 12, 1, 12, 0)
+
+
+class Host(App[None]):
+    def compose(self) -> ComposeResult:
+        yield InstanceTable()
+
+
+async def test_news_for_one_more_row_redraws_that_row_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    instances = [Instance(id=f"i{n:03d}", name=f"vm-{n:03d}", state="Running") for n in range(100)]
+    view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=LOADED_AT)
+    view = view.with_news({"i005"})
+    built: list[str] = []  # rows whose strip was made (not taken from the kept ones)
+    cells_for = InstanceTable._cells_for
+
+    def counting(table: InstanceTable, instance: Instance) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        built.append(instance.id)
+        return cells_for(table, instance)
+
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(InstanceTable)
+        table.view = view
+        await pilot.pause()
+        monkeypatch.setattr(InstanceTable, "_cells_for", counting)
+        table.view = view.with_news({"i005", "i007"})
+        await pilot.pause()
+        assert NEWS_MARK + "vm-007" in table.render_line(8).text  # row 7 (line 0: the header)
+        assert NEWS_MARK + "vm-005" in table.render_line(6).text
+        assert "vm-006" in table.render_line(7).text and NEWS_MARK not in table.render_line(7).text
+        assert built == ["i007"]
