@@ -14,9 +14,10 @@ from textual.app import ComposeResult
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.models import Instance
-from cca_tui.fleet.identity import LocatedInstance, RowKey
+from cca_tui.fleet.identity import RowKey
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
+from cca_tui.ui import loading
 from cca_tui.ui.loading import Batch, InstanceLoader
 from cca_tui.ui.rows import Column
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
@@ -63,13 +64,13 @@ async def test_pages_stream_and_unchanged_rows_keep_their_objects(
 ) -> None:
     transport = Counting()
     parsed: list[object] = []
-    validate = LocatedInstance.model_validate
+    kept_row = loading.kept_row
 
-    def counting_validate(row: object, *args: Any, **kwargs: Any) -> Instance:
-        parsed.append(row)
-        return validate(row, *args, **kwargs)
+    def counting_kept_row(row: dict[str, Any]) -> dict[str, Any]:
+        parsed.append(row)  # every row that is parsed is first cut to its bounds, here
+        return kept_row(row)
 
-    monkeypatch.setattr(LocatedInstance, "model_validate", counting_validate)
+    monkeypatch.setattr(loading, "kept_row", counting_kept_row)
     async with CloudCAClient(big_sim.url, big_sim.api_key, transport=transport, max_retries=0) as client:
         compute = client.compute(*ENV)
         loader = InstanceLoader(EnvironmentRef(*ENV))
