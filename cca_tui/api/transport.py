@@ -9,9 +9,10 @@ carrying `errors`; it may have been done). Only a 4xx is a refusal (ApiError).
 
 Nothing waits or grows without bound: every request has an overall deadline (a reply that
 drips a byte a second ends there), every body is streamed and counted against a cap, and a
-list load has one deadline (the server's time: not the time the app holds a page), a page cap and a byte cap derived from the first page's
-`metadata.recordCount` (a server that keeps saying there is more stops at the cap). A server
-that sends no total is read on while its pages come back full, under the same ceilings.
+list load has one deadline (for the server's time: the time the app holds a page is not
+counted), a page cap and a byte cap derived from the first page's `metadata.recordCount`
+(a server that keeps saying there is more stops at the cap). A server that sends no total
+is read on while its pages come back full, under the same ceilings.
 """
 
 from __future__ import annotations
