@@ -190,6 +190,8 @@ class InstanceLoader:
 
     def __post_init__(self) -> None:
         self._context = {"environment": self.environment}
+        # What loads that did not complete read, since the last one that did.
+        self._salvaged: dict[str, _Known] = {}
         self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}
         # Pydantic's set of the fields a row had, by the keys of the row it validated.
         self._fields_sets: dict[tuple[str, ...], set[str]] = {}
@@ -213,6 +215,7 @@ class InstanceLoader:
     def forget(self) -> None:
         """Parse everything again on the next load (benchmarks: the cost of a load from scratch)."""
         self._known = {}
+        self._salvaged = {}
         self._grouped = None
         self._handed = None
 
@@ -230,22 +233,29 @@ class InstanceLoader:
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
             received = 0
             total: int | None = None
-            async with contextlib.aclosing(compute.iter_raw_pages("instances")) as pages:
-                async for page in pages:
-                    total = page.total
-                    received += len(page.rows)
-                    for entry in await self._read(page.rows, known, unreadable, fresh):
-                        seen[entry.parsed.id] = entry
-                        arrivals.add(entry.joined.key, entry.joined)
-                    if total is None or received < total:
-                        yield Batch((arrivals, len(arrivals)), received, total, complete=False)
-                        # What the pages made so far lives as long as the load: out of the
-                        # cyclic collector's sight (see keep_long_lived), or its full passes
-                        # over a growing heap stall the loop for hundreds of milliseconds.
-                        gc.freeze()
+            try:
+                async with contextlib.aclosing(compute.iter_raw_pages("instances")) as pages:
+                    async for page in pages:
+                        total = page.total
+                        received += len(page.rows)
+                        for entry in await self._read(page.rows, known, unreadable, fresh):
+                            seen[entry.parsed.id] = entry
+                            arrivals.add(entry.joined.key, entry.joined)
+                        if total is None or received < total:
+                            yield Batch((arrivals, len(arrivals)), received, total, complete=False)
+                            # What the pages made so far lives as long as the load: out of the
+                            # cyclic collector's sight (see keep_long_lived), or its full passes
+                            # over a growing heap stall the loop for hundreds of milliseconds.
+                            gc.freeze()
+            except BaseException:
+                # A load that does not complete (a page failed, the worker was cancelled):
+                # what it read is reused by the next one, which then parses only the rest
+                # (at 100,000 rows, each retry read every page again).
+                self._salvaged.update(seen)
+                raise
             public_ips = await ips_task
             instances = await self._join(seen, public_ips, fresh, arrivals.handed)
-            self._known, self._handed = seen, instances
+            self._known, self._handed, self._salvaged = seen, instances, {}
             reason = None
             if unreadable:
                 reason = f"{len(unreadable)} row(s) could not be read, e.g. {unreadable[0]}"
@@ -259,7 +269,7 @@ class InstanceLoader:
         """Rows to instances: the known object when the row is the same, else parsed (in slices)."""
         read: list[_Known] = []
         validate = LocatedInstance.__pydantic_validator__.validate_python
-        environment = self.environment
+        environment, salvaged = self.environment, self._salvaged
         started = time.perf_counter()
         for row in rows:
             if type(row) is not dict:
@@ -271,6 +281,13 @@ class InstanceLoader:
             if before is not None and before.values == values and before.shape == shape:
                 read.append(before)
                 continue
+            if salvaged and type(instance_id) is str:
+                # Read by a load that did not complete: not in the last list, so new to it.
+                before = salvaged.get(instance_id)
+                if before is not None and before.values == values and before.shape == shape:
+                    read.append(before)
+                    fresh.append(instance_id)
+                    continue
             try:
                 # Kept as read, each value cut to its bound: one 50 MB name costs what a long
                 # name costs (the comparison above then re-reads only that row each load).
