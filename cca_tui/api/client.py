@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import time
 from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ M = TypeVar("M", bound=BaseModel)
 
 LABEL_LIMIT = 200  # characters of a bad row's id or name kept in BadRow.label
 REASON_LIMIT = 200  # characters of a parse error's reason
+# The longest a list's parsing holds the event loop before giving it back (seconds).
+PARSE_SLICE = 0.008
 DEFAULT_MAX_TASK_BACKOFF = 30.0
 
 
@@ -150,10 +153,15 @@ class TaskUnreadable:
         return f"task {self.task_id}: status unknown, still checking (retry in {self.retry_in:g} s): {self.error}"
 
 
-def parse_rows(model: type[M], raw: RawPage) -> Page[M]:
-    """Parse a page row by row: one malformed row must not hide the others."""
+async def parse_rows(model: type[M], raw: RawPage) -> Page[M]:
+    """Parse a page row by row: one malformed row must not hide the others.
+
+    In slices of at most PARSE_SLICE seconds, giving the event loop back between them: a
+    server may ignore paging and send thousands of rows in one page (20,000 templates are
+    a second of parsing), and the screen must keep answering keys meanwhile."""
     items: list[M] = []
     bad: list[BadRow] = []
+    started = time.perf_counter()
     for index, row in enumerate(raw.rows):
         try:
             items.append(model.model_validate(cap_fields(row)))
@@ -163,6 +171,9 @@ def parse_rows(model: type[M], raw: RawPage) -> Page[M]:
             bad.append(BadRow(raw.number, index, None, exc.field, str(exc)))
         except RecursionError:  # pragma: no cover - json.loads gives up first
             bad.append(BadRow(raw.number, index, None, "row", "nested too deeply"))
+        if time.perf_counter() - started > PARSE_SLICE:
+            await asyncio.sleep(0)
+            started = time.perf_counter()
     return Page(raw.number, items, bad, raw.total)
 
 
@@ -256,7 +267,7 @@ class CloudCAClient:
         """
         async with aclosing(self.http.iter_pages(path, params)) as pages:
             async for raw in pages:
-                yield parse_rows(model, raw)
+                yield await parse_rows(model, raw)
 
     async def _listing(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> Listing[M]:
         listing: Listing[M] = Listing()

@@ -160,8 +160,11 @@ class FreshForMutations(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, *, verify: bool = True) -> None:
-        self.pooled = httpx.AsyncHTTPTransport(verify=verify, limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY))
-        self.fresh = httpx.AsyncHTTPTransport(verify=verify, limits=httpx.Limits(max_keepalive_connections=0))
+        # One TLS context for both: loading the certificate store takes tens of milliseconds
+        # of every start, and both pools trust the same certificates.
+        tls = httpx.create_ssl_context(verify=verify)
+        self.pooled = httpx.AsyncHTTPTransport(verify=tls, limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY))
+        self.fresh = httpx.AsyncHTTPTransport(verify=tls, limits=httpx.Limits(max_keepalive_connections=0))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         inner = self.pooled if request.method in ("GET", "HEAD") else self.fresh

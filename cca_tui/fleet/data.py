@@ -30,6 +30,7 @@ from cca_tui.api.models import (
     Volume,
     Zone,
 )
+from cca_tui.fleet.environments import EnvironmentList, join_environments
 from cca_tui.fleet.identity import EnvironmentRef, RowKey, environment_of, located
 
 
@@ -60,6 +61,21 @@ class FleetData:
     def __init__(self, client: CloudCAClient) -> None:
         self.client = client
         self._scopes: dict[EnvironmentRef, ComputeScope] = {}
+        # The last list of environments read (None: never read): what the palette offers
+        # without asking the server again at each opening.
+        self.known_environments: EnvironmentList | None = None
+
+    # --- which environments there are -------------------------------------------------
+
+    async def environments(self) -> EnvironmentList:
+        """The environments the key can see, each with its service code (two requests: the
+        environments and the service connections). Raises what the client raised."""
+        environments, connections = await asyncio.gather(
+            self.client.list_environments(), self.client.list_service_connections()
+        )
+        listed = EnvironmentList(join_environments(environments, connections), len(environments.bad_rows))
+        self.known_environments = listed
+        return listed
 
     # --- where a row lives --------------------------------------------------------------
 

@@ -13,9 +13,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from .options import DEMO_API_KEY, TASKLESS_OPERATIONS, SimOptions
-from .seed import MAX_ENVIRONMENTS, MAX_INSTANCES
-from .server import SimServer
+from .options import DEMO_API_KEY, MAX_ENVIRONMENTS, MAX_INSTANCES, TASKLESS_OPERATIONS, SimOptions
 
 # The key clients must send, when not the demo key. Never a flag: the command line of a
 # process is visible to every user in `ps` and lands in shell history.
@@ -217,6 +215,8 @@ def run_from_args(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"cca-tui sim: {exc}", file=sys.stderr)
         return 2
+    from .server import SimServer  # uvicorn and starlette: only when the simulator runs
+
     server = SimServer(options, host=args.host, port=args.port)
     try:
         # Everything from here to the wait is inside the try: Ctrl-C can land at any

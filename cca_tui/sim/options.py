@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The seed's bounds (here, not in seed.py: the app's command line names them in its help,
+# and importing the seed or the server costs every start a quarter of a second).
+MAX_INSTANCES = 1_000_000
+MAX_ENVIRONMENTS = 60  # each has VPC blocks of its own in 10.100.0.0 - 10.255.255.255
+
 # Printed by `cca-tui sim` so an operator can paste it into a profile.
 DEMO_API_KEY = "demo-0000-cca-tui-key"
 

@@ -30,12 +30,11 @@ from .entities import (
 )
 from .environment import Environment
 from .idgen import IdSource
+from .options import MAX_ENVIRONMENTS, MAX_INSTANCES
 from .provisioning import GIB, acquire_public_ip, forward_port, provision_instance
 from .sshkeys import SEED_PUBLIC_KEYS, key_blob, md5_fingerprint
 
 SEED_DATE = "2024-01-15T09:30:00Z"
-
-MAX_INSTANCES = 1_000_000
 
 # (service code, environment name, description, membership, organization index)
 ENVIRONMENTS = [
@@ -107,9 +106,6 @@ NAMED_INSTANCES = [
 GENERATED_ROLES = ["web", "api", "worker", "cache", "db", "batch"]
 STATE_CYCLE = [s for _, s, _, _, _ in NAMED_INSTANCES]
 TIER_OF_ROLE = {"web": "Web", "api": "App", "worker": "App", "cache": "App", "db": "Data", "batch": "Backup"}
-
-
-MAX_ENVIRONMENTS = 60  # each has VPC blocks of its own in 10.100.0.0 - 10.255.255.255
 
 
 def fleet_environments(count: int) -> list[tuple[str, str, str, str, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -26,7 +25,6 @@ from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
 from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
-from cca_tui.ui.environments import join_environments
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.palette import InstancePalette
 from cca_tui.ui.safe_text import printable
@@ -263,9 +261,7 @@ class CcaApp(App[None]):
 
     async def _open_matching(self, pattern: str) -> None:
         try:
-            environments, connections = await asyncio.gather(
-                self.api.list_environments(), self.api.list_service_connections()
-            )
+            listed = await self.data.environments()
         except AuthError as exc:
             if self.key_refused(exc.status):
                 self.show_key_problem(describe_error(exc))
@@ -278,8 +274,7 @@ class CcaApp(App[None]):
             self.show_picker()
             return
         self.key_confirmed = True
-        choices = join_environments(environments, connections)
-        refs = matching_environments((EnvironmentRef(c.service_code, c.name) for c in choices), pattern)
+        refs = matching_environments((EnvironmentRef(c.service_code, c.name) for c in listed.choices), pattern)
         if not refs:
             self.notify(printable(f"No environment matches {pattern}"), severity="warning", markup=False)
             self.show_picker()

@@ -86,7 +86,7 @@ def question(bulk: BulkPlan, is_protected: Callable[[EnvironmentRef], bool]) -> 
     """The confirmation: how many will run, where, and every skip with its reason, grouped
     by environment."""
     lines = [f"{phrase(bulk.spec, len(bulk.runnable))}:"]
-    environments = bulk.environments()
+    environments = _protected_first(bulk.environments(), is_protected)
     for env in environments[:ENVIRONMENTS_SHOWN]:
         names = [instance.name for e, instance in bulk.runnable if e == env]
         mark = " (protected)" if is_protected(env) else ""
@@ -102,6 +102,14 @@ def question(bulk: BulkPlan, is_protected: Callable[[EnvironmentRef], bool]) -> 
             lines.append(f"  {printable(str(env), limit=60)}: {shown}{more}")
         lines.extend(_more(skipped_in, [skip.environment for skip in bulk.skipped], lambda _env: False))
     return "\n".join(lines)
+
+
+def _protected_first(
+    environments: list[EnvironmentRef], is_protected: Callable[[EnvironmentRef], bool]
+) -> list[EnvironmentRef]:
+    """The protected environments first (the question names them before any list is cut),
+    each group in its own order."""
+    return sorted(environments, key=lambda env: not is_protected(env))
 
 
 def _more(

@@ -9,7 +9,6 @@ very path of its key (`act(...)`: refusal, confirmation, protected environment).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, cast
@@ -17,9 +16,9 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from cca_tui.fleet.environments import EnvironmentChoice
 from cca_tui.fleet.identity import environment_of, environment_text
 from cca_tui.ui.actions import INSTANCE_ACTIONS, availability
-from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.state import EnvironmentRef
@@ -57,13 +56,15 @@ class InstancePalette(Provider):
         self._environments: list[EnvironmentChoice] = []
         if self.cca.client is None:
             return
+        known = self.cca.data.known_environments
+        if known is not None:  # read by the picker or `--env`: no request at each opening
+            self._environments = known.choices
+            return
         try:
-            environments, connections = await asyncio.gather(
-                self.cca.client.list_environments(), self.cca.client.list_service_connections()
-            )
+            listed = await self.cca.data.environments()
         except Exception:  # noqa: BLE001 - the palette works without them; the picker says why
             return
-        self._environments = join_environments(environments, connections)
+        self._environments = listed.choices
 
     def _instance_screen(self) -> InstanceScreen | None:
         from cca_tui.ui.screens.instances import InstanceScreen

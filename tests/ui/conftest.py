@@ -19,6 +19,7 @@ from textual.screen import Screen
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
 from cca_tui.api.models import Instance
+from cca_tui.fleet.data import FleetData
 from cca_tui.sim.environment import Environment
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.safety import SafetyPolicy
@@ -129,6 +130,7 @@ class PickerHost(App[None]):
         self.has_environment = False
         self.key_confirmed = False
         self.safety = SafetyPolicy()
+        self.data = FleetData(client)
 
     @property
     def api(self) -> CloudCAClient:

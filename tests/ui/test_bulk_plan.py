@@ -43,8 +43,8 @@ def test_plan_gates_each_marked_row_and_groups_by_environment() -> None:
     text = bulk.question(plan, lambda env: env == envs[1])
     assert text.splitlines() == [
         "Stop 2 instances:",
-        f"  {envs[0]}: web-1",
         f"  {envs[1]} (protected): web-1",
+        f"  {envs[0]}: web-1",
         "Skipped 2:",
         f"  {envs[0]}: web-3 is Stopped",
         f"  {envs[1]}: web-3 is Stopped",
@@ -65,7 +65,9 @@ def test_many_environments_keep_the_question_short() -> None:
     plan = bulk.plan(SPEC_BY_ACTION[Action.START], view, where, read_only=False, profile="p")
     lines = bulk.question(plan, lambda env: env in envs[-2:]).splitlines()
     assert lines[0] == "Start 20 instances:"
-    assert lines[1 + bulk.ENVIRONMENTS_SHOWN] == "  and 14 more environments (14 instances, 2 of them protected)"
+    # The protected ones, last in the fleet's order, are named first, before the list is cut.
+    assert [line.split(":")[0] for line in lines[1:3]] == [f"  {envs[-2]} (protected)", f"  {envs[-1]} (protected)"]
+    assert lines[1 + bulk.ENVIRONMENTS_SHOWN] == "  and 14 more environments (14 instances)"
     assert lines[-1] == "  and 14 more environments (14 instances)"
     assert len(lines) == 2 * (bulk.ENVIRONMENTS_SHOWN + 2)
 

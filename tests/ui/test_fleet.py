@@ -274,3 +274,71 @@ async def test_c_copies_the_ssh_command_of_the_rows_own_environment(sim: SimServ
         await pilot.press("c", "s")  # the copy menu, then its ssh command
         await pilot.pause()
         assert app.clipboard == f"ssh -p {rule.public_port_start} {owner.username}@{address}"
+
+
+async def test_every_form_says_its_environment_and_whether_it_is_protected(sim: SimServer, tmp_path: Path) -> None:
+    """In a fleet the same name lives in several environments: typing it confirms nothing
+    about where. Destroy on production's web-1 says production, protected; the offering form
+    on dev's web-1 says dev, not protected."""
+    from textual.widgets import Static
+
+    from cca_tui.ui.forms import ChangeOfferingForm, DestroyForm
+
+    app = fleet_app(
+        sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*", protected_environments=("production",)
+    )
+    production_web = instance_named(sim, PRODUCTION, "web-1")
+    dev_web = instance_named(sim, DEV, "web-1")
+
+    def heading(form: object) -> str:
+        assert isinstance(form, DestroyForm | ChangeOfferingForm)
+        return " / ".join(
+            str(form.query_one(f"#{part}", Static).render()) for part in ("form-title", "form-environment")
+        )
+
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        select(screen, production_web.id, "compute-on/production")
+        await wait_until(pilot, lambda: screen.view.selected_key == RowKey(PRODUCTION, production_web.id))
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, DestroyForm))
+        assert heading(app.screen) == (
+            "Destroy web-1 (Running)?  PROTECTED ENVIRONMENT / Environment: compute-on/production (protected)"
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        select(screen, dev_web.id, "compute-qc/dev")
+        await wait_until(pilot, lambda: screen.view.selected_key == RowKey(DEV, dev_web.id))
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChangeOfferingForm))
+        assert heading(app.screen).endswith(" / Environment: compute-qc/dev")
+        assert "PROTECTED" not in heading(app.screen)
+
+
+async def test_an_environment_that_fails_is_tried_again_sooner_than_its_grown_interval(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """Dev's refreshes earned it a long interval (600 s); it fails: the next try comes after
+    the configured interval (60 s here), then twice that, never past the earned one; once it
+    answers, its cadence is what its refresh costs again."""
+    transport = FaultyTransport()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        loads = screen._loads[DEV]
+        loads.interval = 600.0
+        transport.add(
+            lambda r: Fault(status=503) if r.url.path.endswith("/services/compute-qc/dev/instances") else None
+        )
+        delays = []
+        for _ in range(5):
+            screen.request_refresh(DEV)
+            await settle(app, pilot, rounds=2)
+            assert set(screen.view.stale) == {DEV} and loads.timer is not None
+            delays.append(loads.timer._interval)
+        assert delays == [60.0, 120.0, 240.0, 480.0, 600.0]
+        transport.clear()
+        screen.request_refresh(DEV)
+        await settle(app, pilot, rounds=2)
+        assert not screen.view.stale and loads.retry_delay is None and loads.timer is not None
+        assert loads.timer._interval == loads.interval

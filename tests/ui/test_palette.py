@@ -112,3 +112,18 @@ async def test_palette_jumps_to_an_instance_by_name_and_switches_environment(sim
         await open_palette(app, pilot, "switch to compute-qc/dev", showing="Switch to compute-qc/dev")
         await op.answer("enter")
         assert [str(env) for env in instance_screen(app).environments] == ["compute-qc/dev"]
+
+
+async def test_the_palette_offers_the_environments_already_listed_without_asking_again(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """`--env all` read the environments once (the data layer keeps them): each opening of the
+    palette offers them at once, with no request (on a jump host, a round trip per ctrl+p)."""
+    async with open_app(sim, tmp_path, environment="all") as op:
+        op.count_from_now()
+        for _ in range(2):
+            await open_palette(op.app, op.pilot, "switch to compute-qc/dev", showing="Switch to compute-qc/dev")
+            await op.pilot.press("escape")
+            await wait_until(op.pilot, lambda: not isinstance(op.app.screen, CommandPalette))
+        asked = [r for r in op.counter.requests if "environments" in r or "serviceConnections" in r]
+        assert asked == []

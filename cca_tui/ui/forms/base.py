@@ -37,7 +37,7 @@ from cca_tui.api.models import Instance, Task
 from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.errors import describe_error, field_errors
-from cca_tui.ui.safe_text import safe
+from cca_tui.ui.safe_text import printable, safe
 
 from .dialog import DialogScreen
 from .field import Field, FieldInput, one_line
@@ -46,17 +46,19 @@ from .field import Field, FieldInput, one_line
 @dataclass(frozen=True)
 class FormContext:
     """What a form is about, given by whoever opens it: the environment it acts in, the
-    instance (or instances) it is about, and the app's data layer it reads through (a form
-    holds no client: it asks the data layer by environment). Also where the operator's SSH
-    keys are, and whether the instance's name must be typed whatever the form's own rule
-    (a protected environment)."""
+    instance it is about, and the app's data layer it reads through (a form holds no client:
+    it asks the data layer by environment). Also where the operator's SSH keys are, and
+    whether the instance's name must be typed whatever the form's own rule (a protected
+    environment). An action on marked rows is built from its `bulk.BulkPlan` instead (each
+    instance with its environment, and those skipped with why)."""
 
     environment: EnvironmentRef
     data: FleetData
     instance: Instance | None = None
-    instances: tuple[Instance, ...] = ()
     ssh_dir: Path | None = None
     name_always_needed: bool = False
+    # The environment is protected (the profile's protected_environments): the form says so.
+    protected: bool = False
 
     @property
     def scope(self) -> ComputeScope:
@@ -125,6 +127,11 @@ class FormScreen(DialogScreen["Task | None"]):
     def form_title(self) -> str:
         raise NotImplementedError
 
+    def environment_note(self) -> str:
+        """The line under the title that says where the form acts."""
+        where = f"Environment: {printable(str(self.environment), limit=80)}"
+        return where + " (protected)" if self.context.protected else where
+
     def compose_fields(self) -> ComposeResult:
         raise NotImplementedError
 
@@ -149,7 +156,11 @@ class FormScreen(DialogScreen["Task | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             # Titles quote server text (the instance's name): shown literally.
-            yield Static(safe(self.form_title()), id="form-title", classes="title")
+            title = self.form_title() + ("  PROTECTED ENVIRONMENT" if self.context.protected else "")
+            yield Static(safe(title), id="form-title", classes="title")
+            # Where it acts, always: the same name may live in every environment of a fleet,
+            # so typing it confirms nothing about where.
+            yield Static(safe(self.environment_note()), id="form-environment", classes="title")
             yield LoadingIndicator(id="loading")
             with VerticalScroll(id="fields", can_focus=False):
                 yield from self.compose_fields()
@@ -166,7 +177,7 @@ class FormScreen(DialogScreen["Task | None"]):
     def on_resize(self) -> None:
         # The dialog sizes to its fields but must keep its error line and buttons on screen:
         # CSS cannot say "auto, capped at the screen minus the rest", so cap the fields here.
-        chrome = 13  # borders, title, error line, buttons, footer
+        chrome = 15  # borders, title, environment, error line, buttons, footer
         self.query_one("#fields").styles.max_height = max(3, self.size.height - chrome)
 
     # --- reactive state -------------------------------------------------------------

@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Select, TextArea
 
 from cca_tui.api.models import AffinityGroup, ComputeOffering, DiskOffering, Network, SSHKey, Task, Template, Volume
-from cca_tui.ui.safe_text import printable
 
 from .base import FormContext, FormScreen
 from .create_request import CreateInstanceInput, build_create_request
@@ -51,7 +50,7 @@ class CreateInstanceForm(FormScreen):
         self.volumes: dict[str, Volume] = {}
 
     def form_title(self) -> str:
-        return f"New instance in {printable(str(self.environment), limit=70)}"
+        return "New instance"  # where: the environment line under the title
 
     def compose_fields(self) -> ComposeResult:
         yield Field("Name", FieldInput(id="name", placeholder="web-01"), hint="letters, digits, '-' and '_'; up to 63")

@@ -53,6 +53,7 @@ from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
 from cca_tui.ui.loading import InstanceLoader, keep_long_lived
+from cca_tui.ui.refresh_cost import CpuBill, SharedCpu
 from cca_tui.ui.rows import columns_for
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.copy_menu import CopyMenu
@@ -76,8 +77,9 @@ if TYPE_CHECKING:
 
 # While something is in flight the table refreshes this often (seconds).
 FAST_REFRESH = 1.0
-# A refresh may use at most this share of the time between refreshes: on a huge
-# environment the interval grows so that watching it idle costs next to nothing.
+# The refreshes may use at most this share of the time between refreshes: on a huge
+# environment the interval grows so that watching it idle costs next to nothing. In a fleet
+# the share is the fleet's: each of N environments may use 1/N of it.
 MAX_REFRESH_SHARE = 0.01
 # During a refresh (rows already shown), the progress in the status line is updated at most
 # this often (seconds).
@@ -120,6 +122,12 @@ class _EnvironmentLoads:
     timer: Timer | None = None
     # When the load whose list is shown began (a task of ours that ended since may explain a change).
     shown_since: datetime | None = None
+    # The current load's share of the loop's CPU time (see refresh_cost.py).
+    bill: CpuBill | None = None
+    # After a failed load, how long until the next try (None: the last load worked). A
+    # failing load costs next to nothing: it is retried sooner than the interval its
+    # refreshes earned, so an outage's end shows within seconds, not minutes.
+    retry_delay: float | None = None
 
     def stop_timer(self) -> None:
         if self.timer is not None:
@@ -219,6 +227,7 @@ class InstanceScreen(Screen[None]):
         # Each loader remembers its last list: unchanged rows are not parsed again.
         self._loads = {env: _EnvironmentLoads(InstanceLoader(env), interval) for env in self.environments}
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
+        self._refresh_cpu = SharedCpu()
         self._pages_shown_at = 0.0  # when a first load's pages were last shown
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
@@ -319,13 +328,22 @@ class InstanceScreen(Screen[None]):
             loads.stop_timer()
             loads.loading = True
             self.view = self.view.with_loading(LoadProgress(0), env)
-            self.run_worker(self._load(env), group="refresh", exit_on_error=False)
+            self.run_worker(self._load_charged(env), group="refresh", exit_on_error=False)
 
     def _stop_timer(self) -> None:
         for loads in self._loads.values():
             loads.stop_timer()
 
-    def _schedule_refresh(self, env: EnvironmentRef) -> None:
+    def _schedule_retry(self, env: EnvironmentRef) -> None:
+        """After a failed load: again after the configured interval, then twice as long
+        each time, up to the interval the environment's refreshes earned."""
+        loads = self._loads[env]
+        base = float(self.cca.settings.refresh_interval)
+        delay = base if loads.retry_delay is None else min(2 * loads.retry_delay, max(base, loads.interval))
+        loads.retry_delay = delay
+        self._schedule_refresh(env, at_most=delay)
+
+    def _schedule_refresh(self, env: EnvironmentRef, at_most: float | None = None) -> None:
         loads = self._loads[env]
         loads.stop_timer()
         if loads.reload_after:
@@ -342,12 +360,15 @@ class InstanceScreen(Screen[None]):
         elif not busy:
             busy = any(instance.state in TRANSITIONAL_STATES for instance in view.by_environment.get(env, {}).values())
         delay = min(FAST_REFRESH, loads.interval) if busy else loads.interval
+        if at_most is not None:
+            delay = min(delay, at_most)
         loads.timer = self.set_timer(delay, lambda: self.request_refresh(env))
 
     def _adapt_interval(self, env: EnvironmentRef, cost: float) -> None:
         """Lengthen an environment's interval when refreshing it costs more than its share."""
         loads = self._loads[env]
-        wanted = max(float(self.cca.settings.refresh_interval), round(cost / MAX_REFRESH_SHARE))
+        share = MAX_REFRESH_SHARE / len(self.environments)
+        wanted = max(float(self.cca.settings.refresh_interval), round(cost / share))
         if wanted != loads.interval:
             loads.interval = wanted
             self._show_interval()
@@ -356,6 +377,15 @@ class InstanceScreen(Screen[None]):
         """The status line says the longest interval (one environment's own, in a fleet of one)."""
         self.query_one(StatusLine).set_refresh_interval(self.refresh_interval)
 
+    async def _load_charged(self, env: EnvironmentRef) -> None:
+        """`_load`, its share of the CPU time closed however it ends (cancelled included)."""
+        try:
+            await self._load(env)
+        finally:
+            bill = self._loads[env].bill
+            if bill is not None:
+                bill.stop()
+
     async def _load(self, env: EnvironmentRef) -> None:
         # Pages are shown as they arrive on the first load (the rows fill in); a refresh is
         # applied once complete (a partial list would hide the rows still on their way).
@@ -363,7 +393,7 @@ class InstanceScreen(Screen[None]):
         loads = self._loads[env]
         async with self._load_slots:
             first_load = env not in self.view.refreshed
-            cpu_started = time.thread_time()
+            loads.bill = self._refresh_cpu.start()
             shown_progress = time.monotonic()
             shown_rows = 0  # of a first load, shown so far
             started = self.cca.clock()
@@ -394,20 +424,22 @@ class InstanceScreen(Screen[None]):
                     return
                 # 403: the key is fine but not allowed here; other environments may work.
                 self.view = self.view.with_stale(f"not authorised in {env}: {exc.summary}", env)
-                self._schedule_refresh(env)
+                self._schedule_retry(env)
                 return
             except Exception as exc:  # noqa: BLE001 - whatever it was, keep the rows and retry later
                 loads.loading = False
                 self.view = self.view.with_stale(describe_error(exc), env)
-                self._schedule_refresh(env)
+                self._schedule_retry(env)
                 return
         self.cca.key_confirmed = True
         loads.loading = False
-        # What a refresh costs this process: the loop's CPU time while it ran (reading the
-        # replies, parsing, building the view, drawing), a bound on what is the load's own.
-        # Not the first load: it parses every row, the refreshes after it only what changed.
+        loads.retry_delay = None
+        # What a refresh costs this process: its share of the loop's CPU time while it ran
+        # (reading the replies, parsing, building the view, drawing). Not the first load:
+        # it parses every row, the refreshes after it only what changed.
+        cost = loads.bill.stop()
         if not first_load:
-            self._adapt_interval(env, time.thread_time() - cpu_started)
+            self._adapt_interval(env, cost)
         self._schedule_refresh(env)
 
     # --- watching ---------------------------------------------------------------------
@@ -890,6 +922,7 @@ class InstanceScreen(Screen[None]):
             # A protected environment: destroy needs the name typed even without purge.
             name_always_needed=instance is not None
             and bool(self.cca.safety.text_to_type(spec.action, env, [instance.name])),
+            protected=self.cca.safety.is_protected(env),
         )
         form = run.build(context)
 

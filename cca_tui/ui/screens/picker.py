@@ -14,7 +14,6 @@ a growing delay (ctrl+r tries at once), so it recovers when the API comes back.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -26,9 +25,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from cca_tui.api.errors import AuthError
+from cca_tui.fleet.environments import EnvironmentChoice
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.fleet.scope import ALL
-from cca_tui.ui.environments import EnvironmentChoice, join_environments
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import printable, safe
@@ -160,11 +159,8 @@ class PickerScreen(Screen[None]):
         status = self.query_one("#picker-status", Static)
         if not self.choices:
             status.update("Loading environments…")
-        client = self.cca.api
         try:
-            environments, connections = await asyncio.gather(
-                client.list_environments(), client.list_service_connections()
-            )
+            listed = await self.cca.data.environments()
         except AuthError as exc:
             if self.cca.key_refused(exc.status):
                 self.cca.show_key_problem(describe_error(exc))
@@ -176,9 +172,9 @@ class PickerScreen(Screen[None]):
             return
         self.cca.key_confirmed = True
         self.retry_delay = None
-        self.choices = join_environments(environments, connections)
+        self.choices = listed.choices
         # Rows the server sent that are no environment we can read: said, never dropped silently.
-        self.unreadable = len(environments.bad_rows)
+        self.unreadable = listed.unreadable
         self._fill()
 
     def _failed(self, problem: str) -> None:

@@ -1,4 +1,5 @@
-"""Environments as the picker lists them: joined with their service connection."""
+"""Environments as the key sees them: each joined with its service connection (the picker's
+rows, what `--env all` and globs match, the palette's entries)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,11 @@ def join_environments(environments: list[Environment], connections: list[Service
         )
     choices.sort(key=lambda c: (c.service_code, c.name))
     return choices
+
+
+@dataclass(frozen=True)
+class EnvironmentList:
+    """The environments the key can see, and how many rows of the server's list could not be read."""
+
+    choices: list[EnvironmentChoice]
+    unreadable: int = 0
