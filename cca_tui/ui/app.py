@@ -22,6 +22,7 @@ from cca_tui.api.errors import AuthError, CloudCAError, scrub_text
 from cca_tui.config import Settings, StateStore, default_config_path
 from cca_tui.config.private_files import ensure_private_dir, write_private_text
 from cca_tui.fleet.data import FleetData
+from cca_tui.fleet.environments import EnvironmentChoice
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
 from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
@@ -225,14 +226,18 @@ class CcaApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
-    def show_picker(self) -> None:
+    def show_picker(self, *, then_open: str | None = None) -> None:
+        """The environment picker; with `then_open` (an `--env` pattern that could not be
+        listed yet), the matching environments open as soon as the picker lists them."""
         if isinstance(self.screen, PickerScreen):
             return
-        if self._environments is not None:
-            preselect: str | None = str(self._environments[0]) if len(self._environments) == 1 else ALL
+        if then_open == ALL:
+            preselect: str | None = ALL
+        elif self._environments is not None:
+            preselect = str(self._environments[0]) if len(self._environments) == 1 else ALL
         else:
             preselect = self.state.last_environment(self.settings.profile_name)
-        self.push_screen(PickerScreen(preselect=preselect))
+        self.push_screen(PickerScreen(preselect=preselect, then_open=then_open))
 
     @property
     def has_environment(self) -> bool:
@@ -270,11 +275,16 @@ class CcaApp(App[None]):
             self.show_picker()
             return
         except CloudCAError as exc:
+            # The API may be down for a moment: the picker keeps trying, and opens these then.
             self.notify(describe_error(exc), title="Environments", severity="error", markup=False)
-            self.show_picker()
+            self.show_picker(then_open=pattern)
             return
         self.key_confirmed = True
-        refs = matching_environments((EnvironmentRef(c.service_code, c.name) for c in listed.choices), pattern)
+        self.open_listed(pattern, listed.choices)
+
+    def open_listed(self, pattern: str, choices: Sequence[EnvironmentChoice]) -> None:
+        """The environments of `choices` that `pattern` matches, together (none: the picker says so)."""
+        refs = matching_environments((EnvironmentRef(c.service_code, c.name) for c in choices), pattern)
         if not refs:
             self.notify(printable(f"No environment matches {pattern}"), severity="warning", markup=False)
             self.show_picker()
@@ -312,7 +322,7 @@ class CcaApp(App[None]):
             if record.environment in screen.environments:
                 screen.post_message(TaskChanged(row, board))
         if self._quit_dialog is not None and self.tracker is not None:
-            self._quit_dialog.set_message(self.tracker.quit_message())  # counts live, not as opened
+            self._quit_dialog.set_message(self._quit_question())  # counts live, not as opened
         notice = END_NOTICES.get(TaskStatus(record.status)) if record.status in set(TaskStatus) else None
         if self.batches is not None and self.batches.of(record) is not None:
             notice = None  # part of a bulk action: its batch's one summary says how it went
@@ -332,6 +342,12 @@ class CcaApp(App[None]):
         # Where too: a bulk reset across a fleet shows several `web-1`s, one after another.
         self.push_screen(PasswordModal(printable(f"{record.instance_name} in {record.environment}"), password))
 
+    def _quit_question(self) -> str:
+        """What quitting does to the tasks in flight, and the keys: staying is the default
+        here (Enter stays), unlike an action's question, so it is said."""
+        assert self.tracker is not None
+        return self.tracker.quit_message() + "\n\ny: quit · Enter or Esc: stay"
+
     async def action_quit(self) -> None:
         """Quitting leaves server-side tasks running; say so when some are still followed."""
         if self.tracker is None or not self.tracker.in_flight:
@@ -344,7 +360,7 @@ class CcaApp(App[None]):
             if quit_anyway:
                 self.exit()
 
-        self._quit_dialog = ConfirmModal("Quit?", self.tracker.quit_message(), "Quit")
+        self._quit_dialog = ConfirmModal("Quit?", self._quit_question(), "Quit")
         self.push_screen(self._quit_dialog, answered)
 
     def copy_to_clipboard(self, text: str) -> None:

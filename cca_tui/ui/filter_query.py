@@ -59,6 +59,8 @@ def parse(query: str, columns: Sequence[ColumnLike]) -> list[Term]:
         negated = word.startswith("-") and len(word) > 1
         body = word[1:] if negated else word
         field, colon, value = body.partition(":")
+        if colon and field and not value and _column_named(field, columns) is not None:
+            continue  # `env:` while `env:dev` is being typed: no condition yet, not "no match"
         column = _column_named(field, columns) if colon and field and value else None
         if column is None:
             terms.append(Term(body.lower(), None, negated))

@@ -94,6 +94,8 @@ class InstancePalette(Provider):
             else:
                 assert selected is not None
                 name = printable(selected.name, limit=NAME_LIMIT)
+                if view.is_fleet:  # the same name may live in every environment of the fleet
+                    name += f" in {environment_text(environment_of(selected))}"
             prompt = plain(f"{spec.long_label} {name}")
             if reason is not None:
                 prompt.append(f"  not now: {printable(reason, limit=120)}", style="dim")

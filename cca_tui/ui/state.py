@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,9 @@ from functools import cached_property
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.ui.rows import COLUMN_BY_KEY, Grown, Revised, RowIndex, matches
+
+# In a fleet, the status line says this many stale environments' reasons; the others counted.
+STALE_REASONS_SAID = 1
 
 __all__ = ["EnvironmentRef", "EnvironmentTasks", "EnvironmentView", "LoadProgress", "TaskRow"]
 
@@ -196,11 +200,15 @@ class EnvironmentView:
             return None
         if not self.is_fleet:
             return next(iter(self.stale.values()))
-        # One that never loaded has no rows to mark: say so here (`E` lists every one).
-        reasons = "; ".join(
+        # One that never loaded has no rows to mark: say so here (`E` lists every one). The
+        # first reason in full, the others counted: an outage makes every environment stale
+        # with the same words, which took three lines of the status line.
+        said = [
             f"{env}: {reason}" if env in self.refreshed else f"{env}: not loaded: {reason}"
-            for env, reason in self.stale.items()
-        )
+            for env, reason in itertools.islice(self.stale.items(), STALE_REASONS_SAID)
+        ]
+        more = len(self.stale) - len(said)
+        reasons = "; ".join(said) + (f"; and {more} more" if more else "")
         return f"{len(self.stale)} of {len(self.environments)} environments: {reasons} (E lists them)"
 
     @property

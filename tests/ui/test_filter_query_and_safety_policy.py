@@ -47,6 +47,11 @@ def names(query: str) -> list[str]:
         ("private:10.0.0.9", ["web-3"]),  # a title's start, spaces ignored ("Private IP")
         ("ip:10.0.0.9", ["web-3"]),  # the column's key
         ("env:prod", []),  # no such column here: plain text, which nothing contains
+        # A field being typed, its value not yet: no condition (not "no instance matches").
+        ("state:", ["web-1", "web-2", "web-3", "db-1"]),
+        ("web state:", ["web-1", "web-2", "web-3"]),
+        ("-zone:", ["web-1", "web-2", "web-3", "db-1"]),
+        ("nosuchfield:", []),  # names no column: plain text still
     ],
 )
 def test_terms(query: str, expected: list[str]) -> None:

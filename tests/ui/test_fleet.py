@@ -6,6 +6,7 @@ default seed, each with its own `web-1`); faults come from a transport in front 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
@@ -342,3 +343,124 @@ async def test_an_environment_that_fails_is_tried_again_sooner_than_its_grown_in
         await settle(app, pilot, rounds=2)
         assert not screen.view.stale and loads.retry_delay is None and loads.timer is not None
         assert loads.timer._interval == loads.interval
+
+
+async def test_env_all_opens_the_fleet_once_the_api_answers_after_failing_at_start(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """`--env all` while the API cannot be reached: the picker shows why and keeps trying,
+    its cursor on "All environments"; once the environments are listed, the fleet opens."""
+    from cca_tui.ui.screens.picker import ALL_ROW, PickerScreen
+
+    transport = FaultyTransport()
+    transport.add(lambda r: Fault(refuse=True))
+    app = fleet_app(sim, tmp_path, transport, environment="all")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        picker = app.screen
+        assert isinstance(picker, PickerScreen) and picker.preselect == ALL_ROW
+        await wait_until(pilot, lambda: "trying again" in str(picker.query_one("#picker-status").render()))
+        transport.clear()
+        await pilot.press("ctrl+r")  # the picker's "now" (its own retry would come by itself)
+        screen = await opened(app, pilot)
+        assert len(screen.environments) == len(sim.world.visible_environments()) > 1
+
+
+class Holding(FaultyTransport):
+    """Real HTTP to the simulator; dev's instance list waits until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/services/compute-qc/dev/instances"):
+            await self.released.wait()
+        return await super().handle_async_request(request)
+
+
+async def test_the_status_line_says_how_many_environments_are_in_while_the_fleet_loads(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    transport = Holding()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+        screen = instance_screen(app)
+        await wait_until(pilot, lambda: len(screen.view.refreshed) == 2)
+        status = screen.query_one("#status")
+        await wait_until(pilot, lambda: "2 of 3 environments in" in str(status.render()))
+        transport.released.set()
+        await wait_until(pilot, lambda: len(screen.view.refreshed) == 3)
+        await wait_until(pilot, lambda: "environments in" not in str(status.render()))
+
+
+async def test_a_refusal_and_the_palette_name_the_rows_environment(sim: SimServer, tmp_path: Path) -> None:
+    """Start on dev's running web-1: the refusal says it is dev's; the palette's entries say
+    whose web-1 they act on."""
+    from textual.command import CommandList, CommandPalette
+
+    app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*")
+    dev_web = instance_named(sim, DEV, "web-1")
+    assert dev_web.state == "Running"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        select(screen, dev_web.id, "compute-qc/dev")
+        await wait_until(pilot, lambda: screen.view.selected_key == RowKey(DEV, dev_web.id))
+        await pilot.press("s")
+        await wait_until(pilot, lambda: any(n.title == "Not allowed in compute-qc/dev" for n in app._notifications))
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"stop web")
+        palette = top_screen(app, CommandPalette)
+
+        def prompts() -> list[str]:
+            options = palette.query_one(CommandList)
+            return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+
+        await wait_until(pilot, lambda: any(p.startswith("Stop web-1") for p in prompts()))
+        assert [p.splitlines()[0] for p in prompts() if p.startswith("Stop web-1")] == ["Stop web-1 in compute-qc/dev"]
+
+
+async def test_many_changes_across_the_fleet_are_three_notifications_and_one_summary(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """Every running instance of two environments stops behind our back: three changes are
+    told one by one, the rest in one notification that says how many and where, however
+    many environments they came from (each environment's refresh used to add its own three)."""
+    app = fleet_app(sim, tmp_path, FaultyTransport())
+
+    def news() -> list[str]:
+        return [n.message for n in app._notifications if n.title == "Changed outside cca-tui"]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await opened(app, pilot)
+        stopped = 0
+        with sim.world.lock:
+            for env in (DEV, DR_SITE):
+                for instance in sim.world.environment(env.service_code, env.name).instances.values():
+                    if instance.state == "Running":
+                        instance.state = "Stopped"
+                        stopped += 1
+        assert stopped > 3
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(news()) == 4)
+        told, summary = news()[:3], news()[3]
+        assert all(line.endswith("left Running (now Stopped)") for line in told)
+        assert (
+            summary
+            == f"{stopped - 3} more instance(s) changed outside cca-tui in 2 environments (marked ! in the table)"
+        )
+
+
+async def test_create_in_and_the_status_line_name_the_protected_environment(sim: SimServer, tmp_path: Path) -> None:
+    app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*", protected_environments=("dev",))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        # The banner says which of the fleet's environments it is about, not the whole fleet.
+        assert str(screen.query_one("#status").render()).startswith("⚠ PROTECTED: compute-qc/dev │ ")
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChooseEnvironment))
+        options = top_screen(app, ChooseEnvironment).query_one(OptionList)
+        shown = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+        assert shown == ["compute-on/production", "⚠ compute-qc/dev (protected)", "compute-qc/dr-site"]

@@ -70,6 +70,18 @@ def test_stale_keeps_the_rows() -> None:
     assert view.with_instances([instance("a")], when=NOW).stale_reason is None
 
 
+def test_a_fleet_that_goes_down_says_one_reason_and_counts_the_others() -> None:
+    """An outage makes every environment stale with the same words: the status line says the
+    first in full and counts the rest (three lines of it at 120 columns otherwise)."""
+    envs = [EnvironmentRef("compute-on", name) for name in ("a", "b", "c")]
+    view = EnvironmentView.of(*envs).with_instances([], when=NOW, environment=envs[0])
+    for env in envs:
+        view = view.with_stale(f"Cannot reach the API (GET {env.name}/instances)", env)
+    assert view.stale_reason == (
+        "3 of 3 environments: compute-on/a: Cannot reach the API (GET a/instances); and 2 more (E lists them)"
+    )
+
+
 def test_tasks_and_busy_come_together() -> None:
     row = TaskRow("t1", NOW, "Stop", "a", "PENDING", "")
     view = loaded(instance("a")).with_tasks([row], {"id-a": "Stop"})

@@ -148,10 +148,13 @@ async def test_the_quit_dialog_counts_live_and_says_tasks_are_followed_again(
 
         assert "1 task is still running" in said()
         assert "follows them again at its next start" in said() and "stops following" not in said()
-        # The task ends while the dialog is open: the count follows.
+        # Staying is this dialog's default (Enter stays), unlike an action's question: said.
+        assert said().endswith("y: quit · Enter or Esc: stay")
+        # The task ends while the dialog is open: the count follows, the keys stay said.
         now[0] += 60  # the simulator's task is due
         await wait_until(pilot, lambda: not tracker.in_flight)
         await wait_until(pilot, lambda: "No task is running any more" in said())
+        assert said().endswith("y: quit · Enter or Esc: stay")
 
 
 @pytest.mark.parametrize("pasted", [" db-primary", "db-primary \n", "\tdb-primary  "])

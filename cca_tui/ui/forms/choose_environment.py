@@ -6,7 +6,7 @@ Environment names are server text: shown with `safe`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -26,18 +26,28 @@ class ChooseEnvironment(DialogScreen["EnvironmentRef | None"]):
     AUTO_FOCUS = "#environments"
 
     def __init__(
-        self, environments: Sequence[EnvironmentRef], start: EnvironmentRef, *, title: str = "Create in"
+        self,
+        environments: Sequence[EnvironmentRef],
+        start: EnvironmentRef,
+        *,
+        title: str = "Create in",
+        is_protected: Callable[[EnvironmentRef], bool] = lambda _env: False,
     ) -> None:
         super().__init__()
         self.environments = tuple(environments)
         self.start = start
         self._title = title
+        self._is_protected = is_protected
+
+    def _label(self, env: EnvironmentRef) -> str:
+        """As the picker and the palette say it: a protected environment is marked."""
+        return f"⚠ {env} (protected)" if self._is_protected(env) else str(env)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(self._title, id="title", classes="title")
             yield OptionList(
-                *(Option(safe(str(env), limit=120), id=str(n)) for n, env in enumerate(self.environments)),
+                *(Option(safe(self._label(env), limit=120), id=str(n)) for n, env in enumerate(self.environments)),
                 id="environments",
             )
         yield Footer()

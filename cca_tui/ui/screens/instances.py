@@ -107,8 +107,11 @@ def bulk_sender(spec: ActionSpec) -> BulkSender | None:
 
 # At most this many environments load at the same time.
 LOAD_CONCURRENCY = 4
-# Past this many changes behind our back in one load, one notification says how many.
+# Changes behind our back: at most this many notifications, one a change, every NEWS_WINDOW
+# seconds (the fleet's environments together: ten environments' refreshes made thirty toasts
+# over the table); past that, one notification a window says how many more, and where.
 NEWS_NOTICES = 3
+NEWS_WINDOW = 15.0
 
 
 @dataclass
@@ -228,6 +231,12 @@ class InstanceScreen(Screen[None]):
         self._loads = {env: _EnvironmentLoads(InstanceLoader(env), interval) for env in self.environments}
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
         self._refresh_cpu = SharedCpu()
+        # Notifications of changes behind our back: when each was told (the last window's),
+        # those not told one by one per environment, and the pending summary of them.
+        self._news_told: list[float] = []
+        self._news_untold: dict[EnvironmentRef, int] = {}
+        self._news_summary: Timer | None = None
+        self._news_summary_at = -NEWS_WINDOW
         self._pages_shown_at = 0.0  # when a first load's pages were last shown
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
@@ -246,6 +255,7 @@ class InstanceScreen(Screen[None]):
             read_only=settings.read_only,
             warning=settings.transport_warning,
             protected=self.protected,
+            protected_label=self._protected_label(),
             id="status",
         ).data_bind(InstanceScreen.view)
         yield FilterInput(
@@ -460,22 +470,43 @@ class InstanceScreen(Screen[None]):
         if not changes:
             return
         self.view = self.view.with_news({change.key for change in changes if change.key in after})
-        for change in changes[:NEWS_NOTICES]:
+        now = time.monotonic()
+        self._news_told = [told for told in self._news_told if now - told < NEWS_WINDOW]
+        room = max(0, NEWS_NOTICES - len(self._news_told))
+        for change in changes[:room]:
+            self._news_told.append(now)
             self.notify(
                 printable(f"{env} {change.name} {change.what}", limit=200),
                 title="Changed outside cca-tui",
                 severity="error" if change.kind == ENTERED_ERROR else "warning",
-                timeout=15,
+                timeout=NEWS_WINDOW,
                 markup=False,
             )
-        if len(changes) > NEWS_NOTICES:
-            self.notify(
-                f"{env}: {len(changes) - NEWS_NOTICES} more instance(s) changed outside cca-tui",
-                title="Changed outside cca-tui",
-                severity="warning",
-                timeout=15,
-                markup=False,
-            )
+        if len(changes) > room:
+            self._news_untold[env] = self._news_untold.get(env, 0) + len(changes) - room
+            if self._news_summary is None:
+                # Told together, a moment later (other environments' refreshes may add to
+                # it), and never twice in one window.
+                wait = max(1.0, self._news_summary_at + NEWS_WINDOW - now)
+                self._news_summary = self.set_timer(wait, self._tell_untold_news)
+
+    def _tell_untold_news(self) -> None:
+        if self.loading_now:  # other environments' refreshes may add to it: one summary for all
+            self._news_summary = self.set_timer(1.0, self._tell_untold_news)
+            return
+        untold, self._news_untold = self._news_untold, {}
+        self._news_summary, self._news_summary_at = None, time.monotonic()
+        if not untold:
+            return
+        count = sum(untold.values())
+        where = printable(str(next(iter(untold))), limit=60) if len(untold) == 1 else f"{len(untold)} environments"
+        self.notify(
+            f"{count} more instance(s) changed outside cca-tui in {where} (marked ! in the table)",
+            title="Changed outside cca-tui",
+            severity="warning",
+            timeout=NEWS_WINDOW,
+            markup=False,
+        )
 
     # --- selection, filter, sort ------------------------------------------------------
 
@@ -603,7 +634,10 @@ class InstanceScreen(Screen[None]):
             return
         reason = self.refusal_for(spec.action)
         if reason is not None:
-            self.notify(printable(reason), title="Not allowed", severity="warning", markup=False)
+            where = self._environment_of(self.view.selected) if self.view.is_fleet else None
+            # In a fleet the same name lives in several environments: say whose it is.
+            title = "Not allowed" if where is None else f"Not allowed in {printable(str(where), limit=60)}"
+            self.notify(printable(reason), title=title, severity="warning", markup=False)
             return
         instance = self.view.selected if spec.allowed is not None else None
         if isinstance(spec.run, Operation):
@@ -616,6 +650,15 @@ class InstanceScreen(Screen[None]):
     def protected(self) -> bool:
         """Some environment shown is protected (the status line's banner says so)."""
         return any(self.cca.safety.is_protected(env) for env in self.environments)
+
+    def _protected_label(self) -> str:
+        """The status line's banner: in a fleet, which environments it is about."""
+        protected = [env for env in self.environments if self.cca.safety.is_protected(env)]
+        if not self.view.is_fleet or not protected:
+            return "⚠ PROTECTED"
+        if len(protected) == 1:
+            return f"⚠ PROTECTED: {printable(str(protected[0]), limit=60)}"
+        return f"⚠ {len(protected)} of {len(self.environments)} PROTECTED"
 
     def _operate(self, spec: ActionSpec, run: Operation, instance: Instance) -> None:
         env = self._environment_of(instance)
@@ -866,7 +909,9 @@ class InstanceScreen(Screen[None]):
             )
         fleet = self.view.is_fleet  # in a fleet, a skip says where (web-3 is in every environment)
         skipped = [f"{skip.reason} in {skip.environment}" if fleet else skip.reason for skip in batch.skipped]
-        self._follow_batch(spec.long_label, records, skipped)
+        environments = batch.environments()
+        where = f" in {len(environments)} environments" if len(environments) > 1 else ""
+        self._follow_batch(spec.long_label + where, records, skipped)
         # Sent: the marks have done their job (a stray key must not act on them again).
         self.view = self.view.with_marks_cleared()
 
@@ -907,7 +952,8 @@ class InstanceScreen(Screen[None]):
                 if env is not None:
                     self._open_form_in(spec, run, env, None)
 
-            self.app.push_screen(ChooseEnvironment(self.environments, start), chosen)
+            choice = ChooseEnvironment(self.environments, start, is_protected=self.cca.safety.is_protected)
+            self.app.push_screen(choice, chosen)
             return
         self._open_form_in(spec, run, self._environment_of(instance), instance)
 

@@ -113,9 +113,11 @@ class PickerScreen(Screen[None]):
         """The app, typed: client, navigation and key state."""
         return cast("CcaApp", self.app)
 
-    def __init__(self, *, preselect: str | None = None) -> None:
+    def __init__(self, *, preselect: str | None = None, then_open: str | None = None) -> None:
         super().__init__()
         self.preselect = preselect
+        # An `--env` pattern the app could not list at start: opened at the first list.
+        self.then_open = then_open
         self.choices: list[EnvironmentChoice] = []
         self.unreadable = 0  # rows of the last list that could not be read as environments
         self.retry_delay: float | None = None  # the delay before the next retry, while failing
@@ -176,6 +178,9 @@ class PickerScreen(Screen[None]):
         # Rows the server sent that are no environment we can read: said, never dropped silently.
         self.unreadable = listed.unreadable
         self._fill()
+        if self.then_open is not None:
+            pattern, self.then_open = self.then_open, None
+            self.cca.open_listed(pattern, listed.choices)
 
     def _failed(self, problem: str) -> None:
         """Say why, and try again later: sooner the first time, then less and less often."""

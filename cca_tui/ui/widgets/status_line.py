@@ -27,10 +27,19 @@ class StatusLine(Static):
     view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     def __init__(
-        self, *, profile: str, read_only: bool, warning: str | None, protected: bool = False, **kwargs: Any
+        self,
+        *,
+        profile: str,
+        read_only: bool,
+        warning: str | None,
+        protected: bool = False,
+        protected_label: str = "⚠ PROTECTED",
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.protected = protected
+        # Which of the environments shown are protected, in a fleet ("⚠ PROTECTED: …").
+        self.protected_label = protected_label
         self.set_class(protected, "protected")
         self.profile = profile
         self.read_only = read_only
@@ -68,7 +77,7 @@ class StatusLine(Static):
         total = len(view.instances)
         parts = [
             # First, so a narrow terminal still shows it: every action here asks.
-            *(["⚠ PROTECTED"] if self.protected else []),
+            *([self.protected_label] if self.protected else []),
             self.profile,
             view.title,
             f"{len(view.rows)}/{total} instances" if view.is_filtered else f"{total} instances",
@@ -80,6 +89,12 @@ class StatusLine(Static):
             parts.append(f"✓ {len(view.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
         if self.read_only:
             parts.append("READ-ONLY")
+        if view.is_fleet:
+            # The fleet's first load: the count and "refreshed" are those of the environments
+            # in so far, so say how many are still to come.
+            waiting = sum(1 for env in view.environments if env not in view.refreshed and env not in view.stale)
+            if waiting:
+                parts.append(f"{len(view.environments) - waiting} of {len(view.environments)} environments in")
         if view.loading is not None and view.loading.total:
             # Only a load that knows its size says how far it is; a quick refresh says nothing.
             parts.append(f"loading {view.loading.received}/{view.loading.total}…")
