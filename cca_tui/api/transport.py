@@ -9,9 +9,10 @@ carrying `errors`; it may have been done). Only a 4xx is a refusal (ApiError).
 
 Nothing waits or grows without bound: every request has an overall deadline (a reply that
 drips a byte a second ends there), every body is streamed and counted against a cap, and a
-list load has one deadline, a page cap and a byte cap derived from the first page's
-`metadata.recordCount` (a server that keeps saying there is more stops at the cap). A server
-that sends no total is read on while its pages come back full, under the same ceilings.
+list load has one deadline (for the server's time: the time the app holds a page is not
+counted), a page cap and a byte cap derived from the first page's `metadata.recordCount`
+(a server that keeps saying there is more stops at the cap). A server that sends no total
+is read on while its pages come back full, under the same ceilings.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ import random
 import re
 import sys
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +73,9 @@ NOT_DONE_STATUSES = frozenset({429, 503})
 GATEWAY_STATUSES = frozenset({502, 504})
 MAX_RETRY_AFTER = 30.0
 
-DEFAULT_DEADLINE = 60.0  # seconds for one request, or one whole list load, retries included
+# Seconds for one request, or one whole list load, retries included (a list load's: the
+# server's time, not the time the app spends reading the pages it has; see _Budget.held).
+DEFAULT_DEADLINE = 60.0
 DEFAULT_PAGE_CONCURRENCY = 6  # pages in flight at once once the first page gave the total
 ROW_ALLOWANCE = 16 * 1024  # bytes one row may take in a reply (a sim instance row is ~660)
 REPLY_OVERHEAD = 64 * 1024  # bytes of envelope around a page's rows
@@ -118,6 +121,19 @@ class _Budget:
         self.reply_cap = reply_cap
         self.load_cap = load_cap  # None: a single request, only reply_cap applies
         self.used = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """The caller holds a page (a list load's generator waits at its `yield`): that time is
+        the caller's, not the server's, and the deadline moves by it. A load of 100,000 rows
+        is as much the app's reading of its pages as their fetching: counted whole, a busy
+        machine ran it past the deadline, and each retry read every page again."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            yield
+        finally:
+            self.deadline += loop.time() - started
 
     def take(self, size: int) -> None:
         self.used += size
@@ -418,19 +434,23 @@ class HttpTransport:
         first = RawPage(1, fresh_rows(data), total)
         if total is None:
             # Paging is only in a commented-out part of the docs: a server may send no total.
-            yield first
+            with budget.held():
+                yield first
             rest = self._pages_without_total(path, params, len(data), page_size, budget, fresh_rows, incomplete)
             async with aclosing(rest):
                 async for page in rest:
                     if received > self.max_rows:
                         raise incomplete(f"more than the {self.max_rows} rows this client loads", None)
-                    yield page
+                    with budget.held():
+                        yield page
             return
         if received >= total or not data:
-            yield first
+            with budget.held():
+                yield first
             return
         if total > self.max_rows:
-            yield first
+            with budget.held():
+                yield first
             raise incomplete(f"the server reports {total} rows, more than the {self.max_rows} this client loads", total)
         planned = math.ceil(total / page_size)
         max_pages = planned + PAGE_SLACK
@@ -439,7 +459,8 @@ class HttpTransport:
         budget.load_cap = max(load_cap, budget.used)
         budget.reply_cap = self._reply_cap(page_size)
         if budget.used > load_cap:
-            yield first
+            with budget.held():
+                yield first
             raise incomplete(f"replies exceed {_mib(load_cap)} for this list", total)
 
         lengths: dict[int, int] = {1: len(data)}
@@ -457,7 +478,8 @@ class HttpTransport:
         try:
             # Pages 2..planned, concurrently (bounded), yielded as they complete.
             launch()
-            yield first
+            with budget.held():
+                yield first
             while in_flight:
                 finished, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in sorted(finished, key=lambda t: in_flight[t]):
@@ -468,7 +490,8 @@ class HttpTransport:
                     if data and not fresh:
                         raise incomplete(f"the server repeated a page (page {number})", total)
                     launch()
-                    yield RawPage(number, fresh, total)
+                    with budget.held():
+                        yield RawPage(number, fresh, total)
             # Rows short of the total while the last page was full: rows moved between pages
             # (or the server keeps saying there is more). Follow on, up to the page cap.
             number = planned
@@ -482,7 +505,8 @@ class HttpTransport:
                 if data and not fresh:
                     raise incomplete(f"the server repeated a page (page {number})", total)
                 if fresh:
-                    yield RawPage(number, fresh, total)
+                    with budget.held():
+                        yield RawPage(number, fresh, total)
         except _Breach as exc:
             raise incomplete(exc.reason, total) from None
         finally:

@@ -6,7 +6,7 @@ nothing per row. No Textual here: the screen runs this in a worker.
 At scale the cost of a refresh is in reading the rows, not in fetching them: pydantic takes
 about 15 us a row and copying a model to attach its public IPs as much again, all holding
 the event loop. `InstanceLoader` keeps each row as the server last sent it and reuses the
-instance it made from it when the row comes back the same (a dict comparison, ~1.5 us),
+instance it made from it when the row comes back the same (two tuple comparisons, ~1 us),
 so an unchanged instance keeps its object, and everything keyed by identity downstream
 (filter haystacks, sort keys, cell texts, column widths) is reused too. What it must parse,
 it parses in slices that give the loop back every few milliseconds. Pages are handed over as
@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import gc
 import itertools
-import sys
 import time
 from collections.abc import AsyncIterator, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.field_caps import FIELD_LIMIT, FieldTooLong, cap_fields
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
-from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
+from cca_tui.fleet.identity import ROW_READY, EnvironmentRef, LocatedInstance
 from cca_tui.ui.rows import Grown, Revised
 
 # The longest the loader holds the event loop between two yields (seconds).
@@ -140,32 +139,23 @@ def keep_long_lived() -> None:
     gc.freeze()
 
 
-# --- rows as they are kept --------------------------------------------------------------------
-
-# Values that are one instance's own (ids, names, addresses, secrets): sharing them saves nothing.
-_OWN_VALUES = frozenset({"id", "name", "hostname", "macAddress", "ipAddress", "userData", "publicKey", "password"})
+# --- rows as they are kept ---------------------------------------------------------------------
 
 
 def kept_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A row as the loader keeps it: every string cut to its bound (`cap_fields`), and the
-    strings that many rows repeat (zone, template, offering, network and VPC names and ids,
-    state, user name: 13 of a row's 17) made one object for all of them (`sys.intern`), where
-    the JSON decoder makes one per row: 0.9 KiB an instance. A flat row (the usual one) is
-    looked at in one loop; one with nested values or an over-long string goes through the
-    general walk. Raises FieldTooLong as `cap_fields` does."""
-    shared: dict[str, str] = {}
-    general = False
-    for key, value in row.items():
+    """A row as the loader keeps it: every string cut to its bound (`cap_fields`). A flat row
+    (the usual one) is looked at in one loop; one with nested values or an over-long string
+    goes through the general walk. Raises FieldTooLong as `cap_fields` does.
+
+    The strings that many rows repeat (zone, template, offering, network and VPC names and
+    ids, state, user name) are already one object for all of them: the reply's decoder
+    shares them (`decode_json`)."""
+    for value in row.values():
         if type(value) is str:
             if len(value) > FIELD_LIMIT:
-                general = True
-            elif key not in _OWN_VALUES:
-                shared[key] = sys.intern(value)
-        elif type(value) is list or type(value) is dict:
-            general = general or bool(value)
-    if general:
-        row = cap_fields(row)  # a copy if something was cut; the shared values were not
-    row.update(shared)  # the decoded row is the loader's own: changed in place
+                return cap_fields(row)  # type: ignore[no-any-return]
+        elif (type(value) is list or type(value) is dict) and value:
+            return cap_fields(row)  # type: ignore[no-any-return]
     return row
 
 
@@ -174,7 +164,12 @@ def kept_row(row: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(slots=True)  # one per instance: no __dict__ of its own
 class _Known:
-    raw: Any  # the row as the server sent it
+    """An instance as last read, with the row it was read from: its keys (one tuple for all
+    the rows of a shape) and its values, in order. Two tuples compare as exactly as the dict
+    did (the same keys in the same order, each value ==) in less than half its memory."""
+
+    shape: tuple[str, ...]
+    values: tuple[Any, ...]
     parsed: Instance  # what it parsed to, without public IPs
     joined: Instance  # with its public IPs: the object the view holds
 
@@ -195,22 +190,32 @@ class InstanceLoader:
 
     def __post_init__(self) -> None:
         self._context = {"environment": self.environment}
-        self._fields_sets: dict[frozenset[str], set[str]] = {}
+        # What loads that did not complete read, since the last one that did.
+        self._salvaged: dict[str, _Known] = {}
+        self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # Pydantic's set of the fields a row had, by the keys of the row it validated.
+        self._fields_sets: dict[tuple[str, ...], set[str]] = {}
+        self._distinct_fields_sets: dict[frozenset[str], set[str]] = {}
 
-    def _shared_fields_set(self, parsed: LocatedInstance) -> LocatedInstance:
+    def _share_fields_set(self, parsed: Instance, keys: tuple[str, ...]) -> None:
         """Pydantic keeps, in every model, the set of the fields the row had: 2.2 KiB an
         instance, more than the model's own values. Rows of one server have the same few
-        sets: each model holds the one shared set of its kind. Safe: pydantic copies that
-        set before changing it (`model_copy`), and nothing here changes it in place."""
+        sets: each model holds the one shared set of its kind. The set follows from the keys
+        of the row validated, so it is looked up by them (a tuple of strings already made).
+        Safe: pydantic copies that set before changing it (`model_copy`), and nothing here
+        changes it in place."""
         fields_set = parsed.__pydantic_fields_set__
-        shared = self._fields_sets.setdefault(frozenset(fields_set), fields_set)
+        shared = self._fields_sets.get(keys)
+        if shared is None:
+            shared = self._distinct_fields_sets.setdefault(frozenset(fields_set), fields_set)
+            self._fields_sets[keys] = shared
         if shared is not fields_set:
             object.__setattr__(parsed, "__pydantic_fields_set__", shared)
-        return parsed
 
     def forget(self) -> None:
         """Parse everything again on the next load (benchmarks: the cost of a load from scratch)."""
         self._known = {}
+        self._salvaged = {}
         self._grouped = None
         self._handed = None
 
@@ -228,22 +233,29 @@ class InstanceLoader:
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
             received = 0
             total: int | None = None
-            async with contextlib.aclosing(compute.iter_raw_pages("instances")) as pages:
-                async for page in pages:
-                    total = page.total
-                    received += len(page.rows)
-                    for entry in await self._read(page.rows, known, unreadable, fresh):
-                        seen[entry.parsed.id] = entry
-                        arrivals.add(entry.joined.key, entry.joined)
-                    if total is None or received < total:
-                        yield Batch((arrivals, len(arrivals)), received, total, complete=False)
-                        # What the pages made so far lives as long as the load: out of the
-                        # cyclic collector's sight (see keep_long_lived), or its full passes
-                        # over a growing heap stall the loop for hundreds of milliseconds.
-                        gc.freeze()
+            try:
+                async with contextlib.aclosing(compute.iter_raw_pages("instances")) as pages:
+                    async for page in pages:
+                        total = page.total
+                        received += len(page.rows)
+                        for entry in await self._read(page.rows, known, unreadable, fresh):
+                            seen[entry.parsed.id] = entry
+                            arrivals.add(entry.joined.key, entry.joined)
+                        if total is None or received < total:
+                            yield Batch((arrivals, len(arrivals)), received, total, complete=False)
+                            # What the pages made so far lives as long as the load: out of the
+                            # cyclic collector's sight (see keep_long_lived), or its full passes
+                            # over a growing heap stall the loop for hundreds of milliseconds.
+                            gc.freeze()
+            except BaseException:
+                # A load that does not complete (a page failed, the worker was cancelled):
+                # what it read is reused by the next one, which then parses only the rest
+                # (at 100,000 rows, each retry read every page again).
+                self._salvaged.update(seen)
+                raise
             public_ips = await ips_task
             instances = await self._join(seen, public_ips, fresh, arrivals.handed)
-            self._known, self._handed = seen, instances
+            self._known, self._handed, self._salvaged = seen, instances, {}
             reason = None
             if unreadable:
                 reason = f"{len(unreadable)} row(s) could not be read, e.g. {unreadable[0]}"
@@ -256,31 +268,59 @@ class InstanceLoader:
     ) -> list[_Known]:
         """Rows to instances: the known object when the row is the same, else parsed (in slices)."""
         read: list[_Known] = []
+        validate = LocatedInstance.__pydantic_validator__.validate_python
+        environment, salvaged = self.environment, self._salvaged
         started = time.perf_counter()
         for row in rows:
-            instance_id = row.get("id") if isinstance(row, dict) else None
-            before = known.get(instance_id) if isinstance(instance_id, str) else None
-            if before is not None and before.raw == row:
+            if type(row) is not dict:
+                self._refuse(row, unreadable)
+                continue
+            shape, values = tuple(row), tuple(row.values())
+            instance_id = row.get("id")
+            before = known.get(instance_id) if type(instance_id) is str else None
+            if before is not None and before.values == values and before.shape == shape:
                 read.append(before)
                 continue
+            if salvaged and type(instance_id) is str:
+                # Read by a load that did not complete: not in the last list, so new to it.
+                before = salvaged.get(instance_id)
+                if before is not None and before.values == values and before.shape == shape:
+                    read.append(before)
+                    fresh.append(instance_id)
+                    continue
             try:
                 # Kept as read, each value cut to its bound: one 50 MB name costs what a long
                 # name costs (the comparison above then re-reads only that row each load).
-                row = kept_row(row)
-                parsed = self._shared_fields_set(LocatedInstance.model_validate(row, context=self._context))
+                kept = kept_row(row)
+                if kept is not row:
+                    values = tuple(kept.values())
+                # What the validator would make of it (see ROW_READY), without a copy.
+                ready = kept if None not in values else {k: v for k, v in kept.items() if v is not None}
+                ready["environment"] = environment
+                parsed = validate(ready, context=ROW_READY)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                unreadable.append(f"{'.'.join(str(p) for p in first['loc']) or 'row'}: {first['msg']}")
+                unreadable.append(_first_error(exc))
                 continue
             except FieldTooLong as exc:
                 unreadable.append(str(exc))
                 continue
-            read.append(_Known(row, parsed, parsed))
+            shape = self._shapes.setdefault(shape, shape)
+            self._share_fields_set(parsed, shape if ready is kept else tuple(ready))
+            read.append(_Known(shape, values, parsed, parsed))
             fresh.append(parsed.id)
             if time.perf_counter() - started > SLICE:
                 await asyncio.sleep(0)
                 started = time.perf_counter()
         return read
+
+    def _refuse(self, row: Any, unreadable: list[str]) -> None:
+        """A row that is no JSON object: counted with pydantic's words for it."""
+        try:
+            LocatedInstance.model_validate(row, context=self._context)
+        except ValidationError as exc:
+            unreadable.append(_first_error(exc))
+        else:  # pragma: no cover - only a dict is a model's input from JSON
+            unreadable.append("row: not an object")
 
     async def _join(
         self,
@@ -352,6 +392,11 @@ class InstanceLoader:
         if isinstance(result, Revised) and last is not None:
             result.departed.extend(_departed(last, changed, entries))
         return result
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in first['loc']) or 'row'}: {first['msg']}"
 
 
 def _departed(last: Mapping[Hashable, Instance], changed: list[Hashable], entries: dict[str, _Known]) -> list[Hashable]:

@@ -97,6 +97,26 @@ async def test_a_dripping_reply_ends_at_the_load_deadline() -> None:
     assert elapsed < GUARD / 2
 
 
+@pytest.mark.parametrize("with_total", [True, False], ids=["total", "no-total"])
+async def test_the_load_deadline_counts_the_servers_time_not_the_time_the_app_reads_pages(with_total: bool) -> None:
+    """A prompt server, an app that takes a while over each page (100,000 rows on a busy
+    machine): the load completes. Counting the app's own time, it ran past the deadline, and
+    the app's retry read every page again, for ever."""
+
+    def prompt(request: FakeRequest) -> Reply:
+        number = request.int_param("page_number", 1)
+        rows = [instance(f"p{number}-{i}") for i in range(10 if number <= 20 else 0)]
+        return Reply(200, {"data": rows, "metadata": {"recordCount": 200}} if with_total else {"data": rows})
+
+    async with FakeServer(prompt) as server, client(server, page_size=10, deadline=1.0) as api:
+        rows = 0
+        pages = api.compute(CODE, ENV).iter_raw_pages("instances")
+        async for page in pages:
+            rows += len(page.rows)
+            await asyncio.sleep(0.15)  # the app reading the page: 3 s in all, past the deadline
+    assert rows == 200
+
+
 async def test_a_dripping_reply_to_a_single_get_or_a_mutation_ends_too() -> None:
     async def drip(request: FakeRequest) -> Reply:
         return Reply(200, {"data": instance("x", description="y" * 500)}, drip=0.05)

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from cca_tui.api.client import BadRow, CloudCAClient, Listing
+from cca_tui.fleet.identity import EnvironmentRef
+from cca_tui.ui.loading import InstanceLoader
 from tests.fake_api_server import FakeRequest, FakeServer, Handler, Reply
 from tests.typed import not_none
 
@@ -115,3 +117,25 @@ async def test_bad_rows_are_counted_on_every_page() -> None:
     assert len(instances) == 27
     assert sorted(not_none(b.label) for b in instances.bad_rows) == ["p1-bad", "p2-bad", "p3-bad"]
     assert {b.field for b in instances.bad_rows} == {"memoryInMB"}
+
+
+async def test_the_apps_loader_keeps_the_rows_that_parse_and_counts_the_rest() -> None:
+    """The instance screen's loader, as the client's lists: entries that are no JSON object at
+    all (a string, null, a number, a list) are counted among the unreadable rows, in our words,
+    and the row that parses is shown. (They raised AttributeError out of the load.)"""
+    rows: list[object] = [GOOD, BAD, NOT_AN_OBJECT, None, 5, [HOSTILE]]
+
+    def handler(request: FakeRequest) -> Reply:
+        if not request.path.endswith("/instances"):
+            return Reply(200, {"data": []})  # public IPs: none
+        return Reply(200, {"data": rows, "metadata": {"recordCount": len(rows)}})
+
+    async with FakeServer(handler) as server, CloudCAClient(server.url, KEY) as api:
+        loader = InstanceLoader(EnvironmentRef(CODE, ENV))
+        batches = [batch async for batch in loader.stream(api.compute(CODE, ENV))]
+    last = batches[-1]
+    assert last.complete and last.received == len(rows)
+    assert [instance.id for instance in last.instances.values()] == ["good-1"]
+    reason = not_none(last.unreadable)
+    assert reason.startswith("5 row(s) could not be read, e.g. id")
+    assert HOSTILE not in reason and "[@click" not in reason and "\x1b" not in reason

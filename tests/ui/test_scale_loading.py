@@ -13,15 +13,18 @@ import pytest
 from textual.app import ComposeResult
 
 from cca_tui.api.client import CloudCAClient, ComputeScope
+from cca_tui.api.errors import ApiError
 from cca_tui.api.models import Instance
-from cca_tui.fleet.identity import LocatedInstance, RowKey
+from cca_tui.fleet.identity import RowKey
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
+from cca_tui.ui import loading
 from cca_tui.ui.loading import Batch, InstanceLoader
 from cca_tui.ui.rows import Column
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets import instance_table
 from tests.conftest import SimFactory
+from tests.fake_api_server import FakeRequest, FakeServer, Reply
 
 # When a list arrived, for views built by hand (no time is shown by what is tested here).
 LOADED_AT = datetime(2026, 12, 1, 12, 0)
@@ -63,13 +66,13 @@ async def test_pages_stream_and_unchanged_rows_keep_their_objects(
 ) -> None:
     transport = Counting()
     parsed: list[object] = []
-    validate = LocatedInstance.model_validate
+    kept_row = loading.kept_row
 
-    def counting_validate(row: object, *args: Any, **kwargs: Any) -> Instance:
-        parsed.append(row)
-        return validate(row, *args, **kwargs)
+    def counting_kept_row(row: dict[str, Any]) -> dict[str, Any]:
+        parsed.append(row)  # every row that is parsed is first cut to its bounds, here
+        return kept_row(row)
 
-    monkeypatch.setattr(LocatedInstance, "model_validate", counting_validate)
+    monkeypatch.setattr(loading, "kept_row", counting_kept_row)
     async with CloudCAClient(big_sim.url, big_sim.api_key, transport=transport, max_retries=0) as client:
         compute = client.compute(*ENV)
         loader = InstanceLoader(EnvironmentRef(*ENV))
@@ -209,3 +212,44 @@ async def test_the_first_load_ends_with_a_revision_of_what_was_shown(big_sim: Si
         differ = {iid for iid, instance in instances.items() if shown.get(iid) is not instance}
         assert set(instances.changed) == differ and instances.departed == []
         assert any(instance.public_ips for instance in instances.values())
+
+
+async def test_a_load_that_fails_part_way_leaves_its_rows_to_the_next_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page 5 of 5 fails (503) the first time: the retry parses that page's rows alone, and
+    the rows it reuses are new to the list like any other (their public IPs joined). Each
+    retry parsed every page again."""
+    fail_once = {"page 5": True}
+    ip = {"id": "ip-1", "ipAddress": "203.0.113.7", "instances": [{"id": "p1-0"}], "purposes": ["STATIC_NAT"]}
+
+    def handler(request: FakeRequest) -> Reply:
+        if not request.path.endswith("/instances"):
+            return Reply(200, {"data": [ip], "metadata": {"recordCount": 1}})
+        number = request.int_param("page_number", 1)
+        if number == 5 and fail_once.pop("page 5", False):
+            return Reply(503, {"errors": [{"code": 503, "message": "busy"}]})
+        rows = [{"id": f"p{number}-{i}", "name": f"vm-{number}-{i}", "state": "Running"} for i in range(10)]
+        return Reply(200, {"data": rows, "metadata": {"recordCount": 50}})
+
+    parsed: list[object] = []
+    kept_row = loading.kept_row
+
+    def counting_kept_row(row: dict[str, Any]) -> dict[str, Any]:
+        parsed.append(row)
+        return kept_row(row)
+
+    monkeypatch.setattr(loading, "kept_row", counting_kept_row)
+    async with (
+        FakeServer(handler) as server,
+        # One page at a time, in order: pages 1 to 4 are read, then page 5 fails.
+        CloudCAClient(server.url, "test-key-0001", max_retries=0, page_size=10, page_concurrency=1) as api,
+    ):
+        loader = InstanceLoader(EnvironmentRef(*ENV))
+        with pytest.raises(ApiError):
+            await load_all(loader, api.compute(*ENV))
+        assert len(parsed) == 40
+        parsed.clear()
+        last = (await load_all(loader, api.compute(*ENV)))[-1]
+    assert last.complete and len(last.instances) == 50
+    assert len(parsed) == 10  # page 5's rows: the others were read by the failed load
+    by_id = {instance.id: instance for instance in last.instances.values()}
+    assert [address.ip_address for address in by_id["p1-0"].public_ips or []] == ["203.0.113.7"]
