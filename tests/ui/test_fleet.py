@@ -389,10 +389,10 @@ async def test_the_status_line_says_how_many_environments_are_in_while_the_fleet
         screen = instance_screen(app)
         await wait_until(pilot, lambda: len(screen.view.refreshed) == 2)
         status = screen.query_one("#status")
-        await wait_until(pilot, lambda: "2 of 3 environments in" in str(status.render()))
+        await wait_until(pilot, lambda: "2 of 3 environments loaded" in str(status.render()))
         transport.released.set()
         await wait_until(pilot, lambda: len(screen.view.refreshed) == 3)
-        await wait_until(pilot, lambda: "environments in" not in str(status.render()))
+        await wait_until(pilot, lambda: "environments loaded" not in str(status.render()))
 
 
 async def test_a_refusal_and_the_palette_name_the_rows_environment(sim: SimServer, tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ class StatusLine(Static):
             # in so far, so say how many are still to come.
             waiting = sum(1 for env in view.environments if env not in view.refreshed and env not in view.stale)
             if waiting:
-                parts.append(f"{len(view.environments) - waiting} of {len(view.environments)} environments in")
+                parts.append(f"{len(view.environments) - waiting} of {len(view.environments)} environments loaded")
         if view.loading is not None and view.loading.total:
             # Only a load that knows its size says how far it is; a quick refresh says nothing.
             parts.append(f"loading {view.loading.received}/{view.loading.total}…")
