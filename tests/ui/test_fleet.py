@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from pydantic import SecretStr
 from textual.pilot import Pilot
 from textual.widgets import OptionList
@@ -505,3 +506,22 @@ async def test_tasks_followed_again_after_a_restart_end_with_one_summary(
         assert titles() == ["2 tasks followed again after a restart: all ended"]
         [summary] = [n.message for n in again._notifications]
         assert summary.startswith("2 tasks followed again after a restart: 2 succeeded")
+
+
+async def test_the_first_refresh_waits_what_the_first_load_says_a_refresh_will_cost(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first load that cost a lot of CPU (here a clock that says 1 s at every look) times the
+    first refresh from it (a quarter of the load), instead of every environment refreshing
+    after the configured interval: a large fleet's ten refreshes 5 s after opening each held
+    the loop ~170 ms while the operator started working (a move at 158 ms)."""
+    from cca_tui.ui.refresh_cost import SharedCpu
+    from cca_tui.ui.screens import instances as instances_module
+
+    ticks = iter(range(1, 1_000_000))
+    monkeypatch.setattr(instances_module, "SharedCpu", lambda: SharedCpu(clock=lambda: float(next(ticks))))
+    app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        setting = float(app.settings.refresh_interval)
+        assert all(screen._loads[env].interval > setting for env in screen.environments)
