@@ -43,7 +43,11 @@ async def test_a_yes_typed_ahead_of_the_question_sends_nothing_and_one_after_it_
         await settle(app, pilot)
         assert isinstance(app.screen, ActionConfirmModal), "a yes typed ahead closed the question"
         assert counter.mutations() == []
-        # Now on screen: Enter says yes, and exactly one stop goes out.
+        # Now on screen: Enter says yes, and exactly one stop goes out. (On screen: its first
+        # frame painted, which a busy machine may not have done when the queue emptied.)
+        question = app.screen
+        assert isinstance(question, ActionConfirmModal)
+        await wait_until(pilot, lambda: question._drawn)
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, InstanceScreen)
