@@ -64,9 +64,13 @@ def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, wait_for: Path 
         # Bounded: the test creates the file once what it waits for happened.
         wait = f"for _ in range(3000):\n    if os.path.exists({str(wait_for)!r}): break\n    time.sleep(0.01)\n"
     script = bin_dir / "ssh"
+    # Written whole, then renamed into place: the test waits for the file to exist, and an
+    # open-then-write could be read between the two (an empty file, seen once in CI).
+    partial = f"{record}.partial"
     script.write_text(
         f"#!{sys.executable}\nimport json, os, sys, time\n{wait}"
-        f"open({str(record)!r}, 'w').write(json.dumps(sys.argv[1:]))\n"
+        f"open({partial!r}, 'w').write(json.dumps(sys.argv[1:]))\n"
+        f"os.replace({partial!r}, {str(record)!r})\n"
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
