@@ -511,15 +511,17 @@ async def test_tasks_followed_again_after_a_restart_end_with_one_summary(
 async def test_the_first_refresh_waits_what_the_first_load_says_a_refresh_will_cost(
     sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A first load that cost a lot of CPU (here a clock that says 1 s at every look) times the
+    """A first load that cost a lot of CPU (here a clock that says 10 s at every look) times the
     first refresh from it (a quarter of the load), instead of every environment refreshing
     after the configured interval: a large fleet's ten refreshes 5 s after opening each held
     the loop ~170 ms while the operator started working (a move at 158 ms)."""
     from cca_tui.ui.refresh_cost import SharedCpu
     from cca_tui.ui.screens import instances as instances_module
 
+    # 10 s at every look: a load is charged at least 10 s shared by the three loading at once,
+    # whatever order they run in (1 s a look could charge a quick one a third of a second).
     ticks = iter(range(1, 1_000_000))
-    monkeypatch.setattr(instances_module, "SharedCpu", lambda: SharedCpu(clock=lambda: float(next(ticks))))
+    monkeypatch.setattr(instances_module, "SharedCpu", lambda: SharedCpu(clock=lambda: 10.0 * next(ticks)))
     app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*")
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(app, pilot)
