@@ -49,6 +49,6 @@ async def test_a_yes_typed_ahead_of_the_question_sends_nothing_and_one_after_it_
         assert isinstance(question, ActionConfirmModal)
         await wait_until(pilot, lambda: question._drawn)
         await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
         await settle(app, pilot)
-        assert isinstance(app.screen, InstanceScreen)
         assert len(counter.mutations()) == 1 and "operation=stop" in counter.mutations()[0]
