@@ -12,7 +12,7 @@ from cca_tui.api.models import InstancePublicIp
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
 from cca_tui.ui.rows import COLUMNS, FLEET_COLUMNS
 from cca_tui.ui.safe_text import printable
-from cca_tui.ui.widgets.instance_table import CELL_LIMIT, cells_of
+from cca_tui.ui.widgets.instance_table import CELL_LIMIT, cells_of, column_widths
 
 PROPERTY_SETTINGS = settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -53,3 +53,13 @@ def test_cells_are_each_columns_text_made_printable_and_cut(instance: LocatedIns
         texts, widths = cells_of(instance, columns)
         assert texts == expected
         assert widths == tuple(cell_len(text) for text in expected)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(instances(), max_size=6))
+def test_widths_measured_column_by_column_are_each_rows_own(rows: list[LocatedInstance]) -> None:
+    """The table counts widths a column of many rows at a time: the same as row by row."""
+    for columns in (COLUMNS, FLEET_COLUMNS):
+        by_column = column_widths(rows, columns)
+        by_row = [cells_of(instance, columns)[1] for instance in rows]
+        assert by_column == [[widths[n] for widths in by_row] for n in range(len(columns))]
