@@ -29,12 +29,17 @@ class Column:
     # The instance's attribute a plain column shows as it is ("" for None): the table reads
     # those of a row in one C call (`operator.attrgetter`), not one `text` call a column.
     attribute: str | None = None
+    # A plain column's sort key made from its attribute's value (None: the text, lowercased):
+    # a first sort reads every row's value in C (see `keys_of`).
+    value_key: Callable[[Any], Any] | None = None
 
 
-def plain_column(key: str, label: str, attribute: str, sort_key: Callable[[Instance], Any] | None = None) -> Column:
-    """A column that shows one attribute of the instance as it is ("" when it is None)."""
+def plain_column(key: str, label: str, attribute: str, value_key: Callable[[Any], Any] | None = None) -> Column:
+    """A column that shows one attribute of the instance as it is ("" when it is None),
+    sorted by `value_key(value)` or else by its text, lowercased."""
     read = attrgetter(attribute)
-    return Column(key, label, lambda i: read(i) or "", sort_key, attribute)
+    sort_key = None if value_key is None else lambda i: value_key(read(i))
+    return Column(key, label, lambda i: read(i) or "", sort_key, attribute, value_key)
 
 
 def _ip_sort_key(address: str | None) -> tuple[int, ...]:
@@ -45,9 +50,9 @@ def _ip_sort_key(address: str | None) -> tuple[int, ...]:
 
 
 COLUMNS: tuple[Column, ...] = (
-    plain_column("name", "Name", "name", lambda i: i.name.lower()),
+    plain_column("name", "Name", "name", str.lower),
     plain_column("state", "State", "state"),
-    plain_column("ip", "Private IP", "ip_address", lambda i: _ip_sort_key(i.ip_address)),
+    plain_column("ip", "Private IP", "ip_address", _ip_sort_key),
     Column("public", "Public IP", lambda i: public_ips_text(i.public_ips)),
     plain_column("offering", "Offering", "compute_offering_name"),
     Column("size", "vCPU/RAM", size_text, lambda i: (i.cpu_count or 0, i.memory_in_mb or 0)),
@@ -119,6 +124,21 @@ def _key_maker(column: Column | None) -> Callable[[Instance], object]:
         return column.sort_key
     text = column.text
     return lambda instance: text(instance).lower()
+
+
+def keys_of(column: Column | None, instances: Sequence[Instance]) -> list[Any]:
+    """Each instance's sort key for `column` (None: the tie-break key), in their order: what
+    `_key_maker(column)` makes of each, a plain column's values read in C (a first sort by a
+    column read 50,000 rows' keys a Python call each: 150-250 ms)."""
+    if column is None or column.attribute is None:
+        make = _key_maker(column)
+        return [make(instance) for instance in instances]
+    values = list(map(attrgetter(column.attribute), instances))
+    if column.value_key is not None:
+        return list(map(column.value_key, values))
+    if None in values:
+        values = ["" if value is None else value for value in values]
+    return list(map(str.lower, values))
 
 
 # (the instance the entry was computed from, the value): an entry is good while the instance
@@ -363,8 +383,8 @@ class RowIndex:
         name = column.key if column is not None else ""
         keys = self._keys.get(name)
         if keys is None:
-            make = _key_maker(column)
-            keys = {iid: (instance, make(instance)) for iid, instance in self.instances.items()}
+            instances = list(self.instances.values())
+            keys = dict(zip(self.instances, zip(instances, keys_of(column, instances), strict=True), strict=True))
             self._keys[name] = keys
         return keys
 
@@ -493,8 +513,7 @@ class RowIndex:
                 # a first sort at 50,000 rows ~80 ms more (a walk to read every row's key and
                 # 50,000 entries), and finding a row in this order needs only the few keys
                 # its bisection reads (`_locate`).
-                make = _key_maker(column)
-                values = [make(instance) for instance in base]
+                values = keys_of(column, base)
             else:
                 make = _key_maker(column)
                 values = [_value(keys, instance, make) for instance in base]

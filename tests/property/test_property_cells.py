@@ -10,7 +10,7 @@ from rich.cells import cell_len
 
 from cca_tui.api.models import InstancePublicIp
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
-from cca_tui.ui.rows import COLUMNS, FLEET_COLUMNS
+from cca_tui.ui.rows import COLUMNS, FLEET_COLUMNS, _key_maker, keys_of
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.widgets.instance_table import CELL_LIMIT, cells_of, column_widths
 
@@ -63,3 +63,12 @@ def test_widths_measured_column_by_column_are_each_rows_own(rows: list[LocatedIn
         by_column = column_widths(rows, columns)
         by_row = [cells_of(instance, columns)[1] for instance in rows]
         assert by_column == [[widths[n] for widths in by_row] for n in range(len(columns))]
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(instances(), max_size=6))
+def test_sort_keys_read_a_column_at_a_time_are_each_rows_own(rows: list[LocatedInstance]) -> None:
+    """A first sort reads a plain column's keys in C: the same keys as one row at a time."""
+    for column in (*FLEET_COLUMNS, None):
+        make = _key_maker(column)
+        assert keys_of(column, rows) == [make(instance) for instance in rows]
