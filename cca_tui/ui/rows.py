@@ -359,10 +359,12 @@ class RowIndex:
         ties, instances, haystacks = self._column_keys(None), self.instances, self._haystacks
         arrivals: list[tuple[Any, Sequence[Any]]] = []
         for iid in added:
+            # Their haystacks and tie keys were made for these very instances when this index
+            # was built (`_extend`, `__init__`): read as they are.
             instance = instances[iid]
             extra = [make(instance) for _name, _values, make in carried]
-            row = (instance, _value(haystacks, instance, haystack), _value(ties, instance, tie_key), *extra)
-            arrivals.append((row[2], row))
+            tie = ties[iid][1]
+            arrivals.append((tie, (instance, haystacks[iid][1], tie, *extra)))
         arrivals.sort(key=itemgetter(0))
         lists: list[list[Any]] = [old_order, old_texts, keys_before, *(values for _name, values, _make in carried)]
         order, texts, keys, *aligned = _merged(keys_before, lists, drops, arrivals)
