@@ -10,13 +10,14 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import compress
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
-from cca_tui.fleet.identity import environment_of, environment_text
+from cca_tui.fleet.identity import EnvironmentRef, environment_of, environment_text
 from cca_tui.ui.filter_query import compile_query, is_plain
 from cca_tui.ui.format import public_ips_text, size_text
 
@@ -107,10 +108,34 @@ def haystack(instance: Instance) -> str:
     ).lower()
 
 
-def tie_key(instance: Instance) -> tuple[str, Hashable]:
-    """Rows equal in the sorted column are in name order (then key, environment and id:
-    the order is total)."""
-    return (instance.name.lower(), instance.key)
+def tie_key(instance: Instance) -> str:
+    """Rows equal in the sorted column are in name order (then environment and id: the order
+    is total). One string rather than the tuple (name, environment, id): a merge bisects
+    ~17 keys a row and a sort compares as many, and a tuple is two more objects to fetch for
+    each comparison (at 100,000 rows, from main memory: a page's merge cost 45-98 ms). The
+    parts are joined by two NULs, a NUL of their own written NUL + \x01, so the string sorts
+    exactly as the tuple of parts would (see tests/property)."""
+    environment = environment_of(instance)
+    name, instance_id = instance.name.lower(), instance.id
+    if "\x00" in name:
+        name = _escaped(name)
+    if "\x00" in instance_id:
+        instance_id = _escaped(instance_id)
+    if environment is None:
+        return name + TIE_SEPARATOR + instance_id
+    return name + TIE_SEPARATOR + _environment_tie(environment) + TIE_SEPARATOR + instance_id
+
+
+TIE_SEPARATOR = "\x00\x00"
+
+
+def _escaped(part: str) -> str:
+    return part.replace("\x00", "\x00\x01")
+
+
+@lru_cache(maxsize=1024)
+def _environment_tie(environment: EnvironmentRef) -> str:
+    return _escaped(environment.service_code) + TIE_SEPARATOR + _escaped(environment.name)
 
 
 def sort_key(column: Column, instance: Instance) -> object:

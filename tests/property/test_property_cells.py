@@ -10,7 +10,7 @@ from rich.cells import cell_len
 
 from cca_tui.api.models import InstancePublicIp
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
-from cca_tui.ui.rows import COLUMNS, FLEET_COLUMNS, _key_maker, keys_of
+from cca_tui.ui.rows import COLUMNS, FLEET_COLUMNS, _key_maker, keys_of, tie_key
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.widgets.instance_table import CELL_LIMIT, cells_of, column_widths
 
@@ -72,3 +72,20 @@ def test_sort_keys_read_a_column_at_a_time_are_each_rows_own(rows: list[LocatedI
     for column in (*FLEET_COLUMNS, None):
         make = _key_maker(column)
         assert keys_of(column, rows) == [make(instance) for instance in rows]
+
+
+PART = st.text(st.sampled_from(["\x00", "\x01", "a", "B", "-", "é", "\uffff"]), max_size=4)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.tuples(PART, PART, PART, PART), min_size=2, max_size=8, unique=True))
+def test_a_tie_key_sorts_as_the_tuple_of_its_parts(rows: list[tuple[str, str, str, str]]) -> None:
+    """Name, environment (code, name), id: one string per row, in the order of the tuples,
+    NULs and prefixes included."""
+    instances = [
+        LocatedInstance(id=instance_id, name=name, state="Running", environment=EnvironmentRef(code, env_name))
+        for name, code, env_name, instance_id in rows
+    ]
+    by_tuple = sorted(instances, key=lambda i: (i.name.lower(), i.environment.service_code, i.environment.name, i.id))
+    assert sorted(instances, key=tie_key) == by_tuple
+    assert len({tie_key(instance) for instance in instances}) == len(instances)
