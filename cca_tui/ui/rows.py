@@ -627,6 +627,8 @@ def _merged(
     (ascending) and with the rows of `arrivals` ((key, a value for each list), sorted by key)
     put in place: each found by bisection in C, every list rebuilt in one pass of slice copies
     (each row of the fleet is touched once, not once per pass)."""
+    if not drops and len(lists) == 3:
+        return _merged_three(keys, lists, arrivals)
     merged: list[list[Any]] = [[] for _ in lists]
     start = 0
     pending = iter(drops)
@@ -653,3 +655,31 @@ def _merged(
         drop = next(pending, None)
     copy_to(len(keys))
     return merged
+
+
+def _merged_three(
+    keys: list[Any], lists: Sequence[list[Any]], arrivals: list[tuple[Any, Sequence[Any]]]
+) -> list[list[Any]]:
+    """`_merged` of the usual three lists (rows, haystacks, keys) with nothing dropped (a
+    first load's page): the same, written out for three. Each arrival of a page spread over
+    the whole order is a segment of its own, and a function call and two loops over the lists
+    per segment were ~40 % of merging a page into 100,000 rows."""
+    rows, texts, ties = lists
+    merged_rows: list[Any] = []
+    merged_texts: list[Any] = []
+    merged_ties: list[Any] = []
+    start = 0
+    for key, (row, text, tie) in arrivals:
+        position = bisect_left(keys, key, start)
+        if position > start:
+            merged_rows += rows[start:position]
+            merged_texts += texts[start:position]
+            merged_ties += ties[start:position]
+            start = position
+        merged_rows.append(row)
+        merged_texts.append(text)
+        merged_ties.append(tie)
+    merged_rows += rows[start:]
+    merged_texts += texts[start:]
+    merged_ties += ties[start:]
+    return [merged_rows, merged_texts, merged_ties]

@@ -6,13 +6,14 @@ by environment; watching told which rows changed finds the same news as a full w
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance, environment_of
 from cca_tui.fleet.watching import changes_behind_our_back
-from cca_tui.ui.rows import COLUMN_KEYS, Grown, Revised, RowIndex, arrange
+from cca_tui.ui.rows import COLUMN_KEYS, Grown, Revised, RowIndex, _merged, arrange
 from cca_tui.ui.state import EnvironmentView
 
 ENVS = [EnvironmentRef("compute-on", "prod"), EnvironmentRef("compute-qc", "dev")]
@@ -160,3 +161,18 @@ def _refreshed_in(
     dict.update(revised, last)
     revised[key] = _instance(rng, env, int(last[key].id[2:]), suffix=f"~{round_}")
     return revised
+
+
+def test_a_page_merged_into_three_lists_is_what_the_general_merge_makes() -> None:
+    """The usual merge (rows, haystacks, keys, nothing dropped) is written out for three
+    lists: the same lists as the general one, which carries any number."""
+    rng = random.Random(9)
+    for _ in range(50):
+        keys = sorted(rng.sample(range(1000), rng.randrange(0, 40)))
+        new = sorted(rng.sample([n for n in range(1000) if n not in keys], rng.randrange(0, 15)))
+        lists: list[list[Any]] = [[f"row{k}" for k in keys], [f"text{k}" for k in keys], list(keys)]
+        arrivals: list[tuple[Any, Sequence[Any]]] = [(k, (f"row{k}", f"text{k}", k)) for k in new]
+        written_out = _merged(keys, lists, [], arrivals)
+        general = _merged(keys, [*lists, list(keys)], [], [(k, (*row, k)) for k, row in arrivals])
+        assert written_out == general[:3]
+        assert written_out[2] == sorted(keys + new)
