@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.strip import Strip
 
 from cca_tui.api.models import Instance
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
@@ -43,3 +44,36 @@ async def test_news_for_one_more_row_redraws_that_row_alone(monkeypatch: pytest.
         assert NEWS_MARK + "vm-005" in table.render_line(6).text
         assert "vm-006" in table.render_line(7).text and NEWS_MARK not in table.render_line(7).text
         assert built == ["i007"]
+
+
+async def test_a_refresh_that_changes_rows_off_screen_draws_no_line_and_one_on_screen_draws_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fleet's refresh changes a few rows of thousands, most often none on screen: drawing
+    every line again was ~20 ms of each refresh's frame."""
+    instances = [Instance(id=f"i{n:03d}", name=f"vm-{n:03d}", state="Running") for n in range(100)]
+    view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=LOADED_AT)
+    drawn: list[int] = []  # lines drawn (0: the header)
+    render_line = InstanceTable.render_line
+
+    def counting(table: InstanceTable, y: int) -> Strip:
+        drawn.append(y)
+        return render_line(table, y)
+
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(InstanceTable)
+        table.view = view
+        await pilot.pause()
+        monkeypatch.setattr(InstanceTable, "render_line", counting)
+        off_screen = list(instances)
+        off_screen[80] = instances[80].model_copy(update={"state": "Stopped"})
+        table.view = view = view.with_instances(off_screen, when=LOADED_AT)
+        await pilot.pause()
+        assert drawn == []
+        on_screen = list(off_screen)
+        on_screen[3] = off_screen[3].model_copy(update={"state": "Stopped"})
+        table.view = view.with_instances(on_screen, when=LOADED_AT)
+        await pilot.pause()
+        assert drawn == [4]  # row 3 (line 0: the header)
+        assert "Stopped" in table.render_line(4).text
