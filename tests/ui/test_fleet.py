@@ -7,6 +7,7 @@ default seed, each with its own `web-1`); faults come from a transport in front 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from datetime import datetime
 from pathlib import Path
@@ -527,3 +528,29 @@ async def test_the_first_refresh_waits_what_the_first_load_says_a_refresh_will_c
         screen = await opened(app, pilot)
         setting = float(app.settings.refresh_interval)
         assert all(screen._loads[env].interval > setting for env in screen.environments)
+
+
+async def test_the_garbage_collector_rests_while_instances_load_and_runs_again_however_they_end(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """Its passes over a growing heap were a quarter of a large load's CPU: paused while any
+    environment loads, running again once the last load ends, failed ones included."""
+    transport = Holding()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    assert gc.isenabled()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+        screen = instance_screen(app)
+        await wait_until(pilot, lambda: len(screen.view.refreshed) == 2)  # dev's list is held
+        assert not gc.isenabled()
+        transport.add(
+            lambda r: (
+                Fault(status=503, body={"errors": [{"code": 503, "message": "down"}]})
+                if r.url.path.endswith("/services/compute-qc/dev/instances")
+                else None
+            )
+        )
+        transport.released.set()
+        await wait_until(pilot, lambda: DEV in screen.view.stale and not screen.loading_now)
+        assert gc.isenabled()
+    assert gc.isenabled()

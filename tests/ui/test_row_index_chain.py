@@ -6,15 +6,19 @@ by environment; watching told which rows changed finds the same news as a full w
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance, environment_of
 from cca_tui.fleet.watching import changes_behind_our_back
-from cca_tui.ui.rows import COLUMN_KEYS, Grown, Revised, RowIndex, arrange
+from cca_tui.ui.rows import COLUMN_KEYS, Grown, Revised, RowIndex, _merged, arrange
+from cca_tui.ui.state import EnvironmentView
 
 ENVS = [EnvironmentRef("compute-on", "prod"), EnvironmentRef("compute-qc", "dev")]
 STATES = ["Running", "Stopped", "Starting", "Error"]
+LOADED_AT = datetime(2026, 12, 1, 12, 0)
 
 
 def _instance(rng: random.Random, env: EnvironmentRef, n: int, suffix: str = "") -> Instance:
@@ -118,3 +122,57 @@ def test_pages_and_big_refreshes_merged_into_the_orders_stay_right() -> None:
         revised.changed.append(key)
     index = RowIndex(revised, previous=index)
     _check(index, rng)
+
+
+def test_a_view_refreshed_many_times_keeps_no_older_list_alive() -> None:
+    """Was: each list kept the one it was built on (its `base`), which kept its own: every
+    list of the session stayed alive, ~27 MB a refresh of a fleet of 50,000 (RSS 228 MB after
+    the load, 785 MB after 20 refreshes). Only the last list's base is ever read."""
+    rng = random.Random(5)
+    view = EnvironmentView.of(*ENVS)
+    lists: dict[EnvironmentRef, Mapping[Hashable, Instance]] = {}
+    for env in ENVS:
+        page = [_instance(rng, env, n) for n in range(50)]
+        lists[env] = Grown({}, [(i.key, i) for i in page])
+        view = view.with_instances(lists[env], when=LOADED_AT, environment=env)
+    for round_ in range(10):
+        for env in ENVS:
+            lists[env] = _refreshed_in(rng, lists[env], env, round_)
+            view = view.with_instances(lists[env], when=LOADED_AT, environment=env)
+
+    def lists_behind(mapping: Mapping[Hashable, Instance]) -> int:
+        behind = 0
+        while isinstance(mapping, Revised | Grown) and isinstance(mapping.base, Revised | Grown):
+            mapping, behind = mapping.base, behind + 1
+        return behind
+
+    assert lists_behind(view.instances) <= 1
+    for env in ENVS:
+        assert lists_behind(view.by_environment[env]) <= 1
+    assert set(view.instances) == {key for env in ENVS for key in lists[env]}
+
+
+def _refreshed_in(
+    rng: random.Random, last: Mapping[Hashable, Instance], env: EnvironmentRef, round_: int
+) -> Revised[Hashable]:
+    """One environment's list with one row changed, as its loader says it."""
+    key = rng.choice(list(last))
+    revised: Revised[Hashable] = Revised(last, [key], [])
+    dict.update(revised, last)
+    revised[key] = _instance(rng, env, int(last[key].id[2:]), suffix=f"~{round_}")
+    return revised
+
+
+def test_a_page_merged_into_three_lists_is_what_the_general_merge_makes() -> None:
+    """The usual merge (rows, haystacks, keys, nothing dropped) is written out for three
+    lists: the same lists as the general one, which carries any number."""
+    rng = random.Random(9)
+    for _ in range(50):
+        keys = sorted(rng.sample(range(1000), rng.randrange(0, 40)))
+        new = sorted(rng.sample([n for n in range(1000) if n not in keys], rng.randrange(0, 15)))
+        lists: list[list[Any]] = [[f"row{k}" for k in keys], [f"text{k}" for k in keys], list(keys)]
+        arrivals: list[tuple[Any, Sequence[Any]]] = [(k, (f"row{k}", f"text{k}", k)) for k in new]
+        written_out = _merged(keys, lists, [], arrivals)
+        general = _merged(keys, [*lists, list(keys)], [], [(k, (*row, k)) for k, row in arrivals])
+        assert written_out == general[:3]
+        assert written_out[2] == sorted(keys + new)

@@ -4,7 +4,7 @@ measuring only what changed. Real HTTP against the simulator, with a small page 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,6 @@ from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from cca_tui.ui import loading
 from cca_tui.ui.loading import Batch, InstanceLoader
-from cca_tui.ui.rows import Column
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets import instance_table
 from tests.conftest import SimFactory
@@ -113,14 +112,14 @@ async def test_a_refresh_with_one_change_measures_one_row(monkeypatch: pytest.Mo
 
     instances = [Instance(id=f"i{n}", name=f"vm-{n}", state="Running") for n in range(2000)]
     view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=LOADED_AT)
-    measured: list[str] = []
-    cells_of = instance_table.cells_of
+    measured: list[str] = []  # rows whose widths were counted in
+    count = instance_table.InstanceTable._count
 
-    def counting(instance: Instance, *args: tuple[Column, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        measured.append(instance.id)
-        return cells_of(instance, *args)
+    def counting(table: instance_table.InstanceTable, rows: Sequence[Instance], sign: int) -> None:
+        measured.extend(instance.id for instance in rows if sign > 0)
+        count(table, rows, sign)
 
-    monkeypatch.setattr(instance_table, "cells_of", counting)
+    monkeypatch.setattr(instance_table.InstanceTable, "_count", counting)
 
     class Host(App[None]):
         def compose(self) -> ComposeResult:

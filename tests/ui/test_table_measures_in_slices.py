@@ -4,14 +4,14 @@ the frame, in slices, and the columns end up as wide as their longest cell."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from datetime import datetime
 
 import pytest
 from textual.app import App, ComposeResult
 
 from cca_tui.api.models import Instance
-from cca_tui.ui.rows import Column, Grown
+from cca_tui.ui.rows import Grown
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets import instance_table
 
@@ -31,14 +31,14 @@ async def test_a_big_page_is_measured_after_its_frame_in_slices(monkeypatch: pyt
     env = EnvironmentRef("c", "e")
     shown: Grown[Hashable] = Grown({}, [(i.id, i) for i in first])
     view = EnvironmentView.of(env).with_instances(shown, when=LOADED_AT, complete=False)
-    measured: list[str] = []
-    cells_of = instance_table.cells_of
+    measured: list[str] = []  # rows whose widths were counted in
+    count = instance_table.InstanceTable._count
 
-    def counting(instance: Instance, *args: tuple[Column, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        measured.append(instance.id)
-        return cells_of(instance, *args)
+    def counting(table: instance_table.InstanceTable, rows: Sequence[Instance], sign: int) -> None:
+        measured.extend(instance.id for instance in rows if sign > 0)
+        count(table, rows, sign)
 
-    monkeypatch.setattr(instance_table, "cells_of", counting)
+    monkeypatch.setattr(instance_table.InstanceTable, "_count", counting)
     app = Host()
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(instance_table.InstanceTable)
@@ -48,7 +48,7 @@ async def test_a_big_page_is_measured_after_its_frame_in_slices(monkeypatch: pyt
         grown: Grown[Hashable] = Grown(shown, [(i.id, i) for i in page])
         table.view = view.with_instances(grown, when=LOADED_AT, complete=False)
         # The step that showed the page measured none of its 3,000 rows.
-        assert len(measured) <= 500  # MEASURE_AT_ONCE: the rows drawn at most
+        assert len(measured) <= 100  # the rows drawn at most
         for _ in range(500):  # slices of a few ms: a bound, not a time
             if not table._unmeasured:
                 break
@@ -61,3 +61,47 @@ async def test_a_big_page_is_measured_after_its_frame_in_slices(monkeypatch: pyt
         renamed = page[7].model_copy(update={"name": "vm-7-renamed"})
         table.view = table.view.with_instances([*first, *page[:7], renamed, *page[8:]], when=LOADED_AT, environment=env)
         assert measured == [renamed.id]
+
+
+async def test_a_list_from_scratch_is_counted_again_in_slices_and_columns_only_widen_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every row a new object (a list parsed from scratch): taking each old row's widths off
+    first held the loop ~600 ms at 50,000 rows. They are all counted again after the frame;
+    meanwhile the columns do not narrow to what is counted so far."""
+    env = EnvironmentRef("c", "e")
+    before = [Instance(id=f"i{n:05d}", name=f"vm-{n}", state="Running") for n in range(3000)]
+    before[2500] = before[2500].model_copy(update={"name": LONG_NAME})
+    after = [instance.model_copy(update={"state": "Stopped"}) for instance in before]
+    after[2500] = after[2500].model_copy(update={"name": "vm-2500"})  # the longest name is gone
+    view = EnvironmentView.of(env).with_instances(before, when=LOADED_AT)
+    counted: list[tuple[str, int]] = []  # (instance id, +1 counted in / -1 taken off)
+    count = instance_table.InstanceTable._count
+
+    def counting(table: instance_table.InstanceTable, rows: Sequence[Instance], sign: int) -> None:
+        counted.extend((instance.id, sign) for instance in rows)
+        count(table, rows, sign)
+
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(instance_table.InstanceTable)
+        table.view = view
+        for _ in range(500):  # slices of a few ms: a bound, not a time
+            if not table._unmeasured:
+                break
+            await pilot.pause()
+        assert table._widths[0] == len(LONG_NAME)
+        monkeypatch.setattr(instance_table.InstanceTable, "_count", counting)
+        table.view = view.with_instances(after, when=LOADED_AT)
+        assert len(counted) <= 100  # the step that showed it: the rows drawn at most
+        assert table._widths[0] == len(LONG_NAME)  # not narrowed to the rows counted so far
+        widths_seen = set()
+        for _ in range(500):
+            if not table._unmeasured:
+                break
+            widths_seen.add(table._widths[0])
+            await pilot.pause()
+        assert not table._unmeasured
+        assert widths_seen == {len(LONG_NAME)}
+        assert sorted(counted) == sorted((instance.id, 1) for instance in after)  # each new row once, none taken off
+        assert table._widths[0] == len("vm-2500")  # exact once every row is counted

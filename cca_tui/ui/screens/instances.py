@@ -49,6 +49,7 @@ from cca_tui.ui.actions import (
     refusal,
     selection_refusal,
 )
+from cca_tui.ui.collector import collector_paused
 from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
@@ -391,9 +392,11 @@ class InstanceScreen(Screen[None]):
         self.query_one(StatusLine).set_refresh_interval(self.refresh_interval)
 
     async def _load_charged(self, env: EnvironmentRef) -> None:
-        """`_load`, its share of the CPU time closed however it ends (cancelled included)."""
+        """`_load`, its share of the CPU time closed however it ends (cancelled included),
+        the cyclic garbage collector paused meanwhile (see collector.py)."""
         try:
-            await self._load(env)
+            with collector_paused():
+                await self._load(env)
         finally:
             bill = self._loads[env].bill
             if bill is not None:

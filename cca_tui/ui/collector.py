@@ -1,0 +1,36 @@
+"""Python's cyclic garbage collector, out of the way while instances load.
+
+A load makes millions of objects that live on (models, their dicts, the row index's tables
+and lists). The collector looks at every new container again and again as they age: at
+100,000 instances, 1,800 young collections (0.4 ms each, a new list of 100,000 rows is
+walked whole) and 70 middle ones took ~1.1 s of a 12 s load, a quarter of the load's CPU with
+the allocation bookkeeping. While a load runs the collector is paused; reference counting
+still frees everything that is not a cycle, and the cycles made meanwhile (few: tasks,
+tracebacks) are collected once it runs again. Loads of several environments overlap: it
+runs again when the last one ends, whatever way it ends.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_loads_running = 0
+_was_enabled = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic collector paused for the duration (nested: until the outermost ends)."""
+    global _loads_running, _was_enabled
+    if _loads_running == 0:
+        _was_enabled = gc.isenabled()
+        gc.disable()
+    _loads_running += 1
+    try:
+        yield
+    finally:
+        _loads_running -= 1
+        if _loads_running == 0 and _was_enabled:
+            gc.enable()
