@@ -51,9 +51,9 @@ async def test_a_load_freezes_what_lives_before_it_and_what_each_slice_of_a_page
         freeze()
         freezes.append(gc.get_freeze_count())
 
-    monkeypatch.setattr(gc, "freeze", noting_freeze)  # the loader calls gc.freeze
+    monkeypatch.setattr(loading.gc, "freeze", noting_freeze)
     try:
-        batches = [batch async for batch in InstanceLoader(ENV).stream(_OneBigPage(frozen_before_rows))]  # type: ignore[arg-type]
+        batches = [batch async for batch in InstanceLoader(ENV).stream(_OneBigPage(frozen_before_rows))]
     finally:
         gc.unfreeze()
     assert len(batches[-1].instances) == ROWS
