@@ -225,10 +225,6 @@ class InstanceLoader:
         Raises what the instance list raised; a failing public IP list only leaves that
         column empty. Rows that cannot be read are left out and counted in `unreadable`.
         """
-        # What lives now (the app, the last load) outlives this load: out of the collector's
-        # sight before the load allocates (see keep_long_lived), or the collections its
-        # allocations trigger walk all of it (a first load of one 20,000-row page: 250 ms).
-        gc.freeze()
         ips_task = asyncio.ensure_future(_public_ips_or_none(compute))
         try:
             known = self._known
@@ -287,7 +283,6 @@ class InstanceLoader:
         started = time.perf_counter()
         for row in rows:
             if time.perf_counter() - started > SLICE:
-                gc.freeze()  # what this page made so far: out of the collector's sight (see stream)
                 await asyncio.sleep(0)
                 started = time.perf_counter()
             if type(row) is not dict:
