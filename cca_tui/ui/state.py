@@ -81,43 +81,66 @@ class EnvironmentTasks:
     busy: Mapping[Hashable, str] = field(default_factory=dict)
 
 
+def _grows_from(before: Mapping[Hashable, Instance] | None, after: Mapping[Hashable, Instance]) -> bool:
+    """Whether `after` is a Grown of `before` (a first page: a Grown of nothing)."""
+    if not isinstance(after, Grown):
+        return False
+    return after.base is before or (not after.base and after.base is not FORGOTTEN and not before)
+
+
 def _combined_after(
     combined: Mapping[Hashable, Instance],
-    before: Mapping[Hashable, Instance] | None,
-    after: Mapping[Hashable, Instance],
+    changes: Sequence[tuple[Mapping[Hashable, Instance] | None, Mapping[Hashable, Instance]]],
     by_environment: Mapping[EnvironmentRef, Mapping[Hashable, Instance]],
 ) -> Mapping[Hashable, Instance]:
-    """Every environment's instances in one mapping, when one environment's went from
-    `before` to `after` and `combined` held them all with `before`: a `Grown` or a
-    `Revised` of `combined`, so that the next row index (and the table's cells) patch what
-    changed in that environment instead of walking the whole fleet. Only that environment's
-    instances are looked at (none of them when its loader said what changed); the mapping
+    """Every environment's instances in one mapping, when some environments' lists went from
+    `before` to `after` (`changes`) and `combined` held them all with their `before`: a
+    `Grown` or a `Revised` of `combined`, so that the next row index (and the table's cells)
+    patch what changed in those environments instead of walking the whole fleet. Only their
+    instances are looked at (none of them when their loaders said what changed); the mapping
     itself is built by C-level copies."""
     if len(by_environment) == 1:
-        return after
-    # (A first page is a Grown of nothing: its base and `before` are both empty.)
-    if isinstance(after, Grown) and (
-        after.base is before or (not after.base and after.base is not FORGOTTEN and not before)
-    ):
-        return Grown(combined, [(key, after[key]) for key in after.added])
-    if before is None:
-        before = {}
-    if isinstance(after, Revised) and after.base is before:
-        changed, departed = list(after.changed), list(after.departed)
-    else:
-        known = before.get
-        changed = [key for key, instance in after.items() if known(key) is not instance]
-        arrived = sum(1 for key in changed if key not in before)
-        departed = [] if len(before) + arrived == len(after) else list(before.keys() - after.keys())
+        return changes[-1][1]
+    if all(_grows_from(before, after) for before, after in changes):
+        return Grown(combined, [(key, after[key]) for _before, after in changes for key in after.added])  # type: ignore[attr-defined]
+    changed: list[Hashable] = []
+    departed: list[Hashable] = []
+    patches: list[tuple[Mapping[Hashable, Instance], list[Hashable]]] = []  # (a list, its changed keys)
+    for before, after in changes:
+        earlier = before if before is not None else {}
+        if _grows_from(before, after):
+            keys: list[Hashable] = list(after.added)  # type: ignore[attr-defined]
+        elif isinstance(after, Revised) and after.base is earlier:
+            keys = list(after.changed)
+            departed.extend(after.departed)
+        else:
+            known = earlier.get
+            keys = [key for key, instance in after.items() if known(key) is not instance]
+            arrived = sum(1 for key in keys if key not in earlier)
+            if len(earlier) + arrived != len(after):
+                departed.extend(earlier.keys() - after.keys())
+        changed.extend(keys)
+        patches.append((after, keys))
     revised: Revised[Hashable] = Revised(combined, changed, departed)
     # A copy of the whole mapping (C-level, a few ms at 50,000, where rebuilding it from
-    # every environment's cost ~10), then this environment's changes alone.
+    # every environment's cost ~10), then these environments' changes alone.
     dict.update(revised, combined)
     for key in departed:
         revised.pop(key, None)
-    for key in changed:
-        revised[key] = after[key]
+    for after, keys in patches:
+        for key in keys:
+            revised[key] = after[key]
     return revised
+
+
+@dataclass(frozen=True)
+class ListArrived:
+    """One environment's list, for `EnvironmentView.with_lists`: complete, or a first load's
+    pages so far."""
+
+    environment: EnvironmentRef
+    instances: Mapping[Hashable, Instance]
+    complete: bool = True
 
 
 # eq=False: snapshots compare by identity, so assigning a new one always reaches the watchers
@@ -310,18 +333,27 @@ class EnvironmentView:
         """
         env = self._environment(environment)
         mapping = instances if isinstance(instances, Mapping) else {i.key: i for i in instances}
-        by_environment = {**self.by_environment, env: mapping}
-        combined = _combined_after(self.instances, self.by_environment.get(env), mapping, by_environment)
-        if not complete:
+        return self.with_lists([ListArrived(env, mapping, complete)], when=when)
+
+    def with_lists(self, lists: Sequence[ListArrived], *, when: datetime) -> EnvironmentView:
+        """Lists of several environments arrived together (one each): applied in one step, one
+        row index and one arrangement for all of them (a fleet's environments that finished
+        within one frame cost one walk of the fleet's orders, not one each)."""
+        by_environment = dict(self.by_environment)
+        changes = []
+        for arrived in lists:
+            changes.append((self.by_environment.get(arrived.environment), arrived.instances))
+            by_environment[arrived.environment] = arrived.instances
+        combined = _combined_after(self.instances, changes, by_environment)
+        done = {arrived.environment for arrived in lists if arrived.complete}
+        if not done:
             return self._rearranged(instances=combined, by_environment=by_environment)
-        progress = {e: p for e, p in self.progress.items() if e != env}
-        stale = {e: r for e, r in self.stale.items() if e != env}
         return self._rearranged(
             instances=combined,
             by_environment=by_environment,
-            refreshed={**self.refreshed, env: when},
-            progress=progress,
-            stale=stale,
+            refreshed={**self.refreshed, **dict.fromkeys(done, when)},
+            progress={e: p for e, p in self.progress.items() if e not in done},
+            stale={e: r for e, r in self.stale.items() if e not in done},
         )
 
     def with_unreadable(self, unreadable: str | None, environment: EnvironmentRef | None = None) -> EnvironmentView:

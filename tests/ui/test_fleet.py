@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ from cca_tui.ui.actions import Action
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.choose_environment import ChooseEnvironment
-from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.screens.instances import InstanceScreen, _ListToShow
+from cca_tui.ui.state import EnvironmentView, ListArrived
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from tests.conftest import SimFactory
 from tests.ui.app_harness import SIZE, instance_screen, instance_shown, row_key, select, settle, top_screen, wait_until
@@ -554,3 +556,37 @@ async def test_the_garbage_collector_rests_while_instances_load_and_runs_again_h
         await wait_until(pilot, lambda: DEV in screen.view.stale and not screen.loading_now)
         assert gc.isenabled()
     assert gc.isenabled()
+
+
+async def test_lists_of_several_environments_received_together_are_shown_in_one_step(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each showing walks the whole fleet's orders and draws a frame: environments that
+    answer within one loop turn are shown together, and each load waits until its list is."""
+    app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        await wait_until(pilot, lambda: not screen.loading_now)
+        steps: list[list[EnvironmentRef]] = []
+        with_lists = EnvironmentView.with_lists
+
+        def recording(view: EnvironmentView, lists: Sequence[ListArrived], *, when: datetime) -> EnvironmentView:
+            steps.append([arrived.environment for arrived in lists])
+            return with_lists(view, lists, when=when)
+
+        monkeypatch.setattr(EnvironmentView, "with_lists", recording)
+        renamed = instance_named(sim, DEV, "web-1")
+        with sim.world.lock:
+            renamed.name = "web-1-renamed"
+        loop = asyncio.get_running_loop()
+        shown = [loop.create_future(), loop.create_future()]
+        batches = {
+            env: [b async for b in screen._loads[env].loader.stream(app.data.scope(env))][-1]
+            for env in (DEV, PRODUCTION)
+        }
+        for (env, batch), done in zip(batches.items(), shown, strict=True):  # received in one loop turn
+            screen._to_show(env, _ListToShow(batch, False, NOW, done))
+        await asyncio.wait_for(asyncio.gather(*shown), timeout=10)
+        assert steps == [[DEV, PRODUCTION]]
+        assert any(instance.name == "web-1-renamed" for instance in screen.view.by_environment[DEV].values())
+        assert set(screen.view.refreshed) >= {DEV, PRODUCTION}

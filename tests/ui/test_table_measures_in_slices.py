@@ -105,3 +105,26 @@ async def test_a_list_from_scratch_is_counted_again_in_slices_and_columns_only_w
         assert widths_seen == {len(LONG_NAME)}
         assert sorted(counted) == sorted((instance.id, 1) for instance in after)  # each new row once, none taken off
         assert table._widths[0] == len("vm-2500")  # exact once every row is counted
+
+
+async def test_the_rows_on_screen_are_counted_before_they_are_drawn() -> None:
+    """A page measured after its frame: the rows that frame draws are counted first, or a
+    cell wider than its column pushed the cells after it out of line until the slices got
+    there (a fleet's load: "compute-on/production" in a column as wide as "compute-on/fleet-04")."""
+    first = [Instance(id=f"i{n:05d}", name=f"vm-{n}", state="Running") for n in range(100)]
+    page = [Instance(id=f"i{n:05d}", name=f"vm-{n}", state="Running") for n in range(100, 3100)]
+    top = Instance(id="i99999", name="a-" + LONG_NAME, state="Running")  # sorts first: on screen
+    env = EnvironmentRef("c", "e")
+    shown: Grown[Hashable] = Grown({}, [(i.id, i) for i in first])
+    view = EnvironmentView.of(env).with_instances(shown, when=LOADED_AT, complete=False)
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(instance_table.InstanceTable)
+        table.view = view
+        await pilot.pause()
+        grown: Grown[Hashable] = Grown(shown, [(i.id, i) for i in [*page, top]])
+        table.view = view.with_instances(grown, when=LOADED_AT, complete=False)
+        assert table._unmeasured  # the page is measured later, in slices
+        assert table._widths[0] == len("a-" + LONG_NAME)  # but the rows on screen now
+        header, first_row = table.render_line(0).text, table.render_line(1).text
+        assert first_row.index("Running") == header.index("State")

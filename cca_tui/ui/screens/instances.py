@@ -53,6 +53,7 @@ from cca_tui.ui.collector import collector_paused
 from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
+from cca_tui.ui.loading import Batch as LoadBatch
 from cca_tui.ui.loading import InstanceLoader, keep_long_lived
 from cca_tui.ui.refresh_cost import CpuBill, SharedCpu
 from cca_tui.ui.rows import Revised, columns_for
@@ -60,7 +61,7 @@ from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.help import HelpScreen
 from cca_tui.ui.ssh_access import ssh_plan
-from cca_tui.ui.state import EnvironmentRef, EnvironmentView, LoadProgress
+from cca_tui.ui.state import EnvironmentRef, EnvironmentView, ListArrived, LoadProgress
 from cca_tui.ui.tasks.batches import Batch
 from cca_tui.ui.tasks.messages import TaskChanged
 from cca_tui.ui.tasks.records import TrackedTask
@@ -143,6 +144,17 @@ class _EnvironmentLoads:
         if self.timer is not None:
             self.timer.stop()
             self.timer = None
+
+
+@dataclass
+class _ListToShow:
+    """A list an environment's load received, until it is shown (see `_show_lists`)."""
+
+    batch: LoadBatch
+    first_load: bool
+    started: datetime  # when its load began
+    # A complete list: its load waits for this, done once the list is shown.
+    shown: asyncio.Future[None] | None
 
 
 class InstanceScreen(Screen[None]):
@@ -245,6 +257,8 @@ class InstanceScreen(Screen[None]):
         self._news_summary: Timer | None = None
         self._news_summary_at = -NEWS_WINDOW
         self._pages_shown_at = 0.0  # when a first load's pages were last shown
+        # Lists received and not shown yet, by environment, shown together (see `_show_lists`).
+        self._lists_to_show: dict[EnvironmentRef, _ListToShow] = {}
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
 
@@ -416,19 +430,15 @@ class InstanceScreen(Screen[None]):
             try:
                 async for batch in loads.loader.stream(self.cca.data.scope(env)):
                     if batch.complete:
-                        before = self.view.by_environment.get(env) if not first_load else None
-                        self.view = self.view.with_instances(
-                            batch.instances, when=self.cca.clock(), environment=env
-                        ).with_unreadable(batch.unreadable, env)
-                        self._watch(env, before, batch.instances, loads.shown_since)
-                        loads.shown_since = started
-                        keep_long_lived()
-                        self._select_created()
-                    elif first_load and self._time_to_show_pages(batch.received - shown_rows):
+                        shown = asyncio.get_running_loop().create_future()
+                        self._to_show(env, _ListToShow(batch, first_load, started, shown))
+                        await shown
+                    elif env in self._lists_to_show or (
+                        first_load and self._time_to_show_pages(batch.received - shown_rows)
+                    ):
+                        # (Pages not shown yet: these, with more rows, take their place.)
                         shown_rows = batch.received
-                        self.view = self.view.with_instances(
-                            batch.instances, when=self.cca.clock(), environment=env, complete=False
-                        ).with_loading(LoadProgress(batch.received, batch.total), env)
+                        self._to_show(env, _ListToShow(batch, first_load, started, None))
                     elif time.monotonic() - shown_progress > PROGRESS_EVERY:
                         # A refresh's progress, now and then: each one redraws the status line.
                         shown_progress = time.monotonic()
@@ -456,6 +466,48 @@ class InstanceScreen(Screen[None]):
         cost = loads.bill.stop()
         self._adapt_interval(env, cost if not first_load else cost * FIRST_REFRESH_SHARE_OF_LOAD)
         self._schedule_refresh(env)
+
+    def _to_show(self, env: EnvironmentRef, received: _ListToShow) -> None:
+        """Show a list soon, with the others received meanwhile (see `_show_lists`)."""
+        if not self._lists_to_show:
+            self.call_next(self._show_lists)
+        self._lists_to_show[env] = received
+
+    def _show_lists(self) -> None:
+        """The lists received since the last showing, in one new view: a fleet's environments
+        that answer together are one walk of the fleet's orders, one measuring and one frame,
+        not one each (each walk is the cost of the whole fleet's rows). The loads of the
+        complete ones wait for it."""
+        received, self._lists_to_show = self._lists_to_show, {}
+        try:
+            view = self.view
+            # What each refreshed list replaces (a first load's pages are nobody's news).
+            before = {env: view.by_environment.get(env) for env, item in received.items() if not item.first_load}
+            arrived = [ListArrived(env, item.batch.instances, item.batch.complete) for env, item in received.items()]
+            view = view.with_lists(arrived, when=self.cca.clock())
+            for env, item in received.items():
+                batch = item.batch
+                if batch.complete:
+                    view = view.with_unreadable(batch.unreadable, env)
+                else:
+                    view = view.with_loading(LoadProgress(batch.received, batch.total), env)
+            self.view = view
+            complete = [(env, item) for env, item in received.items() if item.batch.complete]
+            for env, item in complete:
+                loads = self._loads[env]
+                self._watch(env, before.get(env), item.batch.instances, loads.shown_since)
+                loads.shown_since = item.started
+            if complete:
+                keep_long_lived()
+                self._select_created()
+        except BaseException as exc:
+            for item in received.values():
+                if item.shown is not None and not item.shown.done():
+                    item.shown.set_exception(exc)
+            raise
+        for item in received.values():
+            if item.shown is not None and not item.shown.done():
+                item.shown.set_result(None)
 
     # --- watching ---------------------------------------------------------------------
 

@@ -279,6 +279,7 @@ class InstanceTable(ScrollView, can_focus=True):
             self.refresh_line(0)  # the header's mark moved (rows do not show the sort)
         if old is None or new.rows is not old.rows or new.rows is not self._rows:
             self._show(new)
+            self._measure_visible()
             self._unpainted.clear()
             self.refresh()
         elif (
@@ -379,6 +380,29 @@ class InstanceTable(ScrollView, can_focus=True):
         self._update_widths()
         if unmeasured and not self._measuring:
             self._measuring = self.call_after_refresh(self._measure_some)
+
+    def _measure_visible(self) -> None:
+        """Count the rows on screen now if they wait for a slice: a row drawn before its
+        widths were counted can be wider than its column, and pushed the cells after it out
+        of line for a frame or more (a fleet's load, "compute-on/production" in a column as
+        wide as "compute-on/fleet-04")."""
+        if not self._unmeasured:
+            return
+        top = round(self.scroll_y)
+        waiting = [
+            instance
+            for instance in self._rows[top : top + self._body_height()]
+            if self._unmeasured.get(instance.key) is instance
+        ]
+        if waiting:
+            for instance in waiting:
+                del self._unmeasured[instance.key]
+            self._count(waiting, 1)
+            self._update_widths()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._measure_visible()
 
     def _count(self, instances: Sequence[Instance], sign: int) -> None:
         """Add (sign 1) or take off (-1) the widths of these instances' cells."""
