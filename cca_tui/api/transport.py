@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 
 from cca_tui import __version__
-from cca_tui.api.envelope import data_of, decode_reply, parse_errors
+from cca_tui.api.envelope import SLICE_BYTES, data_of, decode_reply, decode_reply_in_slices, parse_errors
 from cca_tui.api.errors import (
     ApiError,
     ErrorDetail,
@@ -48,7 +48,7 @@ from cca_tui.api.errors import (
     scrub_errors,
     scrub_text,
 )
-from cca_tui.api.key_scrub import scrub_reply
+from cca_tui.api.key_scrub import scrub_reply, scrub_reply_in_slices
 
 
 def _remember_that_sniffio_is_absent() -> None:
@@ -284,7 +284,7 @@ class HttpTransport:
                 if loop.time() + delay < budget.deadline:
                     await self._sleep(delay)
                     continue
-            return status, self._decode(status, content, "GET", path)
+            return status, await self._decode_in_slices(status, content, "GET", path)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _mutate(
@@ -374,10 +374,27 @@ class HttpTransport:
             raise _Breach(f"no complete reply within {budget.seconds:g} s", deadline=True) from None
 
     def _decode(self, status: int, content: bytes, method: str, path: str) -> dict[str, Any] | None:
-        try:
+        with self._reading_reply(status, method, path):
             payload = decode_reply(httpx.Response(status, content=content), method=method, path=path)
             # Every reply, in this one place: no server string downstream can hold the key.
             return scrub_reply(content, payload, self._api_key)
+        raise AssertionError("unreachable")  # pragma: no cover - _reading_reply raises
+
+    async def _decode_in_slices(self, status: int, content: bytes, method: str, path: str) -> dict[str, Any] | None:
+        """`_decode` for a reply that may be large (a server that ignores the page size): one
+        over SLICE_BYTES is decoded and checked for the key a slice at a time, so that the
+        event loop never waits for all of it at once."""
+        if len(content) <= SLICE_BYTES:
+            return self._decode(status, content, method, path)
+        with self._reading_reply(status, method, path):
+            payload = await decode_reply_in_slices(status, content, method=method, path=path)
+            return await scrub_reply_in_slices(content, payload, self._api_key)
+        raise AssertionError("unreachable")  # pragma: no cover - _reading_reply raises
+
+    @contextmanager
+    def _reading_reply(self, status: int, method: str, path: str) -> Iterator[None]:
+        try:
+            yield
         except RecursionError:  # JSON nested deeper than the parser goes: hostile or broken
             raise ProtocolError("reply is nested too deeply", status=status, method=method, path=path) from None
         except ApiError as exc:

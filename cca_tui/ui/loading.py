@@ -227,7 +227,8 @@ class InstanceLoader:
         """
         ips_task = asyncio.ensure_future(_public_ips_or_none(compute))
         try:
-            known, seen = self._known, {}
+            known = self._known
+            seen: dict[str, _Known] = {}
             arrivals = _Arrivals()
             unreadable: list[str] = []
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
@@ -238,9 +239,7 @@ class InstanceLoader:
                     async for page in pages:
                         total = page.total
                         received += len(page.rows)
-                        for entry in await self._read(page.rows, known, unreadable, fresh):
-                            seen[entry.parsed.id] = entry
-                            arrivals.add(entry.joined.key, entry.joined)
+                        await self._read(page.rows, known, unreadable, fresh, seen, arrivals)
                         if total is None or received < total:
                             yield Batch((arrivals, len(arrivals)), received, total, complete=False)
                             # What the pages made so far lives as long as the load: out of the
@@ -264,30 +263,47 @@ class InstanceLoader:
             ips_task.cancel()
 
     async def _read(
-        self, rows: list[Any], known: dict[str, _Known], unreadable: list[str], fresh: list[str]
-    ) -> list[_Known]:
-        """Rows to instances: the known object when the row is the same, else parsed (in slices)."""
-        read: list[_Known] = []
+        self,
+        rows: list[Any],
+        known: dict[str, _Known],
+        unreadable: list[str],
+        fresh: list[str],
+        seen: dict[str, _Known],
+        arrivals: _Arrivals,
+    ) -> None:
+        """Rows to instances, each entered in `seen` (by id) and `arrivals` as it is read: the
+        known object when the row is the same, else parsed. In slices, whatever the path (a
+        server that ignores the page size sends 20,000 rows in one page)."""
         validate = LocatedInstance.__pydantic_validator__.validate_python
         environment, salvaged = self.environment, self._salvaged
+        # The rows of a page have the same keys, made one object each by the decoder: the
+        # last row's keys, compared element by element (the same objects), save hashing them.
+        last_shape: tuple[str, ...] | None = None
+        last_fields_set: set[str] | None = None
         started = time.perf_counter()
         for row in rows:
+            if time.perf_counter() - started > SLICE:
+                await asyncio.sleep(0)
+                started = time.perf_counter()
             if type(row) is not dict:
                 self._refuse(row, unreadable)
                 continue
             shape, values = tuple(row), tuple(row.values())
             instance_id = row.get("id")
-            before = known.get(instance_id) if type(instance_id) is str else None
-            if before is not None and before.values == values and before.shape == shape:
-                read.append(before)
-                continue
-            if salvaged and type(instance_id) is str:
-                # Read by a load that did not complete: not in the last list, so new to it.
-                before = salvaged.get(instance_id)
+            if type(instance_id) is str:
+                before = known.get(instance_id)
                 if before is not None and before.values == values and before.shape == shape:
-                    read.append(before)
-                    fresh.append(instance_id)
+                    seen[instance_id] = before
+                    arrivals.add(before.joined.key, before.joined)
                     continue
+                if salvaged:
+                    # Read by a load that did not complete: not in the last list, so new to it.
+                    before = salvaged.get(instance_id)
+                    if before is not None and before.values == values and before.shape == shape:
+                        seen[instance_id] = before
+                        arrivals.add(before.joined.key, before.joined)
+                        fresh.append(instance_id)
+                        continue
             try:
                 # Kept as read, each value cut to its bound: one 50 MB name costs what a long
                 # name costs (the comparison above then re-reads only that row each load).
@@ -304,14 +320,20 @@ class InstanceLoader:
             except FieldTooLong as exc:
                 unreadable.append(str(exc))
                 continue
-            shape = self._shapes.setdefault(shape, shape)
-            self._share_fields_set(parsed, shape if ready is kept else tuple(ready))
-            read.append(_Known(shape, values, parsed, parsed))
+            if shape == last_shape:
+                shape = last_shape
+            else:
+                shape = self._shapes.setdefault(shape, shape)
+            if ready is kept and shape is last_shape:
+                object.__setattr__(parsed, "__pydantic_fields_set__", last_fields_set)
+            else:
+                self._share_fields_set(parsed, shape if ready is kept else tuple(ready))
+                if ready is kept:
+                    last_shape, last_fields_set = shape, parsed.__pydantic_fields_set__
+            entry = _Known(shape, values, parsed, parsed)
+            seen[parsed.id] = entry
+            arrivals.add(parsed.key, parsed)
             fresh.append(parsed.id)
-            if time.perf_counter() - started > SLICE:
-                await asyncio.sleep(0)
-                started = time.perf_counter()
-        return read
 
     def _refuse(self, row: Any, unreadable: list[str]) -> None:
         """A row that is no JSON object: counted with pydantic's words for it."""
