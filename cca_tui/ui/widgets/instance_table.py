@@ -392,12 +392,18 @@ class InstanceTable(ScrollView, can_focus=True):
         if not rows_before or not self._rows:
             self.refresh()  # (an empty table draws a line of its own)
             return
-        top = round(self.scroll_y)
-        for row in range(top, top + self._body_height()):
-            now = self._rows[row] if row < len(self._rows) else None
-            before = rows_before[row] if row < len(rows_before) else None
-            if now is not before:
-                self.refresh_line(row + 1)
+        top, height = round(self.scroll_y), self._body_height()
+        changed = [
+            row
+            for row in range(top, top + height)
+            if (self._rows[row] if row < len(self._rows) else None)
+            is not (rows_before[row] if row < len(rows_before) else None)
+        ]
+        if len(changed) > height // 2:
+            self.refresh()  # (one region: many of one line each cost the compositor more)
+            return
+        for row in changed:
+            self.refresh_line(row + 1)
 
     def _measure_visible(self) -> None:
         """Count the rows on screen now if they wait for a slice: a row drawn before its
