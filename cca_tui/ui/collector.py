@@ -7,30 +7,50 @@ walked whole) and 70 middle ones took ~1.1 s of a 12 s load, a quarter of the lo
 the allocation bookkeeping. While a load runs the collector is paused; reference counting
 still frees everything that is not a cycle, and the cycles made meanwhile (few: tasks,
 tracebacks) are collected once it runs again. Loads of several environments overlap: it
-runs again when the last one ends, whatever way it ends.
+runs again when the last one ends, whatever way it ends, and after LONGEST_PAUSE at most
+(a load whose task were lost without being closed must not leave it off for good).
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# Seconds the collector stays paused at most (a load's list has a 60 s deadline).
+LONGEST_PAUSE = 120.0
+
 _loads_running = 0
 _was_enabled = False
+_resume_at_the_latest: asyncio.TimerHandle | None = None
 
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """The cyclic collector paused for the duration (nested: until the outermost ends)."""
-    global _loads_running, _was_enabled
+    global _loads_running, _was_enabled, _resume_at_the_latest
     if _loads_running == 0:
         _was_enabled = gc.isenabled()
         gc.disable()
+        try:
+            _resume_at_the_latest = asyncio.get_running_loop().call_later(LONGEST_PAUSE, _resume)
+        except RuntimeError:  # no loop: nothing can outlive the block unclosed
+            _resume_at_the_latest = None
     _loads_running += 1
     try:
         yield
     finally:
-        _loads_running -= 1
-        if _loads_running == 0 and _was_enabled:
-            gc.enable()
+        _loads_running = max(0, _loads_running - 1)
+        if _loads_running == 0:
+            _resume()
+
+
+def _resume() -> None:
+    global _loads_running, _resume_at_the_latest
+    if _resume_at_the_latest is not None:
+        _resume_at_the_latest.cancel()
+        _resume_at_the_latest = None
+    _loads_running = 0
+    if _was_enabled:
+        gc.enable()
