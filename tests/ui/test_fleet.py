@@ -130,6 +130,15 @@ async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim:
         screen = await opened(app, pilot)
         select(screen, dev_web.id, "compute-qc/dev")
         await settle(app, pilot)
+        # Notifications as they are told (those on screen expire after a few seconds).
+        told: list[tuple[str, str]] = []
+        notify = app.notify
+
+        def recording(message: str, *args: Any, **kwargs: Any) -> None:
+            told.append((str(kwargs.get("title", "")), message))
+            notify(message, *args, **kwargs)
+
+        app.notify = recording  # type: ignore[method-assign]
         await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=4)
         assert transport.mutations() == [
@@ -138,9 +147,7 @@ async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim:
         assert instance_shown(screen, dev_web.id, "compute-qc/dev").state == "Stopped"
         assert instance_shown(screen, production_web.id, "compute-on/production").state == "Running"
         # The notification names the environment.
-        assert any(
-            n.title == "Stop web-1 (compute-qc/dev)" and n.message.startswith("SUCCESS") for n in app._notifications
-        )
+        assert any(title == "Stop web-1 (compute-qc/dev)" and message.startswith("SUCCESS") for title, message in told)
         # The detail pane asked the row's environment too.
         details = [p for m, p, _q, _b in transport.sent if m == "GET" and p.endswith(f"/instances/{dev_web.id}")]
         assert details and all(p.startswith("/v1/services/compute-qc/dev/") for p in details)
