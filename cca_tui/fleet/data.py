@@ -13,8 +13,8 @@ import asyncio
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-from cca_tui.api.client import CloudCAClient, ComputeScope, Listing
-from cca_tui.api.errors import CloudCAError
+from cca_tui.api.client import CloudCAClient, ComputeScope, Listing, is_path_segment
+from cca_tui.api.errors import CloudCAError, InvalidId
 from cca_tui.api.models import (
     AffinityGroup,
     ComputeOffering,
@@ -146,14 +146,29 @@ class FleetData:
             raise NotPlaced(f"{row.id} was not listed by any environment")
         compute = self.scope(environment)
         instance_id = row.id
+        if not is_path_segment(instance_id):
+            # Nothing sent: the retrieve would refuse it, and `instance_id=` (empty) filters
+            # nothing, so the side lists would ask for every NIC, rule and volume there is.
+            raise InvalidId(instance_id)
         wants_groups = bool(row.affinity_group_ids)
-        fetched, nics, rules, volumes, groups = await asyncio.gather(
-            compute.get_instance(instance_id),
-            compute.list_nics(instance_id=instance_id),
-            compute.list_port_forwarding_rules(instance_id=instance_id),
-            compute.list_volumes(instance_id=instance_id),
-            self._group_names(environment) if wants_groups else _nothing(),
+        try:
+            # Together; when one fails the others are cancelled and awaited (asyncio.gather
+            # left them running: a list answered 5xx went on retrying for seconds).
+            async with asyncio.TaskGroup() as reads:
+                fetching = reads.create_task(compute.get_instance(instance_id))
+                listing_nics = reads.create_task(compute.list_nics(instance_id=instance_id))
+                listing_rules = reads.create_task(compute.list_port_forwarding_rules(instance_id=instance_id))
+                listing_volumes = reads.create_task(compute.list_volumes(instance_id=instance_id))
+                naming_groups = reads.create_task(self._group_names(environment) if wants_groups else _nothing())
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None  # the first failure, as the pane expects it
+        fetched, nics, rules, volumes = (
+            fetching.result(),
+            listing_nics.result(),
+            listing_rules.result(),
+            listing_volumes.result(),
         )
+        groups = naming_groups.result()
         if fetched.affinity_group_ids and not wants_groups:  # the list did not say it had any
             groups = await self._group_names(environment)
         return InstanceDetail(
