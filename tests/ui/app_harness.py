@@ -6,6 +6,7 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import SecretStr
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import DataTable
@@ -84,7 +86,70 @@ def make_app(
         transport=counting,
     )
     _TRANSPORTS[app] = counting
+    told(app)  # from the start: a notification of the first load counts too
     return app
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notification as the app was told to show it."""
+
+    title: str
+    message: str
+    severity: SeverityLevel
+    markup: bool
+
+
+class Told:
+    """Every notification an app was told to show, in order, kept for the whole test.
+
+    `app._notifications` holds only those still on screen: Textual drops each after its
+    timeout (a few seconds), so a test that looks there for one told a while ago fails on a
+    slow run. Recorded as `notify` is called (every `Widget.notify` goes through `App.notify`)."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.notes: list[Note] = []
+        show = app.notify
+
+        def notify(
+            message: str,
+            *,
+            title: str = "",
+            severity: SeverityLevel = "information",
+            timeout: float | None = None,
+            markup: bool = True,
+        ) -> None:
+            self.notes.append(Note(title, message, severity, markup))
+            show(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+        app.notify = notify  # type: ignore[method-assign]
+
+    @property
+    def messages(self) -> list[str]:
+        return [note.message for note in self.notes]
+
+    @property
+    def titles(self) -> list[str]:
+        return [note.title for note in self.notes]
+
+    def titled(self, title: str) -> list[str]:
+        """The messages of the notifications with that title."""
+        return [note.message for note in self.notes if note.title == title]
+
+    def containing(self, text: str) -> list[str]:
+        """The messages that contain `text`."""
+        return [note.message for note in self.notes if text in note.message]
+
+
+_TOLD: weakref.WeakKeyDictionary[App[Any], Told] = weakref.WeakKeyDictionary()
+
+
+def told(app: App[Any]) -> Told:
+    """The notifications `app` was told to show. make_app's apps record from their creation;
+    any other app records from the first call, so call it before the app runs."""
+    if app not in _TOLD:
+        _TOLD[app] = Told(app)
+    return _TOLD[app]
 
 
 class RequestCounter:

@@ -33,6 +33,7 @@ from tests.ui.app_harness import (
     selected_id,
     settle,
     shown_ids,
+    told,
     top_screen,
     wait_until,
 )
@@ -111,7 +112,7 @@ async def test_refused_key_says_why_and_sends_nothing(sim: SimServer, tmp_path: 
     async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
         await op.answer("s")
         assert op.counter.requests == []
-        messages = [n.message for n in op.app._notifications]
+        messages = told(op.app).messages
         assert f"Start needs Stopped; {running.name} is Running" in messages
 
 
@@ -145,7 +146,7 @@ async def test_reset_password_shows_password_once(sim: SimServer, tmp_path: Path
         shown = str(app.screen.query_one("#password", Static).content)
         assert len(shown) == 12 and shown.isalnum()
         # never in a notification
-        assert all(shown not in n.message for n in app._notifications)
+        assert not told(app).containing(shown)
 
 
 async def test_stale_marker_while_simulator_is_down(sim: SimServer, tmp_path: Path) -> None:
@@ -311,7 +312,7 @@ async def test_second_action_on_a_busy_instance_is_refused_locally(sim_factory: 
         await pilot.press("x", "r")
         await pilot.pause()
         assert len(counter.mutations()) == 1
-        assert any(f"{running.name} is busy: Stop in progress" in n.message for n in app._notifications)
+        assert told(app).containing(f"{running.name} is busy: Stop in progress")
 
 
 async def test_quit_with_a_task_in_flight_asks_first(sim_factory: SimFactory, tmp_path: Path) -> None:

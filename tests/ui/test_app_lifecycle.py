@@ -15,7 +15,7 @@ from cca_tui.ui.forms import AssociateKeyForm, CreateInstanceForm, DestroyForm, 
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.conftest import SimFactory
 from tests.typed import not_none
-from tests.ui.app_harness import SIZE, instance_screen, instance_shown, make_app, select, settle, top_screen
+from tests.ui.app_harness import SIZE, instance_screen, instance_shown, make_app, select, settle, told, top_screen
 
 ENV = "compute-on/production"
 
@@ -135,7 +135,7 @@ async def test_failed_task_is_reported_and_state_kept(sim: SimServer, tmp_path: 
         screen = instance_screen(app)
         entry = screen.view.tasks[0]
         assert entry.status == "FAILED" and "no capacity on host" in entry.outcome
-        assert any("no capacity on host" in n.message for n in app._notifications)
+        assert told(app).containing("no capacity on host")
         assert instance_shown(screen, stopped.id).state == "Stopped"
 
 

@@ -20,7 +20,17 @@ from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from tests.conftest import SimFactory
-from tests.ui.app_harness import SIZE, busy_ids, env_instances, instance_screen, select, settle, top_screen, wait_until
+from tests.ui.app_harness import (
+    SIZE,
+    busy_ids,
+    env_instances,
+    instance_screen,
+    select,
+    settle,
+    told,
+    top_screen,
+    wait_until,
+)
 from tests.ui.faulty_transport import Fault, FaultyTransport, is_task_read
 
 ENV = "compute-on/production"
@@ -30,7 +40,7 @@ def app_with(
     sim: SimServer, tmp_path: Path, transport: FaultyTransport, *, clock: Callable[[], datetime] | None = None
 ) -> CcaApp:
     settings = Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60)
-    return CcaApp(
+    app = CcaApp(
         settings,
         state=StateStore(tmp_path / "state.json"),
         environment=ENV,
@@ -40,6 +50,8 @@ def app_with(
         journal_path=tmp_path / "tasks.json",
         transport=transport,
     )
+    told(app)  # its notifications recorded from the start
+    return app
 
 
 async def test_a_403_on_the_first_request_is_a_refused_key(sim: SimServer, tmp_path: Path) -> None:
@@ -69,7 +81,7 @@ async def test_task_log_says_unknown_while_the_api_is_down_then_done(sim: SimSer
         assert running.id in busy_ids(screen)  # still ours, still followed
         down["now"] = False
         await wait_until(pilot, lambda: [t.status for t in screen.view.tasks] == ["SUCCESS"])
-        assert not any("FAILED" in n.message for n in app._notifications)
+        assert not told(app).containing("FAILED")
 
 
 async def test_refreshes_asked_for_during_a_load_wait_for_it(sim_factory: SimFactory, tmp_path: Path) -> None:

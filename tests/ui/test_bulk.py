@@ -34,6 +34,7 @@ from tests.ui.app_harness import (
     select,
     selected_id,
     settle,
+    told,
     top_screen,
     wait_until,
 )
@@ -63,7 +64,7 @@ async def marked(op: Operator, *instances: entities.Instance) -> None:
 
 
 def batch_summaries(app: CcaApp) -> list[str]:
-    return [n.message for n in app._notifications if "succeeded" in n.message]
+    return told(app).containing("succeeded")
 
 
 async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(sim: SimServer, tmp_path: Path) -> None:
@@ -91,7 +92,7 @@ async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(
         assert "Stop: 2 succeeded, 0 failed, 0 not done, 0 unknown" in summary
         assert "1 skipped (web-3 is Stopped)" in summary
         # One notification for the batch, not one per instance.
-        assert not any(n.title.startswith("Stop web-") for n in app._notifications)
+        assert not any(title.startswith("Stop web-") for title in told(app).titles)
         # Each instance has its own task row.
         assert sorted(row.instance for row in screen.view.tasks) == ["web-1", "web-2"]
         assert screen.view.marked == frozenset()  # sent: the marks have done their job

@@ -15,7 +15,7 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 from cca_tui.ui.screens.instances import InstanceScreen
-from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
+from tests.ui.app_harness import SIZE, make_app, select, settle, told, wait_until
 from tests.ui.test_fleet import DEV, DR_SITE, Recording, fleet_app, opened
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
@@ -40,7 +40,7 @@ def data_volumes(sim: SimServer, env: EnvironmentRef, instance_id: str) -> list[
 
 
 def batch_summaries(app: CcaApp) -> list[str]:
-    return [n.message for n in app._notifications if "succeeded" in n.message]
+    return told(app).containing("succeeded")
 
 
 async def mark(app: CcaApp, pilot: Pilot[None], instance_id: str, environment: str | None = None) -> None:

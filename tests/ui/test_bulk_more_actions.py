@@ -16,7 +16,7 @@ from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ActionConfirmModal, PasswordModal, TypedConfirmModal
 from cca_tui.ui.forms.bulk_offering import BulkOfferingModal
 from cca_tui.ui.screens.instances import InstanceScreen
-from tests.ui.app_harness import SIZE, RequestCounter, make_app, select, settle, wait_until
+from tests.ui.app_harness import SIZE, RequestCounter, make_app, select, settle, told, wait_until
 from tests.ui.test_fleet import DEV, DR_SITE, Recording, fleet_app, opened
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
@@ -27,7 +27,7 @@ def sim_instance(sim: SimServer, name: str, env: EnvironmentRef = PRODUCTION) ->
 
 
 def batch_summaries(app: CcaApp) -> list[str]:
-    return [n.message for n in app._notifications if "succeeded" in n.message]
+    return told(app).containing("succeeded")
 
 
 async def screen_of(app: CcaApp, pilot: Pilot[None]) -> InstanceScreen:
@@ -71,7 +71,7 @@ async def test_the_action_bar_says_what_the_marked_rows_allow(sim: SimServer, tm
         counter = RequestCounter(app)
         await pilot.press("v")
         await pilot.pause()
-        assert any("none of the 3 marked is" in n.message for n in app._notifications)
+        assert told(app).containing("none of the 3 marked is")
         await pilot.press("u")  # marks cleared: the bar is about the selected row again
         await pilot.pause()
         assert str(button(screen, "stop").label) == "x Stop"
@@ -200,7 +200,7 @@ async def test_marked_rows_in_two_environments_refuse_change_offering_and_say_wh
         before = len(transport.mutations())
         await pilot.press("o", "m", "e")
         await pilot.pause()
-        notes = [n.message for n in app._notifications if n.title == "Not for marked rows"]
+        notes = told(app).titled("Not for marked rows")
         assert len(notes) == 3
         assert "they are in 2" in notes[0]
         assert "Change network is one instance at a time" in notes[1]

@@ -32,7 +32,17 @@ from cca_tui.ui.screens.instances import InstanceScreen, _ListToShow
 from cca_tui.ui.state import EnvironmentView, ListArrived
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from tests.conftest import SimFactory
-from tests.ui.app_harness import SIZE, instance_screen, instance_shown, row_key, select, settle, top_screen, wait_until
+from tests.ui.app_harness import (
+    SIZE,
+    instance_screen,
+    instance_shown,
+    row_key,
+    select,
+    settle,
+    told,
+    top_screen,
+    wait_until,
+)
 from tests.ui.faulty_transport import Fault, FaultyTransport
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
@@ -60,7 +70,8 @@ class Recording(FaultyTransport):
 def fleet_app(
     sim: SimServer, tmp_path: Path, transport: FaultyTransport, *, environment: str = "compute-*/d*", **settings: Any
 ) -> CcaApp:
-    return CcaApp(
+    """The app on a fleet; its notifications are recorded from the start (`told`)."""
+    app = CcaApp(
         Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60, **settings),
         state=StateStore(tmp_path / "state.json"),
         environment=environment,
@@ -70,6 +81,8 @@ def fleet_app(
         journal_path=tmp_path / "tasks.json",
         transport=transport,
     )
+    told(app)
+    return app
 
 
 def instance_named(sim: SimServer, env: EnvironmentRef, name: str) -> entities.Instance:
@@ -130,15 +143,6 @@ async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim:
         screen = await opened(app, pilot)
         select(screen, dev_web.id, "compute-qc/dev")
         await settle(app, pilot)
-        # Notifications as they are told (those on screen expire after a few seconds).
-        told: list[tuple[str, str]] = []
-        notify = app.notify
-
-        def recording(message: str, *args: Any, **kwargs: Any) -> None:
-            told.append((str(kwargs.get("title", "")), message))
-            notify(message, *args, **kwargs)
-
-        app.notify = recording  # type: ignore[method-assign]
         await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=4)
         assert transport.mutations() == [
@@ -147,7 +151,7 @@ async def test_an_action_on_a_row_of_the_second_environment_reaches_its_url(sim:
         assert instance_shown(screen, dev_web.id, "compute-qc/dev").state == "Stopped"
         assert instance_shown(screen, production_web.id, "compute-on/production").state == "Running"
         # The notification names the environment.
-        assert any(title == "Stop web-1 (compute-qc/dev)" and message.startswith("SUCCESS") for title, message in told)
+        assert any(message.startswith("SUCCESS") for message in told(app).titled("Stop web-1 (compute-qc/dev)"))
         # The detail pane asked the row's environment too.
         details = [p for m, p, _q, _b in transport.sent if m == "GET" and p.endswith(f"/instances/{dev_web.id}")]
         assert details and all(p.startswith("/v1/services/compute-qc/dev/") for p in details)
@@ -185,7 +189,7 @@ async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_non
     assert broken.state == ours.state == "Running"
 
     def news() -> list[str]:
-        return [n.message for n in app._notifications if n.title == "Changed outside cca-tui"]
+        return told(app).titled("Changed outside cca-tui")
 
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(app, pilot)
@@ -224,7 +228,7 @@ async def test_watching_can_be_turned_off(sim: SimServer, tmp_path: Path) -> Non
         await pilot.press("ctrl+r")
         await settle(app, pilot, rounds=2)
         assert not any(i.id == gone.id for i in screen.view.rows)
-        assert not [n for n in app._notifications if n.title == "Changed outside cca-tui"]
+        assert not told(app).titled("Changed outside cca-tui")
 
 
 async def test_two_web_1_stay_apart_through_select_act_task_log_and_journal(
@@ -419,7 +423,7 @@ async def test_a_refusal_and_the_palette_name_the_rows_environment(sim: SimServe
         select(screen, dev_web.id, "compute-qc/dev")
         await wait_until(pilot, lambda: screen.view.selected_key == RowKey(DEV, dev_web.id))
         await pilot.press("s")
-        await wait_until(pilot, lambda: any(n.title == "Not allowed in compute-qc/dev" for n in app._notifications))
+        await wait_until(pilot, lambda: told(app).titled("Not allowed in compute-qc/dev"))
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"stop web")
@@ -442,7 +446,7 @@ async def test_many_changes_across_the_fleet_are_three_notifications_and_one_sum
     app = fleet_app(sim, tmp_path, FaultyTransport())
 
     def news() -> list[str]:
-        return [n.message for n in app._notifications if n.title == "Changed outside cca-tui"]
+        return told(app).titled("Changed outside cca-tui")
 
     async with app.run_test(size=SIZE) as pilot:
         await opened(app, pilot)
@@ -456,8 +460,8 @@ async def test_many_changes_across_the_fleet_are_three_notifications_and_one_sum
         assert stopped > 3
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: len(news()) == 4)
-        told, summary = news()[:3], news()[3]
-        assert all(line.endswith("left Running (now Stopped)") for line in told)
+        one_by_one, summary = news()[:3], news()[3]
+        assert all(line.endswith("left Running (now Stopped)") for line in one_by_one)
         assert (
             summary
             == f"{stopped - 3} more instance(s) changed outside cca-tui in 2 environments (marked ! in the table)"
@@ -509,12 +513,12 @@ async def test_tasks_followed_again_after_a_restart_end_with_one_summary(
         now[0] += 60  # the simulator's tasks are due
 
         def titles() -> list[str]:
-            return [n.title for n in again._notifications]
+            return told(again).titles
 
         await wait_until(pilot, lambda: not resumed.in_flight and any("all ended" in t for t in titles()))
         await settle(again, pilot)
         assert titles() == ["2 tasks followed again after a restart: all ended"]
-        [summary] = [n.message for n in again._notifications]
+        [summary] = told(again).messages
         assert summary.startswith("2 tasks followed again after a restart: 2 succeeded")
 
 

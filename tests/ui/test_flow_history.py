@@ -21,7 +21,17 @@ from cca_tui.ui.screens.history import HistoryDetail, HistoryScreen
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.state import EnvironmentRef
 from tests.typed import not_none
-from tests.ui.app_harness import SIZE, RequestCounter, instance_screen, make_app, select, settle, top_screen, wait_until
+from tests.ui.app_harness import (
+    SIZE,
+    RequestCounter,
+    instance_screen,
+    make_app,
+    select,
+    settle,
+    told,
+    top_screen,
+    wait_until,
+)
 
 ENV = "compute-on/production"
 
@@ -94,7 +104,7 @@ async def test_resend_checks_the_gate_against_the_instance_now(sim: SimServer, t
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, HistoryDetail))
         await pilot.click("#resend")
-        await wait_until(pilot, lambda: any("needs Stopped" in n.message for n in app._notifications))
+        await wait_until(pilot, lambda: told(app).containing("needs Stopped"))
         await settle(app, pilot)
         assert counter.mutations() == []
 

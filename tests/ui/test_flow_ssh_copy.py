@@ -29,7 +29,17 @@ from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.conftest import SimFactory
 from tests.typed import not_none
-from tests.ui.app_harness import SIZE, instance_screen, make_app, select, selected_id, settle, top_screen, wait_until
+from tests.ui.app_harness import (
+    SIZE,
+    instance_screen,
+    make_app,
+    select,
+    selected_id,
+    settle,
+    told,
+    top_screen,
+    wait_until,
+)
 from tests.ui.hostile import SHELL_HOSTILE, assert_terminal_clean, terminal_output
 
 ENV = "compute-on/production"
@@ -130,7 +140,7 @@ async def test_copy_menu_sends_each_value_and_says_what_was_sent(sim: SimServer,
             await pilot.press(key)
             await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
             assert clipboard_payloads(written)[-1] == value
-            note = list(app._notifications)[-1]
+            note = told(app).notes[-1]
             assert value in note.message and "may refuse it silently" in note.message
             assert "copied" not in (note.title or "").lower()  # never claims more than was sent
 
@@ -181,7 +191,7 @@ async def test_hostile_user_reaches_neither_clipboard_nor_ssh(
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
         await pilot.press("S")
-        await wait_until(pilot, lambda: any("not a plain user name" in n.message for n in app._notifications))
+        await wait_until(pilot, lambda: told(app).containing("not a plain user name"))
         await settle(app, pilot)
         assert clipboard_payloads(written) == []
         assert not record.exists()
@@ -196,7 +206,7 @@ async def test_a_lone_surrogate_never_crashes_the_clipboard(sim: SimServer, tmp_
         app.copy_to_clipboard("lone\ud800x")
         await pilot.pause()
         assert clipboard_payloads(written) == []
-        assert any("cannot receive" in n.message for n in app._notifications)
+        assert told(app).containing("cannot receive")
 
 
 async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(
@@ -211,7 +221,7 @@ async def test_ssh_in_runs_the_template_and_comes_back_to_the_same_row(
     async with app.run_test(size=SIZE) as pilot:
         await open_on(app, pilot, owner.id)
         await pilot.press("S")
-        await wait_until(pilot, lambda: record.exists() and any("ended" in (n.title or "") for n in app._notifications))
+        await wait_until(pilot, lambda: record.exists() and any("ended" in title for title in told(app).titles))
         assert json.loads(record.read_text()) == [
             "-o",
             "ServerAliveInterval=30",
@@ -269,7 +279,7 @@ async def test_no_way_in_is_said_and_nothing_runs(
     async with app.run_test(size=SIZE) as pilot:
         await open_on(app, pilot, without.id)
         await pilot.press("S")
-        await wait_until(pilot, lambda: any("No way in" in n.message for n in app._notifications))
+        await wait_until(pilot, lambda: told(app).containing("No way in"))
         assert not record.exists()
     # With a jump host, the private IP is reached through it.
     app = make_app(sim, tmp_path, environment=ENV)

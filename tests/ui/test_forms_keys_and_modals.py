@@ -13,6 +13,7 @@ from cca_tui.api.models import Task
 from cca_tui.sim.environment import Environment
 from cca_tui.ui.forms import AssociateKeyForm, ConfirmModal, PasswordModal
 from cca_tui.ui.forms.fingerprint import md5_fingerprint
+from tests.ui.app_harness import told
 from tests.ui.conftest import FormHostFactory, InstanceNamed, LoggingTransport, SettleForm
 from tests.ui.form_contexts import form_context
 
@@ -122,6 +123,7 @@ async def test_password_modal_shows_and_copies_without_notifying(
 ) -> None:
     modal = PasswordModal("web-1", "Xq7-very-secret")
     app = form_host(modal)
+    notifications = told(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_form(pilot)
         assert str(modal.query_one("#password", Static).render()) == "Xq7-very-secret"
@@ -131,7 +133,7 @@ async def test_password_modal_shows_and_copies_without_notifying(
         await pilot.pause()
         assert app.clipboard == "Xq7-very-secret"
         assert "Copied" in str(modal.query_one("#copied", Static).render())
-        assert not app._notifications  # never shown in a toast
+        assert not notifications.notes  # never shown in a toast
         await pilot.click("#close")
         await settle_form(pilot)
         assert app.results == [None]

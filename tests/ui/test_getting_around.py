@@ -24,6 +24,7 @@ from tests.ui.app_harness import (
     selected_id,
     settle,
     shown_ids,
+    told,
 )
 from tests.ui.hostile import screen_text
 
@@ -65,7 +66,7 @@ async def test_unknown_keymap_id_is_said(sim: SimServer, tmp_path: Path) -> None
     app = make_app(sim, tmp_path, environment=ENV, keymap={"no_such_binding": "F5"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert any("no_such_binding" in n.message for n in app._notifications)
+        assert told(app).containing("no_such_binding")
 
 
 async def test_vim_movement_in_the_table(sim: SimServer, tmp_path: Path) -> None:

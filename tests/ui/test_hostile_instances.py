@@ -12,7 +12,7 @@ from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
-from tests.ui.app_harness import SIZE, instance_screen, make_app, select, settle, wait_until
+from tests.ui.app_harness import SIZE, instance_screen, make_app, select, settle, told, wait_until
 from tests.ui.faulty_transport import Fault, FaultyTransport
 from tests.ui.hostile import HOSTILE, assert_terminal_clean, plant_environment, screen_text, terminal_output
 
@@ -71,7 +71,7 @@ async def test_task_log_notifications_and_status_line_stay_literal(sim: SimServe
         assert [t.status for t in screen.view.tasks] == ["FAILED"]
         drawn = alive_and_clean(app)
         assert "FAILED" in drawn
-        assert all(n.markup is False for n in app._notifications)
+        assert told(app).notes and all(note.markup is False for note in told(app).notes)
 
 
 async def test_a_hostile_error_message_in_the_status_line(sim: SimServer, tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from cca_tui.ui.screens.history import HistoryScreen
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.detail_pane import DetailPane
-from tests.ui.app_harness import SIZE, make_app, select, settle, wait_until
+from tests.ui.app_harness import SIZE, make_app, select, settle, told, wait_until
 from tests.ui.form_contexts import form_context
 from tests.ui.hostile import (
     ESCAPED_KEY,
@@ -157,7 +157,7 @@ async def test_the_key_in_instance_names_reaches_no_cell_pane_clipboard_palette_
         await wait_until(pilot, lambda: bool(screen.view.tasks) and screen.view.tasks[-1].status == "SUCCESS")
         await settle(app, pilot)
         drawn_without_key(app)
-        for note in app._notifications:
+        for note in told(app).notes:
             assert_no_key(f"{note.title} {note.message}", KEY)
         await pilot.press("H")
         await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))

@@ -22,6 +22,7 @@ from tests.ui.app_harness import (
     open_app,
     selected_id,
     shown_ids,
+    told,
     top_screen,
     wait_until,
 )
@@ -91,7 +92,7 @@ async def test_palette_offers_every_action_with_the_reason_when_disabled(sim: Si
         assert f"not now: Start needs Stopped; {running.name} is Running" in start
         await op.answer("enter")  # chosen anyway: refused with the reason, nothing sent
         assert op.mutations() == []
-        assert any("Start needs Stopped" in n.message for n in app._notifications)
+        assert told(app).containing("Start needs Stopped")
         # An allowed one takes the key's path: Stop asks first.
         await open_palette(app, pilot, "stop", showing=f"Stop {running.name}")
         await op.ask("enter", dialog=ActionConfirmModal)

@@ -18,7 +18,16 @@ from cca_tui.ui.forms import ActionConfirmModal, DestroyForm
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.status_line import StatusLine
-from tests.ui.app_harness import Operator, env_instances, instance_shown, open_app, picker_rows, top_screen, wait_until
+from tests.ui.app_harness import (
+    Operator,
+    env_instances,
+    instance_shown,
+    open_app,
+    picker_rows,
+    told,
+    top_screen,
+    wait_until,
+)
 from tests.ui.faulty_transport import Fault, FaultyTransport
 
 ENV = "compute-on/production"
@@ -169,7 +178,7 @@ async def test_retry_after_a_superseding_action_refuses_and_sends_nothing(sim: S
         await op.answer("R")
         assert isinstance(op.app.screen, InstanceScreen)  # not even asked
         assert op.mutations() == []
-        refusal = next(n.message for n in op.app._notifications if n.title == "Retry refused")
+        refusal = told(op.app).titled("Retry refused")[0]
         assert "superseded by your Stop" in refusal and "first tried at 12:00:00" in refusal
         assert "Start" in refusal and stopped.name in refusal and ENV in refusal
         await op.answer("R")  # and it is not offered again
@@ -194,7 +203,7 @@ async def test_retry_says_what_asks_and_checks_the_current_state(sim: SimServer,
         await op.ask("R", dialog=ActionConfirmModal)
         await op.answer("y")
         assert op.mutations() == []
-        assert any("Start needs Stopped" in n.message for n in op.app._notifications)
+        assert told(op.app).containing("Start needs Stopped")
         # Back to Stopped: now the resend goes, once.
         with sim.world.session():
             stopped.state = "Stopped"

@@ -11,7 +11,17 @@ import pytest
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.instances import InstanceScreen
-from tests.ui.app_harness import SIZE, RequestCounter, instance_screen, make_app, select, settle, top_screen, wait_until
+from tests.ui.app_harness import (
+    SIZE,
+    RequestCounter,
+    instance_screen,
+    make_app,
+    select,
+    settle,
+    told,
+    top_screen,
+    wait_until,
+)
 from tests.ui.faulty_transport import Fault, FaultyTransport, is_task_read
 
 ENV = "compute-on/production"
@@ -36,23 +46,15 @@ async def test_an_instance_without_a_usable_id_refuses_every_action(
         select(screen, bad_id)
         await settle(app, pilot)
         counter = RequestCounter(app)
-        # Every notification as it is told (those on screen expire after a few seconds: on a
-        # slow machine the first ones were gone before the last key).
-        told: list[str] = []
-        notify = app.notify
-
-        def recording(message: str, *args: Any, **kwargs: Any) -> None:
-            told.append(message)
-            notify(message, *args, **kwargs)
-
-        app.notify = recording  # type: ignore[method-assign]
+        before = len(told(app).notes)
         for key in ("x", "r", "e", "d", "o"):
             await pilot.press(key)
             await pilot.pause()
         assert isinstance(app.screen, InstanceScreen)  # no form opened, no confirmation
         assert counter.mutations() == []
-        warnings = [message for message in told if "no usable id" in message]
-        assert len(warnings) == 5, told
+        refusals = told(app).notes[before:]
+        warnings = [note.message for note in refusals if "no usable id" in note.message]
+        assert len(warnings) == 5, refusals
 
 
 async def test_quitting_asks_while_the_server_says_refused(sim: SimServer, tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.task_log import TaskLog
 from tests.conftest import SimFactory
 from tests.typed import not_none
-from tests.ui.app_harness import SIZE, env_instances, instance_screen, select, settle, top_screen, wait_until
+from tests.ui.app_harness import SIZE, env_instances, instance_screen, select, settle, told, top_screen, wait_until
 from tests.ui.conftest import FormHostFactory, InstanceNamed, SettleForm
 from tests.ui.faulty_transport import Fault, FaultyTransport
 from tests.ui.form_contexts import form_context
@@ -37,7 +37,7 @@ ENV = "compute-on/production"
 
 def app_with(sim: SimServer, tmp_path: Path, transport: FaultyTransport | None = None) -> CcaApp:
     settings = Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=60)
-    return CcaApp(
+    app = CcaApp(
         settings,
         state=StateStore(tmp_path / "state.json"),
         environment=ENV,
@@ -47,6 +47,8 @@ def app_with(sim: SimServer, tmp_path: Path, transport: FaultyTransport | None =
         journal_path=tmp_path / "tasks.json",
         transport=transport,
     )
+    told(app)  # its notifications recorded from the start
+    return app
 
 
 def not_done(screen: InstanceScreen, name: str) -> Callable[[], bool]:
@@ -90,8 +92,8 @@ async def test_a_not_done_toast_says_it_once(sim: SimServer, tmp_path: Path) -> 
         await settle(app, pilot)
         select(instance_screen(app), running.id)
         await pilot.press("x", "y")  # stop asks first
-        await wait_until(pilot, lambda: any("NOT DONE" in n.message for n in app._notifications))
-        message = next(n.message for n in app._notifications if "NOT DONE" in n.message)
+        await wait_until(pilot, lambda: told(app).containing("NOT DONE"))
+        message = told(app).containing("NOT DONE")[0]
     assert message.lower().count("not done") == 1, message
     assert ".;" not in message and "R retries" in message and "[5003]" in message
 
