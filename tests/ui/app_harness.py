@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from pydantic import SecretStr
 from textual.app import App
 from textual.notifications import SeverityLevel
@@ -32,6 +33,39 @@ from cca_tui.ui.widgets.instance_table import InstanceTable
 
 FROZEN_NOW = datetime(2026, 11, 27, 12, 0, 0)
 SIZE = (120, 40)
+
+
+def spy(monkeypatch: pytest.MonkeyPatch, owner: type[Any], name: str, note: Callable[..., object]) -> None:
+    """From now until the test ends, each call of `owner.name` first calls `note` with the
+    same arguments (self included), then does what it did."""
+    original = getattr(owner, name)
+
+    def spying(*args: Any, **kwargs: Any) -> Any:
+        note(*args, **kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spying)
+
+
+class WidthCounts(list[tuple[str, int]]):
+    """(instance id, +1 counted in / -1 taken off) for each row the table counted in or out
+    of its columns' widths, in order."""
+
+    @property
+    def counted_in(self) -> list[str]:
+        """The rows whose widths were counted in."""
+        return [instance_id for instance_id, sign in self if sign > 0]
+
+
+def count_widths(monkeypatch: pytest.MonkeyPatch) -> WidthCounts:
+    """What every InstanceTable counts in its columns' widths from now on."""
+    counts = WidthCounts()
+
+    def counting(_table: InstanceTable, rows: Sequence[Instance], sign: int) -> None:
+        counts.extend((instance.id, sign) for instance in rows)
+
+    spy(monkeypatch, InstanceTable, "_count", counting)
+    return counts
 
 
 class CountingTransport(httpx.AsyncBaseTransport):

@@ -4,7 +4,7 @@ measuring only what changed. Real HTTP against the simulator, with a small page 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets import instance_table
 from tests.conftest import SimFactory
 from tests.fake_api_server import FakeRequest, FakeServer, Reply
+from tests.ui.app_harness import count_widths
 
 # When a list arrived, for views built by hand (no time is shown by what is tested here).
 LOADED_AT = datetime(2026, 12, 1, 12, 0)
@@ -112,14 +113,7 @@ async def test_a_refresh_with_one_change_measures_one_row(monkeypatch: pytest.Mo
 
     instances = [Instance(id=f"i{n}", name=f"vm-{n}", state="Running") for n in range(2000)]
     view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=LOADED_AT)
-    measured: list[str] = []  # rows whose widths were counted in
-    count = instance_table.InstanceTable._count
-
-    def counting(table: instance_table.InstanceTable, rows: Sequence[Instance], sign: int) -> None:
-        measured.extend(instance.id for instance in rows if sign > 0)
-        count(table, rows, sign)
-
-    monkeypatch.setattr(instance_table.InstanceTable, "_count", counting)
+    measured = count_widths(monkeypatch)
 
     class Host(App[None]):
         def compose(self) -> ComposeResult:
@@ -130,19 +124,19 @@ async def test_a_refresh_with_one_change_measures_one_row(monkeypatch: pytest.Mo
         table = app.query_one(instance_table.InstanceTable)
         table.view = view
         await pilot.pause()
-        assert len(measured) == 2000
+        assert len(measured.counted_in) == 2000
         measured.clear()
         changed = list(instances)
         changed[1234] = instances[1234].model_copy(update={"name": "a-much-longer-name-than-any-other"})
         table.view = view.with_instances(changed, when=LOADED_AT)
         await pilot.pause()
-        assert measured == ["i1234"]
+        assert measured.counted_in == ["i1234"]
         assert table._widths[0] == len("a-much-longer-name-than-any-other")
         # It leaves: the column narrows back.
         table.view = table.view.with_instances(instances[:1234] + instances[1235:], when=LOADED_AT)
         await pilot.pause()
         assert table._widths[0] == len("vm-1999")
-        assert measured == ["i1234"]  # leaving costs no measuring
+        assert measured.counted_in == ["i1234"]  # leaving costs no measuring
 
 
 async def test_a_public_ip_change_reaches_an_unchanged_instance(big_sim: SimServer) -> None:

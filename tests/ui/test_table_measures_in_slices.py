@@ -4,7 +4,7 @@ the frame, in slices, and the columns end up as wide as their longest cell."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from datetime import datetime
 
 import pytest
@@ -14,6 +14,7 @@ from cca_tui.api.models import Instance
 from cca_tui.ui.rows import Grown
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets import instance_table
+from tests.ui.app_harness import count_widths
 
 LOADED_AT = datetime(2026, 12, 1, 12, 0)
 LONG_NAME = "a-name-longer-than-any-other-in-the-page"
@@ -31,14 +32,7 @@ async def test_a_big_page_is_measured_after_its_frame_in_slices(monkeypatch: pyt
     env = EnvironmentRef("c", "e")
     shown: Grown[Hashable] = Grown({}, [(i.id, i) for i in first])
     view = EnvironmentView.of(env).with_instances(shown, when=LOADED_AT, complete=False)
-    measured: list[str] = []  # rows whose widths were counted in
-    count = instance_table.InstanceTable._count
-
-    def counting(table: instance_table.InstanceTable, rows: Sequence[Instance], sign: int) -> None:
-        measured.extend(instance.id for instance in rows if sign > 0)
-        count(table, rows, sign)
-
-    monkeypatch.setattr(instance_table.InstanceTable, "_count", counting)
+    measured = count_widths(monkeypatch)
     app = Host()
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(instance_table.InstanceTable)
@@ -48,19 +42,19 @@ async def test_a_big_page_is_measured_after_its_frame_in_slices(monkeypatch: pyt
         grown: Grown[Hashable] = Grown(shown, [(i.id, i) for i in page])
         table.view = view.with_instances(grown, when=LOADED_AT, complete=False)
         # The step that showed the page measured none of its 3,000 rows.
-        assert len(measured) <= 100  # the rows drawn at most
+        assert len(measured.counted_in) <= 100  # the rows drawn at most
         for _ in range(500):  # slices of a few ms: a bound, not a time
             if not table._unmeasured:
                 break
             await pilot.pause()
         assert not table._unmeasured
-        assert sorted(measured) == sorted(i.id for i in page)  # each row once
+        assert sorted(measured.counted_in) == sorted(i.id for i in page)  # each row once
         assert table._widths[0] == len(LONG_NAME)
         # A later small change is measured at once, as before.
         measured.clear()
         renamed = page[7].model_copy(update={"name": "vm-7-renamed"})
         table.view = table.view.with_instances([*first, *page[:7], renamed, *page[8:]], when=LOADED_AT, environment=env)
-        assert measured == [renamed.id]
+        assert measured.counted_in == [renamed.id]
 
 
 async def test_a_list_from_scratch_is_counted_again_in_slices_and_columns_only_widen_meanwhile(
@@ -75,13 +69,6 @@ async def test_a_list_from_scratch_is_counted_again_in_slices_and_columns_only_w
     after = [instance.model_copy(update={"state": "Stopped"}) for instance in before]
     after[2500] = after[2500].model_copy(update={"name": "vm-2500"})  # the longest name is gone
     view = EnvironmentView.of(env).with_instances(before, when=LOADED_AT)
-    counted: list[tuple[str, int]] = []  # (instance id, +1 counted in / -1 taken off)
-    count = instance_table.InstanceTable._count
-
-    def counting(table: instance_table.InstanceTable, rows: Sequence[Instance], sign: int) -> None:
-        counted.extend((instance.id, sign) for instance in rows)
-        count(table, rows, sign)
-
     app = Host()
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(instance_table.InstanceTable)
@@ -91,7 +78,7 @@ async def test_a_list_from_scratch_is_counted_again_in_slices_and_columns_only_w
                 break
             await pilot.pause()
         assert table._widths[0] == len(LONG_NAME)
-        monkeypatch.setattr(instance_table.InstanceTable, "_count", counting)
+        counted = count_widths(monkeypatch)
         table.view = view.with_instances(after, when=LOADED_AT)
         assert len(counted) <= 100  # the step that showed it: the rows drawn at most
         assert table._widths[0] == len(LONG_NAME)  # not narrowed to the rows counted so far

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.strip import Strip
 
 from cca_tui.api.models import Instance
 from cca_tui.ui.state import EnvironmentRef, EnvironmentView
 from cca_tui.ui.widgets.instance_table import NEWS_MARK, InstanceTable
+from tests.ui.app_harness import spy
 
 LOADED_AT = datetime(2026, 12, 1, 12, 0)
 
@@ -26,18 +26,16 @@ async def test_news_for_one_more_row_redraws_that_row_alone(monkeypatch: pytest.
     view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=LOADED_AT)
     view = view.with_news({"i005"})
     built: list[str] = []  # rows whose strip was made (not taken from the kept ones)
-    cells_for = InstanceTable._cells_for
 
-    def counting(table: InstanceTable, instance: Instance) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    def building(_table: InstanceTable, instance: Instance) -> None:
         built.append(instance.id)
-        return cells_for(table, instance)
 
     app = Host()
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(InstanceTable)
         table.view = view
         await pilot.pause()
-        monkeypatch.setattr(InstanceTable, "_cells_for", counting)
+        spy(monkeypatch, InstanceTable, "_cells_for", building)
         table.view = view.with_news({"i005", "i007"})
         await pilot.pause()
         assert NEWS_MARK + "vm-007" in table.render_line(8).text  # row 7 (line 0: the header)
@@ -54,18 +52,16 @@ async def test_a_refresh_that_changes_rows_off_screen_draws_no_line_and_one_on_s
     instances = [Instance(id=f"i{n:03d}", name=f"vm-{n:03d}", state="Running") for n in range(100)]
     view = EnvironmentView.of(EnvironmentRef("c", "e")).with_instances(instances, when=LOADED_AT)
     drawn: list[int] = []  # lines drawn (0: the header)
-    render_line = InstanceTable.render_line
 
-    def counting(table: InstanceTable, y: int) -> Strip:
+    def drawing(_table: InstanceTable, y: int) -> None:
         drawn.append(y)
-        return render_line(table, y)
 
     app = Host()
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(InstanceTable)
         table.view = view
         await pilot.pause()
-        monkeypatch.setattr(InstanceTable, "render_line", counting)
+        spy(monkeypatch, InstanceTable, "render_line", drawing)
         off_screen = list(instances)
         off_screen[80] = instances[80].model_copy(update={"state": "Stopped"})
         table.view = view = view.with_instances(off_screen, when=LOADED_AT)
