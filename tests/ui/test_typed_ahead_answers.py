@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import events
+from textual.widgets import Button
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
@@ -48,6 +49,10 @@ async def test_a_yes_typed_ahead_of_the_question_sends_nothing_and_one_after_it_
         question = app.screen
         assert isinstance(question, ActionConfirmModal)
         await wait_until(pilot, lambda: question._drawn)
+        # And the burst's refused Enter has let go of the button: Textual's Button ignores a
+        # press while it shows the last one (0.2 s), which a fast run reached.
+        confirm = question.query_one("#confirm", Button)
+        await wait_until(pilot, lambda: not confirm.has_class("-active"))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
         await settle(app, pilot)
