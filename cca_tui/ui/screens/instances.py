@@ -29,7 +29,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
@@ -69,6 +69,7 @@ from cca_tui.ui.widgets.action_bar import ActionBar
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from cca_tui.ui.widgets.key_footer import KeyFooter
 from cca_tui.ui.widgets.status_line import StatusLine
 from cca_tui.ui.widgets.task_log import TaskLog
 
@@ -291,7 +292,7 @@ class InstanceScreen(Screen[None]):
             profile=settings.profile_name, read_only=settings.read_only, keymap=settings.keymap, id="actions"
         ).data_bind(InstanceScreen.view)
         yield TaskLog(id="tasks").data_bind(InstanceScreen.view)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_interval()
