@@ -31,7 +31,7 @@ from cca_tui.api.errors import CloudCAError
 from cca_tui.api.field_caps import FIELD_LIMIT, FieldTooLong, cap_fields
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 from cca_tui.fleet.identity import ROW_READY, EnvironmentRef, LocatedInstance
-from cca_tui.ui.rows import Grown, Revised
+from cca_tui.ui.rows import Grown, Revised, prepare
 
 # The longest the loader holds the event loop between two yields (seconds).
 SLICE = 0.008
@@ -333,6 +333,7 @@ class InstanceLoader:
             entry = _Known(shape, values, parsed, parsed)
             seen[parsed.id] = entry
             arrivals.add(parsed.key, parsed)
+            prepare(parsed)  # its haystack and tie key, here in this slice, not in the showing
             fresh.append(parsed.id)
 
     def _refuse(self, row: Any, unreadable: list[str]) -> None:
@@ -377,6 +378,7 @@ class InstanceLoader:
                 entry.joined = entry.parsed  # nothing to attach: no copy (most instances)
             elif ips is not None and (entry.joined is entry.parsed or entry.joined.public_ips != ips):
                 entry.joined = entry.parsed.model_copy(update={"public_ips": ips})
+                prepare(entry.joined)
                 if time.perf_counter() - started > SLICE:
                     await asyncio.sleep(0)
                     started = time.perf_counter()
