@@ -187,7 +187,12 @@ def test_rows_prepared_while_read_are_shown_as_made_and_not_made_again(monkeypat
     rng = random.Random(11)
     made: list[Instance] = []
     haystack, tie_key = rows.haystack, rows.tie_key
-    monkeypatch.setattr(rows, "haystack", lambda i: made.append(i) or haystack(i))
+
+    def counted_haystack(instance: Instance) -> str:
+        made.append(instance)
+        return haystack(instance)
+
+    monkeypatch.setattr(rows, "haystack", counted_haystack)
     shown: Mapping[Hashable, Instance] = {}
     index = RowIndex(shown)
     index.arrange("", "name", False)
