@@ -31,6 +31,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
 
+from cca_tui import pacing
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
 from cca_tui.api.models import Instance, Task
@@ -430,6 +431,7 @@ class InstanceScreen(Screen[None]):
             started = self.cca.clock()
             try:
                 async for batch in loads.loader.stream(self.cca.data.scope(env)):
+                    await pacing.wait_turn()  # shown in a turn other loads' slices have not used
                     if batch.complete:
                         shown = asyncio.get_running_loop().create_future()
                         self._to_show(env, _ListToShow(batch, first_load, started, shown))
@@ -480,6 +482,7 @@ class InstanceScreen(Screen[None]):
         not one each (each walk is the cost of the whole fleet's rows). The loads of the
         complete ones wait for it."""
         received, self._lists_to_show = self._lists_to_show, {}
+        started = time.perf_counter()
         try:
             view = self.view
             # What each refreshed list replaces (a first load's pages are nobody's news).
@@ -509,6 +512,7 @@ class InstanceScreen(Screen[None]):
         for item in received.values():
             if item.shown is not None and not item.shown.done():
                 item.shown.set_result(None)
+        pacing.spend(time.perf_counter() - started)  # the loads' next slices wait for a turn of their own
 
     # --- watching ---------------------------------------------------------------------
 
