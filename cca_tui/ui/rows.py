@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import compress
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, environment_of, environment_text
@@ -277,6 +277,14 @@ class Grown(dict[K, Instance], Generic[K]):
         self.added = [key for key, _instance in added]
 
 
+def is_grown_from(after: Mapping[Any, Instance], before: Mapping[Any, Instance] | None) -> TypeGuard[Grown[Any]]:
+    """Whether `after` is `before` plus rows (a `Grown` of it; a first page: a Grown of
+    nothing). A Grown whose base was forgotten (see `_follows`) grows from nothing known."""
+    if not isinstance(after, Grown):
+        return False
+    return after.base is before or (not after.base and after.base is not FORGOTTEN and not before)
+
+
 class RowIndex:
     """The instances of one list with what filtering and sorting them needs, for speed.
 
@@ -325,7 +333,7 @@ class RowIndex:
         self._name_keys: list[Any] | None = None
         # The last few plain filters' results (see `arrange`).
         self._recent: list[_Filtered] = []
-        if previous is not None and isinstance(instances, Grown) and instances.base is previous.instances:
+        if previous is not None and is_grown_from(instances, previous.instances):
             self._extend(previous, instances.added)
             return
         if previous is None:
