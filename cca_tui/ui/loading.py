@@ -26,12 +26,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cca_tui import pacing
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.field_caps import FIELD_LIMIT, FieldTooLong, cap_fields
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 from cca_tui.fleet.identity import ROW_READY, EnvironmentRef, LocatedInstance
-from cca_tui.ui.rows import Grown, Revised
+from cca_tui.ui.rows import Grown, Revised, prepare
 
 # The longest the loader holds the event loop between two yields (seconds).
 SLICE = 0.008
@@ -280,11 +281,11 @@ class InstanceLoader:
         # last row's keys, compared element by element (the same objects), save hashing them.
         last_shape: tuple[str, ...] | None = None
         last_fields_set: set[str] | None = None
+        await pacing.wait_turn()  # other loads' slices of this turn first (see pacing.py)
         started = time.perf_counter()
         for row in rows:
             if time.perf_counter() - started > SLICE:
-                await asyncio.sleep(0)
-                started = time.perf_counter()
+                started = await pacing.next_slice(started)
             if type(row) is not dict:
                 self._refuse(row, unreadable)
                 continue
@@ -333,7 +334,9 @@ class InstanceLoader:
             entry = _Known(shape, values, parsed, parsed)
             seen[parsed.id] = entry
             arrivals.add(parsed.key, parsed)
+            prepare(parsed)  # its haystack and tie key, here in this slice, not in the showing
             fresh.append(parsed.id)
+        pacing.spend(time.perf_counter() - started)
 
     def _refuse(self, row: Any, unreadable: list[str]) -> None:
         """A row that is no JSON object: counted with pydantic's words for it."""
@@ -364,11 +367,11 @@ class InstanceLoader:
             todo = changed_ips.union(fresh)
         else:
             todo = entries.keys()
+        await pacing.wait_turn()
         started = time.perf_counter()
         for n, instance_id in enumerate(todo):
             if n % 256 == 0 and time.perf_counter() - started > SLICE:
-                await asyncio.sleep(0)
-                started = time.perf_counter()
+                started = await pacing.next_slice(started)
             entry = entries.get(instance_id)
             if entry is None:
                 continue
@@ -377,11 +380,12 @@ class InstanceLoader:
                 entry.joined = entry.parsed  # nothing to attach: no copy (most instances)
             elif ips is not None and (entry.joined is entry.parsed or entry.joined.public_ips != ips):
                 entry.joined = entry.parsed.model_copy(update={"public_ips": ips})
+                prepare(entry.joined)
                 if time.perf_counter() - started > SLICE:
-                    await asyncio.sleep(0)
-                    started = time.perf_counter()
+                    started = await pacing.next_slice(started)
             elif ips is None:
                 entry.joined = entry.parsed
+        pacing.spend(time.perf_counter() - started)
         last = self._handed
         if last is None or everything:
             return await self._revision_of(last if last is not None else shown, entries)
@@ -411,15 +415,16 @@ class InstanceLoader:
         so that applying it is not a walk through every instance in one piece."""
         result: dict[Hashable, Instance] = {} if last is None else Revised(last, [], [])
         changed = result.changed if isinstance(result, Revised) else []
+        await pacing.wait_turn()
         started = time.perf_counter()
         for n, entry in enumerate(entries.values()):
             if n % 256 == 0 and time.perf_counter() - started > SLICE:
-                await asyncio.sleep(0)
-                started = time.perf_counter()
+                started = await pacing.next_slice(started)
             joined = entry.joined
             result[joined.key] = joined
             if last is not None and last.get(joined.key) is not joined:
                 changed.append(joined.key)
+        pacing.spend(time.perf_counter() - started)
         if isinstance(result, Revised) and last is not None:
             result.departed.extend(_departed(last, changed, entries))
         return result

@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import compress
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, environment_of, environment_text
@@ -167,6 +167,34 @@ def keys_of(column: Column | None, instances: Sequence[Instance]) -> list[Any]:
     return list(map(str.lower, values))
 
 
+# Haystacks and tie keys made ahead of a showing (see `prepare`), by instance key, with the
+# instance they were made for.
+_PREPARED: dict[Hashable, tuple[Instance, str, str]] = {}
+# Made for instances never shown (a load that failed, a server that dropped them) are
+# replaced by the next of their key; past this many, all are dropped (made again if shown).
+PREPARED_AT_MOST = 500_000
+
+
+def prepare(instance: Instance) -> None:
+    """Make `instance`'s haystack and tie key now, for the row index that will add it.
+
+    The loader calls it as it reads each new row, in its slices of the loop's time; a
+    showing adds 2,000-5,000 rows in one step of the loop, and making them there was ~5 us
+    a row of that step (a fleet's key waited behind it). The index that adds the instance
+    takes them, if they were made for that very object."""
+    if len(_PREPARED) >= PREPARED_AT_MOST:
+        _PREPARED.clear()
+    _PREPARED[instance.key] = (instance, haystack(instance), tie_key(instance))
+
+
+def _made_for(instance: Instance) -> tuple[str, str]:
+    """`instance`'s haystack and tie key: as prepared for it (taken), else made now."""
+    made = _PREPARED.pop(instance.key, None)
+    if made is not None and made[0] is instance:
+        return made[1], made[2]
+    return haystack(instance), tie_key(instance)
+
+
 # (the instance the entry was computed from, the value): an entry is good while the instance
 # in the list is that very object (an unchanged instance keeps its object across refreshes).
 _Entry = tuple[Instance, object]
@@ -249,6 +277,14 @@ class Grown(dict[K, Instance], Generic[K]):
         self.added = [key for key, _instance in added]
 
 
+def is_grown_from(after: Mapping[Any, Instance], before: Mapping[Any, Instance] | None) -> TypeGuard[Grown[Any]]:
+    """Whether `after` is `before` plus rows (a `Grown` of it; a first page: a Grown of
+    nothing). A Grown whose base was forgotten (see `_follows`) grows from nothing known."""
+    if not isinstance(after, Grown):
+        return False
+    return after.base is before or (not after.base and after.base is not FORGOTTEN and not before)
+
+
 class RowIndex:
     """The instances of one list with what filtering and sorting them needs, for speed.
 
@@ -297,11 +333,13 @@ class RowIndex:
         self._name_keys: list[Any] | None = None
         # The last few plain filters' results (see `arrange`).
         self._recent: list[_Filtered] = []
-        if previous is not None and isinstance(instances, Grown) and instances.base is previous.instances:
+        if previous is not None and is_grown_from(instances, previous.instances):
             self._extend(previous, instances.added)
             return
         if previous is None:
-            self._haystacks = {iid: (instance, haystack(instance)) for iid, instance in instances.items()}
+            self._haystacks: dict[Hashable, tuple[Instance, str]] = {}
+            self._keys[""] = {}
+            self._add_rows(instances.keys())
             # How many instances are in a transitional state, by environment (the screen
             # refreshes that environment sooner).
             self.changing = _changing(instances.values())
@@ -325,18 +363,12 @@ class RowIndex:
         haystacks = previous._haystacks
         for iid in departed:
             haystacks.pop(iid, None)
-        for iid in changed:
-            instance = instances[iid]
-            haystacks[iid] = (instance, haystack(instance))
         self._haystacks = haystacks
         for name, keys in previous._keys.items():
-            make = _key_maker(COLUMN_BY_KEY.get(name))
             for iid in departed:
                 keys.pop(iid, None)
-            for iid in changed:
-                instance = instances[iid]
-                keys[iid] = (instance, make(instance))
             self._keys[name] = keys
+        self._add_rows(changed)
         if len(changed) + len(departed) <= PATCH_SHARE * max(1, len(instances)):
             # The previous orders are patched when asked for (usually only the one in use):
             # until then this index holds the previous one, and lets it go at its first use.
@@ -354,6 +386,21 @@ class RowIndex:
         transitional state: kept up to date with the changes alone, no walk."""
         return self.changing.get(environment, 0) > 0
 
+    def _add_rows(self, ids: Iterable[Hashable]) -> None:
+        """Bring the tables of haystacks and keys up to date for these instances (arrived or
+        changed): the haystack and tie key as `prepare` made them, or made now; the keys of
+        the other columns kept (those a sort has read) made now."""
+        instances, haystacks = self.instances, self._haystacks
+        ties = self._keys.setdefault("", {})
+        others = [(keys, _key_maker(COLUMN_BY_KEY.get(name))) for name, keys in self._keys.items() if name]
+        for iid in ids:
+            instance = instances[iid]
+            text, tie = _made_for(instance)
+            haystacks[iid] = (instance, text)
+            ties[iid] = (instance, tie)
+            for keys, make in others:
+                keys[iid] = (instance, make(instance))
+
     def _extend(self, previous: RowIndex, added: list[Any]) -> None:
         """`instances` is `previous.instances` plus `added`: take over the previous index's
         haystacks and keys (entries are only ever added to them, and every lookup is by the
@@ -363,18 +410,9 @@ class RowIndex:
         instances = self.instances
         self.base, self.changed, self.departed = previous.instances, list(added), []
         self.changing = previous.changing + _changing(instances[iid] for iid in added)
-        haystacks = previous._haystacks
-        for iid in added:
-            instance = instances[iid]
-            haystacks[iid] = (instance, haystack(instance))
-        self._haystacks = haystacks
-        for name, keys in previous._keys.items():
-            column = COLUMN_BY_KEY.get(name)
-            make = _key_maker(column)
-            for iid in added:
-                instance = instances[iid]
-                keys[iid] = (instance, make(instance))
-            self._keys[name] = keys
+        self._haystacks = previous._haystacks
+        self._keys.update(previous._keys)
+        self._add_rows(added)
         if previous._pending is not None:
             return  # its orders were never brought up to date: sort when asked
         name_order = (COLUMNS[0].key, False)

@@ -21,7 +21,7 @@ from functools import cached_property
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
-from cca_tui.ui.rows import COLUMN_BY_KEY, FORGOTTEN, Grown, Revised, RowIndex, matches
+from cca_tui.ui.rows import COLUMN_BY_KEY, Grown, Revised, RowIndex, is_grown_from, matches
 
 # In a fleet, the status line says this many stale environments' reasons; the others counted.
 STALE_REASONS_SAID = 1
@@ -81,13 +81,6 @@ class EnvironmentTasks:
     busy: Mapping[Hashable, str] = field(default_factory=dict)
 
 
-def _grows_from(before: Mapping[Hashable, Instance] | None, after: Mapping[Hashable, Instance]) -> bool:
-    """Whether `after` is a Grown of `before` (a first page: a Grown of nothing)."""
-    if not isinstance(after, Grown):
-        return False
-    return after.base is before or (not after.base and after.base is not FORGOTTEN and not before)
-
-
 def _combined_after(
     combined: Mapping[Hashable, Instance],
     changes: Sequence[tuple[Mapping[Hashable, Instance] | None, Mapping[Hashable, Instance]]],
@@ -101,15 +94,15 @@ def _combined_after(
     itself is built by C-level copies."""
     if len(by_environment) == 1:
         return changes[-1][1]
-    if all(_grows_from(before, after) for before, after in changes):
+    if all(is_grown_from(after, before) for before, after in changes):
         return Grown(combined, [(key, after[key]) for _before, after in changes for key in after.added])  # type: ignore[attr-defined]
     changed: list[Hashable] = []
     departed: list[Hashable] = []
     patches: list[tuple[Mapping[Hashable, Instance], list[Hashable]]] = []  # (a list, its changed keys)
     for before, after in changes:
         earlier = before if before is not None else {}
-        if _grows_from(before, after):
-            keys: list[Hashable] = list(after.added)  # type: ignore[attr-defined]
+        if is_grown_from(after, before):
+            keys: list[Hashable] = list(after.added)
         elif isinstance(after, Revised) and after.base is earlier:
             keys = list(after.changed)
             departed.extend(after.departed)

@@ -178,7 +178,7 @@ async def test_every_text_field_of_every_form_takes_bursts_and_pastes_whole(
 async def test_footer_shows_the_forms_own_keys(
     sim_compute: ComputeScope, instance_named: InstanceNamed, form_host: FormHostFactory, settle_form: SettleForm
 ) -> None:
-    from textual.widgets._footer import FooterKey
+    from cca_tui.ui.widgets.key_footer import KeyFooter
 
     web2 = await instance_named(sim_compute, "web-2")
     for form, action in (
@@ -188,7 +188,7 @@ async def test_footer_shows_the_forms_own_keys(
         app = form_host(form)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle_form(pilot)
-            keys = {(key.key, key.description) for key in form.query(FooterKey).results(FooterKey)}
+            keys = {(key.key, key.description) for key in form.query_one(KeyFooter).entries}
             assert ("escape", "Cancel") in keys and ("ctrl+s", action) in keys, keys
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from textual.screen import Screen
-from textual.widgets import Button, Footer
-from textual.widgets._footer import FooterKey  # the footer's keys: no public module exports them
+from textual.widgets import Button
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.help import HelpScreen
 from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.key_footer import KeyFooter
 from cca_tui.ui.widgets.task_log import TaskLog
 from tests.ui.app_harness import (
     SIZE,
@@ -33,8 +33,7 @@ ENV = "compute-on/production"
 
 def footer_keys(screen: Screen[Any]) -> dict[str, str]:
     """What the footer shows: description -> key as displayed."""
-    footer = screen.query_one(Footer)
-    return {key.description: key.key_display for key in footer.query(FooterKey)}
+    return {key.description: key.key_display for key in screen.query_one(KeyFooter).entries}
 
 
 async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim: SimServer, tmp_path: Path) -> None:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from textual import events
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
-from textual.widgets._footer import FooterKey
+from textual.widgets import Input, Static
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import known_binding_ids
 from cca_tui.ui.screens.help import markdown_picker_table
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.widgets.key_footer import KeyFooter
 from tests.ui.app_harness import SIZE, make_app, settle, told, wait_until
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -40,7 +40,7 @@ async def test_a_keymap_remaps_the_pickers_keys_and_its_footer_follows(sim: SimS
         assert isinstance(picker, PickerScreen)
         await wait_until(pilot, lambda: bool(picker.choices))
         assert not any("keymap" in title.lower() for title in told(app).titles)  # every id is known
-        footer = {key.description: key.key_display for key in picker.query_one(Footer).query(FooterKey)}
+        footer = {key.description: key.key_display for key in picker.query_one(KeyFooter).entries}
         assert footer["Reload"] == "f5", footer  # (Mark is not in the footer: the status line says it)
         status = str(picker.query_one("#picker-status", Static).render())
         assert "^t marks" in status or "ctrl+t marks" in status, status

@@ -176,3 +176,37 @@ def test_a_page_merged_into_three_lists_is_what_the_general_merge_makes() -> Non
         general = _merged(keys, [*lists, list(keys)], [], [(k, (*row, k)) for k, row in arrivals])
         assert written_out == general[:3]
         assert written_out[2] == sorted(keys + new)
+
+
+def test_rows_prepared_while_read_are_shown_as_made_and_not_made_again(monkeypatch: Any) -> None:
+    # The loader prepares each new row's haystack and tie key as it reads it (in its slices);
+    # the index that adds the row takes them. A row prepared for another object of its key (a
+    # page read again, a load that failed) is made anew. Every index stays what `arrange` says.
+    import cca_tui.ui.rows as rows
+
+    rng = random.Random(11)
+    made: list[Instance] = []
+    haystack, tie_key = rows.haystack, rows.tie_key
+
+    def counted_haystack(instance: Instance) -> str:
+        made.append(instance)
+        return haystack(instance)
+
+    monkeypatch.setattr(rows, "haystack", counted_haystack)
+    shown: Mapping[Hashable, Instance] = {}
+    index = RowIndex(shown)
+    index.arrange("", "name", False)
+    for page in range(6):
+        arrived = [_instance(rng, ENVS[page % 2], page * 50 + n) for n in range(50)]
+        for instance in arrived[:40]:
+            rows.prepare(instance)
+        for instance in arrived[40:45]:  # prepared for an object that is not the one shown
+            rows.prepare(_instance(rng, ENVS[page % 2], int(instance.id[2:]), suffix="~old"))
+        made.clear()
+        shown = Grown(shown, [(instance.key, instance) for instance in arrived])
+        index = RowIndex(shown, previous=index)
+        index.arrange("", "name", False)
+        # Only the rows not prepared for their very object were made while showing.
+        assert {i.key for i in made} == {i.key for i in arrived[40:]}
+        _check(index, rng)
+    assert tie_key is rows.tie_key

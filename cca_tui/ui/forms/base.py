@@ -29,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import var
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, LoadingIndicator, Select, Static, TextArea
+from textual.widgets import Button, Input, LoadingIndicator, Select, Static, TextArea
 from textual.widgets._select import SelectOverlay
 
 from cca_tui.api.client import ComputeScope
@@ -38,6 +38,7 @@ from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.errors import describe_error, field_errors
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.key_footer import KeyFooter
 
 from .dialog import DialogScreen
 from .field import Field, FieldInput, one_line
@@ -168,7 +169,7 @@ class FormScreen(DialogScreen["Task | None"]):
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self.action_label, id="submit", variant=self.ACTION_VARIANT, disabled=True)  # type: ignore[arg-type]
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._initial = {i.id: i.value for i in self.query(Input) if i.id}

@@ -12,11 +12,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.safe_text import safe
+from cca_tui.ui.widgets.key_footer import KeyFooter
 
 from .dialog import DialogScreen
 
@@ -50,7 +51,7 @@ class ChooseEnvironment(DialogScreen["EnvironmentRef | None"]):
                 *(Option(safe(self._label(env), limit=120), id=str(n)) for n, env in enumerate(self.environments)),
                 id="environments",
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -10,9 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.key_footer import KeyFooter
 
 from .dialog import DialogScreen
 
@@ -57,7 +58,7 @@ class ConfirmModal(DialogScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant="warning")
-        yield Footer()
+        yield KeyFooter()
 
     def set_message(self, message: str) -> None:
         """Say something else while open (the quit dialog counts tasks as they end)."""

@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.key_footer import KeyFooter
 
 from .dialog import DialogScreen
 
@@ -38,7 +39,7 @@ class PasswordModal(DialogScreen[None]):
             with Horizontal(id="buttons"):
                 yield Button("Copy", id="copy", variant="primary")
                 yield Button("Close", id="close")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cca_tui.ui.copy_choices import CopyChoice
 from cca_tui.ui.safe_text import printable
+from cca_tui.ui.widgets.key_footer import KeyFooter
 
 
 class CopyMenu(ModalScreen[CopyChoice | None]):
@@ -51,7 +52,7 @@ class CopyMenu(ModalScreen[CopyChoice | None]):
                 ),
                 id="copy-choices",
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_key(self, event: events.Key) -> None:
         for choice in self.choices:

@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.environment_health import LOADED, LOADING, NOT_LOADED, STALE, EnvironmentHealth
 from cca_tui.ui.safe_text import safe
+from cca_tui.ui.widgets.key_footer import KeyFooter
 
 STATE_STYLES = {LOADED: "green", LOADING: "yellow", STALE: "bold red", NOT_LOADED: "bold red"}
 
@@ -63,7 +64,7 @@ class EnvironmentStates(ModalScreen[EnvironmentRef | None]):
                 ),
                 id="environment-states",
             )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # Start on the first environment in trouble: that is what the operator came to see.

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 
 from cca_tui.api.errors import CloudCAError
 from cca_tui.fleet.identity import RowKey
@@ -26,6 +26,7 @@ from cca_tui.ui.errors import describe_error
 from cca_tui.ui.safe_text import printable, safe
 from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.history import HistoryEntry
+from cca_tui.ui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from cca_tui.ui.app import CcaApp
@@ -69,7 +70,7 @@ class HistoryScreen(Screen[None]):
         table: DataTable[Text] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         table.add_columns("time", "profile", "environment", "instance", "action", "status", "outcome")
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -217,7 +218,7 @@ class HistoryDetail(ModalScreen[HistoryEntry | None]):
                 yield Button("Close", id="close")
                 if e.resendable:
                     yield Button("Send again…", id="resend", variant="warning")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:

@@ -29,8 +29,9 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
+from cca_tui import pacing
 from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import AuthError
 from cca_tui.api.models import Instance, Task
@@ -69,6 +70,7 @@ from cca_tui.ui.widgets.action_bar import ActionBar
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from cca_tui.ui.widgets.key_footer import KeyFooter
 from cca_tui.ui.widgets.status_line import StatusLine
 from cca_tui.ui.widgets.task_log import TaskLog
 
@@ -291,7 +293,7 @@ class InstanceScreen(Screen[None]):
             profile=settings.profile_name, read_only=settings.read_only, keymap=settings.keymap, id="actions"
         ).data_bind(InstanceScreen.view)
         yield TaskLog(id="tasks").data_bind(InstanceScreen.view)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._show_interval()
@@ -429,6 +431,7 @@ class InstanceScreen(Screen[None]):
             started = self.cca.clock()
             try:
                 async for batch in loads.loader.stream(self.cca.data.scope(env)):
+                    await pacing.wait_turn()  # shown in a turn other loads' slices have not used
                     if batch.complete:
                         shown = asyncio.get_running_loop().create_future()
                         self._to_show(env, _ListToShow(batch, first_load, started, shown))
@@ -479,6 +482,7 @@ class InstanceScreen(Screen[None]):
         not one each (each walk is the cost of the whole fleet's rows). The loads of the
         complete ones wait for it."""
         received, self._lists_to_show = self._lists_to_show, {}
+        started = time.perf_counter()
         try:
             view = self.view
             # What each refreshed list replaces (a first load's pages are nobody's news).
@@ -508,6 +512,7 @@ class InstanceScreen(Screen[None]):
         for item in received.values():
             if item.shown is not None and not item.shown.done():
                 item.shown.set_result(None)
+        pacing.spend(time.perf_counter() - started)  # the loads' next slices wait for a turn of their own
 
     # --- watching ---------------------------------------------------------------------
 

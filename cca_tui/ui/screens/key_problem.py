@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.key_footer import KeyFooter
 
 HOW_TO = """\
 Give cca-tui an API key (it is never shown, printed or logged):
@@ -46,4 +47,4 @@ class KeyProblemScreen(Screen[None]):
             yield Static(safe(self.problem, keep_newlines=True, limit=1000), id="problem")
             how_to = HOW_TO.format(config=printable(self.config_path), profile=printable(self.profile))
             yield Static(safe(how_to, keep_newlines=True))
-        yield Footer()
+        yield KeyFooter()

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from cca_tui.api.errors import AuthError
 from cca_tui.fleet.environments import EnvironmentChoice
@@ -31,6 +31,7 @@ from cca_tui.fleet.scope import ALL
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.key_footer import KeyFooter
 from cca_tui.ui.widgets.measured_table import MeasuredDataTable
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ class PickerScreen(Screen[None]):
         yield PickerFilter(placeholder="type to filter environments…", id="picker-filter")
         yield MeasuredDataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading environments…", id="picker-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -33,6 +33,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from cca_tui import pacing
 from cca_tui.api.models import Instance
 from cca_tui.fleet.identity import EnvironmentRef, environment_of
 from cca_tui.ui.format import state_style
@@ -446,6 +447,7 @@ class InstanceTable(ScrollView, can_focus=True):
                 break
         if self._update_widths():
             self.refresh()
+        pacing.spend(time.perf_counter() - started)
         self._measuring = bool(unmeasured)
         if unmeasured:
             self._measuring = self.call_later(self._measure_some)
