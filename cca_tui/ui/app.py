@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
@@ -33,6 +34,7 @@ from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.key_problem import KeyProblemScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.styles_warmup import warm_styles
 from cca_tui.ui.tasks.batches import Batch, Batches
 from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
@@ -78,6 +80,11 @@ def history_path() -> Path:
 # How a task's end is announced: (severity, seconds on screen).
 # Seconds a task's end stays in a toast: short, as the task log keeps the outcome (toasts open
 # at the top, app.tcss, so that they never cover the log's Outcome column).
+log = logging.getLogger(__name__)
+
+# Seconds after the picker first shows that the instance screen's styles are parsed ahead.
+STYLES_WARM_AFTER = 0.3
+
 END_NOTICES = {
     TaskStatus.SUCCESS: ("information", 4.0),
     TaskStatus.FAILED: ("error", 8.0),
@@ -130,6 +137,7 @@ class CcaApp(App[None]):
         # back to it, like `cd -`).
         self._environments: tuple[EnvironmentRef, ...] | None = None
         self._previous_environments: tuple[EnvironmentRef, ...] | None = None
+        self._styles_warmed = False
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
@@ -259,6 +267,18 @@ class CcaApp(App[None]):
         else:
             preselect = self.state.last_environment(self.settings.profile_name)
         self.push_screen(PickerScreen(preselect=preselect, then_open=then_open))
+        if not self._styles_warmed:
+            # While the operator reads the environments (see styles_warmup.py).
+            self._styles_warmed = True
+            self.set_timer(STYLES_WARM_AFTER, self._warm_instance_styles)
+
+    def _warm_instance_styles(self) -> None:
+        if any(isinstance(screen, InstanceScreen) for screen in self.screen_stack):
+            return  # already mounted: nothing left to parse ahead
+        try:
+            warm_styles(self, InstanceScreen.WIDGET_CLASSES)
+        except Exception:
+            log.debug("styles not parsed ahead", exc_info=True)
 
     @property
     def has_environment(self) -> bool:

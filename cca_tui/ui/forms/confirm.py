@@ -47,6 +47,11 @@ class ConfirmModal(DialogScreen[bool]):
         if self._drawn:
             return False
         self.app.bell()
+        # Not shown as pressed, and not in the way of the yes that follows: Textual ignores
+        # Enter on a button for 0.2 s after a press (its "active" look), and a dialog drawn
+        # quickly after a burst took the operator's first deliberate Enter for that.
+        for button in self.query("#confirm").results(Button):
+            button.remove_class("-active")
         return True
 
     def compose(self) -> ComposeResult:

@@ -26,10 +26,12 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar, ScrollBarCorner
 from textual.timer import Timer
-from textual.widgets import Input
+from textual.widgets import Button, Input
 
 from cca_tui import pacing
 from cca_tui.api.client import ComputeScope
@@ -236,6 +238,10 @@ class InstanceScreen(Screen[None]):
     InstanceScreen #filter.visible { display: block; }
     InstanceScreen TaskLog.hidden { display: none; }
     """
+
+    # The classes this screen mounts (its scrollbars included), whose styles the app parses
+    # ahead while the picker shows (see styles_warmup.py; a test holds the list complete).
+    WIDGET_CLASSES: ClassVar[tuple[type[DOMNode], ...]]
 
     # repaint=False: the widgets bound to it redraw what changed; a repaint of the screen
     # would redraw every widget on every keystroke.
@@ -1324,3 +1330,19 @@ class InstanceScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._stop_timer()
+
+
+InstanceScreen.WIDGET_CLASSES = (
+    InstanceScreen,
+    StatusLine,
+    FilterInput,
+    Horizontal,
+    InstanceTable,
+    DetailPane,
+    ActionBar,
+    Button,
+    TaskLog,
+    KeyFooter,
+    ScrollBar,
+    ScrollBarCorner,
+)
