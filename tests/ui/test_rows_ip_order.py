@@ -3,13 +3,15 @@ else) after them, the same through the row index as through `arrange`."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from cca_tui.api.models import Instance
 from cca_tui.ui.rows import RowIndex, arrange
 
 ADDRESSES = ["10.0.0.10", None, "10.0.0.9", "9.255.255.255", "", "fe80::1", "10.0.1.0", "192.168.0.1"]
 
 
-def _instances() -> dict[str, Instance]:
+def _instances() -> dict[Hashable, Instance]:
     rows = [
         Instance.model_validate({"id": f"i-{n}", "name": f"vm-{n}", "state": "Running", "ipAddress": address})
         for n, address in enumerate(ADDRESSES)
