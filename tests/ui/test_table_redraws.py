@@ -36,8 +36,13 @@ async def test_news_for_one_more_row_redraws_that_row_alone(monkeypatch: pytest.
         table.view = view
         await pilot.pause()
         spy(monkeypatch, InstanceTable, "_cells_for", building)
+        repainted: list[tuple[object, ...]] = []  # the regions of each repaint asked for
+        spy(monkeypatch, InstanceTable, "refresh", lambda _table, *regions, **_how: repainted.append(regions))
         table.view = view.with_news({"i005", "i007"})
         await pilot.pause()
+        # Row 7's line alone is repainted (was: the whole table, each line then processed
+        # again by Textual in the frame).
+        assert repainted and all(regions for regions in repainted), repainted
         assert NEWS_MARK + "vm-007" in table.render_line(8).text  # row 7 (line 0: the header)
         assert NEWS_MARK + "vm-005" in table.render_line(6).text
         assert "vm-006" in table.render_line(7).text and NEWS_MARK not in table.render_line(7).text
