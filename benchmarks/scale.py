@@ -523,6 +523,18 @@ async def timed_refresh(
     """ctrl+r after 1 % changed: (ms from the last reply to the repaint, longest stall, requests)."""
     await wait_for(lambda: not screen.loading_now)
     changed = sim.churn(0.01)
+    # And the selected instance (on screen) renamed: the refresh has a change to paint. The
+    # churn's rows may all be off screen, and a table that repaints only the lines whose row
+    # changed then paints no frame: no repaint to time.
+    selected = screen.view.selected
+    if selected is not None:
+        where = getattr(selected, "environment", None)
+        ref = (where.service_code, where.name) if where is not None else ENVIRONMENT
+        new_name = sim.rename(
+            ref, selected.id, f"{selected.name.split('~')[0]}~{len(changed)}{time.monotonic_ns() % 1000}"
+        )
+        key = (*ref, selected.id)
+        changed[key] = (new_name, changed[key][1] if key in changed else selected.state)
     if from_scratch:
         drop_caches(screen)
     replies_before = len(recorder.replies)
