@@ -10,7 +10,8 @@ Textual's pilot in this process and is driven with keys, as an operator drives i
 - the picker's Enter to the first rows painted (`first_rows_s`), then to all N rows;
 - typing a 6-letter prefix of a name in the `/` filter, each key to its repaint;
 - sorting (`>` `>` `<` `!`), clearing the filter (Escape);
-- a refresh (ctrl+r) after 1 % of the instances changed on the server: `refresh_apply_ms`
+- a refresh (ctrl+r) after 1 % of the instances changed on the server and the selected one
+  was renamed (a change on screen to paint): `refresh_apply_ms`
   runs from the arrival of the last reply of that refresh to the repaint that shows the
   changes; `baseline_apply_ms` is the same refresh applied from scratch, in the same run:
   clearing and refilling (an empty view, every row parsed again, every cell, width,
