@@ -256,6 +256,15 @@ def top_screen(app: App[Any], kind: type[ScreenT]) -> ScreenT:
     return screen
 
 
+async def picker_listed(app: CcaApp, pilot: Pilot[None]) -> PickerScreen:
+    """The app settled on its picker, once the picker lists the environments."""
+    await settle(app, pilot)
+    picker = app.screen
+    assert isinstance(picker, PickerScreen)
+    await wait_until(pilot, lambda: bool(picker.choices))
+    return picker
+
+
 def picker_rows(picker: PickerScreen, column: str = "name") -> dict[str, str]:
     """The picker's environment rows, top to bottom: ref -> that column's cell as drawn. Rows
     are keyed by their position in `choices` (any environment name must work as a key)."""

@@ -15,7 +15,7 @@ from cca_tui.ui.app import known_binding_ids
 from cca_tui.ui.screens.help import markdown_picker_table
 from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.key_footer import KeyFooter
-from tests.ui.app_harness import SIZE, make_app, settle, told, wait_until
+from tests.ui.app_harness import SIZE, make_app, picker_listed, settle, told, wait_until
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -35,10 +35,7 @@ def test_readme_picker_key_table_is_the_codes() -> None:
 async def test_a_keymap_remaps_the_pickers_keys_and_its_footer_follows(sim: SimServer, tmp_path: Path) -> None:
     app = make_app(sim, tmp_path, keymap={"picker_mark": "ctrl+t", "picker_reload": "f5"})
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        picker = app.screen
-        assert isinstance(picker, PickerScreen)
-        await wait_until(pilot, lambda: bool(picker.choices))
+        picker = await picker_listed(app, pilot)
         assert not any("keymap" in title.lower() for title in told(app).titles)  # every id is known
         footer = {key.description: key.key_display for key in picker.query_one(KeyFooter).entries}
         assert footer["Reload"] == "f5", footer  # (Mark is not in the footer: the status line says it)
@@ -59,10 +56,7 @@ async def test_space_marks_an_environment_while_the_filter_has_the_focus(sim: Si
     ones too, so space typed a space into the filter and never marked."""
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        picker = app.screen
-        assert isinstance(picker, PickerScreen)
-        await wait_until(pilot, lambda: bool(picker.choices))
+        picker = await picker_listed(app, pilot)
         box = picker.query_one("#picker-filter", Input)
         assert box.has_focus
         await pilot.press("down", "space")
@@ -78,10 +72,7 @@ async def test_a_burst_of_moves_and_marks_marks_in_the_order_typed(sim: SimServe
     (was: space ran as the app read it, before the moves queued ahead of it)."""
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        picker = app.screen
-        assert isinstance(picker, PickerScreen)
-        await wait_until(pilot, lambda: bool(picker.choices))
+        picker = await picker_listed(app, pilot)
         start = picker._cursor_key()
         assert start == "0"  # the first environment
         for key, character in (("down", None), ("space", " "), ("down", None), ("space", " ")):

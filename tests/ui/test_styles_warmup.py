@@ -13,8 +13,7 @@ from textual.widget import Widget
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.instances import InstanceScreen
-from cca_tui.ui.screens.picker import PickerScreen
-from tests.ui.app_harness import SIZE, make_app, open_app, settle, wait_until
+from tests.ui.app_harness import SIZE, make_app, open_app, picker_listed, settle, wait_until
 
 
 def sources_of(classes: tuple[type[DOMNode], ...]) -> set[str]:
@@ -35,10 +34,7 @@ async def test_opening_an_environment_from_the_picker_parses_no_style(
     monkeypatch.setattr(stylesheet, "parse", counted_parse)
     app = make_app(sim, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        picker = app.screen
-        assert isinstance(picker, PickerScreen)
-        await wait_until(pilot, lambda: bool(picker.choices))
+        await picker_listed(app, pilot)
         # The operator reads the list: the screen's styles are parsed meanwhile.
         wanted = sources_of(InstanceScreen.WIDGET_CLASSES)
         await wait_until(pilot, lambda: wanted <= {source.content for source in app.stylesheet.source.values()})
