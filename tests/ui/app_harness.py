@@ -25,9 +25,11 @@ from cca_tui.config import Settings, StateStore
 from cca_tui.fleet.identity import RowKey
 from cca_tui.sim import entities
 from cca_tui.sim.server import SimServer
+from cca_tui.ui.actions import Action
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.screens.picker import PickerScreen
+from cca_tui.ui.widgets.action_bar import ActionBar, ActionEntry
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
 
@@ -279,6 +281,17 @@ def picker_rows(picker: PickerScreen, column: str = "name") -> dict[str, str]:
 def instance_screen(app: App[Any]) -> InstanceScreen:
     """The screen on top, which the test expects to be an instance list."""
     return top_screen(app, InstanceScreen)
+
+
+def action_shown(screen: InstanceScreen, action: str) -> ActionEntry:
+    """An action as the screen's action bar shows it (its label, and why it is refused)."""
+    return screen.query_one(ActionBar).entry(Action(action))
+
+
+async def click_action(pilot: Pilot[None], screen: InstanceScreen, action: str) -> None:
+    """Click an action where the action bar draws it."""
+    bar = screen.query_one(ActionBar)
+    await pilot.click(ActionBar, offset=bar.region_of(Action(action)).offset)
 
 
 def row_key(screen: InstanceScreen, instance_id: str, environment: str | None = None) -> RowKey:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.sim.server import SimServer
@@ -22,6 +22,7 @@ from tests.typed import not_none
 from tests.ui.app_harness import (
     SIZE,
     RequestCounter,
+    action_shown,
     busy_ids,
     env_instances,
     instance_screen,
@@ -100,8 +101,7 @@ async def test_actions_enabled_exactly_in_allowed_states(sim: SimServer, tmp_pat
     async with open_app(sim, tmp_path, environment=ENV, selected=target.id) as op:
         for spec in INSTANCE_ACTIONS:
             allowed = state in SEED_GATES[spec.action.value]
-            button = op.screen.query_one(f"#action-{spec.action.value}", Button)
-            assert button.disabled is (not allowed), (spec.action, state)
+            assert action_shown(op.screen, spec.action.value).enabled is allowed, (spec.action, state)
             if not allowed:
                 await op.answer(spec.key)
         assert op.mutations() == []
@@ -239,8 +239,8 @@ async def test_read_only_profile_disables_every_mutation(sim: SimServer, tmp_pat
         await settle(app, pilot)
         counter = RequestCounter(app)
         for spec in INSTANCE_ACTIONS:
-            assert screen.query_one(f"#action-{spec.action.value}", Button).disabled
-        assert screen.query_one("#action-create", Button).disabled
+            assert not action_shown(screen, spec.action.value).enabled
+        assert not action_shown(screen, "create").enabled
         await pilot.press("s", "n", "d")
         await settle(app, pilot, rounds=1)
         assert counter.mutations() == []

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from textual.screen import Screen
-from textual.widgets import Button
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal
@@ -17,6 +16,7 @@ from cca_tui.ui.widgets.key_footer import KeyFooter
 from cca_tui.ui.widgets.task_log import TaskLog
 from tests.ui.app_harness import (
     SIZE,
+    action_shown,
     env_instances,
     instance_screen,
     make_app,
@@ -50,7 +50,7 @@ async def test_keymap_moves_bindings_and_footer_action_bar_and_help_follow(sim: 
         await pilot.pause()
         assert log.has_class("hidden")
         # An action moved: its button says the new key, and the old key sends nothing.
-        assert str(screen.query_one("#action-stop", Button).label) == "X Stop"
+        assert action_shown(screen, "stop").label == "X Stop"
         await op.answer("x")
         assert isinstance(op.app.screen, InstanceScreen) and op.mutations() == []
         await op.ask("X", dialog=ActionConfirmModal)

@@ -18,6 +18,7 @@ from textual.widget import Widget
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.action_bar import ActionBar
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.instance_table import InstanceTable
@@ -84,12 +85,14 @@ async def test_a_move_is_one_frame_with_the_cursor_lines_and_the_detail(
         await settle(app, pilot, rounds=4)
         screen = _screen(app)
         table, pane = screen.query_one(InstanceTable), screen.query_one(DetailPane)
+        bar = screen.query_one(ActionBar)
         table.focus()
         await settle(app, pilot)
         frames = Frames(screen, monkeypatch)
         for key, step in (("down", 1), ("down", 1), ("up", -1)):
             row = table.cursor_row
             wanted = screen.view.rows[row + step].key
+            actions_before = bar.entries
             frames.clear()
             await pilot.press(key)
 
@@ -105,8 +108,10 @@ async def test_a_move_is_one_frame_with_the_cursor_lines_and_the_detail(
             # Only the lines the cursor left and reached (the header is line 0).
             top = round(table.scroll_y)
             assert sorted(frames.table_lines[first]) == sorted({row + 1 - top, row + step + 1 - top})
-            # Nothing else on screen changed: not drawn.
-            assert not {"StatusLine", "TaskLog", "ActionBar"} & frames.widgets[first]
+            # Nothing else on screen changed: not drawn (the action bar only when the new
+            # row allows other actions).
+            assert not {"StatusLine", "TaskLog"} & frames.widgets[first]
+            assert ("ActionBar" in frames.widgets[first]) is (bar.entries != actions_before)
             await settle(app, pilot)  # the pane's fetch of the new selection
 
 

@@ -20,6 +20,8 @@ from cca_tui.ui.screens.picker import PickerScreen
 from cca_tui.ui.widgets.status_line import StatusLine
 from tests.ui.app_harness import (
     Operator,
+    action_shown,
+    click_action,
     env_instances,
     instance_shown,
     open_app,
@@ -129,12 +131,12 @@ async def test_picker_marks_protected_environments(sim: SimServer, tmp_path: Pat
 async def test_click_on_stop_asks_as_x_does(sim: SimServer, tmp_path: Path) -> None:
     running = running_instance(sim)
     async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
-        await op.pilot.click("#action-stop")
+        await click_action(op.pilot, op.screen, "stop")
         dialog = await op.ask(dialog=ActionConfirmModal)
         assert running.name in dialog._message
         await op.answer("escape")
         assert op.mutations() == []
-        await op.pilot.click("#action-stop")
+        await click_action(op.pilot, op.screen, "stop")
         await op.ask(dialog=ActionConfirmModal)
         await op.pilot.click("#confirm")
         await op.settle()
@@ -236,6 +238,6 @@ async def test_disabled_action_differs_by_more_than_a_colour(
     async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
         output = terminal_output(op.app)
         enabled, disabled = button_attributes(output, "x Stop"), button_attributes(output, "s Start")
-        assert op.screen.query_one("#action-start", Button).disabled
+        assert not action_shown(op.screen, "start").enabled
         assert "9" in disabled and "9" not in enabled  # struck through
         assert enabled != disabled

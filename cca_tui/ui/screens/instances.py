@@ -31,7 +31,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarCorner
 from textual.timer import Timer
-from textual.widgets import Button, Input
+from textual.widgets import Input
 
 from cca_tui import pacing
 from cca_tui.api.client import ComputeScope
@@ -226,7 +226,7 @@ class InstanceScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (118, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     DEFAULT_CSS = """
-    InstanceScreen.-narrow ActionBar, InstanceScreen.-medium ActionBar { layout: grid; grid-size: 6; grid-gutter: 0; height: 2; }
+    InstanceScreen.-narrow ActionBar, InstanceScreen.-medium ActionBar { height: 2; }
     InstanceScreen.-narrow DetailPane { display: none; }
     InstanceScreen.-narrow DetailPane.toggled { display: block; }
     InstanceScreen.-medium DetailPane.toggled, InstanceScreen.-wide DetailPane.toggled { display: none; }
@@ -1340,7 +1340,6 @@ InstanceScreen.WIDGET_CLASSES = (
     InstanceTable,
     DetailPane,
     ActionBar,
-    Button,
     TaskLog,
     KeyFooter,
     ScrollBar,

@@ -1,35 +1,83 @@
-"""A row of buttons, one per action of the action table, enabled only where it is allowed."""
+"""The actions of the action table as one bar, each enabled only where it is allowed.
+
+It was a row of twelve Buttons: mounting them, styling them and laying them out was the
+largest part of the instance screen's first paint (~30 ms of a 90 ms stall of the loop
+at 10,000 rows), and each change of availability restyled the buttons it touched. This
+is one widget drawn from the answer of `availability`: it looks as the compact buttons
+did (" x Stop " on the surface colour, New on the success colour, a refused action struck
+through and faded), a click chooses the action under the mouse, and hovering a refused
+one says why in a tooltip.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.containers import HorizontalScroll
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button
+from textual.widget import Widget
 
 from cca_tui.ui.actions import ACTIONS, Action, Availability, availability
 from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import safe
 from cca_tui.ui.state import EnvironmentView
 
+# On two lines (a narrow terminal, or marks whose counts lengthen the labels), the actions
+# sit in a grid of this many columns of equal width.
+GRID_COLUMNS = 6
 
-class ActionBar(HorizontalScroll):
+
+@dataclass(frozen=True)
+class ActionEntry:
+    """One action as the bar shows it."""
+
+    action: Action
+    label: str  # "x Stop", with the marked rows' count when there are marks ("x Stop 2")
+    refusal: str | None  # why it is not allowed now (None: enabled)
+
+    @property
+    def enabled(self) -> bool:
+        return self.refusal is None
+
+
+class ActionBar(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {
+        "action-bar--action",
+        "action-bar--action-refused",
+        "action-bar--action-hover",
+        "action-bar--create",
+        "action-bar--create-refused",
+        "action-bar--create-hover",
+    }
+    # The colours and text styles of Textual's compact Button (default and success variants,
+    # disabled: 60 % text opacity), struck through when refused: under 16 colours or NO_COLOR
+    # more than a shade tells a refused action apart.
     DEFAULT_CSS = """
-    ActionBar { height: 1; background: $panel; scrollbar-size-horizontal: 0; }
-    ActionBar Button { margin: 0 0 0 0; min-width: 0; }
-    /* More than a shade: under 16 colours or NO_COLOR a disabled action is struck through
-       and not bold (Textual's own difference is bold bright white vs bold white). */
-    ActionBar Button:disabled { text-style: strike; }
-    /* With marks the buttons carry counts ("Stop 12"): two rows, as on a narrow terminal. */
-    ActionBar.-marked { layout: grid; grid-size: 6; grid-gutter: 0; height: 2; }
+    ActionBar {
+        height: 1;
+        background: $panel;
+        & > .action-bar--action { color: $button-foreground; background: $surface; text-style: bold; }
+        & > .action-bar--action-refused {
+            color: $button-foreground; background: $surface; text-opacity: 60%; text-style: strike;
+        }
+        & > .action-bar--create { color: $button-color-foreground; background: $success; text-style: bold; }
+        & > .action-bar--create-refused {
+            color: $button-color-foreground; background: $success; text-opacity: 60%; text-style: strike;
+        }
+        & > .action-bar--action-hover { background: $surface-darken-1; }
+        & > .action-bar--create-hover { background: $success-darken-2; }
+    }
+    /* With marks the actions carry counts ("Stop 12"): two lines, as on a narrow terminal. */
+    ActionBar.-marked { height: 2; }
     """
 
-    # repaint=False: each button redraws itself when its own state changes; a repaint of
-    # the bar on every new view (every key) would draw it for nothing.
     view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
 
     class Chosen(Message):
@@ -44,25 +92,33 @@ class ActionBar(HorizontalScroll):
         self.keymap: Mapping[str, str] = keymap or {}
         self.profile = profile
         self.read_only = read_only
-        # Each button's label without a count ("x Stop"), and what the buttons were last set from.
+        # Each action's label without a count ("x Stop"), and what the entries were last set from.
         self._labels = {
             spec.action: f"{first_key_text(spec.binding_id, spec.key, self.keymap)} {spec.label}" for spec in ACTIONS
         }
         self._answered_for: tuple[tuple[object, ...], object] | None = None
-        self._shown: dict[Action, Availability] | None = None  # the availability the buttons show
+        self._shown: dict[Action, Availability] | None = None
+        self._entries: tuple[ActionEntry, ...] = tuple(
+            ActionEntry(spec.action, self._labels[spec.action], None) for spec in ACTIONS
+        )
+        # Where each entry was last drawn (line, first cell, cell after the last), for the mouse.
+        self._spans: list[tuple[int, int, int, ActionEntry]] = []
+        self._hovered: Action | None = None
 
-    def compose(self) -> ComposeResult:
-        for spec in ACTIONS:
-            # Out of the Tab order: each has its key, and Tab should go table <-> detail pane.
-            # The key as the user's keymap has it: the button says what to press.
-            button = Button(
-                self._labels[spec.action],
-                id=f"action-{spec.action.value}",
-                compact=True,
-                variant="success" if spec.action is Action.CREATE else "default",
-            )
-            button.can_focus = False
-            yield button
+    @property
+    def entries(self) -> tuple[ActionEntry, ...]:
+        """The actions shown, in the action table's order."""
+        return self._entries
+
+    def entry(self, action: Action) -> ActionEntry:
+        return next(entry for entry in self._entries if entry.action is action)
+
+    def region_of(self, action: Action) -> Region:
+        """Where `action` was last drawn, relative to the bar (tests click there)."""
+        for y, start, end, entry in self._spans:
+            if entry.action is action:
+                return Region(start, y, end - start, 1)
+        raise LookupError(f"{action} is not drawn")
 
     def watch_view(self, view: EnvironmentView | None) -> None:
         if view is None:
@@ -85,20 +141,90 @@ class ActionBar(HorizontalScroll):
         if available == self._shown:
             return  # a task elsewhere, a page loaded: the selection's actions are the same
         self._shown = available
-        for action, answer in available.items():
-            button = self.query_one(f"#action-{action.value}", Button)
-            button.disabled = answer.refusal is not None
-            button.tooltip = safe(answer.refusal) if answer.refusal else None
+        entries = tuple(
             # "Stop 3": what the marked rows allow, at a glance.
-            label = self._labels[action] + (f" {answer.marked}" if answer.marked else "")
-            old = str(button.label)
-            if old != label:
-                button.label = label
-                if len(old) != len(label):
-                    # A label is only repainted, in the width it had: lay it out again, but
-                    # only when its length changed (the first mark, 9 -> 10), not per count.
-                    button.refresh(layout=True)
+            ActionEntry(action, self._labels[action] + (f" {answer.marked}" if answer.marked else ""), answer.refusal)
+            for action, answer in available.items()
+        )
+        if entries != self._entries:
+            self._entries = entries
+            self._update_tooltip()
+            self.refresh()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.post_message(self.Chosen(Action((event.button.id or "").removeprefix("action-"))))
+    # --- drawing ----------------------------------------------------------------------
+
+    def _style_of(self, entry: ActionEntry) -> Style:
+        kind = "create" if entry.action is Action.CREATE else "action"
+        if not entry.enabled:
+            return self.get_component_rich_style(f"action-bar--{kind}-refused")
+        style = self.get_component_rich_style(f"action-bar--{kind}")
+        if entry.action is self._hovered:
+            style += self.get_component_rich_style(f"action-bar--{kind}-hover", partial=True)
+        return style
+
+    def render(self) -> Text:
+        width, lines = self.size.width, max(1, self.size.height)
+        self._spans = []
+        rows: list[Text] = []
+        if lines == 1:
+            line = Text(no_wrap=True, overflow="crop", end="")
+            for entry in self._entries:
+                start = line.cell_len
+                if start >= width:
+                    break
+                line.append(f" {entry.label} ", self._style_of(entry))
+                self._spans.append((0, start, min(line.cell_len, width), entry))
+            rows.append(line)
+        else:
+            # As Textual's grid places them: column i starts at floor(i * width / columns),
+            # each action at the start of its cell and cut at its end.
+            starts = [column * width // GRID_COLUMNS for column in range(GRID_COLUMNS + 1)]
+            for y in range(lines):
+                line = Text(no_wrap=True, overflow="crop", end="")
+                for column, entry in enumerate(self._entries[y * GRID_COLUMNS : (y + 1) * GRID_COLUMNS]):
+                    start, end = starts[column], starts[column + 1]
+                    line.pad_right(start - line.cell_len)
+                    cell = Text(f" {entry.label} ", self._style_of(entry), end="")
+                    cell.truncate(end - start, overflow="crop")
+                    line.append_text(cell)
+                    self._spans.append((y, start, start + cell.cell_len, entry))
+                rows.append(line)
+        for line in rows:
+            line.truncate(width, overflow="crop", pad=True)
+        bar = Text("\n", no_wrap=True, overflow="crop", end="").join(rows)
+        bar.stylize_before(Style.null())
+        return bar
+
+    # --- the mouse ----------------------------------------------------------------------
+
+    def _entry_at(self, x: int, y: int) -> ActionEntry | None:
+        for line, start, end, entry in self._spans:
+            if line == y and start <= x < end:
+                return entry
+        return None
+
+    def _update_tooltip(self) -> None:
+        hovered = next((entry for entry in self._entries if entry.action is self._hovered), None)
+        # Why a refused action is refused, in the server's words where they are part of it:
+        # literal text, never markup.
+        self.tooltip = safe(hovered.refusal) if hovered is not None and hovered.refusal else None
+
+    def _hover(self, entry: ActionEntry | None) -> None:
+        action = entry.action if entry is not None else None
+        if action is not self._hovered:
+            self._hovered = action
+            self._update_tooltip()
+            self.refresh()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover(self._entry_at(event.x, event.y))
+
+    def on_leave(self, _event: events.Leave) -> None:
+        self._hover(None)
+
+    def on_click(self, event: events.Click) -> None:
+        entry = self._entry_at(event.x, event.y)
+        if entry is not None:
+            event.stop()
+            # A refused action too: the screen says why, as its key would.
+            self.post_message(self.Chosen(entry.action))
