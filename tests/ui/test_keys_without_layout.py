@@ -13,8 +13,9 @@ from textual.screen import Screen
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
+from cca_tui.ui.widgets.status_line import StatusLine
 from tests.typed import not_none
-from tests.ui.app_harness import SIZE, instance_screen, make_app, settle
+from tests.ui.app_harness import SIZE, instance_screen, make_app, settle, wait_until
 
 ENV = "compute-on/production"
 
@@ -85,3 +86,43 @@ async def test_ctrl_u_clears_the_filter_from_the_table(sim: SimServer, tmp_path:
         await settle(app, pilot)
         assert screen.view.filter_text == "" and len(screen.view.rows) == len(screen.view.instances)
         assert not screen.query_one("#filter").has_class("visible")
+
+
+async def test_a_wrapped_status_line_that_keeps_its_height_lays_out_nothing(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a narrow terminal the status line takes two rows; a fleet's load changes its text
+    # (the count, "loading 2000/5000…") at every showing: each change was a layout pass.
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=(70, 30)) as pilot:
+        await settle(app, pilot, rounds=4)
+        screen = instance_screen(app)
+        status = screen.query_one(StatusLine)
+        assert status.size.height == 2
+        await pilot.press("slash")  # opening the box changes the layout: that one is due
+        await settle(app, pilot)
+        layouts = count_layouts(screen, monkeypatch)
+        lines = []
+        for key in ("w", "e", "backspace", "ctrl+u"):
+            await pilot.press(key)
+            await settle(app, pilot, rounds=3)
+            lines.append(" ".join(strip.text for strip in status.render_lines(status.region.reset_offset)))
+        total = len(screen.view.instances)
+        assert f"/{total} instances" in lines[0] and f" {total} instances" in lines[-1], lines
+        assert status.size.height == 2
+        assert layouts == []
+
+
+async def test_a_status_line_that_grows_a_row_gets_it(sim: SimServer, tmp_path: Path) -> None:
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=(90, 30)) as pilot:
+        await settle(app, pilot, rounds=4)
+        screen = instance_screen(app)
+        status = screen.query_one(StatusLine)
+        assert status.size.height == 1
+        await pilot.press("space")  # "✓ 1 marked" no longer fits on one row
+        await wait_until(pilot, lambda: status.size.height == 2)
+        shown = " ".join(strip.text for strip in status.render_lines(status.region.reset_offset))
+        assert "✓ 1 marked" in shown and "every" in shown, shown
+        await pilot.press("u")  # marks cleared: one row again
+        await wait_until(pilot, lambda: status.size.height == 1)

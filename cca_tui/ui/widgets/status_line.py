@@ -46,9 +46,9 @@ class StatusLine(Static):
         self.warning = warning
         self.refresh_interval: float | None = None
         # What is drawn now: an unchanged line is not drawn again (the line is redrawn every
-        # second for the age of the data), and one that stays on one line needs no layout.
+        # second for the age of the data), and one that keeps its height needs no layout.
         self._drawn: tuple[str, bool] | None = None
-        self._drawn_one_line = False
+        self._drawn_height: int | None = None
 
     def on_mount(self) -> None:
         # Once a second: the age of the data, so slow loads turn the line red by themselves.
@@ -115,8 +115,13 @@ class StatusLine(Static):
         stale = bool(problems)
         if self._drawn == (text, stale):
             return
-        one_line = len(text) <= self.content_region.width
-        # A layout pass (and the whole screen redrawn) only when the line's height may change.
-        self.update(safe(text, keep_newlines=False), layout=not (one_line and self._drawn_one_line))
+        # A layout pass (the whole screen laid out and redrawn) only when the line's height
+        # changes: a fleet's first load on a terminal where the line takes two rows changed
+        # its text (the count, "loading 2000/5000…") at every showing, each a layout pass.
+        self.update(safe(text, keep_newlines=False), layout=False)
+        width = self.content_region.width
+        height = self.get_content_height(self.container_size, self.app.size, width) if width > 0 else None
+        if height is None or height != self._drawn_height:
+            self.refresh(layout=True)
         self.set_class(stale, "stale")
-        self._drawn, self._drawn_one_line = (text, stale), one_line
+        self._drawn, self._drawn_height = (text, stale), height
