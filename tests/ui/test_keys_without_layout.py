@@ -11,6 +11,7 @@ import pytest
 from textual.screen import Screen
 
 from cca_tui.sim.server import SimServer
+from cca_tui.ui.state import LoadProgress
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
@@ -125,4 +126,26 @@ async def test_a_status_line_that_grows_a_row_gets_it(sim: SimServer, tmp_path: 
         shown = " ".join(strip.text for strip in status.render_lines(status.region.reset_offset))
         assert "✓ 1 marked" in shown and "every" in shown, shown
         await pilot.press("u")  # marks cleared: one row again
+        await wait_until(pilot, lambda: status.size.height == 1)
+
+
+async def test_while_rows_load_the_status_line_does_not_shrink(sim: SimServer, tmp_path: Path) -> None:
+    # A load's text ("loading 4000/10000…", the count) grows and shrinks by a few characters
+    # at each showing: the table under the line moved down and up with it.
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await settle(app, pilot, rounds=4)
+        screen = instance_screen(app)
+        status = screen.query_one(StatusLine)
+        screen.view = screen.view.with_loading(LoadProgress(400, 500))
+        await settle(app, pilot)
+        assert status.size.height == 1
+        await pilot.press("space")  # "✓ 1 marked" too: two rows
+        await wait_until(pilot, lambda: status.size.height == 2)
+        await pilot.press("u")  # one row's text again, but still loading: two rows kept
+        await settle(app, pilot)
+        assert not screen.view.marked and status.size.height == 2
+        shown = [strip.text.strip() for strip in status.render_lines(status.region.reset_offset)]
+        assert "loading 400/500…" in shown[0] and "marked" not in shown[0] and shown[1] == "", shown
+        screen.view = screen.view.with_loading(None)  # loaded: one row again
         await wait_until(pilot, lambda: status.size.height == 1)

@@ -118,9 +118,17 @@ class StatusLine(Static):
         # A layout pass (the whole screen laid out and redrawn) only when the line's height
         # changes: a fleet's first load on a terminal where the line takes two rows changed
         # its text (the count, "loading 2000/5000…") at every showing, each a layout pass.
-        self.update(safe(text, keep_newlines=False), layout=False)
+        # While rows are loading the line does not shrink either: its text grows and shrinks
+        # by a few characters at each showing, and the table moved down and up with it.
+        content = safe(text, keep_newlines=False)
+        self.update(content, layout=False)
         width = self.content_region.width
         height = self.get_content_height(self.container_size, self.app.size, width) if width > 0 else None
+        kept = self._drawn_height
+        if height is not None and kept is not None and height < kept and view.loading is not None:
+            content.append("\n" * (kept - height))
+            self.update(content, layout=False)
+            height = kept
         if height is None or height != self._drawn_height:
             self.refresh(layout=True)
         self.set_class(stale, "stale")
