@@ -6,13 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
+from textual import events
+from textual.geometry import Offset
 from textual.widget import Widget
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.actions import ACTIONS, Action
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.instances import InstanceScreen
-from cca_tui.ui.widgets.action_bar import GRID_COLUMNS, ActionBar
+from cca_tui.ui.widgets.action_bar import GRID_COLUMNS, ActionBar, ActionEntry
 from tests.ui.app_harness import (
     Operator,
     env_instances,
@@ -31,6 +33,12 @@ ENV = "compute-on/production"
 def widgets_of(screen: InstanceScreen) -> set[int]:
     """Every widget of the screen, by identity: a widget mounted anew is a new one."""
     return {id(widget) for widget in screen.walk_children(Widget)}
+
+
+def mouse_event(kind: type[events.MouseEvent], bar: ActionBar, offset: Offset) -> events.MouseEvent:
+    """A press or release of the left button at `offset` in the bar, in screen coordinates."""
+    x, y = bar.region.x + offset.x, bar.region.y + offset.y
+    return kind(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)
 
 
 def bar_lines(bar: ActionBar) -> list[str]:
@@ -102,3 +110,57 @@ async def test_on_a_narrow_terminal_the_actions_sit_in_a_grid_and_a_click_there_
         assert running.name in dialog._message
         await op.answer("escape")
         assert op.mutations() == []
+
+
+async def test_a_drag_from_one_action_to_another_chooses_neither(sim: SimServer, tmp_path: Path) -> None:
+    # One widget gets both the press and the release, so Textual sends it a click: only one
+    # released where it was pressed chooses (twelve buttons never saw such a click).
+    running = next(i for i in env_instances(sim) if i.state == "Running")
+    async with open_app(sim, tmp_path, environment=ENV, selected=running.id) as op:
+        bar = op.screen.query_one(ActionBar)
+        stop, reboot = bar.region_of(Action.STOP), bar.region_of(Action.REBOOT)
+        assert bar.entry(Action.STOP).enabled and bar.entry(Action.REBOOT).enabled
+        # As the terminal's driver posts them (the pilot's own mouse_down / mouse_up skip the
+        # app's step that turns a press and a release on one widget into a click).
+        op.app.post_message(mouse_event(events.MouseDown, bar, stop.offset))
+        op.app.post_message(mouse_event(events.MouseUp, bar, reboot.offset))
+        await op.settle()
+        assert isinstance(op.app.screen, InstanceScreen) and told(op.app).messages == []
+        await op.pilot.click(ActionBar, offset=reboot.offset)  # a click there still chooses
+        dialog = await op.ask(dialog=ActionConfirmModal)
+        assert "Reboot" in dialog._message and running.name in dialog._message
+        await op.answer("escape")
+        assert op.mutations() == []
+
+
+async def test_actions_that_do_not_fit_on_one_line_take_two(sim: SimServer, tmp_path: Path) -> None:
+    # A keymap's long key names lengthen the labels: the last actions were cut off the line.
+    keymap = {"rename": "left_square_bracket", "purge": "ctrl+shift+p", "stop": "ctrl+x", "destroy": "f12"}
+    app = make_app(sim, tmp_path, environment=ENV, keymap=keymap)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        bar = instance_screen(app).query_one(ActionBar)
+        await wait_until(pilot, lambda: bar.size.height == 2)
+        shown = "\n".join(bar_lines(bar))
+        for entry in bar.entries:  # each one there (a long one's name cut in its cell)
+            assert f" {entry.key} {entry.name[:3]}" in shown, (entry.label, shown)
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(app, pilot)
+        bar = instance_screen(app).query_one(ActionBar)
+        assert bar.size.height == 1 and all(entry.label in bar_lines(bar)[0] for entry in bar.entries)
+
+
+def test_a_label_cut_to_its_cell_keeps_its_key_and_its_whole_count() -> None:
+    entry = ActionEntry(Action.REBOOT, "r", "Reboot", None, 16670)
+    assert entry.fitted(16) == " r Reboot 16670 "
+    assert entry.fitted(14) == " r Rebo… 16670"
+    assert entry.fitted(8) == " r 16670"
+    for width in range(0, 20):
+        text = entry.fitted(width)
+        assert len(text) <= width
+        # Whatever is shown, the count is whole or absent: never another number.
+        numbers = [word for word in text.split() if word.isdigit()]
+        assert numbers in ([], ["16670"]), (width, text)
+        assert text == "" or text.split()[0] == "r", (width, text)
+    assert ActionEntry(Action.STOP, "x", "Stop", None).fitted(6) == " x St…"

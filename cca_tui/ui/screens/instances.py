@@ -220,13 +220,13 @@ class InstanceScreen(Screen[None]):
         Binding("ctrl+a", "mark_all", "Mark every row the filter shows", show=False, id="mark_all"),
         Binding("u", "clear_marks", "Clear every mark", show=False, id="clear_marks"),
     ]
-    # Narrow terminals get the action bar on two rows; short ones a smaller task log.
+    # Narrow terminals get the action bar on two rows (it says so itself); short ones a
+    # smaller task log.
     # Under 100 columns the detail pane starts hidden so the table keeps its columns; `z`
     # toggles it at any width.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (118, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     DEFAULT_CSS = """
-    InstanceScreen.-narrow ActionBar, InstanceScreen.-medium ActionBar { height: 2; }
     InstanceScreen.-narrow DetailPane { display: none; }
     InstanceScreen.-narrow DetailPane.toggled { display: block; }
     InstanceScreen.-medium DetailPane.toggled, InstanceScreen.-wide DetailPane.toggled { display: none; }

@@ -18,7 +18,7 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -38,12 +38,35 @@ class ActionEntry:
     """One action as the bar shows it."""
 
     action: Action
-    label: str  # "x Stop", with the marked rows' count when there are marks ("x Stop 2")
+    key: str  # its key as the user's keymap has it ("x")
+    name: str  # "Stop"
     refusal: str | None  # why it is not allowed now (None: enabled)
+    count: int = 0  # with marks: how many of the marked rows it applies to
 
     @property
     def enabled(self) -> bool:
         return self.refusal is None
+
+    @property
+    def label(self) -> str:
+        """ "x Stop", with the marked rows' count when there is one ("x Stop 2")."""
+        return f"{self.key} {self.name}" + (f" {self.count}" if self.count else "")
+
+    def fitted(self, width: int) -> str:
+        """The label between a space each side, in `width` cells at most: when it does not
+        fit, the name is cut (with an ellipsis), never the key or the count (a count cut
+        would say another number)."""
+        tail = f" {self.count}" if self.count else ""
+        for text in (f" {self.label} ", f" {self.label}"):
+            if len(text) <= width:
+                return text
+        room = width - len(f" {self.key} …{tail}")
+        if room >= 1:
+            return f" {self.key} {self.name[:room]}…{tail}"
+        for text in (f" {self.key}{tail}", f"{self.key}{tail}"):
+            if len(text) <= width:
+                return text
+        return ""  # not even the key and its count: nothing rather than a wrong number
 
 
 class ActionBar(Widget, can_focus=False):
@@ -61,7 +84,7 @@ class ActionBar(Widget, can_focus=False):
     # more than a shade tells a refused action apart.
     DEFAULT_CSS = """
     ActionBar {
-        height: 1;
+        height: auto;
         background: $panel;
         & > .action-bar--action { color: $button-foreground; background: $surface; text-style: bold; }
         & > .action-bar--action-refused {
@@ -74,8 +97,6 @@ class ActionBar(Widget, can_focus=False):
         & > .action-bar--action-hover { background: $surface-darken-1; }
         & > .action-bar--create-hover { background: $success-darken-2; }
     }
-    /* With marks the actions carry counts ("Stop 12"): two lines, as on a narrow terminal. */
-    ActionBar.-marked { height: 2; }
     """
 
     view: reactive[EnvironmentView | None] = reactive(None, init=False, repaint=False)
@@ -92,18 +113,21 @@ class ActionBar(Widget, can_focus=False):
         self.keymap: Mapping[str, str] = keymap or {}
         self.profile = profile
         self.read_only = read_only
-        # Each action's label without a count ("x Stop"), and what the entries were last set from.
-        self._labels = {
-            spec.action: f"{first_key_text(spec.binding_id, spec.key, self.keymap)} {spec.label}" for spec in ACTIONS
+        # Each action's key and name, and what the entries were last set from.
+        self._names = {
+            spec.action: (first_key_text(spec.binding_id, spec.key, self.keymap), spec.label) for spec in ACTIONS
         }
         self._answered_for: tuple[tuple[object, ...], object] | None = None
         self._shown: dict[Action, Availability] | None = None
         self._entries: tuple[ActionEntry, ...] = tuple(
-            ActionEntry(spec.action, self._labels[spec.action], None) for spec in ACTIONS
+            ActionEntry(spec.action, *self._names[spec.action], None) for spec in ACTIONS
         )
+        # With marks the labels carry counts: two lines, whatever the width.
+        self._marked = False
         # Where each entry was last drawn (line, first cell, cell after the last), for the mouse.
         self._spans: list[tuple[int, int, int, ActionEntry]] = []
         self._hovered: Action | None = None
+        self._pressed: Action | None = None  # where the mouse button went down
 
     @property
     def entries(self) -> tuple[ActionEntry, ...]:
@@ -123,7 +147,9 @@ class ActionBar(Widget, can_focus=False):
     def watch_view(self, view: EnvironmentView | None) -> None:
         if view is None:
             return
-        self.set_class(bool(view.marked), "-marked")
+        if bool(view.marked) is not self._marked:
+            self._marked = bool(view.marked)
+            self.refresh(layout=True)  # one line or two (see get_content_height)
         # The answer depends on these alone (with marks, not on the cursor): a selection
         # move over 10,000 marked rows does not count them again.
         # (Compared by identity: a view's mappings are replaced, never changed in place.)
@@ -143,7 +169,7 @@ class ActionBar(Widget, can_focus=False):
         self._shown = available
         entries = tuple(
             # "Stop 3": what the marked rows allow, at a glance.
-            ActionEntry(action, self._labels[action] + (f" {answer.marked}" if answer.marked else ""), answer.refusal)
+            ActionEntry(action, *self._names[action], answer.refusal, answer.marked or 0)
             for action, answer in available.items()
         )
         if entries != self._entries:
@@ -162,6 +188,18 @@ class ActionBar(Widget, can_focus=False):
             style += self.get_component_rich_style(f"action-bar--{kind}-hover", partial=True)
         return style
 
+    def _one_line_width(self) -> int:
+        """The cells the actions take side by side (the last one's trailing space may go)."""
+        return sum(len(entry.label) + 2 for entry in self._entries) - 1
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """One line when every action fits side by side, else two lines of GRID_COLUMNS;
+        always two with marks (their counts lengthen the labels as marks come and go)."""
+        return 2 if self._marked or self._one_line_width() > width else 1
+
+    def on_resize(self) -> None:
+        self._hover(None)  # what was under the mouse may have moved
+
     def render(self) -> Text:
         width, lines = self.size.width, max(1, self.size.height)
         self._spans = []
@@ -176,18 +214,18 @@ class ActionBar(Widget, can_focus=False):
                 self._spans.append((0, start, min(line.cell_len, width), entry))
             rows.append(line)
         else:
-            # As Textual's grid places them: column i starts at floor(i * width / columns),
-            # each action at the start of its cell and cut at its end.
+            # As Textual's grid placed buttons: column i starts at floor(i * width / columns),
+            # each action at the start of its cell, fitted to it.
             starts = [column * width // GRID_COLUMNS for column in range(GRID_COLUMNS + 1)]
             for y in range(lines):
                 line = Text(no_wrap=True, overflow="crop", end="")
                 for column, entry in enumerate(self._entries[y * GRID_COLUMNS : (y + 1) * GRID_COLUMNS]):
                     start, end = starts[column], starts[column + 1]
                     line.pad_right(start - line.cell_len)
-                    cell = Text(f" {entry.label} ", self._style_of(entry), end="")
-                    cell.truncate(end - start, overflow="crop")
-                    line.append_text(cell)
-                    self._spans.append((y, start, start + cell.cell_len, entry))
+                    text = entry.fitted(end - start)
+                    line.append(text, self._style_of(entry))
+                    if text:
+                        self._spans.append((y, start, start + len(text), entry))
                 rows.append(line)
         for line in rows:
             line.truncate(width, overflow="crop", pad=True)
@@ -222,9 +260,15 @@ class ActionBar(Widget, can_focus=False):
     def on_leave(self, _event: events.Leave) -> None:
         self._hover(None)
 
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        entry = self._entry_at(event.x, event.y)
+        self._pressed = entry.action if entry is not None else None
+
     def on_click(self, event: events.Click) -> None:
         entry = self._entry_at(event.x, event.y)
-        if entry is not None:
+        pressed, self._pressed = self._pressed, None
+        # Released where it was pressed: a drag from one action to another chooses neither.
+        if entry is not None and entry.action is pressed:
             event.stop()
             # A refused action too: the screen says why, as its key would.
             self.post_message(self.Chosen(entry.action))
