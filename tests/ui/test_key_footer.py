@@ -11,7 +11,7 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.filter_input import FilterInput
 from cca_tui.ui.widgets.key_footer import KeyFooter
-from tests.ui.app_harness import open_app, wait_until
+from tests.ui.app_harness import make_app, open_app, settle, top_screen, wait_until
 
 ENV = "compute-on/production"
 
@@ -57,3 +57,17 @@ async def test_a_click_on_a_footer_key_presses_it(sim: SimServer, tmp_path: Path
         await wait_until(pilot, lambda: op.app.screen is screen)
         await pilot.click(KeyFooter, offset=(line.index("/ Filter") + 1, 0))
         await wait_until(pilot, lambda: isinstance(screen.focused, FilterInput))
+
+
+async def test_on_a_narrow_terminal_the_footer_shows_whole_keys_only(sim: SimServer, tmp_path: Path) -> None:
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=(62, 30)) as pilot:
+        await settle(app, pilot)
+        footer = top_screen(app, InstanceScreen).query_one(KeyFooter)
+        line = str(footer.render())
+        left, _bar, palette = line.partition("▏")
+        assert palette.strip() == "^p palette", line
+        # Each key shown with its description, none cut to its first letters ("z▏").
+        shown = [entry for entry in footer.entries if f" {entry.key_display} {entry.description} " in left]
+        assert left.rstrip() == "".join(f" {e.key_display} {e.description} " for e in shown).rstrip(), line
+        assert 0 < len(shown) < len(footer.entries) - 1

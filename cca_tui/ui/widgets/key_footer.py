@@ -147,10 +147,11 @@ class KeyFooter(Widget, can_focus=False):
         self._spans = []
         for entry in self._entries:
             start = line.cell_len
-            if start >= room:
-                break
-            line.append_text(self._entry_text(entry))
-            self._spans.append((start, min(line.cell_len, room), entry))
+            text = self._entry_text(entry)
+            if start + text.cell_len > room:
+                break  # whole keys only: a key cut to "z" reads as another key
+            line.append_text(text)
+            self._spans.append((start, line.cell_len, entry))
         line.truncate(room, overflow="crop", pad=True)
         if palette is not None and width >= right.cell_len:
             self._spans.append((room + 1, width, palette))
