@@ -123,6 +123,13 @@ def run_app(args: argparse.Namespace) -> int:
     from cca_tui.config.value_checks import check_refresh_interval
     from cca_tui.fleet.scope import is_pattern
 
+    if args.demo:
+        # The demo has settings of its own (its simulator's URL and key): a flag that chooses
+        # other settings would be ignored without a word.
+        for flag, value in (("--config", args.config), ("--profile", args.profile), ("--api-url", args.api_url)):
+            if value is not None:
+                say(f"{flag}: not used with --demo (the demo runs on settings of its own)")
+                return 2
     if args.env is not None and not (is_pattern(args.env) and args.env.isprintable()):
         try:
             parse_environment_ref(args.env)

@@ -108,6 +108,10 @@ def test_key_that_cannot_be_sent(
         (["--refresh", "inf"], "--refresh"),
         (["--refresh", "nan"], "--refresh"),
         (["--refresh", "1e300"], "--refresh"),
+        # Settings the demo does not use: said, not ignored.
+        (["--config", "cca.toml"], "--config"),
+        (["--profile", "prod"], "--profile"),
+        (["--api-url", "http://127.0.0.1:9/v1"], "--api-url"),
     ],
 )
 def test_bad_flags_in_demo_mode(capsys: pytest.CaptureFixture[str], argv: list[str], flag: str) -> None:
