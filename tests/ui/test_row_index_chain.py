@@ -13,7 +13,7 @@ from typing import Any
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance, environment_of
 from cca_tui.fleet.watching import changes_behind_our_back
-from cca_tui.ui.rows import COLUMN_KEYS, Grown, Revised, RowIndex, _merged, arrange
+from cca_tui.ui.rows import COLUMN_KEYS, FLEET_COLUMNS, Grown, Revised, RowIndex, _merged, arrange, keys_of
 from cca_tui.ui.state import EnvironmentView
 
 ENVS = [EnvironmentRef("compute-on", "prod"), EnvironmentRef("compute-qc", "dev")]
@@ -210,3 +210,45 @@ def test_rows_prepared_while_read_are_shown_as_made_and_not_made_again(monkeypat
         assert {i.key for i in made} == {i.key for i in arrived[40:]}
         _check(index, rng)
     assert tie_key is rows.tie_key
+
+
+def test_sort_keys_read_ahead_are_used_carried_along_the_chain_and_stay_right(monkeypatch: Any) -> None:
+    """Keys read ahead (`keys_to_read`, `take_keys`) make a first sort by a column read none;
+    the indexes built from that one, by pages and refreshes, carry them and stay right."""
+    from cca_tui.ui import rows
+
+    rng = random.Random(5)
+    current: Mapping[Hashable, Instance] = {
+        i.key: i for env in ENVS for i in (_instance(rng, env, n) for n in range(150))
+    }
+    index = RowIndex(current)
+    assert index.keys_to_read(FLEET_COLUMNS) is None  # no name order yet: nothing to read for
+    index.arrange("", "name", False)
+    wanted = index.keys_to_read(FLEET_COLUMNS)
+    assert wanted is not None
+    base, columns = wanted
+    assert [column.key for column in columns] == [column.key for column in FLEET_COLUMNS]
+    for column in columns:
+        # As the screen reads them: in slices of the name order.
+        assert index.take_keys(column, base, [*keys_of(column, base[:100]), *keys_of(column, base[100:])])
+    assert index.keys_to_read(FLEET_COLUMNS) == (base, [])
+    assert not index.take_keys(columns[0], list(base), keys_of(columns[0], base))  # another list
+    read: list[str] = []
+    real_keys_of = rows.keys_of
+
+    def counted(column: Any, instances: Any) -> list[Any]:
+        read.append(column.key)
+        return real_keys_of(column, instances)
+
+    monkeypatch.setattr(rows, "keys_of", counted)
+    for column in FLEET_COLUMNS:
+        for reverse in (False, True):
+            assert index.arrange("", column.key, reverse) == arrange(current.values(), "", column.key, reverse)
+    assert read == []  # every first sort only sorted
+    for round_ in range(6):
+        index.arrange("", "name", False)  # the view in name order, as after a load
+        current = _refreshed(rng, current, round_)
+        index = RowIndex(current, previous=index)
+        _check(index, rng)
+        index.arrange("", "name", False)
+        assert index.keys_to_read(FLEET_COLUMNS) == (index.arrange("", "name", False), [])

@@ -59,7 +59,7 @@ from cca_tui.ui.handover import copy_value, ssh_into
 from cca_tui.ui.loading import Batch as LoadBatch
 from cca_tui.ui.loading import InstanceLoader, keep_long_lived
 from cca_tui.ui.refresh_cost import CpuBill, SharedCpu
-from cca_tui.ui.rows import Revised, columns_for
+from cca_tui.ui.rows import Revised, columns_for, keys_of
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.help import HelpScreen
@@ -103,6 +103,11 @@ PROGRESS_EVERY = 0.5
 # only by time, a showing of many pages stalled the loop for hundreds of milliseconds.
 SHOW_PAGES_EVERY = 0.25
 SHOW_ROWS_AT_MOST = 2000
+# This long after a list is complete (and nothing loads), the sort keys of every column are
+# read ahead, in slices of this many rows (see RowIndex.keys_to_read).
+SORT_KEYS_AFTER = 1.0
+SORT_KEYS_ROWS = 2000
+SORT_KEYS_SLICE = 0.005
 
 
 BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
@@ -269,6 +274,7 @@ class InstanceScreen(Screen[None]):
         self._lists_to_show: dict[EnvironmentRef, _ListToShow] = {}
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
+        self._sort_keys_timer: Timer | None = None
 
     @property
     def cca(self) -> CcaApp:
@@ -510,6 +516,7 @@ class InstanceScreen(Screen[None]):
             if complete:
                 keep_long_lived()
                 self._select_created()
+                self._read_sort_keys_soon()
         except BaseException as exc:
             for item in received.values():
                 if item.shown is not None and not item.shown.done():
@@ -519,6 +526,39 @@ class InstanceScreen(Screen[None]):
             if item.shown is not None and not item.shown.done():
                 item.shown.set_result(None)
         pacing.spend(time.perf_counter() - started)  # the loads' next slices wait for a turn of their own
+
+    # --- sort keys read ahead ------------------------------------------------------------
+
+    def _read_sort_keys_soon(self) -> None:
+        if self._sort_keys_timer is not None:
+            self._sort_keys_timer.stop()
+        self._sort_keys_timer = self.set_timer(SORT_KEYS_AFTER, self._start_reading_sort_keys)
+
+    def _start_reading_sort_keys(self) -> None:
+        self._sort_keys_timer = None
+        if not self.loading_now:  # else the load's end asks again
+            self.run_worker(self._read_sort_keys(), group="sort-keys", exclusive=True, exit_on_error=False)
+
+    async def _read_sort_keys(self) -> None:
+        """Every column's sort keys for the rows in name order, read in slices of the loop's
+        background time, so that a first sort by a column only sorts. Given up when the view's
+        rows change meanwhile (the next complete list asks again)."""
+        index = self.view.row_index
+        wanted = index.keys_to_read(columns_for(self.view.is_fleet)) if index is not None else None
+        if index is None or wanted is None:
+            return
+        base, columns = wanted
+        for column in columns:
+            values: list[object] = []
+            await pacing.wait_turn()
+            started = time.perf_counter()
+            for start in range(0, len(base), SORT_KEYS_ROWS):
+                if time.perf_counter() - started > SORT_KEYS_SLICE:
+                    started = await pacing.next_slice(started)
+                values.extend(keys_of(column, base[start : start + SORT_KEYS_ROWS]))
+            pacing.spend(time.perf_counter() - started)
+            if self.view.row_index is not index or not index.take_keys(column, base, values):
+                return
 
     # --- watching ---------------------------------------------------------------------
 
