@@ -11,6 +11,7 @@ from textual.css import stylesheet
 from textual.dom import DOMNode
 from textual.widget import Widget
 
+from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.ui.app_harness import SIZE, make_app, open_app, picker_listed, settle, wait_until
@@ -52,3 +53,37 @@ async def test_the_list_of_classes_parsed_ahead_is_every_class_the_screen_mounts
     async with open_app(sim, tmp_path, environment="compute-on/production") as op:
         mounted = {type(widget) for widget in op.screen.walk_children(Widget)} | {type(op.screen)}
         assert mounted <= set(InstanceScreen.WIDGET_CLASSES), mounted - set(InstanceScreen.WIDGET_CLASSES)
+
+
+@pytest.mark.parametrize(
+    "size, classes",
+    [((90, 30), {"-narrow", "-short"}), ((110, 40), {"-medium", "-tall"}), ((150, 50), {"-wide", "-tall"})],
+)
+async def test_the_screen_has_its_size_classes_before_its_first_paint(
+    sim: SimServer, tmp_path: Path, size: tuple[int, int], classes: set[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Set by Textual at the screen's first resize, each class restyled every widget of the
+    # screen in the middle of its first paint.
+    restyled: list[str] = []
+    update_nodes = stylesheet.Stylesheet.update_nodes
+
+    def counted(self: stylesheet.Stylesheet, nodes: Any, animate: bool = False) -> None:
+        nodes = list(nodes)
+        restyled.extend(type(node).__name__ for node in nodes)
+        update_nodes(self, nodes, animate)
+
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await picker_listed(app, pilot)
+        screen = InstanceScreen([EnvironmentRef("compute-on", "production")])
+        breakpoints = {
+            name for _, name in (*InstanceScreen.HORIZONTAL_BREAKPOINTS, *InstanceScreen.VERTICAL_BREAKPOINTS)
+        }
+        assert set(screen.classes) & breakpoints == classes
+        monkeypatch.setattr(stylesheet.Stylesheet, "update_nodes", counted)
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        assert set(screen.classes) & breakpoints == classes
+        # No class set on the screen itself after its mount: what is restyled is a widget's own
+        # change (focus) or the screen's resume, never the screen for its size.
+        assert restyled.count("InstanceScreen") <= 1, restyled

@@ -253,7 +253,16 @@ class InstanceScreen(Screen[None]):
     view: reactive[EnvironmentView] = reactive(cast(EnvironmentView, None), init=False, repaint=False)
 
     def __init__(self, environments: Sequence[EnvironmentRef]) -> None:
-        super().__init__()
+        # The breakpoint classes for the terminal's size, now: Textual sets them at the
+        # screen's first resize, in the middle of its first paint, and each class set then
+        # restyled every widget of the screen (~15 ms of the first paint's stall).
+        width, height = self.app.size  # (the running app's: no parent needed)
+        super().__init__(
+            classes=" ".join(
+                max((b for b in breakpoints if b[0] <= size), default=breakpoints[0])[1]
+                for breakpoints, size in ((self.HORIZONTAL_BREAKPOINTS, width), (self.VERTICAL_BREAKPOINTS, height))
+            )
+        )
         if not environments:
             raise ValueError("an instance screen shows at least one environment")
         self.environments = tuple(dict.fromkeys(environments))
