@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -557,17 +558,22 @@ class InstanceScreen(Screen[None]):
         if index is None or wanted is None:
             return
         base, columns = wanted
-        for column in columns:
-            values: list[object] = []
-            await pacing.wait_turn()
-            started = time.perf_counter()
-            for start in range(0, len(base), SORT_KEYS_ROWS):
-                if time.perf_counter() - started > SORT_KEYS_SLICE:
-                    started = await pacing.next_slice(started)
-                values.extend(keys_of(column, base[start : start + SORT_KEYS_ROWS]))
-            pacing.spend(time.perf_counter() - started)
-            if self.view.row_index is not index or not index.take_keys(column, base, values):
-                return
+        # Hundreds of thousands of keys that live on: as for a load, the cyclic collector is
+        # paused meanwhile and told afterwards they are long-lived (its full passes over the
+        # heap they were added to stalled a key for 100+ ms).
+        with collector_paused():
+            for column in columns:
+                values: list[object] = []
+                await pacing.wait_turn()
+                started = time.perf_counter()
+                for start in range(0, len(base), SORT_KEYS_ROWS):
+                    if time.perf_counter() - started > SORT_KEYS_SLICE:
+                        started = await pacing.next_slice(started)
+                    values.extend(keys_of(column, base[start : start + SORT_KEYS_ROWS]))
+                pacing.spend(time.perf_counter() - started)
+                if self.view.row_index is not index or not index.take_keys(column, base, values):
+                    return
+        gc.freeze()
 
     # --- watching ---------------------------------------------------------------------
 
