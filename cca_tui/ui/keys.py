@@ -4,6 +4,7 @@ help screen and the README table share it."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 
 # How Textual names some keys, and how an operator reads them.
@@ -19,8 +20,29 @@ KEY_NAMES = {
 
 
 def key_text(key: str) -> str:
-    """ "slash,ctrl+r" -> "/, ctrl+r"."""
-    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in key.split(","))
+    """ "slash,ctrl+r" -> "/, ctrl+r"; "ctrl+left_square_bracket" -> "ctrl+["."""
+    return ", ".join(_one_key(k.strip()) for k in key.split(","))
+
+
+def _one_key(key: str) -> str:
+    *modifiers, name = key.split("+")
+    return "+".join([*modifiers, _key_name(name)])
+
+
+def _key_name(name: str) -> str:
+    """A key's name as read: our names, else the character Textual names after its Unicode
+    name ("left_square_bracket" -> "["; a keymap writes what Textual calls the key), else
+    the name itself ("enter", "f5")."""
+    if name in KEY_NAMES:
+        return KEY_NAMES[name]
+    if len(name) > 1 and "_" in name:
+        try:
+            character = unicodedata.lookup(name.replace("_", " ").upper())
+        except KeyError:
+            return name
+        if character.isprintable() and not character.isspace():
+            return character
+    return name
 
 
 def bound_keys(binding_id: str, default: str, keymap: Mapping[str, str]) -> str:

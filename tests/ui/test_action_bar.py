@@ -135,7 +135,7 @@ async def test_a_drag_from_one_action_to_another_chooses_neither(sim: SimServer,
 
 async def test_actions_that_do_not_fit_on_one_line_take_two(sim: SimServer, tmp_path: Path) -> None:
     # A keymap's long key names lengthen the labels: the last actions were cut off the line.
-    keymap = {"rename": "left_square_bracket", "purge": "ctrl+shift+p", "stop": "ctrl+x", "destroy": "f12"}
+    keymap = {"rename": "ctrl+shift+home", "purge": "ctrl+shift+p", "stop": "ctrl+shift+x", "destroy": "ctrl+shift+f12"}
     app = make_app(sim, tmp_path, environment=ENV, keymap=keymap)
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(app, pilot)

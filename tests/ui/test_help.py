@@ -45,3 +45,13 @@ def test_readme_key_table_is_the_codes() -> None:
     section = re.search(r"<!-- keys:start -->\n(.*?)\n<!-- keys:end -->", README.read_text(), re.S)
     assert section is not None, "README lost its key table markers"
     assert section.group(1) == markdown_key_table(InstanceScreen), "run scripts/readme_keys.py"
+
+
+def test_keys_named_after_their_character_are_shown_as_that_character() -> None:
+    # A keymap writes keys as Textual names them: "[ Rename" on the bar, not
+    # "left_square_bracket Rename"; modifiers and named keys stay as written.
+    from cca_tui.ui.keys import first_key_text
+
+    assert key_text("left_square_bracket,ctrl+full_stop") == "[, ctrl+."
+    assert key_text("page_down,f5,enter,ctrl+shift+p") == "page_down, f5, enter, ctrl+shift+p"
+    assert first_key_text("rename", "e", {"rename": "left_square_bracket,e"}) == "["
