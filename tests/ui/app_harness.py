@@ -37,9 +37,10 @@ FROZEN_NOW = datetime(2026, 11, 27, 12, 0, 0)
 SIZE = (120, 40)
 
 
-def spy(monkeypatch: pytest.MonkeyPatch, owner: type[Any], name: str, note: Callable[..., object]) -> None:
-    """From now until the test ends, each call of `owner.name` first calls `note` with the
-    same arguments (self included), then does what it did."""
+def spy(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, note: Callable[..., object]) -> None:
+    """From now until the test ends, each call of `owner.name` (a class's method, self
+    included, or a module's function) first calls `note` with the same arguments, then does
+    what it did."""
     original = getattr(owner, name)
 
     def spying(*args: Any, **kwargs: Any) -> Any:

@@ -89,6 +89,11 @@ async def test_ctrl_u_clears_the_filter_from_the_table(sim: SimServer, tmp_path:
         assert not screen.query_one("#filter").has_class("visible")
 
 
+def status_rows(status: StatusLine) -> list[str]:
+    """The status line's rows as drawn."""
+    return [strip.text for strip in status.render_lines(status.region.reset_offset)]
+
+
 async def test_a_wrapped_status_line_that_keeps_its_height_lays_out_nothing(
     sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,7 +112,7 @@ async def test_a_wrapped_status_line_that_keeps_its_height_lays_out_nothing(
         for key in ("w", "e", "backspace", "ctrl+u"):
             await pilot.press(key)
             await settle(app, pilot, rounds=3)
-            lines.append(" ".join(strip.text for strip in status.render_lines(status.region.reset_offset)))
+            lines.append(" ".join(status_rows(status)))
         total = len(screen.view.instances)
         assert f"/{total} instances" in lines[0] and f" {total} instances" in lines[-1], lines
         assert status.size.height == 2
@@ -123,7 +128,7 @@ async def test_a_status_line_that_grows_a_row_gets_it(sim: SimServer, tmp_path: 
         assert status.size.height == 1
         await pilot.press("space")  # "✓ 1 marked" no longer fits on one row
         await wait_until(pilot, lambda: status.size.height == 2)
-        shown = " ".join(strip.text for strip in status.render_lines(status.region.reset_offset))
+        shown = " ".join(status_rows(status))
         assert "✓ 1 marked" in shown and "every" in shown, shown
         await pilot.press("u")  # marks cleared: one row again
         await wait_until(pilot, lambda: status.size.height == 1)
@@ -145,7 +150,7 @@ async def test_while_rows_load_the_status_line_does_not_shrink(sim: SimServer, t
         await pilot.press("u")  # one row's text again, but still loading: two rows kept
         await settle(app, pilot)
         assert not screen.view.marked and status.size.height == 2
-        shown = [strip.text.strip() for strip in status.render_lines(status.region.reset_offset)]
+        shown = [row.strip() for row in status_rows(status)]
         assert "loading 400/500…" in shown[0] and "marked" not in shown[0] and shown[1] == "", shown
         screen.view = screen.view.with_loading(None)  # loaded: one row again
         await wait_until(pilot, lambda: status.size.height == 1)

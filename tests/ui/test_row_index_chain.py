@@ -15,6 +15,7 @@ from cca_tui.fleet.identity import EnvironmentRef, LocatedInstance, environment_
 from cca_tui.fleet.watching import changes_behind_our_back
 from cca_tui.ui.rows import COLUMN_KEYS, FLEET_COLUMNS, Grown, Revised, RowIndex, _merged, arrange, keys_of
 from cca_tui.ui.state import EnvironmentView
+from tests.ui.app_harness import spy
 
 ENVS = [EnvironmentRef("compute-on", "prod"), EnvironmentRef("compute-qc", "dev")]
 STATES = ["Running", "Stopped", "Starting", "Error"]
@@ -234,13 +235,7 @@ def test_sort_keys_read_ahead_are_used_carried_along_the_chain_and_stay_right(mo
     assert index.keys_to_read(FLEET_COLUMNS) == (base, [])
     assert not index.take_keys(columns[0], list(base), keys_of(columns[0], base))  # another list
     read: list[str] = []
-    real_keys_of = rows.keys_of
-
-    def counted(column: Any, instances: Any) -> list[Any]:
-        read.append(column.key)
-        return real_keys_of(column, instances)
-
-    monkeypatch.setattr(rows, "keys_of", counted)
+    spy(monkeypatch, rows, "keys_of", lambda column, _instances: read.append(column.key))
     for column in FLEET_COLUMNS:
         for reverse in (False, True):
             assert index.arrange("", column.key, reverse) == arrange(current.values(), "", column.key, reverse)

@@ -5,14 +5,13 @@ time). The real app on the simulator, Textual pilot."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from cca_tui.sim.server import SimServer
 from cca_tui.ui import rows
 from cca_tui.ui.rows import arrange, columns_for
-from tests.ui.app_harness import SIZE, instance_screen, make_app, settle, wait_until
+from tests.ui.app_harness import SIZE, instance_screen, make_app, settle, spy, wait_until
 
 ENV = "compute-on/production"
 
@@ -32,13 +31,7 @@ async def test_a_first_sort_after_the_keys_are_read_ahead_reads_none(
 
         await wait_until(pilot, lambda: unread() == [])
         read: list[str] = []
-        real_keys_of = rows.keys_of
-
-        def counted(column: Any, instances: Any) -> list[Any]:
-            read.append(column.key)
-            return real_keys_of(column, instances)
-
-        monkeypatch.setattr(rows, "keys_of", counted)
+        spy(monkeypatch, rows, "keys_of", lambda column, _instances: read.append(column.key))
         for key in ("greater_than_sign", "greater_than_sign", "exclamation_mark"):
             before = (screen.view.sort_column, screen.view.sort_reverse)
             await pilot.press(key)

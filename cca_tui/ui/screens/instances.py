@@ -57,8 +57,8 @@ from cca_tui.ui.collector import collector_paused
 from cca_tui.ui.copy_choices import CopyChoice, copy_choices
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.handover import copy_value, ssh_into
+from cca_tui.ui.loading import SLICE, InstanceLoader, keep_long_lived
 from cca_tui.ui.loading import Batch as LoadBatch
-from cca_tui.ui.loading import InstanceLoader, keep_long_lived
 from cca_tui.ui.refresh_cost import CpuBill, SharedCpu
 from cca_tui.ui.rows import Revised, columns_for, keys_of
 from cca_tui.ui.safe_text import printable
@@ -105,10 +105,10 @@ PROGRESS_EVERY = 0.5
 SHOW_PAGES_EVERY = 0.25
 SHOW_ROWS_AT_MOST = 2000
 # This long after a list is complete (and nothing loads), the sort keys of every column are
-# read ahead, in slices of this many rows (see RowIndex.keys_to_read).
+# read ahead, in slices of this many rows and of a loader's SLICE of time at most (see
+# RowIndex.keys_to_read).
 SORT_KEYS_AFTER = 1.0
 SORT_KEYS_ROWS = 2000
-SORT_KEYS_SLICE = 0.005
 
 
 BulkSender = Callable[[ComputeScope, Instance], Awaitable[Task]]
@@ -567,7 +567,7 @@ class InstanceScreen(Screen[None]):
                 await pacing.wait_turn()
                 started = time.perf_counter()
                 for start in range(0, len(base), SORT_KEYS_ROWS):
-                    if time.perf_counter() - started > SORT_KEYS_SLICE:
+                    if time.perf_counter() - started > SLICE:
                         started = await pacing.next_slice(started)
                     values.extend(keys_of(column, base[start : start + SORT_KEYS_ROWS]))
                 pacing.spend(time.perf_counter() - started)
