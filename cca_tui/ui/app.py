@@ -77,14 +77,14 @@ def history_path() -> Path:
     return platformdirs.user_state_path("cca-tui") / "history.jsonl"
 
 
-# How a task's end is announced: (severity, seconds on screen).
-# Seconds a task's end stays in a toast: short, as the task log keeps the outcome (toasts open
-# at the top, app.tcss, so that they never cover the log's Outcome column).
 log = logging.getLogger(__name__)
 
 # Seconds after the picker first shows that the instance screen's styles are parsed ahead.
 STYLES_WARM_AFTER = 0.3
 
+# How a task's end is announced: (severity, seconds on screen).
+# Seconds a task's end stays in a toast: short, as the task log keeps the outcome (toasts open
+# at the top, app.tcss, so that they never cover the log's Outcome column).
 END_NOTICES = {
     TaskStatus.SUCCESS: ("information", 4.0),
     TaskStatus.FAILED: ("error", 8.0),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, ClassVar
 
@@ -397,34 +397,44 @@ class InstanceTable(ScrollView, can_focus=True):
         if not rows_before or not self._rows:
             self.refresh()  # (an empty table draws a line of its own)
             return
-        top, height = round(self.scroll_y), self._body_height()
-        changed = [
-            row
-            for row in range(top, top + height)
-            if (self._rows[row] if row < len(self._rows) else None)
-            is not (rows_before[row] if row < len(rows_before) else None)
-        ]
-        if len(changed) > height // 2:
-            self.refresh()  # (one region: many of one line each cost the compositor more)
-            return
-        for row in changed:
-            self.refresh_line(row + 1)
+        rows = self._rows
+        self._refresh_rows_where(
+            lambda row: (
+                (rows[row] if row < len(rows) else None) is not (rows_before[row] if row < len(rows_before) else None)
+            )
+        )
 
     def _refresh_marks_changed(
         self, news: frozenset[Hashable], stale: Mapping[EnvironmentRef, str], marks: frozenset[Hashable]
     ) -> None:
         """Draw again the lines on screen whose row gained or lost a mark (news, the
-        operator's mark, STALE after its environment) since `news`, `stale`, `marks`."""
-        top = round(self.scroll_y)
-        for row in range(top, min(top + self._body_height(), len(self._rows))):
-            instance = self._rows[row]
-            key, environment = instance.key, environment_of(instance)
-            if (
+        operator's mark, STALE after its environment) since `news`, `stale`, `marks`: a
+        fleet's refresh that brought news repainted the whole table in each of its frames."""
+        rows = self._rows
+
+        def marks_differ(row: int) -> bool:
+            if row >= len(rows):
+                return False
+            key, environment = rows[row].key, environment_of(rows[row])
+            return (
                 (key in news) != (key in self._news)
                 or (key in marks) != (key in self._marks)
                 or (environment in stale) != (environment in self._stale)
-            ):
-                self.refresh_line(row + 1)
+            )
+
+        self._refresh_rows_where(marks_differ)
+
+    def _refresh_rows_where(self, differs: Callable[[int], bool]) -> None:
+        """Draw again the lines on screen whose row (by its index) `differs`; more than half
+        of them: the whole table, in one region (many regions of one line each cost the
+        compositor more)."""
+        top, height = round(self.scroll_y), self._body_height()
+        changed = [row for row in range(top, top + height) if differs(row)]
+        if len(changed) > height // 2:
+            self.refresh()
+            return
+        for row in changed:
+            self.refresh_line(row + 1)
 
     def _measure_visible(self) -> None:
         """Count the rows on screen now if they wait for a slice: a row drawn before its
