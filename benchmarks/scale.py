@@ -680,6 +680,28 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
             refreshes.append(ms(None if seen is None else seen - started))
         result["refresh_key_ms"] = summary(refreshes)
         result["refresh_keys"] = refreshes
+        # Moves while a refresh reads its pages (1 % changed): an operator browses on while
+        # ctrl+r runs; the refresh's slices, decoding and showing share the loop with the key.
+        rows = sim.rows()  # the renames above moved rows: the pair is found again
+        names = [name for name, _id, _text, _where in rows]
+        at = next((n for n in range(len(names) - 1) if names[n] != names[n + 1]), 0)
+        key("home", title_shows(names[0]), timeout=5)
+        for _ in range(at):
+            term.send("down")
+            term.settle()
+        term.settle()
+        time.sleep(pace)
+        sim.churn(0.01)
+        term.send("ctrl+r")
+        time.sleep(0.2)  # its first pages are being read
+        during = []
+        for n in range(6):
+            started = term.send("down" if n % 2 == 0 else "up")
+            moved = term.wait_frame(title_shows(names[at + 1 if n % 2 == 0 else at]), started, KEY_TIMEOUT)
+            during.append(ms(None if moved is None else moved - started))
+            time.sleep(0.1)
+        result["move_key_refreshing_ms"] = summary(during)
+        result["move_keys_refreshing"] = during
     finally:
         term.close()
     return result

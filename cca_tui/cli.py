@@ -170,6 +170,7 @@ def run_app(args: argparse.Namespace) -> int:
 
     from cca_tui.requestlog import start_request_log
     from cca_tui.ui.app import CcaApp
+    from cca_tui.ui.input_first import take_input_promptly
 
     start_request_log(debug=args.debug)
     # The demo remembers its environment in a state file of its own, not the operator's.
@@ -185,6 +186,7 @@ def run_app(args: argparse.Namespace) -> int:
         history_file=_demo_state_path().with_name("demo-history.jsonl") if args.demo else None,
         resume_tasks=not args.demo,
     )
+    take_input_promptly()
     try:
         app.run()
     finally:

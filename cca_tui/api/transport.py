@@ -84,6 +84,8 @@ MAX_REPLY_BYTES = 64 * 1024 * 1024  # absolute ceiling on one reply (a server ma
 # 8 times that (an instance row of 661 bytes: 1.7 KiB as a dict, 3.2 KiB as a model): at 256
 # MiB a server that kept sending full pages grew the app to 2.2 GB. 64 MiB is ~100,000 rows.
 MAX_LOAD_BYTES = 64 * 1024 * 1024
+# A reply this small (one instance, a task, an error) decodes in well under a millisecond.
+SMALL_REPLY = 16 * 1024
 MAX_ROWS = 200_000  # absolute ceiling on the rows of one list load
 PAGE_SLACK = 2  # pages beyond ceil(recordCount / page size), for rows that moved meanwhile
 
@@ -384,6 +386,8 @@ class HttpTransport:
         """`_decode` for a reply that may be large (a server that ignores the page size): one
         over SLICE_BYTES is decoded and checked for the key a slice at a time, so that the
         event loop never waits for all of it at once."""
+        if len(content) <= SMALL_REPLY:  # microseconds: no turn of its own to wait for
+            return self._decode(status, content, method, path)
         if len(content) <= SLICE_BYTES:
             # A page of 500 rows is ~4 ms of decoding: in a turn of its own when other
             # background work has used this one (see pacing.py).

@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import platformdirs
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from cca_tui import pacing
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.errors import AuthError, CloudCAError, scrub_text
 from cca_tui.config import Settings, StateStore, default_config_path
@@ -28,6 +31,7 @@ from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
 from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
 from cca_tui.ui.errors import describe_error
+from cca_tui.ui.input_first import INPUT_EVENTS, holding_for_input
 from cca_tui.ui.palette import InstancePalette
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.safety import SafetyPolicy
@@ -180,6 +184,15 @@ class CcaApp(App[None]):
         if self.tracker is None:
             raise RuntimeError("no task tracker without an API client")
         return self.tracker
+
+    def get_driver_class(self) -> type[Driver]:
+        return holding_for_input(super().get_driver_class())
+
+    async def on_event(self, event: events.Event) -> None:
+        # Input that did not come through the driver's thread (the pilot's keys): see input_first.py.
+        if isinstance(event, INPUT_EVENTS):
+            pacing.hold_for_input()
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         if not self.is_headless:

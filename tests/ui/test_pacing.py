@@ -53,3 +53,63 @@ async def test_a_cancelled_waiter_does_not_hold_up_the_others() -> None:
     waiting = [asyncio.ensure_future(pacing.wait_turn()) for _ in range(3)]
     waiting[0].cancel()
     await asyncio.wait_for(asyncio.gather(*waiting[1:]), timeout=5)
+
+
+# --- input first ---------------------------------------------------------------------------
+
+
+async def test_after_input_background_work_waits_for_the_input_to_be_handled() -> None:
+    loop = asyncio.get_running_loop()
+    pacing.hold_for_input()
+    held_until = loop.time() + pacing.INPUT_QUIET
+    await pacing.wait_turn()
+    assert loop.time() >= held_until - 0.001  # (the loop's clock is read twice)
+
+
+async def test_a_slice_already_waiting_for_its_turn_waits_for_input_too() -> None:
+    """A page whose decoding waited for a turn when the key came does not run in the key's turns."""
+    loop = asyncio.get_running_loop()
+
+    async def slice_then_the_next() -> None:
+        pacing.spend(pacing.TURN_BUDGET)  # this turn's budget used: the next slice is queued
+        await pacing.wait_turn()
+
+    waiting = asyncio.ensure_future(slice_then_the_next())
+    await asyncio.sleep(0)  # it ran its slice and queued for a turn
+    assert not waiting.done()
+    pacing.hold_for_input()
+    held_until = loop.time() + pacing.INPUT_QUIET
+    await waiting
+    assert loop.time() >= held_until - 0.001
+
+
+async def test_keys_held_down_do_not_stop_background_work() -> None:
+    """Keys that repeat faster than INPUT_QUIET: a slice still runs after INPUT_HOLD_MAX."""
+    stop = asyncio.Event()
+
+    async def key_repeat() -> None:
+        while not stop.is_set():
+            pacing.hold_for_input()
+            await asyncio.sleep(pacing.INPUT_QUIET / 4)
+
+    repeating = asyncio.ensure_future(key_repeat())
+    try:
+        await asyncio.wait_for(pacing.wait_turn(), timeout=30)
+    finally:
+        stop.set()
+        await repeating
+
+
+async def test_input_read_by_another_thread_holds_the_loop_it_names() -> None:
+    """The terminal driver reads keys in a thread of its own: it holds the app's loop."""
+    loop = asyncio.get_running_loop()
+    pacing.spend(0.0)  # background work has run in this loop
+
+    def read_a_key() -> float:
+        pressed = loop.time()
+        pacing.hold_for_input(loop)
+        return pressed
+
+    pressed = await loop.run_in_executor(None, read_a_key)
+    await pacing.wait_turn()
+    assert loop.time() >= pressed + pacing.INPUT_QUIET - 0.001

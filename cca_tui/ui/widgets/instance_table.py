@@ -469,6 +469,9 @@ class InstanceTable(ScrollView, can_focus=True):
 
     def _measure_some(self) -> None:
         """Measure the rows left for later, for MEASURE_SLICE at most; the rest in the next slice."""
+        if (held := pacing.input_quiet_in()) > 0:  # an operator's key first (see pacing.py)
+            self.set_timer(held, self._measure_some)
+            return
         unmeasured = self._unmeasured
         started = time.perf_counter()
         while unmeasured:
