@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from textual.screen import Screen
 
+from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.state import LoadProgress
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.status_line import StatusLine
+from tests.conftest import SimFactory
 from tests.typed import not_none
 from tests.ui.app_harness import SIZE, instance_screen, make_app, settle, wait_until
 
@@ -71,6 +73,32 @@ async def test_filter_keys_repaint_without_a_layout_pass(
         total = len(screen.view.instances)
         assert counts[0][0] == "w" and counts[2][0] == "web" and counts[2][1] < total
         assert counts[-1] == ("", total)
+        assert layouts == []
+
+
+async def test_a_filter_that_leaves_fewer_rows_than_the_screen_lays_out_nothing(
+    sim_factory: SimFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The filter most typed leaves a few rows: the table's scrollbar has nothing to scroll
+    then. Had it gone away (and come back on ctrl+u), the table's width would change: a
+    layout pass of the screen, 111 ms of a letter in tmux at 10,000 rows."""
+    sim = sim_factory(SimOptions(task_delay=0, instances=200))
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot, rounds=4)
+        screen = instance_screen(app)
+        table = screen.query_one(InstanceTable)
+        await pilot.press("slash")
+        await settle(app, pilot)
+        layouts = count_layouts(screen, monkeypatch)
+        name = screen.view.rows[0].name
+        for letter in name:
+            await pilot.press(letter)
+            await settle(app, pilot, rounds=2)
+        assert 0 < len(screen.view.rows) < table.size.height - 1
+        await pilot.press("ctrl+u")
+        await settle(app, pilot, rounds=2)
+        assert len(screen.view.rows) == 200
         assert layouts == []
 
 

@@ -142,6 +142,9 @@ class InstanceTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     InstanceTable {
         height: 1fr;
+        /* Always there, so that a filter that leaves less than a screen of rows (or ctrl+u
+           after it) does not change the table's width: that is a layout pass of the screen. */
+        overflow-y: scroll;
         background: $surface;
         color: $foreground;
         &:focus {
