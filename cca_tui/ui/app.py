@@ -29,7 +29,10 @@ from cca_tui.fleet.data import FleetData
 from cca_tui.fleet.environments import EnvironmentChoice
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.fleet.scope import ALL, is_pattern, matching_environments
-from cca_tui.ui import textual_guards  # noqa: F401 - the palette is an OptionList too: guard its paging
+from cca_tui.ui import (
+    collector,
+    textual_guards,  # noqa: F401 - the palette is an OptionList too: guard its paging
+)
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.input_first import INPUT_EVENTS, holding_for_input
 from cca_tui.ui.palette import InstancePalette
@@ -192,6 +195,7 @@ class CcaApp(App[None]):
         # Input that did not come through the driver's thread (the pilot's keys): see input_first.py.
         if isinstance(event, INPUT_EVENTS):
             pacing.hold_for_input()
+            collector.paused_for_input(pacing.INPUT_QUIET)  # its collections after the frame too
         await super().on_event(event)
 
     def on_mount(self) -> None:

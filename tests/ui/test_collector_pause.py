@@ -41,3 +41,43 @@ async def test_overlapping_loads_resume_it_when_the_last_ends() -> None:
     assert not gc.isenabled()
     second.__exit__(None, None, None)
     assert gc.isenabled()
+
+
+async def wait_for_collector(enabled: bool) -> None:
+    for _ in range(500):  # a bound, not a time: the pause's end is a timer of the loop
+        if gc.isenabled() == enabled:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_input_pauses_it_until_the_input_has_been_handled() -> None:
+    """Its collections come after a key's frame (see pacing.py), then it runs again."""
+    assert gc.isenabled()
+    try:
+        collector.paused_for_input(0.05)
+        assert not gc.isenabled()
+        collector.paused_for_input(0.05)  # the next key: still paused, and from now
+        await wait_for_collector(enabled=True)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_input_during_a_load_leaves_it_paused_until_both_are_over() -> None:
+    try:
+        load = collector.collector_paused()
+        load.__enter__()
+        collector.paused_for_input(0.02)
+        await asyncio.sleep(0.1)  # the input's pause has ended by now (a lower bound only)
+        assert not gc.isenabled()  # the load still runs
+        load.__exit__(None, None, None)
+        assert gc.isenabled()
+        # And the other way round: a load that ends while input is handled.
+        collector.paused_for_input(0.05)
+        with collector.collector_paused():
+            pass
+        assert not gc.isenabled()
+        await wait_for_collector(enabled=True)
+        assert gc.isenabled()
+    finally:
+        gc.enable()

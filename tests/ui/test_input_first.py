@@ -1,6 +1,7 @@
 """An operator's input goes ahead of background work (cca_tui/ui/input_first.py): keys,
-clicks and scrolls hold the loads' slices for a moment (tests/ui/test_pacing.py shows what a
-hold does); a pointer that merely moves holds nothing."""
+clicks and scrolls hold the loads' slices and the cyclic collector for a moment
+(tests/ui/test_pacing.py and test_collector_pause.py show what a hold does); a pointer that
+merely moves holds nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from textual.message import Message
 
 from cca_tui import pacing
 from cca_tui.sim.server import SimServer
+from cca_tui.ui import collector
 from cca_tui.ui.input_first import holding_for_input
 from cca_tui.ui.widgets.instance_table import InstanceTable
 from tests.ui.app_harness import SIZE, instance_screen, make_app, settle, spy
@@ -35,12 +37,15 @@ async def test_keys_and_clicks_hold_background_work_and_pointer_moves_do_not(
         table = instance_screen(app).query_one(InstanceTable)
         holds: list[object] = []
         spy(monkeypatch, pacing, "hold_for_input", lambda *args: holds.append(args))
+        pauses: list[float] = []
+        spy(monkeypatch, collector, "paused_for_input", pauses.append)
         await pilot.hover(InstanceTable, offset=(5, 3))
         await pilot.hover(InstanceTable, offset=(9, 4))
         await pilot.pause()
-        assert holds == []
+        assert holds == [] and pauses == []
         await pilot.press("down")
         assert len(holds) >= 1
+        assert pauses and pauses[-1] == pacing.INPUT_QUIET  # the collector waits for the frame too
         holds.clear()
         await pilot.click(InstanceTable, offset=(5, 3))
         assert len(holds) >= 2  # the press and the release
