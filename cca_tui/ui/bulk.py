@@ -125,6 +125,17 @@ def _more(
     return [f"  and {len(rest)} more environments ({count} instances{mark})"]
 
 
+def skip_reasons(bulk: BulkPlan, *, fleet: bool) -> list[str]:
+    """Each skip's reason; in a fleet with where it is (a web-3 is in every environment)."""
+    return [f"{skip.reason} in {skip.environment}" if fleet else skip.reason for skip in bulk.skipped]
+
+
+def reasons_line(reasons: list[str]) -> str:
+    """The first NAMES_SHOWN reasons, then how many more: one notification, not a screenful."""
+    shown = "; ".join(printable(reason, limit=80) for reason in reasons[:NAMES_SHOWN])
+    return shown + (f"; and {len(reasons) - NAMES_SHOWN} more" if len(reasons) > NAMES_SHOWN else "")
+
+
 def summary(label: str, records: Iterable[TrackedTask], skipped: Iterable[str]) -> str:
     """One line for the end of a batch: how many succeeded, failed, were not done, are unknown."""
     counts = {"succeeded": 0, "failed": 0, "not done": 0, "unknown": 0}
@@ -140,8 +151,7 @@ def summary(label: str, records: Iterable[TrackedTask], skipped: Iterable[str]) 
     text = f"{label}: " + ", ".join(f"{n} {what}" for what, n in counts.items())
     skips = list(skipped)
     if skips:
-        reasons = "; ".join(printable(reason, limit=80) for reason in skips[:NAMES_SHOWN])
-        text += f"; {len(skips)} skipped ({reasons}{'; …' if len(skips) > NAMES_SHOWN else ''})"
+        text += f"; {len(skips)} skipped ({reasons_line(skips)})"
     if counts["failed"] or counts["unknown"]:
         text += ". Each one's outcome is in the task log (t)"
     if counts["not done"]:

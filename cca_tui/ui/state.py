@@ -372,6 +372,10 @@ class EnvironmentView:
     def with_filter(self, text: str) -> EnvironmentView:
         if text == self.filter_text:
             return self
+        if not text and not self.selection_chosen and self.selected_key is not None:
+            # Nothing chosen yet (the selection follows the first row while rows arrive):
+            # clearing a filter keeps the row it found, which the operator was looking at.
+            return dataclasses.replace(self, selection_chosen=True)._rearranged(filter_text=text)
         return self._rearranged(filter_text=text)
 
     def with_sort(self, column_key: str) -> EnvironmentView:

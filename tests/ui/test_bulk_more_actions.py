@@ -12,8 +12,10 @@ from textual.widgets import Input, Select
 
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.sim.server import SimServer
+from cca_tui.ui import bulk
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ActionConfirmModal, PasswordModal, TypedConfirmModal
+from cca_tui.ui.forms.bulk_destroy import BulkDestroyModal
 from cca_tui.ui.forms.bulk_offering import BulkOfferingModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.widgets.action_bar import ActionEntry
@@ -207,3 +209,71 @@ async def test_marked_rows_in_two_environments_refuse_change_offering_and_say_wh
         assert "Change network is one instance at a time" in notes[1]
         assert "Rename is one instance at a time (a name is one instance's)" in notes[2]
         assert isinstance(app.screen, InstanceScreen) and len(transport.mutations()) == before
+
+
+async def test_in_a_fleet_a_refusal_of_every_marked_row_names_where_and_stays_short(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """Purge on every web-N of a fleet, none of them Destroyed: each reason says its
+    environment (a web-1 is in each of them: it was said ten times, no place named), and past
+    a dozen, how many more."""
+    transport = Recording()
+    app = fleet_app(sim, tmp_path, transport)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        await pilot.press("slash", "w", "e", "b", "enter")
+        await wait_until(pilot, lambda: screen.view.filter_text == "web")
+        await pilot.press("ctrl+a")
+        await wait_until(pilot, lambda: len(screen.view.marked) == len(screen.view.rows))
+        marked = len(screen.view.marked)
+        await pilot.press("p")  # purge needs Destroyed
+        await wait_until(pilot, lambda: told(app).titled("Not allowed"))
+        (refusal,) = told(app).titled("Not allowed")
+        assert "web-1 is Running in compute-qc/dev" in refusal
+        assert "in compute-qc/dr-site" in refusal
+        reasons = refusal.split(": ", 1)[1].split("; ")
+        assert len(set(reasons)) == len(reasons)  # no reason said twice
+        if marked > bulk.NAMES_SHOWN:
+            assert reasons[-1] == f"and {marked - bulk.NAMES_SHOWN} more"
+            assert len(reasons) == bulk.NAMES_SHOWN + 1
+        else:
+            assert len(reasons) == marked
+        assert transport.mutations() == []
+
+
+async def test_a_long_bulk_question_keeps_its_buttons_on_screen_and_scrolls(sim: SimServer, tmp_path: Path) -> None:
+    """Every row of the fleet marked, reboot, on a 80x24 terminal: the question (names per
+    environment, skips with reasons) is longer than the screen. Its buttons stay in view and
+    PageDown shows the rest (they were pushed off the screen, the rest cut)."""
+    app = fleet_app(sim, tmp_path, Recording(), environment="all")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(app, pilot)
+        await pilot.press("ctrl+a")
+        await wait_until(pilot, lambda: len(screen.view.marked) == len(screen.view.rows))
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
+        await settle(app, pilot)
+        dialog = app.screen
+        message = dialog.query_one("#message-box")
+        for button_id in ("#confirm", "#cancel"):
+            region = dialog.query_one(button_id).region
+            assert region.height > 0 and region.bottom <= 24, (button_id, region)
+        assert message.max_scroll_y > 0  # more than it shows
+        await pilot.press("pagedown")
+        await wait_until(pilot, lambda: message.scroll_y > 0)
+        await pilot.press("escape")
+        # Bulk destroy asks more (options, what each instance has attached, the count typed).
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, BulkDestroyModal))
+        destroy = app.screen
+        await wait_until(pilot, lambda: isinstance(destroy, BulkDestroyModal) and destroy.attached is not None)
+        await settle(app, pilot)
+        for button_id in ("#confirm", "#cancel", "#typed"):
+            region = destroy.query_one(button_id).region
+            assert region.height > 0 and region.bottom <= 24, (button_id, region)
+        question = destroy.query_one("#message-box")
+        assert question.max_scroll_y > 0
+        await pilot.press("pagedown")  # the focus is in the count's field: the question scrolls all the same
+        await wait_until(pilot, lambda: question.scroll_y > 0)
+        await pilot.press("escape")

@@ -9,7 +9,8 @@ from cca_tui.sim.entities import Volume
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.widgets.detail_pane import DetailPane
 from tests.typed import not_none
-from tests.ui.app_harness import SIZE, env_instances, instance_screen, make_app, select, settle
+from tests.ui.app_harness import SIZE, env_instances, instance_screen, make_app, select, settle, wait_until
+from tests.ui.faulty_transport import Fault, FaultyTransport
 
 ENV = "compute-on/production"
 
@@ -100,3 +101,26 @@ async def test_instances_in_the_list_show_their_own_values(sim: SimServer, tmp_p
         now_selected = not_none(screen.view.selected)
         assert not_none(pane.detail).instance.name == now_selected.name
         assert now_selected.name in str(pane.border_title)
+
+
+async def test_a_detail_that_failed_is_read_again_once_the_list_is_read_again(sim: SimServer, tmp_path: Path) -> None:
+    """The API goes away, the operator moves: the pane says its parts are unknown, and why.
+    The API comes back and the list is read again: the pane reads the detail again by
+    itself (it stayed "unknown" until the operator moved away and back)."""
+    transport = FaultyTransport()
+    down = {"now": False}
+    transport.add(lambda request: Fault(refuse=True) if down["now"] else None)
+    app = make_app(sim, tmp_path, environment=ENV, transport=transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = instance_screen(app)
+        pane = screen.query_one(DetailPane)
+        down["now"] = True
+        await pilot.press("down")
+        await wait_until(pilot, lambda: pane.detail is not None and pane.detail.error is not None)
+        moved_to = not_none(pane.detail).instance.key
+        down["now"] = False
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: pane.detail is not None and pane.detail.complete)
+        detail = not_none(pane.detail)
+        assert detail.error is None and detail.instance.key == moved_to

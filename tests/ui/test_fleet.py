@@ -535,7 +535,7 @@ async def test_the_first_refresh_waits_what_the_first_load_says_a_refresh_will_c
     # 10 s at every look: a load is charged at least 10 s shared by the three loading at once,
     # whatever order they run in (1 s a look could charge a quick one a third of a second).
     ticks = iter(range(1, 1_000_000))
-    monkeypatch.setattr(instances_module, "SharedCpu", lambda: SharedCpu(clock=lambda: 10.0 * next(ticks)))
+    monkeypatch.setattr(instances_module, "SharedCpu", lambda **_: SharedCpu(clock=lambda: 10.0 * next(ticks)))
     app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*")
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(app, pilot)

@@ -117,3 +117,26 @@ async def test_one_environment_that_never_loaded_is_listed_the_same_way(sim: Sim
         await wait_until(pilot, lambda: isinstance(app.screen, EnvironmentStates))
         [line] = option_texts(app.screen.query_one(OptionList))
         assert line.startswith("compute-qc/dev NOT LOADED 0 rows") and "down for maintenance" in line
+
+
+async def test_the_list_of_environments_follows_them_while_it_is_open(sim: SimServer, tmp_path: Path) -> None:
+    """`E` open, dev down; dev comes back and is refreshed (its timer, not a key): its line
+    says loaded, without closing and opening the list again (it kept "NOT LOADED")."""
+    transport = FaultyTransport()
+    transport.add(dev_is_down)
+    app = fleet_app(sim, tmp_path, transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+        await settle(app, pilot, rounds=2)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        await pilot.press("E")
+        await wait_until(pilot, lambda: isinstance(app.screen, EnvironmentStates))
+        states = app.screen
+        options = states.query_one(OptionList)
+        assert option_texts(options)[1].startswith("compute-qc/dev NOT LOADED")
+        transport.clear()
+        screen.request_refresh(DEV)
+        await wait_until(pilot, lambda: option_texts(options)[1].startswith("compute-qc/dev loaded"))
+        assert app.screen is states and options.highlighted == 1
+        assert "not up to date" not in str(states.query_one("#environment-states-title").render())

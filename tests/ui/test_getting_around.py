@@ -12,6 +12,7 @@ from cca_tui.sim.server import SimServer
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.help import HelpScreen
 from cca_tui.ui.screens.instances import InstanceScreen
+from cca_tui.ui.widgets.instance_table import InstanceTable
 from cca_tui.ui.widgets.key_footer import KeyFooter
 from cca_tui.ui.widgets.task_log import TaskLog
 from tests.ui.app_harness import (
@@ -145,3 +146,22 @@ async def test_vim_movement_in_the_picker_table(sim: SimServer, tmp_path: Path) 
         assert table.cursor_row == table.row_count - 1
         await pilot.press("g")
         assert table.cursor_row == 0
+
+
+async def test_clearing_a_filter_keeps_the_row_it_found_in_a_fresh_session(sim: SimServer, tmp_path: Path) -> None:
+    """Nothing selected yet (the cursor follows the first row while rows arrive): a filter
+    finds a row, Enter, then Escape (or ctrl+u) keeps that row, not the list's first."""
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = instance_screen(app)
+        first, *_, last = screen.view.rows
+        for clear in ("escape", "ctrl+u"):
+            await pilot.press("slash", *last.name, "enter")
+            await settle(app, pilot)
+            assert selected_id(screen) == last.id
+            await pilot.press(clear)
+            await settle(app, pilot)
+            assert screen.view.filter_text == ""
+            assert selected_id(screen) == last.id != first.id, clear
+            assert screen.view.rows[screen.query_one(InstanceTable).cursor_row].id == last.id

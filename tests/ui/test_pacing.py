@@ -5,6 +5,7 @@ the order it asked (none starves)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
 from cca_tui import pacing
@@ -113,3 +114,29 @@ async def test_input_read_by_another_thread_holds_the_loop_it_names() -> None:
     pressed = await loop.run_in_executor(None, read_a_key)
     await pacing.wait_turn()
     assert loop.time() >= pressed + pacing.INPUT_QUIET - 0.001
+
+
+async def test_the_cpu_time_of_handling_input_is_not_background_work() -> None:
+    """A refresh's cost is counted in background_cpu_time: CPU spent in the window after an
+    input (the key's handling) is left out of it; outside such windows it runs as the
+    thread's CPU clock does."""
+
+    def busy(seconds: float) -> None:
+        start = time.thread_time()
+        while time.thread_time() - start < seconds:
+            pass
+
+    loop = asyncio.get_running_loop()
+    before = pacing.background_cpu_time()
+    busy(0.02)
+    assert pacing.background_cpu_time() - before >= 0.02
+    before = pacing.background_cpu_time()
+    pacing.hold_for_input()  # from the loop's thread: a key the app handles now
+    busy(0.03)  # the key's handling
+    assert pacing.background_cpu_time() - before < 0.01
+    window_ends = loop.time() + pacing.INPUT_QUIET
+    while loop.time() < window_ends + 0.01:  # the window closes on a timer of the loop
+        await asyncio.sleep(0.01)
+    before = pacing.background_cpu_time()
+    busy(0.02)
+    assert pacing.background_cpu_time() - before >= 0.02

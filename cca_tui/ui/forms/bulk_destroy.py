@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
 from cca_tui.api.models import Instance, PublicIp, Volume
@@ -82,10 +82,10 @@ class BulkDestroyModal(TypedConfirmModal):
     DEFAULT_CSS = """
     BulkDestroyModal .options { height: auto; }
     BulkDestroyModal .options Checkbox { margin: 0 2 0 0; }
-    BulkDestroyModal #message { max-height: 9; overflow-y: auto; }
-    BulkDestroyModal #attached { max-height: 7; overflow-y: auto; padding: 1 0; }
-    BulkDestroyModal.-short #message { max-height: 5; }
-    BulkDestroyModal.-short #attached { max-height: 5; }
+    BulkDestroyModal #message-box { max-height: 9; }
+    BulkDestroyModal #attached-box { height: auto; max-height: 7; padding: 1 0; }
+    BulkDestroyModal.-short #message-box { max-height: 5; }
+    BulkDestroyModal.-short #attached-box { max-height: 5; }
     """
 
     def __init__(
@@ -112,7 +112,8 @@ class BulkDestroyModal(TypedConfirmModal):
         with Horizontal(classes="options"):
             yield TickBox("Release their public IPs", id="releaseIps", disabled=True, compact=True)
             yield TickBox("Delete their data volumes", id="deleteVolumes", disabled=True, compact=True)
-        yield Static("Listing their public IPs and data volumes…", id="attached")
+        with VerticalScroll(id="attached-box", can_focus=False):
+            yield Static("Listing their public IPs and data volumes…", id="attached")
         yield from super().compose_answer()
 
     def on_mount(self) -> None:

@@ -42,7 +42,7 @@ class OfferingChoice:
 class BulkOfferingModal(BulkChoiceModal):
     AUTO_FOCUS = "#computeOfferingId"
     DEFAULT_CSS = """
-    BulkOfferingModal #message { max-height: 10; overflow-y: auto; }
+    BulkOfferingModal #message-box { max-height: 10; }
     """
 
     def __init__(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from cca_tui.ui.safe_text import printable, safe
@@ -22,8 +22,17 @@ class ConfirmModal(DialogScreen[bool]):
     BINDINGS = [
         Binding("escape,n", "answer(False)", "Cancel"),
         Binding("y", "answer(True)", "Yes", show=False),
+        Binding("pageup", "scroll_message(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_message(1)", "Scroll down", show=False),
     ]
     AUTO_FOCUS = "#cancel"
+    # A long question (a bulk action over a fleet: names per environment, every skip with
+    # its reason) scrolls, so that the buttons stay on screen on a 24-line terminal.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    DEFAULT_CSS = """
+    ConfirmModal #message-box { height: auto; max-height: 20; }
+    ConfirmModal.-short #message-box { max-height: 10; }
+    """
 
     def __init__(self, title: str, message: str, confirm_label: str = "OK") -> None:
         super().__init__()
@@ -58,7 +67,8 @@ class ConfirmModal(DialogScreen[bool]):
         with Vertical(id="dialog"):
             # The question may quote server text (an instance's name): shown literally.
             yield Static(safe(self._title, limit=200), id="title", classes="title")
-            yield Static(safe(self._message, keep_newlines=True), id="message")
+            with VerticalScroll(id="message-box", can_focus=False):
+                yield Static(safe(self._message, keep_newlines=True), id="message")
             yield from self.compose_answer()
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -74,6 +84,12 @@ class ConfirmModal(DialogScreen[bool]):
     def compose_answer(self) -> ComposeResult:
         """What a subclass asks beyond yes or no (TypedConfirmModal: the text to type)."""
         yield from ()
+
+    def action_scroll_message(self, pages: int) -> None:
+        """PageUp / PageDown scroll the question, whatever has the focus (a button, the field)."""
+        box = self.query_one("#message-box", VerticalScroll)
+        step = max(1, box.scrollable_content_region.height - 1)
+        box.scroll_to(y=box.scroll_y + pages * step, animate=False)
 
     def action_answer(self, yes: bool) -> None:
         if yes and self.answered_before_drawn():

@@ -272,7 +272,7 @@ class InstanceScreen(Screen[None]):
         # Each loader remembers its last list: unchanged rows are not parsed again.
         self._loads = {env: _EnvironmentLoads(InstanceLoader(env), interval) for env in self.environments}
         self._load_slots = asyncio.Semaphore(LOAD_CONCURRENCY)
-        self._refresh_cpu = SharedCpu()
+        self._refresh_cpu = SharedCpu(clock=pacing.background_cpu_time)
         # Notifications of changes behind our back: when each was told (the last window's),
         # those not told one by one per environment, and the pending summary of them.
         self._news_told: list[float] = []
@@ -840,7 +840,7 @@ class InstanceScreen(Screen[None]):
             # The action bar's words first (the same function), then each row's reason.
             why = self.refusal_for(spec.action) or f"Nothing to {spec.long_label.lower()}"
             self.notify(
-                printable(f"{why}: " + "; ".join(s.reason for s in batch.skipped)),
+                printable(f"{why}: " + bulk.reasons_line(bulk.skip_reasons(batch, fleet=self.view.is_fleet))),
                 title="Not allowed",
                 severity="warning",
                 markup=False,
@@ -1032,8 +1032,7 @@ class InstanceScreen(Screen[None]):
                     env, spec.action, instance.id, instance.name, call, reveal_password=reveal_password
                 )
             )
-        fleet = self.view.is_fleet  # in a fleet, a skip says where (web-3 is in every environment)
-        skipped = [f"{skip.reason} in {skip.environment}" if fleet else skip.reason for skip in batch.skipped]
+        skipped = bulk.skip_reasons(batch, fleet=self.view.is_fleet)
         environments = batch.environments()
         where = f" in {len(environments)} environments" if len(environments) > 1 else ""
         self._follow_batch(spec.long_label + where, records, skipped)
@@ -1343,7 +1342,9 @@ class InstanceScreen(Screen[None]):
                 if not self._loads[env].loading:  # back on this screen, every one may reload already
                     self.request_refresh(env)
 
-        self.app.push_screen(EnvironmentStates(environment_health(self.view)), chosen)
+        self.app.push_screen(
+            EnvironmentStates(environment_health(self.view), lambda: environment_health(self.view)), chosen
+        )
 
     def action_history(self) -> None:
         from cca_tui.ui.screens.history import HistoryScreen

@@ -8,7 +8,8 @@ Every server value goes through `safe`: shown literally, control characters esca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
+from datetime import datetime
 from typing import Any, Self
 
 from rich.console import Console, Group, RenderableType
@@ -25,6 +26,7 @@ from textual.timer import Timer
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.models import AffinityGroup, Instance, InstancePublicIp, Nic, PortForwardingRule, Volume
 from cca_tui.fleet.data import FleetData, InstanceDetail, NotPlaced
+from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.errors import describe_error
 from cca_tui.ui.format import memory_text, ssh_commands, state_style
 from cca_tui.ui.safe_text import safe
@@ -317,6 +319,8 @@ class DetailPane(ScrollView, can_focus=True):
         self._debounce: Timer | None = None
         # The (row key, state) last fetched or being fetched: one request per change.
         self._fetched: tuple[Hashable, str] | None = None
+        # `view.refreshed` when the last fetch failed.
+        self._failed_after: Mapping[EnvironmentRef, datetime] | None = None
         self._renderable: RenderableType | InstanceDetail = PLACEHOLDER
         # The renderable's lines for (width, style), made when first drawn.
         self._lines: list[Strip] | None = None
@@ -325,7 +329,7 @@ class DetailPane(ScrollView, can_focus=True):
 
     def watch_view(self, view: EnvironmentView | None) -> None:
         selected = view.selected if view is not None else None
-        if selected is None:
+        if view is None or selected is None:
             self._cancel_pending()
             self._fetched = None
             if self.detail is not None:
@@ -340,6 +344,10 @@ class DetailPane(ScrollView, can_focus=True):
             self._fetch_soon(selected)
         elif shown is not None and shown.complete and shown.instance.name != selected.name:
             self._fetch_soon(selected)  # renamed behind our back: read it again
+        elif shown is not None and shown.error is not None and view.refreshed is not self._failed_after:
+            # A list was read whole since this fetch failed (the API is back): read the
+            # detail again too, rather than say "unknown" until the operator moves.
+            self._fetch_soon(selected)
 
     def reload(self) -> None:
         """Fetch the selected instance again (a task on it ended: renamed, re-keyed...)."""
@@ -371,6 +379,8 @@ class DetailPane(ScrollView, can_focus=True):
         except NotPlaced:
             return  # a row no loader placed (cannot happen in the app): nowhere to ask
         except CloudCAError as exc:
+            # The lists read by then (a new mapping each time a list is read whole).
+            self._failed_after = self.view.refreshed if self.view is not None else None
             if self._still_selected(row.key):
                 current = self.detail.instance if self.detail else None
                 if current is not None and current.key == row.key:
