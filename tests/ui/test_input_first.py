@@ -53,6 +53,11 @@ async def test_keys_and_clicks_hold_background_work_and_pointer_moves_do_not(
         await pilot.click(InstanceTable, offset=(5, 3))
         assert len(holds) >= 2  # the press and the release
         assert table.has_focus
+        # ctrl+r asks for background work (a refresh): the key releases it at once.
+        released: list[object] = []
+        spy(monkeypatch, pacing, "release_input", lambda: released.append(True))
+        await pilot.press("ctrl+r")
+        assert released
 
 
 class _StubApp:

@@ -140,3 +140,20 @@ async def test_the_cpu_time_of_handling_input_is_not_background_work() -> None:
     before = pacing.background_cpu_time()
     busy(0.02)
     assert pacing.background_cpu_time() - before >= 0.02
+
+
+async def test_input_that_asks_for_background_work_releases_it() -> None:
+    """ctrl+r: the refresh is what the operator waits for; it does not wait INPUT_QUIET."""
+    loop = asyncio.get_running_loop()
+    pacing.hold_for_input()
+    assert pacing.input_quiet_in() > 0
+    pacing.release_input()
+    assert pacing.input_quiet_in() == 0
+    before = pacing.background_cpu_time()
+    start = time.thread_time()
+    while time.thread_time() - start < 0.02:  # the refresh's work: background again
+        pass
+    assert pacing.background_cpu_time() - before >= 0.02
+    asked = loop.time()
+    await pacing.wait_turn()
+    assert loop.time() - asked < pacing.INPUT_QUIET

@@ -372,6 +372,7 @@ class InstanceScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.request_refresh()
+        pacing.release_input()  # the refresh is what the operator waits for: it goes now
 
     def request_refresh(self, environment: EnvironmentRef | None = None) -> None:
         """Load one environment now (None: every one); one already loading reloads after."""
