@@ -122,10 +122,15 @@ async def test_no_match_says_so_instead_of_an_empty_table(sim: SimServer, tmp_pa
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("slash", *"state:nosuchstate", "enter")
+        typed = "state:nosuchstate name:a-rather-long-name"
+        await pilot.press("slash", *typed, "enter")
         await settle(app, pilot)
-        assert instance_screen(app).view.rows == []
-        assert "No instance matches “state:nosuchstate”" in screen_text(app)
+        screen = instance_screen(app)
+        assert screen.view.rows == []
+        text = screen_text(app)
+        assert f"No instance matches “{typed}”" in text
+        # How to get out is said whole, beside the detail pane (on one line it was cut).
+        assert f"({len(screen.view.instances)} hidden; Esc or ctrl+u clears)" in text
 
 
 async def test_vim_movement_in_the_picker_table(sim: SimServer, tmp_path: Path) -> None:

@@ -568,19 +568,22 @@ class InstanceTable(ScrollView, can_focus=True):
         else:
             row = scroll_y + y - 1
             if row >= len(self._rows):
-                if row == 0 and self._no_match() is not None:
-                    return Strip([Segment(self._no_match() or "", base)]).crop_extend(0, width, base)
+                no_match = self._no_match()
+                if no_match is not None and row < len(no_match):
+                    return Strip([Segment(no_match[row], base)]).crop_extend(0, width, base)
                 return Strip.blank(width, base)
             line = self._row_strip(row)
         return line.crop_extend(scroll_x, scroll_x + width, base)
 
-    def _no_match(self) -> str | None:
-        """The line shown instead of an empty table when the filter hides every instance."""
+    def _no_match(self) -> tuple[str, str] | None:
+        """The lines shown instead of an empty table when the filter hides every instance
+        (two: on one, a long filter pushed "Esc clears" past a narrow table's edge)."""
         view = self.view
         if view is None or view.rows or not view.instances or not view.is_filtered:
             return None
         return (
-            f" No instance matches “{printable(view.filter_text, limit=60)}” ({len(view.instances)} hidden; Esc clears)"
+            f" No instance matches “{printable(view.filter_text, limit=60)}”",
+            f" ({len(view.instances)} hidden; Esc or ctrl+u clears)",
         )
 
     def _header(self) -> Strip:
