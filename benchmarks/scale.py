@@ -593,6 +593,17 @@ def drop_caches(screen: Any) -> None:
     screen.forget_loaded()
 
 
+def move_to_pair(term: Any, names: list[str]) -> int:
+    """From the first row, down to the first of two rows of different names (a fleet has each
+    name once per environment: Down and Up between them each change the detail pane's title);
+    returns its index. The moves there are not timed."""
+    at = next((n for n in range(len(names) - 1) if names[n] != names[n + 1]), 0)
+    for _ in range(at):
+        term.send("down")
+        term.settle()
+    return at
+
+
 def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dict[str, Any]:
     """The keys again, as a real terminal delivers them (see terminal.py): the app in a pty,
     each key timed from its bytes to the end of the first frame that shows its result."""
@@ -632,10 +643,7 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
         # Selection moves: Down and Up in turn between two rows of different names, each to
         # the detail pane titled by the new row (a fleet has each name once per environment:
         # the first such pair is a few rows down, reached first, untimed).
-        at = next((n for n in range(len(names) - 1) if names[n] != names[n + 1]), 0)
-        for _ in range(at):
-            term.send("down")
-            term.settle()
+        at = move_to_pair(term, names)
         moves = [
             key("down" if n % 2 == 0 else "up", title_shows(names[at + 1 if n % 2 == 0 else at])) for n in range(8)
         ]
@@ -684,11 +692,8 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
         # ctrl+r runs; the refresh's slices, decoding and showing share the loop with the key.
         rows = sim.rows()  # the renames above moved rows: the pair is found again
         names = [name for name, _id, _text, _where in rows]
-        at = next((n for n in range(len(names) - 1) if names[n] != names[n + 1]), 0)
         key("home", title_shows(names[0]), timeout=5)
-        for _ in range(at):
-            term.send("down")
-            term.settle()
+        at = move_to_pair(term, names)
         term.settle()
         time.sleep(pace)
         sim.churn(0.01)

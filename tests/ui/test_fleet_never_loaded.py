@@ -24,6 +24,7 @@ from cca_tui.ui.screens.environment_states import EnvironmentStates
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.ui.app_harness import SIZE, settle, wait_until
 from tests.ui.faulty_transport import Fault, FaultyTransport
+from tests.ui.test_fleet import opened
 
 PRODUCTION = EnvironmentRef("compute-on", "production")
 DEV = EnvironmentRef("compute-qc", "dev")
@@ -68,10 +69,7 @@ async def test_an_environment_that_never_loaded_is_named_and_listed_and_reloads_
     transport.add(dev_is_down)
     app = fleet_app(sim, tmp_path, transport)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
-        await settle(app, pilot, rounds=2)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
+        screen = await opened(app, pilot)
         assert screen.environments == (PRODUCTION, DEV, DR_SITE)
         # The other two show their rows; dev has none, and no row can carry its mark.
         assert rows_of(screen, PRODUCTION) > 0 and rows_of(screen, DR_SITE) > 0 and rows_of(screen, DEV) == 0
@@ -107,10 +105,7 @@ async def test_one_environment_that_never_loaded_is_listed_the_same_way(sim: Sim
     transport.add(dev_is_down)
     app = fleet_app(sim, tmp_path, transport, environment="compute-qc/dev")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
-        await settle(app, pilot, rounds=2)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
+        screen = await opened(app, pilot)
         assert screen.view.instances == {} and set(screen.view.stale) == {DEV}
         assert "STALE:" in str(screen.query_one("#status").render())
         await pilot.press("E")
@@ -126,10 +121,7 @@ async def test_the_list_of_environments_follows_them_while_it_is_open(sim: SimSe
     transport.add(dev_is_down)
     app = fleet_app(sim, tmp_path, transport)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
-        await settle(app, pilot, rounds=2)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
+        screen = await opened(app, pilot)
         await pilot.press("E")
         await wait_until(pilot, lambda: isinstance(app.screen, EnvironmentStates))
         states = app.screen

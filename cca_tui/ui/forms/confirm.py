@@ -88,8 +88,7 @@ class ConfirmModal(DialogScreen[bool]):
     def action_scroll_message(self, pages: int) -> None:
         """PageUp / PageDown scroll the question, whatever has the focus (a button, the field)."""
         box = self.query_one("#message-box", VerticalScroll)
-        step = max(1, box.scrollable_content_region.height - 1)
-        box.scroll_to(y=box.scroll_y + pages * step, animate=False)
+        (box.scroll_page_down if pages > 0 else box.scroll_page_up)(animate=False)
 
     def action_answer(self, yes: bool) -> None:
         if yes and self.answered_before_drawn():
