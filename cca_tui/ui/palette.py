@@ -5,17 +5,27 @@ Everything here may quote server text (instance and environment names), and Text
 a hit's prompt as markup unless it is a rich `Text`, and its help always: so prompts are
 `Text` of printable strings and help texts are ours alone, never a name. An entry runs the
 very path of its key (`act(...)`: refusal, confirmation, protected environment).
+
+At fleet size the "Go to" entries are found in an index of names and ids (fleet/jumps.py),
+one per screen, kept while its list is the same: made in slices when the palette opens, and
+each query is a few string searches; only the entries shown are ever built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.fuzzy import Matcher
 
+from cca_tui import pacing
+from cca_tui.fleet import jumps
 from cca_tui.fleet.environments import EnvironmentChoice
 from cca_tui.fleet.identity import environment_of, environment_text
 from cca_tui.ui.actions import INSTANCE_ACTIONS, availability
@@ -30,8 +40,35 @@ if TYPE_CHECKING:
 NAME_LIMIT = 60
 # Jump hits at most per query: a fleet of 100,000 must not flood the palette.
 MAX_JUMPS = 50
-# Up to this many instances the jump entries match fuzzily; above, by substring first.
+# Up to this many instances, names that do not hold the query but match it fuzzily are
+# offered too (after those that hold it); above, fuzzy matching every name costs too much.
 FUZZY_UP_TO = 2000
+# Names matched fuzzily between two gives of the loop.
+FUZZY_SLICE = 200
+# A jump's score is the matcher's, times this for how its name or id matched (an exact name
+# before one that merely starts with the query, before one that holds it).
+CLOSENESS_WEIGHT = {jumps.EXACT: 1.5, jumps.START: 1.2, jumps.INSIDE: 1.0}
+
+# Each screen's jump index, with the list it was made from (a new list: a new index).
+_JUMP_INDEXES: weakref.WeakKeyDictionary[InstanceScreen, tuple[Mapping[Any, Any], jumps.JumpIndexBuild]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def jump_index_build(screen: InstanceScreen) -> jumps.JumpIndexBuild:
+    """The screen's jump index for its list now (the one kept, unless the list changed),
+    finished or not; its instances in name order (what the row index already sorted)."""
+    view = screen.view
+    kept = _JUMP_INDEXES.get(screen)
+    if kept is not None and kept[0] is view.instances:
+        return kept[1]
+    index = view.row_index
+    order = (
+        index.name_order() if index is not None and index.instances is view.instances else list(view.instances.values())
+    )
+    build = jumps.JumpIndexBuild(order)
+    _JUMP_INDEXES[screen] = (view.instances, build)
+    return build
 
 
 def plain(*parts: str | tuple[str, str]) -> Text:
@@ -54,6 +91,9 @@ class InstancePalette(Provider):
 
     async def startup(self) -> None:
         self._environments: list[EnvironmentChoice] = []
+        # The jump indexes are made while the operator starts typing (in background slices:
+        # the palette shows first); a query that comes before they are done finishes them.
+        self._indexing: asyncio.Task[None] | None = asyncio.create_task(self._index_ahead())
         if self.cca.client is None:
             return
         known = self.cca.data.known_environments
@@ -104,21 +144,83 @@ class InstancePalette(Provider):
             command = partial(screen.action_act, spec.action.value)
             yield f"{spec.long_label} {name}", prompt, command, help_text, reason is None
 
-    def _jumps(self) -> Iterator[tuple[str, Text, Callable[[], object]]]:
-        """Every instance of every environment shown so far (current first)."""
+    def _jump_screens(self) -> list[InstanceScreen]:
+        """The screens whose instances the palette can go to, the current one first."""
         current = self._instance_screen()
         screens = self.cca.environment_screens()
         if current is not None:
             screens = [current, *(s for s in screens if s is not current)]
+        return screens
+
+    async def _index_ahead(self) -> None:
+        started = time.perf_counter()
+        for screen in self._jump_screens():
+            build = jump_index_build(screen)
+            while not build.step():
+                started = await pacing.next_slice(started)
+
+    async def shutdown(self) -> None:
+        if self._indexing is not None:
+            self._indexing.cancel()
+
+    async def _jump_indexes(self, screens: list[InstanceScreen]) -> list[jumps.JumpIndex]:
+        """Each screen's jump index, finished now: the operator waits for them (the loop is
+        given back between chunks, not held for input as the background's slices are)."""
+        indexes = []
         for screen in screens:
-            here = screen is current
-            for instance in screen.view.instances.values():
-                # Where it lives, unless the current screen shows it and only its environment.
-                where = (
-                    "" if here and not screen.view.is_fleet else f"  in {environment_text(environment_of(instance))}"
-                )
-                prompt = plain(f"Go to {printable(instance.name, limit=NAME_LIMIT)}", (where, "dim"))
-                yield instance.name, prompt, partial(self.cca.show_instance, instance.key)
+            build = jump_index_build(screen)
+            while not build.step():
+                await asyncio.sleep(0)
+            indexes.append(build.index)
+        return indexes
+
+    def _jump_prompt(self, screen: InstanceScreen, instance: Any, by_id: bool) -> Text:
+        # Where it lives, unless the current screen shows it and only its environment.
+        here = screen is self._instance_screen() and not screen.view.is_fleet
+        where = "" if here else f"  in {environment_text(environment_of(instance))}"
+        prompt = plain(f"Go to {printable(instance.name, limit=NAME_LIMIT)}", (where, "dim"))
+        if by_id:  # what was asked for is shown
+            prompt.append(f"  id {printable(instance.id, limit=NAME_LIMIT)}", style="dim")
+        return prompt
+
+    async def _jumps(self, query: str, matcher: Matcher) -> AsyncIterator[Hit]:
+        """ "Go to" entries: the instances whose name or id holds the query (exact ones first),
+        then in a small fleet those whose name matches it fuzzily, MAX_JUMPS at most."""
+        screens = self._jump_screens()
+        indexes = await self._jump_indexes(screens)
+        found = jumps.find(indexes, jumps.normalised(query), MAX_JUMPS)
+        for instance, closeness, field, source in found:
+            by_id = field == jumps.ID
+            matched = f"go to {printable(instance.id if by_id else instance.name, limit=NAME_LIMIT)}"
+            # It holds the query, even where the matcher does not see it (past the cut).
+            score = (matcher.match(matched) or 1.0) * CLOSENESS_WEIGHT[closeness]
+            prompt = self._jump_prompt(screens[source], instance, by_id)
+            yield Hit(
+                score,
+                prompt,
+                partial(self.cca.show_instance, instance.key),
+                text=prompt.plain,
+                help="jump to the instance",
+            )
+        room = MAX_JUMPS - len(found)
+        if room <= 0 or sum(len(index.instances) for index in indexes) > FUZZY_UP_TO:
+            return
+        seen = {item.instance.key for item in found}
+        for screen, index in zip(screens, indexes, strict=True):
+            for number, instance in enumerate(index.instances):
+                if number % FUZZY_SLICE == FUZZY_SLICE - 1:
+                    await asyncio.sleep(0)
+                if instance.key in seen:
+                    continue
+                score = matcher.match(f"go to {printable(instance.name, limit=NAME_LIMIT)}")
+                if score > 0:
+                    seen.add(instance.key)
+                    prompt = self._jump_prompt(screen, instance, by_id=False)
+                    command = partial(self.cca.show_instance, instance.key)
+                    yield Hit(score, prompt, command, text=prompt.plain, help="jump to the instance")
+                    room -= 1
+                    if room <= 0:
+                        return
 
     def _switches(self) -> Iterator[tuple[str, Text, Callable[[], object]]]:
         for choice in self._environments:
@@ -148,19 +250,8 @@ class InstancePalette(Provider):
             score = matcher.match(matched) * (1.0 if allowed else 0.5)
             if score > 0:
                 yield Hit(score, prompt, command, text=prompt.plain, help=help_text)
-        jumps = 0
-        needle = query.lower().removeprefix("go to ").strip()
-        fuzzy = sum(len(s.view.instances) for s in self.cca.environment_screens()) <= FUZZY_UP_TO
-        for name, prompt, command in self._jumps():
-            shown = printable(name, limit=NAME_LIMIT)
-            if not fuzzy and needle not in shown.lower():
-                continue  # a big fleet: substrings only, the fuzzy match of each name costs
-            score = matcher.match(f"go to {shown}")
-            if score > 0:
-                yield Hit(score, prompt, command, text=prompt.plain, help="jump to the instance")
-                jumps += 1
-                if jumps >= MAX_JUMPS:
-                    break
+        async for hit in self._jumps(query, matcher):
+            yield hit
         for ref, prompt, command in self._switches():
             score = matcher.match(f"switch to {ref}")
             if score > 0:

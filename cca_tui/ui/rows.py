@@ -638,6 +638,11 @@ class RowIndex:
         self._aligned[column.key] = (base, values)
         return True
 
+    def name_order(self) -> list[Instance]:
+        """Every instance in name order (environment and id break ties): the order every
+        sort starts from, so already made (the palette lists its "Go to" entries in it)."""
+        return self._order(COLUMNS[0], False)[0]
+
     def row_of(self, rows: Sequence[Instance], key: Hashable, sort_column: str, reverse: bool) -> int | None:
         """Where an instance is in `rows` (what `arrange` gave for this sort), None if not
         there: found by bisection, not by a walk through the rows."""

@@ -26,6 +26,7 @@ from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.containers import Horizontal
 from textual.dom import DOMNode
 from textual.reactive import reactive
@@ -284,6 +285,7 @@ class InstanceScreen(Screen[None]):
         self._lists_to_show: dict[EnvironmentRef, _ListToShow] = {}
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
+        self._under_palette = False  # the command palette is over this screen (see on_screen_suspend)
         self._sort_keys_timer: Timer | None = None
 
     @property
@@ -323,10 +325,23 @@ class InstanceScreen(Screen[None]):
         self._tasks_changed()
 
     def on_screen_resume(self) -> None:
+        if self._under_palette:
+            # Back from the command palette: the refreshes went on under it; those that
+            # ended meanwhile have their next one set now (a fleet of 50,000 was reloaded
+            # whole at each ctrl+p and Esc).
+            self._under_palette = False
+            for env, loads in self._loads.items():
+                if not loads.loading and loads.timer is None:
+                    self._schedule_refresh(env)
+            return
         # First shown, back from a form, or back from another environment: fresh data now.
         self.request_refresh()
 
     def on_screen_suspend(self) -> None:
+        if CommandPalette.is_open(self.app):
+            # The palette is a look over this screen, still in view: polling goes on.
+            self._under_palette = True
+            return
         # Not on top (a form, the picker, another environment): no polling meanwhile. Tasks
         # go on being followed by the tracker; their end refreshes once we are back.
         self._stop_timer()
@@ -1279,7 +1294,7 @@ class InstanceScreen(Screen[None]):
         if row.action == Action.CREATE.label and row.status == "SUCCESS" and row.row_key is not None:
             self._select_when_listed = row.row_key
         # Sent or ended: show the instance as it is now rather than at the next tick.
-        if self.is_current:
+        if self.is_current or self._under_palette:
             self.request_refresh(row.environment)
         if not row.in_flight and row.row_key == self.view.selected_key:
             self.query_one(DetailPane).reload()  # renamed, re-keyed, resized: show it as it is
