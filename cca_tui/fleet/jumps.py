@@ -127,19 +127,22 @@ def normalised(query: str) -> str:
     return needle.removeprefix("go to ").strip().replace(SEPARATOR, _STAND_IN)
 
 
-def find(indexes: Sequence[JumpIndex], needle: str, limit: int) -> list[Found]:
+def find(indexes: Sequence[JumpIndex], needle: str, limit: int, exact_limit: int | None = None) -> list[Found]:
     """Up to `limit` instances whose name or id holds `needle` (see `normalised`), best first:
     exact names, exact ids, names that start with it, ids that do, then names and ids that
     hold it; within each, the indexes in their order and each index's instances in its
-    order. An instance is found once, by its best match (and the first index that has it:
-    the same row key in two views is the same instance)."""
+    order. Exact matches are cut at `exact_limit` instead, when it is larger (a name typed
+    in full finds every instance of that name, across every environment). An instance is
+    found once, by its best match (and the first index that has it: the same row key in two
+    views is the same instance)."""
     found: list[Found] = []
     seen: set[object] = set()
-    if limit <= 0:
-        return found
     for closeness in CLOSENESS:
+        at_most = max(limit, exact_limit or 0) if closeness == EXACT else max(limit, len(found))
         for field in FIELDS:
             for source, index in enumerate(indexes):
+                if len(found) >= at_most:
+                    break
                 for row in index.rows(needle, closeness, field):
                     instance = index.instances[row]
                     key = instance.key
@@ -147,6 +150,6 @@ def find(indexes: Sequence[JumpIndex], needle: str, limit: int) -> list[Found]:
                         continue
                     seen.add(key)
                     found.append(Found(instance, closeness, field, source))
-                    if len(found) >= limit:
-                        return found
+                    if len(found) >= at_most:
+                        break
     return found
