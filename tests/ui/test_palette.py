@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.command import CommandList, CommandPalette
+from textual import events
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 
+from cca_tui.fleet.identity import EnvironmentRef, RowKey
+from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.instances import InstanceScreen
+from tests.conftest import SimFactory
 from tests.ui.app_harness import (
     env_instances,
     instance_screen,
@@ -128,3 +132,89 @@ async def test_the_palette_offers_the_environments_already_listed_without_asking
             await wait_until(op.pilot, lambda: not isinstance(op.app.screen, CommandPalette))
         asked = [r for r in op.counter.requests if "environments" in r or "serviceConnections" in r]
         assert asked == []
+
+
+def paste(app: CcaApp, text: str) -> None:
+    """`text` pasted into the palette's input at once (as a terminal delivers a paste)."""
+    top_screen(app, CommandPalette).query_one(CommandInput).post_message(events.Paste(text))
+
+
+def first_lines(app: CcaApp) -> list[str]:
+    """Each entry's prompt line (without its help line)."""
+    return [entry.splitlines()[0].rstrip() for entry in entries(app)]
+
+
+async def test_palette_goes_to_an_instance_of_the_fleet_by_its_pasted_id(sim: SimServer, tmp_path: Path) -> None:
+    """An id pasted whole finds its instance, in whichever environment of the fleet it
+    lives, and says where and which id (ids were not searched: a name had to be typed)."""
+    dev_web = next(i for i in env_instances(sim, "compute-qc", "dev") if i.name == "web-1")
+    async with open_app(sim, tmp_path, environment="all") as op:
+        app, pilot = op.app, op.pilot
+        await open_palette(app, pilot)
+        paste(app, dev_web.id)
+        wanted = f"Go to web-1  in compute-qc/dev  id {dev_web.id}"
+        await wait_until(pilot, lambda: wanted in first_lines(app))
+        assert [line for line in first_lines(app) if line.startswith("Go to")] == [wanted]  # that one only
+        assert first_lines(app)[0] == wanted  # first, highlighted: Enter chooses it
+        await op.answer("enter")
+        assert op.screen.view.selected_key == RowKey(EnvironmentRef("compute-qc", "dev"), dev_web.id)
+
+
+async def test_a_name_typed_in_full_is_offered_however_many_names_hold_it(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    """Sixty names hold "web-1" before the one named web-1 itself: it is offered all the
+    same, first (the first fifty that matched were offered, in the order they were listed)."""
+    sim = sim_factory(SimOptions(task_delay=0, instances=80))
+    instances = env_instances(sim)
+    with sim.world.lock:
+        for number, instance in enumerate(instances[:60]):
+            instance.name = f"web-1-{number:02d}"
+        instances[-1].name = "web-1"
+    async with open_app(sim, tmp_path, environment=ENV) as op:
+        app, pilot = op.app, op.pilot
+        await open_palette(app, pilot, "go to web-1")
+        await wait_until(pilot, lambda: "Go to web-1" in first_lines(app))
+        jumps = [line for line in first_lines(app) if line.startswith("Go to")]
+        assert jumps[0] == "Go to web-1"
+        await op.answer("enter")
+        assert selected_id(op.screen) == instances[-1].id
+
+
+async def test_closing_the_palette_does_not_reload_the_instances(sim: SimServer, tmp_path: Path) -> None:
+    """The palette is a look over the screen: Esc reloaded every instance (a fleet of 50,000
+    at each ctrl+p and Esc, seconds of CPU); the refreshes go on at their cadence."""
+    async with open_app(sim, tmp_path, environment="all") as op:
+        app, pilot = op.app, op.pilot
+        op.count_from_now()
+        for _ in range(2):
+            await open_palette(app, pilot, "go to web")
+            await wait_until(pilot, listing(app, "Go to web"))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is op.screen)
+            await op.settle()
+        assert [r for r in op.counter.requests if r.split("?")[0].endswith("/instances")] == []
+        # A refresh asked for still happens.
+        await op.answer("ctrl+r")
+        assert [r for r in op.counter.requests if r.split("?")[0].endswith("/instances")]
+
+
+async def test_the_palette_finds_the_names_of_the_last_refresh(sim: SimServer, tmp_path: Path) -> None:
+    """The palette keeps what it searches between openings, while the list is the same: a
+    rename a refresh brought is found at the next opening, the old name no more."""
+    target = env_instances(sim)[0]
+    old_name = target.name
+    async with open_app(sim, tmp_path, environment=ENV) as op:
+        app, pilot = op.app, op.pilot
+        await open_palette(app, pilot, f"go to {old_name}", showing=f"Go to {old_name}")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is op.screen)
+        with sim.world.lock:
+            target.name = "renamed-by-someone"
+        await op.answer("ctrl+r")
+        await open_palette(app, pilot, "go to renamed-by", showing="Go to renamed-by-someone")
+        await op.answer("enter")
+        assert selected_id(op.screen) == target.id
+        await open_palette(app, pilot, f"go to {old_name}")
+        await wait_until(pilot, lambda: top_screen(app, CommandPalette).has_class("-ready"))
+        assert not any(line == f"Go to {old_name}" for line in first_lines(app))
