@@ -707,6 +707,9 @@ def measure_terminal(sim: ChildSim, total: int, args: argparse.Namespace) -> dic
             time.sleep(0.1)
         result["move_key_refreshing_ms"] = summary(during)
         result["move_keys_refreshing"] = during
+        from palette_keys import measure_palette
+
+        result.update(measure_palette(term, names, pace))
     finally:
         term.close()
     return result
