@@ -12,6 +12,10 @@ the row count, and its diff of a refresh grows with its square). Per instance it
 cell texts and their widths, keyed by the instance object (an unchanged instance keeps its
 object across refreshes, see loading.py), so column widths follow the data at the cost of
 what changed. A refresh keeps the cursor on the same instance at the same height on screen.
+
+Nothing but the data moves a column: a row's marks sit in a gutter left of the columns, and a
+column the table cannot show whole is left out or cut with an ellipsis, never a sliver
+(`_shown_columns`); left and right scroll a column at a time.
 """
 
 from __future__ import annotations
