@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import SecretStr
 from textual import events
 from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
 
+from cca_tui.config import Settings, StateStore
 from cca_tui.fleet.identity import EnvironmentRef, RowKey
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
@@ -21,6 +23,8 @@ from cca_tui.ui.forms import ActionConfirmModal
 from cca_tui.ui.screens.instances import InstanceScreen
 from tests.conftest import SimFactory
 from tests.ui.app_harness import (
+    SIZE,
+    CountingTransport,
     env_instances,
     instance_screen,
     open_app,
@@ -218,3 +222,30 @@ async def test_the_palette_finds_the_names_of_the_last_refresh(sim: SimServer, t
         await open_palette(app, pilot, f"go to {old_name}")
         await wait_until(pilot, lambda: top_screen(app, CommandPalette).has_class("-ready"))
         assert not any(line == f"Go to {old_name}" for line in first_lines(app))
+
+
+async def test_refreshes_go_on_while_the_palette_is_open_and_after(sim: SimServer, tmp_path: Path) -> None:
+    """The screen under the palette is still in view: its refreshes go on at their cadence
+    (they stopped while the palette was open, and all of them ran again when it closed)."""
+    counting = CountingTransport()
+    listed: list[str] = []
+    counting.listeners.append(lambda request: listed.append(request.url.path))
+    settings = Settings(profile_name="test", api_url=sim.url, api_key=SecretStr(sim.api_key), refresh_interval=1)
+    app = CcaApp(
+        settings, state=StateStore(tmp_path / "state.json"), environment=ENV, ssh_dir=tmp_path, transport=counting
+    )
+
+    def lists() -> int:
+        return sum(1 for path in listed if path.endswith("/instances"))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen) and app.screen.view.loaded)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        opened = lists()
+        await wait_until(pilot, lambda: lists() > opened)  # a refresh, the palette still open
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+        closed = lists()
+        await wait_until(pilot, lambda: lists() > closed)  # and after: the cadence is set again

@@ -347,7 +347,8 @@ class InstanceScreen(Screen[None]):
         self.request_refresh()
 
     def on_screen_suspend(self) -> None:
-        if CommandPalette.is_open(self.app):
+        stack = self.app.screen_stack
+        if CommandPalette.is_open(self.app) and len(stack) > 1 and stack[-2] is self:
             # The palette is a look over this screen, still in view: polling goes on.
             self._under_palette = True
             return
