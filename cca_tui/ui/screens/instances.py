@@ -341,7 +341,7 @@ class InstanceScreen(Screen[None]):
             self._under_palette = False
             for env, loads in self._loads.items():
                 if not loads.loading and loads.timer is None:
-                    self._schedule_refresh(env)
+                    self._schedule_refresh(env, at_most=loads.retry_delay)  # a failed one: its retry
             return
         # First shown, back from a form, or back from another environment: fresh data now.
         self.request_refresh()
