@@ -22,7 +22,7 @@ from cca_tui.fleet.identity import RowKey
 from cca_tui.sim.options import SimOptions
 from cca_tui.sim.server import SimServer
 from cca_tui.ui.app import CcaApp
-from cca_tui.ui.forms import ActionConfirmModal
+from cca_tui.ui.forms import ActionConfirmModal, CreateInstanceForm
 from cca_tui.ui.screens import instances as instances_module
 from cca_tui.ui.screens.instances import InstanceScreen
 from cca_tui.ui.state import EnvironmentView, TaskRow
@@ -42,6 +42,7 @@ from tests.ui.app_harness import (
 )
 from tests.ui.faulty_transport import Fault, FaultyTransport
 from tests.ui.hostile import assert_terminal_clean, terminal_output
+from tests.ui.test_app_lifecycle import fill_create_form
 from tests.ui.test_fleet import fleet_app, opened
 
 ENV = "compute-on/production"
@@ -382,3 +383,34 @@ async def test_a_hostile_task_result_is_read_as_a_listed_row_or_not_at_all(
         assert state_of(screen, key) == "Running"
         assert screen.view.instances[key].name == (HOSTILE_NAME if patched else "web-3")
         assert (list_loads(counter.requests) == []) is patched
+
+
+async def test_a_created_instance_is_shown_running_and_selected_when_its_task_ends_without_a_reload(
+    sim_factory: SimFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A create's result is the new instance: its row shows it at the end, and the cursor goes
+    to it, without waiting for a list."""
+    sim, clock = slow_sim(sim_factory)
+    async with open_app(sim, tmp_path, environment=ENV) as op:
+        app, pilot, screen = op.app, op.pilot, op.screen
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, CreateInstanceForm) and bool(app.screen.networks))
+        form = top_screen(app, CreateInstanceForm)
+        await fill_create_form(form, pilot, "ops-new-1")
+        await pilot.click("#submit")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, InstanceScreen)
+                and any(t.action == "Create" and t.status == "PENDING" for t in screen.view.tasks)
+                and not screen.loading_now
+            ),
+        )
+        counter = RequestCounter(app)
+        clock.tasks_due()
+        await wait_until(pilot, lambda: any(t.action == "Create" and t.status == "SUCCESS" for t in screen.view.tasks))
+        [created] = [i for i in screen.view.instances.values() if i.name == "ops-new-1"]
+        assert created.state == "Running"
+        await settle(app, pilot)
+        assert screen.view.selected_key == created.key
+        assert list_loads(counter.requests) == []
