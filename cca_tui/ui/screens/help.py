@@ -8,6 +8,7 @@ from typing import Any
 from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Column, Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -47,9 +48,9 @@ def help_table(
     """The keys; `with_marks` adds what each action does with marked rows (a narrow
     terminal gets `marks_note` under the table instead).
 
-    Two tables, one under the other with their key columns of one width, so that they read
-    as one: the actions, with when each is allowed; then the other keys, whose descriptions
-    take the width of the columns they do not have (in one table, "/" and "E" wrapped onto a
+    Two tables, one under the other with their key columns of one width: the actions, with
+    when each is allowed; then, after a blank line, the other keys, whose descriptions take
+    the width of the columns they do not have (in one table, "/" and "E" wrapped onto a
     second line next to two empty cells)."""
     actions = [
         (
@@ -69,7 +70,7 @@ def help_table(
     rest = Table(Column("Key", width=key_width), "Action", box=None, padding=(0, 1), show_header=False)
     for key, text in others:
         rest.add_row(key, text)
-    return Group(first, rest)
+    return Group(first, Text(), rest)
 
 
 def marks_note() -> str:
