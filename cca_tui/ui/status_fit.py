@@ -46,29 +46,38 @@ def _joined(texts: Sequence[Text]) -> Text:
     return Text(SEPARATOR, end="").join(text for text in texts if text.cell_len)
 
 
+def _width(widths: Sequence[int]) -> int:
+    """The cells of the segments of these widths joined (an empty one takes no separator)."""
+    shown = [width for width in widths if width]
+    return sum(shown) + len(SEPARATOR) * max(len(shown) - 1, 0)
+
+
 def fit(segments: Sequence[Segment], width: int) -> Text:
     """The segments on one row of `width` cells, each in the longest form that lets the
     more useful ones keep theirs."""
+    # Measured by widths, joined once: it runs at every selection key.
     chosen = [segment.forms[0] for segment in segments]
+    widths = [text.cell_len for text in chosen]
     steps = sorted(
         (rank, index, form)
         for index, segment in enumerate(segments)
         for form, rank in enumerate(segment.ranks, start=1)
     )
     for _rank, index, form in steps:
-        if _joined(chosen).cell_len <= width:
+        if _width(widths) <= width:
             break
         chosen[index] = segments[index].forms[form]
-    over = _joined(chosen).cell_len - width
+        widths[index] = chosen[index].cell_len
+    over = _width(widths) - width
     # Still too long: cut the cuttable ones, the last first (the end of a line is read last).
     for index in reversed(range(len(segments))):
         keep = segments[index].keep
         if over <= 0:
             break
-        if keep is None or chosen[index].cell_len <= keep:
+        if keep is None or widths[index] <= keep:
             continue
-        room = max(keep, chosen[index].cell_len - over)
-        over -= chosen[index].cell_len - room
+        room = max(keep, widths[index] - over)
+        over -= widths[index] - room
         chosen[index] = chosen[index].copy()
         chosen[index].truncate(room, overflow="ellipsis")
     line = _joined(chosen)

@@ -24,6 +24,7 @@ STALE_AFTER_INTERVALS = 3
 RANK_INTERVAL = 10
 RANK_REFRESHED_SHORT = 20  # "refreshed 07:46:49" -> "07:46:49"
 RANK_SORT = 30
+RANK_ENVIRONMENTS_LOADED_SHORT = 32  # "2 of 3 environments loaded" -> "2/3 loaded"
 RANK_STALE_SHORT = 33  # the same in fewer words
 RANK_COUNT_SHORT = 35  # "6000 instances" -> "6000"
 RANK_REFRESHED = 40
@@ -145,7 +146,9 @@ class StatusLine(Static):
                 loaded, count = len(view.environments) - waiting, len(view.environments)
                 segments.append(
                     segment(
-                        f"{loaded} of {count} environments loaded", f"{loaded}/{count} loaded", ranks=[RANK_TITLE_SHORT]
+                        f"{loaded} of {count} environments loaded",
+                        f"{loaded}/{count} loaded",
+                        ranks=[RANK_ENVIRONMENTS_LOADED_SHORT],
                     )
                 )
         if view.loading is not None and view.loading.total:
