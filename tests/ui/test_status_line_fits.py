@@ -24,6 +24,7 @@ from cca_tui.ui.state import LoadProgress
 from cca_tui.ui.widgets.status_line import StatusLine
 from tests.ui.app_harness import instance_screen, make_app, settle, top_screen, wait_until
 from tests.ui.faulty_transport import Fault, FaultyTransport
+from tests.ui.test_fleet import fleet_app as fleet_with
 from tests.ui.test_fleet import opened
 from tests.ui.test_fleet_never_loaded import DEV, dev_is_down, fleet_app, option_texts
 
@@ -145,3 +146,19 @@ async def test_rows_that_could_not_be_read_are_said_at_80_columns_and_explained_
         await wait_until(pilot, lambda: isinstance(app.screen, EnvironmentStates))
         [line] = option_texts(top_screen(app, EnvironmentStates).query_one(OptionList))
         assert line.startswith(f"{ENV} loaded") and "1 row(s) could not be read" in line and "cpuCount" in line
+
+
+async def test_at_80_columns_a_protected_read_only_stale_fleet_says_all_three(sim: SimServer, tmp_path: Path) -> None:
+    transport = FaultyTransport()
+    transport.add(dev_is_down)
+    app = fleet_with(
+        sim, tmp_path, transport, environment="compute-*/[dp]*", protected_environments=("production",), read_only=True
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(app, pilot)
+        await pilot.press("space")
+        await settle(app, pilot)
+        row = one_row(screen.query_one(StatusLine))
+        # Every action asks (protected) or is refused (read-only): those never give way.
+        assert row.strip().startswith("⚠ PROTECTED"), row
+        assert "READ-ONLY" in row and "✓ 1 marked" in row and "STALE" in row and "compute-qc/dev" in row, row

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rich.text import Text
+from rich.cells import cell_len
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from cca_tui.ui.safe_text import safe
+from cca_tui.ui.safe_text import printable, safe
 from cca_tui.ui.state import EnvironmentView
 from cca_tui.ui.status_fit import Segment, fit, segment
 
@@ -32,6 +32,7 @@ RANK_TITLE_SHORT = 45  # "3 environments" -> "3 envs"
 RANK_PROFILE = 50
 RANK_WARNING_SHORT = 55
 RANK_COUNT = 60  # the unfiltered count goes; a filter's "120/6000" stays
+RANK_TITLE = 70  # "3 envs" goes (the Environment column and `E` say which); one environment's name stays
 RANK_PROTECTED_SHORT = 80  # "⚠ PROTECTED: compute-qc/dev" -> "⚠ PROTECTED"
 
 
@@ -102,10 +103,10 @@ class StatusLine(Static):
         full = safe("STALE: " + "; ".join(problems))
         if view.is_fleet and view.stale:
             env, reason = next(iter(view.stale.items()))
+            named = f"STALE {len(view.stale)} of {len(view.environments)} (E): {printable(str(env), limit=40)}"
             not_loaded = "" if env in view.refreshed else ": not loaded"
-            named = safe(f"STALE {len(view.stale)} of {len(view.environments)} (E): {str(env)[:40]}{not_loaded}")
-            short = Text.assemble(named, safe(": " + "; ".join([reason, *([age] if age else [])])), end="")
-            keep = named.cell_len
+            short = safe(f"{named}{not_loaded}: " + "; ".join([reason, *([age] if age else [])]))
+            keep = cell_len(named)  # down to the environment's name
         else:
             # One environment: the status line names it already.
             short, keep = safe("STALE (E): " + "; ".join(problems)), len("STALE (E): ") + 12
@@ -123,7 +124,7 @@ class StatusLine(Static):
         segments.append(segment(safe(self.profile), "", ranks=[RANK_PROFILE]))
         if view.is_fleet:
             count = len(view.environments)
-            segments.append(segment(view.title, f"{count} envs", ranks=[RANK_TITLE_SHORT]))
+            segments.append(segment(view.title, f"{count} envs", "", ranks=[RANK_TITLE_SHORT, RANK_TITLE]))
         else:
             segments.append(segment(safe(view.title), keep=16))
         if view.is_filtered:
