@@ -28,8 +28,8 @@ class Segment:
     # The rank at which it gives up each form for the next one (one fewer than forms,
     # ascending): the lower, the sooner it gives way.
     ranks: tuple[int, ...] = ()
-    # If set, its last form may be cut at the end (an ellipsis says so) down to this many
-    # cells when giving up every form was not enough.
+    # If set, its last form may be cut at the end down to this many cells and an ellipsis,
+    # when giving up every form was not enough.
     keep: int | None = None
 
     def __post_init__(self) -> None:
@@ -74,9 +74,9 @@ def fit(segments: Sequence[Segment], width: int) -> Text:
         keep = segments[index].keep
         if over <= 0:
             break
-        if keep is None or widths[index] <= keep:
+        if keep is None or widths[index] <= keep + 1:
             continue
-        room = max(keep, widths[index] - over)
+        room = max(keep + 1, widths[index] - over)  # what it keeps, and the ellipsis
         over -= widths[index] - room
         chosen[index] = chosen[index].copy()
         chosen[index].truncate(room, overflow="ellipsis")

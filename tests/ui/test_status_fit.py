@@ -33,10 +33,14 @@ def test_the_lowest_rank_gives_way_first_and_only_as_far_as_needed() -> None:
 
 
 def test_a_cuttable_segment_is_cut_at_its_end_but_keeps_what_it_must() -> None:
-    stale = segment("STALE 1 of 3 (E): compute-qc/dev: HTTP 503 down for maintenance", keep=31)
+    named = "STALE 1 of 3 (E): compute-qc/dev"
+    stale = segment(f"{named}: HTTP 503 down for maintenance", keep=len(named))
     line = fit([segment("✓ 2 marked"), stale], 50)
     assert line.plain == "✓ 2 marked │ STALE 1 of 3 (E): compute-qc/dev: HT…"
     assert line.cell_len == 50
+    # Cut down to what it keeps, and the ellipsis that says it was cut.
+    assert fit([segment("✓ 2 marked"), stale], 46).plain == f"✓ 2 marked │ {named}…"
+    assert fit([segment("✓ 2 marked"), stale], 45 + 1).cell_len == 46
     # Narrower than what it must keep: the line itself is cut, never wrapped.
     narrow = fit([segment("✓ 2 marked"), stale], 30)
     assert narrow.cell_len == 30 and narrow.plain.startswith("✓ 2 marked │ STALE 1 of 3")

@@ -159,6 +159,7 @@ async def test_at_80_columns_a_protected_read_only_stale_fleet_says_all_three(si
         await pilot.press("space")
         await settle(app, pilot)
         row = one_row(screen.query_one(StatusLine))
-        # Every action asks (protected) or is refused (read-only): those never give way.
-        assert row.strip().startswith("⚠ PROTECTED"), row
+        # Every action asks (protected) or is refused (read-only), and which profile's key
+        # acts: those never give way.
+        assert row.strip().startswith("⚠ PROTECTED │ test │"), row
         assert "READ-ONLY" in row and "✓ 1 marked" in row and "STALE" in row and "compute-qc/dev" in row, row

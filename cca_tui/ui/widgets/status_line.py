@@ -1,4 +1,5 @@
-"""The status line: profile, environment, counts, sort, freshness, and what is wrong."""
+"""The status line, one row at every width: profile, environment, counts, sort, marks,
+freshness, and what is wrong; on a narrow terminal the least useful give way first."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ STALE_AFTER_INTERVALS = 3
 
 # When the terminal is narrow, the order in which the segments give way (status_fit): the
 # lower, the sooner. What the operator must see to act safely goes last or never (the
-# protected banner, READ-ONLY, the marks, a stale environment's name, loading progress);
-# what is shown elsewhere goes first (the sort: the column header; the clock and the
-# interval: `E` says when each environment was loaded).
+# protected banner, the profile, READ-ONLY, the marks, a stale environment's name, loading
+# progress); what is shown elsewhere goes first (the sort: the column header; the clock and
+# the interval: `E` says when each environment was loaded).
 RANK_INTERVAL = 10
 RANK_REFRESHED_SHORT = 20  # "refreshed 07:46:49" -> "07:46:49"
 RANK_SORT = 30
@@ -29,10 +30,10 @@ RANK_STALE_SHORT = 33  # the same in fewer words
 RANK_COUNT_SHORT = 35  # "6000 instances" -> "6000"
 RANK_REFRESHED = 40
 RANK_TITLE_SHORT = 45  # "3 environments" -> "3 envs"
-RANK_PROFILE = 50
 RANK_WARNING_SHORT = 55
 RANK_COUNT = 60  # the unfiltered count goes; a filter's "120/6000" stays
-RANK_TITLE = 70  # "3 envs" goes (the Environment column and `E` say which); one environment's name stays
+RANK_TITLE = 62  # "3 envs" goes (the Environment column and `E` say which); one environment's name stays
+RANK_STALE_SHORTER = 65  # "STALE 1 of 3 (E): dev: ..." -> "1 STALE (E): dev: ..."
 RANK_PROTECTED_SHORT = 80  # "⚠ PROTECTED: compute-qc/dev" -> "⚠ PROTECTED"
 
 
@@ -94,23 +95,29 @@ class StatusLine(Static):
         self._redraw()
 
     def _stale_segment(self, view: EnvironmentView, age: str | None) -> Segment | None:
-        """What is wrong with the data: today's full sentence, then one that says the same
-        in fewer words and may lose the end of the server's reason (`E` shows all of it),
-        never the name of the first environment in trouble."""
+        """What is wrong with the data: the full sentence, then the same in fewer words; the
+        last may lose the end of the server's reason (`E` shows all of it), never the name
+        of the first environment in trouble."""
         problems = [p for p in (view.stale_reason, age) if p]
         if not problems:
             return None
         full = safe("STALE: " + "; ".join(problems))
         if view.is_fleet and view.stale:
             env, reason = next(iter(view.stale.items()))
-            named = f"STALE {len(view.stale)} of {len(view.environments)} (E): {printable(str(env), limit=40)}"
+            name = printable(str(env), limit=40)
             not_loaded = "" if env in view.refreshed else ": not loaded"
-            short = safe(f"{named}{not_loaded}: " + "; ".join([reason, *([age] if age else [])]))
-            keep = cell_len(named)  # down to the environment's name
-        else:
-            # One environment: the status line names it already.
-            short, keep = safe("STALE (E): " + "; ".join(problems)), len("STALE (E): ") + 12
-        return segment(full, short, ranks=[RANK_STALE_SHORT], keep=keep)
+            said = f"{not_loaded}: " + "; ".join([reason, *([age] if age else [])])
+            count, total = len(view.stale), len(view.environments)
+            shorter = f"{count} STALE (E): {name}"
+            return segment(
+                full,
+                safe(f"STALE {count} of {total} (E): {name}{said}"),
+                safe(shorter + said),
+                ranks=[RANK_STALE_SHORT, RANK_STALE_SHORTER],
+                keep=cell_len(shorter),  # down to the environment's name
+            )
+        # One environment: the status line names it already.
+        return segment(full, safe("STALE (E): " + "; ".join(problems)), ranks=[RANK_STALE_SHORT], keep=23)
 
     def _segments(self, view: EnvironmentView, now: datetime) -> tuple[list[Segment], bool]:
         """The line's segments in the order read, each with how it gives way when the
@@ -121,7 +128,8 @@ class StatusLine(Static):
             # First, so a narrow terminal still shows it: every action here asks.
             forms = list(dict.fromkeys([self.protected_label, "⚠ PROTECTED"]))
             segments.append(segment(*forms, ranks=[RANK_PROTECTED_SHORT] * (len(forms) - 1)))
-        segments.append(segment(safe(self.profile), "", ranks=[RANK_PROFILE]))
+        # The profile stays (which key acts here is shown nowhere else); a long name is cut.
+        segments.append(segment(safe(self.profile), keep=12))
         if view.is_fleet:
             count = len(view.environments)
             segments.append(segment(view.title, f"{count} envs", "", ranks=[RANK_TITLE_SHORT, RANK_TITLE]))
