@@ -30,7 +30,7 @@ from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.choose_environment import ChooseEnvironment
 from cca_tui.ui.screens.instances import InstanceScreen, _ListToShow
 from cca_tui.ui.state import EnvironmentView, ListArrived
-from cca_tui.ui.widgets.instance_table import InstanceTable
+from cca_tui.ui.widgets.instance_table import NEWS_MARK, InstanceTable
 from tests.conftest import SimFactory
 from tests.ui.app_harness import (
     SIZE,
@@ -203,7 +203,7 @@ async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_non
         key = row_key(screen, broken.id, "compute-qc/dr-site")
         assert screen.view.news == {key}
         table = screen.query_one(InstanceTable)
-        assert any("! api-1" in line and "compute-qc/dr-site" in line for line in drawn(table))
+        assert any(line.startswith(f"{NEWS_MARK} compute-qc/dr-site") and "api-1" in line for line in drawn(table))
         # Our own stop: done, refreshed, and again refreshed: no news.
         await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=4)
@@ -215,7 +215,7 @@ async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_non
         assert key in screen.view.news
         select(screen, broken.id, "compute-qc/dr-site")
         await settle(app, pilot)
-        assert not screen.view.news and not any("! api-1" in line for line in drawn(table))
+        assert not screen.view.news and not any(line.startswith(NEWS_MARK) for line in drawn(table))
 
 
 async def test_watching_can_be_turned_off(sim: SimServer, tmp_path: Path) -> None:

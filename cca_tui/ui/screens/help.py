@@ -22,6 +22,7 @@ from cca_tui.ui.keys import bound_keys, key_text
 TABLE_KEYS = (
     ("j, k", "Down, up (vim)"),
     ("g, G", "First, last row"),
+    ("left, right", "A column left / right (the columns that do not fit)"),
 )
 # Keys that are not bindings of the screen but of the widgets or the app.
 WIDGET_KEYS = (
