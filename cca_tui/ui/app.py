@@ -148,6 +148,7 @@ class CcaApp(App[None]):
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
         self.key_confirmed = False
+        self.input_read_at: float | None = None  # see on_event
         self._quit_dialog: ConfirmModal | None = None  # open while the operator decides
         self.resume_tasks = resume_tasks
         self.tracker: TaskTracker | None = None
@@ -196,6 +197,10 @@ class CcaApp(App[None]):
         if isinstance(event, INPUT_EVENTS):
             pacing.hold_for_input()
             collector.paused_for_input(pacing.INPUT_QUIET)  # its collections after the frame too
+            # When the input being handled was read (Textual stamps an event as it is made,
+            # in the driver's thread for a terminal's keys): a question asks whether its
+            # answer was typed before the question was on screen (forms/confirm.py).
+            self.input_read_at = event.time
         await super().on_event(event)
 
     def on_mount(self) -> None:

@@ -76,7 +76,7 @@ async def test_bulk_stop_of_three_marked_where_one_is_stopped_sends_exactly_two(
         assert len(screen.view.marked) == 3
         assert "3 marked" in str(screen.query_one(StatusLine).render())
         drawn = [screen.query_one(InstanceTable).render_line(y).text for y in range(40)]
-        assert sum(1 for line in drawn if MARK + "web-" in line) == 3
+        assert sum(1 for line in drawn if line.startswith(MARK) and "web-" in line) == 3  # the gutter
         question = (await op.ask("x", dialog=ActionConfirmModal))._message
         assert "Stop 2 instances" in question
         assert "Skipped 1" in question and "web-3 is Stopped" in question

@@ -30,7 +30,7 @@ from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.choose_environment import ChooseEnvironment
 from cca_tui.ui.screens.instances import InstanceScreen, _ListToShow
 from cca_tui.ui.state import EnvironmentView, ListArrived
-from cca_tui.ui.widgets.instance_table import InstanceTable
+from cca_tui.ui.widgets.instance_table import NEWS_MARK, InstanceTable
 from tests.conftest import SimFactory
 from tests.ui.app_harness import (
     SIZE,
@@ -119,7 +119,7 @@ async def test_a_fleet_of_three_where_one_answers_503(sim: SimServer, tmp_path: 
         assert len(screen.view.instances) == 36
         assert set(screen.view.stale) == {DEV}
         status = str(screen.query_one("#status").render())
-        assert "STALE: 1 of 3 environments: compute-qc/dev:" in status and "503" in status
+        assert "STALE 1 of 3 (E): compute-qc/dev:" in status and "503" in status
         table = screen.query_one(InstanceTable)
         lines = drawn(table)
         assert lines[0].split()[0] == "Environment"
@@ -203,7 +203,7 @@ async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_non
         key = row_key(screen, broken.id, "compute-qc/dr-site")
         assert screen.view.news == {key}
         table = screen.query_one(InstanceTable)
-        assert any("! api-1" in line and "compute-qc/dr-site" in line for line in drawn(table))
+        assert any(line.startswith(f"{NEWS_MARK} compute-qc/dr-site") and "api-1" in line for line in drawn(table))
         # Our own stop: done, refreshed, and again refreshed: no news.
         await pilot.press("x", "y")  # stop asks first
         await settle(app, pilot, rounds=4)
@@ -215,7 +215,7 @@ async def test_a_change_behind_our_back_is_one_notification_and_our_own_stop_non
         assert key in screen.view.news
         select(screen, broken.id, "compute-qc/dr-site")
         await settle(app, pilot)
-        assert not screen.view.news and not any("! api-1" in line for line in drawn(table))
+        assert not screen.view.news and not any(line.startswith(NEWS_MARK) for line in drawn(table))
 
 
 async def test_watching_can_be_turned_off(sim: SimServer, tmp_path: Path) -> None:
@@ -601,3 +601,110 @@ async def test_lists_of_several_environments_received_together_are_shown_in_one_
         assert steps == [[DEV, PRODUCTION]]
         assert any(instance.name == "web-1-renamed" for instance in screen.view.by_environment[DEV].values())
         assert set(screen.view.refreshed) >= {DEV, PRODUCTION}
+
+
+class HoldingDev(FaultyTransport):
+    """Real HTTP to the simulator; dev's instance list waits, while `hold` is set, until
+    `release` is (its load keeps reading its pages meanwhile)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold = False
+        self.held = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.hold and request.url.path.endswith("/services/compute-qc/dev/instances"):
+            self.held.set()
+            await self.release.wait()
+        return await super().handle_async_request(request)
+
+
+def _record_showings(monkeypatch: pytest.MonkeyPatch) -> list[list[EnvironmentRef]]:
+    steps: list[list[EnvironmentRef]] = []
+    with_lists = EnvironmentView.with_lists
+
+    def recording(view: EnvironmentView, lists: Sequence[ListArrived], *, when: datetime) -> EnvironmentView:
+        steps.append([arrived.environment for arrived in lists])
+        return with_lists(view, lists, when=when)
+
+    monkeypatch.setattr(EnvironmentView, "with_lists", recording)
+    return steps
+
+
+def _rename_in_each(sim: SimServer, environments: Sequence[EnvironmentRef]) -> None:
+    for env in environments:
+        with sim.world.lock:
+            instance_named(sim, env, "web-1").name = f"web-1-{env.name}"
+
+
+def _shows_renamed(screen: InstanceScreen, env: EnvironmentRef) -> bool:
+    return any(i.name == f"web-1-{env.name}" for i in screen.view.by_environment.get(env, {}).values())
+
+
+async def test_refreshes_that_end_while_another_environment_reads_are_shown_with_it(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each showing walks the whole fleet's orders: a refresh round is one showing when its
+    lists end close together, not one per environment."""
+    monkeypatch.setattr("cca_tui.ui.screens.instances.REFRESH_GATHER", 60.0)
+    transport = HoldingDev()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        await wait_until(pilot, lambda: not screen.loading_now)
+        steps = _record_showings(monkeypatch)
+        _rename_in_each(sim, (PRODUCTION, DEV, DR_SITE))
+        transport.hold = True
+        await pilot.press("ctrl+r")
+        # production's and dr-site's lists are complete while dev's is still on its way.
+        await wait_until(pilot, lambda: transport.held.is_set() and {PRODUCTION, DR_SITE} <= set(screen._lists_to_show))
+        assert steps == [] and not _shows_renamed(screen, PRODUCTION)
+        transport.release.set()
+        await wait_until(pilot, lambda: not screen.loading_now)
+        assert [sorted(step) for step in steps] == [sorted([PRODUCTION, DEV, DR_SITE])]
+        assert all(_shows_renamed(screen, env) for env in (PRODUCTION, DEV, DR_SITE))
+
+
+async def test_a_refresh_waits_for_the_others_no_longer_than_refresh_gather(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cca_tui.ui.screens.instances.REFRESH_GATHER", 0.05)
+    transport = HoldingDev()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        await wait_until(pilot, lambda: not screen.loading_now)
+        _rename_in_each(sim, (PRODUCTION, DEV, DR_SITE))
+        transport.hold = True
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: _shows_renamed(screen, PRODUCTION) and _shows_renamed(screen, DR_SITE))
+        assert transport.held.is_set() and not transport.release.is_set() and not _shows_renamed(screen, DEV)
+        transport.release.set()
+        await wait_until(pilot, lambda: _shows_renamed(screen, DEV) and not screen.loading_now)
+
+
+async def test_refreshes_waiting_for_an_environment_that_fails_are_shown_when_it_does(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cca_tui.ui.screens.instances.REFRESH_GATHER", 60.0)
+    transport = HoldingDev()
+    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot)
+        await wait_until(pilot, lambda: not screen.loading_now)
+        _rename_in_each(sim, (PRODUCTION, DR_SITE))
+        transport.hold = True
+        transport.add(
+            lambda r: (
+                Fault(status=503, body={"errors": [{"code": 503, "message": "down"}]})
+                if r.url.path.endswith("/services/compute-qc/dev/instances")
+                else None
+            )
+        )
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: transport.held.is_set() and {PRODUCTION, DR_SITE} <= set(screen._lists_to_show))
+        assert not _shows_renamed(screen, PRODUCTION)
+        transport.release.set()  # dev answers 503: the others are shown at once, not in 60 s
+        await wait_until(pilot, lambda: _shows_renamed(screen, PRODUCTION) and _shows_renamed(screen, DR_SITE))
+        await wait_until(pilot, lambda: DEV in screen.view.stale)

@@ -57,3 +57,36 @@ async def test_a_yes_typed_ahead_of_the_question_sends_nothing_and_one_after_it_
         await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
         await settle(app, pilot)
         assert len(counter.mutations()) == 1 and "operation=stop" in counter.mutations()[0]
+
+
+async def test_a_yes_read_before_the_question_was_drawn_is_refused_even_if_handled_after(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """On a loaded machine the dialog's first frame may come before a key typed ahead of it is
+    handled: what counts is when the key was read (its event's time), not when it is handled.
+    (Was: such a `y` confirmed the stop; the burst test above then saw no question at all.)"""
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, InstanceScreen)
+        running = next(row.key for row in screen.view.rows if row.state == "Running")
+        screen.table.select(running)
+        await settle(app, pilot)
+        counter = RequestCounter(app)
+        typed_ahead = [events.Key("y", "y"), events.Key("enter", "\r")]  # read now, with the `x`
+        app.post_message(events.Key("x", "x"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal) and app.screen._drawn)
+        question = app.screen
+        for key in typed_ahead:  # handled only now, after the question was drawn
+            app.post_message(key)
+        await wait_until(pilot, lambda: app._message_queue.empty())
+        await settle(app, pilot)
+        assert app.screen is question, "a yes typed ahead closed the question"
+        assert counter.mutations() == []
+        confirm = question.query_one("#confirm", Button)
+        await wait_until(pilot, lambda: not confirm.has_class("-active"))
+        await pilot.press("y")  # read after it was drawn: says yes
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+        await settle(app, pilot)
+        assert len(counter.mutations()) == 1 and "operation=stop" in counter.mutations()[0]

@@ -7,6 +7,7 @@ Focus opens on Cancel (Enter alone says no), except in an action's "are you sure
 from __future__ import annotations
 
 from textual import on
+from textual._time import get_time  # the clock Textual stamps each event with (Message.time)
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -43,17 +44,25 @@ class ConfirmModal(DialogScreen[bool]):
         # paste, a loaded machine that had not drawn the dialog yet) are read before the
         # first frame: in one trial "env prod" typed blind closed one bulk question with
         # `n`, opened a bulk reboot with `r` and confirmed it, three instances rebooted.
-        self._drawn = False
+        # A key is handled some time after it is read: on a loaded machine, one typed before
+        # the dialog was drawn may be handled after it was (the burst's `y` came after the
+        # dialog's first frame in one run of its test), so the key's own time is compared.
+        self._drawn_at: float | None = None
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._now_drawn)
 
     def _now_drawn(self) -> None:
-        self._drawn = True
+        self._drawn_at = get_time()
+
+    @property
+    def _drawn(self) -> bool:
+        return self._drawn_at is not None
 
     def answered_before_drawn(self) -> bool:
-        """A yes that arrived before the question was on screen: refused, with a bell."""
-        if self._drawn:
+        """A yes read before the question was on screen: refused, with a bell."""
+        read_at = getattr(self.app, "input_read_at", None)  # the input being handled (app.py)
+        if self._drawn_at is not None and (read_at is None or read_at >= self._drawn_at):
             return False
         self.app.bell()
         # Not shown as pressed, and not in the way of the yes that follows: Textual ignores

@@ -104,6 +104,11 @@ PROGRESS_EVERY = 0.5
 # only by time, a showing of many pages stalled the loop for hundreds of milliseconds.
 SHOW_PAGES_EVERY = 0.25
 SHOW_ROWS_AT_MOST = 2000
+# A refresh's complete list waits at most this long (seconds) for the lists of the other
+# environments whose loads are reading their pages: showing a list walks the fleet's orders
+# (~25 ms at 50,000 rows, whatever changed), so a fleet's refreshes that end close together
+# are one walk and one frame, not one each (ten of them, ~250 ms of the loop, per round).
+REFRESH_GATHER = 0.25
 # This long after a list is complete (and nothing loads), the sort keys of every column are
 # read ahead, in slices of this many rows and of a loader's SLICE of time at most (see
 # RowIndex.keys_to_read).
@@ -140,6 +145,8 @@ class _EnvironmentLoads:
     interval: float
     loading: bool = False
     reload_after: bool = False
+    # Reading its pages now (holding one of the LOAD_CONCURRENCY slots).
+    streaming: bool = False
     timer: Timer | None = None
     # When the load whose list is shown began (a task of ours that ended since may explain a change).
     shown_since: datetime | None = None
@@ -282,6 +289,8 @@ class InstanceScreen(Screen[None]):
         self._pages_shown_at = 0.0  # when a first load's pages were last shown
         # Lists received and not shown yet, by environment, shown together (see `_show_lists`).
         self._lists_to_show: dict[EnvironmentRef, _ListToShow] = {}
+        self._show_scheduled = False  # `_show_lists` is asked for (call_next)
+        self._gather_timer: Timer | None = None  # shows gathered refreshes (REFRESH_GATHER)
         # A create that succeeded: its row is selected as soon as a refresh lists it.
         self._select_when_listed: RowKey | None = None
         self._sort_keys_timer: Timer | None = None
@@ -446,19 +455,19 @@ class InstanceScreen(Screen[None]):
         # applied once complete (a partial list would hide the rows still on their way).
         # Rows are parsed in slices between pages (see loading.py): the loop stays free.
         loads = self._loads[env]
+        complete: LoadBatch | None = None
         async with self._load_slots:
             first_load = env not in self.view.refreshed
             loads.bill = self._refresh_cpu.start()
             shown_progress = time.monotonic()
             shown_rows = 0  # of a first load, shown so far
             started = self.cca.clock()
+            loads.streaming = True
             try:
                 async for batch in loads.loader.stream(self.cca.data.scope(env)):
                     await pacing.wait_turn()  # shown in a turn other loads' slices have not used
                     if batch.complete:
-                        shown = asyncio.get_running_loop().create_future()
-                        self._to_show(env, _ListToShow(batch, first_load, started, shown))
-                        await shown
+                        complete = batch  # shown once the slot is free for another load
                     elif env in self._lists_to_show or (
                         first_load and self._time_to_show_pages(batch.received - shown_rows)
                     ):
@@ -470,7 +479,8 @@ class InstanceScreen(Screen[None]):
                         shown_progress = time.monotonic()
                         self.view = self.view.with_loading(LoadProgress(batch.received, batch.total), env)
             except AuthError as exc:
-                loads.loading = False
+                loads.loading = loads.streaming = False
+                self._show_gathered_unless_streaming()
                 if self.cca.key_refused(exc.status):
                     self.cca.show_key_problem(describe_error(exc))
                     return
@@ -479,10 +489,17 @@ class InstanceScreen(Screen[None]):
                 self._schedule_retry(env)
                 return
             except Exception as exc:  # noqa: BLE001 - whatever it was, keep the rows and retry later
-                loads.loading = False
+                loads.loading = loads.streaming = False
+                self._show_gathered_unless_streaming()
                 self.view = self.view.with_stale(describe_error(exc), env)
                 self._schedule_retry(env)
                 return
+            finally:
+                loads.streaming = False
+        if complete is not None:
+            shown = asyncio.get_running_loop().create_future()
+            self._to_show(env, _ListToShow(complete, first_load, started, shown), gather=not first_load)
+            await shown
         self.cca.key_confirmed = True
         loads.loading = False
         loads.retry_delay = None
@@ -493,11 +510,30 @@ class InstanceScreen(Screen[None]):
         self._adapt_interval(env, cost if not first_load else cost * FIRST_REFRESH_SHARE_OF_LOAD)
         self._schedule_refresh(env)
 
-    def _to_show(self, env: EnvironmentRef, received: _ListToShow) -> None:
-        """Show a list soon, with the others received meanwhile (see `_show_lists`)."""
-        if not self._lists_to_show:
-            self.call_next(self._show_lists)
+    def _to_show(self, env: EnvironmentRef, received: _ListToShow, *, gather: bool = False) -> None:
+        """Show a list soon, with the others received meanwhile (see `_show_lists`); one that
+        may `gather` waits for the other environments' loads reading their pages, up to
+        REFRESH_GATHER, and is shown with theirs."""
         self._lists_to_show[env] = received
+        streaming = any(loads.streaming for other, loads in self._loads.items() if other != env)
+        if not gather or not streaming:
+            self._show_soon()
+        elif self._gather_timer is None and not self._show_scheduled:
+            self._gather_timer = self.set_timer(REFRESH_GATHER, self._show_soon)
+
+    def _show_soon(self) -> None:
+        """`_show_lists` in the next turn (once, however many lists wait)."""
+        if self._gather_timer is not None:
+            self._gather_timer.stop()
+            self._gather_timer = None
+        if not self._show_scheduled:
+            self._show_scheduled = True
+            self.call_next(self._show_lists)
+
+    def _show_gathered_unless_streaming(self) -> None:
+        """A load failed: the lists that waited for it are shown, unless others still read."""
+        if self._lists_to_show and not any(loads.streaming for loads in self._loads.values()):
+            self._show_soon()
 
     def _show_lists(self) -> None:
         """The lists received since the last showing, in one new view: a fleet's environments
@@ -505,6 +541,12 @@ class InstanceScreen(Screen[None]):
         not one each (each walk is the cost of the whole fleet's rows). The loads of the
         complete ones wait for it."""
         received, self._lists_to_show = self._lists_to_show, {}
+        self._show_scheduled = False
+        if self._gather_timer is not None:
+            self._gather_timer.stop()
+            self._gather_timer = None
+        if not received:
+            return
         started = time.perf_counter()
         try:
             view = self.view

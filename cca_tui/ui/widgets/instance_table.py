@@ -12,20 +12,27 @@ the row count, and its diff of a refresh grows with its square). Per instance it
 cell texts and their widths, keyed by the instance object (an unchanged instance keeps its
 object across refreshes, see loading.py), so column widths follow the data at the cost of
 what changed. A refresh keeps the cursor on the same instance at the same height on screen.
+
+Nothing but the data moves a column: a row's marks sit in a gutter left of the columns, and a
+column the table cannot show whole is left out or cut with an ellipsis, never a sliver
+(`_shown_columns`); left and right scroll a column at a time.
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from itertools import accumulate
 from operator import attrgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -49,11 +56,14 @@ MEASURE_SLICE = 0.005
 MEASURE_CHUNK = 250  # rows measured together in a slice (~1 ms)
 PADDING = 1  # blank cells on each side of a cell
 SORT_MARKS = (" ▲", " ▼")
-# Marks drawn in a cell: a row the operator marked (space), a row changed behind our back
-# (until selected), a stale environment.
-MARK = "✓ "
-NEWS_MARK = "! "
-STALE_MARK = " STALE"
+# A row's mark is drawn in a gutter of its own, left of the first column, that never scrolls
+# and never widens: the operator marked the row (space), or it changed behind our back (until
+# selected; a row that is both shows the news, and is still drawn bold as marked). Drawn in
+# the Name cell, the first mark widened the column and moved every column right of it.
+GUTTER = 1
+MARK = "✓"
+NEWS_MARK = "!"
+STALE_MARK = " STALE"  # after the environment's name, while its rows are stale
 
 
 def cells_of(instance: Instance, columns: tuple[Column, ...] = COLUMNS) -> tuple[tuple[str, ...], tuple[int, ...]]:
@@ -132,6 +142,15 @@ def column_widths(instances: Sequence[Instance], columns: tuple[Column, ...]) ->
         else:
             widths.append(list(map(_cell_width, texts)))
     return widths
+
+
+class _Line(NamedTuple):
+    """A line of the table as drawn at any horizontal scroll: the gutter, the columns, and each
+    cell's text width and style (for the ellipsis of a column cut at the right edge)."""
+
+    gutter: Segment
+    strip: Strip
+    cells: tuple[tuple[int, Style], ...]
 
 
 def _state_column(columns: tuple[Column, ...]) -> int:
@@ -217,7 +236,7 @@ class InstanceTable(ScrollView, can_focus=True):
         self._unpainted: set[int] = set()
         self._columns: tuple[Column, ...] = COLUMNS
         self._state_column = _state_column(COLUMNS)
-        # Cells widened for a mark (news in the name, STALE in the environment), per column.
+        # Cells widened for a mark (STALE in the environment), per column.
         self._reserve: list[int] = [0] * len(COLUMNS)
         self._news: frozenset[Hashable] = frozenset()
         self._marks: frozenset[Hashable] = frozenset()
@@ -231,10 +250,11 @@ class InstanceTable(ScrollView, can_focus=True):
         self._unmeasured: dict[Hashable, Instance] = {}
         self._measuring = False
         self._widths: list[int] = [0] * len(COLUMNS)
+        self._ends: list[int] = []  # where each column ends, from the first column's start
         self._sort: tuple[str, bool] = ("name", False)
-        # Drawn rows: (instance, zebra, cursor, marked, news, stale) -> strip of the whole row;
-        # cleared when the widths or the styles change.
-        self._strips: dict[tuple[int, bool, bool, bool, bool, bool], tuple[Instance, Strip]] = {}
+        # Drawn rows: (instance, zebra, cursor, marked, news, stale) -> its line; cleared when
+        # the widths or the styles change.
+        self._strips: dict[tuple[int, bool, bool, bool, bool, bool], tuple[Instance, _Line]] = {}
         self._strip_key: object = None
         self._styles: dict[str, Style] = {}
         self._base_style: Style | None = None
@@ -254,17 +274,11 @@ class InstanceTable(ScrollView, can_focus=True):
             self._instances, self._unmeasured = {}, {}
             self._width_counts = [Counter() for _ in columns]
             self._widths = [0] * len(columns)
+            self._ends = []
         if new.news != self._news or new.stale != self._stale or new.marked != self._marks:
             marks_before = (self._news, self._stale, self._marks)
             self._news, self._stale, self._marks = new.news, new.stale, new.marked
-            reserve = [
-                len(NEWS_MARK) * bool(new.news) + len(MARK) * bool(new.marked)
-                if column.key == "name" and (new.news or new.marked)
-                else len(STALE_MARK)
-                if column.key == "env" and new.stale
-                else 0
-                for column in columns
-            ]
+            reserve = [len(STALE_MARK) if column.key == "env" and new.stale else 0 for column in columns]
             if reserve != self._reserve:
                 self._reserve = reserve
                 self._widths = []  # widths again, with the marks' room (every row drawn again)
@@ -505,6 +519,7 @@ class InstanceTable(ScrollView, can_focus=True):
         if widths_now == self._widths:
             return False
         self._widths = widths_now
+        self._ends = list(accumulate(width + 2 * PADDING for width in widths_now))
         self._strips.clear()
         self._resize()
         return True
@@ -513,13 +528,47 @@ class InstanceTable(ScrollView, can_focus=True):
         """The scrollable size follows the rows and widths. Set without a layout pass (the
         table's own size does not change): a layout repaints the whole screen, on every
         filter keystroke. A scrollbar that appears or goes still asks for one."""
-        size = Size(self._total_width(), len(self._rows) + 1)
+        size = Size(self._scroll_width(), len(self._rows) + 1)
         if size != self.virtual_size:
             self.set_reactive(InstanceTable.virtual_size, size)
             self._scroll_update(size)
 
-    def _total_width(self) -> int:
-        return sum(width + 2 * PADDING for width in self._widths)
+    def on_resize(self) -> None:
+        self._resize()  # the room to scroll over follows the table's width (see `_scroll_width`)
+
+    def _body_width(self) -> int:
+        """The cells the columns are drawn in (right of the gutter)."""
+        return max(1, self.scrollable_content_region.width - GUTTER)
+
+    def _scroll_width(self) -> int:
+        """The width to scroll over: the gutter and the columns, and when they do not fit, as
+        far right as the scroll that starts at the edge of the first column from which every
+        column left fits whole (the last scroll shows whole columns, not a cut one at the left)."""
+        total = self._ends[-1] if self._ends else 0
+        body = self._body_width()
+        if total <= body:
+            return GUTTER + total
+        start = next(end for end in self._ends if total - end <= body)
+        return GUTTER + start + body
+
+    def _shown_columns(self, scroll_x: int, body_width: int) -> tuple[int, int | None]:
+        """Where the columns drawn from `scroll_x` end, and the column cut there (None: none).
+
+        A column that does not fit whole is shown cut if the room left holds its header (a
+        wide Public IP column, widened by one instance's many addresses, still shows the
+        others'); with less room it is left out, not drawn as a sliver ("Publ" and no
+        values): the operator scrolls to it (right) or hides the detail pane (z). The only
+        column on screen is shown cut, however narrow."""
+        right = scroll_x + body_width
+        ends = self._ends
+        whole = bisect_right(ends, right)  # the columns that end before the right edge
+        if whole == len(ends):
+            return right, None
+        start = ends[whole - 1] if whole else 0  # where the column that does not fit starts
+        header = cell_len(self._columns[whole].label) + len(SORT_MARKS[0]) + 2 * PADDING
+        if start <= scroll_x or right - start >= header:
+            return right, whole
+        return start, None
 
     def _cells_for(self, instance: Instance) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """A row's cells, for drawing it (its strip is kept: a row is not read again per frame)."""
@@ -573,7 +622,27 @@ class InstanceTable(ScrollView, can_focus=True):
                     return Strip([Segment(no_match[row], base)]).crop_extend(0, width, base)
                 return Strip.blank(width, base)
             line = self._row_strip(row)
-        return line.crop_extend(scroll_x, scroll_x + width, base)
+        if width <= GUTTER:
+            return Strip([line.gutter]).crop_extend(0, width, base)
+        return Strip([line.gutter, *self._columns_shown(line, scroll_x, width - GUTTER, base)], width)
+
+    def _columns_shown(self, line: _Line, scroll_x: int, body: int, base: Style) -> Strip:
+        """The part of a line's columns the table shows from `scroll_x`, `body` cells wide: a
+        column cut at the right edge ends its longer cells with an ellipsis; one left out
+        leaves its cells blank."""
+        end, cut = self._shown_columns(scroll_x, body)
+        if cut is not None:
+            text_width, style = line.cells[cut]
+            column_end = self._ends[cut]
+            text_room = self._widths[cut] - (column_end - end)  # the cells of text shown
+            if text_width > text_room and end - PADDING - 1 > scroll_x:
+                cut_at = end - PADDING - 1
+                return Strip(
+                    [*line.strip.crop_extend(scroll_x, cut_at, base), Segment("…" + " " * PADDING, style)],
+                    end - scroll_x,
+                )
+        shown = line.strip.crop_extend(scroll_x, end, base)
+        return shown.extend_cell_length(body, base) if end - scroll_x < body else shown
 
     def _no_match(self) -> tuple[str, str] | None:
         """The lines shown instead of an empty table when the filter hides every instance
@@ -586,17 +655,19 @@ class InstanceTable(ScrollView, can_focus=True):
             f" ({len(view.instances)} hidden; Esc or ctrl+u clears)",
         )
 
-    def _header(self) -> Strip:
+    def _header(self) -> _Line:
         style = self._styles["header"]
-        segments = []
+        segments, cells = [], []
         for column, width in zip(self._columns, self._widths, strict=True):
             label = column.label
             if column.key == self._sort[0]:
                 label += SORT_MARKS[self._sort[1]]
             segments.append(Segment(" " * PADDING + label + " " * (width - cell_len(label) + PADDING), style))
-        return Strip(segments)
+            cells.append((cell_len(label), style))
+        return _Line(Segment(" " * GUTTER, style), Strip(segments), tuple(cells))
 
-    def _row_strip(self, row: int) -> Strip:
+    def _row_strip(self, row: int) -> _Line:
+        """The row's gutter (its mark) and its columns, kept while its instance is."""
         instance = self._rows[row]
         odd, cursor = bool(row % 2), row == self._cursor
         marked = instance.key in self._marks
@@ -612,17 +683,21 @@ class InstanceTable(ScrollView, can_focus=True):
         state = self._state_style(instance.state, style) if not cursor else style
         pad = " " * PADDING
         texts, text_widths = self._cells_for(instance)
-        if self._news or self._stale or self._marks:
-            texts, text_widths = self._marked(instance, texts, text_widths)
+        if stale:
+            texts, text_widths = self._stale_marked(texts, text_widths)
+        cells = tuple(
+            (text_width, state if n == self._state_column else style) for n, text_width in enumerate(text_widths)
+        )
         segments = [
-            Segment(pad + text + " " * (width - text_width) + pad, state if n == self._state_column else style)
-            for n, (text, text_width, width) in enumerate(zip(texts, text_widths, self._widths, strict=True))
+            Segment(pad + text + " " * (width - text_width) + pad, cell_style)
+            for text, (text_width, cell_style), width in zip(texts, cells, self._widths, strict=True)
         ]
-        strip = Strip(segments)
+        gutter = Segment((NEWS_MARK if news else MARK if marked else " ").ljust(GUTTER), style)
+        line = _Line(gutter, Strip(segments), cells)
         if len(self._strips) > 4 * max(100, self.size.height):
             self._strips.clear()
-        self._strips[key] = (instance, strip)
-        return strip
+        self._strips[key] = (instance, line)
+        return line
 
     def _state_style(self, state: str, row_style: Style) -> Style:
         key = (state, row_style)
@@ -631,18 +706,11 @@ class InstanceTable(ScrollView, can_focus=True):
             found = self._state_styles[key] = row_style + Style.parse(state_style(state))
         return found
 
-    def _marked(
-        self, instance: Instance, texts: tuple[str, ...], widths: tuple[int, ...]
-    ) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        """The cells with the row's marks: the operator's mark and news before the name, STALE
-        after the environment."""
+    def _stale_marked(self, texts: tuple[str, ...], widths: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The cells of a row of a stale environment: STALE after the environment."""
         marked, sizes = list(texts), list(widths)
         for n, column in enumerate(self._columns):
-            if column.key == "name" and instance.key in self._news:
-                marked[n], sizes[n] = NEWS_MARK + marked[n], sizes[n] + len(NEWS_MARK)
-            if column.key == "name" and instance.key in self._marks:
-                marked[n], sizes[n] = MARK + marked[n], sizes[n] + len(MARK)
-            elif column.key == "env" and environment_of(instance) in self._stale:
+            if column.key == "env":
                 marked[n], sizes[n] = marked[n] + STALE_MARK, sizes[n] + len(STALE_MARK)
         return tuple(marked), tuple(sizes)
 
@@ -711,12 +779,30 @@ class InstanceTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self._move(len(self._rows) - 1)
 
+    def action_scroll_right(self) -> None:
+        """A column to the right: the first column shown leaves and the view starts at the
+        next one's edge (a cell at a time took ten keys to bring a column in, cut at the left)."""
+        x, last = round(self.scroll_x), round(self.max_scroll_x)
+        if x >= last:
+            raise SkipAction()
+        self.scroll_to(x=min(last, next((end for end in self._ends if end > x), last)), animate=False, immediate=True)
+
+    def action_scroll_left(self) -> None:
+        """A column to the left (back to the edge of the column cut at the left, if any)."""
+        x = round(self.scroll_x)
+        if x <= 0:
+            raise SkipAction()
+        self.scroll_to(x=max((end for end in self._ends if end < x), default=0), animate=False, immediate=True)
+
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
             return
         if offset.y == 0:
-            x = offset.x + round(self.scroll_x)
+            scroll_x = round(self.scroll_x)
+            x = offset.x - GUTTER + scroll_x
+            if x < scroll_x or x >= self._shown_columns(scroll_x, self._body_width())[0]:
+                return  # the gutter, or a column left out at the right edge
             for column, width in zip(self._columns, self._widths, strict=True):
                 x -= width + 2 * PADDING
                 if x < 0:
