@@ -152,6 +152,16 @@ async def show_bulk_destroy(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def show_help(pilot: Pilot[None]) -> None:
+    """`?` over the fleet, a filter on and a row marked (the status line says both): every
+    key on one line."""
+    await settle(pilot)
+    await pilot.press("slash", *"web-", "enter", "space")
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
 # How a scene gets there from launch, with the pilot (also `snap_compare`'s run_before).
 Reach = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -167,6 +177,7 @@ SCENES: dict[str, tuple[str | None, Reach]] = {
     "protected_stop": (ENVIRONMENT, show_protected_stop),
     "bulk_stop": ("all", show_bulk_stop),
     "bulk_destroy": (ENVIRONMENT, show_bulk_destroy),
+    "help": ("all", show_help),
 }
 # Settings a scene needs beyond the demo profile's.
 SCENE_SETTINGS: dict[str, dict[str, Any]] = {

@@ -24,6 +24,9 @@ class EnvironmentHealth:
     refreshed: datetime | None = None
     reason: str | None = None
     progress: LoadProgress | None = None
+    # Rows of its last list that could not be read (not shown): the status line may have
+    # had no room for it.
+    unreadable: str | None = None
 
     @property
     def in_trouble(self) -> bool:
@@ -40,6 +43,8 @@ class EnvironmentHealth:
             parts.append(f"loading {self.progress.received}{total}…")
         if self.reason:
             parts.append(self.reason)
+        if self.unreadable:
+            parts.append(self.unreadable)
         return " · ".join(parts)
 
 
@@ -56,7 +61,11 @@ def environment_health(view: EnvironmentView) -> list[EnvironmentHealth]:
         else:
             state = LOADING
         rows = len(view.by_environment.get(env, {}))
-        found.append(EnvironmentHealth(env, state, rows, refreshed, reason, view.progress.get(env)))
+        found.append(
+            EnvironmentHealth(
+                env, state, rows, refreshed, reason, view.progress.get(env), view.unreadable_rows.get(env)
+            )
+        )
     return found
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import itertools
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
-from cca_tui.fleet.identity import EnvironmentRef, RowKey
+from cca_tui.fleet.identity import EnvironmentRef, RowKey, environment_of
 from cca_tui.ui.rows import COLUMN_BY_KEY, Grown, Revised, RowIndex, is_grown_from, matches
 
 # In a fleet, the status line says this many stale environments' reasons; the others counted.
@@ -53,6 +53,9 @@ class TaskRow:
     in_flight: bool = False
     ended: datetime | None = None
     retry_possible: bool = False
+    # Ended SUCCESS with its instance as the result (read as a listed row is: see
+    # tasks/results.py): the row as it is now, which the screen shows without a reload.
+    instance_after: Instance | None = field(default=None, compare=False, repr=False)
 
     @property
     def row_key(self) -> RowKey | None:
@@ -174,6 +177,11 @@ class EnvironmentView:
     progress: Mapping[EnvironmentRef, LoadProgress] = field(default_factory=dict)
     stale: Mapping[EnvironmentRef, str] = field(default_factory=dict)
     unreadable_rows: Mapping[EnvironmentRef, str] = field(default_factory=dict)
+    # Rows our tasks' results patched while a load of their environment was under way (see
+    # `with_task_results`): that load may have read them before the tasks ended, so its list
+    # keeps them as patched; dropped once a complete list of the environment is applied or
+    # its load failed.
+    held_results: Mapping[EnvironmentRef, Mapping[Hashable, Instance]] = field(default_factory=dict)
     # What filtering and sorting `instances` needs, kept from one snapshot to the next (a
     # cache: it never changes what the rows are, only how fast they are found).
     row_index: RowIndex | None = field(default=None, repr=False)
@@ -332,12 +340,9 @@ class EnvironmentView:
         """Lists of several environments arrived together (one each): applied in one step, one
         row index and one arrangement for all of them (a fleet's environments that finished
         within one frame cost one walk of the fleet's orders, not one each)."""
-        by_environment = dict(self.by_environment)
-        changes = []
-        for arrived in lists:
-            changes.append((self.by_environment.get(arrived.environment), arrived.instances))
-            by_environment[arrived.environment] = arrived.instances
-        combined = _combined_after(self.instances, changes, by_environment)
+        if self.held_results:
+            lists = [self._holding_results(arrived) for arrived in lists]
+        combined, by_environment = self._merged(lists)
         done = {arrived.environment for arrived in lists if arrived.complete}
         if not done:
             return self._rearranged(instances=combined, by_environment=by_environment)
@@ -347,7 +352,73 @@ class EnvironmentView:
             refreshed={**self.refreshed, **dict.fromkeys(done, when)},
             progress={e: p for e, p in self.progress.items() if e not in done},
             stale={e: r for e, r in self.stale.items() if e not in done},
+            held_results={e: h for e, h in self.held_results.items() if e not in done},
         )
+
+    def _merged(
+        self, lists: Sequence[ListArrived]
+    ) -> tuple[Mapping[Hashable, Instance], dict[EnvironmentRef, Mapping[Hashable, Instance]]]:
+        """Every environment's instances together and by environment, with these lists."""
+        by_environment = dict(self.by_environment)
+        changes = []
+        for arrived in lists:
+            changes.append((self.by_environment.get(arrived.environment), arrived.instances))
+            by_environment[arrived.environment] = arrived.instances
+        return _combined_after(self.instances, changes, by_environment), by_environment
+
+    def _holding_results(self, arrived: ListArrived) -> ListArrived:
+        """A list with the rows our tasks' results patched during its load, as patched (a first
+        load's pages: those they hold already)."""
+        held = self.held_results.get(arrived.environment)
+        if not held:
+            return arrived
+        instances = arrived.instances
+        keys = [
+            key for key, row in held.items() if instances.get(key) is not row and (arrived.complete or key in instances)
+        ]
+        if not keys:
+            return arrived
+        # A plain mapping: what it was built on is not what the view shows since the patch, so
+        # the next row index finds what changed by a walk (once, after such a patch).
+        kept = dict(instances)
+        for key in keys:
+            kept[key] = held[key]
+        return ListArrived(arrived.environment, kept, arrived.complete)
+
+    def with_task_results(self, instances: Iterable[Instance]) -> EnvironmentView:
+        """Rows as our tasks' results gave them (each the instance as it is now, read as a
+        listed row: tasks/results.py), without reloading their environments' lists.
+
+        They reach the view as a list's changed rows do: a `Revised` of their environment's
+        list, so the row index, the haystacks and the table's cells are patched for those rows
+        alone. A row keeps the public IPs its list joined to it (a result does not say them as
+        the environment's public IP list does). A load of the environment under way may have
+        read these rows before the tasks ended: they are held until its list is applied
+        (`held_results`), so that list does not bring their older state back for a refresh."""
+        patched: dict[EnvironmentRef, dict[Hashable, Instance]] = {}
+        for instance in instances:
+            environment = environment_of(instance)
+            if environment is None or environment not in self.environments:
+                continue
+            current = self.instances.get(instance.key)
+            if current is not None and current.public_ips and not instance.public_ips:
+                instance = instance.model_copy(update={"public_ips": current.public_ips})
+            patched.setdefault(environment, {})[instance.key] = instance
+        if not patched:
+            return self
+        lists = []
+        for environment, rows in patched.items():
+            before = self.by_environment.get(environment, {})
+            revised: Revised[Hashable] = Revised(before, list(rows), [])
+            dict.update(revised, before)
+            revised.update(rows)
+            lists.append(ListArrived(environment, revised, complete=False))
+        combined, by_environment = self._merged(lists)
+        held = dict(self.held_results)
+        for environment, rows in patched.items():
+            if environment in self.progress:
+                held[environment] = {**held.get(environment, {}), **rows}
+        return self._rearranged(instances=combined, by_environment=by_environment, held_results=held)
 
     def with_unreadable(self, unreadable: str | None, environment: EnvironmentRef | None = None) -> EnvironmentView:
         env = self._environment(environment)
@@ -367,7 +438,10 @@ class EnvironmentView:
         """The last load of an environment failed: keep its rows, say why they may be out of date."""
         env = self._environment(environment)
         loads = {e: p for e, p in self.progress.items() if e != env}
-        return dataclasses.replace(self, stale={**self.stale, env: reason}, progress=loads)
+        # The load the held rows were held for brought nothing: the next one starts after
+        # their tasks ended.
+        held = {e: h for e, h in self.held_results.items() if e != env}
+        return dataclasses.replace(self, stale={**self.stale, env: reason}, progress=loads, held_results=held)
 
     def with_filter(self, text: str) -> EnvironmentView:
         if text == self.filter_text:

@@ -119,7 +119,7 @@ async def test_a_fleet_of_three_where_one_answers_503(sim: SimServer, tmp_path: 
         assert len(screen.view.instances) == 36
         assert set(screen.view.stale) == {DEV}
         status = str(screen.query_one("#status").render())
-        assert "STALE: 1 of 3 environments: compute-qc/dev:" in status and "503" in status
+        assert "STALE 1 of 3 (E): compute-qc/dev:" in status and "503" in status
         table = screen.query_one(InstanceTable)
         lines = drawn(table)
         assert lines[0].split()[0] == "Environment"

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rich.table import Table
+from rich.cells import cell_len
+from rich.console import Group
+from rich.table import Column, Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -42,18 +45,33 @@ def screen_keys(screen_class: type[Screen[Any]], keymap: Mapping[str, str] | Non
 
 def help_table(
     screen_class: type[Screen[Any]], keymap: Mapping[str, str] | None = None, *, with_marks: bool = True
-) -> Table:
+) -> Group:
     """The keys; `with_marks` adds what each action does with marked rows (a narrow
-    terminal gets `marks_note` under the table instead)."""
-    columns = ["Key", "Action", "Allowed when", *(["With marks"] if with_marks else [])]
-    table = Table(*columns, box=None, padding=(0, 1), header_style="bold")
-    for spec in ACTIONS:
-        what = f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label
-        key = key_text(bound_keys(spec.binding_id, spec.key, keymap or {}))
-        table.add_row(key, what, spec.allowed_text(), *([spec.marks_text()] if with_marks else []))
-    for key, text in [*screen_keys(screen_class, keymap), *TABLE_KEYS, *WIDGET_KEYS]:
-        table.add_row(key, text, "", *([""] if with_marks else []))
-    return table
+    terminal gets `marks_note` under the table instead).
+
+    Two tables, one under the other with their key columns of one width: the actions, with
+    when each is allowed; then, after a blank line, the other keys, whose descriptions take
+    the width of the columns they do not have (in one table, "/" and "E" wrapped onto a
+    second line next to two empty cells)."""
+    actions = [
+        (
+            key_text(bound_keys(spec.binding_id, spec.key, keymap or {})),
+            f"{spec.long_label} ({spec.note})" if spec.note else spec.long_label,
+            spec.allowed_text(),
+            *([spec.marks_text()] if with_marks else []),
+        )
+        for spec in ACTIONS
+    ]
+    others = [*screen_keys(screen_class, keymap), *TABLE_KEYS, *WIDGET_KEYS]
+    key_width = max(cell_len(row[0]) for row in [*actions, *others])
+    columns = ["Action", "Allowed when", *(["With marks"] if with_marks else [])]
+    first = Table(Column("Key", width=key_width), *columns, box=None, padding=(0, 1), header_style="bold")
+    for row in actions:
+        first.add_row(*row)
+    rest = Table(Column("Key", width=key_width), "Action", box=None, padding=(0, 1), show_header=False)
+    for key, text in others:
+        rest.add_row(key, text)
+    return Group(first, Text(), rest)
 
 
 def marks_note() -> str:

@@ -1330,14 +1330,25 @@ class InstanceScreen(Screen[None]):
         # The environment's tasks as published now (a message queued earlier may carry an
         # older snapshot than the one this screen already took when it was mounted).
         board = self.cca.tasks.board(row.environment)
-        if self.view.task_boards.get(row.environment) is not board:
-            self.view = self.view.with_task_boards(board)
+        view = self.view
+        if view.task_boards.get(row.environment) is not board:
+            view = view.with_task_boards(board)
+        # Ended with its instance as the result: the row shows it with the task log, in the
+        # same frame, and its environment's list is not reloaded for it (a bulk action's ends
+        # each reloaded thousands of rows, and the rows lagged the log by seconds).
+        after = row.instance_after if not row.in_flight else None
+        if after is not None:
+            view = view.with_task_results([after])
+        self.view = view
         if row.status == "SENDING" or row.environment is None:
             return
         if row.action == Action.CREATE.label and row.status == "SUCCESS" and row.row_key is not None:
             self._select_when_listed = row.row_key
-        # Sent or ended: show the instance as it is now rather than at the next tick.
-        if self.is_current or self._under_palette:
+        if after is not None:
+            self._select_created()
+        elif self.is_current or self._under_palette:
+            # Sent, or ended without saying the instance: show it as it is now rather than at
+            # the next tick (a load under way reloads once after it, however many ask).
             self.request_refresh(row.environment)
         if not row.in_flight and row.row_key == self.view.selected_key:
             self.query_one(DetailPane).reload()  # renamed, re-keyed, resized: show it as it is

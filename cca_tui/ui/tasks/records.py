@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from cca_tui.api.client import SentRequest
+from cca_tui.api.models import Instance
 from cca_tui.fleet.identity import RowKey
 from cca_tui.ui.actions import Action
 from cca_tui.ui.state import EnvironmentRef, EnvironmentTasks, TaskRow
@@ -66,6 +67,8 @@ class TrackedTask:
     requests: tuple[SentRequest, ...] = ()
     # A resend (`R`) keeps when the request was first tried: the question says it.
     first_tried: datetime | None = None
+    # The instance as the SUCCESS result gave it, when the result was that instance.
+    instance_after: Instance | None = None
 
     @property
     def first_started(self) -> datetime:
@@ -98,4 +101,5 @@ class TrackedTask:
             in_flight=self.in_flight,
             ended=self.ended,
             retry_possible=self.retry_possible,
+            instance_after=self.instance_after,
         )

@@ -50,6 +50,7 @@ from cca_tui.ui.state import EnvironmentRef, TaskRow, task_order
 from cca_tui.ui.tasks.history import ActionHistory
 from cca_tui.ui.tasks.journal import TaskJournal
 from cca_tui.ui.tasks.records import EnvironmentTasks, TaskStatus, TrackedTask, server_status
+from cca_tui.ui.tasks.results import instance_in_result
 
 Listener = Callable[[TrackedTask], None]
 Spawn = Callable[[Coroutine[Any, Any, None]], object]
@@ -414,6 +415,10 @@ class TaskTracker:
         if record.instance_id is None and isinstance(task.result, dict) and isinstance(task.result.get("id"), str):
             # A create: the new instance, to select it once listed.
             record = self._replace(key, publish=False, instance_id=task.result["id"])
+        after = instance_in_result(task.result, record.environment, record.instance_id)
+        if after is not None:
+            # The instance as it is now: its row shows it at once (published with the end).
+            record = self._replace(key, publish=False, instance_after=after)
         if not record.reveal_password:
             self._end(key, TaskStatus.SUCCESS, "done")
             return
