@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 NAME_LIMIT = 60
 # Jump hits at most per query: a fleet of 100,000 must not flood the palette (and each hit
-# shown costs the palette's list ~0.5 ms a letter to lay out: 50 of them were ~20 ms).
+# shown costs the palette's list ~0.5 ms a letter to lay out: 50 of them were ~20 ms). A
+# jump has no help line ("Go to" says it): a second line cost another quarter.
 MAX_JUMPS = 20
 # Except instances named (or of the id) exactly as typed: every one of them, up to this many
 # (the same name in each of a fleet's environments is as many instances).
@@ -200,13 +201,7 @@ class InstancePalette(Provider):
             # It holds the query, even where the matcher does not see it (past the cut).
             score = (matcher.match(matched) or 1.0) * CLOSENESS_WEIGHT[closeness]
             prompt = self._jump_prompt(screens[source], instance, by_id)
-            yield Hit(
-                score,
-                prompt,
-                partial(self.cca.show_instance, instance.key),
-                text=prompt.plain,
-                help="jump to the instance",
-            )
+            yield Hit(score, prompt, partial(self.cca.show_instance, instance.key), text=prompt.plain)
         room = MAX_JUMPS - len(found)
         if room <= 0 or sum(len(index.instances) for index in indexes) > FUZZY_UP_TO:
             return
@@ -222,7 +217,7 @@ class InstancePalette(Provider):
                     seen.add(instance.key)
                     prompt = self._jump_prompt(screen, instance, by_id=False)
                     command = partial(self.cca.show_instance, instance.key)
-                    yield Hit(score, prompt, command, text=prompt.plain, help="jump to the instance")
+                    yield Hit(score, prompt, command, text=prompt.plain)
                     room -= 1
                     if room <= 0:
                         return
