@@ -578,14 +578,7 @@ async def test_lists_of_several_environments_received_together_are_shown_in_one_
     async with app.run_test(size=SIZE) as pilot:
         screen = await opened(app, pilot)
         await wait_until(pilot, lambda: not screen.loading_now)
-        steps: list[list[EnvironmentRef]] = []
-        with_lists = EnvironmentView.with_lists
-
-        def recording(view: EnvironmentView, lists: Sequence[ListArrived], *, when: datetime) -> EnvironmentView:
-            steps.append([arrived.environment for arrived in lists])
-            return with_lists(view, lists, when=when)
-
-        monkeypatch.setattr(EnvironmentView, "with_lists", recording)
+        steps = _record_showings(monkeypatch)
         renamed = instance_named(sim, DEV, "web-1")
         with sim.world.lock:
             renamed.name = "web-1-renamed"
@@ -632,6 +625,21 @@ def _record_showings(monkeypatch: pytest.MonkeyPatch) -> list[list[EnvironmentRe
     return steps
 
 
+def _gathering_app(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gather: float
+) -> tuple[CcaApp, HoldingDev]:
+    """Three environments, dev's instance list held on demand, refreshes gathered `gather` s."""
+    monkeypatch.setattr("cca_tui.ui.screens.instances.REFRESH_GATHER", gather)
+    transport = HoldingDev()
+    return fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*"), transport
+
+
+async def _loaded(app: CcaApp, pilot: Pilot[None]) -> InstanceScreen:
+    screen = await opened(app, pilot)
+    await wait_until(pilot, lambda: not screen.loading_now)
+    return screen
+
+
 def _rename_in_each(sim: SimServer, environments: Sequence[EnvironmentRef]) -> None:
     for env in environments:
         with sim.world.lock:
@@ -647,12 +655,9 @@ async def test_refreshes_that_end_while_another_environment_reads_are_shown_with
 ) -> None:
     """Each showing walks the whole fleet's orders: a refresh round is one showing when its
     lists end close together, not one per environment."""
-    monkeypatch.setattr("cca_tui.ui.screens.instances.REFRESH_GATHER", 60.0)
-    transport = HoldingDev()
-    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    app, transport = _gathering_app(sim, tmp_path, monkeypatch, 60.0)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(app, pilot)
-        await wait_until(pilot, lambda: not screen.loading_now)
+        screen = await _loaded(app, pilot)
         steps = _record_showings(monkeypatch)
         _rename_in_each(sim, (PRODUCTION, DEV, DR_SITE))
         transport.hold = True
@@ -669,12 +674,9 @@ async def test_refreshes_that_end_while_another_environment_reads_are_shown_with
 async def test_a_refresh_waits_for_the_others_no_longer_than_refresh_gather(
     sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cca_tui.ui.screens.instances.REFRESH_GATHER", 0.05)
-    transport = HoldingDev()
-    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    app, transport = _gathering_app(sim, tmp_path, monkeypatch, 0.05)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(app, pilot)
-        await wait_until(pilot, lambda: not screen.loading_now)
+        screen = await _loaded(app, pilot)
         _rename_in_each(sim, (PRODUCTION, DEV, DR_SITE))
         transport.hold = True
         await pilot.press("ctrl+r")
@@ -687,12 +689,9 @@ async def test_a_refresh_waits_for_the_others_no_longer_than_refresh_gather(
 async def test_refreshes_waiting_for_an_environment_that_fails_are_shown_when_it_does(
     sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("cca_tui.ui.screens.instances.REFRESH_GATHER", 60.0)
-    transport = HoldingDev()
-    app = fleet_app(sim, tmp_path, transport, environment="compute-*/[dp]*")
+    app, transport = _gathering_app(sim, tmp_path, monkeypatch, 60.0)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await opened(app, pilot)
-        await wait_until(pilot, lambda: not screen.loading_now)
+        screen = await _loaded(app, pilot)
         _rename_in_each(sim, (PRODUCTION, DR_SITE))
         transport.hold = True
         transport.add(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Button
 
 from cca_tui.sim.server import SimServer
@@ -25,18 +26,23 @@ def post_burst(app: CcaApp, *keys: tuple[str, str | None]) -> None:
         app.post_message(events.Key(key, character))
 
 
+async def on_a_running_row(app: CcaApp, pilot: Pilot[None]) -> RequestCounter:
+    """The instance screen with a Running row selected; what is sent from now on."""
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, InstanceScreen)
+    running = next(row.key for row in screen.view.rows if row.state == "Running")
+    screen.table.select(running)
+    await settle(app, pilot)
+    return RequestCounter(app)
+
+
 async def test_a_yes_typed_ahead_of_the_question_sends_nothing_and_one_after_it_does(
     sim: SimServer, tmp_path: Path
 ) -> None:
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
-        running = next(row.key for row in screen.view.rows if row.state == "Running")
-        screen.table.select(running)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
+        counter = await on_a_running_row(app, pilot)
         # `x` then `y` and Enter in one burst: the question was not drawn when they came.
         post_burst(app, ("x", "x"), ("y", "y"), ("enter", "\r"))
         await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal))
@@ -67,13 +73,7 @@ async def test_a_yes_read_before_the_question_was_drawn_is_refused_even_if_handl
     (Was: such a `y` confirmed the stop; the burst test above then saw no question at all.)"""
     app = make_app(sim, tmp_path, environment=ENV)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, InstanceScreen)
-        running = next(row.key for row in screen.view.rows if row.state == "Running")
-        screen.table.select(running)
-        await settle(app, pilot)
-        counter = RequestCounter(app)
+        counter = await on_a_running_row(app, pilot)
         typed_ahead = [events.Key("y", "y"), events.Key("enter", "\r")]  # read now, with the `x`
         app.post_message(events.Key("x", "x"))
         await wait_until(pilot, lambda: isinstance(app.screen, ActionConfirmModal) and app.screen._drawn)
