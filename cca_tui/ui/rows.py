@@ -6,7 +6,7 @@ functions, no Textual: the state computes the visible rows here, the table draws
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +15,7 @@ from itertools import compress
 from operator import attrgetter, itemgetter
 from socket import inet_aton as _inet_aton
 from types import MappingProxyType
-from typing import Any, Generic, TypeGuard, TypeVar
+from typing import Any, Generic, NamedTuple, TypeGuard, TypeVar
 
 from cca_tui.api.models import TRANSITIONAL_STATES, Instance
 from cca_tui.fleet.identity import EnvironmentRef, environment_of, environment_text
@@ -235,10 +235,44 @@ K = TypeVar("K", bound=Hashable)
 
 
 def _worth_patching(moved: int, size: int) -> bool:
-    """Whether to patch an order other than the name order (each moved row found by a
-    bisection in Python, ~15 us, then one pass of slice copies, ~0.05 us a row) rather than
-    sort it again from the name order (~1.2 us a row)."""
-    return moved * 15 + size * 0.05 < 1.2 * size
+    """Whether to patch an order other than the name order (each moved row's keys made and
+    found by C-level bisection, ~3 us, then one pass of slice copies of four lists, ~0.2 us a
+    row) rather than sort it again from the name order (~1.2 us a row, its keys read too)."""
+    return moved * 3 + size * 0.2 < 1.2 * size
+
+
+class _OrderKeys(NamedTuple):
+    """The sort keys of an order other than the name order, for finding a row in it by
+    C-level bisection (`bisect` over lists, not a Python loop reading keys by instance: a 1 %
+    refresh of 50,000 sorted by state found its 1,000 moved rows in 60-150 ms that way).
+
+    The order is by the column's key (descending if `reverse`), then the tie key (ascending):
+    `keys` holds the column's keys ascending (an order reversed keeps them reversed), `ties`
+    the tie keys in the order's own order. Rows of one key are a run in both."""
+
+    keys: list[Any]
+    ties: list[str]
+    reverse: bool
+
+    @classmethod
+    def of(cls, keys_in_order: list[Any], ties: list[str], reverse: bool) -> _OrderKeys:
+        if reverse:
+            keys_in_order.reverse()
+        return cls(keys_in_order, ties, reverse)
+
+    def in_order(self) -> list[Any]:
+        """The column's keys in the order's own order (a copy)."""
+        return self.keys[::-1] if self.reverse else list(self.keys)
+
+    def locate(self, key: Any, tie: str) -> int:
+        """Where a row of these keys goes: the first position whose row sorts after or with it
+        (an instance of the order is found at its own place)."""
+        low = bisect_left(self.keys, key)
+        high = bisect_right(self.keys, key, low)
+        if self.reverse:
+            size = len(self.keys)
+            low, high = size - high, size - low
+        return bisect_left(self.ties, tie, low, high)
 
 
 # The base of a list that has a list built on it: matches no list (see `_follows`).
@@ -312,9 +346,11 @@ class RowIndex:
 
     __slots__ = (
         "_aligned",
+        "_carried",
         "_haystacks",
         "_keys",
         "_name_keys",
+        "_order_keys",
         "_orders",
         "_pending",
         "_recent",
@@ -331,7 +367,12 @@ class RowIndex:
         # Per column, its keys in the name order they were last read in (that order, the keys):
         # sorting the column the other way reads them again only if that order changed.
         self._aligned: dict[str, tuple[list[Instance], list[Any]]] = {}
+        # Several columns' keys in the name order, one tuple a row (that order, the columns,
+        # the tuples): what a merge carries along, one list to patch rather than one a column.
+        self._carried: tuple[list[Instance], tuple[str, ...], list[tuple[Any, ...]]] | None = None
         self._orders: dict[tuple[str, bool], tuple[list[Instance], list[str]]] = {}
+        # Of each order in `_orders` other than the name order: its keys, for bisection.
+        self._order_keys: dict[tuple[str, bool], _OrderKeys] = {}
         self.base: Mapping[Hashable, Instance] | None = None
         self.changed: list[Hashable] | None = None
         self.departed: list[Hashable] = []
@@ -351,6 +392,10 @@ class RowIndex:
             # refreshes that environment sooner).
             self.changing = _changing(instances.values())
             return
+        if previous._pending is not None:
+            # Its name order was left for later (see `_order`): patched now, before this index
+            # changes the tables it would read, so that no chain of indexes builds up.
+            previous.name_order()
         before = previous.instances
         if isinstance(instances, Revised) and instances.base is before:
             changed, departed = list(instances.changed), list(instances.departed)
@@ -378,7 +423,8 @@ class RowIndex:
         self._add_rows(changed)
         if len(changed) + len(departed) <= PATCH_SHARE * max(1, len(instances)):
             # The previous orders are patched when asked for (usually only the one in use):
-            # until then this index holds the previous one, and lets it go at its first use.
+            # until then this index holds the previous one, and lets it go once its name order
+            # is patched (see `_order`).
             gone = [iid for iid in changed if iid in before]
             gone.extend(departed)
             self._pending = (previous, gone, changed)
@@ -421,7 +467,7 @@ class RowIndex:
         self._keys.update(previous._keys)
         self._add_rows(added)
         if previous._pending is not None:
-            return  # its orders were never brought up to date: sort when asked
+            previous.name_order()  # left for later by its showing (see `_order`): patched now
         name_order = (COLUMNS[0].key, False)
         earlier = previous._orders.get(name_order)
         if earlier is None:
@@ -437,27 +483,77 @@ class RowIndex:
         reads only the changed rows' keys, not every row's."""
         old_order, old_texts = earlier
         keys_before = previous._name_key_list(old_order)
-        carried = [
-            (name, values, _key_maker(COLUMN_BY_KEY[name]))
-            for name, (base, values) in previous._aligned.items()
-            if base is old_order
-        ]
+        names, packed = previous._packed_keys(old_order)
         ties, instances, haystacks = self._column_keys(None), self.instances, self._haystacks
         arrivals: list[tuple[Any, Sequence[Any]]] = []
         for iid in added:
             # Their haystacks and tie keys were made for these very instances when this index
-            # was built (`_extend`, `__init__`): read as they are.
+            # was built (`_extend`, `__init__`), unless a newer index took their entries (this
+            # index's name order was patched after the next one was built): then made again.
             instance = instances[iid]
-            extra = [make(instance) for _name, _values, make in carried]
-            tie = ties[iid][1]
-            arrivals.append((tie, (instance, haystacks[iid][1], tie, *extra)))
+            tie = _value(ties, instance, tie_key)
+            arrivals.append((tie, (instance, _value(haystacks, instance, haystack), tie)))
+        if names:
+            # The carried columns' keys of the arrivals, read a column at a time (in C for a
+            # plain column: see `keys_of`), one tuple a row.
+            rows = [row[0] for _tie, row in arrivals]
+            read = list(zip(*(keys_of(COLUMN_BY_KEY[name], rows) for name in names), strict=True))
+            arrivals = [(tie, (*row, keys)) for (tie, row), keys in zip(arrivals, read, strict=True)]
         arrivals.sort(key=itemgetter(0))
-        lists: list[list[Any]] = [old_order, old_texts, keys_before, *(values for _name, values, _make in carried)]
-        order, texts, keys, *aligned = _merged(keys_before, lists, drops, arrivals)
+        lists: list[list[Any]] = [old_order, old_texts, keys_before]
+        if names:
+            lists.append(packed)
+        order, texts, keys, *carried = _merged(keys_before, lists, drops, arrivals)
         self._name_keys = keys
-        for (name, _values, _make), values in zip(carried, aligned, strict=True):
-            self._aligned[name] = (order, values)
+        if names:
+            self._carried = (order, names, carried[0])
         return order, texts
+
+    def _packed_keys(self, base: list[Instance]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """The columns whose keys were read in the name order `base` (by a sort, ahead, or
+        carried), with those keys one tuple a row (packed anew only when a column was read
+        since the last packing)."""
+        carried = self._carried
+        names = carried[1] if carried is not None and carried[0] is base else ()
+        extra = [name for name, (read_in, _values) in self._aligned.items() if read_in is base and name not in names]
+        if not extra:
+            return names, carried[2] if carried is not None and names else []
+        columns = [self._aligned_values(name, base) for name in (*names, *extra)]
+        return (*names, *extra), list(zip(*columns, strict=True))
+
+    def pack_keys(self) -> None:
+        """Pack the column keys read in the name order (see `_carried`): the next refresh's
+        merge then finds them packed (packing 50,000 rows' keys of nine columns is a few ms)."""
+        found = self._orders.get((COLUMNS[0].key, False))
+        if found is None:
+            return
+        base = found[0]
+        names, packed = self._packed_keys(base)
+        if names:
+            self._carried = (base, names, packed)
+            for name in names:
+                self._aligned.pop(name, None)  # kept packed only
+
+    def _aligned_values(self, name: str, base: list[Instance]) -> list[Any]:
+        """The keys of the column `name` read in the name order `base`, in that order: as read,
+        or unpacked from the carried ones. KeyError: not read in that order."""
+        aligned = self._aligned.get(name)
+        if aligned is not None and aligned[0] is base:
+            return aligned[1]
+        carried = self._carried
+        if carried is None or carried[0] is not base or name not in carried[1]:
+            raise KeyError(name)
+        values = list(map(itemgetter(carried[1].index(name)), carried[2]))
+        self._aligned[name] = (base, values)
+        return values
+
+    def _read_in(self, name: str, base: list[Instance]) -> bool:
+        """Whether the keys of the column `name` were read in the name order `base`."""
+        aligned = self._aligned.get(name)
+        carried = self._carried
+        return (aligned is not None and aligned[0] is base) or (
+            carried is not None and carried[0] is base and name in carried[1]
+        )
 
     def _name_key_list(self, order: list[Instance]) -> list[Any]:
         """The tie keys of the name order `order`, in its order."""
@@ -507,49 +603,42 @@ class RowIndex:
         return low
 
     def _patched(
-        self,
-        previous: RowIndex,
-        name: str,
-        reverse: bool,
-        order: list[Instance],
-        texts: list[str],
-        gone: list[Hashable],
-        changed: list[Hashable],
-    ) -> tuple[list[Instance], list[str]]:
-        """The previous order without the changed and departed, the changed put back in
-        place: each found by bisection in the previous order, then the lists rebuilt in one
-        pass of slice copies (an insert or a delete per row moved the whole list each time: a
-        1 % refresh of 100,000 sorted by state held the loop ~200 ms)."""
-        drops: set[int] = set()
+        self, previous: RowIndex, wanted: tuple[str, bool], gone: list[Hashable], changed: list[Hashable]
+    ) -> tuple[list[Instance], list[str]] | None:
+        """The previous order `wanted` (other than the name order) without the changed and
+        departed rows, the changed put back in place: each found by C-level bisection in the
+        previous order's keys (`_OrderKeys`), the lists rebuilt in one pass of slice copies.
+        None: the previous order's keys are not known (sort it anew)."""
+        earlier, found = previous._orders.get(wanted), previous._order_keys.get(wanted)
+        if earlier is None or found is None:
+            return None
+        order, texts = earlier
+        name, reverse = wanted
+        make = _key_maker(COLUMN_BY_KEY[name])
+        before_ties = previous._column_keys(None)
+        drops = []
         for iid in gone:
             old = previous.instances[iid]
-            position = previous._locate(order, old, name, reverse)
+            position = found.locate(make(old), _value(before_ties, old, tie_key))
             if position >= len(order) or order[position] is not old:
-                # Not where its key says (cannot happen with a total order): look it up.
+                # Not where its keys say (cannot happen with a total order): look it up.
                 position = next(n for n, instance in enumerate(order) if instance is old)
-            drops.add(position)
-        # Where each changed row goes among the previous rows; rows going to one place are
-        # put in their order among themselves by the same bisection.
-        places: dict[int, list[Instance]] = {}
+            drops.append(position)
+        drops.sort()
+        ties, haystacks, instances = self._column_keys(None), self._haystacks, self.instances
+        arrivals: list[tuple[int, tuple[Instance, str, Any, str]]] = []
         for iid in changed:
-            instance = self.instances[iid]
-            group = places.setdefault(self._locate(order, instance, name, reverse), [])
-            group.insert(self._locate(group, instance, name, reverse), instance)
-        haystacks = self._haystacks
-        new_order: list[Instance] = []
-        new_texts: list[str] = []
-        start = 0
-        for position in sorted(drops.union(places)):
-            new_order += order[start:position]
-            new_texts += texts[start:position]
-            start = position
-            for instance in places.get(position, ()):
-                new_order.append(instance)
-                new_texts.append(_value(haystacks, instance, haystack))
-            if position in drops:
-                start = position + 1
-        new_order += order[start:]
-        new_texts += texts[start:]
+            instance = instances[iid]
+            key, tie = make(instance), _value(ties, instance, tie_key)
+            arrivals.append((found.locate(key, tie), (instance, _value(haystacks, instance, haystack), key, tie)))
+        # By place among the previous rows; rows going to one place in the order's own order
+        # (by key, then tie): stable sorts, the last one first.
+        arrivals.sort(key=lambda arrival: arrival[1][3])
+        arrivals.sort(key=lambda arrival: arrival[1][2], reverse=reverse)
+        arrivals.sort(key=itemgetter(0))
+        lists: list[list[Any]] = [order, texts, found.in_order(), found.ties]
+        new_order, new_texts, keys, new_ties = _spliced(lists, drops, arrivals)
+        self._order_keys[wanted] = _OrderKeys.of(keys, new_ties, reverse)
         return new_order, new_texts
 
     def _patched_name_order(
@@ -558,40 +647,45 @@ class RowIndex:
         earlier: tuple[list[Instance], list[str]],
         gone: list[Hashable],
         changed: list[Hashable],
-    ) -> tuple[list[Instance], list[str]]:
+    ) -> tuple[list[Instance], list[str]] | None:
         """The name order patched as `_patched` does, found by C-level bisection in the list
         of its keys and rebuilt in one pass of slice copies: a 1 % refresh of 100,000 is one
-        copy of each list in C, not a thousand Python bisections and list moves."""
-        old_order, old_texts = earlier
+        copy of each list in C, not a thousand Python bisections and list moves. None: not
+        patched (sort it anew)."""
+        old_order = earlier[0]
         keys_before = previous._name_key_list(old_order)
         before_ties = previous._column_keys(None)
         old = [previous.instances[iid] for iid in gone]
         old_ties = sorted((_value(before_ties, instance, tie_key), n) for n, instance in enumerate(old))
         drops = [bisect_left(keys_before, tie) for tie, _n in old_ties]
         if any(p >= len(old_order) or old_order[p] is not old[n] for p, (_tie, n) in zip(drops, old_ties, strict=True)):
-            return self._patched(previous, COLUMNS[0].key, False, old_order, old_texts, gone, changed)
+            return None  # not where its key says (cannot happen with unique tie keys): sort anew
         return self._merge_name_order(previous, earlier, drops, changed)
 
     def _order(self, column: Column, reverse: bool) -> tuple[list[Instance], list[str]]:
         """Every instance in this column's order (name breaks ties), with their haystacks."""
-        found = self._orders.get((column.key, reverse))
+        wanted = (column.key, reverse)
+        found = self._orders.get(wanted)
         if found is not None:
             return found
         if self._pending is not None:
+            # Patched from the previous index's order: the order asked for alone (a showing
+            # sorted by state patches that order; the name order, where every other sort starts,
+            # is patched when asked for, e.g. by the screen after the repaint: one splice of
+            # the fleet's lists each, not two in the showing's step), and once the name order
+            # is, the previous index is let go (orders not patched by then are sorted anew).
             previous, gone, changed = self._pending
-            self._pending = None  # no chain of indexes: other orders are sorted anew if asked
-            # The order asked for and the name order (where every other sort starts).
-            for wanted in {(column.key, reverse), (COLUMNS[0].key, False)}:
+            if wanted == (COLUMNS[0].key, False):
+                self._pending = None
                 earlier = previous._orders.get(wanted)
-                if earlier is None:
-                    continue
-                if wanted == (COLUMNS[0].key, False):
-                    self._orders[wanted] = self._patched_name_order(previous, earlier, gone, changed)
-                elif _worth_patching(len(gone) + len(changed), len(self.instances)):
-                    self._orders[wanted] = self._patched(previous, *wanted, earlier[0], earlier[1], gone, changed)
-            found = self._orders.get((column.key, reverse))
-            if found is not None:
-                return found
+                patched = None if earlier is None else self._patched_name_order(previous, earlier, gone, changed)
+            elif _worth_patching(len(gone) + len(changed), len(self.instances)):
+                patched = self._patched(previous, wanted, gone, changed)
+            else:
+                patched = None
+            if patched is not None:
+                self._orders[wanted] = patched
+                return patched
         if column is COLUMNS[0] and not reverse:
             # Sorted as (tie key, id) pairs: the tie keys are unique, and the list of them in
             # this order is what the next patch bisects in (`_name_key_list`), made here in
@@ -608,9 +702,8 @@ class RowIndex:
         else:
             # From the name order: a stable sort by the column keeps it for equal keys.
             base, base_texts = self._order(COLUMNS[0], False)
-            aligned = self._aligned.get(column.key)
-            if aligned is not None and aligned[0] is base:  # the column sorted the other way
-                values = aligned[1]
+            if self._read_in(column.key, base):  # sorted by it before, read ahead, or carried
+                values = self._aligned_values(column.key, base)
             elif (keys := self._keys.get(column.key)) is None:
                 # Computed in the order needed, and not kept by instance: a table of them cost
                 # a first sort at 50,000 rows ~80 ms more (a walk to read every row's key and
@@ -623,6 +716,9 @@ class RowIndex:
             self._aligned[column.key] = (base, values)
             places = sorted(range(len(base)), key=values.__getitem__, reverse=reverse)
             found = (_picked(base, places), _picked(base_texts, places))
+            # Its keys in its order, for a refresh's patch to find rows by bisection.
+            in_order = _picked(self._name_key_list(base), places)
+            self._order_keys[(column.key, reverse)] = _OrderKeys.of(_picked(values, places), in_order, reverse)
         self._orders[(column.key, reverse)] = found
         return found
 
@@ -631,14 +727,15 @@ class RowIndex:
         what a first sort by each would read for every row (a first sort of 50,000 rows by a
         column read its keys for 40-85 ms, most of the key's time). The screen reads them
         ahead, in slices, while the operator looks (`take_keys`). None: no name order yet."""
+        if self._pending is not None:
+            self.name_order()  # left for later by the showing (see `_order`)
         found = self._orders.get((COLUMNS[0].key, False))
-        if found is None or self._pending is not None:
+        if found is None:
             return None
         base = found[0]
         unread = []
         for column in columns:
-            aligned = self._aligned.get(column.key)
-            if column.key not in self._keys and (aligned is None or aligned[0] is not base):
+            if column.key not in self._keys and not self._read_in(column.key, base):
                 unread.append(column)
         return base, unread
 
@@ -651,6 +748,17 @@ class RowIndex:
             return False
         self._aligned[column.key] = (base, values)
         return True
+
+    @property
+    def orders_left(self) -> bool:
+        """Whether orders were left to patch from the previous index (see `_order`)."""
+        return self._pending is not None
+
+    def settle(self) -> None:
+        """Patch the name order a showing left for later (see `_order`), and let the previous
+        index go: done after the repaint, and before the next index is built from this one."""
+        if self._pending is not None:
+            self.name_order()
 
     def name_order(self) -> list[Instance]:
         """Every instance in name order (environment and id break ties): the order every
@@ -720,6 +828,21 @@ def _merged(
     (each row of the fleet is touched once, not once per pass)."""
     if not drops and len(lists) == 3:
         return _merged_three(keys, lists, arrivals)
+    places = []
+    position = 0
+    for key, row in arrivals:
+        position = bisect_left(keys, key, position)
+        places.append((position, row))
+    return _spliced(lists, drops, places)
+
+
+def _spliced(
+    lists: Sequence[list[Any]], drops: list[int], arrivals: Sequence[tuple[int, Sequence[Any]]]
+) -> list[list[Any]]:
+    """`lists` (aligned) without the rows at the positions `drops` (ascending) and with the
+    rows of `arrivals` ((position, a value for each list), by position; several at one
+    position in their order) put before the rows at those positions: one pass of slice
+    copies."""
     merged: list[list[Any]] = [[] for _ in lists]
     start = 0
     pending = iter(drops)
@@ -731,8 +854,7 @@ def _merged(
             out.extend(source[start:end])
         start = end
 
-    for key, row in arrivals:
-        position = bisect_left(keys, key, start)
+    for position, row in arrivals:
         while drop is not None and drop < position:
             copy_to(drop)
             start = drop + 1
@@ -744,7 +866,7 @@ def _merged(
         copy_to(drop)
         start = drop + 1
         drop = next(pending, None)
-    copy_to(len(keys))
+    copy_to(len(lists[0]))
     return merged
 
 

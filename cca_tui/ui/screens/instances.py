@@ -296,6 +296,7 @@ class InstanceScreen(Screen[None]):
         self._select_when_listed: RowKey | None = None
         self._under_palette = False  # the command palette is over this screen (see on_screen_suspend)
         self._sort_keys_timer: Timer | None = None
+        self._settle_scheduled = False  # `_settle_orders` is asked for (after the repaint)
 
     @property
     def cca(self) -> CcaApp:
@@ -596,6 +597,21 @@ class InstanceScreen(Screen[None]):
                 item.shown.set_result(None)
         pacing.spend(time.perf_counter() - started)  # the loads' next slices wait for a turn of their own
 
+    def watch_view(self, view: EnvironmentView) -> None:
+        if view.row_index is not None and view.row_index.orders_left and not self._settle_scheduled:
+            self._settle_scheduled = True
+            self.call_after_refresh(self._settle_orders)
+
+    def _settle_orders(self) -> None:
+        """The name order a refresh's showing left for later (sorted by another column, the
+        showing patched only that one: rows.py `RowIndex._order`), patched after the repaint
+        that showed the refresh: one splice of the fleet's lists less before the operator
+        sees it (~15 ms at 50,000 here)."""
+        self._settle_scheduled = False
+        index = self.view.row_index
+        if index is not None:
+            index.settle()
+
     # --- sort keys read ahead ------------------------------------------------------------
 
     def _read_sort_keys_soon(self) -> None:
@@ -632,6 +648,8 @@ class InstanceScreen(Screen[None]):
                 pacing.spend(time.perf_counter() - started)
                 if self.view.row_index is not index or not index.take_keys(column, base, values):
                     return
+            await pacing.wait_turn()
+            index.pack_keys()  # one list for a refresh to patch, not one a column
         gc.freeze()
 
     # --- watching ---------------------------------------------------------------------
