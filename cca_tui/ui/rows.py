@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
@@ -275,6 +275,29 @@ class _OrderKeys(NamedTuple):
         return bisect_left(self.ties, tie, low, high)
 
 
+class _Unfinished(NamedTuple):
+    """The lists that go with a patched order's rows (haystacks, keys), spliced after them:
+    the rows are what a showing draws, the rest waits for a filter, a sort or the screen's
+    `settle` after the repaint (at 100,000 rows each list spliced is ~10-15 ms here). The
+    previous lists, the rows dropped, and the values each arrival brings to each list."""
+
+    lists: list[list[Any]]
+    drops: list[int]
+    # Made when the splicing begins (reading the arrivals' keys is work a showing spares too).
+    arrivals: Callable[[], Sequence[tuple[int, Sequence[Any]]]]
+    store: Callable[[list[list[Any]]], None]
+
+    def steps(self) -> Iterator[None]:
+        """One list spliced a step; the last step stores them all."""
+        spliced = []
+        arrivals = self.arrivals()
+        for n, source in enumerate(self.lists):
+            values = [(position, (row[n],)) for position, row in arrivals]
+            spliced.append(_spliced([source], self.drops, values)[0])
+            yield
+        self.store(spliced)
+
+
 # The base of a list that has a list built on it: matches no list (see `_follows`).
 FORGOTTEN: Mapping[Any, Instance] = MappingProxyType({})
 
@@ -354,6 +377,8 @@ class RowIndex:
         "_orders",
         "_pending",
         "_recent",
+        "_rows_only",
+        "_unfinished",
         "base",
         "changed",
         "changing",
@@ -371,6 +396,9 @@ class RowIndex:
         # the tuples): what a merge carries along, one list to patch rather than one a column.
         self._carried: tuple[list[Instance], tuple[str, ...], list[tuple[Any, ...]]] | None = None
         self._orders: dict[tuple[str, bool], tuple[list[Instance], list[str]]] = {}
+        # Orders patched whose rows alone are spliced yet, and what they wait for (`_Unfinished`).
+        self._rows_only: dict[tuple[str, bool], list[Instance]] = {}
+        self._unfinished: dict[tuple[str, bool], _Unfinished] = {}
         # Of each order in `_orders` other than the name order: its keys, for bisection.
         self._order_keys: dict[tuple[str, bool], _OrderKeys] = {}
         self.base: Mapping[Hashable, Instance] | None = None
@@ -466,21 +494,28 @@ class RowIndex:
         self._haystacks = previous._haystacks
         self._keys.update(previous._keys)
         self._add_rows(added)
-        if previous._pending is not None:
-            previous.name_order()  # left for later by its showing (see `_order`): patched now
         name_order = (COLUMNS[0].key, False)
+        if previous._pending is not None or name_order in previous._unfinished:
+            previous.name_order()  # left for later by its showing (see `_order`): patched now
         earlier = previous._orders.get(name_order)
         if earlier is None:
             return
-        self._orders[name_order] = self._merge_name_order(previous, earlier, [], added)
+        self._merge_name_order(previous, earlier, [], added, defer=False)
 
     def _merge_name_order(
-        self, previous: RowIndex, earlier: tuple[list[Instance], list[str]], drops: list[int], added: list[Hashable]
-    ) -> tuple[list[Instance], list[str]]:
+        self,
+        previous: RowIndex,
+        earlier: tuple[list[Instance], list[str]],
+        drops: list[int],
+        added: list[Hashable],
+        *,
+        defer: bool,
+    ) -> list[Instance]:
         """The previous name order without the rows at `drops` and with the instances of
         `added`, with its keys; the column keys the previous index had in that order (for a
         sort) come along, patched in the same pass: sorting by a column again after a refresh
-        reads only the changed rows' keys, not every row's."""
+        reads only the changed rows' keys, not every row's. Kept as this index's name order;
+        `defer`: its rows alone spliced now, the rest when needed (`_Unfinished`)."""
         old_order, old_texts = earlier
         keys_before = previous._name_key_list(old_order)
         names, packed = previous._packed_keys(old_order)
@@ -493,21 +528,69 @@ class RowIndex:
             instance = instances[iid]
             tie = _value(ties, instance, tie_key)
             arrivals.append((tie, (instance, _value(haystacks, instance, haystack), tie)))
-        if names:
-            # The carried columns' keys of the arrivals, read a column at a time (in C for a
-            # plain column: see `keys_of`), one tuple a row.
-            rows = [row[0] for _tie, row in arrivals]
-            read = list(zip(*(keys_of(COLUMN_BY_KEY[name], rows) for name in names), strict=True))
-            arrivals = [(tie, (*row, keys)) for (tie, row), keys in zip(arrivals, read, strict=True)]
         arrivals.sort(key=itemgetter(0))
+
+        def with_carried(places: list[tuple[Any, Sequence[Any]]]) -> list[tuple[Any, Sequence[Any]]]:
+            """The carried columns' keys of the arrivals added, read a column at a time (in C
+            for a plain column: see `keys_of`), one tuple a row."""
+            if not names:
+                return places
+            rows = [row[0] for _place, row in places]
+            read = list(zip(*(keys_of(COLUMN_BY_KEY[name], rows) for name in names), strict=True))
+            return [(place, (*row, keys)) for (place, row), keys in zip(places, read, strict=True)]
+
         lists: list[list[Any]] = [old_order, old_texts, keys_before]
         if names:
             lists.append(packed)
-        order, texts, keys, *carried = _merged(keys_before, lists, drops, arrivals)
-        self._name_keys = keys
-        if names:
-            self._carried = (order, names, carried[0])
-        return order, texts
+        wanted = (COLUMNS[0].key, False)
+
+        def store(order: list[Instance], texts: list[str], keys: list[Any], *carried: list[Any]) -> None:
+            self._orders[wanted] = (order, texts)
+            self._name_keys = keys
+            if names:
+                self._carried = (order, names, carried[0])
+
+        if not defer:
+            merged = _merged(keys_before, lists, drops, with_carried(arrivals))
+            store(*merged)
+            return merged[0]
+        places = _places(keys_before, arrivals)
+        rows = _spliced([old_order], drops, [(position, (row[0],)) for position, row in places])[0]
+
+        def rest() -> list[tuple[int, Sequence[Any]]]:
+            return [(position, row[1:]) for position, row in with_carried(places)]
+
+        self._defer(wanted, rows, lists[1:], drops, rest, lambda spliced: store(rows, *spliced))
+        return rows
+
+    def _defer(
+        self,
+        wanted: tuple[str, bool],
+        rows: list[Instance],
+        lists: list[list[Any]],
+        drops: list[int],
+        arrivals: Callable[[], Sequence[tuple[int, Sequence[Any]]]],
+        store: Callable[[list[list[Any]]], None],
+    ) -> None:
+        """The order `wanted` has its rows; its other lists are spliced later (`_Unfinished`)."""
+
+        def stored(spliced: list[list[Any]]) -> None:
+            if self._unfinished.get(wanted) is not unfinished:
+                return  # finished meanwhile by another caller
+            del self._unfinished[wanted]
+            self._rows_only.pop(wanted, None)
+            store(spliced)
+
+        unfinished = _Unfinished(lists, drops, arrivals, stored)
+        self._rows_only[wanted] = rows
+        self._unfinished[wanted] = unfinished
+
+    def _finish(self, wanted: tuple[str, bool]) -> None:
+        """The order `wanted` complete, if its rows alone were spliced (see `_Unfinished`)."""
+        unfinished = self._unfinished.get(wanted)
+        if unfinished is not None:
+            for _step in unfinished.steps():
+                pass
 
     def _packed_keys(self, base: list[Instance]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
         """The columns whose keys were read in the name order `base` (by a sort, ahead, or
@@ -524,6 +607,7 @@ class RowIndex:
     def pack_keys(self) -> None:
         """Pack the column keys read in the name order (see `_carried`): the next refresh's
         merge then finds them packed (packing 50,000 rows' keys of nine columns is a few ms)."""
+        self._finish((COLUMNS[0].key, False))
         found = self._orders.get((COLUMNS[0].key, False))
         if found is None:
             return
@@ -604,11 +688,13 @@ class RowIndex:
 
     def _patched(
         self, previous: RowIndex, wanted: tuple[str, bool], gone: list[Hashable], changed: list[Hashable]
-    ) -> tuple[list[Instance], list[str]] | None:
+    ) -> list[Instance] | None:
         """The previous order `wanted` (other than the name order) without the changed and
         departed rows, the changed put back in place: each found by C-level bisection in the
-        previous order's keys (`_OrderKeys`), the lists rebuilt in one pass of slice copies.
-        None: the previous order's keys are not known (sort it anew)."""
+        previous order's keys (`_OrderKeys`), the rows rebuilt in one pass of slice copies, the
+        other lists later (`_defer`). None: the previous order's keys are not known (sort it
+        anew)."""
+        previous._finish(wanted)
         earlier, found = previous._orders.get(wanted), previous._order_keys.get(wanted)
         if earlier is None or found is None:
             return None
@@ -636,10 +722,16 @@ class RowIndex:
         arrivals.sort(key=lambda arrival: arrival[1][3])
         arrivals.sort(key=lambda arrival: arrival[1][2], reverse=reverse)
         arrivals.sort(key=itemgetter(0))
-        lists: list[list[Any]] = [order, texts, found.in_order(), found.ties]
-        new_order, new_texts, keys, new_ties = _spliced(lists, drops, arrivals)
-        self._order_keys[wanted] = _OrderKeys.of(keys, new_ties, reverse)
-        return new_order, new_texts
+        rows = _spliced([order], drops, [(position, (row[0],)) for position, row in arrivals])[0]
+
+        def store(spliced: list[list[Any]]) -> None:
+            texts, keys, ties = spliced
+            self._orders[wanted] = (rows, texts)
+            self._order_keys[wanted] = _OrderKeys.of(keys, ties, reverse)
+
+        rest = [(position, row[1:]) for position, row in arrivals]
+        self._defer(wanted, rows, [texts, found.in_order(), found.ties], drops, lambda: rest, store)
+        return rows
 
     def _patched_name_order(
         self,
@@ -647,7 +739,7 @@ class RowIndex:
         earlier: tuple[list[Instance], list[str]],
         gone: list[Hashable],
         changed: list[Hashable],
-    ) -> tuple[list[Instance], list[str]] | None:
+    ) -> list[Instance] | None:
         """The name order patched as `_patched` does, found by C-level bisection in the list
         of its keys and rebuilt in one pass of slice copies: a 1 % refresh of 100,000 is one
         copy of each list in C, not a thousand Python bisections and list moves. None: not
@@ -660,7 +752,7 @@ class RowIndex:
         drops = [bisect_left(keys_before, tie) for tie, _n in old_ties]
         if any(p >= len(old_order) or old_order[p] is not old[n] for p, (_tie, n) in zip(drops, old_ties, strict=True)):
             return None  # not where its key says (cannot happen with unique tie keys): sort anew
-        return self._merge_name_order(previous, earlier, drops, changed)
+        return self._merge_name_order(previous, earlier, drops, changed, defer=True)
 
     def _order(self, column: Column, reverse: bool) -> tuple[list[Instance], list[str]]:
         """Every instance in this column's order (name breaks ties), with their haystacks."""
@@ -668,6 +760,20 @@ class RowIndex:
         found = self._orders.get(wanted)
         if found is not None:
             return found
+        self._order_rows(column, reverse)
+        self._finish(wanted)
+        return self._orders[wanted]
+
+    def _order_rows(self, column: Column, reverse: bool) -> list[Instance]:
+        """Every instance in this column's order: the rows alone, what a showing without a
+        filter draws (a patched order's other lists may wait: `_Unfinished`)."""
+        wanted = (column.key, reverse)
+        found = self._orders.get(wanted)
+        if found is not None:
+            return found[0]
+        rows = self._rows_only.get(wanted)
+        if rows is not None:
+            return rows
         if self._pending is not None:
             # Patched from the previous index's order: the order asked for alone (a showing
             # sorted by state patches that order; the name order, where every other sort starts,
@@ -675,17 +781,21 @@ class RowIndex:
             # the fleet's lists each, not two in the showing's step), and once the name order
             # is, the previous index is let go (orders not patched by then are sorted anew).
             previous, gone, changed = self._pending
+            patched = None
             if wanted == (COLUMNS[0].key, False):
                 self._pending = None
+                previous._finish(wanted)
                 earlier = previous._orders.get(wanted)
-                patched = None if earlier is None else self._patched_name_order(previous, earlier, gone, changed)
+                if earlier is not None:
+                    patched = self._patched_name_order(previous, earlier, gone, changed)
             elif _worth_patching(len(gone) + len(changed), len(self.instances)):
                 patched = self._patched(previous, wanted, gone, changed)
-            else:
-                patched = None
             if patched is not None:
-                self._orders[wanted] = patched
                 return patched
+        return self._sorted(column, reverse)[0]
+
+    def _sorted(self, column: Column, reverse: bool) -> tuple[list[Instance], list[str]]:
+        """The order sorted anew (the name order from the instances, others from it)."""
         if column is COLUMNS[0] and not reverse:
             # Sorted as (tie key, id) pairs: the tie keys are unique, and the list of them in
             # this order is what the next patch bisects in (`_name_key_list`), made here in
@@ -727,12 +837,10 @@ class RowIndex:
         what a first sort by each would read for every row (a first sort of 50,000 rows by a
         column read its keys for 40-85 ms, most of the key's time). The screen reads them
         ahead, in slices, while the operator looks (`take_keys`). None: no name order yet."""
-        if self._pending is not None:
-            self.name_order()  # left for later by the showing (see `_order`)
-        found = self._orders.get((COLUMNS[0].key, False))
-        if found is None:
+        name_order = (COLUMNS[0].key, False)
+        if self._pending is None and name_order not in self._orders and name_order not in self._unfinished:
             return None
-        base = found[0]
+        base = self.name_order()  # finished now if a showing left it (see `_order`)
         unread = []
         for column in columns:
             if column.key not in self._keys and not self._read_in(column.key, base):
@@ -751,14 +859,25 @@ class RowIndex:
 
     @property
     def orders_left(self) -> bool:
-        """Whether orders were left to patch from the previous index (see `_order`)."""
-        return self._pending is not None
+        """Whether a showing left work for later: the name order to patch from the previous
+        index (see `_order`), or lists of a patched order to splice (`_Unfinished`)."""
+        return self._pending is not None or bool(self._unfinished)
 
     def settle(self) -> None:
-        """Patch the name order a showing left for later (see `_order`), and let the previous
-        index go: done after the repaint, and before the next index is built from this one."""
+        """What a showing left for later, done: see `settle_steps`."""
+        for _step in self.settle_steps():
+            pass
+
+    def settle_steps(self) -> Iterator[None]:
+        """What a showing left for later, done a list at a time (the screen spreads the steps
+        over the loop's turns after the repaint): the name order patched (its rows), which
+        lets the previous index go, then the lists that wait (`_Unfinished`)."""
         if self._pending is not None:
-            self.name_order()
+            self._order_rows(COLUMNS[0], False)
+            yield
+        while self._unfinished:
+            unfinished = next(iter(self._unfinished.values()))
+            yield from unfinished.steps()
 
     def name_order(self) -> list[Instance]:
         """Every instance in name order (environment and id break ties): the order every
@@ -775,10 +894,13 @@ class RowIndex:
         return position if position < len(rows) and rows[position] is instance else None
 
     def arrange(self, filter_text: str, sort_column: str, reverse: bool) -> list[Instance]:
-        """Same as `arrange(instances, filter_text, sort_column, reverse)`."""
-        ordered, haystacks = self._order(COLUMN_BY_KEY.get(sort_column, COLUMNS[0]), reverse)
+        """Same as `arrange(instances, filter_text, sort_column, reverse)`. The list is this
+        index's own when there is no filter (not a copy: a pass over every row, 10-30 ms at
+        100,000 here, for each showing): never change it."""
+        column = COLUMN_BY_KEY.get(sort_column, COLUMNS[0])
         if not filter_text:
-            return list(ordered)
+            return self._order_rows(column, reverse)
+        ordered, haystacks = self._order(column, reverse)
         if not is_plain(filter_text):  # field:value or several terms (filter_query.py)
             holds = compile_query(filter_text, FILTER_COLUMNS)
             return [instance for instance, text in zip(ordered, haystacks, strict=True) if holds(instance, text)]
@@ -828,12 +950,17 @@ def _merged(
     (each row of the fleet is touched once, not once per pass)."""
     if not drops and len(lists) == 3:
         return _merged_three(keys, lists, arrivals)
+    return _spliced(lists, drops, _places(keys, arrivals))
+
+
+def _places(keys: list[Any], arrivals: list[tuple[Any, Sequence[Any]]]) -> list[tuple[int, Sequence[Any]]]:
+    """Where each arrival ((key, values), sorted by key) goes among `keys`, by bisection in C."""
     places = []
     position = 0
     for key, row in arrivals:
         position = bisect_left(keys, key, position)
         places.append((position, row))
-    return _spliced(lists, drops, places)
+    return places
 
 
 def _spliced(
