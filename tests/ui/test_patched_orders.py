@@ -4,6 +4,7 @@ order's own keys, the order asked for patched in the showing and the name order 
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Hashable, Mapping
 from pathlib import Path
@@ -109,3 +110,30 @@ async def test_the_screen_settles_the_name_order_after_a_refresh_sorted_by_state
         await wait_until(pilot, lambda: screen.view.sort_column == "name")
         view = screen.view
         assert list(view.rows) == arrange(view.instances.values(), "", "name", False)
+
+
+def test_indexes_dropped_with_work_left_leave_no_cycle_behind() -> None:
+    """Was: what a showing left for later held a closure over its row index, a cycle that
+    only the cyclic collector frees, and the app pauses it during loads and freezes what
+    lives on out of its sight: a fleet of 50,000 refreshed sorted by state grew to 1 GB."""
+    rng = random.Random(2)
+    shown = _fleet(rng)
+    keys = list(shown)
+    lists = [shown]
+    for round_ in range(4):
+        changes = {key: rng.choice(STATES) for key in rng.sample(keys[5:], 6)}
+        lists.append(_revised(lists[-1], changes, keys[round_]))
+    gc.collect()
+    gc.disable()
+    try:
+        index = RowIndex(lists[0])
+        index.arrange("", "state", True)
+        for listed in lists[1:]:
+            index = RowIndex(listed, previous=index)
+            index.arrange("", "state", True)  # never settled: work left in each
+        assert index.orders_left
+        del index
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert unreachable == 0

@@ -61,7 +61,7 @@ from cca_tui.ui.handover import copy_value, ssh_into
 from cca_tui.ui.loading import SLICE, InstanceLoader, keep_long_lived
 from cca_tui.ui.loading import Batch as LoadBatch
 from cca_tui.ui.refresh_cost import CpuBill, SharedCpu
-from cca_tui.ui.rows import Revised, columns_for, keys_of
+from cca_tui.ui.rows import Revised, RowIndex, columns_for, keys_of
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.screens.copy_menu import CopyMenu
 from cca_tui.ui.screens.help import HelpScreen
@@ -296,7 +296,7 @@ class InstanceScreen(Screen[None]):
         self._select_when_listed: RowKey | None = None
         self._under_palette = False  # the command palette is over this screen (see on_screen_suspend)
         self._sort_keys_timer: Timer | None = None
-        self._settle_scheduled = False  # `_settle_orders` is asked for (after the repaint)
+        self._settling: RowIndex | None = None  # the row index `_settle_orders` works on
 
     @property
     def cca(self) -> CcaApp:
@@ -598,33 +598,40 @@ class InstanceScreen(Screen[None]):
         pacing.spend(time.perf_counter() - started)  # the loads' next slices wait for a turn of their own
 
     def watch_view(self, view: EnvironmentView) -> None:
-        if view.row_index is not None and view.row_index.orders_left and not self._settle_scheduled:
-            self._settle_scheduled = True
+        index = view.row_index
+        if index is not None and index is not self._settling and index.orders_left:
+            self._settling = index
             self.call_after_refresh(self._start_settling)
 
     def _start_settling(self) -> None:
-        self._settle_scheduled = False
-        # The method, not a coroutine: a worker replaced before it starts never makes one
+        # The method, not a coroutine: a worker cancelled before it starts never makes one
         # (Textual's types want an async callable's coroutine as Coroutine[None, None, T]).
         settle = self._settle_orders
-        self.run_worker(settle, group="settle-orders", exclusive=True, exit_on_error=False)  # type: ignore[arg-type]
+        self.run_worker(settle, group="settle-orders", exit_on_error=False)  # type: ignore[arg-type]
 
     async def _settle_orders(self) -> None:
         """What a refresh's showing left for later, done after the repaint that showed it, a
         list a turn of the loop (rows.py `RowIndex.settle_steps`): the showing splices the rows
         of the order it draws, not the name order nor the haystacks and keys that go with
-        them (each list spliced is ~10-15 ms at 100,000 rows here). Given up for a newer
-        index: building it finished what it needs of this one."""
-        index = self.view.row_index
+        them (each list spliced is ~10-15 ms at 100,000 rows here). One worker an index, run
+        to its end unless a newer index replaces it (building that one finished what it
+        needed of this one); new views of the same index (a load's progress, a selection)
+        leave it be, where restarting it lost the lists spliced so far."""
+        index = self._settling
         if index is None:
             return
-        await pacing.wait_turn()
-        started = time.perf_counter()
-        for _step in index.settle_steps():
-            started = await pacing.next_slice(started)
-            if self.view.row_index is not index:
-                return
-        pacing.spend(time.perf_counter() - started)
+        try:
+            await pacing.wait_turn()
+            started = time.perf_counter()
+            for _step in index.settle_steps():
+                if time.perf_counter() - started > SLICE:
+                    started = await pacing.next_slice(started)
+                    if self.view.row_index is not index:
+                        return
+            pacing.spend(time.perf_counter() - started)
+        finally:
+            if self._settling is index:
+                self._settling = None
 
     # --- sort keys read ahead ------------------------------------------------------------
 
