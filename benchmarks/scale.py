@@ -256,9 +256,14 @@ class Recorder:
     def stall_ms(self, start: float, end: float, *, cpu: bool = False) -> float:
         """The longest gap between the probe's wake-ups in [start, end]: wall time, or the CPU
         time the event loop's thread used in a gap (what the app did, not what the machine's
-        other processes took from it)."""
+        other processes took from it). A gap that began before `start` (more than a probe's
+        interval or two: the wake-up before a key press) is not counted: the refreshes' stall
+        counted the 1-1.5 s the from-scratch refresh before them held the loop at 100,000."""
+        began_after = start - PROBE_INTERVAL * 2
         gaps = [
-            cpu_gap if cpu else gap for when, gap, cpu_gap in self.wakes if start < when <= end + PROBE_INTERVAL * 5
+            cpu_gap if cpu else gap
+            for when, gap, cpu_gap in self.wakes
+            if start < when <= end + PROBE_INTERVAL * 5 and when - gap - PROBE_INTERVAL >= began_after
         ]
         return round(max(gaps, default=0.0) * 1000, 1)
 
