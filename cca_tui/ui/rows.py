@@ -385,7 +385,6 @@ class RowIndex:
         "_orders",
         "_pending",
         "_recent",
-        "_rows_only",
         "_unfinished",
         "base",
         "changed",
@@ -404,8 +403,7 @@ class RowIndex:
         # the tuples): what a merge carries along, one list to patch rather than one a column.
         self._carried: tuple[list[Instance], tuple[str, ...], list[tuple[Any, ...]]] | None = None
         self._orders: dict[tuple[str, bool], tuple[list[Instance], list[str]]] = {}
-        # Orders patched whose rows alone are spliced yet, and what they wait for (`_Unfinished`).
-        self._rows_only: dict[tuple[str, bool], list[Instance]] = {}
+        # Orders patched whose rows alone are spliced yet: the rows and what they wait for.
         self._unfinished: dict[tuple[str, bool], _Unfinished] = {}
         # Of each order in `_orders` other than the name order: its keys, for bisection; those
         # of an order sorted here are made when first needed, or by `settle` after the repaint
@@ -585,7 +583,6 @@ class RowIndex:
 
     def _defer(self, wanted: tuple[str, bool], unfinished: _Unfinished) -> None:
         """The order `wanted` has its rows; its other lists are spliced later (`_Unfinished`)."""
-        self._rows_only[wanted] = unfinished.rows
         self._unfinished[wanted] = unfinished
 
     def _finish_steps(self, wanted: tuple[str, bool]) -> Iterator[None]:
@@ -597,7 +594,6 @@ class RowIndex:
         if self._unfinished.get(wanted) is not unfinished:
             return  # finished meanwhile by another caller
         del self._unfinished[wanted]
-        del self._rows_only[wanted]
         if wanted == (COLUMNS[0].key, False):
             self._store_name_order(unfinished.rows, spliced, unfinished.carried)
         else:
@@ -783,9 +779,9 @@ class RowIndex:
         found = self._orders.get(wanted)
         if found is not None:
             return found[0]
-        rows = self._rows_only.get(wanted)
-        if rows is not None:
-            return rows
+        unfinished = self._unfinished.get(wanted)
+        if unfinished is not None:
+            return unfinished.rows
         if self._pending is not None:
             # Patched from the previous index's order: the order asked for alone (a showing
             # sorted by state patches that order; the name order, where every other sort starts,
