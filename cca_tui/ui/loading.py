@@ -32,6 +32,7 @@ from cca_tui.api.errors import CloudCAError
 from cca_tui.api.field_caps import FIELD_LIMIT, FieldTooLong, cap_fields
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
 from cca_tui.fleet.identity import ROW_READY, EnvironmentRef, LocatedInstance
+from cca_tui.ui import collector
 from cca_tui.ui.rows import Grown, Revised, prepare
 
 # The longest the loader holds the event loop between two yields (seconds).
@@ -128,15 +129,15 @@ def keep_long_lived() -> None:
     the CPU time of a filter keystroke, in pauses of a few hundred milliseconds. `gc.freeze()`
     moves everything alive now out of its sight (reference counting still frees them when
     they are dropped); only cycles that become garbage later wait for the full collection
-    done every FULL_COLLECTION_EVERY loads (one pause every few minutes instead of several
-    a second). Process-wide: call it when a load has been applied.
+    asked for every FULL_COLLECTION_EVERY loads (one pause every few minutes instead of
+    several a second), done at the next quiet moment (see collector.py). Process-wide: call
+    it when a load has been applied.
     """
     global _loads_since_collection
     _loads_since_collection += 1
     if _loads_since_collection >= FULL_COLLECTION_EVERY:
         _loads_since_collection = 0
-        gc.unfreeze()
-        gc.collect()
+        collector.collect_fully_when_quiet()
     gc.freeze()
 
 

@@ -81,3 +81,56 @@ async def test_input_during_a_load_leaves_it_paused_until_both_are_over() -> Non
         assert gc.isenabled()
     finally:
         gc.enable()
+
+
+async def test_a_full_collection_waits_for_the_loads_to_end_and_the_input_to_go_quiet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The full collection every FULL_COLLECTION_EVERY loads walks every object in one piece
+    (100-300 ms at 50,000 instances): it comes once no load runs and no key came for a while."""
+    monkeypatch.setattr(collector, "QUIET_BEFORE_FULL", 0.2)
+    monkeypatch.setattr(collector, "FULL_RETRY_EVERY", 0.01)
+    loop = asyncio.get_running_loop()
+    full: list[float] = []  # when each full collection of ours began (it unfreezes first)
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2 and gc.get_freeze_count() == 0:
+            full.append(loop.time())
+
+    gc.freeze()  # what a load leaves, out of the collector's sight
+    gc.callbacks.append(seen)
+    load = collector.collector_paused()
+    try:
+        load.__enter__()
+        collector.paused_for_input(0.01)  # a key
+        typed = loop.time()
+        collector.collect_fully_when_quiet()
+        collector.collect_fully_when_quiet()  # asked again while due: still one
+        await asyncio.sleep(0.3)  # the input is quiet by now (a lower bound only); the load runs
+        assert full == []
+        load.__exit__(None, None, None)
+        for _ in range(500):  # a bound, not a time: the collection comes from a timer
+            if full:
+                break
+            await asyncio.sleep(0.01)
+        assert len(full) == 1
+        assert full[0] - typed >= 0.2
+        assert gc.get_freeze_count() > 0  # what lives on is frozen again
+        # Due again, with a key just pressed: it waits for the quiet time from that key.
+        collector.paused_for_input(0.01)
+        typed = loop.time()
+        collector.collect_fully_when_quiet()
+        for _ in range(500):
+            if len(full) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert len(full) == 2
+        assert full[1] - typed >= 0.2
+    finally:
+        load.__exit__(None, None, None)
+        gc.callbacks.remove(seen)
+        if collector._full_due is not None:
+            collector._full_due.cancel()
+            collector._full_due = None
+        gc.unfreeze()
+        gc.enable()
