@@ -241,6 +241,8 @@ def _quiet(app: CcaApp) -> bool:
             return False
         if isinstance(screen, InstanceScreen) and screen.query_one(DetailPane).fetch_pending:
             return False
+        if isinstance(screen, InstanceScreen) and screen.task_changes_pending:
+            return False  # task records wait to be applied together (a timer)
     return True
 
 

@@ -1401,7 +1401,14 @@ class InstanceScreen(Screen[None]):
         if wait > 0:
             self.set_timer(wait, self._apply_task_changes)
         else:
-            self.call_after_refresh(self._apply_task_changes)
+            # After the messages queued now (this screen's own queue: a callback left for
+            # after the next refresh would go to the screen on top, and be lost with it).
+            self.call_later(self._apply_task_changes)
+
+    @property
+    def task_changes_pending(self) -> bool:
+        """Whether task records wait to be applied (see on_task_changed)."""
+        return bool(self._task_changes)
 
     def _apply_task_changes(self) -> None:
         """The task records changed since the last call, in one new view: the environments'
