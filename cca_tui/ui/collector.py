@@ -46,6 +46,7 @@ FULL_RETRY_EVERY = 1.0
 _last_input = float("-inf")  # the loop's time of the last input
 _full_due: asyncio.Handle | None = None  # the next look, while a full collection is due
 _full_due_since = 0.0
+_full_due_loop: asyncio.AbstractEventLoop | None = None  # the loop `_full_due` belongs to
 
 
 def _paused() -> bool:
@@ -114,11 +115,11 @@ def collect_fully_when_quiet() -> None:
     the first quiet moment: no load running, no input for QUIET_BEFORE_FULL (or once it has
     waited FULL_WAITS_AT_MOST). Landing between two keys, its pause held the first of them
     for its whole length. From the event loop's thread; once while one is due."""
-    global _full_due, _full_due_since
-    if _full_due is not None:
-        return
+    global _full_due, _full_due_since, _full_due_loop
     loop = asyncio.get_running_loop()
-    _full_due_since = loop.time()
+    if _full_due is not None and _full_due_loop is loop:
+        return  # (one due in a loop that has ended since, as in the tests, never comes)
+    _full_due_since, _full_due_loop = loop.time(), loop
     _full_due = loop.call_soon(_collect_fully_if_quiet, loop)
 
 

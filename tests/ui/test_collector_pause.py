@@ -134,3 +134,33 @@ async def test_a_full_collection_waits_for_the_loads_to_end_and_the_input_to_go_
             collector._full_due = None
         gc.unfreeze()
         gc.enable()
+
+
+async def test_a_full_collection_due_in_a_loop_that_ended_does_not_stop_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One process runs many event loops (the tests): a collection left due in one that
+    ended never comes, and must not make every later request wait for it."""
+    monkeypatch.setattr(collector, "QUIET_BEFORE_FULL", 0.0)
+    ended = asyncio.new_event_loop()
+    monkeypatch.setattr(collector, "_full_due", ended.call_soon(lambda: None))
+    monkeypatch.setattr(collector, "_full_due_loop", ended)
+    ended.close()
+    full: list[int] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2 and gc.get_freeze_count() == 0:
+            full.append(1)
+
+    gc.freeze()
+    gc.callbacks.append(seen)
+    try:
+        collector.collect_fully_when_quiet()
+        for _ in range(500):  # a bound, not a time: the collection comes from the loop
+            if full:
+                break
+            await asyncio.sleep(0.01)
+        assert full == [1]
+    finally:
+        gc.callbacks.remove(seen)
+        gc.unfreeze()
