@@ -50,6 +50,7 @@ from cca_tui.api.models import (
     Volume,
     Zone,
 )
+from cca_tui.api.page_reuse import PageReader
 from cca_tui.api.transport import DEFAULT_DEADLINE, DEFAULT_PAGE_CONCURRENCY, HttpTransport, RawPage, Sleep
 
 M = TypeVar("M", bound=BaseModel)
@@ -439,10 +440,13 @@ class ComputeScope:
         """The pages of one entity's list as they arrive (see CloudCAClient.iter_pages)."""
         return self.client.iter_pages(model, self._path(entity), self.client._org_params(filters))
 
-    def iter_raw_pages(self, entity: str, **filters: Any) -> AsyncGenerator[RawPage, None]:
+    def iter_raw_pages(
+        self, entity: str, *, reader: PageReader | None = None, **filters: Any
+    ) -> AsyncGenerator[RawPage, None]:
         """The pages of one entity's list as they arrive, rows unparsed: for a caller that
-        parses them itself (the instance loader reuses the rows that did not change)."""
-        return self.client.http.iter_pages(self._path(entity), self.client._org_params(filters))
+        parses them itself (the instance loader reuses the rows that did not change), through
+        its `reader` when it has one (see page_reuse.py)."""
+        return self.client.http.iter_pages(self._path(entity), self.client._org_params(filters), reader=reader)
 
     async def _get(self, model: type[M], entity: str, entity_id: str) -> M:
         path = self._path(entity, entity_id)

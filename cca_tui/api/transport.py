@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import importlib.util
 import json
 import logging
@@ -48,7 +49,8 @@ from cca_tui.api.errors import (
     scrub_errors,
     scrub_text,
 )
-from cca_tui.api.key_scrub import scrub_reply, scrub_reply_in_slices
+from cca_tui.api.key_scrub import key_scrubber, scrub_reply, scrub_reply_in_slices
+from cca_tui.api.page_reuse import DecodedRow, PageReader, ReusedRow
 
 
 def _remember_that_sniffio_is_absent() -> None:
@@ -265,7 +267,7 @@ class HttpTransport:
         return _Budget(now + self.deadline, self.deadline, self.max_reply_bytes, None)
 
     async def _get(
-        self, path: str, params: dict[str, Any] | None, budget: _Budget
+        self, path: str, params: dict[str, Any] | None, budget: _Budget, reader: PageReader | None = None
     ) -> tuple[int, dict[str, Any] | None]:
         attempts = 1 + self._max_retries
         loop = asyncio.get_running_loop()
@@ -286,7 +288,7 @@ class HttpTransport:
                 if loop.time() + delay < budget.deadline:
                     await self._sleep(delay)
                     continue
-            return status, await self._decode_in_slices(status, content, "GET", path)
+            return status, await self._decode_in_slices(status, content, "GET", path, reader)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _mutate(
@@ -382,10 +384,14 @@ class HttpTransport:
             return scrub_reply(content, payload, self._api_key)
         raise AssertionError("unreachable")  # pragma: no cover - _reading_reply raises
 
-    async def _decode_in_slices(self, status: int, content: bytes, method: str, path: str) -> dict[str, Any] | None:
+    async def _decode_in_slices(
+        self, status: int, content: bytes, method: str, path: str, reader: PageReader | None = None
+    ) -> dict[str, Any] | None:
         """`_decode` for a reply that may be large (a server that ignores the page size): one
         over SLICE_BYTES is decoded and checked for the key a slice at a time, so that the
-        event loop never waits for all of it at once."""
+        event loop never waits for all of it at once. A list page given a `reader` is read by
+        it first (see page_reuse.py): the rows it knew are not decoded again. Pages of a few
+        rows (under SMALL_REPLY) and huge ones (over SLICE_BYTES) are decoded as they were."""
         if len(content) <= SMALL_REPLY:  # microseconds: no turn of its own to wait for
             return self._decode(status, content, method, path)
         if len(content) <= SLICE_BYTES:
@@ -394,6 +400,10 @@ class HttpTransport:
             await pacing.wait_turn()
             started = time.perf_counter()
             try:
+                if reader is not None and 200 <= status < 300:
+                    payload = reader(content, self._suspect)
+                    if payload is not None:
+                        return payload
                 return self._decode(status, content, method, path)
             finally:
                 pacing.spend(time.perf_counter() - started)
@@ -401,6 +411,10 @@ class HttpTransport:
             payload = await decode_reply_in_slices(status, content, method=method, path=path)
             return await scrub_reply_in_slices(content, payload, self._api_key)
         raise AssertionError("unreachable")  # pragma: no cover - _reading_reply raises
+
+    def _suspect(self, raw: bytes) -> bool:
+        """Whether `raw` may hold an echo of the API key (see key_scrub.py)."""
+        return bool(self._api_key) and key_scrubber(self._api_key).suspect(raw)
 
     @contextmanager
     def _reading_reply(self, status: int, method: str, path: str) -> Iterator[None]:
@@ -416,7 +430,9 @@ class HttpTransport:
 
     # --- lists ------------------------------------------------------------------------
 
-    async def iter_pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncGenerator[RawPage, None]:
+    async def iter_pages(
+        self, path: str, params: dict[str, Any] | None = None, *, reader: PageReader | None = None
+    ) -> AsyncGenerator[RawPage, None]:
         """Yield the pages of a list as they arrive: page 1 first, then the rest.
 
         CloudStack-based servers cap a page (often at 500) whatever page_size asked for. When
@@ -428,8 +444,12 @@ class HttpTransport:
         Raises ListIncomplete when the load runs past its deadline, its page cap, its byte
         cap or MAX_ROWS, or the server repeats a page; the pages already yielded stay valid.
         Use `contextlib.aclosing` if you may stop early: that cancels pages still in flight.
+
+        A `reader` reads the pages first (see page_reuse.py): their rows are then its own
+        kinds of row (page_reuse.ReusedRow, DecodedRow), or dicts when it gave a page up.
         """
         loop = asyncio.get_running_loop()
+        fetch_page = functools.partial(self._fetch_page, reader=reader)
         # Page 1 may hold every row (paging "may be ignored by the server"): only the absolute
         # reply ceiling applies to it. Later pages are held to what their page size allows.
         budget = _Budget(loop.time() + self.deadline, self.deadline, self.max_reply_bytes, self.max_load_bytes)
@@ -454,7 +474,7 @@ class HttpTransport:
 
         page_size = self.page_size
         try:
-            data, total = await self._fetch_page(path, params, 1, page_size, budget)
+            data, total = await fetch_page(path, params, 1, page_size, budget)
         except _Breach as exc:
             raise incomplete(exc.reason, None) from None
         if isinstance(total, int) and 0 < len(data) < min(page_size, total):
@@ -464,7 +484,9 @@ class HttpTransport:
             # Paging is only in a commented-out part of the docs: a server may send no total.
             with budget.held():
                 yield first
-            rest = self._pages_without_total(path, params, len(data), page_size, budget, fresh_rows, incomplete)
+            rest = self._pages_without_total(
+                fetch_page, path, params, len(data), page_size, budget, fresh_rows, incomplete
+            )
             async with aclosing(rest):
                 async for page in rest:
                     if received > self.max_rows:
@@ -499,7 +521,7 @@ class HttpTransport:
             # Keep `page_concurrency` pages in flight, even while the caller handles a page.
             nonlocal next_number
             while next_number <= planned and len(in_flight) < self.page_concurrency:
-                fetch = self._fetch_page(path, params, next_number, page_size, budget)
+                fetch = fetch_page(path, params, next_number, page_size, budget)
                 in_flight[asyncio.ensure_future(fetch)] = next_number
                 next_number += 1
 
@@ -527,7 +549,7 @@ class HttpTransport:
                 if number >= max_pages:
                     raise incomplete(f"still short of the total after {max_pages} pages", total)
                 number += 1
-                data, _ = await self._fetch_page(path, params, number, page_size, budget)
+                data, _ = await fetch_page(path, params, number, page_size, budget)
                 lengths[number] = len(data)
                 fresh = fresh_rows(data)
                 if data and not fresh:
@@ -545,6 +567,7 @@ class HttpTransport:
 
     async def _pages_without_total(
         self,
+        fetch_page: Callable[..., Awaitable[tuple[list[Any], int | None]]],
         path: str,
         params: dict[str, Any] | None,
         first_length: int,
@@ -569,7 +592,7 @@ class HttpTransport:
                 if number >= max_pages:
                     raise incomplete(f"the server still sends full pages after {max_pages} pages", None)
                 number += 1
-                data, _ = await self._fetch_page(path, params, number, page_size, budget)
+                data, _ = await fetch_page(path, params, number, page_size, budget)
                 length = len(data)
                 fresh = fresh_rows(data)
                 if data and not fresh:
@@ -580,11 +603,17 @@ class HttpTransport:
             raise incomplete(exc.reason, None) from None
 
     async def _fetch_page(
-        self, path: str, params: dict[str, Any] | None, number: int, page_size: int, budget: _Budget
+        self,
+        path: str,
+        params: dict[str, Any] | None,
+        number: int,
+        page_size: int,
+        budget: _Budget,
+        reader: PageReader | None = None,
     ) -> tuple[list[Any], int | None]:
         query = dict(params or {})
         query.update(page_number=number, page_size=page_size)
-        status, payload = await self._get(path, query, budget)
+        status, payload = await self._get(path, query, budget, reader)
         data = data_of(payload, status=status, method="GET", path=path)
         if not isinstance(data, list):
             raise ProtocolError("list reply's 'data' is not an array", status=status, method="GET", path=path)
@@ -659,6 +688,11 @@ def join_base(base_url: str) -> str:
 
 
 def _row_key(row: Any) -> str | None:
+    kind = type(row)
+    if kind is ReusedRow:
+        return row.id  # type: ignore[no-any-return]
+    if kind is DecodedRow:
+        row = row.row
     if isinstance(row, dict):
         key = row.get("id") or row.get("name")
         return str(key) if key is not None else None

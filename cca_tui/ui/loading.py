@@ -31,6 +31,7 @@ from cca_tui.api.client import ComputeScope
 from cca_tui.api.errors import CloudCAError
 from cca_tui.api.field_caps import FIELD_LIMIT, FieldTooLong, cap_fields
 from cca_tui.api.models import Instance, InstancePublicIp, PublicIp
+from cca_tui.api.page_reuse import DecodedRow, ReusedRow, Suspect, read_page
 from cca_tui.fleet.identity import ROW_READY, EnvironmentRef, LocatedInstance
 from cca_tui.ui import collector
 from cca_tui.ui.rows import Grown, Revised, prepare
@@ -198,6 +199,12 @@ class InstanceLoader:
         # Pydantic's set of the fields a row had, by the keys of the row it validated.
         self._fields_sets: dict[tuple[str, ...], set[str]] = {}
         self._distinct_fields_sets: dict[frozenset[str], set[str]] = {}
+        # The rows read so far, by the digest of their text (see page_reuse.py): those of the
+        # last complete load, and of loads that did not complete since.
+        self._by_digest: dict[bytes, ReusedRow] = {}
+
+    def _read_page(self, content: bytes, suspect: Suspect) -> dict[str, Any] | None:
+        return read_page(content, self._by_digest.get, suspect)
 
     def _share_fields_set(self, parsed: Instance, keys: tuple[str, ...]) -> None:
         """Pydantic keeps, in every model, the set of the fields the row had: 2.2 KiB an
@@ -218,6 +225,7 @@ class InstanceLoader:
         """Parse everything again on the next load (benchmarks: the cost of a load from scratch)."""
         self._known = {}
         self._salvaged = {}
+        self._by_digest = {}
         self._grouped = None
         self._handed = None
 
@@ -234,14 +242,20 @@ class InstanceLoader:
             arrivals = _Arrivals()
             unreadable: list[str] = []
             fresh: list[str] = []  # ids parsed in this load (new or changed rows)
+            by_digest: dict[bytes, ReusedRow] = {}
             received = 0
             total: int | None = None
             try:
-                async with contextlib.aclosing(compute.iter_raw_pages("instances")) as pages:
+                # The rows of the last loads are known by their text (see page_reuse.py); a
+                # first load decodes its pages whole (cutting them into rows costs it ~2 ms a
+                # page), and the next one records the rows' texts as it reads them.
+                reader = self._read_page if self._known or self._salvaged else None
+                pages = compute.iter_raw_pages("instances", reader=reader)
+                async with contextlib.aclosing(pages):
                     async for page in pages:
                         total = page.total
                         received += len(page.rows)
-                        await self._read(page.rows, known, unreadable, fresh, seen, arrivals)
+                        await self._read(page.rows, known, unreadable, fresh, seen, arrivals, by_digest)
                         if total is None or received < total:
                             yield Batch((arrivals, len(arrivals)), received, total, complete=False)
                             # What the pages made so far lives as long as the load: out of the
@@ -253,10 +267,12 @@ class InstanceLoader:
                 # what it read is reused by the next one, which then parses only the rest
                 # (at 100,000 rows, each retry read every page again).
                 self._salvaged.update(seen)
+                self._by_digest.update(by_digest)
                 raise
             public_ips = await ips_task
             instances = await self._join(seen, public_ips, fresh, arrivals.handed)
             self._known, self._handed, self._salvaged = seen, instances, {}
+            self._by_digest = by_digest
             reason = None
             if unreadable:
                 reason = f"{len(unreadable)} row(s) could not be read, e.g. {unreadable[0]}"
@@ -272,22 +288,38 @@ class InstanceLoader:
         fresh: list[str],
         seen: dict[str, _Known],
         arrivals: _Arrivals,
+        by_digest: dict[bytes, ReusedRow],
     ) -> None:
         """Rows to instances, each entered in `seen` (by id) and `arrivals` as it is read: the
         known object when the row is the same, else parsed. In slices, whatever the path (a
-        server that ignores the page size sends 20,000 rows in one page)."""
+        server that ignores the page size sends 20,000 rows in one page). A row the page's
+        reader knew by its text (a ReusedRow) is its known object again, without a look at
+        its values; one it decoded (a DecodedRow) is entered in `by_digest` once read."""
         validate = LocatedInstance.__pydantic_validator__.validate_python
         environment, salvaged = self.environment, self._salvaged
         # The rows of a page have the same keys, made one object each by the decoder: the
         # last row's keys, compared element by element (the same objects), save hashing them.
         last_shape: tuple[str, ...] | None = None
         last_fields_set: set[str] | None = None
+        known_get = known.get
         await pacing.wait_turn()  # other loads' slices of this turn first (see pacing.py)
         started = time.perf_counter()
         for row in rows:
             if time.perf_counter() - started > SLICE:
                 started = await pacing.next_slice(started)
-            if type(row) is not dict:
+            kind = type(row)
+            if kind is ReusedRow:
+                instance_id, before, digest = row
+                seen[instance_id] = before
+                by_digest[digest] = row
+                arrivals.add(before.joined.key, before.joined)
+                if known_get(instance_id) is not before:
+                    fresh.append(instance_id)  # read by a load that did not complete
+                continue
+            digest = None
+            if kind is DecodedRow:
+                row, digest = row
+            elif kind is not dict:
                 self._refuse(row, unreadable)
                 continue
             shape, values = tuple(row), tuple(row.values())
@@ -297,6 +329,8 @@ class InstanceLoader:
                 if before is not None and before.values == values and before.shape == shape:
                     seen[instance_id] = before
                     arrivals.add(before.joined.key, before.joined)
+                    if digest is not None and instance_id:
+                        by_digest[digest] = ReusedRow(instance_id, before, digest)
                     continue
                 if salvaged:
                     # Read by a load that did not complete: not in the last list, so new to it.
@@ -305,6 +339,8 @@ class InstanceLoader:
                         seen[instance_id] = before
                         arrivals.add(before.joined.key, before.joined)
                         fresh.append(instance_id)
+                        if digest is not None and instance_id:
+                            by_digest[digest] = ReusedRow(instance_id, before, digest)
                         continue
             try:
                 # Kept as read, each value cut to its bound: one 50 MB name costs what a long
@@ -334,6 +370,8 @@ class InstanceLoader:
                     last_shape, last_fields_set = shape, parsed.__pydantic_fields_set__
             entry = _Known(shape, values, parsed, parsed)
             seen[parsed.id] = entry
+            if digest is not None and parsed.id and parsed.id == instance_id:  # (not cut to its bound)
+                by_digest[digest] = ReusedRow(parsed.id, entry, digest)
             arrivals.add(parsed.key, parsed)
             prepare(parsed)  # its haystack and tie key, here in this slice, not in the showing
             fresh.append(parsed.id)

@@ -16,6 +16,7 @@ from cca_tui.api.envelope import decode_json
 from cca_tui.api.errors import TransportError
 from cca_tui.api.field_caps import cap_fields
 from cca_tui.api.models import PublicIp
+from cca_tui.api.page_reuse import PageReader
 from cca_tui.fleet.identity import LocatedInstance
 from cca_tui.ui.loading import InstanceLoader
 from tests.property.test_property_loader_rows import (
@@ -26,7 +27,9 @@ from tests.property.test_property_loader_rows import (
     WORDS,
     _Page,
     assert_same,
+    page_body,
     reference,
+    rows_of,
 )
 
 # Few optional keys, so that rows of one page often have the same shape, with and without nulls.
@@ -36,10 +39,10 @@ PAGE_ROWS = st.lists(st.fixed_dictionaries({"name": NAMES}, optional=FEW_FIELDS)
 
 class _OnePage:
     def __init__(self, rows: list[dict[str, Any]]) -> None:
-        self.body = json.dumps({"data": rows}).encode()
+        self.body = page_body(rows)
 
-    async def iter_raw_pages(self, entity: str) -> AsyncIterator[_Page]:
-        rows = decode_json(self.body)["data"]
+    async def iter_raw_pages(self, entity: str, reader: PageReader | None = None) -> AsyncIterator[_Page]:
+        rows = rows_of(self.body, reader)
         yield _Page(rows, len(rows))
 
     async def list_public_ips(self) -> list[PublicIp]:
@@ -75,6 +78,13 @@ async def test_every_row_of_a_page_reads_as_model_validate_reads_it(
         decoded = decode_json(json.dumps(row).encode())
         if row["id"] in instances and cap_fields(decoded) is decoded:
             assert again[row["id"]] is instances[row["id"]]
+    # And again: the rows now known by their text (page_reuse.py) when the page is in its form.
+    third = await load_page(loader, rows)
+    assert set(third) == set(again)
+    for key, instance in third.items():
+        assert_same(instance, expected[key])
+        if again[key] is instances[key]:
+            assert instance is again[key]
 
 
 async def test_rows_of_one_shape_with_and_without_nulls_keep_their_own_fields_set() -> None:

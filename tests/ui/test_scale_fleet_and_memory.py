@@ -165,8 +165,9 @@ class _Compute:
     def __init__(self, pages: list[list[dict[str, Any]]], public_ips: list[PublicIp]) -> None:
         self.pages, self.public_ips = pages, public_ips
 
-    async def iter_raw_pages(self, entity: str) -> AsyncIterator[_Page]:
-        """Each page as the transport hands it over: its JSON decoded by `decode_json`."""
+    async def iter_raw_pages(self, entity: str, reader: Any = None) -> AsyncIterator[_Page]:
+        """Each page as the transport hands it over: its JSON decoded by `decode_json` (not by
+        the loader's `reader`: these pages are not the lists the reader reads)."""
         total = sum(len(page) for page in self.pages)
         for page in self.pages:
             yield _Page(decode_json(json.dumps(page).encode()), total)
