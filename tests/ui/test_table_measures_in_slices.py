@@ -115,3 +115,42 @@ async def test_the_rows_on_screen_are_counted_before_they_are_drawn() -> None:
         assert table._widths[0] == len("a-" + LONG_NAME)  # but the rows on screen now
         header, first_row = table.render_line(0).text, table.render_line(1).text
         assert first_row.index("Running") == header.index("State")
+
+
+async def test_a_column_widened_by_a_row_off_screen_repaints_every_line_it_moves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A refresh changed the rows on screen and renamed one off screen to a longer name: the
+    Name column widens, and every line on screen moves with it, the header included. Only the
+    changed rows were drawn again: the header kept its old widths over the new rows (seen in
+    tmux on a fleet of 50,000, "State" over the private IPs)."""
+    env = EnvironmentRef("c", "e")
+    before = [Instance(id=f"i{n:05d}", name=f"vm-{n:05d}", state="Running") for n in range(3000)]
+    # Three rows on screen changed (fewer than half: those lines alone would be drawn again).
+    after = [instance.model_copy(update={"state": "Stopped"}) for instance in before[:3]] + before[3:]
+    after[2500] = after[2500].model_copy(update={"name": "vm-" + LONG_NAME})  # far below the screen
+    view = EnvironmentView.of(env).with_instances(before, when=LOADED_AT)
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(instance_table.InstanceTable)
+        table.view = view
+        for _ in range(500):  # slices of a few ms: a bound, not a time
+            if not table._unmeasured:
+                break
+            await pilot.pause()
+        height = table.size.height
+        drawn_before = [table.render_line(y).text for y in range(height)]
+        repainted: set[int] = set()
+        whole = []
+        refresh_line = table.refresh_line
+        monkeypatch.setattr(table, "refresh_line", lambda y: (repainted.add(y), refresh_line(y))[1])
+        refresh = table.refresh
+        monkeypatch.setattr(
+            table, "refresh", lambda *regions, **options: (whole.append(not regions), refresh(*regions, **options))[1]
+        )
+        table.view = view.with_instances(after, when=LOADED_AT)
+        assert table._widths[0] == len("vm-" + LONG_NAME)
+        drawn_after = [table.render_line(y).text for y in range(height)]
+        moved = [y for y in range(height) if drawn_after[y] != drawn_before[y]]
+        assert 0 in moved and len(moved) == height  # the header and every row
+        assert any(whole) or set(moved) <= repainted

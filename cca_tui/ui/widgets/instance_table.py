@@ -266,6 +266,9 @@ class InstanceTable(ScrollView, can_focus=True):
     def watch_view(self, old: EnvironmentView | None, new: EnvironmentView | None) -> None:
         if new is None:
             return
+        # Measuring the changed rows may move the columns (a row off screen renamed longer):
+        # every line then, the header included, not only the rows that changed.
+        widths_before = self._widths
         columns = columns_for(new.is_fleet)
         if columns is not self._columns:
             self._columns = columns
@@ -300,7 +303,7 @@ class InstanceTable(ScrollView, can_focus=True):
             self._sort = sort
             self.refresh_line(0)  # the header's mark moved (rows do not show the sort)
         if old is None or new.rows is not old.rows or new.rows is not self._rows:
-            rows_before, top_before, widths_before = self._rows, round(self.scroll_y), self._widths
+            rows_before, top_before = self._rows, round(self.scroll_y)
             self._show(new)
             self._measure_visible()
             self._unpainted.clear()
@@ -320,6 +323,8 @@ class InstanceTable(ScrollView, can_focus=True):
             row = self._find(new, new.selected_key)
             if row is not None:
                 self._move(row, announce=False)
+        if self._widths != widths_before:
+            self.refresh()  # (again, for new rows: one repaint all the same)
         self.paint_cursor()
 
     def _show(self, view: EnvironmentView) -> None:
