@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 from cca_tui.api.models import Instance
 from cca_tui.ui.rows import Grown
@@ -140,14 +141,20 @@ async def test_a_column_widened_by_a_row_off_screen_repaints_every_line_it_moves
             await pilot.pause()
         height = table.size.height
         drawn_before = [table.render_line(y).text for y in range(height)]
-        repainted: set[int] = set()
-        whole = []
-        refresh_line = table.refresh_line
-        monkeypatch.setattr(table, "refresh_line", lambda y: (repainted.add(y), refresh_line(y))[1])
-        refresh = table.refresh
-        monkeypatch.setattr(
-            table, "refresh", lambda *regions, **options: (whole.append(not regions), refresh(*regions, **options))[1]
-        )
+        repainted: set[int] = set()  # lines drawn again, by number
+        whole: list[bool] = []  # whether each refresh was of the whole table
+        refresh_line, refresh = table.refresh_line, table.refresh
+
+        def note_line(y: int) -> object:
+            repainted.add(y)
+            return refresh_line(y)
+
+        def note_refresh(*regions: Region, **options: bool) -> object:
+            whole.append(not regions)
+            return refresh(*regions, **options)
+
+        monkeypatch.setattr(table, "refresh_line", note_line)
+        monkeypatch.setattr(table, "refresh", note_refresh)
         table.view = view.with_instances(after, when=LOADED_AT)
         assert table._widths[0] == len("vm-" + LONG_NAME)
         drawn_after = [table.render_line(y).text for y in range(height)]
