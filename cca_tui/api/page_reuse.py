@@ -27,8 +27,11 @@ from cca_tui.api.envelope import decode_json
 
 ROW_START = b'{"id":'
 SEPARATOR = b'},{"id":'
+# JSON's own whitespace: not Python's, which also takes a form feed or a vertical tab (a page
+# holding one must be refused here as the whole decoder refuses it).
+WHITESPACE = b" \t\n\r"
 # The envelope opens with its `data` array: the array is the top-level object's first value.
-_OPENING = re.compile(rb'\s*\{\s*"data"\s*:\s*\[\s*')
+_OPENING = re.compile(rb'[ \t\n\r]*\{[ \t\n\r]*"data"[ \t\n\r]*:[ \t\n\r]*\[[ \t\n\r]*')
 JOIN_AT_MOST = 8
 DIGEST_SIZE = 16  # bytes: 128 bits, a collision out of reach of any server
 CHECK_EACH_AT_MOST = 32  # rows decoded: above, the page is checked for the key at once
@@ -79,7 +82,7 @@ def read_page(content: bytes, recall: Recall, suspect: Suspect) -> dict[str, Any
         return None
     if type(payload) is not dict or payload.get("data") != [] or payload.get("errors"):
         return None
-    array = content[opening.end() : end].rstrip()
+    array = content[opening.end() : end].rstrip(WHITESPACE)
     if not array:
         return payload
     if not array.startswith(ROW_START) or not array.endswith(b"}"):

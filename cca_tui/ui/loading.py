@@ -206,6 +206,18 @@ class InstanceLoader:
     def _read_page(self, content: bytes, suspect: Suspect) -> dict[str, Any] | None:
         return read_page(content, self._by_digest.get, suspect)
 
+    def _remember_texts(self, by_digest: dict[bytes, ReusedRow]) -> None:
+        """The rows' texts read by a load that did not complete, with those known before: only
+        the texts of rows still held (in the last list or salvaged). Rows whose text changed
+        at every failed load were kept otherwise, each old one with its instance."""
+        merged = {**self._by_digest, **by_digest}
+        known, salvaged = self._known, self._salvaged
+        self._by_digest = {
+            digest: row
+            for digest, row in merged.items()
+            if salvaged.get(row.id) is row.known or known.get(row.id) is row.known
+        }
+
     def _share_fields_set(self, parsed: Instance, keys: tuple[str, ...]) -> None:
         """Pydantic keeps, in every model, the set of the fields the row had: 2.2 KiB an
         instance, more than the model's own values. Rows of one server have the same few
@@ -267,7 +279,7 @@ class InstanceLoader:
                 # what it read is reused by the next one, which then parses only the rest
                 # (at 100,000 rows, each retry read every page again).
                 self._salvaged.update(seen)
-                self._by_digest.update(by_digest)
+                self._remember_texts(by_digest)
                 raise
             public_ips = await ips_task
             instances = await self._join(seen, public_ips, fresh, arrivals.handed)

@@ -6,13 +6,14 @@ one."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from cca_tui.api.client import CloudCAClient
 from cca_tui.api.envelope import decode_json
-from cca_tui.api.errors import SCRUB_MARK
+from cca_tui.api.errors import SCRUB_MARK, TransportError
 from cca_tui.api.page_reuse import JOIN_AT_MOST, DecodedRow, ReusedRow, digest_of, read_page
 from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui import loading
@@ -99,6 +100,10 @@ def test_rows_known_by_their_text_are_recalled_and_changed_ones_decoded() -> Non
         b'{"data":[{"id":"i-1"},{"id":"i-2"}]} trailing',
         b'[{"id":"i-1"}]',
         b"",
+        # Python's whitespace that is not JSON's (the whole decoder refuses these pages)
+        b'{"data":[{"id":"a"}\x0c]}',
+        b'\x0b{"data":[{"id":"a"}]}',
+        b'{"data":[\x0c]}',
     ],
 )
 def test_pages_not_in_the_compact_form_are_left_to_the_whole_decoder(body: bytes) -> None:
@@ -177,3 +182,46 @@ async def test_a_refresh_that_reuses_rows_still_scrubs_a_key_echoed_in_a_changed
     assert third["i-3"].state == "Stopped"
     assert [fourth[f"i-{n}"] is third[f"i-{n}"] for n in (1, 2, 4)] == [True] * 3
     assert fourth["i-3"].name == f"x{SCRUB_MARK}y"
+
+
+class _FailingAfterFirstPage:
+    """A compute scope whose list sends one page, read by the loader's reader, then fails."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.body = compact({"data": rows, "metadata": {"recordCount": len(rows) + 1}})
+
+    async def iter_raw_pages(self, entity: str, reader: Any = None) -> Any:
+        payload = reader(self.body, no_key) if reader is not None else None
+        rows = (payload if payload is not None else decode_json(self.body))["data"]
+        yield _Page(rows, len(rows) + 1)
+        raise TransportError("the second page did not come", method="GET", path="instances")
+
+    async def list_public_ips(self) -> list[Any]:
+        return []
+
+
+@dataclass
+class _Page:
+    rows: list[Any]
+    total: int | None
+
+
+async def test_loads_that_keep_failing_keep_the_texts_of_the_rows_they_hold_only() -> None:
+    """The texts read by a load that did not complete are kept for the next one, but only
+    those of rows still held: rows whose text changed at each failed load were each kept
+    before, with their instance (a fleet whose loads kept running past their deadline)."""
+    loader = InstanceLoader(EnvironmentRef(CODE, ENV))
+
+    def rows(turn: int) -> list[dict[str, Any]]:
+        return [row(n, state=f"up {turn}") for n in range(50)]
+
+    with pytest.raises(TransportError):
+        async for _batch in loader.stream(_FailingAfterFirstPage(rows(0))):  # type: ignore[arg-type]
+            pass
+    sizes = []
+    for turn in range(1, 6):
+        with pytest.raises(TransportError):
+            async for _batch in loader.stream(_FailingAfterFirstPage(rows(turn))):  # type: ignore[arg-type]
+                pass
+        sizes.append(len(loader._by_digest))
+    assert sizes == [50] * 5  # the texts of the 50 rows held, not 50 more each load
