@@ -106,12 +106,12 @@ def _rows(pieces: list[bytes], recall: Recall) -> tuple[list[Any], list[bytes]] 
     """The rows of these pieces, and the texts of those decoded (not recalled)."""
     rows: list[Any] = []
     texts: list[bytes] = []
-    append, blake2b = rows.append, hashlib.blake2b
+    append = rows.append
     count, at = len(pieces), 0
     while at < count:
         piece = pieces[at]
         at += 1
-        digest = blake2b(piece, digest_size=DIGEST_SIZE).digest()
+        digest = digest_of(piece)
         known = recall(digest)
         if known is not None:  # most rows of a refresh: a digest and a lookup
             append(known)

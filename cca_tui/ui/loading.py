@@ -337,23 +337,17 @@ class InstanceLoader:
             shape, values = tuple(row), tuple(row.values())
             instance_id = row.get("id")
             if type(instance_id) is str:
-                before = known.get(instance_id)
-                if before is not None and before.values == values and before.shape == shape:
+                before = _unchanged(known, instance_id, shape, values)
+                if before is None and salvaged:
+                    before = _unchanged(salvaged, instance_id, shape, values)
+                if before is not None:
                     seen[instance_id] = before
                     arrivals.add(before.joined.key, before.joined)
+                    if known_get(instance_id) is not before:
+                        fresh.append(instance_id)  # read by a load that did not complete: new to the last list
                     if digest is not None and instance_id:
                         by_digest[digest] = ReusedRow(instance_id, before, digest)
                     continue
-                if salvaged:
-                    # Read by a load that did not complete: not in the last list, so new to it.
-                    before = salvaged.get(instance_id)
-                    if before is not None and before.values == values and before.shape == shape:
-                        seen[instance_id] = before
-                        arrivals.add(before.joined.key, before.joined)
-                        fresh.append(instance_id)
-                        if digest is not None and instance_id:
-                            by_digest[digest] = ReusedRow(instance_id, before, digest)
-                        continue
             try:
                 # Kept as read, each value cut to its bound: one 50 MB name costs what a long
                 # name costs (the comparison above then re-reads only that row each load).
@@ -479,6 +473,14 @@ class InstanceLoader:
         if isinstance(result, Revised) and last is not None:
             result.departed.extend(_departed(last, changed, entries))
         return result
+
+
+def _unchanged(
+    entries: dict[str, _Known], instance_id: str, shape: tuple[str, ...], values: tuple[Any, ...]
+) -> _Known | None:
+    """The entry read for `instance_id` if its row was this one (the same keys and values)."""
+    before = entries.get(instance_id)
+    return before if before is not None and before.values == values and before.shape == shape else None
 
 
 def _first_error(exc: ValidationError) -> str:

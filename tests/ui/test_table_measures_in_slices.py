@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.pilot import Pilot
 
 from cca_tui.api.models import Instance
 from cca_tui.ui.rows import Grown
@@ -24,6 +25,15 @@ LONG_NAME = "a-name-longer-than-any-other-in-the-page"
 class Host(App[None]):
     def compose(self) -> ComposeResult:
         yield instance_table.InstanceTable()
+
+
+async def measured_in_slices(table: instance_table.InstanceTable, pilot: Pilot[None]) -> None:
+    """Until the slices after the frame have measured every row: a bound on pauses (a few ms
+    each), not a time."""
+    for _ in range(500):
+        if not table._unmeasured:
+            return
+        await pilot.pause()
 
 
 async def test_a_big_page_is_measured_after_its_frame_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,10 +54,7 @@ async def test_a_big_page_is_measured_after_its_frame_in_slices(monkeypatch: pyt
         table.view = view.with_instances(grown, when=LOADED_AT, complete=False)
         # The step that showed the page measured none of its 3,000 rows.
         assert len(measured.counted_in) <= 100  # the rows drawn at most
-        for _ in range(500):  # slices of a few ms: a bound, not a time
-            if not table._unmeasured:
-                break
-            await pilot.pause()
+        await measured_in_slices(table, pilot)
         assert not table._unmeasured
         assert sorted(measured.counted_in) == sorted(i.id for i in page)  # each row once
         assert table._widths[0] == len(LONG_NAME)
@@ -74,10 +81,7 @@ async def test_a_list_from_scratch_is_counted_again_in_slices_and_columns_only_w
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(instance_table.InstanceTable)
         table.view = view
-        for _ in range(500):  # slices of a few ms: a bound, not a time
-            if not table._unmeasured:
-                break
-            await pilot.pause()
+        await measured_in_slices(table, pilot)
         assert table._widths[0] == len(LONG_NAME)
         counted = count_widths(monkeypatch)
         table.view = view.with_instances(after, when=LOADED_AT)
@@ -135,10 +139,7 @@ async def test_a_column_widened_by_a_row_off_screen_repaints_every_line_it_moves
     async with app.run_test(size=(100, 20)) as pilot:
         table = app.query_one(instance_table.InstanceTable)
         table.view = view
-        for _ in range(500):  # slices of a few ms: a bound, not a time
-            if not table._unmeasured:
-                break
-            await pilot.pause()
+        await measured_in_slices(table, pilot)
         height = table.size.height
         drawn_before = [table.render_line(y).text for y in range(height)]
         repainted: set[int] = set()  # lines drawn again, by number
