@@ -14,8 +14,12 @@ UV := $(TOOLS)/bin/uv
 LOCKS := requirements/app.txt requirements/test.txt requirements/build.txt
 # Pinned versions with their hashes. The project itself goes in editable, without deps (all
 # pinned) and built by the pinned setuptools installed beside them (no build env to make).
-INSTALL = $(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/build.txt -r
-PROJECT = $(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
+# Compiled to bytecode at install, the project's own modules too: where Python may not write
+# it (PYTHONDONTWRITEBYTECODE, set on this machine), every start compiled the app
+# and its libraries anew: importing the app took 2.0-2.4 s, 0.75-0.8 s compiled (~5 s once).
+INSTALL = $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements/build.txt -r
+PROJECT = $(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e . \
+	&& $(BIN)/python -m compileall -q cca_tui
 # A dependency added to pyproject.toml but not to the pins fails here, with its name: `make lock`.
 CHECK_PINS = $(UV) pip check --quiet --python $(BIN)/python
 COMPILE = $(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes
