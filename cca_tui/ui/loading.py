@@ -72,13 +72,19 @@ class _Arrivals:
 
     def mapping(self, count: int) -> Mapping[Hashable, Instance]:
         """The first `count` instances received (what had arrived when a batch was made)."""
-        if count < len(self.arrived):  # asked late: a snapshot of its own
-            return dict(itertools.islice(self.arrived.items(), count))
-        if self._replaced:
+        take = count - len(self._handed)
+        if self._replaced or take < 0:
+            if count < len(self.arrived):  # asked late: a snapshot of its own
+                return dict(itertools.islice(self.arrived.items(), count))
             self._handed = dict(self.arrived)
-        elif self._since:
-            self._handed = Grown(self._handed, self._since)
-        self._since, self._replaced = [], False
+            self._since, self._replaced = [], False
+        elif take:
+            # The last mapping plus the rows that had come when the batch was made, also when
+            # it is asked for late (more rows came since: they wait for the next one). A
+            # snapshot of its own there was no `Grown` of the last, and every showing after
+            # it walked and patched all the rows (24-36 ms a showing at 100,000, one in three).
+            self._handed = Grown(self._handed, self._since[:take])
+            del self._since[:take]
         return self._handed
 
 

@@ -139,6 +139,40 @@ class ListArrived:
     complete: bool = True
 
 
+@dataclass(frozen=True, eq=False)
+class PreparedLists:
+    """What `EnvironmentView.with_lists` works out before it applies lists (every
+    environment's rows together and, for a first load's pages, their row index), made ahead
+    by `prepare_lists` so that a screen can apply it in a later turn of the loop: merging a
+    page into the name order of 100,000 rows is 15-40 ms, and the view, the table and the
+    frame that follow are as much again; a key pressed meanwhile waited for both.
+
+    Good for the view it was made from and for any view that holds the same rows (a key
+    that moved the selection, filtered or sorted meanwhile); `with_lists` works it out again
+    for one whose rows changed."""
+
+    lists: Sequence[ListArrived]  # as applied (rows our tasks' results patched held in)
+    combined: Mapping[Hashable, Instance]
+    by_environment: dict[EnvironmentRef, Mapping[Hashable, Instance]]
+    # The row index of `combined`, made ahead when the lists only add rows (building it then
+    # leaves the current index as it was); None: left to `with_lists` (a refresh's patch
+    # changes tables the current index reads, so it is made in the turn that applies it).
+    row_index: RowIndex | None
+    # What it was made from.
+    instances: Mapping[Hashable, Instance]
+    by_environment_before: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]
+    held_results: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]
+    row_index_before: RowIndex | None
+
+    def holds_for(self, view: EnvironmentView) -> bool:
+        return (
+            view.instances is self.instances
+            and view.by_environment is self.by_environment_before
+            and view.held_results is self.held_results
+            and view.row_index is self.row_index_before
+        )
+
+
 # eq=False: snapshots compare by identity, so assigning a new one always reaches the watchers
 # and comparing two never walks thousands of instances.
 @dataclass(frozen=True, eq=False)
@@ -336,19 +370,43 @@ class EnvironmentView:
         mapping = instances if isinstance(instances, Mapping) else {i.key: i for i in instances}
         return self.with_lists([ListArrived(env, mapping, complete)], when=when)
 
-    def with_lists(self, lists: Sequence[ListArrived], *, when: datetime) -> EnvironmentView:
-        """Lists of several environments arrived together (one each): applied in one step, one
-        row index and one arrangement for all of them (a fleet's environments that finished
-        within one frame cost one walk of the fleet's orders, not one each)."""
+    def prepare_lists(self, lists: Sequence[ListArrived]) -> PreparedLists:
+        """What `with_lists(lists)` would work out first, made now (see `PreparedLists`)."""
         if self.held_results:
             lists = [self._holding_results(arrived) for arrived in lists]
         combined, by_environment = self._merged(lists)
+        index = self.row_index
+        grows = index is None or (index.instances is self.instances and is_grown_from(combined, self.instances))
+        return PreparedLists(
+            lists=lists,
+            combined=combined,
+            by_environment=by_environment,
+            row_index=RowIndex(combined, previous=index) if grows else None,
+            instances=self.instances,
+            by_environment_before=self.by_environment,
+            held_results=self.held_results,
+            row_index_before=index,
+        )
+
+    def with_lists(
+        self, lists: Sequence[ListArrived], *, when: datetime, prepared: PreparedLists | None = None
+    ) -> EnvironmentView:
+        """Lists of several environments arrived together (one each): applied in one step, one
+        row index and one arrangement for all of them (a fleet's environments that finished
+        within one frame cost one walk of the fleet's orders, not one each). `prepared`: what
+        `prepare_lists(lists)` made of them, used if it holds for this view."""
+        if prepared is None or not prepared.holds_for(self):
+            prepared = self.prepare_lists(lists)
+        lists, combined, by_environment = prepared.lists, prepared.combined, prepared.by_environment
+        # None: `_rearranged` makes it (a patch of the current one).
+        index = prepared.row_index if prepared.row_index is not None else self.row_index
         done = {arrived.environment for arrived in lists if arrived.complete}
         if not done:
-            return self._rearranged(instances=combined, by_environment=by_environment)
+            return self._rearranged(instances=combined, by_environment=by_environment, row_index=index)
         return self._rearranged(
             instances=combined,
             by_environment=by_environment,
+            row_index=index,
             refreshed={**self.refreshed, **dict.fromkeys(done, when)},
             progress={e: p for e, p in self.progress.items() if e not in done},
             stale={e: r for e, r in self.stale.items() if e not in done},

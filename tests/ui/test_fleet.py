@@ -29,7 +29,7 @@ from cca_tui.ui.app import CcaApp
 from cca_tui.ui.forms import CreateInstanceForm
 from cca_tui.ui.forms.choose_environment import ChooseEnvironment
 from cca_tui.ui.screens.instances import InstanceScreen, _ListToShow
-from cca_tui.ui.state import EnvironmentView, ListArrived
+from cca_tui.ui.state import EnvironmentView, ListArrived, PreparedLists
 from cca_tui.ui.widgets.instance_table import NEWS_MARK, InstanceTable
 from tests.conftest import SimFactory
 from tests.ui.app_harness import (
@@ -617,9 +617,11 @@ def _record_showings(monkeypatch: pytest.MonkeyPatch) -> list[list[EnvironmentRe
     steps: list[list[EnvironmentRef]] = []
     with_lists = EnvironmentView.with_lists
 
-    def recording(view: EnvironmentView, lists: Sequence[ListArrived], *, when: datetime) -> EnvironmentView:
+    def recording(
+        view: EnvironmentView, lists: Sequence[ListArrived], *, when: datetime, prepared: PreparedLists | None = None
+    ) -> EnvironmentView:
         steps.append([arrived.environment for arrived in lists])
-        return with_lists(view, lists, when=when)
+        return with_lists(view, lists, when=when, prepared=prepared)
 
     monkeypatch.setattr(EnvironmentView, "with_lists", recording)
     return steps
