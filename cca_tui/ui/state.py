@@ -142,22 +142,22 @@ class ListArrived:
 @dataclass(frozen=True, eq=False)
 class PreparedLists:
     """What `EnvironmentView.with_lists` works out before it applies lists (every
-    environment's rows together and, for a first load's pages, their row index), made ahead
-    by `prepare_lists` so that a screen can apply it in a later turn of the loop: merging a
-    page into the name order of 100,000 rows is 15-40 ms, and the view, the table and the
-    frame that follow are as much again; a key pressed meanwhile waited for both.
+    environment's rows together, their row index and its order for the view's filter and
+    sort), made ahead by `prepare_lists` so that a screen can apply it in a later turn of the
+    loop: merging a page into the name order of 100,000 rows, or patching it with a refresh's
+    changed rows, is 15-40 ms, and the view, the table and the frame that follow are as much
+    again; a key pressed meanwhile waited for both.
 
     Good for the view it was made from and for any view that holds the same rows (a key
     that moved the selection, filtered or sorted meanwhile); `with_lists` works it out again
-    for one whose rows changed."""
+    for one whose rows changed. Building the row index ahead leaves the current one right:
+    the tables they share are brought up to date in place, and an older index computes again
+    what it finds made for another instance (see rows.py `_value`)."""
 
     lists: Sequence[ListArrived]  # as applied (rows our tasks' results patched held in)
     combined: Mapping[Hashable, Instance]
     by_environment: dict[EnvironmentRef, Mapping[Hashable, Instance]]
-    # The row index of `combined`, made ahead when the lists only add rows (building it then
-    # leaves the current index as it was); None: left to `with_lists` (a refresh's patch
-    # changes tables the current index reads, so it is made in the turn that applies it).
-    row_index: RowIndex | None
+    row_index: RowIndex
     # What it was made from.
     instances: Mapping[Hashable, Instance]
     by_environment_before: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]
@@ -376,16 +376,18 @@ class EnvironmentView:
             lists = [self._holding_results(arrived) for arrived in lists]
         combined, by_environment = self._merged(lists)
         index = self.row_index
-        grows = index is None or (index.instances is self.instances and is_grown_from(combined, self.instances))
+        if index is None or index.instances is not combined:
+            index = RowIndex(combined, previous=index)
+        index.arrange(self.filter_text, self.sort_column, self.sort_reverse)  # the rows to show, made now
         return PreparedLists(
             lists=lists,
             combined=combined,
             by_environment=by_environment,
-            row_index=RowIndex(combined, previous=index) if grows else None,
+            row_index=index,
             instances=self.instances,
             by_environment_before=self.by_environment,
             held_results=self.held_results,
-            row_index_before=index,
+            row_index_before=self.row_index,
         )
 
     def with_lists(
@@ -398,8 +400,7 @@ class EnvironmentView:
         if prepared is None or not prepared.holds_for(self):
             prepared = self.prepare_lists(lists)
         lists, combined, by_environment = prepared.lists, prepared.combined, prepared.by_environment
-        # None: `_rearranged` makes it (a patch of the current one).
-        index = prepared.row_index if prepared.row_index is not None else self.row_index
+        index = prepared.row_index
         done = {arrived.environment for arrived in lists if arrived.complete}
         if not done:
             return self._rearranged(instances=combined, by_environment=by_environment, row_index=index)

@@ -12,7 +12,7 @@ from cca_tui.fleet.identity import EnvironmentRef
 from cca_tui.ui.loading import _Arrivals
 from cca_tui.ui.rows import Grown, arrange, is_grown_from
 from cca_tui.ui.state import EnvironmentView, ListArrived, LoadProgress
-from tests.ui.test_row_index_chain import LOADED_AT, _instance
+from tests.ui.test_row_index_chain import LOADED_AT, _instance, _refreshed
 
 PROD = EnvironmentRef("compute-on", "prod")
 
@@ -64,16 +64,26 @@ def _pages(rng: random.Random, count: int, size: int) -> Iterator[Mapping[Hashab
 
 
 def test_a_showing_prepared_ahead_is_what_applying_the_lists_at_once_makes() -> None:
+    """A first load's pages, then refreshes that change, add and drop rows, with a sort by
+    another column: the view applied from what was prepared is the view applied at once."""
     rng = random.Random(5)
-    view = EnvironmentView.of(PROD)
+    view = EnvironmentView.of(PROD).with_sort("state")
+    lists: list[ListArrived] = []
     for shown in _pages(rng, 4, 50):
-        lists = [ListArrived(PROD, shown, complete=False)]
-        prepared = view.prepare_lists(lists)
-        assert prepared.row_index is not None  # pages only add rows: made ahead
-        at_once = view.with_lists(lists, when=LOADED_AT)
-        view = view.with_lists(lists, when=LOADED_AT, prepared=prepared)
+        lists.append(ListArrived(PROD, shown, complete=False))
+    lists[-1] = ListArrived(PROD, lists[-1].instances, complete=True)
+    last = lists[-1].instances
+    for round_ in range(3):
+        last = _refreshed(rng, last, round_)
+        lists.append(ListArrived(PROD, last))
+    for arrived in lists:
+        prepared = view.prepare_lists([arrived])
+        at_once = view.with_lists([arrived], when=LOADED_AT)
+        view = view.with_lists([arrived], when=LOADED_AT, prepared=prepared)
         assert view.row_index is prepared.row_index
-        assert list(view.rows) == list(at_once.rows) == arrange(shown.values(), "", "name", False)
+        expected = arrange(arrived.instances.values(), "", "state", False)
+        assert list(view.rows) == list(at_once.rows) == expected
+        assert view.with_sort("name").rows == arrange(arrived.instances.values(), "", "name", False)
 
 
 def test_a_prepared_showing_holds_across_a_key_and_not_across_other_rows() -> None:

@@ -570,9 +570,9 @@ class InstanceScreen(Screen[None]):
         """The lists received since the last showing, in one new view: a fleet's environments
         that answer together are one walk of the fleet's orders, one measuring and one frame,
         not one each (each walk is the cost of the whole fleet's rows). The loads of the
-        complete ones wait for it. A first load's pages are merged into the rows shown in a
-        turn of the loop before the one that shows them (`prepare_lists`): at 100,000 rows
-        each half was 15-40 ms, and a key pressed meanwhile waited for both."""
+        complete ones wait for it. The lists are merged into the rows shown in a turn of the
+        loop before the one that shows them (`prepare_lists`): at 100,000 rows each half was
+        15-45 ms, and a key pressed meanwhile waited for both."""
         received, self._lists_to_show = self._lists_to_show, {}
         self._show_scheduled = False
         if self._gather_timer is not None:
@@ -584,8 +584,7 @@ class InstanceScreen(Screen[None]):
         try:
             arrived = [ListArrived(env, item.batch.instances, item.batch.complete) for env, item in received.items()]
             prepared = self.view.prepare_lists(arrived)
-            if prepared.row_index is not None:
-                started = await pacing.next_slice(started)
+            started = await pacing.next_slice(started)
             view = self.view
             # What each refreshed list replaces (a first load's pages are nobody's news).
             before = {env: view.by_environment.get(env) for env, item in received.items() if not item.first_load}
