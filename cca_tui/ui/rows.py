@@ -226,6 +226,8 @@ def _value(entries: Mapping[Hashable, _Entry], instance: Instance, make: Callabl
 # half the list, e.g. a fleet's environment of 5,000 arriving among 5,000 others). Other
 # orders are patched row by row, in Python: see _worth_patching.
 PATCH_SHARE = 0.5
+# Rows whose column keys `RowIndex.pack_keys_steps` packs in one step.
+PACK_ROWS = 10_000
 # Plain filters whose rows a RowIndex keeps (a longer filter searches those, a backspace
 # finds its own): (lowercased filter, sort column, reversed, rows, their haystacks).
 RECENT_FILTERS = 4
@@ -639,27 +641,53 @@ class RowIndex:
         """The columns whose keys were read in the name order `base` (by a sort, ahead, or
         carried), with those keys one tuple a row (packed anew only when a column was read
         since the last packing)."""
-        carried = self._carried
-        names = carried[1] if carried is not None and carried[0] is base else ()
-        extra = [name for name, (read_in, _values) in self._aligned.items() if read_in is base and name not in names]
+        names, extra = self._to_pack(base)
         if not extra:
+            carried = self._carried
             return names, carried[2] if carried is not None and names else []
         columns = [self._aligned_values(name, base) for name in (*names, *extra)]
         return (*names, *extra), list(zip(*columns, strict=True))
 
+    def _to_pack(self, base: list[Instance]) -> tuple[tuple[str, ...], list[str]]:
+        """The columns whose keys are carried packed in the name order `base`, and those whose
+        keys were read in it since (by a sort, or ahead)."""
+        carried = self._carried
+        names = carried[1] if carried is not None and carried[0] is base else ()
+        extra = [name for name, (read_in, _values) in self._aligned.items() if read_in is base and name not in names]
+        return names, extra
+
     def pack_keys(self) -> None:
+        """Pack the column keys read in the name order: see `pack_keys_steps`."""
+        for _step in self.pack_keys_steps():
+            pass
+
+    def pack_keys_steps(self, rows_a_step: int = PACK_ROWS) -> Iterator[None]:
         """Pack the column keys read in the name order (see `_carried`): the next refresh's
-        merge then finds them packed (packing 50,000 rows' keys of nine columns is a few ms)."""
-        self._finish((COLUMNS[0].key, False))
+        merge then finds them packed. `rows_a_step` rows a step (the screen spreads the steps
+        over the loop's turns: packing 100,000 rows' keys of nine columns in one was ~30 ms).
+        Kept only if the name order is still the one packed and no column was read since."""
+        yield from self._finish_steps((COLUMNS[0].key, False))
         found = self._orders.get((COLUMNS[0].key, False))
         if found is None:
             return
-        base = found[0]
-        names, packed = self._packed_keys(base)
-        if names:
-            self._carried = (base, names, packed)
-            for name in names:
-                self._aligned.pop(name, None)  # kept packed only
+        base, carried = found[0], self._carried
+        names, extra = self._to_pack(base)
+        if not extra:
+            return
+        names = (*names, *extra)
+        columns = [self._aligned_values(name, base) for name in names]
+        packed: list[tuple[Any, ...]] = []
+        for start in range(0, len(base), rows_a_step):
+            packed.extend(zip(*(column[start : start + rows_a_step] for column in columns), strict=True))
+            yield
+        now = self._orders.get((COLUMNS[0].key, False))
+        if now is None or now[0] is not base or self._carried is not carried:
+            return
+        if any(name not in names for name in self._to_pack(base)[1]):
+            return  # a column read meanwhile: packed again next time
+        self._carried = (base, names, packed)
+        for name in names:
+            self._aligned.pop(name, None)  # kept packed only
 
     def _aligned_values(self, name: str, base: list[Instance]) -> list[Any]:
         """The keys of the column `name` read in the name order `base`, in that order: as read,

@@ -247,3 +247,28 @@ def test_sort_keys_read_ahead_are_used_carried_along_the_chain_and_stay_right(mo
         _check(index, rng)
         index.arrange("", "name", False)
         assert index.keys_to_read(FLEET_COLUMNS) == (index.arrange("", "name", False), [])
+
+
+def test_keys_packed_in_steps_are_kept_unless_a_column_is_read_meanwhile() -> None:
+    """The screen packs the keys read ahead a few thousand rows a turn: the packing is kept
+    (the columns then read from it) when nothing was read between its steps, and given up
+    (the columns' keys kept as read) when a column was."""
+    rng = random.Random(8)
+    current = {i.key: i for env in ENVS for i in (_instance(rng, env, n) for n in range(150))}
+    for read_meanwhile in (False, True):
+        index = RowIndex(current)
+        base = index.arrange("", "name", False)
+        first, second, *_rest = FLEET_COLUMNS
+        assert index.take_keys(first, base, keys_of(first, base))
+        steps = index.pack_keys_steps(rows_a_step=100)
+        next(steps)  # the first 100 rows
+        if read_meanwhile:
+            assert index.take_keys(second, base, keys_of(second, base))
+        assert len(list(steps)) == 2  # 200 rows more, then kept or given up
+        carried = index._carried
+        assert (carried is not None and carried[1] == (first.key,)) is not read_meanwhile
+        read = [first, second] if read_meanwhile else [first]
+        assert index.keys_to_read(read) == (base, [])  # every column read stays read
+        for column in read:
+            for reverse in (False, True):
+                assert index.arrange("", column.key, reverse) == arrange(current.values(), "", column.key, reverse)
