@@ -142,9 +142,9 @@ class ListArrived:
 @dataclass(frozen=True, eq=False)
 class PreparedLists:
     """What `EnvironmentView.with_lists` works out before it applies lists (every
-    environment's rows together, their row index and its order for the view's filter and
-    sort), made ahead by `prepare_lists` so that a screen can apply it in a later turn of the
-    loop: merging a page into the name order of 100,000 rows, or patching it with a refresh's
+    environment's rows together, their row index and, by `arrange_for`, its order for the
+    view's filter and sort), made ahead by `prepare_lists` so that a screen can apply it in
+    later turns of the loop: merging a page into the name order of 100,000 rows, or patching it with a refresh's
     changed rows, is 15-40 ms, and the view, the table and the frame that follow are as much
     again; a key pressed meanwhile waited for both.
 
@@ -163,6 +163,12 @@ class PreparedLists:
     by_environment_before: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]
     held_results: Mapping[EnvironmentRef, Mapping[Hashable, Instance]]
     row_index_before: RowIndex | None
+
+    def arrange_for(self, view: EnvironmentView) -> None:
+        """The rows `view` would show of these lists (its filter and sort), made now: with a
+        refresh's patch of the orders, as long again as building the index (so a screen
+        gives each a turn of its own); `with_lists` then finds them made."""
+        self.row_index.arrange(view.filter_text, view.sort_column, view.sort_reverse)
 
     def holds_for(self, view: EnvironmentView) -> bool:
         return (
@@ -378,7 +384,6 @@ class EnvironmentView:
         index = self.row_index
         if index is None or index.instances is not combined:
             index = RowIndex(combined, previous=index)
-        index.arrange(self.filter_text, self.sort_column, self.sort_reverse)  # the rows to show, made now
         return PreparedLists(
             lists=lists,
             combined=combined,

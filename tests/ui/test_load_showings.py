@@ -78,6 +78,7 @@ def test_a_showing_prepared_ahead_is_what_applying_the_lists_at_once_makes() -> 
         lists.append(ListArrived(PROD, last))
     for arrived in lists:
         prepared = view.prepare_lists([arrived])
+        prepared.arrange_for(view)
         at_once = view.with_lists([arrived], when=LOADED_AT)
         view = view.with_lists([arrived], when=LOADED_AT, prepared=prepared)
         assert view.row_index is prepared.row_index
