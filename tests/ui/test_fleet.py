@@ -709,3 +709,54 @@ async def test_refreshes_waiting_for_an_environment_that_fails_are_shown_when_it
         transport.release.set()  # dev answers 503: the others are shown at once, not in 60 s
         await wait_until(pilot, lambda: _shows_renamed(screen, PRODUCTION) and _shows_renamed(screen, DR_SITE))
         await wait_until(pilot, lambda: DEV in screen.view.stale)
+
+
+async def test_a_key_moves_the_selection_while_a_showing_waits_between_its_turns(
+    sim: SimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A showing runs in a worker of its own: while it waits between its parts for a turn of
+    the loop, a key's new selection reaches the view (run by the screen's own message queue,
+    the selection waited behind the showing's turns: 100-155 ms in a real terminal)."""
+    from cca_tui import pacing
+
+    app = fleet_app(sim, tmp_path, FaultyTransport(), environment="compute-*/[dp]*")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _loaded(app, pilot)
+        held, release = asyncio.Event(), asyncio.Event()
+        hold_next = [False]
+        prepare_lists, next_slice = EnvironmentView.prepare_lists, pacing.next_slice
+
+        def preparing(view: EnvironmentView, lists: Sequence[ListArrived]) -> PreparedLists:
+            hold_next[0] = True  # the showing's next wait for a turn comes next, with no await between
+            return prepare_lists(view, lists)
+
+        async def holding(started: float) -> float:
+            if hold_next[0]:
+                hold_next[0] = False
+                held.set()
+                await release.wait()
+            return await next_slice(started)
+
+        monkeypatch.setattr(EnvironmentView, "prepare_lists", preparing)
+        monkeypatch.setattr(pacing, "next_slice", holding)
+        _rename_in_each(sim, (PRODUCTION,))
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, held.is_set)
+        selected = screen.view.selected_key
+        moved_while_held: list[bool] = []
+
+        async def watch() -> None:
+            while screen.view.selected_key == selected:
+                await asyncio.sleep(0.005)
+            moved_while_held.append(not release.is_set())
+
+        watcher = asyncio.create_task(watch())
+        asyncio.get_running_loop().call_later(5.0, release.set)  # a bound, not a wait: see below
+        try:
+            await pilot.press("down")
+            await wait_until(pilot, watcher.done, timeout=15)
+        finally:
+            release.set()
+            watcher.cancel()
+        await wait_until(pilot, lambda: not screen.loading_now and _shows_renamed(screen, PRODUCTION))
+        assert moved_while_held == [True]  # the selection moved while the showing was held

@@ -550,13 +550,17 @@ class InstanceScreen(Screen[None]):
             self._gather_timer = self.set_timer(REFRESH_GATHER, self._show_soon)
 
     def _show_soon(self) -> None:
-        """`_show_lists` in the next turn (once, however many lists wait)."""
+        """`_show_lists` soon (once, however many lists wait; lists that come while it shows
+        are shown by it next). In a worker of its own: its turns of the loop must not hold
+        the screen's messages (a key's new selection waited 100-155 ms behind a showing's
+        turns when the screen's own queue ran them)."""
         if self._gather_timer is not None:
             self._gather_timer.stop()
             self._gather_timer = None
         if not self._show_scheduled:
             self._show_scheduled = True
-            self.call_next(self._show_lists)
+            show = self._show_lists  # the method, not a coroutine (see `_start_settling`)
+            self.run_worker(show, group="show-lists")  # type: ignore[arg-type]
 
     def _loads_streaming(self) -> bool:
         """Whether a load is reading its pages."""
@@ -575,13 +579,18 @@ class InstanceScreen(Screen[None]):
         and the rows for the view's filter and sort made (`arrange_for`) in turns of the loop
         before the one that shows them: at 100,000 rows each part was 10-45 ms, and a key
         pressed meanwhile waited for all of them."""
-        received, self._lists_to_show = self._lists_to_show, {}
-        self._show_scheduled = False
-        if self._gather_timer is not None:
-            self._gather_timer.stop()
-            self._gather_timer = None
-        if not received:
-            return
+        try:
+            while self._lists_to_show:
+                if self._gather_timer is not None:
+                    self._gather_timer.stop()
+                    self._gather_timer = None
+                received, self._lists_to_show = self._lists_to_show, {}
+                await self._show(received)
+        finally:
+            self._show_scheduled = False
+
+    async def _show(self, received: dict[EnvironmentRef, _ListToShow]) -> None:
+        """One showing of `_show_lists`."""
         started = time.perf_counter()
         try:
             arrived = [ListArrived(env, item.batch.instances, item.batch.complete) for env, item in received.items()]
