@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -659,18 +659,23 @@ class InstanceScreen(Screen[None]):
         if index is None:
             return
         try:
-            await pacing.wait_turn()
-            started = time.perf_counter()
-            for _step in index.settle_steps():
-                # A turn a step (a list spliced: 3-15 ms here): a key that comes meanwhile
-                # waits for one step at most, not for a slice of several.
-                started = await pacing.next_slice(started)
-                if self.view.row_index is not index:
-                    return
-            pacing.spend(time.perf_counter() - started)
+            await self._steps_while_shown(index, index.settle_steps())
         finally:
             if self._settling is index:
                 self._settling = None
+
+    async def _steps_while_shown(self, index: RowIndex, steps: Iterator[None]) -> bool:
+        """Run a row index's `steps`, a turn of the loop each (a list spliced or packed: 3-15
+        ms here: a key that comes meanwhile waits for one step at most), while the view shows
+        that index. False: it no longer does (the rest is left)."""
+        await pacing.wait_turn()
+        started = time.perf_counter()
+        for _step in steps:
+            started = await pacing.next_slice(started)
+            if self.view.row_index is not index:
+                return False
+        pacing.spend(time.perf_counter() - started)
+        return True
 
     # --- sort keys read ahead ------------------------------------------------------------
 
@@ -709,13 +714,8 @@ class InstanceScreen(Screen[None]):
                 if self.view.row_index is not index or not index.take_keys(column, base, values):
                     return
             # One list for a refresh to patch, not one a column.
-            await pacing.wait_turn()
-            started = time.perf_counter()
-            for _step in index.pack_keys_steps():
-                started = await pacing.next_slice(started)
-                if self.view.row_index is not index:
-                    return
-            pacing.spend(time.perf_counter() - started)
+            if not await self._steps_while_shown(index, index.pack_keys_steps()):
+                return
         gc.freeze()
 
     # --- watching ---------------------------------------------------------------------
