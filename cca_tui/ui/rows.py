@@ -656,11 +656,6 @@ class RowIndex:
         extra = [name for name, (read_in, _values) in self._aligned.items() if read_in is base and name not in names]
         return names, extra
 
-    def pack_keys(self) -> None:
-        """Pack the column keys read in the name order: see `pack_keys_steps`."""
-        for _step in self.pack_keys_steps():
-            pass
-
     def pack_keys_steps(self, rows_a_step: int = PACK_ROWS) -> Iterator[None]:
         """Pack the column keys read in the name order (see `_carried`): the next refresh's
         merge then finds them packed. `rows_a_step` rows a step (the screen spreads the steps
