@@ -659,10 +659,21 @@ class InstanceScreen(Screen[None]):
         if index is None:
             return
         try:
+            await self._after_the_table_is_drawn()
             await self._steps_while_shown(index, index.settle_steps())
         finally:
             if self._settling is index:
                 self._settling = None
+
+    async def _after_the_table_is_drawn(self) -> None:
+        """Once the frame that draws the table's last change is out. The screen's own
+        after-refresh (`call_after_refresh`) ran before it: a widget tells the screen it needs
+        drawing from its own queue, after the screen had found nothing to draw and run its
+        callbacks, and the first settle step (3-7 ms) then came before the frame. Asked of the
+        table, the callback is queued behind the table's request to be drawn."""
+        drawn = asyncio.Event()
+        if self.table.call_after_refresh(drawn.set):
+            await drawn.wait()
 
     async def _steps_while_shown(self, index: RowIndex, steps: Iterator[None]) -> bool:
         """Run a row index's `steps`, a turn of the loop each (a list spliced or packed: 3-15
