@@ -56,6 +56,27 @@ async def test_a_cancelled_waiter_does_not_hold_up_the_others() -> None:
     await asyncio.wait_for(asyncio.gather(*waiting[1:]), timeout=5)
 
 
+async def test_a_task_a_timer_woke_during_a_slice_runs_before_the_next_slice() -> None:
+    """Textual draws its frames from tasks that sleep on a timer: a slice that used the turn's
+    budget lets them go first, not only the callbacks made ready before it ended."""
+    ran: list[str] = []
+
+    async def frame() -> None:
+        await asyncio.sleep(0.001)
+        ran.append("frame")
+
+    await pacing.wait_turn()
+    drawing = asyncio.ensure_future(frame())
+    await asyncio.sleep(0)  # the frame's timer is set
+    started = time.perf_counter()
+    while time.perf_counter() - started < 0.02:  # a slice of 20 ms: the timer falls due meanwhile
+        pass
+    await pacing.next_slice(started)
+    ran.append("next slice")
+    await drawing
+    assert ran == ["frame", "next slice"]
+
+
 # --- input first ---------------------------------------------------------------------------
 
 
