@@ -500,3 +500,26 @@ async def test_a_burst_after_slash_lands_in_the_filter(sim: SimServer, tmp_path:
         assert app.screen.query_one("#filter", Input).value == "wx/b"
         assert counter.mutations() == []
         assert isinstance(app.screen, InstanceScreen)
+
+
+async def test_notifications_wait_while_a_dialog_is_open(sim: SimServer, tmp_path: Path) -> None:
+    """Toasts were drawn over a dialog's text (in a fleet, a stop's confirmation half hidden
+    under four news toasts); they show again on the screen behind once it closes."""
+    from cca_tui.ui.forms import ConfirmModal
+    from tests.ui.hostile import screen_text
+
+    running = next(i for i in env_instances(sim) if i.state == "Running")
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:  # (off by default under the pilot)
+        await settle(app, pilot)
+        app.notify("news-from-elsewhere", timeout=120)
+        await wait_until(pilot, lambda: "news-from-elsewhere" in screen_text(app))
+        select(instance_screen(app), running.id)
+        await pilot.press("x")  # stop asks first
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal) and "Stop?" in screen_text(app))
+        await pilot.pause()
+        assert "news-from-elsewhere" not in screen_text(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
+        await wait_until(pilot, lambda: "news-from-elsewhere" in screen_text(app))
+

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 
 ResultType = TypeVar("ResultType")
 
@@ -20,3 +20,22 @@ class DialogScreen(ModalScreen[ResultType]):
     """
 
     CSS_PATH = DIALOGS_CSS
+
+    # Notifications wait while a dialog is open (see dialogs.tcss): the screen under it shows
+    # through its dimmed background, toasts included; marked, it hides them.
+    UNDER_A_DIALOG = "-under-dialog"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._screen_under: Screen[Any] | None = None
+
+    def on_mount(self) -> None:  # (Textual calls the subclasses' on_mount too)
+        stack = self.app.screen_stack
+        if self in stack and stack.index(self) > 0:
+            self._screen_under = stack[stack.index(self) - 1]
+            self._screen_under.add_class(self.UNDER_A_DIALOG)
+
+    def on_unmount(self) -> None:
+        if self._screen_under is not None:
+            self._screen_under.remove_class(self.UNDER_A_DIALOG)
+            self._screen_under = None
