@@ -31,10 +31,12 @@ __all__ = ["EnvironmentRef", "EnvironmentTasks", "EnvironmentView", "LoadProgres
 
 @dataclass(frozen=True)
 class LoadProgress:
-    """A load under way: rows received so far, and the total once the server said it."""
+    """A load under way: rows received so far, and the total once the server said it;
+    `asked`: the operator asked for it (ctrl+r), and is told at once that it runs."""
 
     received: int
     total: int | None = None
+    asked: bool = False
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,8 @@ class EnvironmentView:
             return next(iter(self.progress.values()))
         totals = [p.total for p in self.progress.values()]
         total = sum(t for t in totals if t is not None) if None not in totals else None
-        return LoadProgress(sum(p.received for p in self.progress.values()), total)
+        asked = any(p.asked for p in self.progress.values())
+        return LoadProgress(sum(p.received for p in self.progress.values()), total, asked)
 
     @property
     def stale_reason(self) -> str | None:

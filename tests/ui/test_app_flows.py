@@ -523,3 +523,24 @@ async def test_notifications_wait_while_a_dialog_is_open(sim: SimServer, tmp_pat
         await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen))
         await wait_until(pilot, lambda: "news-from-elsewhere" in screen_text(app))
 
+
+async def test_a_refresh_the_operator_asks_for_says_so_at_once(sim: SimServer, tmp_path: Path) -> None:
+    """ctrl+r said nothing until the lists came (0.6-1 s in a fleet of ten); the refreshes
+    the app makes on its own stay quiet."""
+    from tests.ui.hostile import screen_text
+
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = instance_screen(app)
+        sim.options.latency = 0.5  # replies that take a while
+        screen.request_refresh()  # as the refresh timer does
+        await wait_until(pilot, lambda: screen.loading_now)
+        await pilot.pause()
+        assert "refreshing…" not in screen_text(app)
+        await wait_until(pilot, lambda: not screen.loading_now)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: "refreshing…" in screen_text(app))
+        assert screen.loading_now
+        sim.options.latency = 0
+        await wait_until(pilot, lambda: not screen.loading_now and "refreshing…" not in screen_text(app))

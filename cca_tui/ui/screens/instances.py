@@ -409,11 +409,13 @@ class InstanceScreen(Screen[None]):
     # settings, faster while something is in flight, slower when a refresh is expensive.
 
     def action_refresh(self) -> None:
-        self.request_refresh()
+        self.request_refresh(asked=True)
         pacing.release_input()  # the refresh is what the operator waits for: it goes now
 
-    def request_refresh(self, environment: EnvironmentRef | None = None) -> None:
-        """Load one environment now (None: every one); one already loading reloads after."""
+    def request_refresh(self, environment: EnvironmentRef | None = None, *, asked: bool = False) -> None:
+        """Load one environment now (None: every one); one already loading reloads after.
+        `asked`: by the operator, whom the status line tells at once (a quiet refresh of a
+        fleet said nothing for the 0.6-1 s before its lists came)."""
         for env in (environment,) if environment is not None else self.environments:
             loads = self._loads[env]
             if loads.loading:
@@ -421,7 +423,7 @@ class InstanceScreen(Screen[None]):
                 continue
             loads.stop_timer()
             loads.loading = True
-            self.view = self.view.with_loading(LoadProgress(0), env)
+            self.view = self.view.with_loading(LoadProgress(0, asked=asked), env)
             self.run_worker(self._load_charged(env), group="refresh", exit_on_error=False)
 
     def _stop_timer(self) -> None:
@@ -506,7 +508,8 @@ class InstanceScreen(Screen[None]):
                     elif time.monotonic() - shown_progress > PROGRESS_EVERY:
                         # A refresh's progress, now and then: each one redraws the status line.
                         shown_progress = time.monotonic()
-                        self.view = self.view.with_loading(LoadProgress(batch.received, batch.total), env)
+                        asked = (progress := self.view.progress.get(env)) is not None and progress.asked
+                        self.view = self.view.with_loading(LoadProgress(batch.received, batch.total, asked), env)
             except AuthError as exc:
                 loads.loading = loads.streaming = False
                 self._show_gathered_unless_streaming()

@@ -161,8 +161,11 @@ class StatusLine(Static):
                     )
                 )
         if view.loading is not None and view.loading.total:
-            # Only a load that knows its size says how far it is; a quick refresh says nothing.
+            # Only a load that knows its size says how far it is; a quick refresh says nothing
+            # unless the operator asked for it.
             segments.append(segment(f"loading {view.loading.received}/{view.loading.total}…"))
+        elif view.loading is not None and view.loading.asked:
+            segments.append(segment("refreshing…"))
         if view.last_refresh is not None:
             at = f"{view.last_refresh:%H:%M:%S}"
             segments.append(segment(f"refreshed {at}", at, "", ranks=[RANK_REFRESHED_SHORT, RANK_REFRESHED]))
