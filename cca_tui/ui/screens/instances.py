@@ -648,7 +648,7 @@ class InstanceScreen(Screen[None]):
         index = view.row_index
         if index is not None and index is not self._settling and index.orders_left:
             self._settling = index
-            self.call_after_refresh(self._start_settling)
+            self._start_settling()  # (it waits for the frame: `_after_the_table_is_drawn`)
 
     def _start_settling(self) -> None:
         # The method, not a coroutine: a worker cancelled before it starts never makes one
@@ -676,9 +676,9 @@ class InstanceScreen(Screen[None]):
 
     async def _after_the_table_is_drawn(self) -> None:
         """Once the frame that draws the table's last change is out. The screen's own
-        after-refresh (`call_after_refresh`) ran before it: a widget tells the screen it needs
+        after-refresh (`call_after_refresh`) came before it: a widget tells the screen it needs
         drawing from its own queue, after the screen had found nothing to draw and run its
-        callbacks, and the first settle step (3-7 ms) then came before the frame. Asked of the
+        callbacks, and the first settle step (3-7 ms) then delayed the frame. Asked of the
         table, the callback is queued behind the table's request to be drawn."""
         drawn = asyncio.Event()
         if self.table.call_after_refresh(drawn.set):
