@@ -502,6 +502,36 @@ async def test_a_burst_after_slash_lands_in_the_filter(sim: SimServer, tmp_path:
         assert isinstance(app.screen, InstanceScreen)
 
 
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ((("ctrl+u", None), ("w", "w"), ("e", "e")), "we"),  # ctrl+u then a new filter
+        ((("backspace", "\x7f"), ("d", "d")), "abd"),
+        ((("ctrl+w", None), ("x", "x")), "x"),
+        ((("left", None), ("z", "z")), "abzc"),
+    ],
+)
+async def test_editing_keys_in_a_burst_act_in_order_with_the_letters(
+    sim: SimServer, tmp_path: Path, keys: tuple[tuple[str, str | None], ...], expected: str
+) -> None:
+    """Over a slow ssh link the keys of a packet come together: the box's editing keys ran
+    once they had gone round the app, after the letters read with them (ctrl+u then "we"
+    left an empty filter, "abc" backspace "d" left "abc")."""
+    from textual import events
+
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", "a", "b", "c")
+        box = app.screen.query_one("#filter", Input)
+        await wait_until(pilot, lambda: box.value == "abc")
+        for key, char in keys:
+            app.post_message(events.Key(key, char))  # as the driver posts them: no wait between
+        await settle(app, pilot)
+        assert box.value == expected
+        assert instance_screen(app).view.filter_text == expected
+
+
 async def test_notifications_wait_while_a_dialog_is_open(sim: SimServer, tmp_path: Path) -> None:
     """Toasts were drawn over a dialog's text (in a fleet, a stop's confirmation half hidden
     under four news toasts); they show again on the screen behind once it closes."""

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input
 
 from cca_tui.ui.safe_text import printable
+from cca_tui.ui.widgets.keys_in_order import KeysInOrderInput
 
 from .confirm import ConfirmModal
 
@@ -29,7 +30,9 @@ class BulkChoiceModal(ConfirmModal):
     def compose_answer(self) -> ComposeResult:
         yield from self.compose_choice()
         if self.expected is not None:
-            yield Input(placeholder=f"type “{printable(self.expected, limit=40)}”", id="typed", select_on_focus=False)
+            yield KeysInOrderInput(
+                placeholder=f"type “{printable(self.expected, limit=40)}”", id="typed", select_on_focus=False
+            )
 
     def on_mount(self) -> None:
         self.refresh_button()

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Static
 
 from cca_tui.ui.safe_text import printable, safe
 from cca_tui.ui.widgets.key_footer import KeyFooter
+from cca_tui.ui.widgets.keys_in_order import KeysInOrderInput
 
 from .dialog import DialogScreen
 
@@ -132,7 +133,9 @@ class TypedConfirmModal(ConfirmModal):
         self.expected = expected
 
     def compose_answer(self) -> ComposeResult:
-        yield Input(placeholder=f"type “{printable(self.expected, limit=40)}”", id="typed", select_on_focus=False)
+        yield KeysInOrderInput(
+            placeholder=f"type “{printable(self.expected, limit=40)}”", id="typed", select_on_focus=False
+        )
 
     def on_mount(self) -> None:  # (Textual calls ConfirmModal.on_mount too)
         self.query_one("#confirm", Button).disabled = True

@@ -15,9 +15,10 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
 
 from cca_tui.ui.safe_text import printable, safe
+from cca_tui.ui.widgets.keys_in_order import KeysInOrderInput
 
 
 class Field(Vertical):
@@ -65,7 +66,7 @@ def one_line(text: str, joiner: str = " ") -> str:
     return printable(joiner.join(lines).replace("\t", " "))
 
 
-class FieldInput(Input):
+class FieldInput(KeysInOrderInput):
     """An Input that takes a paste whole: Textual's keeps only the first line of it."""
 
     def __init__(self, *args: Any, paste_joiner: str = " ", trim_paste: bool = False, **kwargs: Any) -> None:

@@ -27,6 +27,7 @@ from cca_tui.ui.safe_text import printable, safe
 from cca_tui.ui.state import EnvironmentRef
 from cca_tui.ui.tasks.history import HistoryEntry
 from cca_tui.ui.widgets.key_footer import KeyFooter
+from cca_tui.ui.widgets.keys_in_order import KeysInOrderInput
 
 if TYPE_CHECKING:
     from cca_tui.ui.app import CcaApp
@@ -64,7 +65,7 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="history-count")
-        yield Input(
+        yield KeysInOrderInput(
             placeholder="filter: any text of the row (instance, action, status, environment…)", id="history-filter"
         )
         table: DataTable[Text] = DataTable(id="history", cursor_type="row", zebra_stripes=True)

@@ -32,6 +32,7 @@ from cca_tui.ui.errors import describe_error
 from cca_tui.ui.keys import first_key_text
 from cca_tui.ui.safe_text import printable, safe
 from cca_tui.ui.widgets.key_footer import KeyFooter
+from cca_tui.ui.widgets.keys_in_order import KeysInOrderInput
 from cca_tui.ui.widgets.measured_table import MeasuredDataTable
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def _matches(choice: EnvironmentChoice, query: str) -> bool:
     )
 
 
-class PickerFilter(Input):
+class PickerFilter(KeysInOrderInput):
     """The picker's filter box, which leaves space to the picker's Mark binding.
 
     Textual drops every binding of a printable key while an Input has the focus (it would

@@ -9,10 +9,11 @@ from typing import Any
 from textual import events
 from textual.geometry import Size
 from textual.reactive import Reactive
-from textual.widgets import Input
+
+from cca_tui.ui.widgets.keys_in_order import KeysInOrderInput
 
 
-class FilterInput(Input):
+class FilterInput(KeysInOrderInput):
     """Textual's Input sets its scrollable width from its text on every change, and that
     reactive (Widget.virtual_size) asks for a layout pass of the whole screen: in a real
     terminal, the larger part of a filter keystroke. The box's own size never changes with
