@@ -574,3 +574,40 @@ async def test_a_refresh_the_operator_asks_for_says_so_at_once(sim: SimServer, t
         assert screen.loading_now
         sim.options.latency = 0
         await wait_until(pilot, lambda: not screen.loading_now and "refreshing…" not in screen_text(app))
+
+
+async def test_the_selected_row_stays_in_sight_when_the_filter_box_opens(
+    sim_factory: SimFactory, tmp_path: Path
+) -> None:
+    """The box opening above the table makes it a line shorter: a cursor on its last line was
+    then under the bottom edge, and a filter that kept the row kept it there (the detail
+    pane showed an instance the table did not)."""
+    from cca_tui.sim.options import SimOptions
+
+    sim = sim_factory(SimOptions(instances=300))
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = instance_screen(app)
+        table = screen.query_one(InstanceTable)
+        table.focus()
+        await pilot.press("pagedown", "pagedown")
+        await settle(app, pilot)
+
+        def cursor_in_sight() -> bool:
+            top = round(table.scroll_y)
+            return top <= table._cursor < top + table._body_height()
+
+        bottom = round(table.scroll_y) + table._body_height() - 1
+        assert table._cursor == bottom, (table._cursor, bottom)  # on the last line shown
+        name = not_none(screen.view.selected).name
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: screen.query_one("#filter", Input).has_focus)
+        await settle(app, pilot)
+        assert cursor_in_sight()
+        await pilot.press(*name[:2])  # a filter that keeps the selected row
+        await wait_until(pilot, lambda: screen.view.filter_text == name[:2])
+        await settle(app, pilot)
+        assert not_none(screen.view.selected).name == name
+        assert table._rows[table._cursor].name == name
+        assert cursor_in_sight()

@@ -328,8 +328,9 @@ class InstanceTable(ScrollView, can_focus=True):
         self.paint_cursor()
 
     def _show(self, view: EnvironmentView) -> None:
-        """New rows: the cursor stays on its instance, at the same height on screen."""
-        height_on_screen = self._cursor - round(self.scroll_y)
+        """New rows: the cursor stays on its instance, at the same height on screen (within
+        the table's body: it may have grown shorter since)."""
+        height_on_screen = max(0, min(self._cursor - round(self.scroll_y), self._body_height() - 1))
         self._rows = view.rows
         self._resize()
         # Until the operator moves, the view's choice (the first row); then the cursor's own
@@ -548,6 +549,18 @@ class InstanceTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._resize()  # the room to scroll over follows the table's width (see `_scroll_width`)
+        # A shorter table (the filter box opening above it) kept its top row: a cursor on the
+        # last line was then under the bottom edge, and stayed there as the filter kept it
+        # at that height (trial in tmux: the detail showed a row the table did not).
+        self._keep_cursor_in_sight()
+
+    def _keep_cursor_in_sight(self) -> None:
+        """Scroll the least that shows the cursor's row."""
+        body, top = self._body_height(), round(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + body:
+            self.scroll_to(y=self._cursor - body + 1, animate=False, immediate=True)
 
     def _body_width(self) -> int:
         """The cells the columns are drawn in (right of the gutter)."""
@@ -759,12 +772,7 @@ class InstanceTable(ScrollView, can_focus=True):
         before, before_row = self._cursor_id, self._cursor
         self._cursor = row
         self._cursor_id = self._rows[row].key
-        body = self._body_height()
-        top = round(self.scroll_y)
-        if row < top:
-            self.scroll_to(y=row, animate=False, immediate=True)
-        elif row >= top + body:
-            self.scroll_to(y=row - body + 1, animate=False, immediate=True)
+        self._keep_cursor_in_sight()
         self._unpainted.update((before_row, row))  # (a scroll redraws everything anyway)
         if announce and self._cursor_id != before:
             # The two lines are drawn once the screen has the new selection (it calls
