@@ -13,6 +13,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from cca_tui.fleet.scope import ALL
+
 from .environment_ref import parse_environment_ref
 from .paths import default_state_path
 from .private_files import replace_private_json
@@ -52,10 +54,13 @@ class StateStore:
         self.path = Path(path) if path is not None else default_state_path()
 
     def last_environment(self, profile: str) -> str | None:
-        """The environment last used with ``profile``, if one was remembered and still parses."""
+        """The environment last used with ``profile``, if one was remembered and still parses
+        (ALL: the fleet of every environment)."""
         value = self._read().get(_LAST_ENVIRONMENT, {}).get(profile)
         if not isinstance(value, str):
             return None
+        if value == ALL:
+            return ALL
         try:
             parse_environment_ref(value)
         except ValueError:
@@ -63,14 +68,15 @@ class StateStore:
         return value
 
     def remember_environment(self, profile: str, environment: str) -> None:
-        """Remember ``environment`` ("SERVICE_CODE/ENV_NAME") for ``profile``.
+        """Remember ``environment`` ("SERVICE_CODE/ENV_NAME", or ALL) for ``profile``.
 
         A name that cannot be written as a reference (a space, a "/", a control
         character: server names can hold anything) is not remembered, and that is
         all: remembering is a convenience, never a reason to stop the app.
         """
         try:
-            parse_environment_ref(environment)
+            if environment != ALL:
+                parse_environment_ref(environment)
         except ValueError:
             log.info("not remembering environment %r: it cannot be written as SERVICE_CODE/ENV_NAME", environment)
             return

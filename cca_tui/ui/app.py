@@ -144,6 +144,10 @@ class CcaApp(App[None]):
         # back to it, like `cd -`).
         self._environments: tuple[EnvironmentRef, ...] | None = None
         self._previous_environments: tuple[EnvironmentRef, ...] | None = None
+        # What the environments shown and the previous ones are remembered as for the next
+        # start (an environment's reference, ALL, or nothing: a few marked in the picker).
+        self._remembered: str | None = None
+        self._previous_remembered: str | None = None
         self._styles_warmed = False
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
@@ -314,9 +318,11 @@ class CcaApp(App[None]):
         refs = tuple(dict.fromkeys(environments))
         if self._environments is not None and self._environments != refs:
             self._previous_environments = self._environments
+            self._previous_remembered = self._remembered
         self._environments = refs
-        if remember is not None or len(refs) == 1:
-            self.state.remember_environment(self.settings.profile_name, remember or str(refs[0]))
+        self._remembered = remember if remember is not None else str(refs[0]) if len(refs) == 1 else None
+        if self._remembered is not None:
+            self.state.remember_environment(self.settings.profile_name, self._remembered)
         name = environment_screen_name(refs)
         if not self.is_screen_installed(name):
             self.install_screen(InstanceScreen(refs), name=name)
@@ -352,14 +358,15 @@ class CcaApp(App[None]):
             self.notify(printable(f"No environment matches {pattern}"), severity="warning", markup=False)
             self.show_picker()
             return
-        self.open_environments(refs)
+        self.open_environments(refs, remember=ALL if pattern == ALL else None)
 
     def open_previous_environment(self) -> None:
         """`-`: back to the environment shown before this one (and again: to and fro)."""
         if self._previous_environments is None:
             self.notify("No previous environment yet", severity="information")
             return
-        self.open_environments(self._previous_environments)
+        # (Remembered as it was: back to "All environments" is the fleet again next start.)
+        self.open_environments(self._previous_environments, remember=self._previous_remembered)
 
     def environment_screens(self) -> list[InstanceScreen]:
         return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]

@@ -29,6 +29,7 @@ from tests.ui.app_harness import (
     instance_shown,
     make_app,
     open_app,
+    picker_listed,
     picker_rows,
     select,
     selected_id,
@@ -611,3 +612,25 @@ async def test_the_selected_row_stays_in_sight_when_the_filter_box_opens(
         assert not_none(screen.view.selected).name == name
         assert table._rows[table._cursor].name == name
         assert cursor_in_sight()
+
+
+async def test_the_fleet_is_remembered_for_the_next_start_also_when_gone_back_to(
+    sim: SimServer, tmp_path: Path
+) -> None:
+    """ "All environments" was never remembered (not an environment's reference): the next
+    start put the picker's cursor on the last environment opened alone, even after `-` had
+    gone back to the fleet (operator trial)."""
+    from cca_tui.fleet.scope import ALL
+
+    app = make_app(sim, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await picker_listed(app, pilot)
+        await pilot.press("up", "up", "enter")  # the first row: "All environments"
+        await wait_until(pilot, lambda: isinstance(app.screen, InstanceScreen) and len(app.screen.environments) == 4)
+        assert app.state.last_environment("test") == ALL
+        app.open_environment("compute-qc", "dev")
+        await wait_until(pilot, lambda: [str(e) for e in instance_screen(app).environments] == ["compute-qc/dev"])
+        assert app.state.last_environment("test") == "compute-qc/dev"
+        await pilot.press("minus")  # back to the fleet
+        await wait_until(pilot, lambda: len(instance_screen(app).environments) == 4)
+        assert app.state.last_environment("test") == ALL
