@@ -227,8 +227,8 @@ async def test_in_a_fleet_a_refusal_of_every_marked_row_names_where_and_stays_sh
         await wait_until(pilot, lambda: len(screen.view.marked) == len(screen.view.rows))
         marked = len(screen.view.marked)
         await pilot.press("p")  # purge needs Destroyed
-        await wait_until(pilot, lambda: told(app).titled("Not allowed"))
-        (refusal,) = told(app).titled("Not allowed")
+        await wait_until(pilot, lambda: told(app).titled("Purge not possible"))
+        (refusal,) = told(app).titled("Purge not possible")
         assert "web-1 is Running in compute-qc/dev" in refusal
         assert "in compute-qc/dr-site" in refusal
         reasons = refusal.split(": ", 1)[1].split("; ")

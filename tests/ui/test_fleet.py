@@ -423,7 +423,7 @@ async def test_a_refusal_and_the_palette_name_the_rows_environment(sim: SimServe
         select(screen, dev_web.id, "compute-qc/dev")
         await wait_until(pilot, lambda: screen.view.selected_key == RowKey(DEV, dev_web.id))
         await pilot.press("s")
-        await wait_until(pilot, lambda: told(app).titled("Not allowed in compute-qc/dev"))
+        await wait_until(pilot, lambda: told(app).titled("Start not possible · compute-qc/dev"))
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"stop web")

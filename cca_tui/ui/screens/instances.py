@@ -925,8 +925,11 @@ class InstanceScreen(Screen[None]):
         reason = self.refusal_for(spec.action)
         if reason is not None:
             where = self._environment_of(self.view.selected) if self.view.is_fleet else None
-            # In a fleet the same name lives in several environments: say whose it is.
-            title = "Not allowed" if where is None else f"Not allowed in {printable(str(where), limit=60)}"
+            # In a fleet the same name lives in several environments: say whose it is ("Not
+            # allowed in dev" read as a permission of the environment, not the row's state).
+            title = f"{spec.long_label} not possible"
+            if where is not None:
+                title += f" · {printable(str(where), limit=60)}"
             self.notify(printable(reason), title=title, severity="warning", markup=False)
             return
         instance = self.view.selected if spec.allowed is not None else None
@@ -1006,7 +1009,7 @@ class InstanceScreen(Screen[None]):
             why = self.refusal_for(spec.action) or f"Nothing to {spec.long_label.lower()}"
             self.notify(
                 printable(f"{why}: " + bulk.reasons_line(bulk.skip_reasons(batch, fleet=self.view.is_fleet))),
-                title="Not allowed",
+                title=f"{spec.long_label} not possible",
                 severity="warning",
                 markup=False,
             )
