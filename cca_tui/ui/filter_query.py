@@ -5,6 +5,7 @@
     -state:stopped            not Stopped
     env:prod web              any column whose key or title starts with "env" (the fleet's
                               Environment column): no list of fields to keep up to date
+    id:887b7913               the instance's id contains "887b7913" (a field, not a column)
 
 Every term must hold (AND); matching is case-insensitive and by substring. A field is found
 by the start of a column's key or title (spaces ignored: `private:10.` is "Private IP"); a

@@ -73,8 +73,11 @@ COLUMN_KEYS = tuple(column.key for column in COLUMNS)
 COLUMN_BY_KEY = {column.key: column for column in (*COLUMNS, ENVIRONMENT_COLUMN)}
 FLEET_COLUMNS = (ENVIRONMENT_COLUMN, *COLUMNS)
 FLEET_COLUMN_KEYS = tuple(column.key for column in FLEET_COLUMNS)
-# What `field:value` filter terms can name: every column, the environment included.
-FILTER_COLUMNS = (*COLUMNS, ENVIRONMENT_COLUMN)
+# Not a column (the detail pane shows it) but what a ticket or an alert names an instance by:
+# `id:` finds it. Left out of the plain words' text, which every filter letter searches.
+ID_FIELD = plain_column("id", "ID", "id")
+# What `field:value` filter terms can name: every column, the environment and the id included.
+FILTER_COLUMNS = (*COLUMNS, ENVIRONMENT_COLUMN, ID_FIELD)
 
 
 def columns_for(fleet: bool) -> tuple[Column, ...]:

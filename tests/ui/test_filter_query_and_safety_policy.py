@@ -10,7 +10,7 @@ import pytest
 from cca_tui.api.models import Instance
 from cca_tui.ui.actions import Action
 from cca_tui.ui.filter_query import compile_query, is_plain
-from cca_tui.ui.rows import COLUMNS, RowIndex, arrange, haystack
+from cca_tui.ui.rows import COLUMNS, RowIndex, arrange, haystack, matches
 from cca_tui.ui.safety import SafetyPolicy
 from cca_tui.ui.state import EnvironmentRef
 
@@ -56,6 +56,15 @@ def names(query: str) -> list[str]:
 )
 def test_terms(query: str, expected: list[str]) -> None:
     assert names(query) == expected
+
+
+def test_the_id_is_a_field_of_the_filter_not_a_word_of_it() -> None:
+    """An operator finds an instance by the id a ticket names (`id:`); plain words search
+    what the table shows (every filter letter searches it: no id in it)."""
+    assert [i.name for i in FLEET if matches(i, "id:web-3")] == ["web-3"]
+    assert [i.name for i in FLEET if matches(i, "ID:id-DB")] == ["db-1"]
+    assert [i.name for i in FLEET if matches(i, "-id:web")] == ["db-1"]
+    assert [i.name for i in FLEET if matches(i, "id-web")] == []
 
 
 def test_a_column_added_later_is_filterable_by_its_key_or_title() -> None:
