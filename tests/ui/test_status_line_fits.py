@@ -163,3 +163,20 @@ async def test_at_80_columns_a_protected_read_only_stale_fleet_says_all_three(si
         # acts: those never give way.
         assert row.strip().startswith("⚠ PROTECTED │ test │"), row
         assert "READ-ONLY" in row and "✓ 1 marked" in row and "STALE" in row and "compute-qc/dev" in row, row
+
+
+async def test_a_fleet_whose_environments_refresh_apart_says_the_range(sim: SimServer, tmp_path: Path) -> None:
+    """Each environment adapts its own interval: the longest alone ("every 161 s") read as
+    the fleet's while rows refreshed sooner (operator trial)."""
+    app = fleet_app(sim, tmp_path, FaultyTransport())
+    async with app.run_test(size=(200, 50)) as pilot:
+        screen = await opened(app, pilot)
+        status = screen.query_one(StatusLine)
+        intervals = {env: loads.interval for env, loads in screen._loads.items()}
+        assert len(set(intervals.values())) == 1
+        only = next(iter(intervals.values()))
+        assert f"every {only:g} s" in one_row(status)
+        screen._loads[DEV].interval = only * 3  # as an expensive environment's adapts
+        screen._show_interval()
+        await pilot.pause()
+        assert f"every {only:g}-{only * 3:g} s" in one_row(status)

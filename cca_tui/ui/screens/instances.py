@@ -467,8 +467,9 @@ class InstanceScreen(Screen[None]):
             self._show_interval()
 
     def _show_interval(self) -> None:
-        """The status line says the longest interval (one environment's own, in a fleet of one)."""
-        self.query_one(StatusLine).set_refresh_interval(self.refresh_interval)
+        """The status line says the intervals' range (one environment's own, in a fleet of one)."""
+        shortest = min(loads.interval for loads in self._loads.values())
+        self.query_one(StatusLine).set_refresh_interval(self.refresh_interval, shortest)
 
     async def _load_charged(self, env: EnvironmentRef) -> None:
         """`_load`, its share of the CPU time closed however it ends (cancelled included),

@@ -67,6 +67,7 @@ class StatusLine(Static):
         self.read_only = read_only
         self.warning = warning
         self.refresh_interval: float | None = None
+        self._shortest_interval: float | None = None
         # What is drawn now, and at which width: an unchanged line is not drawn again (the
         # line is redrawn every second for the age of the data).
         self._drawn: tuple[str, bool, int] | None = None
@@ -78,8 +79,12 @@ class StatusLine(Static):
     def watch_view(self) -> None:
         self._redraw()
 
-    def set_refresh_interval(self, seconds: float) -> None:
+    def set_refresh_interval(self, seconds: float, shortest: float | None = None) -> None:
+        """The longest refresh interval of the environments shown (what "stale" is judged
+        by) and, in a fleet whose environments adapt apart, the shortest: "every 56-161 s"
+        (the longest alone read as the fleet's, while rows refreshed sooner)."""
         self.refresh_interval = seconds
+        self._shortest_interval = shortest
         self._redraw()
 
     def _age_reason(self, view: EnvironmentView, now: datetime) -> str | None:
@@ -172,7 +177,9 @@ class StatusLine(Static):
         elif view.loading is None and not view.stale_reason:
             segments.append(segment("loading…"))
         if self.refresh_interval is not None:
-            segments.append(segment(f"every {self.refresh_interval:g} s", "", ranks=[RANK_INTERVAL]))
+            shortest = self._shortest_interval
+            spread = "" if shortest is None or shortest >= self.refresh_interval else f"{shortest:g}-"
+            segments.append(segment(f"every {spread}{self.refresh_interval:g} s", "", ranks=[RANK_INTERVAL]))
         age = self._age_reason(view, now)
         stale = self._stale_segment(view, age)
         if stale is not None:
