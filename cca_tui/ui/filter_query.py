@@ -70,6 +70,18 @@ def parse(query: str, columns: Sequence[ColumnLike]) -> list[Term]:
     return terms
 
 
+def unknown_fields(query: str, columns: Sequence[ColumnLike]) -> list[str]:
+    """The fields of `field:value` terms that name no column (or more than one): matched as
+    plain text, which an operator who mistyped a field should be told."""
+    unknown = []
+    for word in query.split():
+        body = word[1:] if word.startswith("-") and len(word) > 1 else word
+        field, colon, value = body.partition(":")
+        if colon and field and value and _column_named(field, columns) is None and field not in unknown:
+            unknown.append(field)
+    return unknown
+
+
 def is_plain(query: str) -> bool:
     """A query the old fast path handles as it is: one substring of the haystack."""
     return not query or (":" not in query and not query.startswith("-") and not any(c.isspace() for c in query))

@@ -133,6 +133,24 @@ async def test_no_match_says_so_instead_of_an_empty_table(sim: SimServer, tmp_pa
         assert f"({len(screen.view.instances)} hidden; Esc or ctrl+u clears)" in text
 
 
+async def test_a_field_that_names_no_column_is_said_when_nothing_matches(sim: SimServer, tmp_path: Path) -> None:
+    """`foo:bar` is matched as text (a typo narrows the rows rather than vanishing): when
+    that leaves nothing, the table says the field is none and lists the fields."""
+    app = make_app(sim, tmp_path, environment=ENV)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"status:running", "enter")  # the column is "State"
+        await settle(app, pilot)
+        screen = instance_screen(app)
+        assert screen.view.rows == []
+        text = screen_text(app)
+        assert "No field “status”; the fields:" in text
+        assert " name state ip public offering size template zone network env id " in text
+        await pilot.press("ctrl+u", "slash", *"state:nosuch", "enter")  # a field, no match
+        await settle(app, pilot)
+        assert screen.view.rows == [] and "No field" not in screen_text(app)
+
+
 async def test_vim_movement_in_the_picker_table(sim: SimServer, tmp_path: Path) -> None:
     from textual.widgets import DataTable
 

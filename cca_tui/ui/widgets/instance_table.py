@@ -43,8 +43,9 @@ from textual.strip import Strip
 from cca_tui import pacing
 from cca_tui.api.models import Instance
 from cca_tui.fleet.identity import EnvironmentRef, environment_of
+from cca_tui.ui.filter_query import unknown_fields
 from cca_tui.ui.format import state_style
-from cca_tui.ui.rows import COLUMNS, Column, columns_for
+from cca_tui.ui.rows import COLUMNS, FILTER_COLUMNS, Column, columns_for
 from cca_tui.ui.safe_text import printable
 from cca_tui.ui.state import EnvironmentView
 
@@ -670,16 +671,23 @@ class InstanceTable(ScrollView, can_focus=True):
         shown = line.strip.crop_extend(scroll_x, end, base)
         return shown.extend_cell_length(body, base) if end - scroll_x < body else shown
 
-    def _no_match(self) -> tuple[str, str] | None:
+    def _no_match(self) -> tuple[str, ...] | None:
         """The lines shown instead of an empty table when the filter hides every instance
-        (two: on one, a long filter pushed "Esc clears" past a narrow table's edge)."""
+        (two: on one, a long filter pushed "Esc clears" past a narrow table's edge), and a
+        third and fourth when a term's field names no column (it was matched as text: say so,
+        and what the fields are)."""
         view = self.view
         if view is None or view.rows or not view.instances or not view.is_filtered:
             return None
-        return (
+        lines = (
             f" No instance matches “{printable(view.filter_text, limit=60)}”",
             f" ({len(view.instances)} hidden; Esc or ctrl+u clears)",
         )
+        unknown = unknown_fields(view.filter_text, FILTER_COLUMNS)
+        if not unknown:
+            return lines
+        fields = " ".join(column.key for column in FILTER_COLUMNS)  # (~65 cells: a line of their own)
+        return (*lines, f" No field “{printable(unknown[0], limit=30)}”; the fields:", f" {fields}")
 
     def _header(self) -> _Line:
         style = self._styles["header"]
