@@ -140,14 +140,13 @@ class CcaApp(App[None]):
                 transport=transport,
             )
         self.safety = SafetyPolicy(frozenset(settings.confirm), settings.protected_environments)
-        # The environments of the screen last opened, and of the one before it (`-` goes
-        # back to it, like `cd -`).
+        # The environments of the screen last opened.
         self._environments: tuple[EnvironmentRef, ...] | None = None
-        self._previous_environments: tuple[EnvironmentRef, ...] | None = None
-        # What the environments shown and the previous ones are remembered as for the next
-        # start (an environment's reference, ALL, or nothing: a few marked in the picker).
+        # The environments shown before these (`-`), with what they were remembered as for
+        # the next start (an environment's reference, ALL, or nothing: a few marked in the
+        # picker), and what the ones shown are remembered as.
+        self._previous: tuple[tuple[EnvironmentRef, ...], str | None] | None = None
         self._remembered: str | None = None
-        self._previous_remembered: str | None = None
         self._styles_warmed = False
         # Until one request of this profile succeeds, a 401 or a 403 means the key was refused
         # (the reference lists 403 for a bad key); afterwards a 403 is about one environment.
@@ -317,8 +316,7 @@ class CcaApp(App[None]):
         """One table of these environments' instances (one environment: a fleet of one)."""
         refs = tuple(dict.fromkeys(environments))
         if self._environments is not None and self._environments != refs:
-            self._previous_environments = self._environments
-            self._previous_remembered = self._remembered
+            self._previous = (self._environments, self._remembered)
         self._environments = refs
         self._remembered = remember if remember is not None else str(refs[0]) if len(refs) == 1 else None
         if self._remembered is not None:
@@ -362,11 +360,12 @@ class CcaApp(App[None]):
 
     def open_previous_environment(self) -> None:
         """`-`: back to the environment shown before this one (and again: to and fro)."""
-        if self._previous_environments is None:
+        if self._previous is None:
             self.notify("No previous environment yet", severity="information")
             return
         # (Remembered as it was: back to "All environments" is the fleet again next start.)
-        self.open_environments(self._previous_environments, remember=self._previous_remembered)
+        environments, remembered = self._previous
+        self.open_environments(environments, remember=remembered)
 
     def environment_screens(self) -> list[InstanceScreen]:
         return [s for s in self._installed_screens.values() if isinstance(s, InstanceScreen)]

@@ -74,10 +74,9 @@ def unknown_fields(query: str, columns: Sequence[ColumnLike]) -> list[str]:
     """The fields of `field:value` terms that name no column (or more than one): matched as
     plain text, which an operator who mistyped a field should be told."""
     unknown = []
-    for word in query.split():
-        body = word[1:] if word.startswith("-") and len(word) > 1 else word
-        field, colon, value = body.partition(":")
-        if colon and field and value and _column_named(field, columns) is None and field not in unknown:
+    for term in parse(query, columns):
+        field, colon, value = term.value.partition(":")  # (a term `parse` took as plain text)
+        if term.column is None and colon and field and value and field not in unknown:
             unknown.append(field)
     return unknown
 

@@ -235,6 +235,8 @@ class InstanceTable(ScrollView, can_focus=True):
         self._cursor_id: Hashable | None = None  # the row key under the cursor
         # Rows whose cursor highlight changed and are not drawn again yet (see `_move`).
         self._unpainted: set[int] = set()
+        # The lines said instead of an empty table, for the view they were made for.
+        self._no_match_shown: tuple[EnvironmentView, tuple[str, ...]] | None = None
         self._columns: tuple[Column, ...] = COLUMNS
         self._state_column = _state_column(COLUMNS)
         # Cells widened for a mark (STALE in the environment), per column.
@@ -679,15 +681,18 @@ class InstanceTable(ScrollView, can_focus=True):
         view = self.view
         if view is None or view.rows or not view.instances or not view.is_filtered:
             return None
-        lines = (
+        if self._no_match_shown is not None and self._no_match_shown[0] is view:
+            return self._no_match_shown[1]  # (asked for each empty line of each frame)
+        lines: tuple[str, ...] = (
             f" No instance matches “{printable(view.filter_text, limit=60)}”",
             f" ({len(view.instances)} hidden; Esc or ctrl+u clears)",
         )
         unknown = unknown_fields(view.filter_text, FILTER_COLUMNS)
-        if not unknown:
-            return lines
-        fields = " ".join(column.key for column in FILTER_COLUMNS)  # (~65 cells: a line of their own)
-        return (*lines, f" No field “{printable(unknown[0], limit=30)}”; the fields:", f" {fields}")
+        if unknown:
+            fields = " ".join(column.key for column in FILTER_COLUMNS)  # (~65 cells: a line of their own)
+            lines = (*lines, f" No field “{printable(unknown[0], limit=30)}”; the fields:", f" {fields}")
+        self._no_match_shown = (view, lines)
+        return lines
 
     def _header(self) -> _Line:
         style = self._styles["header"]
